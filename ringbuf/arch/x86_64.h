@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86-64 operations for the ring buffer. Same op set as arch/aarch64.h:
+ *
+ *   RT_RSEQ_SIG                 the signature glibc registered
+ *   rt_arch_copy_commit()       the restartable copy-and-commit sequence
+ *   rt_arch_cycles()            the cycle counter (TSC clock)
+ *
+ * rt_arch_copy_commit(rs, cpu, offp, expect, newv, dst, src, len):
+ *   inside one restartable sequence, if this thread still runs on `cpu`
+ *   and *offp == expect, copy len bytes (a non-zero multiple of 8) from src
+ *   to dst and store *offp = newv as the last instruction of the sequence.
+ *   Returns 0 when committed, 1 when *offp had changed, -1 when aborted
+ *   (preempted, migrated, signalled, or not on `cpu`).
+ *
+ * The descriptor goes to section __rseq_cs with a pointer to it in
+ * __rseq_cs_ptr_array and its exit points in __rseq_exit_point_array, the
+ * conventions debuggers and librseq use to find critical sections.
+ */
+#ifndef RT_ARCH_X86_64_H
+#define RT_ARCH_X86_64_H
+
+#include <stdint.h>
+
+#define RT_RSEQ_SIG 0x53053053
+
+#define RT_STR_(x) #x
+#define RT_STR(x) RT_STR_(x)
+
+/* desc: label of the descriptor; start/post_commit/abort: code labels. */
+#define RT_RSEQ_CS_TABLE(desc, start, post_commit, abort)                  \
+	".pushsection __rseq_cs, \"aw\"\n\t"                                \
+	".balign 32\n\t"                                                    \
+	RT_STR(desc) ":\n\t"                                                \
+	".long 0x0, 0x0\n\t"                                                \
+	".quad " RT_STR(start) ", (" RT_STR(post_commit) " - " RT_STR(start) "), " RT_STR(abort) "\n\t" \
+	".popsection\n\t"                                                   \
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                      \
+	".quad " RT_STR(desc) "b\n\t"                                        \
+	".popsection\n\t"
+
+#define RT_RSEQ_EXIT_POINT(start, exit)                                     \
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                  \
+	".quad " RT_STR(start) ", " RT_STR(exit) "\n\t"                     \
+	".popsection\n\t"
+
+/* The 4 bytes before the abort label are the signature; ud1 makes a
+ * fall-through into them trap. */
+#define RT_RSEQ_ABORT(label, target)                                        \
+	".pushsection __rseq_failure, \"ax\"\n\t"                           \
+	".byte 0x0f, 0xb9, 0x3d\n\t"                                        \
+	".long " RT_STR(RT_RSEQ_SIG) "\n\t"                                 \
+	RT_STR(label) ":\n\t"                                               \
+	"jmp " RT_STR(target) "\n\t"                                        \
+	".popsection\n\t"
+
+static inline __attribute__((always_inline)) int
+rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
+		    uint64_t newv, void *dst, const void *src, uint64_t len)
+{
+	__asm__ goto(
+		RT_RSEQ_CS_TABLE(3, 1f, 2f, 4f)
+		RT_RSEQ_EXIT_POINT(1f, %l[changed])
+		/* Arm: the store of rseq_cs is the last instruction before
+		 * start_ip, so a signal taken after it finds the IP in range. */
+		"leaq 3b(%%rip), %%rax\n\t"
+		"movq %%rax, 8(%[rs])\n\t"
+		"1:\n\t"
+		"cmpl %[cpu], 4(%[rs])\n\t"      /* rseq->cpu_id == cpu ? */
+		"jnz 4f\n\t"
+		"cmpq %[expect], (%[offp])\n\t"  /* offset unchanged ? */
+		"jnz %l[changed]\n\t"
+		"xorl %%ecx, %%ecx\n\t"
+		"5:\n\t"
+		"movq (%[src], %%rcx), %%rax\n\t"
+		"movq %%rax, (%[dst], %%rcx)\n\t"
+		"addq $8, %%rcx\n\t"
+		"cmpq %[len], %%rcx\n\t"
+		"jb 5b\n\t"
+		/* Commit: a plain store is a release store on x86 (TSO). */
+		"movq %[newv], (%[offp])\n\t"
+		"2:\n\t"
+		RT_RSEQ_ABORT(4, %l[aborted])
+		:
+		: [rs] "r"(rs), [cpu] "r"(cpu), [offp] "r"(offp),
+		  [expect] "r"(expect), [newv] "r"(newv), [dst] "r"(dst),
+		  [src] "r"(src), [len] "r"(len)
+		: "memory", "cc", "rax", "rcx"
+		: changed, aborted);
+	return 0;
+changed:
+	return 1;
+aborted:
+	return -1;
+}
+
+static inline uint64_t rt_arch_cycles(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif

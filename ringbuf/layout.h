@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared-memory layout of one buffer set: one memfd holding a buffer for
+ * every possible CPU.
+ *
+ *   +----------------------+ 0
+ *   | struct rt_shm_header |   magic, version, geometry, mode, clock
+ *   +----------------------+ RT_SHM_HEADER_SIZE
+ *   | struct rt_cpu_ctl[0] |   writer line | consumer line
+ *   | struct rt_cpu_ctl[1] |
+ *   | ...                  |
+ *   +----------------------+ data_offset (page aligned)
+ *   | CPU 0: num_subbuf x subbuf_size bytes                      |
+ *   | CPU 1: ...                                                 |
+ *   +------------------------------------------------------------+ total_size
+ *
+ * Positions are free-running 64-bit byte counts; a position p lives at
+ * data + cpu * buf_size + (p mod buf_size). They never wrap in practice
+ * (2^64 bytes), so a compare of positions has no ABA problem.
+ *
+ * Per CPU, with S = offset / subbuf_size and p = offset mod subbuf_size:
+ *
+ *   I1  Every byte below `offset` is committed. Sub-buffers before S are
+ *       closed packets; S is open and holds [header, events) up to p,
+ *       unless p == 0, which means "S not opened yet".
+ *   I2  Only a writer that has just seen `offset` unchanged, on this CPU,
+ *       inside one restartable sequence (or holding `lock` in locked mode)
+ *       stores `offset`. Everything it copies lies at or above the old
+ *       offset, so committed bytes are never written again until the
+ *       consumer releases them.
+ *   I3  consumed <= start(S), consumed is a multiple of subbuf_size, and a
+ *       sub-buffer is opened only if start(S) - consumed < buf_size: the
+ *       writer never enters a sub-buffer the consumer still owns.
+ *   I4  The consumer owns [consumed, start(S)) and writes only `consumed`
+ *       and the other fields of its own cache line.
+ */
+#ifndef RT_LAYOUT_H
+#define RT_LAYOUT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define RT_SHM_MAGIC 0x72736571747263ull /* "rseqtrc" */
+#define RT_LAYOUT_VERSION 1u
+#define RT_SHM_HEADER_SIZE 256u
+#define RT_CACHE_LINE 128u /* two 64-byte lines: no adjacent-line prefetch sharing */
+#define RT_MIN_SUBBUF 256u
+#define RT_MAX_SUBBUF (64u << 20)
+#define RT_MAX_NUM_SUBBUF 1024u
+#define RT_MAX_CPUS 4096u
+
+struct rt_shm_header {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size; /* RT_SHM_HEADER_SIZE */
+	uint32_t ctl_size;    /* sizeof(struct rt_cpu_ctl) */
+	uint32_t nr_cpus;     /* possible CPUs */
+	uint32_t subbuf_size; /* power of two */
+	uint32_t num_subbuf;  /* power of two, >= 2 */
+	uint32_t mode;        /* enum rt_mode */
+	uint32_t clock;       /* enum rt_clock */
+	uint64_t data_offset;
+	uint64_t total_size;
+	uint8_t uuid[16];     /* trace uuid, copied into every packet header */
+	uint32_t stream_id;   /* CTF stream class id, copied into every packet */
+	uint32_t reserved[45];
+};
+_Static_assert(sizeof(struct rt_shm_header) == RT_SHM_HEADER_SIZE, "header size");
+
+struct rt_cpu_writer {
+	/* Free-running position of the next free byte (invariant I1). */
+	uint64_t offset;
+	/* Lost records by cause. Updated with atomic adds on drop paths only,
+	 * never with rseq stores, so both kinds of update never meet on one word. */
+	uint64_t lost_full;  /* next sub-buffer still owned by the consumer */
+	uint64_t lost_big;   /* record larger than a sub-buffer's payload */
+	uint64_t lost_abort; /* too many consecutive aborts (bounded retry) */
+	/* Locked mode only: robust, process-shared; guards offset. */
+	pthread_mutex_t lock;
+} __attribute__((aligned(RT_CACHE_LINE)));
+
+struct rt_cpu_reader {
+	uint64_t consumed;          /* start of the oldest unreleased sub-buffer (I3) */
+	uint64_t packets;           /* packets released by the consumer */
+	uint64_t last_discarded;    /* events_discarded of the last released packet */
+} __attribute__((aligned(RT_CACHE_LINE)));
+
+struct rt_cpu_ctl {
+	struct rt_cpu_writer w;
+	struct rt_cpu_reader r;
+};
+
+#endif

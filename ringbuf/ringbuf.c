@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Buffer-set creation and mapping, and the reader side used by consumers.
+ * Everything read from shared memory is checked before it is used: the
+ * memfd may come from, or be shared with, a process that scribbles on it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "ringbuf.h"
+
+static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+const char *rt_strerror(int status)
+{
+	switch (status) {
+	case RT_OK: return "ok";
+	case RT_E_FULL: return "buffer full (record discarded)";
+	case RT_E_BIG: return "record larger than a sub-buffer (discarded)";
+	case RT_E_ABORT: return "too many aborted attempts (record discarded)";
+	case RT_E_MODE: return "this thread cannot write this buffer's mode";
+	case RT_E_INVAL: return "invalid argument or buffer header";
+	case RT_E_SYS: return "system call failed";
+	case RT_E_CORRUPT: return "shared memory is inconsistent";
+	}
+	return "unknown status";
+}
+
+int rt_possible_cpus(void)
+{
+	/* "0-3" or "0,2-5": the highest listed CPU + 1. */
+	int max = -1;
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	if (f) {
+		char line[256];
+		if (fgets(line, sizeof line, f)) {
+			for (char *p = line; *p;) {
+				if (*p < '0' || *p > '9') {
+					p++; /* '-' and ',' separate numbers */
+					continue;
+				}
+				char *end;
+				long v = strtol(p, &end, 10);
+				if (v > max && v < RT_MAX_CPUS)
+					max = (int)v;
+				p = end;
+			}
+		}
+		fclose(f);
+	}
+	if (max < 0)
+		max = get_nprocs_conf() - 1;
+	return max + 1;
+}
+
+int rt_rseq_usable(void)
+{
+	return __rseq_size > 0 && (int32_t)rt_rseq_area()->cpu_id >= 0;
+}
+
+enum rt_mode rt_mode_default(void)
+{
+	const char *force = getenv("RSEQTRACE_LOCKED");
+	if (force && strcmp(force, "1") == 0)
+		return RT_MODE_LOCKED;
+	return rt_rseq_usable() ? RT_MODE_RSEQ : RT_MODE_LOCKED;
+}
+
+static int is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static uint64_t data_offset(uint32_t nr_cpus)
+{
+	uint64_t end = RT_SHM_HEADER_SIZE + (uint64_t)nr_cpus * sizeof(struct rt_cpu_ctl);
+	return (end + 4095) & ~4095ull;
+}
+
+static int check_geometry(uint32_t nr_cpus, uint32_t subbuf, uint32_t num,
+			  char *err, size_t errlen)
+{
+	if (nr_cpus == 0 || nr_cpus > RT_MAX_CPUS)
+		return fail(err, errlen, RT_E_INVAL, "bad CPU count %u", nr_cpus);
+	if (!is_pow2(subbuf) || subbuf < RT_MIN_SUBBUF || subbuf > RT_MAX_SUBBUF)
+		return fail(err, errlen, RT_E_INVAL,
+			    "sub-buffer size %u is not a power of two in [%u, %u]",
+			    subbuf, RT_MIN_SUBBUF, RT_MAX_SUBBUF);
+	if (!is_pow2(num) || num < 2 || num > RT_MAX_NUM_SUBBUF)
+		return fail(err, errlen, RT_E_INVAL,
+			    "sub-buffer count %u is not a power of two in [2, %u]",
+			    num, RT_MAX_NUM_SUBBUF);
+	return RT_OK;
+}
+
+static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
+{
+	struct rt_shm_header *h = base;
+	bs->hdr = h;
+	bs->ctl = (struct rt_cpu_ctl *)((char *)base + RT_SHM_HEADER_SIZE);
+	bs->data = (char *)base + h->data_offset;
+	bs->subbuf_size = h->subbuf_size;
+	bs->buf_size = (uint64_t)h->subbuf_size * h->num_subbuf;
+	bs->nr_cpus = h->nr_cpus;
+	bs->mode = h->mode;
+	bs->clock = h->clock;
+	bs->fd = fd;
+	bs->map_size = size;
+}
+
+static int init_locks(struct rt_bufset *bs, char *err, size_t errlen)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
+		if (pthread_mutex_init(&bs->ctl[c].w.lock, &a) != 0) {
+			pthread_mutexattr_destroy(&a);
+			return fail(err, errlen, RT_E_SYS, "pthread_mutex_init failed");
+		}
+	}
+	pthread_mutexattr_destroy(&a);
+	return RT_OK;
+}
+
+int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
+		     char *err, size_t errlen)
+{
+	uint32_t nr_cpus = p->nr_cpus ? p->nr_cpus : (uint32_t)rt_possible_cpus();
+	int r = check_geometry(nr_cpus, p->subbuf_size, p->num_subbuf, err, errlen);
+	if (r)
+		return r;
+	enum rt_mode mode = p->mode == RT_MODE_AUTO ? rt_mode_default() : p->mode;
+	if (mode != RT_MODE_RSEQ && mode != RT_MODE_LOCKED)
+		return fail(err, errlen, RT_E_INVAL, "bad mode %d", (int)p->mode);
+	if (p->clock != RT_CLOCK_MONOTONIC && p->clock != RT_CLOCK_TSC)
+		return fail(err, errlen, RT_E_INVAL, "bad clock %d", (int)p->clock);
+
+	uint64_t doff = data_offset(nr_cpus);
+	uint64_t size = doff + (uint64_t)nr_cpus * p->subbuf_size * p->num_subbuf;
+	int fd = memfd_create("rseqtrace-buffers", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return fail(err, errlen, RT_E_SYS, "memfd_create: %s", strerror(errno));
+	if (ftruncate(fd, (off_t)size) != 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, errlen, RT_E_SYS, "cannot size buffers to %llu bytes: %s",
+			    (unsigned long long)size, strerror(e));
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, errlen, RT_E_SYS, "cannot seal buffers: %s", strerror(e));
+	}
+	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		int e = errno;
+		close(fd);
+		return fail(err, errlen, RT_E_SYS, "cannot map %llu bytes of buffers: %s",
+			    (unsigned long long)size, strerror(e));
+	}
+	struct rt_shm_header *h = base;
+	h->version = RT_LAYOUT_VERSION;
+	h->header_size = RT_SHM_HEADER_SIZE;
+	h->ctl_size = sizeof(struct rt_cpu_ctl);
+	h->nr_cpus = nr_cpus;
+	h->subbuf_size = p->subbuf_size;
+	h->num_subbuf = p->num_subbuf;
+	h->mode = mode;
+	h->clock = p->clock;
+	h->data_offset = doff;
+	h->total_size = size;
+	memcpy(h->uuid, p->uuid, sizeof h->uuid);
+	h->stream_id = p->stream_id;
+	set_view(bs, base, fd, size);
+	r = init_locks(bs, err, errlen);
+	if (r) {
+		rt_bufset_unmap(bs);
+		return r;
+	}
+	/* The magic last: a reader that sees it sees a complete header. */
+	__atomic_store_n(&h->magic, RT_SHM_MAGIC, __ATOMIC_RELEASE);
+	return RT_OK;
+}
+
+int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return fail(err, errlen, RT_E_SYS, "fstat: %s", strerror(errno));
+	if ((uint64_t)st.st_size < RT_SHM_HEADER_SIZE)
+		return fail(err, errlen, RT_E_INVAL,
+			    "buffer memory too small (%lld bytes) for its header",
+			    (long long)st.st_size);
+	/* Unsealed memory could shrink under us and fault on access. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+		return fail(err, errlen, RT_E_INVAL, "buffer memory is not sealed against resizing");
+
+	struct rt_shm_header h;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		return fail(err, errlen, RT_E_SYS, "cannot read buffer header");
+	if (h.magic != RT_SHM_MAGIC)
+		return fail(err, errlen, RT_E_INVAL, "bad buffer magic 0x%llx",
+			    (unsigned long long)h.magic);
+	if (h.version != RT_LAYOUT_VERSION || h.header_size != RT_SHM_HEADER_SIZE ||
+	    h.ctl_size != sizeof(struct rt_cpu_ctl))
+		return fail(err, errlen, RT_E_INVAL,
+			    "buffer layout version %u (header %u, control %u) is not ours (%u)",
+			    h.version, h.header_size, h.ctl_size, RT_LAYOUT_VERSION);
+	int r = check_geometry(h.nr_cpus, h.subbuf_size, h.num_subbuf, err, errlen);
+	if (r)
+		return r;
+	if (h.mode != RT_MODE_RSEQ && h.mode != RT_MODE_LOCKED)
+		return fail(err, errlen, RT_E_INVAL, "bad buffer mode %u", h.mode);
+	if (h.clock != RT_CLOCK_MONOTONIC && h.clock != RT_CLOCK_TSC)
+		return fail(err, errlen, RT_E_INVAL, "bad buffer clock %u", h.clock);
+	uint64_t doff = data_offset(h.nr_cpus);
+	uint64_t size = doff + (uint64_t)h.nr_cpus * h.subbuf_size * h.num_subbuf;
+	if (h.data_offset != doff || h.total_size != size)
+		return fail(err, errlen, RT_E_INVAL, "inconsistent buffer geometry");
+	if ((uint64_t)st.st_size != size)
+		return fail(err, errlen, RT_E_INVAL,
+			    "buffer memory is %lld bytes, its header says %llu",
+			    (long long)st.st_size, (unsigned long long)size);
+
+	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED)
+		return fail(err, errlen, RT_E_SYS, "mmap: %s", strerror(errno));
+	/* Use the copy we validated, not what the mapping says now. */
+	set_view(bs, base, fd, size);
+	bs->data = (char *)base + doff;
+	bs->subbuf_size = h.subbuf_size;
+	bs->buf_size = (uint64_t)h.subbuf_size * h.num_subbuf;
+	bs->nr_cpus = h.nr_cpus;
+	bs->mode = h.mode;
+	bs->clock = h.clock;
+	return RT_OK;
+}
+
+void rt_bufset_unmap(struct rt_bufset *bs)
+{
+	if (bs->hdr)
+		munmap(bs->hdr, bs->map_size);
+	if (bs->fd >= 0)
+		close(bs->fd);
+	memset(bs, 0, sizeof *bs);
+	bs->fd = -1;
+}
+
+/* ---- Reader ----------------------------------------------------------- */
+
+int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
+{
+	if (cpu >= bs->nr_cpus)
+		return RT_E_INVAL;
+	struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	uint64_t consumed = c->r.consumed;
+	/* Acquire: every byte below the offset is visible (invariant I1). */
+	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
+	uint64_t closed_end = off & ~(bs->subbuf_size - 1);
+	if (closed_end == consumed)
+		return 0;
+	if (closed_end < consumed || closed_end - consumed > bs->buf_size)
+		return RT_E_CORRUPT; /* a writer stored an impossible offset */
+
+	memcpy(out, rt_cpu_data(bs, cpu, consumed), bs->subbuf_size);
+	const struct rt_packet *pk = out;
+	uint64_t bits = pk->close.content_size;
+	*len = 0;
+	if (pk->open.magic != RT_CTF_MAGIC || pk->open.stream_id != bs->hdr->stream_id ||
+	    pk->open.packet_seq_num != consumed / bs->subbuf_size ||
+	    pk->open.cpu_id != cpu || pk->close.packet_size != bs->subbuf_size * 8 ||
+	    bits % 64 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8 ||
+	    pk->close.timestamp_end < pk->open.timestamp_begin)
+		return RT_E_CORRUPT;
+	*len = (uint32_t)(bits / 8);
+	return 1;
+}
+
+void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
+{
+	struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	const struct rt_packet *pk = pkt;
+	if (pk && pk->open.magic == RT_CTF_MAGIC)
+		c->r.last_discarded = pk->close.events_discarded;
+	c->r.packets++;
+	/* Release: our copy is done before the writer may reuse the space. */
+	__atomic_store_n(&c->r.consumed, c->r.consumed + bs->subbuf_size, __ATOMIC_RELEASE);
+}
+
+void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st)
+{
+	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	st->offset = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
+	st->consumed = __atomic_load_n(&c->r.consumed, __ATOMIC_ACQUIRE);
+	st->lost_full = __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED);
+	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
+	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
+	st->packets = c->r.packets;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU shared-memory ring buffers written with restartable sequences.
+ *
+ * A buffer set (struct rt_bufset) is one memfd with a buffer for every
+ * possible CPU; layout.h draws it and states the invariants, packet.h gives
+ * the packet format. Writers hand rt_write() a record they serialized on
+ * their own stack; the consumer takes closed sub-buffers with
+ * rt_read_next()/rt_read_release() and closes partial ones with rt_flush().
+ *
+ * The write fast path is below, whole, in rt_write(): no lock-prefixed
+ * instruction, no system call, one restartable sequence per record.
+ */
+#ifndef RT_RINGBUF_H
+#define RT_RINGBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/rseq.h>
+#include <time.h>
+
+#include "layout.h"
+#include "packet.h"
+
+#if defined(__x86_64__)
+#include "arch/x86_64.h"
+#elif defined(__aarch64__)
+#include "arch/aarch64.h"
+#else
+#error "rseqtrace supports x86-64 and aarch64"
+#endif
+
+enum rt_mode {
+	RT_MODE_AUTO = 0,   /* creation only: rseq if this thread can use it */
+	RT_MODE_RSEQ = 1,   /* copy-and-commit in restartable sequences */
+	RT_MODE_LOCKED = 2, /* the same under a robust process-shared mutex */
+};
+
+enum rt_clock {
+	RT_CLOCK_MONOTONIC = 0, /* CLOCK_MONOTONIC, ns */
+	RT_CLOCK_TSC = 1,       /* the cycle counter */
+};
+
+/* Results. Writers never block and never retry without bound. */
+enum rt_status {
+	RT_OK = 0,
+	RT_E_FULL = -1,    /* dropped: next sub-buffer not consumed yet (counted) */
+	RT_E_BIG = -2,     /* dropped: record larger than a sub-buffer (counted) */
+	RT_E_ABORT = -3,   /* dropped: RT_MAX_TRIES failed attempts (counted) */
+	RT_E_MODE = -4,    /* refused: this thread cannot write this set's mode */
+	RT_E_INVAL = -5,   /* bad argument or bad shared-memory header */
+	RT_E_SYS = -6,     /* a system call failed, errno set */
+	RT_E_CORRUPT = -7, /* the consumer found inconsistent shared memory */
+};
+
+/* Attempts per record before it is dropped and counted as RT_E_ABORT.
+ * Under a debugger's single-step every attempt aborts; this bound is what
+ * keeps such a thread moving. */
+#define RT_MAX_TRIES 64
+
+struct rt_params {
+	uint32_t subbuf_size; /* power of two, RT_MIN_SUBBUF..RT_MAX_SUBBUF */
+	uint32_t num_subbuf;  /* power of two, 2..RT_MAX_NUM_SUBBUF */
+	enum rt_mode mode;
+	enum rt_clock clock;
+	uint8_t uuid[16];
+	uint32_t stream_id;
+	uint32_t nr_cpus;     /* 0: the number of possible CPUs */
+};
+
+/* The process-local view of a mapped buffer set. Read-only after mapping. */
+struct rt_bufset {
+	struct rt_shm_header *hdr;
+	struct rt_cpu_ctl *ctl;
+	char *data;
+	uint64_t subbuf_size;
+	uint64_t buf_size; /* per CPU: subbuf_size * num_subbuf */
+	uint32_t nr_cpus;
+	uint32_t mode;
+	uint32_t clock;
+	int fd;
+	size_t map_size;
+};
+
+struct rt_cpu_stats {
+	uint64_t offset, consumed;
+	uint64_t lost_full, lost_big, lost_abort;
+	uint64_t packets;
+};
+
+/* Creation and mapping (ringbuf.c). Errors are written to err, if given. */
+int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
+		     char *err, size_t errlen);
+int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen);
+void rt_bufset_unmap(struct rt_bufset *bs); /* also closes the fd */
+int rt_possible_cpus(void);
+const char *rt_strerror(int status);
+
+/* Whether this thread can write an RT_MODE_RSEQ buffer set. */
+int rt_rseq_usable(void);
+/* RT_MODE_LOCKED if RSEQTRACE_LOCKED=1 or rseq is unusable, else RSEQ. */
+enum rt_mode rt_mode_default(void);
+
+/* Reader side, one consumer per buffer set (ringbuf.c). */
+/* Copies the oldest closed sub-buffer of cpu into out (subbuf_size bytes).
+ * Returns 1 and the packet's length in bytes, 0 if none is closed,
+ * RT_E_CORRUPT if the packet or the control block is inconsistent (the
+ * packet is still consumed by rt_read_release; the caller counts it). */
+int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len);
+void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt);
+/* Closes cpu's partial packet, if it has events or unreported losses,
+ * while writers of any process may still be writing. Returns 1 if a packet
+ * was closed, 0 if there was nothing to close, <0 on error. */
+int rt_flush(struct rt_bufset *bs, uint32_t cpu);
+void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
+uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
+
+/* Slow paths of the writer (write.c). */
+int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);
+int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len);
+int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status);
+int rt_lock_cpu(struct rt_bufset *bs, uint32_t cpu);
+void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu);
+
+/* The largest record rt_write accepts for this set. A packet never fills
+ * to its last byte: a commit that reached the end of a sub-buffer would
+ * look closed without its closing fields (invariant I1). */
+static inline uint32_t rt_max_record(const struct rt_bufset *bs)
+{
+	return (uint32_t)bs->subbuf_size - RT_PACKET_HEADER_LEN - 8;
+}
+
+static inline struct rseq *rt_rseq_area(void)
+{
+	return (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+}
+
+static inline uint64_t rt_clock_read(uint32_t clock)
+{
+	if (clock == RT_CLOCK_TSC)
+		return rt_arch_cycles();
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64_t pos)
+{
+	return bs->data + (uint64_t)cpu * bs->buf_size + (pos & (bs->buf_size - 1));
+}
+
+/*
+ * Writes one record (at most rt_max_record() bytes): rec points to len bytes (len a multiple of 8, rec
+ * 8-aligned) that begin with a struct rt_event_header whose id is set; the
+ * timestamp is filled in here. Returns RT_OK or a negative rt_status; every
+ * drop is counted in the buffer of the CPU it happened on.
+ */
+static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
+{
+	if (__builtin_expect(bs->mode != RT_MODE_RSEQ, 0))
+		return rt_write_locked(bs, rec, len);
+
+	struct rseq *rs = rt_rseq_area();
+	if (__builtin_expect((int32_t)rs->cpu_id < 0, 0))
+		return RT_E_MODE; /* no rseq in this thread: never mix modes */
+	if (__builtin_expect(len >= bs->subbuf_size - RT_PACKET_HEADER_LEN, 0))
+		return rt_drop(bs, rs->cpu_id_start, RT_E_BIG);
+
+	struct rt_event_header *eh = rec;
+	uint32_t cpu = 0;
+	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
+		cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+		if (__builtin_expect(cpu >= bs->nr_cpus, 0))
+			break; /* a CPU the set was not sized for */
+		uint64_t *offp = &bs->ctl[cpu].w.offset;
+		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
+		uint64_t in_sub = old & (bs->subbuf_size - 1);
+
+		if (__builtin_expect(in_sub == 0 || in_sub + len >= bs->subbuf_size, 0)) {
+			int r = rt_switch(bs, rs, cpu, old);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		/* Read the clock after loading `old`: whoever reserves on this
+		 * CPU after our load moves `offset`, our commit then fails and
+		 * we retry with a later timestamp. So timestamps in a buffer
+		 * never go back. */
+		eh->timestamp = rt_clock_read(bs->clock);
+		if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
+					rt_cpu_data(bs, cpu, old), rec, len) == 0)
+			return RT_OK;
+	}
+	return rt_drop(bs, cpu % bs->nr_cpus, RT_E_ABORT);
+}
+
+#endif

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The writer's slow paths: opening and closing packets (the sub-buffer
+ * switch), counting drops, and locked mode. The fast path is rt_write() in
+ * ringbuf.h; everything here runs once per sub-buffer or on failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ringbuf.h"
+
+uint64_t rt_lost_total(const struct rt_cpu_ctl *c)
+{
+	return __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
+}
+
+/* Lost counters take atomic adds from every mode and every process: they
+ * are never stored by a sequence, so the two kinds of update cannot race. */
+int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status)
+{
+	struct rt_cpu_writer *w = &bs->ctl[cpu].w;
+	uint64_t *counter = status == RT_E_FULL ? &w->lost_full
+			    : status == RT_E_BIG ? &w->lost_big
+						 : &w->lost_abort;
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+	return status;
+}
+
+/* rs == NULL: the caller holds the buffer's lock (locked mode), or is the
+ * consumer writing to an offline CPU's buffer, which has no writers. */
+static int commit(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old,
+		  uint64_t newv, void *dst, const void *src, uint32_t len)
+{
+	uint64_t *offp = &bs->ctl[cpu].w.offset;
+	if (rs)
+		return rt_arch_copy_commit(rs, cpu, offp, old, newv, dst, src, len);
+	if (__atomic_load_n(offp, __ATOMIC_RELAXED) != old)
+		return 1;
+	memcpy(dst, src, len);
+	__atomic_store_n(offp, newv, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int open_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
+{
+	struct rt_packet_open po = {
+		.magic = RT_CTF_MAGIC,
+		.stream_id = bs->hdr->stream_id,
+		.stream_instance_id = cpu,
+		.packet_seq_num = old / bs->subbuf_size,
+		.cpu_id = cpu,
+	};
+	memcpy(po.uuid, bs->hdr->uuid, sizeof po.uuid);
+	/* After the load of `old`, like every timestamp (see rt_write). */
+	po.timestamp_begin = rt_clock_read(bs->clock);
+	return commit(bs, rs, cpu, old, old + RT_PACKET_HEADER_LEN,
+		      rt_cpu_data(bs, cpu, old), &po, sizeof po);
+}
+
+static int close_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
+{
+	uint64_t in_sub = old & (bs->subbuf_size - 1);
+	uint64_t start = old - in_sub;
+	struct rt_packet_close pc = {
+		.content_size = in_sub * 8,
+		.packet_size = bs->subbuf_size * 8,
+		.events_discarded = rt_lost_total(&bs->ctl[cpu]),
+	};
+	pc.timestamp_end = rt_clock_read(bs->clock);
+	return commit(bs, rs, cpu, old, start + bs->subbuf_size,
+		      rt_cpu_data(bs, cpu, start) + offsetof(struct rt_packet, close),
+		      &pc, sizeof pc);
+}
+
+/*
+ * The record did not fit at `old` (or no packet is open): close the
+ * current packet, or open the next one if the consumer has released it.
+ * Returns 0 to make the caller look at the offset again, or RT_E_FULL.
+ */
+int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
+{
+	if ((old & (bs->subbuf_size - 1)) != 0) {
+		close_packet(bs, rs, cpu, old);
+		return 0;
+	}
+	uint64_t consumed = __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_ACQUIRE);
+	if (old - consumed >= bs->buf_size) /* invariant I3 */
+		return rt_drop(bs, cpu, RT_E_FULL);
+	open_packet(bs, rs, cpu, old);
+	return 0;
+}
+
+/* ---- Locked mode ------------------------------------------------------ */
+
+/*
+ * Locks this thread holds, innermost last. A signal handler that traces on
+ * top of a locked write must not wait for a lock its own thread holds: it
+ * takes the buffer of the next CPU instead. initial-exec TLS: no allocation
+ * on first use, safe in a signal handler.
+ */
+#define RT_MAX_NESTING 4
+static __thread __attribute__((tls_model("initial-exec")))
+pthread_mutex_t *held_locks[RT_MAX_NESTING];
+static __thread __attribute__((tls_model("initial-exec"))) int held_depth;
+
+static int held_by_me(pthread_mutex_t *lk)
+{
+	for (int i = 0; i < held_depth; i++)
+		if (held_locks[i] == lk)
+			return 1;
+	return 0;
+}
+
+static uint32_t current_cpu(void)
+{
+	struct rseq *rs = rt_rseq_area();
+	if (__rseq_size > 0 && (int32_t)rs->cpu_id >= 0)
+		return rs->cpu_id;
+	int c = sched_getcpu();
+	return c < 0 ? 0 : (uint32_t)c;
+}
+
+/* Locks a buffer's mutex. A writer that died holding it left the buffer
+ * consistent (its commit is one store), so the lock is simply recovered. */
+int rt_lock_cpu(struct rt_bufset *bs, uint32_t cpu)
+{
+	pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
+	int r = pthread_mutex_lock(lk);
+	if (r == EOWNERDEAD)
+		r = pthread_mutex_consistent(lk);
+	return r;
+}
+
+void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu)
+{
+	pthread_mutex_unlock(&bs->ctl[cpu].w.lock);
+}
+
+int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
+{
+	if (bs->mode != RT_MODE_LOCKED)
+		return RT_E_MODE;
+	uint32_t cpu = current_cpu() % bs->nr_cpus;
+	if (len >= bs->subbuf_size - RT_PACKET_HEADER_LEN)
+		return rt_drop(bs, cpu, RT_E_BIG);
+
+	for (uint32_t i = 0; held_by_me(&bs->ctl[cpu].w.lock); i++) {
+		if (i + 1 >= bs->nr_cpus || held_depth >= RT_MAX_NESTING)
+			return rt_drop(bs, cpu, RT_E_ABORT);
+		cpu = (cpu + 1) % bs->nr_cpus;
+	}
+	if (rt_lock_cpu(bs, cpu) != 0)
+		return rt_drop(bs, cpu, RT_E_ABORT);
+	held_locks[held_depth++] = &bs->ctl[cpu].w.lock;
+
+	int status = RT_E_ABORT;
+	struct rt_event_header *eh = rec;
+	uint64_t *offp = &bs->ctl[cpu].w.offset;
+	/* At most: close, open, write. */
+	for (int step = 0; step < 3; step++) {
+		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
+		uint64_t in_sub = old & (bs->subbuf_size - 1);
+		if (in_sub == 0 || in_sub + len >= bs->subbuf_size) {
+			status = rt_switch(bs, NULL, cpu, old);
+			if (status < 0)
+				break;
+			status = RT_E_ABORT;
+			continue;
+		}
+		eh->timestamp = rt_clock_read(bs->clock);
+		commit(bs, NULL, cpu, old, old + len, rt_cpu_data(bs, cpu, old), rec, len);
+		status = RT_OK;
+		break;
+	}
+
+	held_depth--;
+	rt_unlock_cpu(bs, cpu);
+	if (status == RT_E_ABORT)
+		rt_drop(bs, cpu, RT_E_ABORT);
+	return status;
+}
+
+/* ---- Flush (consumer side) ------------------------------------------- */
+
+/*
+ * One step of a flush; rs as for commit(). Returns 1 when a packet was
+ * closed, 0 when there is nothing to close, 2 to be called again.
+ * A packet with no event is closed only to report losses that no released
+ * packet reported yet, and only when the consumer has drained everything
+ * before it (otherwise a later packet will report them).
+ */
+static int flush_step(struct rt_bufset *bs, void *rs, uint32_t cpu)
+{
+	struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	uint64_t old = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
+	uint64_t in_sub = old & (bs->subbuf_size - 1);
+	int drained = old - in_sub == c->r.consumed;
+	int unreported = drained && rt_lost_total(c) != c->r.last_discarded;
+
+	if (in_sub == 0) {
+		if (!unreported)
+			return 0;
+		open_packet(bs, rs, cpu, old);
+		return 2;
+	}
+	if (in_sub == RT_PACKET_HEADER_LEN && !unreported)
+		return 0;
+	return close_packet(bs, rs, cpu, old) == 0 ? 1 : 2;
+}
+
+static int cpu_online(uint32_t cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	/* A CPU we may run on is online; only then can writers be on it. */
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(cpu, &set))
+		return 1;
+	char path[64], v = '1';
+	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%u/online", cpu);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (fread(&v, 1, 1, f) != 1)
+			v = '1';
+		fclose(f);
+	}
+	return v != '0';
+}
+
+int rt_flush(struct rt_bufset *bs, uint32_t cpu)
+{
+	if (cpu >= bs->nr_cpus)
+		return RT_E_INVAL;
+	int r = 0;
+	if (bs->mode == RT_MODE_LOCKED) {
+		if (rt_lock_cpu(bs, cpu) != 0)
+			return RT_E_SYS;
+		int step = 0;
+		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
+			;
+		rt_unlock_cpu(bs, cpu);
+		return r == 2 ? RT_E_ABORT : r;
+	}
+
+	/* rseq mode: run the same sequences as the writers, from the CPU the
+	 * buffer belongs to, so they are atomic against every writer there. */
+	cpu_set_t saved, one;
+	if (sched_getaffinity(0, sizeof saved, &saved) != 0)
+		return RT_E_SYS;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof one, &one) != 0) {
+		if (cpu_online(cpu))
+			return RT_E_SYS; /* online but not ours to run on */
+		int step = 0; /* offline: no writer can be on it */
+		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
+			;
+		return r == 2 ? RT_E_ABORT : r;
+	}
+	if (!rt_rseq_usable()) {
+		sched_setaffinity(0, sizeof saved, &saved);
+		return RT_E_MODE;
+	}
+	struct rseq *rs = rt_rseq_area();
+	r = RT_E_ABORT;
+	for (int tries = 0; tries < 100 * RT_MAX_TRIES; tries++) {
+		if (__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) != cpu) {
+			sched_yield(); /* not migrated yet */
+			continue;
+		}
+		int s = flush_step(bs, rs, cpu);
+		if (s != 2) {
+			r = s;
+			break;
+		}
+	}
+	sched_setaffinity(0, sizeof saved, &saved);
+	return r;
+}
