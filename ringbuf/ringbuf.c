@@ -153,7 +153,7 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 	enum rt_mode mode = p->mode == RT_MODE_AUTO ? rt_mode_default() : p->mode;
 	if (mode != RT_MODE_RSEQ && mode != RT_MODE_LOCKED)
 		return fail(err, errlen, RT_E_INVAL, "bad mode %d", (int)p->mode);
-	if (p->clock != RT_CLOCK_MONOTONIC && p->clock != RT_CLOCK_TSC)
+	if (p->clock > RT_CLOCK_NONE)
 		return fail(err, errlen, RT_E_INVAL, "bad clock %d", (int)p->clock);
 
 	uint64_t doff = data_offset(nr_cpus);
@@ -233,7 +233,7 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 		return r;
 	if (h.mode != RT_MODE_RSEQ && h.mode != RT_MODE_LOCKED)
 		return fail(err, errlen, RT_E_INVAL, "bad buffer mode %u", h.mode);
-	if (h.clock != RT_CLOCK_MONOTONIC && h.clock != RT_CLOCK_TSC)
+	if (h.clock > RT_CLOCK_NONE)
 		return fail(err, errlen, RT_E_INVAL, "bad buffer clock %u", h.clock);
 	uint64_t doff = data_offset(h.nr_cpus);
 	uint64_t size = doff + (uint64_t)h.nr_cpus * h.subbuf_size * h.num_subbuf;

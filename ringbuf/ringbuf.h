@@ -39,6 +39,7 @@ enum rt_mode {
 enum rt_clock {
 	RT_CLOCK_MONOTONIC = 0, /* CLOCK_MONOTONIC, ns */
 	RT_CLOCK_TSC = 1,       /* the cycle counter */
+	RT_CLOCK_NONE = 2,      /* benchmarks only: every timestamp is 0 */
 };
 
 /* Results. Writers never block and never retry without bound. */
@@ -118,6 +119,7 @@ uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* Slow paths of the writer (write.c). */
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);
 int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len);
+int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len);
 int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status);
 int rt_lock_cpu(struct rt_bufset *bs, uint32_t cpu);
 void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu);
@@ -137,11 +139,12 @@ static inline struct rseq *rt_rseq_area(void)
 
 static inline uint64_t rt_clock_read(uint32_t clock)
 {
-	if (clock == RT_CLOCK_TSC)
-		return rt_arch_cycles();
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (clock == RT_CLOCK_MONOTONIC) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return clock == RT_CLOCK_TSC ? rt_arch_cycles() : 0;
 }
 
 static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64_t pos)
@@ -150,48 +153,42 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
 }
 
 /*
- * Writes one record (at most rt_max_record() bytes): rec points to len bytes (len a multiple of 8, rec
- * 8-aligned) that begin with a struct rt_event_header whose id is set; the
- * timestamp is filled in here. Returns RT_OK or a negative rt_status; every
- * drop is counted in the buffer of the CPU it happened on.
+ * Writes one record (at most rt_max_record() bytes): rec points to len
+ * bytes (len a multiple of 8, rec 8-aligned) that begin with a struct
+ * rt_event_header whose id is set; the timestamp is filled in here.
+ * Returns RT_OK or a negative rt_status; every drop is counted in the
+ * buffer of the CPU it happened on.
+ *
+ * This is the common case, one attempt, inlined at the call site;
+ * rt_write_slow() (write.c) has the same loop with the packet switch, the
+ * bounded retries, locked mode and the drops.
  */
 static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
 {
-	if (__builtin_expect(bs->mode != RT_MODE_RSEQ, 0))
-		return rt_write_locked(bs, rec, len);
-
-	struct rseq *rs = rt_rseq_area();
-	if (__builtin_expect((int32_t)rs->cpu_id < 0, 0))
-		return RT_E_MODE; /* no rseq in this thread: never mix modes */
-	if (__builtin_expect(len >= bs->subbuf_size - RT_PACKET_HEADER_LEN, 0))
-		return rt_drop(bs, rs->cpu_id_start, RT_E_BIG);
-
-	struct rt_event_header *eh = rec;
-	uint32_t cpu = 0;
-	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
-		cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-		if (__builtin_expect(cpu >= bs->nr_cpus, 0))
-			break; /* a CPU the set was not sized for */
-		uint64_t *offp = &bs->ctl[cpu].w.offset;
-		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
-		uint64_t in_sub = old & (bs->subbuf_size - 1);
-
-		if (__builtin_expect(in_sub == 0 || in_sub + len >= bs->subbuf_size, 0)) {
-			int r = rt_switch(bs, rs, cpu, old);
-			if (r < 0)
-				return r;
-			continue;
+	if (__builtin_expect(bs->mode == RT_MODE_RSEQ, 1)) {
+		struct rseq *rs = rt_rseq_area();
+		uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+		if (__builtin_expect(cpu < bs->nr_cpus && len <= rt_max_record(bs) &&
+				     (len & 7) == 0, 1)) {
+			uint64_t *offp = &bs->ctl[cpu].w.offset;
+			uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
+			uint64_t in_sub = old & (bs->subbuf_size - 1);
+			if (__builtin_expect(in_sub != 0 && in_sub + len < bs->subbuf_size, 1)) {
+				/* Read the clock after loading `old`: whoever
+				 * reserves on this CPU after our load moves
+				 * `offset`, our commit then fails and we retry
+				 * with a later timestamp. So timestamps in a
+				 * buffer never go back. */
+				((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
+				/* An unregistered thread reads cpu_id -1 or -2
+				 * here and aborts before storing anything. */
+				if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
+							rt_cpu_data(bs, cpu, old), rec, len) == 0)
+					return RT_OK;
+			}
 		}
-		/* Read the clock after loading `old`: whoever reserves on this
-		 * CPU after our load moves `offset`, our commit then fails and
-		 * we retry with a later timestamp. So timestamps in a buffer
-		 * never go back. */
-		eh->timestamp = rt_clock_read(bs->clock);
-		if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
-					rt_cpu_data(bs, cpu, old), rec, len) == 0)
-			return RT_OK;
 	}
-	return rt_drop(bs, cpu % bs->nr_cpus, RT_E_ABORT);
+	return rt_write_slow(bs, rec, len);
 }
 
 #endif

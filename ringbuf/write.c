@@ -97,6 +97,50 @@ int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 	return 0;
 }
 
+/*
+ * rt_write() after its one inlined attempt failed, or for a locked set:
+ * the full loop. Every iteration either commits, switches packets (which
+ * moves the offset, or drops on a full buffer), or failed its sequence;
+ * RT_MAX_TRIES bounds them all.
+ */
+int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
+{
+	if (len < RT_EVENT_HEADER_LEN || (len & 7) != 0)
+		return RT_E_INVAL;
+	if (bs->mode != RT_MODE_RSEQ)
+		return rt_write_locked(bs, rec, len);
+
+	struct rseq *rs = rt_rseq_area();
+	if ((int32_t)rs->cpu_id < 0)
+		return RT_E_MODE; /* no rseq in this thread: never mix modes */
+	uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED) % bs->nr_cpus;
+	if (len > rt_max_record(bs))
+		return rt_drop(bs, cpu, RT_E_BIG);
+
+	struct rt_event_header *eh = rec;
+	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
+		cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+		if (cpu >= bs->nr_cpus) {
+			cpu %= bs->nr_cpus; /* a CPU the set was not sized for */
+			break;
+		}
+		uint64_t *offp = &bs->ctl[cpu].w.offset;
+		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
+		uint64_t in_sub = old & (bs->subbuf_size - 1);
+		if (in_sub == 0 || in_sub + len >= bs->subbuf_size) {
+			int r = rt_switch(bs, rs, cpu, old);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		eh->timestamp = rt_clock_read(bs->clock); /* after `old`: see rt_write */
+		if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
+					rt_cpu_data(bs, cpu, old), rec, len) == 0)
+			return RT_OK;
+	}
+	return rt_drop(bs, cpu, RT_E_ABORT);
+}
+
 /* ---- Locked mode ------------------------------------------------------ */
 
 /*
@@ -148,7 +192,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (bs->mode != RT_MODE_LOCKED)
 		return RT_E_MODE;
 	uint32_t cpu = current_cpu() % bs->nr_cpus;
-	if (len >= bs->subbuf_size - RT_PACKET_HEADER_LEN)
+	if (len > rt_max_record(bs))
 		return rt_drop(bs, cpu, RT_E_BIG);
 
 	for (uint32_t i = 0; held_by_me(&bs->ctl[cpu].w.lock); i++) {
