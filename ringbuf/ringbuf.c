@@ -281,7 +281,8 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 	uint64_t closed_end = off & ~(bs->subbuf_size - 1);
 	if (closed_end == consumed)
 		return 0;
-	if (closed_end < consumed || closed_end - consumed > bs->buf_size)
+	if (consumed % bs->subbuf_size != 0 || closed_end < consumed ||
+	    closed_end - consumed > bs->buf_size)
 		return RT_E_CORRUPT; /* a writer stored an impossible offset */
 
 	memcpy(out, rt_cpu_data(bs, cpu, consumed), bs->subbuf_size);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ringbuf.h"
 
@@ -195,14 +196,34 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (len > rt_max_record(bs))
 		return rt_drop(bs, cpu, RT_E_BIG);
 
-	for (uint32_t i = 0; held_by_me(&bs->ctl[cpu].w.lock); i++) {
-		if (i + 1 >= bs->nr_cpus || held_depth >= RT_MAX_NESTING)
-			return rt_drop(bs, cpu, RT_E_ABORT);
-		cpu = (cpu + 1) % bs->nr_cpus;
-	}
-	if (rt_lock_cpu(bs, cpu) != 0)
+	if (held_depth >= RT_MAX_NESTING)
 		return rt_drop(bs, cpu, RT_E_ABORT);
-	held_locks[held_depth++] = &bs->ctl[cpu].w.lock;
+	/* Nested over a write of this thread (a signal handler): never block,
+	 * since this thread holds, or is taking, another buffer's lock; try the
+	 * buffers in turn and drop if every one is busy. */
+	int nested = held_depth > 0;
+	uint32_t i;
+	for (i = 0; i < bs->nr_cpus; i++, cpu = (cpu + 1) % bs->nr_cpus) {
+		pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
+		if (held_by_me(lk))
+			continue;
+		/* Published before the lock call: a signal landing inside it
+		 * must see this lock as ours. */
+		held_locks[held_depth] = lk;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		held_depth++;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		int r = nested ? pthread_mutex_trylock(lk) : pthread_mutex_lock(lk);
+		if (r == EOWNERDEAD)
+			r = pthread_mutex_consistent(lk);
+		if (r == 0)
+			break;
+		held_depth--;
+		if (!nested)
+			return rt_drop(bs, cpu, RT_E_ABORT);
+	}
+	if (i == bs->nr_cpus)
+		return rt_drop(bs, cpu, RT_E_ABORT);
 
 	int status = RT_E_ABORT;
 	struct rt_event_header *eh = rec;
@@ -224,8 +245,9 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 		break;
 	}
 
-	held_depth--;
 	rt_unlock_cpu(bs, cpu);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	held_depth--;
 	if (status == RT_E_ABORT)
 		rt_drop(bs, cpu, RT_E_ABORT);
 	return status;
@@ -283,7 +305,22 @@ int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 		return RT_E_INVAL;
 	int r = 0;
 	if (bs->mode == RT_MODE_LOCKED) {
-		if (rt_lock_cpu(bs, cpu) != 0)
+		/* A writer may hold the lock and be stopped (SIGSTOP, a
+		 * debugger): never wait for it without bound. */
+		pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		int lr = pthread_mutex_timedlock(lk, &until);
+		if (lr == EOWNERDEAD)
+			lr = pthread_mutex_consistent(lk);
+		if (lr == ETIMEDOUT)
+			return RT_E_ABORT; /* busy: try again later */
+		if (lr != 0)
 			return RT_E_SYS;
 		int step = 0;
 		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
