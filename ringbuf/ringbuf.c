@@ -125,6 +125,7 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->clock = h->clock;
 	bs->fd = fd;
 	bs->map_size = size;
+	bs->rd = NULL;
 }
 
 static int init_locks(struct rt_bufset *bs, char *err, size_t errlen)
@@ -264,25 +265,44 @@ void rt_bufset_unmap(struct rt_bufset *bs)
 		munmap(bs->hdr, bs->map_size);
 	if (bs->fd >= 0)
 		close(bs->fd);
+	free(bs->rd);
 	memset(bs, 0, sizeof *bs);
 	bs->fd = -1;
 }
 
 /* ---- Reader ----------------------------------------------------------- */
 
+/* The consumer's own positions start where the shared copy says (a
+ * consumer may map a set another one has read), on the sub-buffer grid. */
+static int reader_init(struct rt_bufset *bs)
+{
+	bs->rd = calloc(bs->nr_cpus, sizeof *bs->rd);
+	if (!bs->rd)
+		return RT_E_SYS;
+	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
+		const struct rt_cpu_reader *r = &bs->ctl[c].r;
+		bs->rd[c].consumed = __atomic_load_n(&r->consumed, __ATOMIC_ACQUIRE) &
+				     ~(bs->subbuf_size - 1);
+		bs->rd[c].last_discarded = r->last_discarded;
+		bs->rd[c].packets = r->packets;
+	}
+	return RT_OK;
+}
+
 int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 {
 	if (cpu >= bs->nr_cpus)
 		return RT_E_INVAL;
+	if (!bs->rd && reader_init(bs) != RT_OK)
+		return RT_E_SYS;
 	struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	uint64_t consumed = c->r.consumed;
+	uint64_t consumed = bs->rd[cpu].consumed;
 	/* Acquire: every byte below the offset is visible (invariant I1). */
 	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
 	uint64_t closed_end = off & ~(bs->subbuf_size - 1);
 	if (closed_end == consumed)
 		return 0;
-	if (consumed % bs->subbuf_size != 0 || closed_end < consumed ||
-	    closed_end - consumed > bs->buf_size)
+	if (closed_end < consumed || closed_end - consumed > bs->buf_size)
 		return RT_E_CORRUPT; /* a writer stored an impossible offset */
 
 	memcpy(out, rt_cpu_data(bs, cpu, consumed), bs->subbuf_size);
@@ -301,22 +321,29 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 
 void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
 {
-	struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	if (cpu >= bs->nr_cpus || (!bs->rd && reader_init(bs) != RT_OK))
+		return;
+	struct rt_reader_pos *rd = &bs->rd[cpu];
+	struct rt_cpu_reader *shared = &bs->ctl[cpu].r;
 	const struct rt_packet *pk = pkt;
 	if (pk && pk->open.magic == RT_CTF_MAGIC)
-		c->r.last_discarded = pk->close.events_discarded;
-	c->r.packets++;
+		rd->last_discarded = pk->close.events_discarded;
+	rd->packets++;
+	rd->consumed += bs->subbuf_size;
+	shared->last_discarded = rd->last_discarded;
+	shared->packets = rd->packets;
 	/* Release: our copy is done before the writer may reuse the space. */
-	__atomic_store_n(&c->r.consumed, c->r.consumed + bs->subbuf_size, __ATOMIC_RELEASE);
+	__atomic_store_n(&shared->consumed, rd->consumed, __ATOMIC_RELEASE);
 }
 
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st)
 {
 	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
 	st->offset = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
-	st->consumed = __atomic_load_n(&c->r.consumed, __ATOMIC_ACQUIRE);
+	st->consumed = bs->rd ? bs->rd[cpu].consumed
+			      : __atomic_load_n(&c->r.consumed, __ATOMIC_ACQUIRE);
 	st->lost_full = __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED);
 	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
-	st->packets = c->r.packets;
+	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
 }

@@ -81,6 +81,17 @@ struct rt_bufset {
 	uint32_t clock;
 	int fd;
 	size_t map_size;
+	/* Consumer only, allocated by its first rt_read_next: the positions it
+	 * trusts. The copies in shared memory are published for writers and
+	 * never read back, so an application that scribbles on them cannot
+	 * make the consumer skip or re-read packets. */
+	struct rt_reader_pos *rd;
+};
+
+struct rt_reader_pos {
+	uint64_t consumed;
+	uint64_t last_discarded;
+	uint64_t packets;
 };
 
 struct rt_cpu_stats {

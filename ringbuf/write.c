@@ -267,8 +267,10 @@ static int flush_step(struct rt_bufset *bs, void *rs, uint32_t cpu)
 	struct rt_cpu_ctl *c = &bs->ctl[cpu];
 	uint64_t old = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
 	uint64_t in_sub = old & (bs->subbuf_size - 1);
-	int drained = old - in_sub == c->r.consumed;
-	int unreported = drained && rt_lost_total(c) != c->r.last_discarded;
+	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed : c->r.consumed;
+	uint64_t reported = bs->rd ? bs->rd[cpu].last_discarded : c->r.last_discarded;
+	int drained = old - in_sub == consumed;
+	int unreported = drained && rt_lost_total(c) != reported;
 
 	if (in_sub == 0) {
 		if (!unreported)
