@@ -64,7 +64,7 @@ struct rt_packet {
  */
 struct rt_event_header {
 	uint32_t id;
-	uint32_t pad;
+	uint32_t len;       /* the record's exact length before padding to 8 */
 	uint64_t timestamp;
 };
 

@@ -19,6 +19,7 @@
 
 #include "ringbuf.h"
 
+__attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
 {
 	if (err && errlen) {
@@ -180,6 +181,9 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		return fail(err, errlen, RT_E_SYS, "cannot map %llu bytes of buffers: %s",
 			    (unsigned long long)size, strerror(e));
 	}
+	/* Fault the pages in now, in the creator, rather than in traced
+	 * threads' first writes (twice the cost of an event otherwise). */
+	madvise(base, size, MADV_POPULATE_WRITE);
 	struct rt_shm_header *h = base;
 	h->version = RT_LAYOUT_VERSION;
 	h->header_size = RT_SHM_HEADER_SIZE;
@@ -245,7 +249,7 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 			    "buffer memory is %lld bytes, its header says %llu",
 			    (long long)st.st_size, (unsigned long long)size);
 
-	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (base == MAP_FAILED)
 		return fail(err, errlen, RT_E_SYS, "mmap: %s", strerror(errno));
 	/* Use the copy we validated, not what the mapping says now. */

@@ -69,7 +69,9 @@ struct rt_params {
 	uint32_t nr_cpus;     /* 0: the number of possible CPUs */
 };
 
-/* The process-local view of a mapped buffer set. Read-only after mapping. */
+/* The process-local view of a mapped buffer set. Read-only after mapping,
+ * except for the consumer's positions (rd): a set that has been read from
+ * must not be copied, or the copies would read the same packets twice. */
 struct rt_bufset {
 	struct rt_shm_header *hdr;
 	struct rt_cpu_ctl *ctl;

@@ -168,7 +168,7 @@ static void *worker_main(void *arg)
 	for (uint32_t i = 0; i < MAX_RECORD / 8; i++)
 		rec.w[i] = 0x5a5a5a5a00000000ull | i;
 	rec.h.id = w->len; /* the bench's marker: a record's id is its length */
-	rec.h.pad = 0;
+	rec.h.len = 0;
 	rec.h.timestamp = 0;
 
 	pthread_barrier_wait(w->start);

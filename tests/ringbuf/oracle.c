@@ -34,7 +34,7 @@ void rec_build(void *buf, uint32_t stream, uint64_t seq, uint32_t len)
 {
 	struct rec *r = buf;
 	r->h.id = REC_ID;
-	r->h.pad = 0;
+	r->h.len = 0;
 	r->h.timestamp = 0;
 	r->stream = stream;
 	r->len = len;

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The event shapes of /work/shared/lttng-baseline/bench_tp.h (DESIGN §6). */
+#ifndef BENCH_PROV_H
+#define BENCH_PROV_H
+
+#include <stdint.h>
+
+#include <rseqtrace/tracepoint.h>
+
+RSEQTRACE_EVENT(bench, int_str, INFO,
+	RSEQTRACE_ARGS(int, my_int, const char *, my_str),
+	RSEQTRACE_FIELDS(
+		rseqtrace_field_integer(int, my_int, my_int)
+		rseqtrace_field_string(my_str, my_str)))
+
+RSEQTRACE_EVENT(bench, four_ints, INFO,
+	RSEQTRACE_ARGS(uint64_t, a, uint64_t, b, uint32_t, c, int32_t, d),
+	RSEQTRACE_FIELDS(
+		rseqtrace_field_integer(uint64_t, a, a)
+		rseqtrace_field_integer(uint64_t, b, b)
+		rseqtrace_field_integer(uint32_t, c, c)
+		rseqtrace_field_integer(int32_t, d, d)))
+
+#endif

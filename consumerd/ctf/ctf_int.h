@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the CTF writer: the trace object shared by trace.c and stream.c. */
+#ifndef RT_CTF_INT_H
+#define RT_CTF_INT_H
+
+#include <pthread.h>
+
+#include "ctf.h"
+
+/* A field as the record checker needs it. */
+struct ctf_fl {
+	uint8_t kind;
+	uint8_t esize;  /* element / integer / float size */
+	uint8_t lsize;  /* sequence length size */
+	uint32_t count; /* array */
+};
+
+/* An event class compiled for checking records of its stream class. */
+struct ctf_ev {
+	uint32_t exact_len; /* when fixed: the exact record length */
+	int fixed;          /* no strings, no sequences */
+	uint32_t nr;
+	struct ctf_fl f[];
+};
+
+struct ctf_stream_class {
+	uint32_t id;
+	unsigned contexts;
+	uint32_t ctx_len, hdr_len;
+	uint32_t nr_events;      /* size of ev[] */
+	struct ctf_ev **ev;      /* by event id; NULL: undeclared */
+	struct ctf_stream_class *next;
+};
+
+struct ctf_trace {
+	pthread_mutex_t lock; /* metadata file, stream classes, event tables */
+	char *dir;
+	int meta_fd;
+	off_t meta_size;
+	uint8_t uuid[16];
+	enum rt_clock clock;
+	struct ctf_stream_class *classes;
+	int first_error;
+	int channels;
+};
+
+struct ctf_stream_class *ctf_find_class(struct ctf_trace *t, uint32_t id);
+
+#endif

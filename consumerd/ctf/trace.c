@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trace directory and TSDL metadata (CTF 1.8, plain text): the preamble
+ * (trace, env, clock), one stream block per channel, one event block per
+ * event class, appended as they come.
+ *
+ * The packet header and context described here are ringbuf/packet.h field
+ * for field; the event header is struct rt_event_header with `len` left
+ * undescribed, as padding to the timestamp (babeltrace2 warns about any other header field);
+ * event contexts and the payload follow tracepoints/record.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctf_int.h"
+#include "record.h"
+
+#ifndef RSEQTRACE_VERSION_MAJOR
+#define RSEQTRACE_VERSION_MAJOR 0
+#define RSEQTRACE_VERSION_MINOR 0
+#define RSEQTRACE_VERSION_PATCH 0
+#endif
+
+_Static_assert(sizeof(struct rt_packet) == 88, "packet layout described below");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "metadata says byte_order = le");
+
+/* ---- string builder -------------------------------------------------------- */
+
+struct sb {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void __attribute__((format(printf, 2, 0))) sb_vadd(struct sb *b, const char *fmt, va_list ap)
+{
+	if (b->oom)
+		return;
+	for (;;) {
+		va_list aq;
+		va_copy(aq, ap);
+		int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, aq);
+		va_end(aq);
+		if (n < 0) {
+			b->oom = 1;
+			return;
+		}
+		if (b->s && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = 1;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+static void __attribute__((format(printf, 2, 3))) sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vadd(b, fmt, ap);
+	va_end(ap);
+}
+
+/* A TSDL string literal's body: quotes and backslashes escaped, control
+ * characters replaced (they come from users and hostnames). */
+static void sb_quoted(struct sb *b, const char *s)
+{
+	sb_add(b, "\"");
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_add(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			sb_add(b, "?");
+		else
+			sb_add(b, "%c", c);
+	}
+	sb_add(b, "\"");
+}
+
+/* ---- metadata file ------------------------------------------------------------ */
+
+/* Appends the whole block or nothing (a short write is truncated away). */
+static int append(struct ctf_trace *t, struct sb *b)
+{
+	if (b->oom)
+		return -ENOMEM;
+	size_t done = 0;
+	while (done < b->len) {
+		ssize_t w = pwrite(t->meta_fd, b->s + done, b->len - done, t->meta_size + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : ENOSPC;
+			if (ftruncate(t->meta_fd, t->meta_size) != 0) {
+				/* the file now ends in a partial block */
+			}
+			if (!t->first_error)
+				t->first_error = -e;
+			return -e;
+		}
+		done += (size_t)w;
+	}
+	t->meta_size += (off_t)done;
+	return 0;
+}
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+static int mkdir_p(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != 0)
+			continue;
+		char c = *p;
+		*p = 0;
+		int r = mkdir(path, 0700);
+		*p = c;
+		if (r != 0 && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+	}
+}
+
+static void uuid_str(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+}
+
+static void random_uuid(uint8_t u[16])
+{
+	if (getrandom(u, 16, 0) != 16) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec;
+		for (int i = 0; i < 16; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			u[i] = (uint8_t)(x >> 56);
+		}
+	}
+	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
+	u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+}
+
+/* The kernel's boot id, as LTTng uses it for its monotonic clock's uuid:
+ * babeltrace2 then puts our events and LTTng's on one timeline. */
+static int boot_id(char out[37])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (!f)
+		return -1;
+	int ok = fgets(out, 37, f) && strlen(out) == 36;
+	fclose(f);
+	for (int i = 0; ok && i < 36; i++)
+		ok = (i == 8 || i == 13 || i == 18 || i == 23) ? out[i] == '-'
+			: ((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f'));
+	return ok ? 0 : -1;
+}
+
+static int64_t ns_of(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+int64_t ctf_monotonic_offset_ns(void)
+{
+	/* The sample with the tightest bracket wins. */
+	int64_t best = 0, best_gap = INT64_MAX;
+	for (int i = 0; i < 8; i++) {
+		struct timespec m0, r, m1;
+		clock_gettime(CLOCK_MONOTONIC, &m0);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		int64_t gap = ns_of(&m1) - ns_of(&m0);
+		if (gap < best_gap) {
+			best_gap = gap;
+			best = ns_of(&r) - (ns_of(&m0) + gap / 2);
+		}
+	}
+	return best;
+}
+
+static uint64_t measure_tsc_hz(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/cpu0/tsc_freq_khz", "r");
+	unsigned long long khz = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &khz) != 1)
+			khz = 0;
+		fclose(f);
+		if (khz)
+			return khz * 1000;
+	}
+	struct timespec t0, t1, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t c0 = rt_arch_cycles();
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while (ns_of(&now) - ns_of(&t0) < 20000000);
+	uint64_t c1 = rt_arch_cycles();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int64_t ns = ns_of(&t1) - ns_of(&t0);
+	return ns > 0 ? (uint64_t)((double)(c1 - c0) * 1e9 / (double)ns) : 1000000000u;
+}
+
+/* iso: 20241124T201600+0100 (env), else 20241124-201600 (directory names). */
+static void datetime(char *out, size_t n, int iso)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	if (iso)
+		strftime(out, n, "%Y%m%dT%H%M%S%z", &tm);
+	else
+		strftime(out, n, "%Y%m%d-%H%M%S", &tm);
+}
+
+/* ---- preamble ----------------------------------------------------------------------- */
+
+static const char *int_tsdl(char *buf, size_t n, unsigned size, int is_signed, unsigned base,
+			    int utf8)
+{
+	snprintf(buf, n, "integer { size = %u; align = %u; signed = %s; encoding = %s; base = %u; }",
+		 size * 8, size * 8, is_signed ? "true" : "false", utf8 ? "UTF8" : "none", base);
+	return buf;
+}
+
+static void clock_block(struct sb *b, const struct ctf_trace_config *cfg, const char **clock_name)
+{
+	if (cfg->clock == RT_CLOCK_TSC) {
+		uint64_t hz = cfg->tsc_freq ? cfg->tsc_freq : measure_tsc_hz();
+		struct timespec r;
+		uint64_t tsc = rt_arch_cycles();
+		clock_gettime(CLOCK_REALTIME, &r);
+		/* realtime = offset_s + (offset + cycles) / hz */
+		int64_t off_s = (int64_t)r.tv_sec - (int64_t)(tsc / hz);
+		int64_t off = (int64_t)((double)r.tv_nsec * (double)hz / 1e9) - (int64_t)(tsc % hz);
+		if (off < 0) {
+			off += (int64_t)hz;
+			off_s -= 1;
+		}
+		*clock_name = "tsc";
+		sb_add(b, "clock {\n\tname = \"tsc\";\n\tdescription = \"Cycle counter\";\n"
+			  "\tfreq = %llu;\n\tprecision = 1;\n\toffset_s = %lld;\n\toffset = %lld;\n"
+			  "\tabsolute = TRUE;\n};\n\n",
+		       (unsigned long long)hz, (long long)off_s, (long long)off);
+		return;
+	}
+	char bid[37];
+	*clock_name = "monotonic";
+	sb_add(b, "clock {\n\tname = \"monotonic\";\n");
+	if (boot_id(bid) == 0)
+		sb_add(b, "\tuuid = \"%s\";\n", bid);
+	sb_add(b, "\tdescription = \"Monotonic Clock\";\n\tfreq = 1000000000; /* Hz */\n"
+		  "\tprecision = 1;\n\t/* clock value offset from the epoch: offset * (1/freq) */\n"
+		  "\toffset = %lld;\n\tabsolute = TRUE;\n};\n\n",
+	       (long long)ctf_monotonic_offset_ns());
+}
+
+static void preamble(struct sb *b, const struct ctf_trace *t, const struct ctf_trace_config *cfg)
+{
+	char u[37], host[256] = "", created[64];
+	uuid_str(t->uuid, u);
+	if (cfg->hostname)
+		snprintf(host, sizeof host, "%s", cfg->hostname);
+	else if (gethostname(host, sizeof host - 1) != 0)
+		snprintf(host, sizeof host, "unknown");
+	datetime(created, sizeof created, 1);
+
+	sb_add(b, "/* CTF 1.8 */\n\n"
+		  "typealias integer { size = 8; align = 8; signed = false; } := uint8_t;\n"
+		  "typealias integer { size = 32; align = 32; signed = false; } := uint32_t;\n"
+		  "typealias integer { size = 64; align = 64; signed = false; } := uint64_t;\n\n"
+		  "trace {\n\tmajor = 1;\n\tminor = 8;\n\tuuid = \"%s\";\n\tbyte_order = le;\n"
+		  "\tpacket.header := struct {\n"
+		  "\t\tuint32_t magic;\n\t\tuint8_t  uuid[16];\n\t\tuint32_t stream_id;\n"
+		  "\t\tuint64_t stream_instance_id;\n\t};\n};\n\n", u);
+
+	sb_add(b, "env {\n\thostname = ");
+	sb_quoted(b, host);
+	sb_add(b, ";\n\tdomain = \"ust\";\n\ttracer_name = \"rseqtrace\";\n"
+		  "\ttracer_major = %d;\n\ttracer_minor = %d;\n\ttracer_patchlevel = %d;\n"
+		  "\ttracer_buffering_scheme = \"%s\";\n\ttracer_buffering_id = %lld;\n"
+		  "\tarchitecture_bit_width = %d;\n\ttrace_name = ",
+	       RSEQTRACE_VERSION_MAJOR, RSEQTRACE_VERSION_MINOR, RSEQTRACE_VERSION_PATCH,
+	       cfg->buffering == CTF_PER_PID ? "pid" : "uid",
+	       cfg->buffering == CTF_PER_PID ? (long long)cfg->pid : (long long)cfg->uid,
+	       (int)(8 * sizeof(void *)));
+	sb_quoted(b, cfg->trace_name ? cfg->trace_name : "rseqtrace");
+	sb_add(b, ";\n\ttrace_creation_datetime = \"%s\";\n", created);
+	if (cfg->buffering == CTF_PER_PID) {
+		sb_add(b, "\tvpid = %d;\n\tprocname = ", (int)cfg->pid);
+		sb_quoted(b, cfg->procname ? cfg->procname : "");
+		sb_add(b, ";\n\tvpid_datetime = \"%s\";\n", created);
+	}
+	sb_add(b, "};\n\n");
+
+	const char *clk;
+	clock_block(b, cfg, &clk);
+	sb_add(b, "typealias integer { size = 64; align = 64; signed = false; map = clock.%s.value; }"
+		  " := uint64_clock_t;\n\n", clk);
+}
+
+/* ---- trace ------------------------------------------------------------------------ */
+
+static int __attribute__((format(printf, 4, 5)))
+set_err(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+static char *trace_path(const struct ctf_trace_config *cfg)
+{
+	char *p = NULL;
+	if (cfg->path) {
+		p = strdup(cfg->path);
+	} else if (cfg->buffering == CTF_PER_PID) {
+		char dt[32], name[64];
+		datetime(dt, sizeof dt, 0);
+		/* a process name becomes a path component: no '/' */
+		snprintf(name, sizeof name, "%s", cfg->procname && *cfg->procname ? cfg->procname : "proc");
+		for (char *c = name; *c; c++)
+			if (*c == '/' || (unsigned char)*c < 0x20 || (c == name && *c == '.'))
+				*c = '_';
+		if (asprintf(&p, "%s/ust/pid/%s-%d-%s", cfg->output, name, (int)cfg->pid, dt) < 0)
+			p = NULL;
+	} else if (asprintf(&p, "%s/ust/uid/%u/%d-bit", cfg->output, cfg->uid,
+			    (int)(8 * sizeof(void *))) < 0) {
+		p = NULL;
+	}
+	return p;
+}
+
+int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
+		     char *err, size_t errlen)
+{
+	*out = NULL;
+	if ((!cfg->output && !cfg->path) || (cfg->clock != RT_CLOCK_MONOTONIC && cfg->clock != RT_CLOCK_TSC))
+		return set_err(err, errlen, -EINVAL, "no output directory, or unknown clock");
+	struct ctf_trace *t = calloc(1, sizeof *t);
+	if (!t || !(t->dir = trace_path(cfg))) {
+		free(t);
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	t->meta_fd = -1;
+	t->clock = cfg->clock;
+	if (cfg->uuid)
+		memcpy(t->uuid, cfg->uuid, 16);
+	else
+		random_uuid(t->uuid);
+
+	char *meta = NULL;
+	int r;
+	for (int attempt = 0;; attempt++) {
+		r = mkdir_p(t->dir);
+		if (r) {
+			set_err(err, errlen, r, "cannot create %s: %s", t->dir, strerror(-r));
+			goto fail;
+		}
+		if (asprintf(&meta, "%s/metadata", t->dir) < 0) {
+			meta = NULL;
+			r = set_err(err, errlen, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		t->meta_fd = open(meta, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (t->meta_fd >= 0)
+			break;
+		r = -errno;
+		/* Per-process directories are named to the second: a second
+		 * trace of the same process in that second gets a suffix. */
+		char *next = NULL;
+		if (r == -EEXIST && !cfg->path && cfg->buffering == CTF_PER_PID && attempt < 100 &&
+		    asprintf(&next, "%.*s-%d", (int)(attempt ? strrchr(t->dir, '-') - t->dir
+						       : (long)strlen(t->dir)), t->dir, attempt + 1) >= 0) {
+			free(t->dir);
+			t->dir = next;
+			free(meta);
+			continue;
+		}
+		set_err(err, errlen, r, "cannot create %s: %s", meta, strerror(-r));
+		free(meta);
+		goto fail;
+	}
+	struct sb b = { 0 };
+	preamble(&b, t, cfg);
+	r = append(t, &b);
+	free(b.s);
+	if (r) {
+		set_err(err, errlen, r, "cannot write %s: %s", meta, strerror(-r));
+		close(t->meta_fd);
+		unlink(meta);
+		free(meta);
+		t->meta_fd = -1;
+		goto fail;
+	}
+	free(meta);
+	*out = t;
+	return 0;
+fail:
+	pthread_mutex_destroy(&t->lock);
+	free(t->dir);
+	free(t);
+	return r;
+}
+
+const char *ctf_trace_dir(const struct ctf_trace *t)
+{
+	return t->dir;
+}
+
+void ctf_trace_uuid(const struct ctf_trace *t, uint8_t uuid[16])
+{
+	memcpy(uuid, t->uuid, 16);
+}
+
+struct ctf_stream_class *ctf_find_class(struct ctf_trace *t, uint32_t id)
+{
+	for (struct ctf_stream_class *c = t->classes; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned contexts)
+{
+	if (contexts & ~(unsigned)RSEQTRACE_CTX_ALL)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	int r = -EEXIST;
+	if (ctf_find_class(t, stream_id))
+		goto out;
+	struct ctf_stream_class *c = calloc(1, sizeof *c);
+	r = -ENOMEM;
+	if (!c)
+		goto out;
+	c->id = stream_id;
+	c->contexts = contexts;
+	c->ctx_len = rt_ctx_len(contexts);
+	c->hdr_len = rt_hdr_len(contexts);
+
+	char i32[128], u8t[128];
+	struct sb b = { 0 };
+	sb_add(&b, "stream {\n\tid = %u;\n"
+		   "\tpacket.context := struct {\n"
+		   "\t\tuint64_clock_t timestamp_begin;\n"
+		   "\t\tuint64_t packet_seq_num;\n"
+		   "\t\tuint32_t cpu_id;\n"
+		   "\t\tuint64_clock_t timestamp_end;\n"
+		   "\t\tuint64_t content_size;\n"
+		   "\t\tuint64_t packet_size;\n"
+		   "\t\tuint64_t events_discarded;\n"
+		   "\t};\n"
+		   "\tevent.header := struct {\n"
+		   "\t\tuint32_t id;\n"
+		   "\t\tuint64_clock_t timestamp;\n"
+		   "\t};\n", stream_id);
+	if (contexts) {
+		int_tsdl(i32, sizeof i32, 4, 1, 10, 0);
+		int_tsdl(u8t, sizeof u8t, 1, 0, 10, 1);
+		sb_add(&b, "\tevent.context := struct {\n");
+		if (contexts & RSEQTRACE_CTX_VPID)
+			sb_add(&b, "\t\t%s _vpid;\n", i32);
+		if (contexts & RSEQTRACE_CTX_VTID)
+			sb_add(&b, "\t\t%s _vtid;\n", i32);
+		if (contexts & RSEQTRACE_CTX_PROCNAME)
+			sb_add(&b, "\t\t%s _procname[%u];\n", u8t, RT_PROCNAME_LEN);
+		sb_add(&b, "\t};\n");
+	}
+	sb_add(&b, "};\n\n");
+	r = append(t, &b);
+	free(b.s);
+	if (r) {
+		free(c);
+		goto out;
+	}
+	c->next = t->classes;
+	t->classes = c;
+out:
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+/* ---- event classes ----------------------------------------------------------------- */
+
+static void field_tsdl(struct sb *b, const struct rt_field *f)
+{
+	char it[160], lt[160];
+	const struct rt_int_type *e = &f->elem;
+	switch (f->kind) {
+	case RSEQTRACE_FIELD_INTEGER:
+		sb_add(b, "\t\t%s _%s;\n", int_tsdl(it, sizeof it, e->size, e->is_signed, e->base, e->encoding), f->name);
+		break;
+	case RSEQTRACE_FIELD_FLOAT:
+		if (e->size == 4)
+			sb_add(b, "\t\tfloating_point { exp_dig = 8; mant_dig = 24; align = 32; } _%s;\n", f->name);
+		else
+			sb_add(b, "\t\tfloating_point { exp_dig = 11; mant_dig = 53; align = 64; } _%s;\n", f->name);
+		break;
+	case RSEQTRACE_FIELD_STRING:
+		sb_add(b, "\t\tstring { encoding = UTF8; } _%s;\n", f->name);
+		break;
+	case RSEQTRACE_FIELD_ARRAY:
+		sb_add(b, "\t\t%s _%s[%u];\n", int_tsdl(it, sizeof it, e->size, e->is_signed, e->base, e->encoding),
+		       f->name, f->count);
+		break;
+	case RSEQTRACE_FIELD_SEQUENCE:
+		sb_add(b, "\t\t%s __%s_length;\n", int_tsdl(lt, sizeof lt, f->length.size, 0, 10, 0), f->name);
+		sb_add(b, "\t\t%s _%s[ __%s_length ];\n",
+		       int_tsdl(it, sizeof it, e->size, e->is_signed, e->base, e->encoding), f->name, f->name);
+		break;
+	case RSEQTRACE_FIELD_ENUM:
+		sb_add(b, "\t\tenum : %s {\n", int_tsdl(it, sizeof it, e->size, e->is_signed, e->base, 0));
+		for (uint32_t i = 0; i < f->nr_entries; i++) {
+			const struct rt_enum_entry *en = &f->entries[i];
+			sb_add(b, "\t\t\t");
+			sb_quoted(b, en->label);
+			if (e->is_signed)
+				sb_add(b, " = %lld", (long long)en->first);
+			else
+				sb_add(b, " = %llu", (unsigned long long)en->first);
+			if (en->last != en->first) {
+				if (e->is_signed)
+					sb_add(b, " ... %lld", (long long)en->last);
+				else
+					sb_add(b, " ... %llu", (unsigned long long)en->last);
+			}
+			sb_add(b, ",\n");
+		}
+		sb_add(b, "\t\t} _%s;\n", f->name);
+		break;
+	}
+}
+
+static size_t align_up(size_t o, size_t a)
+{
+	return (o + a - 1) & ~(a - 1);
+}
+
+/* What the record checker needs, with the exact length when it is fixed. */
+static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_class *c)
+{
+	struct ctf_ev *ev = calloc(1, sizeof *ev + d->nr_fields * sizeof ev->f[0]);
+	if (!ev)
+		return NULL;
+	ev->nr = d->nr_fields;
+	ev->fixed = 1;
+	size_t pos = c->hdr_len;
+	for (uint32_t i = 0; i < d->nr_fields; i++) {
+		const struct rt_field *f = &d->fields[i];
+		struct ctf_fl *l = &ev->f[i];
+		l->kind = (uint8_t)f->kind;
+		l->esize = f->elem.size;
+		l->lsize = f->length.size;
+		l->count = f->count;
+		switch (f->kind) {
+		case RSEQTRACE_FIELD_INTEGER:
+		case RSEQTRACE_FIELD_FLOAT:
+		case RSEQTRACE_FIELD_ENUM:
+			pos = align_up(pos, l->esize) + l->esize;
+			break;
+		case RSEQTRACE_FIELD_ARRAY:
+			pos = align_up(pos, l->esize) + (size_t)l->esize * l->count;
+			break;
+		default:
+			ev->fixed = 0;
+		}
+	}
+	ev->exact_len = d->nr_fields ? (uint32_t)pos : 16 + c->ctx_len;
+	return ev;
+}
+
+int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_id,
+			const struct rt_desc *d)
+{
+	if (!d || event_id >= CTF_MAX_EVENT_ID)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	int r = -ENOENT;
+	struct ctf_stream_class *c = ctf_find_class(t, stream_id);
+	if (!c)
+		goto out;
+	r = -EEXIST;
+	if (event_id < c->nr_events && c->ev[event_id])
+		goto out;
+	r = -ENOMEM;
+	if (event_id >= c->nr_events) {
+		uint32_t n = c->nr_events ? c->nr_events : 64;
+		while (n <= event_id)
+			n *= 2;
+		struct ctf_ev **ev = realloc(c->ev, n * sizeof *ev);
+		if (!ev)
+			goto out;
+		memset(ev + c->nr_events, 0, (n - c->nr_events) * sizeof *ev);
+		c->ev = ev;
+		c->nr_events = n;
+	}
+	struct ctf_ev *ev = compile(d, c);
+	if (!ev)
+		goto out;
+
+	struct sb b = { 0 };
+	sb_add(&b, "event {\n\tname = ");
+	sb_quoted(&b, d->name);
+	sb_add(&b, ";\n\tid = %u;\n\tstream_id = %u;\n\tloglevel = %d;\n\tfields := struct {\n",
+	       event_id, stream_id, (int)d->loglevel);
+	for (uint32_t i = 0; i < d->nr_fields; i++)
+		field_tsdl(&b, &d->fields[i]);
+	/* A non-empty payload starts 8-aligned (record.h); an empty one is
+	 * not aligned by babeltrace2 at all. */
+	sb_add(&b, d->nr_fields ? "\t} align(64);\n};\n\n" : "\t};\n};\n\n");
+	r = append(t, &b);
+	free(b.s);
+	if (r) {
+		free(ev);
+		goto out;
+	}
+	c->ev[event_id] = ev;
+out:
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+int ctf_trace_close(struct ctf_trace *t)
+{
+	if (!t)
+		return 0;
+	int r = t->first_error;
+	if (t->meta_fd >= 0 && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
+		r = -errno;
+	if (t->meta_fd >= 0)
+		close(t->meta_fd);
+	while (t->classes) {
+		struct ctf_stream_class *c = t->classes;
+		t->classes = c->next;
+		for (uint32_t i = 0; i < c->nr_events; i++)
+			free(c->ev[i]);
+		free(c->ev);
+		free(c);
+	}
+	pthread_mutex_destroy(&t->lock);
+	free(t->dir);
+	free(t);
+	return r;
+}

@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tracepoints: define a provider's events in a header, instantiate the
+ * provider in one .c file, trace with one macro.
+ *
+ *   // hello_tp.h
+ *   #ifndef HELLO_TP_H
+ *   #define HELLO_TP_H
+ *   #include <rseqtrace/tracepoint.h>
+ *
+ *   RSEQTRACE_ENUM(hello, color,
+ *       RSEQTRACE_ENUM_VALUES(rseqtrace_enum_value("RED", 0)
+ *                             rseqtrace_enum_range("WARM", 1, 9)))
+ *
+ *   RSEQTRACE_EVENT(hello, greeting, INFO,
+ *       RSEQTRACE_ARGS(int, count, const char *, who),
+ *       RSEQTRACE_FIELDS(
+ *           rseqtrace_field_integer(int, count, count)
+ *           rseqtrace_field_string(who, who)))
+ *   #endif
+ *
+ *   // hello_tp.c: the one translation unit that instantiates the provider
+ *   #define RSEQTRACE_CREATE_PROBES
+ *   #include "hello_tp.h"
+ *
+ *   // anywhere, in any shared object:
+ *   rseqtrace(hello, greeting, n, "world");
+ *
+ * Disabled, a call site costs one byte load and a not-taken branch and
+ * evaluates none of its arguments. Enabled, it enters an RCU read-side
+ * section and calls the probe, which computes the record size, serializes
+ * the fields onto its stack with CTF alignment and hands the record to
+ * librseqtrace (one restartable sequence per channel).
+ *
+ * The probe may live in another shared object than the call sites (a
+ * provider library loaded with dlopen and unloaded with dlclose while
+ * other threads trace): call sites reach it through their tracepoint
+ * object, which librseqtrace links and unlinks, and an unload waits for
+ * every thread to leave the probe.
+ *
+ * Rules: include the provider header with RSEQTRACE_CREATE_PROBES defined
+ * in exactly one .c file per provider (before any other inclusion of it in
+ * that file), and #undef RSEQTRACE_CREATE_PROBES before including other
+ * providers' headers there. Argument types are checked against the
+ * prototype at every call site, field types and names at compile time in
+ * the instantiating file. Link with -lrseqtrace.
+ */
+/* Built with -DRSEQTRACE_BACKEND_LTTNG, the same provider headers and call
+ * sites become LTTng-UST tracepoints (see rseqtrace/lttng.h). */
+#ifdef RSEQTRACE_BACKEND_LTTNG
+#include <rseqtrace/lttng.h>
+#else
+
+#ifndef RSEQTRACE_TRACEPOINT_H
+#define RSEQTRACE_TRACEPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rseqtrace/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Records are staged on the probe's stack: payloads above this size are
+ * dropped and counted as too big. Define it before including to change it. */
+#ifndef RSEQTRACE_MAX_PAYLOAD
+#define RSEQTRACE_MAX_PAYLOAD 16384u
+#endif
+/* Room the probe leaves in front of the payload for the event header and
+ * the largest event context (16 + 4 + 4 + 16 bytes). */
+#define RSEQTRACE__HDR_RESERVE 40u
+
+/* ---- librseqtrace entry points used by the expansions ------------------ */
+
+#define RSEQTRACE__API __attribute__((visibility("default")))
+
+RSEQTRACE__API unsigned long rseqtrace__read_lock(void);
+RSEQTRACE__API void rseqtrace__read_unlock(unsigned long token);
+RSEQTRACE__API void rseqtrace__emit(struct rseqtrace_event *ev, char *payload, size_t len);
+RSEQTRACE__API void rseqtrace__drop_big(struct rseqtrace_event *ev);
+RSEQTRACE__API void rseqtrace__register_tracepoints(struct rseqtrace_tracepoint *const *start,
+						   struct rseqtrace_tracepoint *const *stop);
+RSEQTRACE__API void rseqtrace__unregister_tracepoints(struct rseqtrace_tracepoint *const *start,
+						     struct rseqtrace_tracepoint *const *stop);
+RSEQTRACE__API void rseqtrace__register_events(struct rseqtrace_event *const *start,
+					      struct rseqtrace_event *const *stop);
+RSEQTRACE__API void rseqtrace__unregister_events(struct rseqtrace_event *const *start,
+						struct rseqtrace_event *const *stop);
+
+/*
+ * Aligns o to a (a power of two), zeroing the gap, then copies n bytes (zeros
+ * when v is NULL). The gap is zeroed with one 8-byte store: the staging
+ * buffer has RSEQTRACE__SLACK spare bytes at its end for it.
+ */
+static inline size_t rseqtrace__put(char *p, size_t o, const void *v, size_t n, size_t a)
+{
+	size_t at = (o + a - 1) & ~(a - 1);
+	if (a > 1 && at != o) {
+		uint64_t zero = 0;
+		memcpy(p + o, &zero, 8);
+	}
+	if (n) {
+		if (v)
+			memcpy(p + at, v, n);
+		else
+			memset(p + at, 0, n);
+	}
+	return at + n;
+}
+
+/* strlen(s) + 1, or more than max when s is longer: short strings are
+ * measured inline, long ones by the C library. */
+static inline size_t rseqtrace__strsize(const char *s, size_t max)
+{
+	for (size_t i = 0; i < 16; i++)
+		if (!s[i])
+			return i + 1;
+	return strnlen(s, max) + 1;
+}
+
+/* Copies a string of n bytes (NUL included, as measured above). */
+static inline size_t rseqtrace__put_str(char *p, size_t o, const char *s, size_t n)
+{
+	if (n <= 16) {
+		for (size_t i = 0; i < n; i++)
+			p[o + i] = s[i];
+	} else {
+		memcpy(p + o, s, n);
+	}
+	p[o + n - 1] = 0; /* the string may have changed since it was measured */
+	return o + n;
+}
+
+#define RSEQTRACE__SLACK 8u
+
+/* A function, so that narrow length types draw no -Wtype-limits. */
+static inline int rseqtrace__too_many(uint64_t n, uint64_t max)
+{
+	return n > max;
+}
+
+static inline size_t rseqtrace__align(size_t o, size_t a)
+{
+	return (o + a - 1) & ~(a - 1);
+}
+
+/* ---- preprocessor helpers ---------------------------------------------- */
+
+#define RSEQTRACE__CAT_(a, b) a##b
+#define RSEQTRACE__CAT(a, b) RSEQTRACE__CAT_(a, b)
+#define RSEQTRACE__STR_(...) #__VA_ARGS__
+#define RSEQTRACE__STR(...) RSEQTRACE__STR_(__VA_ARGS__)
+/* Pastes _END to the last token: ends the ping-pong walks below. */
+#define RSEQTRACE__END(...) RSEQTRACE__END_(__VA_ARGS__)
+#define RSEQTRACE__END_(...) __VA_ARGS__##_END
+
+/* Integer types: int, char, bool, enums (not pointers, not floats). GCC
+ * classifies all of them as 1 (integer); clang gives bool 4 (boolean). */
+#define RSEQTRACE__IS_INT(type) ((__builtin_classify_type((type)0) == 1 ||    \
+				  __builtin_classify_type((type)0) == 4) &&   \
+				 (sizeof(type) == 1 || sizeof(type) == 2 || \
+				  sizeof(type) == 4 || sizeof(type) == 8))
+#define RSEQTRACE__IS_SIGNED(type) ((type)-1 < (type)1)
+#define RSEQTRACE__IS_FLOAT(type) _Generic((type)0, float: 1, double: 1, default: 0)
+
+/* Argument lists are (type, name) pairs, at most 10. */
+#define RSEQTRACE__NARGS(...) RSEQTRACE__NARGS_(_, ##__VA_ARGS__, 20, 19, 18, 17, 16, 15, 14, \
+			13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RSEQTRACE__NARGS_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, \
+			  _15, _16, _17, _18, _19, _20, n, ...) n
+
+#define RSEQTRACE__DECL(...) RSEQTRACE__CAT(RSEQTRACE__DECL_, RSEQTRACE__NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define RSEQTRACE__TAIL(...) RSEQTRACE__CAT(RSEQTRACE__TAIL_, RSEQTRACE__NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define RSEQTRACE__NAMES(...) RSEQTRACE__CAT(RSEQTRACE__NAMES_, RSEQTRACE__NARGS(__VA_ARGS__))(__VA_ARGS__)
+
+#define RSEQTRACE__DECL_0() void
+#define RSEQTRACE__DECL_2(t1, a1) t1 a1
+#define RSEQTRACE__DECL_4(t1, a1, ...) t1 a1, RSEQTRACE__DECL_2(__VA_ARGS__)
+#define RSEQTRACE__DECL_6(t1, a1, ...) t1 a1, RSEQTRACE__DECL_4(__VA_ARGS__)
+#define RSEQTRACE__DECL_8(t1, a1, ...) t1 a1, RSEQTRACE__DECL_6(__VA_ARGS__)
+#define RSEQTRACE__DECL_10(t1, a1, ...) t1 a1, RSEQTRACE__DECL_8(__VA_ARGS__)
+#define RSEQTRACE__DECL_12(t1, a1, ...) t1 a1, RSEQTRACE__DECL_10(__VA_ARGS__)
+#define RSEQTRACE__DECL_14(t1, a1, ...) t1 a1, RSEQTRACE__DECL_12(__VA_ARGS__)
+#define RSEQTRACE__DECL_16(t1, a1, ...) t1 a1, RSEQTRACE__DECL_14(__VA_ARGS__)
+#define RSEQTRACE__DECL_18(t1, a1, ...) t1 a1, RSEQTRACE__DECL_16(__VA_ARGS__)
+#define RSEQTRACE__DECL_20(t1, a1, ...) t1 a1, RSEQTRACE__DECL_18(__VA_ARGS__)
+
+#define RSEQTRACE__TAIL_0()
+#define RSEQTRACE__TAIL_2(t1, a1) , t1 a1
+#define RSEQTRACE__TAIL_4(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_2(__VA_ARGS__)
+#define RSEQTRACE__TAIL_6(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_4(__VA_ARGS__)
+#define RSEQTRACE__TAIL_8(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_6(__VA_ARGS__)
+#define RSEQTRACE__TAIL_10(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_8(__VA_ARGS__)
+#define RSEQTRACE__TAIL_12(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_10(__VA_ARGS__)
+#define RSEQTRACE__TAIL_14(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_12(__VA_ARGS__)
+#define RSEQTRACE__TAIL_16(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_14(__VA_ARGS__)
+#define RSEQTRACE__TAIL_18(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_16(__VA_ARGS__)
+#define RSEQTRACE__TAIL_20(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_18(__VA_ARGS__)
+
+#define RSEQTRACE__NAMES_0()
+#define RSEQTRACE__NAMES_2(t1, a1) , a1
+#define RSEQTRACE__NAMES_4(t1, a1, ...) , a1 RSEQTRACE__NAMES_2(__VA_ARGS__)
+#define RSEQTRACE__NAMES_6(t1, a1, ...) , a1 RSEQTRACE__NAMES_4(__VA_ARGS__)
+#define RSEQTRACE__NAMES_8(t1, a1, ...) , a1 RSEQTRACE__NAMES_6(__VA_ARGS__)
+#define RSEQTRACE__NAMES_10(t1, a1, ...) , a1 RSEQTRACE__NAMES_8(__VA_ARGS__)
+#define RSEQTRACE__NAMES_12(t1, a1, ...) , a1 RSEQTRACE__NAMES_10(__VA_ARGS__)
+#define RSEQTRACE__NAMES_14(t1, a1, ...) , a1 RSEQTRACE__NAMES_12(__VA_ARGS__)
+#define RSEQTRACE__NAMES_16(t1, a1, ...) , a1 RSEQTRACE__NAMES_14(__VA_ARGS__)
+#define RSEQTRACE__NAMES_18(t1, a1, ...) , a1 RSEQTRACE__NAMES_16(__VA_ARGS__)
+#define RSEQTRACE__NAMES_20(t1, a1, ...) , a1 RSEQTRACE__NAMES_18(__VA_ARGS__)
+
+/* ---- user-facing description macros ------------------------------------- */
+
+#define RSEQTRACE_ARGS(...) (__VA_ARGS__)
+#define RSEQTRACE_FIELDS(...) __VA_ARGS__
+#define RSEQTRACE_ENUM_VALUES(...) __VA_ARGS__
+
+/*
+ * Fields. Each expands to a tuple (kind, ...) that the passes below walk.
+ * `expr`, `ptr` and `length` are expressions over the event's arguments,
+ * evaluated once, only when the event is enabled.
+ */
+#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__K_INT, type, name, expr, 10)
+#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__K_INT, type, name, expr, 16)
+#define rseqtrace_field_float(type, name, expr) (RSEQTRACE__K_FLOAT, type, name, expr)
+#define rseqtrace_field_string(name, expr) (RSEQTRACE__K_STRING, name, expr)
+/* count: an integer constant expression */
+#define rseqtrace_field_array(type, name, ptr, count) (RSEQTRACE__K_ARRAY, type, name, ptr, count, 10, 0)
+#define rseqtrace_field_array_hex(type, name, ptr, count) (RSEQTRACE__K_ARRAY, type, name, ptr, count, 16, 0)
+#define rseqtrace_field_array_text(type, name, ptr, count) (RSEQTRACE__K_ARRAY, type, name, ptr, count, 10, 1)
+/* length_type: an unsigned integer type; a NULL ptr records length 0 */
+#define rseqtrace_field_sequence(type, name, ptr, length_type, length) \
+	(RSEQTRACE__K_SEQ, type, name, ptr, length_type, length, 10, 0)
+#define rseqtrace_field_sequence_hex(type, name, ptr, length_type, length) \
+	(RSEQTRACE__K_SEQ, type, name, ptr, length_type, length, 16, 0)
+#define rseqtrace_field_sequence_text(type, name, ptr, length_type, length) \
+	(RSEQTRACE__K_SEQ, type, name, ptr, length_type, length, 10, 1)
+/* enum_name: declared with RSEQTRACE_ENUM(provider, enum_name, ...) */
+#define rseqtrace_field_enum(provider, enum_name, type, name, expr) \
+	(RSEQTRACE__K_ENUM, provider, enum_name, type, name, expr)
+/* Bytes shown in hex: a sequence of uint8_t with a 32-bit length. */
+#define rseqtrace_field_blob(name, ptr, length) \
+	(RSEQTRACE__K_SEQ, uint8_t, name, ptr, uint32_t, length, 16, 0)
+
+#define rseqtrace_enum_value(label, value) (label, value, value)
+#define rseqtrace_enum_range(label, first, last) (label, first, last)
+
+/* ---- pass D: static field descriptions ----------------------------------- */
+
+#define RSEQTRACE__INTD(type, base, enc) \
+	{ sizeof(type), RSEQTRACE__IS_SIGNED(type), base, enc }
+#define RSEQTRACE__D_A(...) RSEQTRACE__D_F(__VA_ARGS__) RSEQTRACE__D_B
+#define RSEQTRACE__D_B(...) RSEQTRACE__D_F(__VA_ARGS__) RSEQTRACE__D_A
+#define RSEQTRACE__D_A_END
+#define RSEQTRACE__D_B_END
+#define RSEQTRACE__D_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__D, kind)(__VA_ARGS__)
+#define RSEQTRACE__D_EACH(P, fields) RSEQTRACE__END(RSEQTRACE__D_A fields)
+
+#define RSEQTRACE__DRSEQTRACE__K_INT(type, name_, expr, base) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_INTEGER, .elem = RSEQTRACE__INTD(type, base, 0) },
+#define RSEQTRACE__DRSEQTRACE__K_FLOAT(type, name_, expr) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_FLOAT, .elem = { sizeof(type), 1, 10, 0 } },
+#define RSEQTRACE__DRSEQTRACE__K_STRING(name_, expr) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_STRING, .elem = { 1, 0, 10, 1 } },
+#define RSEQTRACE__DRSEQTRACE__K_ARRAY(type, name_, ptr, count_, base, enc) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_ARRAY, .count = (count_), \
+	  .elem = RSEQTRACE__INTD(type, base, enc) },
+#define RSEQTRACE__DRSEQTRACE__K_SEQ(type, name_, ptr, ltype, length_, base, enc) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_SEQUENCE, .elem = RSEQTRACE__INTD(type, base, enc), \
+	  .length = RSEQTRACE__INTD(ltype, 10, 0) },
+#define RSEQTRACE__DRSEQTRACE__K_ENUM(prov, ename, type, name_, expr) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_ENUM, .elem = RSEQTRACE__INTD(type, 10, 0), \
+	  .enumeration = &rseqtrace__enum_##prov##__##ename },
+
+/* ---- pass N: one struct member per field, so duplicates do not compile ---- */
+
+#define RSEQTRACE__N_A(...) RSEQTRACE__N_F(__VA_ARGS__) RSEQTRACE__N_B
+#define RSEQTRACE__N_B(...) RSEQTRACE__N_F(__VA_ARGS__) RSEQTRACE__N_A
+#define RSEQTRACE__N_A_END
+#define RSEQTRACE__N_B_END
+#define RSEQTRACE__N_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__N, kind)(__VA_ARGS__)
+#define RSEQTRACE__N_EACH(fields) RSEQTRACE__END(RSEQTRACE__N_A fields)
+
+#define RSEQTRACE__NRSEQTRACE__K_INT(type, name, ...) char name;
+#define RSEQTRACE__NRSEQTRACE__K_FLOAT(type, name, ...) char name;
+#define RSEQTRACE__NRSEQTRACE__K_STRING(name, ...) char name;
+#define RSEQTRACE__NRSEQTRACE__K_ARRAY(type, name, ...) char name;
+#define RSEQTRACE__NRSEQTRACE__K_SEQ(type, name, ...) char name;
+#define RSEQTRACE__NRSEQTRACE__K_ENUM(prov, ename, type, name, ...) char name;
+
+/* ---- pass S: type checks, one evaluation of each argument, size --------- */
+
+#define RSEQTRACE__S_A(...) RSEQTRACE__S_F(__VA_ARGS__) RSEQTRACE__S_B
+#define RSEQTRACE__S_B(...) RSEQTRACE__S_F(__VA_ARGS__) RSEQTRACE__S_A
+#define RSEQTRACE__S_A_END
+#define RSEQTRACE__S_B_END
+#define RSEQTRACE__S_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__S, kind)(__VA_ARGS__)
+#define RSEQTRACE__S_EACH(fields) RSEQTRACE__END(RSEQTRACE__S_A fields)
+
+#define RSEQTRACE__SRSEQTRACE__K_INT(type, name, expr, base)                          \
+	_Static_assert(RSEQTRACE__IS_INT(type),                                       \
+		       "field " #name ": not an integer type of 1, 2, 4 or 8 bytes"); \
+	type rseqtrace__v_##name = (expr);                                            \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
+#define RSEQTRACE__SRSEQTRACE__K_FLOAT(type, name, expr)                                  \
+	_Static_assert(RSEQTRACE__IS_FLOAT(type), "field " #name ": not float or double"); \
+	type rseqtrace__v_##name = (expr);                                                \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
+#define RSEQTRACE__SRSEQTRACE__K_STRING(name, expr)                                     \
+	const char *rseqtrace__v_##name = (expr);                                       \
+	if (!rseqtrace__v_##name)                                                       \
+		rseqtrace__v_##name = "(null)";                                         \
+	size_t rseqtrace__n_##name = rseqtrace__strsize(rseqtrace__v_##name, RSEQTRACE_MAX_PAYLOAD); \
+	rseqtrace__len += rseqtrace__n_##name;
+#define RSEQTRACE__SRSEQTRACE__K_ARRAY(type, name, ptr, count, base, enc)              \
+	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
+		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
+	_Static_assert((count) > 0 && (count) <= RSEQTRACE_MAX_PAYLOAD,                \
+		       "field " #name ": count must be a constant in [1, RSEQTRACE_MAX_PAYLOAD]"); \
+	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
+	const type *rseqtrace__v_##name = (ptr);                                       \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type) * (count);
+#define RSEQTRACE__SRSEQTRACE__K_SEQ(type, name, ptr, ltype, length, base, enc)        \
+	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
+		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
+	_Static_assert(RSEQTRACE__IS_INT(ltype) && !RSEQTRACE__IS_SIGNED(ltype),       \
+		       "field " #name ": the length type must be an unsigned integer"); \
+	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
+	const type *rseqtrace__v_##name = (ptr);                                       \
+	ltype rseqtrace__n_##name = (length);                                          \
+	if (!rseqtrace__v_##name)                                                      \
+		rseqtrace__n_##name = 0;                                               \
+	if (rseqtrace__too_many(rseqtrace__n_##name, RSEQTRACE_MAX_PAYLOAD / sizeof(type))) \
+		rseqtrace__big = 1;                                                    \
+	else                                                                           \
+		rseqtrace__len = rseqtrace__align(rseqtrace__align(rseqtrace__len, sizeof(ltype)) + \
+						  sizeof(ltype), sizeof(type)) +       \
+				 sizeof(type) * (size_t)rseqtrace__n_##name;
+#define RSEQTRACE__SRSEQTRACE__K_ENUM(prov, ename, type, name, expr)                   \
+	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
+		       "field " #name ": an enum's container must be an integer type"); \
+	type rseqtrace__v_##name = (expr);                                             \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
+
+/* ---- pass W: serialization ------------------------------------------------ */
+
+#define RSEQTRACE__W_A(...) RSEQTRACE__W_F(__VA_ARGS__) RSEQTRACE__W_B
+#define RSEQTRACE__W_B(...) RSEQTRACE__W_F(__VA_ARGS__) RSEQTRACE__W_A
+#define RSEQTRACE__W_A_END
+#define RSEQTRACE__W_B_END
+#define RSEQTRACE__W_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__W, kind)(__VA_ARGS__)
+#define RSEQTRACE__W_EACH(fields) RSEQTRACE__END(RSEQTRACE__W_A fields)
+
+#define RSEQTRACE__WRSEQTRACE__K_INT(type, name, expr, base) \
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
+#define RSEQTRACE__WRSEQTRACE__K_FLOAT(type, name, expr) \
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
+#define RSEQTRACE__WRSEQTRACE__K_STRING(name, expr)                                    \
+	rseqtrace__o = rseqtrace__put_str(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+					  rseqtrace__n_##name);
+#define RSEQTRACE__WRSEQTRACE__K_ARRAY(type, name, ptr, count, base, enc)              \
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+				      sizeof(type) * (count), sizeof(type));
+#define RSEQTRACE__WRSEQTRACE__K_SEQ(type, name, ptr, ltype, length, base, enc)        \
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__n_##name, \
+				      sizeof(ltype), sizeof(ltype));                   \
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+				      sizeof(type) * (size_t)rseqtrace__n_##name, sizeof(type));
+#define RSEQTRACE__WRSEQTRACE__K_ENUM(prov, ename, type, name, expr) \
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
+
+/* ---- pass E: enum entries ------------------------------------------------- */
+
+#define RSEQTRACE__E_A(...) RSEQTRACE__E_F(__VA_ARGS__) RSEQTRACE__E_B
+#define RSEQTRACE__E_B(...) RSEQTRACE__E_F(__VA_ARGS__) RSEQTRACE__E_A
+#define RSEQTRACE__E_A_END
+#define RSEQTRACE__E_B_END
+#define RSEQTRACE__E_F(label, first, last) { label, (int64_t)(first), (int64_t)(last) },
+#define RSEQTRACE__E_EACH(values) RSEQTRACE__END(RSEQTRACE__E_A values)
+
+/* ---- the call-site side, in every translation unit --------------------- */
+
+#define RSEQTRACE__TP(P, E) rseqtrace__tp_##P##__##E
+
+#define RSEQTRACE__DECLARE_TP(P, E, args)                                              \
+	__attribute__((weak, visibility("hidden"))) struct rseqtrace_tracepoint        \
+		RSEQTRACE__TP(P, E) = { .name = #P ":" #E,                             \
+					.signature = RSEQTRACE__STR args };            \
+	static struct rseqtrace_tracepoint *rseqtrace__tpp_##P##__##E                  \
+		__attribute__((section("rseqtrace_tracepoints"), used,                 \
+			       aligned(sizeof(void *)))) = &RSEQTRACE__TP(P, E);       \
+	typedef void rseqtrace__probe_t_##P##__##E(struct rseqtrace_event *rseqtrace__ev \
+						   RSEQTRACE__TAIL args);              \
+	static __attribute__((noinline, unused)) void rseqtrace__call_##P##__##E(      \
+		RSEQTRACE__DECL args)                                                  \
+	{                                                                              \
+		unsigned long rseqtrace__t = rseqtrace__read_lock();                   \
+		struct rseqtrace_event *rseqtrace__e =                                 \
+			__atomic_load_n(&RSEQTRACE__TP(P, E).event, __ATOMIC_ACQUIRE);  \
+		if (rseqtrace__e)                                                      \
+			((rseqtrace__probe_t_##P##__##E *)rseqtrace__e->probe)(        \
+				rseqtrace__e RSEQTRACE__NAMES args);                   \
+		rseqtrace__read_unlock(rseqtrace__t);                                  \
+	}
+
+/* ---- the probe side, in the instantiating translation unit ---------------- */
+
+#define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_)                                  \
+	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##E[] = {     \
+		RSEQTRACE__D_EACH(P, fields_){ .name = 0 } };                            \
+	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
+		.abi = RSEQTRACE_ABI_VERSION,                                           \
+		.loglevel = RSEQTRACE_LOGLEVEL_##L,                                     \
+		.provider = #P,                                                         \
+		.name = #E,                                                             \
+		.signature = RSEQTRACE__STR args_,                                       \
+		.nr_fields = sizeof(rseqtrace__fields_##P##__##E) /                     \
+				     sizeof(rseqtrace__fields_##P##__##E[0]) - 1,       \
+		.fields = rseqtrace__fields_##P##__##E,                                 \
+	};                                                                              \
+	struct rseqtrace__names_##P##__##E {                                            \
+		char rseqtrace__none;                                                   \
+		RSEQTRACE__N_EACH(fields_)                                               \
+	};                                                                              \
+	_Pragma("GCC diagnostic push")                                                  \
+	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                            \
+	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")                \
+	static void rseqtrace__probe_##P##__##E(struct rseqtrace_event *rseqtrace__ev   \
+						RSEQTRACE__TAIL args_)                   \
+	{                                                                               \
+		size_t rseqtrace__len = 0;                                              \
+		int rseqtrace__big = 0;                                                 \
+		RSEQTRACE__S_EACH(fields_)                                               \
+		if (rseqtrace__big || rseqtrace__len > RSEQTRACE_MAX_PAYLOAD) {         \
+			rseqtrace__drop_big(rseqtrace__ev);                             \
+			return;                                                         \
+		}                                                                       \
+		/* alloca rather than a VLA: programs built with -Wvla stay quiet;  \
+		 * 16-byte aligned, so the payload is 8-aligned. */                   \
+		char *rseqtrace__p = (char *)__builtin_alloca(RSEQTRACE__HDR_RESERVE +  \
+				rseqtrace__len + RSEQTRACE__SLACK + 8) + RSEQTRACE__HDR_RESERVE; \
+		size_t rseqtrace__o = 0;                                                \
+		RSEQTRACE__W_EACH(fields_)                                               \
+		rseqtrace__emit(rseqtrace__ev, rseqtrace__p, rseqtrace__o);             \
+	}                                                                               \
+	_Pragma("GCC diagnostic pop")                                                   \
+	static struct rseqtrace_event rseqtrace__ev_##P##__##E = {                      \
+		.desc = &rseqtrace__desc_##P##__##E,                                    \
+		.probe = (void (*)(void))rseqtrace__probe_##P##__##E,                   \
+	};                                                                              \
+	static struct rseqtrace_event *rseqtrace__evp_##P##__##E                        \
+		__attribute__((section("rseqtrace_events"), used,                       \
+			       aligned(sizeof(void *)))) = &rseqtrace__ev_##P##__##E;
+
+#define RSEQTRACE__DEFINE_ENUM(P, N, values_)                                            \
+	static const struct rseqtrace_enum_entry rseqtrace__enum_entries_##P##__##N[] = { \
+		RSEQTRACE__E_EACH(values_) };                                            \
+	static const struct rseqtrace_enum_desc rseqtrace__enum_##P##__##N = {          \
+		.name = #N,                                                             \
+		.nr_entries = sizeof(rseqtrace__enum_entries_##P##__##N) /              \
+			      sizeof(rseqtrace__enum_entries_##P##__##N[0]),            \
+		.entries = rseqtrace__enum_entries_##P##__##N,                          \
+	};
+
+/* ---- the user-facing macros ------------------------------------------------ */
+
+/*
+ * RSEQTRACE_EVENT(provider, event, LEVEL, RSEQTRACE_ARGS(type, name, ...),
+ *                 RSEQTRACE_FIELDS(rseqtrace_field_...(...) ...))
+ * LEVEL is a loglevel name without prefix: EMERG ... INFO ... DEBUG.
+ * provider and event are C identifiers; the event's name is "provider:event".
+ */
+#define RSEQTRACE_EVENT(provider, event, level, args, fields) \
+	RSEQTRACE__DECLARE_TP(provider, event, args)          \
+	RSEQTRACE__EVENT_PROBE(provider, event, level, args, fields)
+
+/* RSEQTRACE_ENUM(provider, name, RSEQTRACE_ENUM_VALUES(rseqtrace_enum_value(...) ...)) */
+#define RSEQTRACE_ENUM(provider, name, values) RSEQTRACE__ENUM_DEF(provider, name, values)
+
+#define rseqtrace_enabled(provider, event) \
+	((int)__builtin_expect(__atomic_load_n(&RSEQTRACE__TP(provider, event).enabled, __ATOMIC_RELAXED), 0))
+
+#define rseqtrace(provider, event, ...)                                   \
+	do {                                                              \
+		if (rseqtrace_enabled(provider, event))                   \
+			rseqtrace__call_##provider##__##event(__VA_ARGS__); \
+	} while (0)
+
+/* This shared object's call sites, registered by every file that includes
+ * this header (librseqtrace counts them per shared object). */
+extern struct rseqtrace_tracepoint *const __start_rseqtrace_tracepoints[]
+	__attribute__((weak, visibility("hidden")));
+extern struct rseqtrace_tracepoint *const __stop_rseqtrace_tracepoints[]
+	__attribute__((weak, visibility("hidden")));
+
+static void __attribute__((constructor, used)) rseqtrace__tracepoints_init(void)
+{
+	rseqtrace__register_tracepoints(__start_rseqtrace_tracepoints, __stop_rseqtrace_tracepoints);
+}
+
+static void __attribute__((destructor, used)) rseqtrace__tracepoints_fini(void)
+{
+	rseqtrace__unregister_tracepoints(__start_rseqtrace_tracepoints, __stop_rseqtrace_tracepoints);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RSEQTRACE_TRACEPOINT_H */
+
+/* ---- outside the guard: what this inclusion defines ---------------------- */
+
+#undef RSEQTRACE__EVENT_PROBE
+#undef RSEQTRACE__ENUM_DEF
+#ifdef RSEQTRACE_CREATE_PROBES
+#define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields) RSEQTRACE__DEFINE_PROBE(P, E, L, args, fields)
+#define RSEQTRACE__ENUM_DEF(P, N, values) RSEQTRACE__DEFINE_ENUM(P, N, values)
+#ifndef RSEQTRACE__PROBES_INIT_DEFINED
+#define RSEQTRACE__PROBES_INIT_DEFINED
+extern struct rseqtrace_event *const __start_rseqtrace_events[]
+	__attribute__((weak, visibility("hidden")));
+extern struct rseqtrace_event *const __stop_rseqtrace_events[]
+	__attribute__((weak, visibility("hidden")));
+static void __attribute__((constructor, used)) rseqtrace__probes_init(void)
+{
+	rseqtrace__register_events(__start_rseqtrace_events, __stop_rseqtrace_events);
+}
+static void __attribute__((destructor, used)) rseqtrace__probes_fini(void)
+{
+	rseqtrace__unregister_events(__start_rseqtrace_events, __stop_rseqtrace_events);
+}
+#endif
+#else
+#define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields)
+#define RSEQTRACE__ENUM_DEF(P, N, values)
+#endif
+
+#endif /* RSEQTRACE_BACKEND_LTTNG */

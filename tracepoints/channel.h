@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to librseqtrace: a channel and the per-event attachment list
+ * that probes read under RCU (see runtime.h for the model).
+ */
+#ifndef RT_CHANNEL_H
+#define RT_CHANNEL_H
+
+#include <stdint.h>
+
+#include "ringbuf.h"
+#include "runtime.h"
+
+struct rt_channel {
+	struct rt_bufset bs;
+	uint32_t contexts;
+	uint32_t ctx_len;  /* bytes of context after the event header */
+	uint32_t hdr_len;  /* 16 + ctx_len rounded up to 8: where the payload starts */
+	uint8_t active;    /* read by probes; written under the registry lock */
+	uint8_t owns_mapping;
+	uint64_t refused;  /* RT_E_MODE refusals */
+	uint64_t too_big;  /* payloads larger than the probe's stack staging */
+	char name[64];
+	struct rt_channel *next; /* the registry's list of live channels */
+};
+
+/* Immutable once published in rseqtrace_event.rt; replaced, never edited. */
+struct rt_attach {
+	struct rt_channel *chan;
+	uint32_t id;
+};
+
+struct rt_ev_state {
+	struct rt_ev_state *gc_next; /* updater-only: waiting for a grace period */
+	uint32_t nr;
+	struct rt_attach a[];
+};
+
+/* Registry internals used by the library's init code. */
+void rt_registry_after_fork_child(void);
+void rt_registry_before_fork(void);
+void rt_registry_after_fork_parent(void);
+void rt_emit_after_fork_child(void);
+
+#endif

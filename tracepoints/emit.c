@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The enabled path after serialization: for every active channel the event
+ * is attached to, put the event header and the channel's contexts in front
+ * of the payload the probe staged, and write the record with rt_write().
+ * Runs inside the call site's RCU read-side section, in any thread or
+ * signal handler: no locks, no allocation, no system call after a thread's
+ * first event (contexts are cached per thread).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <rseqtrace/tracepoint.h>
+
+#include "channel.h"
+#include "record.h"
+
+_Static_assert(RSEQTRACE__HDR_RESERVE >= 16 + 4 + 4 + RT_PROCNAME_LEN, "header reserve");
+_Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");
+
+static int32_t cached_pid;
+static __thread __attribute__((tls_model("initial-exec"))) int32_t cached_tid;
+static __thread __attribute__((tls_model("initial-exec"))) char cached_comm[RT_PROCNAME_LEN + 1];
+
+int32_t rt_vpid(void)
+{
+	int32_t p = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+	if (!p) {
+		p = (int32_t)getpid();
+		__atomic_store_n(&cached_pid, p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
+
+static int32_t vtid(void)
+{
+	if (!cached_tid)
+		cached_tid = (int32_t)syscall(SYS_gettid);
+	return cached_tid;
+}
+
+/* The thread's name when it first traced (prctl is async-signal-safe). */
+static const char *procname(void)
+{
+	if (!cached_comm[RT_PROCNAME_LEN]) {
+		char name[RT_PROCNAME_LEN + 1] = { 0 };
+		prctl(PR_GET_NAME, name);
+		memcpy(cached_comm, name, RT_PROCNAME_LEN);
+		cached_comm[RT_PROCNAME_LEN] = 1;
+	}
+	return cached_comm;
+}
+
+void rt_emit_after_fork_child(void)
+{
+	__atomic_store_n(&cached_pid, (int32_t)getpid(), __ATOMIC_RELAXED);
+	cached_tid = 0;
+}
+
+static void fill_context(const struct rt_channel *ch, char *rec)
+{
+	char *c = rec + 16;
+	if (ch->contexts & RSEQTRACE_CTX_VPID) {
+		int32_t v = rt_vpid();
+		memcpy(c, &v, 4);
+		c += 4;
+	}
+	if (ch->contexts & RSEQTRACE_CTX_VTID) {
+		int32_t v = vtid();
+		memcpy(c, &v, 4);
+		c += 4;
+	}
+	if (ch->contexts & RSEQTRACE_CTX_PROCNAME) {
+		memcpy(c, procname(), RT_PROCNAME_LEN);
+		c += RT_PROCNAME_LEN;
+	}
+	memset(c, 0, (size_t)(rec + ch->hdr_len - c));
+}
+
+static uint32_t current_cpu(const struct rt_bufset *bs)
+{
+	int c = -1;
+	if (__rseq_size > 0)
+		c = (int32_t)rt_rseq_area()->cpu_id;
+	if (c < 0)
+		c = sched_getcpu();
+	return c < 0 ? 0 : (uint32_t)c % bs->nr_cpus;
+}
+
+static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
+{
+	return __atomic_load_n((struct rt_ev_state **)&ev->rt, __ATOMIC_ACQUIRE);
+}
+
+void rseqtrace__emit(struct rseqtrace_event *ev, char *payload, size_t len)
+{
+	struct rt_ev_state *st = attachments(ev);
+	if (!st)
+		return;
+	size_t len8 = (len + 7) & ~(size_t)7;
+	if (len & 7) {
+		/* Zero the padding of the last word (payload is 8-aligned). */
+		uint64_t w;
+		memcpy(&w, payload + (len & ~(size_t)7), 8);
+		w &= ((uint64_t)1 << (8 * (len & 7))) - 1;
+		memcpy(payload + (len & ~(size_t)7), &w, 8);
+	}
+	for (uint32_t i = 0; i < st->nr; i++) {
+		struct rt_channel *ch = st->a[i].chan;
+		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
+			continue;
+		char *rec = payload - ch->hdr_len;
+		struct rt_event_header *eh = (struct rt_event_header *)rec;
+		eh->id = st->a[i].id;
+		eh->len = rt_exact_len(ch->contexts, (uint32_t)len);
+		if (ch->contexts)
+			fill_context(ch, rec);
+		int r = rt_write(&ch->bs, rec, ch->hdr_len + (uint32_t)len8);
+		if (__builtin_expect(r == RT_E_MODE, 0)) {
+			/* Counted where the trace sees it (events_discarded)
+			 * and per channel, so it is never silent. */
+			rt_drop(&ch->bs, current_cpu(&ch->bs), RT_E_MODE);
+			__atomic_fetch_add(&ch->refused, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+void rseqtrace__drop_big(struct rseqtrace_event *ev)
+{
+	struct rt_ev_state *st = attachments(ev);
+	for (uint32_t i = 0; st && i < st->nr; i++) {
+		struct rt_channel *ch = st->a[i].chan;
+		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
+			continue;
+		rt_drop(&ch->bs, current_cpu(&ch->bs), RT_E_BIG);
+		__atomic_fetch_add(&ch->too_big, 1, __ATOMIC_RELAXED);
+	}
+}

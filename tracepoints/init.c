@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * librseqtrace's start-up (before any instrumented object registers, since
+ * those depend on it), fork handling, and small public helpers.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rseqtrace/session.h>
+
+#include "channel.h"
+#include "rcu.h"
+#include "runtime.h"
+#include "session_int.h"
+
+/* Fork: the registry and session locks are held across fork() so the child
+ * inherits consistent data; the child rebuilds its locks, keeps only its
+ * own RCU slot, and refreshes its pid and tid. */
+static void before_fork(void)
+{
+	rt_registry_before_fork();
+	rt_session_before_fork();
+}
+
+static void after_fork_parent(void)
+{
+	rt_session_after_fork_parent();
+	rt_registry_after_fork_parent();
+}
+
+static void after_fork_child(void)
+{
+	rt_rcu_after_fork_child();
+	rt_emit_after_fork_child();
+	rt_session_after_fork_child();
+	rt_registry_after_fork_child();
+}
+
+static void __attribute__((constructor(101))) rseqtrace_init(void)
+{
+	rt_rcu_init();
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	rt_session_from_env();
+}
+
+/* ---- patterns and loglevels ------------------------------------------------ */
+
+int rt_pattern_match(const char *p, const char *s)
+{
+	/* Iterative glob with backtracking to the last star. */
+	const char *star = NULL, *resume = NULL;
+	while (*s) {
+		if (*p == '*') {
+			star = ++p;
+			resume = s;
+			continue;
+		}
+		int lit = p[0] == '\\' && p[1] == '*';
+		char want = lit ? '*' : *p;
+		if (*p && want == *s) {
+			p += lit ? 2 : 1;
+			s++;
+			continue;
+		}
+		if (!star)
+			return 0;
+		p = star;
+		s = ++resume;
+	}
+	while (*p == '*')
+		p++;
+	return *p == 0;
+}
+
+static const char *const level_names[] = {
+	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG_SYSTEM",
+	"DEBUG_PROGRAM", "DEBUG_PROCESS", "DEBUG_MODULE", "DEBUG_UNIT", "DEBUG_FUNCTION",
+	"DEBUG_LINE", "DEBUG",
+};
+
+const char *rt_loglevel_name(int level)
+{
+	if (level < 0 || level > RSEQTRACE_LOGLEVEL_MAX)
+		return NULL;
+	return level_names[level];
+}
+
+int rt_loglevel_parse(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end == 0)
+		return v >= 0 && v <= RSEQTRACE_LOGLEVEL_MAX ? (int)v : -1;
+	if (strncasecmp(s, "TRACE_", 6) == 0)
+		s += 6;
+	for (int i = 0; i <= RSEQTRACE_LOGLEVEL_MAX; i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int rseqtrace_loglevel_parse(const char *s)
+{
+	return rt_loglevel_parse(s);
+}
+
+const char *rseqtrace_loglevel_name(int level)
+{
+	return rt_loglevel_name(level);
+}
+
+struct list_ctx {
+	void (*cb)(void *, const char *, int, int);
+	void *arg;
+	int n;
+};
+
+static void list_one(void *arg, enum rt_reg_change change, const struct rt_event_info *ev)
+{
+	struct list_ctx *l = arg;
+	(void)change;
+	l->n++;
+	if (l->cb)
+		l->cb(l->arg, ev->name, ev->loglevel, rt_event_enabled(ev->handle) == 1);
+}
+
+int rseqtrace_list_events(void (*cb)(void *arg, const char *name, int loglevel, int enabled),
+			  void *arg)
+{
+	struct list_ctx l = { cb, arg, 0 };
+	rt_registry_foreach(list_one, &l);
+	return l.n;
+}

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry: probes (events with their descriptions) and call sites
+ * (tracepoints) of every loaded shared object, the links between them,
+ * channels, and which events write into which channel with which id.
+ *
+ * Invariants, all kept under reg_lock:
+ *   G1  Of the registered events with one name, exactly the first is
+ *       primary; the others (a provider instantiated twice) are duplicates:
+ *       never linked, never announced. Removing the primary promotes the
+ *       next duplicate.
+ *   G2  A tracepoint's `event` is the primary of its name when the
+ *       signatures agree, else NULL; `enabled` is set only while `event`
+ *       is set and that event has an attachment to an active channel.
+ *   G3  An event's attachment list (ev->rt) is replaced, never edited; an
+ *       old list is freed only after a grace period (rcu.h). The same holds
+ *       for a channel and its mapping once it is in no list.
+ *   G4  Subscribers see ADDED exactly once per primary and REMOVED once
+ *       when it goes, in order, because both happen under reg_lock.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rseqtrace/tracepoint.h>
+
+#include "channel.h"
+#include "desc_wire.h"
+#include "rcu.h"
+#include "record.h"
+#include "runtime.h"
+
+struct range {
+	struct range *next;
+	const void *start;
+	unsigned refs;
+};
+
+struct ev_entry {
+	struct ev_entry *next;
+	struct rseqtrace_event *ev;
+	uint64_t handle;
+	char *name;
+	void *blob;
+	uint32_t blob_len;
+	int duplicate;
+	uint8_t enabled;
+	struct rt_ev_state *state;
+};
+
+struct tp_entry {
+	struct tp_entry *next;
+	struct rseqtrace_tracepoint *tp;
+	struct ev_entry *linked;
+	int warned;
+};
+
+struct sub {
+	struct sub *next;
+	rt_reg_cb cb;
+	void *arg;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static struct range *tp_ranges, *ev_ranges;
+static struct ev_entry *events;
+static struct tp_entry *tps;
+static struct sub *subs;
+static struct rt_channel *channels;
+static uint64_t next_handle = 1;
+
+void rt_registry_lock(void)
+{
+	pthread_mutex_lock(&reg_lock);
+}
+
+void rt_registry_unlock(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* ---- ranges: one per shared object, counted per including file ---------- */
+
+/* 1 if the range was registered already (now counted once more). */
+static int range_get(struct range **list, const void *start)
+{
+	for (struct range *r = *list; r; r = r->next) {
+		if (r->start == start) {
+			r->refs++;
+			return 1;
+		}
+	}
+	struct range *r = calloc(1, sizeof *r);
+	if (r) { /* without memory we register again next time: harmless */
+		r->start = start;
+		r->refs = 1;
+		r->next = *list;
+		*list = r;
+	}
+	return 0;
+}
+
+/* 1 if this was the last reference (unregister now). */
+static int range_put(struct range **list, const void *start)
+{
+	for (struct range **pp = list; *pp; pp = &(*pp)->next) {
+		struct range *r = *pp;
+		if (r->start != start)
+			continue;
+		if (--r->refs)
+			return 0;
+		*pp = r->next;
+		free(r);
+		return 1;
+	}
+	return 1;
+}
+
+/* ---- events and tracepoints ------------------------------------------------ */
+
+static struct ev_entry *find_primary(const char *name)
+{
+	for (struct ev_entry *e = events; e; e = e->next)
+		if (!e->duplicate && strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+static struct ev_entry *find_handle(uint64_t handle)
+{
+	for (struct ev_entry *e = events; e; e = e->next)
+		if (e->handle == handle)
+			return e;
+	return NULL;
+}
+
+static void link_tp(struct tp_entry *t)
+{
+	struct ev_entry *e = find_primary(t->tp->name);
+	if (!e)
+		return;
+	const char *want = t->tp->signature ? t->tp->signature : "";
+	const char *have = e->ev->desc->signature ? e->ev->desc->signature : "";
+	if (strcmp(want, have) != 0) {
+		if (!t->warned)
+			fprintf(stderr, "rseqtrace: %s: call sites expect (%s) but the probe takes (%s):"
+				" not linked\n", t->tp->name, want, have);
+		t->warned = 1;
+		return;
+	}
+	t->linked = e;
+	__atomic_store_n(&t->tp->event, e->ev, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->tp->enabled, e->enabled, __ATOMIC_RELEASE);
+}
+
+static void unlink_tp(struct tp_entry *t)
+{
+	__atomic_store_n(&t->tp->enabled, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tp->event, NULL, __ATOMIC_RELEASE);
+	t->linked = NULL;
+}
+
+static void link_all(struct ev_entry *e)
+{
+	for (struct tp_entry *t = tps; t; t = t->next)
+		if (!t->linked && strcmp(t->tp->name, e->name) == 0)
+			link_tp(t);
+}
+
+/* G2: recompute from the attachment list and the channels' states. */
+static void update_enabled(struct ev_entry *e)
+{
+	uint8_t on = 0;
+	for (uint32_t i = 0; e->state && i < e->state->nr; i++)
+		if (__atomic_load_n(&e->state->a[i].chan->active, __ATOMIC_RELAXED))
+			on = 1;
+	e->enabled = on;
+	for (struct tp_entry *t = tps; t; t = t->next)
+		if (t->linked == e)
+			__atomic_store_n(&t->tp->enabled, on, __ATOMIC_RELEASE);
+}
+
+static void notify(enum rt_reg_change change, const struct ev_entry *e)
+{
+	const struct rseqtrace_event_desc *d = e->ev->desc;
+	struct rt_event_info info = {
+		.handle = e->handle,
+		.name = e->name,
+		.provider = d->provider,
+		.event = d->name,
+		.loglevel = d->loglevel,
+		.desc = e->blob,
+		.desc_len = e->blob_len,
+	};
+	for (struct sub *s = subs; s; s = s->next)
+		s->cb(s->arg, change, &info);
+}
+
+static void free_entry(struct ev_entry *e)
+{
+	free(e->name);
+	free(e->blob);
+	free(e);
+}
+
+/* Flattens and validates the static description: what the registry hands
+ * out is exactly what a daemon would accept. */
+static struct ev_entry *new_entry(struct rseqtrace_event *ev)
+{
+	const struct rseqtrace_event_desc *d = ev->desc;
+	if (!d || d->abi != RSEQTRACE_ABI_VERSION) {
+		fprintf(stderr, "rseqtrace: a provider built for ABI %u is ignored (library ABI %u)\n",
+			d ? d->abi : 0, RSEQTRACE_ABI_VERSION);
+		return NULL;
+	}
+	ssize_t n = rt_desc_flatten(d, NULL, 0);
+	struct ev_entry *e = calloc(1, sizeof *e);
+	if (!e || n < 0 || !(e->blob = malloc((size_t)n)) ||
+	    rt_desc_flatten(d, e->blob, (size_t)n) != n) {
+		fprintf(stderr, "rseqtrace: %s:%s: cannot represent its description\n",
+			d->provider, d->name);
+		if (e)
+			free_entry(e);
+		return NULL;
+	}
+	e->blob_len = (uint32_t)n;
+	char err[256];
+	struct rt_desc *check = rt_desc_parse(e->blob, (size_t)n, err, sizeof err);
+	if (!check) {
+		fprintf(stderr, "rseqtrace: %s:%s: invalid description: %s\n", d->provider, d->name, err);
+		free_entry(e);
+		return NULL;
+	}
+	e->name = check->name;
+	check->name = NULL;
+	rt_desc_free(check);
+	e->ev = ev;
+	e->handle = next_handle++;
+	return e;
+}
+
+static void add_event(struct rseqtrace_event *ev)
+{
+	struct ev_entry *e = new_entry(ev);
+	if (!e)
+		return;
+	e->duplicate = find_primary(e->name) != NULL;
+	if (e->duplicate)
+		fprintf(stderr, "rseqtrace: %s is instantiated twice; the second probe is ignored\n",
+			e->name);
+	struct ev_entry **tail = &events;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = e;
+	ev->reg = e;
+	if (!e->duplicate) {
+		link_all(e);
+		notify(RT_REG_ADDED, e);
+	}
+}
+
+void rseqtrace__register_events(struct rseqtrace_event *const *start,
+				struct rseqtrace_event *const *stop)
+{
+	if (!start || stop <= start)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	if (!range_get(&ev_ranges, start))
+		for (struct rseqtrace_event *const *p = start; p < stop; p++)
+			if (*p && !(*p)->reg)
+				add_event(*p);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* Unlists e (already unlinked from its shared object's view) and returns
+ * its attachment list for freeing after a grace period. */
+static struct rt_ev_state *remove_event(struct ev_entry *e)
+{
+	for (struct ev_entry **pp = &events; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
+	for (struct tp_entry *t = tps; t; t = t->next)
+		if (t->linked == e)
+			unlink_tp(t);
+	__atomic_store_n(&e->ev->rt, NULL, __ATOMIC_RELEASE);
+	e->ev->reg = NULL;
+	struct rt_ev_state *st = e->state;
+	e->state = NULL;
+	e->enabled = 0;
+	return st;
+}
+
+void rseqtrace__unregister_events(struct rseqtrace_event *const *start,
+				  struct rseqtrace_event *const *stop)
+{
+	if (!start || stop <= start)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	if (!range_put(&ev_ranges, start)) {
+		pthread_mutex_unlock(&reg_lock);
+		return;
+	}
+	struct rt_ev_state *garbage = NULL;
+	struct ev_entry *gone = NULL;
+	for (struct rseqtrace_event *const *p = start; p < stop; p++) {
+		struct ev_entry *e = *p ? (*p)->reg : NULL;
+		if (!e)
+			continue;
+		struct rt_ev_state *st = remove_event(e);
+		if (st) {
+			st->gc_next = garbage;
+			garbage = st;
+		}
+		e->next = gone;
+		gone = e;
+	}
+	/* No probe of this object can start now (G2); wait for those running,
+	 * then tell subscribers (G4) and promote duplicates (G1). */
+	rt_rcu_synchronize();
+	while (gone) {
+		struct ev_entry *e = gone;
+		gone = e->next;
+		if (!e->duplicate) {
+			notify(RT_REG_REMOVED, e);
+			struct ev_entry *d = find_primary(e->name) ? NULL : events;
+			for (; d; d = d->next) {
+				if (d->duplicate && strcmp(d->name, e->name) == 0) {
+					d->duplicate = 0;
+					link_all(d);
+					notify(RT_REG_ADDED, d);
+					break;
+				}
+			}
+		}
+		free_entry(e);
+	}
+	while (garbage) {
+		struct rt_ev_state *st = garbage;
+		garbage = st->gc_next;
+		free(st);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void rseqtrace__register_tracepoints(struct rseqtrace_tracepoint *const *start,
+				     struct rseqtrace_tracepoint *const *stop)
+{
+	if (!start || stop <= start)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	if (!range_get(&tp_ranges, start)) {
+		for (struct rseqtrace_tracepoint *const *p = start; p < stop; p++) {
+			/* Every file that includes a provider header holds a
+			 * pointer to the object's one (weak) tracepoint. */
+			if (!*p || (*p)->reg || !(*p)->name)
+				continue;
+			struct tp_entry *t = calloc(1, sizeof *t);
+			if (!t)
+				continue; /* stays disabled */
+			t->tp = *p;
+			(*p)->reg = t;
+			t->next = tps;
+			tps = t;
+			link_tp(t);
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void rseqtrace__unregister_tracepoints(struct rseqtrace_tracepoint *const *start,
+				       struct rseqtrace_tracepoint *const *stop)
+{
+	if (!start || stop <= start)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	if (range_put(&tp_ranges, start)) {
+		/* The call sites go with their object: nothing of theirs can
+		 * run any more, so no grace period is needed. */
+		for (struct rseqtrace_tracepoint *const *p = start; p < stop; p++) {
+			struct tp_entry *t = *p ? (*p)->reg : NULL;
+			if (!t)
+				continue;
+			unlink_tp(t);
+			for (struct tp_entry **pp = &tps; *pp; pp = &(*pp)->next) {
+				if (*pp == t) {
+					*pp = t->next;
+					break;
+				}
+			}
+			(*p)->reg = NULL;
+			free(t);
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* ---- subscribers -------------------------------------------------------------- */
+
+int rt_registry_subscribe(rt_reg_cb cb, void *arg)
+{
+	struct sub *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->cb = cb;
+	s->arg = arg;
+	pthread_mutex_lock(&reg_lock);
+	struct sub **tail = &subs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = s;
+	struct sub *saved = subs;
+	subs = s; /* replay to the new subscriber only */
+	s->next = NULL;
+	for (struct ev_entry *e = events; e; e = e->next)
+		if (!e->duplicate)
+			notify(RT_REG_ADDED, e);
+	subs = saved;
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+void rt_registry_unsubscribe(rt_reg_cb cb, void *arg)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct sub **pp = &subs; *pp; pp = &(*pp)->next) {
+		if ((*pp)->cb == cb && (*pp)->arg == arg) {
+			struct sub *s = *pp;
+			*pp = s->next;
+			free(s);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void rt_registry_foreach(rt_reg_cb cb, void *arg)
+{
+	struct sub one = { .cb = cb, .arg = arg };
+	pthread_mutex_lock(&reg_lock);
+	struct sub *saved = subs;
+	subs = &one;
+	for (struct ev_entry *e = events; e; e = e->next)
+		if (!e->duplicate)
+			notify(RT_REG_ADDED, e);
+	subs = saved;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* ---- attachments ------------------------------------------------------------ */
+
+static int state_index(const struct rt_ev_state *st, const struct rt_channel *ch)
+{
+	for (uint32_t i = 0; st && i < st->nr; i++)
+		if (st->a[i].chan == ch)
+			return (int)i;
+	return -1;
+}
+
+/* G3: publish a new list, return the old one. */
+static struct rt_ev_state *publish(struct ev_entry *e, struct rt_ev_state *st)
+{
+	struct rt_ev_state *old = e->state;
+	e->state = st;
+	__atomic_store_n(&e->ev->rt, st, __ATOMIC_RELEASE);
+	update_enabled(e);
+	return old;
+}
+
+/* A copy of e's list without ch (NULL if it becomes empty), or (void *)-1
+ * without memory. */
+static struct rt_ev_state *without(const struct rt_ev_state *st, const struct rt_channel *ch)
+{
+	if (st->nr == 1)
+		return NULL;
+	struct rt_ev_state *n = malloc(sizeof *n + (st->nr - 1) * sizeof n->a[0]);
+	if (!n)
+		return (struct rt_ev_state *)-1;
+	n->nr = 0;
+	for (uint32_t i = 0; i < st->nr; i++)
+		if (st->a[i].chan != ch)
+			n->a[n->nr++] = st->a[i];
+	return n;
+}
+
+int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
+{
+	pthread_mutex_lock(&reg_lock);
+	struct ev_entry *e = find_handle(handle);
+	if (!e || e->duplicate) {
+		pthread_mutex_unlock(&reg_lock);
+		return -ENOENT;
+	}
+	const struct rt_ev_state *cur = e->state;
+	uint32_t nr = cur ? cur->nr : 0;
+	int at = state_index(cur, ch);
+	struct rt_ev_state *n = malloc(sizeof *n + (nr + (at < 0)) * sizeof n->a[0]);
+	if (!n) {
+		pthread_mutex_unlock(&reg_lock);
+		return -ENOMEM;
+	}
+	n->nr = nr;
+	if (nr)
+		memcpy(n->a, cur->a, nr * sizeof n->a[0]);
+	if (at < 0)
+		n->a[n->nr++] = (struct rt_attach){ ch, id };
+	else
+		n->a[at].id = id;
+	struct rt_ev_state *old = publish(e, n);
+	pthread_mutex_unlock(&reg_lock);
+	if (old) {
+		rt_rcu_synchronize();
+		free(old);
+	}
+	return 0;
+}
+
+int rt_event_detach(uint64_t handle, struct rt_channel *ch)
+{
+	pthread_mutex_lock(&reg_lock);
+	struct ev_entry *e = find_handle(handle);
+	if (!e || e->duplicate || state_index(e->state, ch) < 0) {
+		pthread_mutex_unlock(&reg_lock);
+		return -ENOENT;
+	}
+	struct rt_ev_state *n = without(e->state, ch);
+	if (n == (struct rt_ev_state *)-1) {
+		pthread_mutex_unlock(&reg_lock);
+		return -ENOMEM;
+	}
+	struct rt_ev_state *old = publish(e, n);
+	pthread_mutex_unlock(&reg_lock);
+	rt_rcu_synchronize();
+	free(old);
+	return 0;
+}
+
+int rt_event_enabled(uint64_t handle)
+{
+	pthread_mutex_lock(&reg_lock);
+	struct ev_entry *e = find_handle(handle);
+	int r = !e ? -ENOENT : e->enabled;
+	pthread_mutex_unlock(&reg_lock);
+	return r;
+}
+
+/* ---- channels ------------------------------------------------------------------ */
+
+struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contexts,
+				     const char *name, int owns_mapping, char *err, size_t errlen)
+{
+	if (!bs || !bs->hdr || (contexts & ~(unsigned)RSEQTRACE_CTX_ALL)) {
+		snprintf(err, errlen, "channel %s: no buffers or unknown contexts 0x%x",
+			 name ? name : "?", contexts);
+		return NULL;
+	}
+	if (rt_hdr_len(contexts) > RSEQTRACE__HDR_RESERVE ||
+	    rt_hdr_len(contexts) + 8 > rt_max_record(bs)) {
+		snprintf(err, errlen, "channel %s: sub-buffers of %llu bytes are too small",
+			 name ? name : "?", (unsigned long long)bs->subbuf_size);
+		return NULL;
+	}
+	struct rt_channel *ch = calloc(1, sizeof *ch);
+	if (!ch) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ch->bs = *bs;
+	ch->contexts = contexts;
+	ch->ctx_len = rt_ctx_len(contexts);
+	ch->hdr_len = rt_hdr_len(contexts);
+	ch->owns_mapping = owns_mapping != 0;
+	snprintf(ch->name, sizeof ch->name, "%s", name ? name : "channel");
+	pthread_mutex_lock(&reg_lock);
+	ch->next = channels;
+	channels = ch;
+	pthread_mutex_unlock(&reg_lock);
+	return ch;
+}
+
+void rt_channel_set_active(struct rt_channel *ch, int active)
+{
+	pthread_mutex_lock(&reg_lock);
+	__atomic_store_n(&ch->active, active ? 1 : 0, __ATOMIC_RELEASE);
+	for (struct ev_entry *e = events; e; e = e->next)
+		if (state_index(e->state, ch) >= 0)
+			update_enabled(e);
+	pthread_mutex_unlock(&reg_lock);
+	if (!active)
+		rt_rcu_synchronize();
+}
+
+int rt_channel_destroy(struct rt_channel *ch, unsigned timeout_ms)
+{
+	struct rt_ev_state *garbage = NULL;
+	int oom = 0;
+	pthread_mutex_lock(&reg_lock);
+	__atomic_store_n(&ch->active, 0, __ATOMIC_RELEASE);
+	for (struct ev_entry *e = events; e; e = e->next) {
+		if (state_index(e->state, ch) < 0)
+			continue;
+		struct rt_ev_state *n = without(e->state, ch);
+		if (n == (struct rt_ev_state *)-1) {
+			/* Keep the list; the channel stays referenced but
+			 * inactive, so it must never be freed. */
+			oom = 1;
+			update_enabled(e);
+			continue;
+		}
+		struct rt_ev_state *old = publish(e, n);
+		old->gc_next = garbage;
+		garbage = old;
+	}
+	for (struct rt_channel **pp = &channels; *pp; pp = &(*pp)->next) {
+		if (*pp == ch) {
+			*pp = ch->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (rt_rcu_synchronize_timeout(timeout_ms) != 0) {
+		fprintf(stderr, "rseqtrace: channel %s: a thread stays inside a probe; "
+			"its buffers are left mapped\n", ch->name);
+		return -ETIMEDOUT;
+	}
+	while (garbage) {
+		struct rt_ev_state *st = garbage;
+		garbage = st->gc_next;
+		free(st);
+	}
+	if (oom)
+		return -ENOMEM;
+	if (ch->owns_mapping)
+		rt_bufset_unmap(&ch->bs);
+	free(ch);
+	return 0;
+}
+
+struct rt_bufset *rt_channel_bufset(struct rt_channel *ch)
+{
+	return &ch->bs;
+}
+
+unsigned rt_channel_contexts(const struct rt_channel *ch)
+{
+	return ch->contexts;
+}
+
+void rt_channel_counts(const struct rt_channel *ch, struct rt_channel_counts *out)
+{
+	out->refused = __atomic_load_n(&ch->refused, __ATOMIC_RELAXED);
+	out->too_big = __atomic_load_n(&ch->too_big, __ATOMIC_RELAXED);
+}
+
+/* ---- fork ---------------------------------------------------------------------- */
+
+void rt_registry_before_fork(void)
+{
+	pthread_mutex_lock(&reg_lock);
+}
+
+void rt_registry_after_fork_parent(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void rt_registry_after_fork_child(void)
+{
+	/* The lock's owner is the parent thread's id: make a fresh one. The
+	 * data is consistent, since we held it across fork. */
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&reg_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
