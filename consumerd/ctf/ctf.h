@@ -129,6 +129,8 @@ struct ctf_channel_stats {
 	char last_error[256];
 };
 void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st);
+/* Records written to the stream file of one CPU. */
+uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu);
 /* Closes the stream files. Does not unmap bs. */
 void ctf_channel_close(struct ctf_channel *c);
 

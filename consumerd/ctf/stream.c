@@ -32,6 +32,7 @@ struct cpu_stream {
 	uint64_t reported;
 	uint64_t last_ts;
 	uint64_t extra;
+	uint64_t events; /* records written to this CPU's stream file */
 };
 
 struct ctf_channel {
@@ -328,6 +329,7 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, uint32_t len)
 	s->last_ts = end;
 	c->st.packets++;
 	c->st.events += events;
+	s->events += events;
 	c->st.bytes += total;
 	return 0;
 }
@@ -335,8 +337,12 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, uint32_t len)
 int ctf_channel_drain(struct ctf_channel *c)
 {
 	int written = 0, first_err = 0;
+	/* At most one buffer's worth per CPU and call: writers that keep
+	 * filling (or an application storing impossible offsets) cannot hold
+	 * the drain on one CPU for ever; the next call takes the rest. */
+	uint64_t per_cpu = c->bs->buf_size / c->bs->subbuf_size;
 	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-		for (;;) {
+		for (uint64_t n = 0; n < per_cpu; n++) {
 			uint32_t len = 0;
 			int r = rt_read_next(c->bs, cpu, c->pkt, &len);
 			if (r == 0)
@@ -405,6 +411,11 @@ void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st
 		if (total > s->reported)
 			st->lost_unreported += total - s->reported;
 	}
+}
+
+uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)
+{
+	return cpu < c->bs->nr_cpus ? c->cpu[cpu].events : 0;
 }
 
 void ctf_channel_close(struct ctf_channel *c)

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* rseqtrace, the command-line client of rseqtraced. */
+#ifndef RT_CLI_H
+#define RT_CLI_H
+
+#include <stdint.h>
+
+#include "protocol.h"
+
+/* Exit statuses of the CLI itself (record exits with its command's). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* client.c */
+struct client {
+	int fd;
+	uint64_t seq;
+	char dir[RT_PATH_MAX];
+};
+/* Connects to the daemon of dir (NULL: the default directory). Prints a
+ * clear error and returns -1 if there is none. */
+int client_connect(struct client *c, const char *dir);
+void client_close(struct client *c);
+/* Sends b, collects the whole answer into *text (malloc'd). Returns the
+ * daemon's status (0 or -errno), or -EPROTO/-ETIMEDOUT/-ECONNRESET with a
+ * message printed if the daemon did not answer. */
+int client_request(struct client *c, struct rt_msg_buf *b, char **text);
+/* Prints an error in the CLI's one format. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_print_reply(int status, const char *text);
+
+/* options.c: parsing shared by create and record */
+struct buffer_opts {
+	uint32_t buffers, subbuf_size, num_subbuf, clock;
+};
+/* Returns 1 if opt was a buffer option (consuming arg), 0 if not, -1 on error. */
+int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b);
+int parse_loglevel(const char *s, int32_t *out);
+int check_pattern(const char *p);
+int absolute_path(const char *in, char *out, size_t n);
+int copy_name(char *dst, size_t n, const char *name, const char *what);
+
+/* commands.c */
+int cmd_create(int argc, char **argv, const char *home);
+int cmd_rule(int argc, char **argv, const char *home, int enable);
+int cmd_session_op(int argc, char **argv, const char *home, uint16_t type);
+int cmd_list(int argc, char **argv, const char *home);
+
+/* record.c */
+int cmd_record(int argc, char **argv);
+
+/* Long options numbered from here, shared by create and record. */
+enum {
+	OPT_BUF_UID = 300, OPT_BUF_PID, OPT_SUBBUF, OPT_NUMSUB, OPT_CLOCK,
+	OPT_LOGLEVEL, OPT_LOGLEVEL_ONLY, OPT_KV, OPT_HOME,
+};
+
+#endif

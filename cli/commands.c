@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* create, enable-event, disable-event, start, stop, destroy, list. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* One request, its answer printed; the CLI's exit status. */
+static int run(const char *home, struct rt_msg_buf *b)
+{
+	struct client c;
+	if (client_connect(&c, home) != 0)
+		return EXIT_FAIL;
+	char *text = NULL;
+	int st = client_request(&c, b, &text);
+	client_close(&c);
+	if (text)
+		cli_print_reply(st, text);
+	free(text);
+	return st == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int usage_error(const char *cmd)
+{
+	fprintf(stderr, "Try 'rseqtrace %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+static const struct option buffer_options[] = {
+	{ "buffers-uid", no_argument, 0, OPT_BUF_UID },
+	{ "buffers-pid", no_argument, 0, OPT_BUF_PID },
+	{ "subbuf-size", required_argument, 0, OPT_SUBBUF },
+	{ "num-subbuf", required_argument, 0, OPT_NUMSUB },
+	{ "clock", required_argument, 0, OPT_CLOCK },
+};
+
+int cmd_create(int argc, char **argv, const char *home)
+{
+	static const char help[] =
+"Usage: rseqtrace create [NAME] [-o DIR] [--buffers-uid|--buffers-pid]\n"
+"                        [--subbuf-size SIZE] [--num-subbuf N] [--clock monotonic|tsc]\n"
+"Create a tracing session (not started yet) and make it the current one.\n"
+"  NAME                 session name (default auto-YYYYMMDD-HHMMSS)\n"
+"  -o, --output DIR     where the trace goes (default\n"
+"                       ~/rseqtrace-traces/NAME-YYYYMMDD-HHMMSS)\n"
+"  --buffers-uid        one buffer per CPU shared by all your processes (default)\n"
+"  --buffers-pid        buffers of their own for each process\n"
+"  --subbuf-size SIZE   sub-buffer (= packet) size, a power of two, k/M suffixes\n"
+"                       (default 256k)\n"
+"  --num-subbuf N       sub-buffers per CPU, a power of two (default 4)\n"
+"  --clock CLOCK        monotonic (default) or tsc\n"
+"lttng: lttng create NAME -o DIR + lttng enable-channel -u --buffers-uid ...\n";
+	struct option opts[10] = {
+		{ "output", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
+	};
+	memcpy(opts + 2, buffer_options, sizeof buffer_options);
+	struct rt_msg_create cr = { 0 };
+	struct buffer_opts bo = { 0 };
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (o == 'o') {
+			if (absolute_path(optarg, cr.output, sizeof cr.output) != 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		int r = parse_buffer_opt(o, optarg, &bo);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r == 0)
+			return usage_error("create");
+	}
+	if (argc - optind > 1) {
+		cli_error("create takes one session name, got '%s' too", argv[optind + 1]);
+		return usage_error("create");
+	}
+	if (optind < argc && copy_name(cr.name, sizeof cr.name, argv[optind], "session name") != 0)
+		return EXIT_USAGE;
+	cr.buffers = bo.buffers;
+	cr.subbuf_size = bo.subbuf_size;
+	cr.num_subbuf = bo.num_subbuf;
+	cr.clock = bo.clock;
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, RT_MSG_CREATE, 0);
+	rt_msg_put(&b, &cr, sizeof cr);
+	return run(home, &b);
+}
+
+int cmd_rule(int argc, char **argv, const char *home, int enable)
+{
+	static const char enable_help[] =
+"Usage: rseqtrace enable-event [-s NAME] PATTERN... [--loglevel LEVEL | --loglevel-only LEVEL]\n"
+"       rseqtrace enable-event [-s NAME] -a\n"
+"Record the events whose names match a PATTERN ('*' matches anything:\n"
+"'myprov:*', '*'), in processes running now and started later.\n"
+"  -s, --session NAME      the session (default: the current one)\n"
+"  -a, --all               every event (same as '*')\n"
+"  --loglevel LEVEL        only events at least as severe as LEVEL\n"
+"  --loglevel-only LEVEL   only events of exactly LEVEL\n"
+"LEVEL: 0..14 or TRACE_EMERG, TRACE_ALERT, TRACE_CRIT, TRACE_ERR, TRACE_WARNING,\n"
+"TRACE_NOTICE, TRACE_INFO, TRACE_DEBUG_SYSTEM, ..., TRACE_DEBUG_LINE, TRACE_DEBUG.\n"
+"The last rule that matches an event decides (see disable-event).\n"
+"lttng: lttng enable-event -u [-s NAME] PATTERN [--loglevel ...]\n";
+	static const char disable_help[] =
+"Usage: rseqtrace disable-event [-s NAME] PATTERN...\n"
+"       rseqtrace disable-event [-s NAME] -a\n"
+"Stop recording the events whose names match a PATTERN (added as a rule\n"
+"that wins over earlier ones); -a removes every rule.\n"
+"lttng: lttng disable-event -u [-s NAME] PATTERN | -a\n";
+	static const struct option opts[] = {
+		{ "session", required_argument, 0, 's' },
+		{ "all", no_argument, 0, 'a' },
+		{ "loglevel", required_argument, 0, OPT_LOGLEVEL },
+		{ "loglevel-only", required_argument, 0, OPT_LOGLEVEL_ONLY },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *cmd = enable ? "enable-event" : "disable-event";
+	struct rt_msg_rule r = { 0 };
+	int all = 0, o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "s:ah", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			if (copy_name(r.session, sizeof r.session, optarg, "session name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 'a': all = 1; break;
+		case OPT_LOGLEVEL:
+		case OPT_LOGLEVEL_ONLY:
+			if (!enable) {
+				cli_error("disable-event takes no loglevel");
+				return usage_error(cmd);
+			}
+			if (r.loglevel_type != RT_LOGLEVEL_ALL) {
+				cli_error("give --loglevel or --loglevel-only, once");
+				return usage_error(cmd);
+			}
+			if (parse_loglevel(optarg, &r.loglevel) != 0)
+				return EXIT_USAGE;
+			r.loglevel_type = o == OPT_LOGLEVEL ? RT_LOGLEVEL_RANGE : RT_LOGLEVEL_SINGLE;
+			break;
+		case 'h': fputs(enable ? enable_help : disable_help, stdout); return EXIT_OK;
+		default: return usage_error(cmd);
+		}
+	}
+	int npat = argc - optind;
+	if (all && npat) {
+		cli_error("give patterns or -a, not both");
+		return usage_error(cmd);
+	}
+	if (!all && !npat) {
+		cli_error("%s needs at least one event pattern (or -a for all)", cmd);
+		return usage_error(cmd);
+	}
+	if (npat > (int)RT_MAX_PATTERNS) {
+		cli_error("at most %u patterns at once", RT_MAX_PATTERNS);
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if (check_pattern(argv[i]) != 0)
+			return EXIT_USAGE;
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, enable ? RT_MSG_ENABLE : RT_MSG_DISABLE, 0);
+	if (all && !enable) {
+		r.flags = RT_RULE_ALL;
+		rt_msg_put(&b, &r, sizeof r);
+		return run(home, &b);
+	}
+	r.count = all ? 1 : (uint32_t)npat;
+	rt_msg_put(&b, &r, sizeof r);
+	if (all)
+		rt_msg_put(&b, "*", 2);
+	for (int i = optind; i < argc; i++)
+		rt_msg_put(&b, argv[i], strlen(argv[i]) + 1);
+	return run(home, &b);
+}
+
+int cmd_session_op(int argc, char **argv, const char *home, uint16_t type)
+{
+	const char *cmd = type == RT_MSG_START ? "start" : type == RT_MSG_STOP ? "stop" : "destroy";
+	static const char *const helps[] = {
+"Usage: rseqtrace start [NAME]\n"
+"Start tracing in a session (default: the current one). Returns once every\n"
+"registered process records.\nlttng: lttng start [NAME]\n",
+"Usage: rseqtrace stop [NAME]\n"
+"Stop tracing. Returns once every partial sub-buffer is flushed and the\n"
+"trace on disk is complete and readable; prints what was recorded.\n"
+"lttng: lttng stop [NAME]\n",
+"Usage: rseqtrace destroy [NAME]\n"
+"Stop (if needed) and destroy a session. The trace stays on disk.\n"
+"lttng: lttng destroy [NAME]\n",
+	};
+	const char *help = helps[type == RT_MSG_START ? 0 : type == RT_MSG_STOP ? 1 : 2];
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		return usage_error(cmd);
+	}
+	if (argc - optind > 1) {
+		cli_error("%s takes at most one session name", cmd);
+		return usage_error(cmd);
+	}
+	struct rt_msg_session s = { 0 };
+	if (optind < argc && copy_name(s.session, sizeof s.session, argv[optind], "session name"))
+		return EXIT_USAGE;
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, type, 0);
+	rt_msg_put(&b, &s, sizeof s);
+	return run(home, &b);
+}
+
+int cmd_list(int argc, char **argv, const char *home)
+{
+	static const char help[] =
+"Usage: rseqtrace list [NAME] [--kv]\n"
+"Show sessions (state, output directory, buffers, event rules, traces with\n"
+"recorded and discarded events per CPU) and the registered processes.\n"
+"  --kv   key=value lines for scripts\n"
+"lttng: lttng list [NAME]\n";
+	static const struct option opts[] = {
+		{ "kv", no_argument, 0, OPT_KV },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct rt_msg_session s = { 0 };
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+		if (o != OPT_KV)
+			return usage_error("list");
+		s.flags |= RT_LIST_KV;
+	}
+	if (argc - optind > 1) {
+		cli_error("list takes at most one session name");
+		return usage_error("list");
+	}
+	if (optind < argc && copy_name(s.session, sizeof s.session, argv[optind], "session name"))
+		return EXIT_USAGE;
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, RT_MSG_LIST, 0);
+	rt_msg_put(&b, &s, sizeof s);
+	return run(home, &b);
+}

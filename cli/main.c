@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* rseqtrace: the command dispatcher and the overall help. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fputs(
+"Usage: rseqtrace [--home DIR] COMMAND [OPTION]... [ARG]...\n"
+"Trace instrumented programs with per-CPU rseq buffers; read traces with babeltrace2.\n"
+"\n"
+"One-shot (no daemon needed):\n"
+"  record [-o DIR] [-e PATTERN]... -- CMD ARGS...\n"
+"                   run CMD traced from its first instruction, print a summary\n"
+"\n"
+"Sessions (talk to your rseqtraced; start it with: rseqtraced --daemonize):\n"
+"  create [NAME]    create a session (and make it current)      lttng create\n"
+"  enable-event P.. record events matching patterns             lttng enable-event -u\n"
+"  disable-event P.. stop recording them                        lttng disable-event -u\n"
+"  start [NAME]     start tracing                               lttng start\n"
+"  stop [NAME]      stop, flush, complete the trace on disk     lttng stop\n"
+"  destroy [NAME]   stop and forget a session (trace stays)     lttng destroy\n"
+"  list [NAME]      sessions, traces, counts, processes         lttng list\n"
+"\n"
+"  --home DIR       the daemon's socket directory (default: $RSEQTRACE_HOME,\n"
+"                   else $XDG_RUNTIME_DIR/rseqtrace, else ~/.rseqtrace)\n"
+"  -h, --help       this help; 'rseqtrace COMMAND --help' for a command\n"
+"\n"
+"Example:\n"
+"  rseqtrace record -- ./examples/hello\n"
+"  babeltrace2 ~/rseqtrace-traces/hello-*\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *home = NULL;
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("rseqtrace 0.1.0 (protocol %u)\n", RT_PROTO_VERSION);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
+			home = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		if (strncmp(argv[i], "--home=", 7) == 0) {
+			home = argv[i] + 7;
+			i++;
+			continue;
+		}
+		cli_error("unknown option '%s'", argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[i];
+	int cargc = argc - i;
+	char **cargv = argv + i;
+	if (strcmp(cmd, "create") == 0)
+		return cmd_create(cargc, cargv, home);
+	if (strcmp(cmd, "enable-event") == 0)
+		return cmd_rule(cargc, cargv, home, 1);
+	if (strcmp(cmd, "disable-event") == 0)
+		return cmd_rule(cargc, cargv, home, 0);
+	if (strcmp(cmd, "start") == 0)
+		return cmd_session_op(cargc, cargv, home, RT_MSG_START);
+	if (strcmp(cmd, "stop") == 0)
+		return cmd_session_op(cargc, cargv, home, RT_MSG_STOP);
+	if (strcmp(cmd, "destroy") == 0)
+		return cmd_session_op(cargc, cargv, home, RT_MSG_DESTROY);
+	if (strcmp(cmd, "list") == 0)
+		return cmd_list(cargc, cargv, home);
+	if (strcmp(cmd, "record") == 0) {
+		if (home)
+			cli_error("record runs a private daemon; --home does not apply");
+		return home ? EXIT_USAGE : cmd_record(cargc, cargv);
+	}
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	cli_error("unknown command '%s'", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* Option values: sizes, loglevels, patterns, paths. Each error says what
+ * was wrong and what would be right. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ringbuf.h"
+
+static const char *const levels[] = {
+	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG_SYSTEM",
+	"DEBUG_PROGRAM", "DEBUG_PROCESS", "DEBUG_MODULE", "DEBUG_UNIT", "DEBUG_FUNCTION",
+	"DEBUG_LINE", "DEBUG",
+};
+
+/* "4096", "4k", "4K", "1M", "2m", "1G". */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned shift = 0;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return -1;
+		}
+		end++;
+		if (*end == 'i' && end[1] == 'B')
+			end += 2;
+		else if (*end == 'B')
+			end++;
+		if (*end)
+			return -1;
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
+{
+	uint64_t v;
+	switch (opt) {
+	case OPT_BUF_UID: b->buffers = RT_BUFFERS_UID; return 1;
+	case OPT_BUF_PID: b->buffers = RT_BUFFERS_PID; return 1;
+	case OPT_SUBBUF:
+		if (parse_size(arg, &v) != 0) {
+			cli_error("--subbuf-size '%s': not a size (examples: 4096, 64k, 1M)", arg);
+			return -1;
+		}
+		if (!is_pow2(v)) {
+			cli_error("--subbuf-size %s: %llu bytes is not a power of two (try 64k, 256k, 1M)",
+				  arg, (unsigned long long)v);
+			return -1;
+		}
+		if (v < RT_MIN_SUBBUF || v > RT_MAX_SUBBUF) {
+			cli_error("--subbuf-size %s: must be between %u bytes and %u MiB", arg,
+				  RT_MIN_SUBBUF, RT_MAX_SUBBUF >> 20);
+			return -1;
+		}
+		b->subbuf_size = (uint32_t)v;
+		return 1;
+	case OPT_NUMSUB:
+		if (parse_size(arg, &v) != 0 || !is_pow2(v) || v < 2 || v > RT_MAX_NUM_SUBBUF) {
+			cli_error("--num-subbuf '%s': must be a power of two between 2 and %u", arg,
+				  RT_MAX_NUM_SUBBUF);
+			return -1;
+		}
+		b->num_subbuf = (uint32_t)v;
+		return 1;
+	case OPT_CLOCK:
+		if (strcmp(arg, "monotonic") == 0)
+			b->clock = RT_CLOCK_MONOTONIC;
+		else if (strcmp(arg, "tsc") == 0)
+			b->clock = RT_CLOCK_TSC;
+		else {
+			cli_error("--clock '%s': choose monotonic or tsc", arg);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int parse_loglevel(const char *s, int32_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s && !*end && v >= RT_LOGLEVEL_MIN && v <= RT_LOGLEVEL_MAX) {
+		*out = (int32_t)v;
+		return 0;
+	}
+	const char *name = strncasecmp(s, "TRACE_", 6) == 0 ? s + 6 : s;
+	for (int i = 0; i <= RT_LOGLEVEL_MAX; i++) {
+		if (strcasecmp(name, levels[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "rseqtrace: error: unknown loglevel '%s'; use 0..14 or one of:", s);
+	for (int i = 0; i <= RT_LOGLEVEL_MAX; i++)
+		fprintf(stderr, " TRACE_%s", levels[i]);
+	fputc('\n', stderr);
+	return -1;
+}
+
+int check_pattern(const char *p)
+{
+	if (rt_pattern_ok(p))
+		return 0;
+	if (!*p)
+		cli_error("empty event pattern");
+	else if (strlen(p) >= RT_PATTERN_MAX)
+		cli_error("event pattern longer than %u characters", RT_PATTERN_MAX - 1);
+	else
+		cli_error("bad event pattern '%s': use letters, digits, '_', ':', '.', '-' and the "
+			  "wildcard '*' (examples: 'myprov:*', 'myprov:start', '*')", p);
+	return -1;
+}
+
+int absolute_path(const char *in, char *out, size_t n)
+{
+	int w;
+	if (in[0] == '/') {
+		w = snprintf(out, n, "%s", in);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof cwd)) {
+			cli_error("getcwd: %s", strerror(errno));
+			return -1;
+		}
+		w = snprintf(out, n, "%s/%s", strcmp(cwd, "/") ? cwd : "", in);
+	}
+	/* The daemon adds ust/uid/N/64-bit/channel0_N below it. */
+	if (w < 0 || (size_t)w >= n - 256) {
+		cli_error("output path too long");
+		return -1;
+	}
+	return 0;
+}
+
+int copy_name(char *dst, size_t n, const char *name, const char *what)
+{
+	if (strlen(name) >= n || !rt_session_name_ok(name)) {
+		cli_error("bad %s '%s': use at most %zu letters, digits, '_', '.' or '-', not "
+			  "starting with '.' or '-'", what, name, n - 1);
+		return -1;
+	}
+	snprintf(dst, n, "%s", name);
+	return 0;
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* rseqtraced: command line, daemonizing, and the event loop's start. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: rseqtraced [OPTION]...\n"
+"The rseqtrace session daemon: one per user. It owns tracing sessions and\n"
+"their shared-memory buffers, hands buffers to instrumented applications,\n"
+"and writes CTF traces that babeltrace2 reads. Runs in the foreground\n"
+"unless --daemonize is given. SIGTERM or SIGINT stops every session,\n"
+"flushes its buffers and leaves readable traces.\n"
+"\n"
+"  -d, --daemonize        detach; return once the socket is ready\n"
+"  -l, --log FILE         log to FILE (default: stderr; with --daemonize,\n"
+"                         DIR/rseqtraced.log)\n"
+"      --home DIR         socket directory (default: $%s, else\n"
+"                         $XDG_RUNTIME_DIR/rseqtrace, else ~/.rseqtrace)\n"
+"      --drain-max-ms N   longest drain period while a session is started\n"
+"                         (default 200); the period halves down to\n"
+"      --drain-min-ms N   (default 1) while buffers fill up\n"
+"      --ack-timeout-ms N how long start/stop wait for applications (default 2000)\n"
+"  -v, --verbose          log debug messages\n"
+"  -q, --quiet            log errors and warnings only\n"
+"      --ready-fd N       write one byte to descriptor N once listening\n"
+"  -h, --help             this help\n"
+"      --version          print the version\n"
+"\n"
+"The lttng equivalent is lttng-sessiond (+ lttng-consumerd).\n", RT_HOME_ENV);
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Forks twice; the original process waits for the daemon to be listening
+ * (or to fail) and exits with that status. Returns the write end of the
+ * readiness pipe in the daemon. */
+static int daemonize(void)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		perror("rseqtraced: pipe");
+		exit(1);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("rseqtraced: fork");
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		char c;
+		ssize_t n = read(p[0], &c, 1);
+		waitpid(pid, NULL, 0);
+		exit(n == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		_exit(1);
+	pid = fork();
+	if (pid != 0)
+		_exit(pid < 0);
+	if (chdir("/") != 0)
+		_exit(1);
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (null > 1)
+			close(null);
+	}
+	return p[1];
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION };
+	static const struct option opts[] = {
+		{ "daemonize", no_argument, 0, 'd' },
+		{ "log", required_argument, 0, 'l' },
+		{ "home", required_argument, 0, O_HOME },
+		{ "drain-min-ms", required_argument, 0, O_DMIN },
+		{ "drain-max-ms", required_argument, 0, O_DMAX },
+		{ "ack-timeout-ms", required_argument, 0, O_ACK },
+		{ "ready-fd", required_argument, 0, O_READY },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, O_VERSION },
+		{ 0, 0, 0, 0 },
+	};
+	struct daemon_config cfg = {
+		.drain_min_ms = 1, .drain_max_ms = 200, .ack_timeout_ms = 2000, .ready_fd = -1,
+	};
+	const char *log_path = NULL, *home = NULL;
+	int detach = 0, level = LOG_INFO, o;
+	while ((o = getopt_long(argc, argv, "dl:vqh", opts, NULL)) != -1) {
+		int bad = 0;
+		switch (o) {
+		case 'd': detach = 1; break;
+		case 'l': log_path = optarg; break;
+		case O_HOME: home = optarg; break;
+		case O_DMIN: bad = parse_int(optarg, 1, 60000, &cfg.drain_min_ms); break;
+		case O_DMAX: bad = parse_int(optarg, 1, 60000, &cfg.drain_max_ms); break;
+		case O_ACK: bad = parse_int(optarg, 1, 600000, &cfg.ack_timeout_ms); break;
+		case O_READY: bad = parse_int(optarg, 0, 1 << 20, &cfg.ready_fd); break;
+		case 'v': level = LOG_DEBUG; break;
+		case 'q': level = LOG_WARN; break;
+		case 'h': usage(stdout); return 0;
+		case O_VERSION: printf("rseqtraced 0.1.0 (protocol %u)\n", RT_PROTO_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (bad) {
+			fprintf(stderr, "rseqtraced: bad value '%s' for --%s\n", optarg,
+				opts[o == O_DMIN ? 3 : o == O_DMAX ? 4 : o == O_ACK ? 5 : 6].name);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rseqtraced: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (cfg.drain_min_ms > cfg.drain_max_ms)
+		cfg.drain_min_ms = cfg.drain_max_ms;
+	if (home) {
+		if (setenv(RT_HOME_ENV, home, 1) != 0) {
+			perror("rseqtraced: setenv");
+			return 1;
+		}
+	}
+	if (rt_sock_dir(cfg.dir, sizeof cfg.dir, getenv) != 0) {
+		fprintf(stderr, "rseqtraced: no socket directory: set %s, XDG_RUNTIME_DIR or HOME "
+				"(the path must stay under %zu bytes)\n", RT_HOME_ENV,
+			sizeof(((struct sockaddr_un *)0)->sun_path) - sizeof RT_SOCK_NAME - 1);
+		return 1;
+	}
+	struct sysinfo si;
+	cfg.max_buffer_bytes = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 2 : 1ull << 30;
+
+	if (detach) {
+		cfg.ready_fd = daemonize();
+		char def[RT_PATH_MAX + 32];
+		if (!log_path) {
+			snprintf(def, sizeof def, "%s/rseqtraced.log", cfg.dir);
+			mkdir(cfg.dir, 0700);
+			log_path = def;
+		}
+		FILE *f = fopen(log_path, "ae");
+		if (f) {
+			dup2(fileno(f), 2);
+			fclose(f);
+		}
+		log_path = NULL;
+	}
+	FILE *logf = NULL;
+	if (log_path) {
+		logf = fopen(log_path, "ae");
+		if (!logf) {
+			fprintf(stderr, "rseqtraced: cannot open log %s: %s\n", log_path, strerror(errno));
+			return 1;
+		}
+		setvbuf(logf, NULL, _IOLBF, 0);
+	}
+	log_open(logf, level);
+
+	static struct daemon d;
+	char err[RT_PATH_MAX + 256];
+	if (daemon_init(&d, &cfg, err, sizeof err) != 0) {
+		logm(LOG_ERR, "%s", err);
+		if (logf)
+			fprintf(stderr, "rseqtraced: %s\n", err);
+		daemon_fini(&d);
+		return 1;
+	}
+	int r = daemon_run(&d);
+	daemon_fini(&d);
+	logm(LOG_INFO, "exiting (%llu wakeups, %llu drain passes)",
+	     (unsigned long long)d.wakeups, (unsigned long long)d.drain_passes);
+	if (logf)
+		fclose(logf);
+	return r;
+}

@@ -1,0 +1,987 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sessions: the CLI commands, event rules, and the operations that wait
+ * for applications to acknowledge a change before the CLI is answered.
+ *
+ * A command that changes what applications do (enable, disable, start,
+ * stop, destroy) sends its messages, then one APP_SYNC per application,
+ * and becomes an op. The op completes when every application it waits
+ * for answered APP_SYNC_ACK (so it applied everything before), went away,
+ * or the deadline passed; only then does stop flush and drain, and only
+ * then is the CLI answered. Nothing here blocks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define MAX_SESSIONS 256
+#define MAX_RULES 1024
+#define DEFAULT_SUBBUF (256u * 1024)
+#define DEFAULT_NUM_SUBBUF 4u
+
+static const char *const level_names[] = {
+	"TRACE_EMERG", "TRACE_ALERT", "TRACE_CRIT", "TRACE_ERR", "TRACE_WARNING",
+	"TRACE_NOTICE", "TRACE_INFO", "TRACE_DEBUG_SYSTEM", "TRACE_DEBUG_PROGRAM",
+	"TRACE_DEBUG_PROCESS", "TRACE_DEBUG_MODULE", "TRACE_DEBUG_UNIT",
+	"TRACE_DEBUG_FUNCTION", "TRACE_DEBUG_LINE", "TRACE_DEBUG",
+};
+
+/* ---- Replies ------------------------------------------------------------- */
+
+/* Sends text in as many REPLY records as it needs. A CLI that does not
+ * read its answers is closed rather than waited for. */
+int send_reply(struct daemon *d, struct conn *c, uint64_t seq, int status, const char *text)
+{
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b) {
+		c->closing = 1;
+		return -1;
+	}
+	size_t left = strlen(text);
+	const size_t chunk = sizeof b->payload - sizeof(struct rt_msg_reply) - 1;
+	int r = 0;
+	do {
+		size_t n = left < chunk ? left : chunk;
+		rt_msg_init(b, RT_MSG_REPLY, seq);
+		struct rt_msg_reply rep = {
+			.status = status,
+			.flags = left > n ? RT_REPLY_MORE : 0,
+			.text_len = (uint32_t)n + 1,
+		};
+		rt_msg_put(b, &rep, sizeof rep);
+		rt_msg_put(b, text, n);
+		rt_msg_put(b, NULL, 1);
+		r = rt_msg_send(c->fd, b, -1, MSG_DONTWAIT);
+		text += n;
+		left -= n;
+	} while (r == 0 && left);
+	free(b);
+	if (r != 0) {
+		logm(LOG_WARN, "cannot answer pid %d: %s", (int)c->pid, strerror(-r));
+		c->closing = 1;
+	}
+	(void)d;
+	return r;
+}
+
+static int reply_err(struct daemon *d, struct conn *c, uint64_t seq, int status,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int reply_err(struct daemon *d, struct conn *c, uint64_t seq, int status,
+		     const char *fmt, ...)
+{
+	char msg[RT_PATH_MAX + 256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	send_reply(d, c, seq, status, msg);
+	return 0; /* the connection stays usable */
+}
+
+/* ---- Rules ---------------------------------------------------------------- */
+
+static int rule_matches(const struct rule *r, const struct event_desc *e)
+{
+	if (!rt_proto_match(r->pattern, e->name))
+		return 0;
+	switch (r->loglevel_type) {
+	case RT_LOGLEVEL_RANGE: return e->loglevel <= r->loglevel;
+	case RT_LOGLEVEL_SINGLE: return e->loglevel == r->loglevel;
+	default: return 1;
+	}
+}
+
+/* The last rule that matches decides. */
+int rules_enabled(const struct session *s, const struct event_desc *e)
+{
+	for (uint32_t i = s->nr_rules; i-- > 0;)
+		if (rule_matches(&s->rules[i], e))
+			return s->rules[i].enable;
+	return 0;
+}
+
+/* ---- Lookup ---------------------------------------------------------------- */
+
+struct session *session_find_id(struct daemon *d, uint64_t id)
+{
+	for (struct session *s = d->sessions; s; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+static struct session *session_find(struct daemon *d, const char *name)
+{
+	if (!name[0])
+		return session_find_id(d, d->current_session);
+	for (struct session *s = d->sessions; s; s = s->next)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* Finds the session a command names, or answers the CLI why not. */
+static struct session *command_session(struct daemon *d, struct conn *c, uint64_t seq,
+				       const char *name)
+{
+	struct session *s = session_find(d, name);
+	if (!s) {
+		if (name[0])
+			reply_err(d, c, seq, -ENOENT, "no session named '%s' (see: rseqtrace list)", name);
+		else
+			reply_err(d, c, seq, -ENOENT,
+				  "no current session: create one (rseqtrace create NAME) or name it with -s NAME");
+		return NULL;
+	}
+	if (s->busy) {
+		reply_err(d, c, seq, -EBUSY,
+			  "session '%s' is busy waiting for applications; try again", s->name);
+		return NULL;
+	}
+	return s;
+}
+
+/* ---- Ops ------------------------------------------------------------------ */
+
+struct op_wait {
+	uint64_t app_id;
+	uint64_t seq;
+};
+
+struct op_full {
+	struct op op;
+	struct op_wait *waits;
+	uint32_t nr_waits;
+};
+
+static struct app *app_by_id(struct daemon *d, uint64_t id)
+{
+	for (struct conn *c = d->conns; c; c = c->next)
+		if (c->app && c->app->id == id)
+			return c->app;
+	return NULL;
+}
+
+/* Starts an op: every app with unsynchronized changes gets an APP_SYNC. */
+static void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64_t seq,
+		     struct session *s, struct text *reply)
+{
+	struct op_full *o = calloc(1, sizeof *o);
+	if (!o) {
+		if (c)
+			send_reply(d, c, seq, -ENOMEM, "out of memory");
+		text_free(reply);
+		return;
+	}
+	o->op.kind = kind;
+	o->op.conn_id = c ? c->id : 0;
+	o->op.req_seq = seq;
+	o->op.session_id = s ? s->id : 0;
+	o->op.deadline_ms = now_ms() + (uint64_t)d->cfg.ack_timeout_ms;
+	if (reply)
+		o->op.reply = *reply;
+	uint32_t n = 0;
+	for (struct conn *k = d->conns; k; k = k->next)
+		n += k->app != NULL;
+	o->waits = n ? calloc(n, sizeof *o->waits) : NULL;
+	for (struct conn *k = d->conns; k && o->waits; k = k->next) {
+		struct app *a = k->app;
+		if (!a || !a->dirty)
+			continue;
+		uint64_t sq = app_sync(d, a);
+		if (sq)
+			o->waits[o->nr_waits++] = (struct op_wait){ a->id, sq };
+	}
+	if (s)
+		s->busy = 1;
+	o->op.next = d->ops;
+	d->ops = &o->op;
+	ops_check(d, 0);
+}
+
+static int op_waiting(struct daemon *d, struct op_full *o)
+{
+	for (uint32_t i = 0; i < o->nr_waits; i++) {
+		struct app *a = app_by_id(d, o->waits[i].app_id);
+		if (a && a->acked < o->waits[i].seq)
+			return 1;
+	}
+	return 0;
+}
+
+static void op_report_late(struct daemon *d, struct op_full *o)
+{
+	for (uint32_t i = 0; i < o->nr_waits; i++) {
+		struct app *a = app_by_id(d, o->waits[i].app_id);
+		if (a && a->acked < o->waits[i].seq)
+			logm(LOG_WARN, "pid %d (%s) did not acknowledge within %d ms; going on without it",
+			     (int)a->pid, a->procname, d->cfg.ack_timeout_ms);
+	}
+}
+
+static void session_summary(struct session *s, struct text *t);
+static void session_free(struct daemon *d, struct session *s);
+
+static void op_complete(struct daemon *d, struct op_full *o)
+{
+	struct session *s = session_find_id(d, o->op.session_id);
+	struct text *reply = &o->op.reply;
+	int status = 0;
+	if (s)
+		s->busy = 0;
+	switch (o->op.kind) {
+	case OP_ENABLE:
+	case OP_START:
+		break;
+	case OP_STOP:
+	case OP_DESTROY:
+		if (!s)
+			break;
+		for (struct trace *t = s->traces; t; t = t->next) {
+			trace_flush(d, t);
+			trace_drain(d, t);
+		}
+		if (s->started_once)
+			session_summary(s, reply);
+		for (struct trace *t = s->traces; t; t = t->next)
+			if (t->error[0])
+				status = -EIO;
+		if (o->op.kind == OP_DESTROY)
+			session_free(d, s);
+		break;
+	case OP_SHUTDOWN:
+		while (d->sessions) {
+			struct session *x = d->sessions;
+			for (struct trace *t = x->traces; t; t = t->next) {
+				trace_flush(d, t);
+				trace_drain(d, t);
+			}
+			struct text sum = { 0 };
+			session_summary(x, &sum);
+			if (sum.s)
+				logm(LOG_INFO, "session %s at shutdown:\n%s", x->name, sum.s);
+			text_free(&sum);
+			session_free(d, x);
+		}
+		d->done = 1;
+		break;
+	}
+	struct conn *c = o->op.conn_id ? conn_find(d, o->op.conn_id) : NULL;
+	if (c)
+		send_reply(d, c, o->op.req_seq, status,
+			   reply->oom ? "out of memory" : reply->s ? reply->s : "");
+	text_free(reply);
+	free(o->waits);
+	free(o);
+}
+
+void ops_check(struct daemon *d, int force)
+{
+	static int running;
+	if (running)
+		return; /* completing an op may close conns, which calls us */
+	running = 1;
+	uint64_t now = now_ms();
+	for (int again = 1; again;) {
+		again = 0;
+		for (struct op **pp = &d->ops; *pp; pp = &(*pp)->next) {
+			struct op_full *o = (struct op_full *)*pp;
+			int late = now >= o->op.deadline_ms;
+			if (!force && !late && op_waiting(d, o))
+				continue;
+			if (late && !force)
+				op_report_late(d, o);
+			*pp = o->op.next;
+			op_complete(d, o);
+			again = 1;
+			break;
+		}
+	}
+	running = 0;
+}
+
+/* ---- Create ---------------------------------------------------------------- */
+
+static void stamp(char *out, size_t n)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, n, "%Y%m%d-%H%M%S", &tm);
+}
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h == '/')
+		return h;
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_dir ? pw->pw_dir : NULL;
+}
+
+/* The nearest existing ancestor of path must be a directory we can write
+ * (so that start can create the rest), unless path itself exists. */
+static int output_usable(const char *path, char *why, size_t n)
+{
+	char p[RT_PATH_MAX];
+	snprintf(p, sizeof p, "%s", path);
+	for (;;) {
+		struct stat st;
+		if (stat(p, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				snprintf(why, n, "%s is not a directory", p);
+				return 0;
+			}
+			if (access(p, W_OK | X_OK) != 0) {
+				snprintf(why, n, "cannot write in %s: %s", p, strerror(errno));
+				return 0;
+			}
+			return 1;
+		}
+		if (errno == ENOTDIR) {
+			snprintf(why, n, "%s: a part of this path is not a directory", path);
+			return 0;
+		}
+		if (errno != ENOENT) {
+			snprintf(why, n, "%s: %s", p, strerror(errno));
+			return 0;
+		}
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			snprintf(why, n, "no existing directory above %s", path);
+			return 0;
+		}
+		*slash = '\0';
+	}
+}
+
+static int has_trace_already(const char *dir)
+{
+	char p[RT_PATH_MAX + 8];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/ust", dir);
+	return stat(p, &st) == 0;
+}
+
+static int is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char *why, size_t n)
+{
+	if (!is_pow2(subbuf) || subbuf < RT_MIN_SUBBUF || subbuf > RT_MAX_SUBBUF) {
+		snprintf(why, n, "sub-buffer size %u is not a power of two between %u and %u bytes",
+			 subbuf, RT_MIN_SUBBUF, RT_MAX_SUBBUF);
+		return 0;
+	}
+	if (!is_pow2(num) || num < 2 || num > RT_MAX_NUM_SUBBUF) {
+		snprintf(why, n, "sub-buffer count %u is not a power of two between 2 and %u",
+			 num, RT_MAX_NUM_SUBBUF);
+		return 0;
+	}
+	uint64_t total = (uint64_t)subbuf * num * d->nr_cpus;
+	if (total > d->cfg.max_buffer_bytes) {
+		snprintf(why, n,
+			 "%u x %u bytes on %u CPUs is %llu MiB of buffers, more than the %llu MiB "
+			 "allowed (half of the memory)",
+			 num, subbuf, d->nr_cpus, (unsigned long long)(total >> 20),
+			 (unsigned long long)(d->cfg.max_buffer_bytes >> 20));
+		return 0;
+	}
+	return 1;
+}
+
+static int under_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0') &&
+	       !strstr(path, "/..");
+}
+
+static int count_sessions(const struct daemon *d)
+{
+	int n = 0;
+	for (const struct session *s = d->sessions; s; s = s->next)
+		n++;
+	return n;
+}
+
+static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_create *cr = m->body;
+	uint64_t seq = m->hdr.seq;
+	char why[RT_PATH_MAX + 128];
+	struct session *s = calloc(1, sizeof *s);
+	if (!s)
+		return reply_err(d, c, seq, -ENOMEM, "out of memory");
+	stamp(s->created_at, sizeof s->created_at);
+	if (cr->name[0])
+		snprintf(s->name, sizeof s->name, "%s", cr->name);
+	else
+		snprintf(s->name, sizeof s->name, "auto-%s", s->created_at);
+	int status = 0;
+	if (session_find(d, s->name) && (cr->name[0] || s->name[0])) {
+		status = -EEXIST;
+		snprintf(why, sizeof why, "a session named '%s' already exists", s->name);
+	} else if (count_sessions(d) >= MAX_SESSIONS) {
+		status = -EMFILE;
+		snprintf(why, sizeof why, "too many sessions (%d)", MAX_SESSIONS);
+	}
+	s->subbuf_size = cr->subbuf_size ? cr->subbuf_size : DEFAULT_SUBBUF;
+	s->num_subbuf = cr->num_subbuf ? cr->num_subbuf : DEFAULT_NUM_SUBBUF;
+	if (!status && !check_geometry(d, s->subbuf_size, s->num_subbuf, why, sizeof why))
+		status = -EINVAL;
+	if (!status) {
+		if (cr->output[0]) {
+			snprintf(s->output, sizeof s->output, "%s", cr->output);
+		} else {
+			const char *h = home_dir();
+			int w = h ? snprintf(s->output, sizeof s->output, "%s/rseqtrace-traces/%s-%s",
+					     h, s->name, s->created_at) : -1;
+			if (w < 0 || (size_t)w >= sizeof s->output) {
+				status = -ENAMETOOLONG;
+				snprintf(why, sizeof why, "no home directory for the default output; use -o DIR");
+			}
+		}
+	}
+	if (!status) {
+		size_t len = strlen(s->output);
+		while (len > 1 && s->output[len - 1] == '/')
+			s->output[--len] = '\0';
+		if (len > RT_PATH_MAX - 256) {
+			status = -ENAMETOOLONG;
+			snprintf(why, sizeof why, "output path too long (at most %u bytes)",
+				 RT_PATH_MAX - 256);
+		}
+		if (status) {
+		} else if (d->cfg.restrict_output && !under_prefix(s->output, d->cfg.restrict_output)) {
+			status = -EPERM;
+			snprintf(why, sizeof why, "output must be under %s", d->cfg.restrict_output);
+		} else if (!output_usable(s->output, why, sizeof why)) {
+			status = -EACCES;
+		} else if (has_trace_already(s->output)) {
+			status = -EEXIST;
+			snprintf(why, sizeof why, "%s already holds a trace; choose another -o", s->output);
+		} else {
+			for (struct session *o = d->sessions; o; o = o->next) {
+				if (strcmp(o->output, s->output) == 0) {
+					status = -EEXIST;
+					snprintf(why, sizeof why, "session '%s' already writes to %s",
+						 o->name, s->output);
+				}
+			}
+		}
+	}
+	if (status) {
+		free(s);
+		return reply_err(d, c, seq, status, "%s", why);
+	}
+	s->id = d->next_id++;
+	s->buffers = (enum rt_buffers)cr->buffers;
+	s->clock = (enum rt_clock)cr->clock;
+	s->state = S_CREATED;
+	s->next = d->sessions;
+	d->sessions = s;
+	d->current_session = s->id;
+	logm(LOG_INFO, "session %s created: output %s, per-%s buffers, %u x %u bytes", s->name,
+	     s->output, s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, s->subbuf_size);
+	struct text t = { 0 };
+	text_add(&t, "Session %s created.\nTraces will be written in %s\n", s->name, s->output);
+	send_reply(d, c, seq, 0, t.oom ? "created" : t.s);
+	text_free(&t);
+	return 0;
+}
+
+/* ---- Enable / disable ------------------------------------------------------ */
+
+static void describe_rule(struct text *t, const struct rule *r)
+{
+	text_add(t, "%s", r->pattern);
+	if (r->loglevel_type == RT_LOGLEVEL_RANGE)
+		text_add(t, " (loglevel <= %s)", level_names[r->loglevel]);
+	else if (r->loglevel_type == RT_LOGLEVEL_SINGLE)
+		text_add(t, " (loglevel == %s)", level_names[r->loglevel]);
+}
+
+/* Applies the session's rules to every app linked to its traces. */
+static void session_update_apps(struct daemon *d, struct session *s)
+{
+	for (struct trace *t = s->traces; t; t = t->next)
+		for (struct link *l = t->links; l; l = l->next)
+			trace_update_app(d, t, l->app);
+}
+
+static int add_rule(struct session *s, const struct rule *r)
+{
+	for (uint32_t i = 0; i < s->nr_rules; i++) {
+		struct rule *o = &s->rules[i];
+		if (strcmp(o->pattern, r->pattern) == 0 && o->loglevel_type == r->loglevel_type &&
+		    o->loglevel == r->loglevel) {
+			/* Same rule again: move it last, where it decides. */
+			memmove(o, o + 1, (s->nr_rules - i - 1) * sizeof *o);
+			s->rules[s->nr_rules - 1] = *r;
+			return 0;
+		}
+	}
+	if (s->nr_rules >= MAX_RULES)
+		return -1;
+	struct rule *n = realloc(s->rules, (s->nr_rules + 1) * sizeof *n);
+	if (!n)
+		return -1;
+	s->rules = n;
+	s->rules[s->nr_rules++] = *r;
+	return 0;
+}
+
+static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_rule *r = m->body;
+	uint64_t seq = m->hdr.seq;
+	int enable = m->hdr.type == RT_MSG_ENABLE;
+	struct session *s = command_session(d, c, seq, r->session);
+	if (!s)
+		return 0;
+	struct text t = { 0 };
+	if (!enable && (r->flags & RT_RULE_ALL)) {
+		free(s->rules);
+		s->rules = NULL;
+		s->nr_rules = 0;
+		text_add(&t, "All events disabled in session %s\n", s->name);
+	} else {
+		if (s->nr_rules + m->nstr > MAX_RULES) {
+			return reply_err(d, c, seq, -E2BIG, "session '%s' has too many event rules (%d)",
+					 s->name, MAX_RULES);
+		}
+		for (uint32_t i = 0; i < m->nstr; i++) {
+			struct rule rule = {
+				.enable = enable,
+				.loglevel_type = r->loglevel_type,
+				.loglevel = r->loglevel,
+			};
+			snprintf(rule.pattern, sizeof rule.pattern, "%s", m->strs[i]);
+			if (add_rule(s, &rule) != 0) {
+				text_free(&t);
+				return reply_err(d, c, seq, -ENOMEM, "out of memory");
+			}
+			text_add(&t, "Event rule ");
+			describe_rule(&t, &rule);
+			text_add(&t, " %s in session %s\n", enable ? "enabled" : "disabled", s->name);
+		}
+	}
+	session_update_apps(d, s);
+	op_begin(d, OP_ENABLE, c, seq, s, &t);
+	return 0;
+}
+
+/* ---- Start / stop / destroy ---------------------------------------------------- */
+
+static void send_active(struct daemon *d, struct session *s, int active)
+{
+	for (struct trace *t = s->traces; t; t = t->next) {
+		for (struct link *l = t->links; l; l = l->next) {
+			if (!l->sent_channel)
+				continue;
+			struct rt_msg_buf *b = malloc(sizeof *b);
+			if (!b)
+				continue;
+			rt_msg_init(b, RT_MSG_APP_ACTIVE, 0);
+			struct rt_msg_app_key k = { .key = t->key, .value = (uint32_t)active };
+			rt_msg_put(b, &k, sizeof k);
+			app_send(d, l->app, b, -1);
+			free(b);
+		}
+	}
+}
+
+/* Creates the session's traces: the shared per-UID one and one per app
+ * that needs its own buffers. On failure nothing stays behind. */
+static int session_open_traces(struct daemon *d, struct session *s, char *why, size_t n)
+{
+	if (s->buffers == RT_BUFFERS_UID && !trace_create(d, s, NULL, why, n))
+		return -1;
+	s->started_once = 1;
+	for (struct conn *c = d->conns; c; c = c->next)
+		if (c->app && c->app->ready)
+			app_attach_sessions(d, c->app);
+	return 0;
+}
+
+static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_session *r = m->body;
+	struct session *s = command_session(d, c, m->hdr.seq, r->session);
+	if (!s)
+		return 0;
+	if (s->state == S_ACTIVE)
+		return reply_err(d, c, m->hdr.seq, -EALREADY, "session '%s' is already started",
+				 s->name);
+	if (!s->started_once) {
+		char why[RT_PATH_MAX + 128];
+		if (session_open_traces(d, s, why, sizeof why) != 0) {
+			while (s->traces)
+				trace_destroy(d, s->traces);
+			return reply_err(d, c, m->hdr.seq, -EIO, "cannot start session '%s': %s",
+					 s->name, why);
+		}
+	}
+	s->state = S_ACTIVE;
+	send_active(d, s, 1);
+	logm(LOG_INFO, "session %s started", s->name);
+	struct text t = { 0 };
+	text_add(&t, "Tracing started for session %s\n", s->name);
+	op_begin(d, OP_START, c, m->hdr.seq, s, &t);
+	return 0;
+}
+
+static int cmd_stop(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_session *r = m->body;
+	struct session *s = command_session(d, c, m->hdr.seq, r->session);
+	if (!s)
+		return 0;
+	if (s->state != S_ACTIVE)
+		return reply_err(d, c, m->hdr.seq, -EALREADY, "session '%s' is not started",
+				 s->name);
+	s->state = S_STOPPED;
+	send_active(d, s, 0);
+	logm(LOG_INFO, "session %s stopping", s->name);
+	struct text t = { 0 };
+	text_add(&t, "Tracing stopped for session %s\n", s->name);
+	op_begin(d, OP_STOP, c, m->hdr.seq, s, &t);
+	return 0;
+}
+
+static void send_channel_del(struct daemon *d, struct session *s)
+{
+	for (struct trace *t = s->traces; t; t = t->next) {
+		for (struct link *l = t->links; l; l = l->next) {
+			if (!l->sent_channel)
+				continue;
+			struct rt_msg_buf *b = malloc(sizeof *b);
+			if (!b)
+				continue;
+			rt_msg_init(b, RT_MSG_APP_CHANNEL_DEL, 0);
+			struct rt_msg_app_key k = { .key = t->key };
+			rt_msg_put(b, &k, sizeof k);
+			app_send(d, l->app, b, -1);
+			l->sent_channel = 0;
+			free(b);
+		}
+	}
+}
+
+static void session_free(struct daemon *d, struct session *s)
+{
+	for (struct session **pp = &d->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	while (s->traces)
+		trace_destroy(d, s->traces);
+	if (d->current_session == s->id)
+		d->current_session = 0;
+	logm(LOG_INFO, "session %s destroyed", s->name);
+	free(s->rules);
+	text_free(&s->warnings);
+	free(s);
+}
+
+/* Immediately, without waiting for apps (fuzzing, daemon reset). */
+void session_destroy_now(struct daemon *d, struct session *s)
+{
+	send_channel_del(d, s);
+	for (struct trace *t = s->traces; t; t = t->next) {
+		trace_flush(d, t);
+		trace_drain(d, t);
+	}
+	session_free(d, s);
+}
+
+static int cmd_destroy(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_session *r = m->body;
+	struct session *s = command_session(d, c, m->hdr.seq, r->session);
+	if (!s)
+		return 0;
+	struct text t = { 0 };
+	if (s->state == S_ACTIVE) {
+		s->state = S_STOPPED;
+		send_active(d, s, 0);
+		text_add(&t, "Tracing stopped for session %s\n", s->name);
+	}
+	send_channel_del(d, s);
+	if (s->started_once)
+		text_add(&t, "Session %s destroyed; its trace is in %s\n", s->name, s->output);
+	else
+		text_add(&t, "Session %s destroyed (it was never started: no trace)\n", s->name);
+	if (d->current_session == s->id)
+		d->current_session = 0;
+	op_begin(d, OP_DESTROY, c, m->hdr.seq, s, &t);
+	return 0;
+}
+
+void daemon_shutdown(struct daemon *d)
+{
+	if (d->quit)
+		return;
+	d->quit = 1;
+	if (d->lfd >= 0) {
+		/* New apps see no socket and do not wait for us. */
+		unlink(d->sock_path);
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
+		close(d->lfd);
+		d->lfd = -1;
+	}
+	for (struct session *s = d->sessions; s; s = s->next) {
+		if (s->state == S_ACTIVE) {
+			s->state = S_STOPPED;
+			send_active(d, s, 0);
+		}
+		send_channel_del(d, s);
+	}
+	op_begin(d, OP_SHUTDOWN, NULL, 0, NULL, NULL);
+}
+
+/* ---- List --------------------------------------------------------------------- */
+
+static const char *state_name(enum session_state st)
+{
+	return st == S_ACTIVE ? "active" : st == S_STOPPED ? "stopped" : "created, not started";
+}
+
+static void human_bytes(char *out, size_t n, uint64_t b)
+{
+	if (b >= 10ull << 20)
+		snprintf(out, n, "%.1f MiB", (double)b / (1 << 20));
+	else if (b >= 10ull << 10)
+		snprintf(out, n, "%.1f KiB", (double)b / (1 << 10));
+	else
+		snprintf(out, n, "%llu B", (unsigned long long)b);
+}
+
+static void trace_rel(const struct session *s, const struct trace *t, char *out, size_t n)
+{
+	size_t k = strlen(s->output);
+	snprintf(out, n, "%s", strncmp(t->dir, s->output, k) == 0 && t->dir[k] == '/' ?
+			  t->dir + k + 1 : t->dir);
+}
+
+static void session_totals(const struct session *s, struct cpu_stats *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	for (const struct trace *t = s->traces; t; t = t->next) {
+		struct cpu_stats ts;
+		trace_totals(t, &ts);
+		sum->packets += ts.packets;
+		sum->bytes += ts.bytes;
+		sum->events += ts.events;
+		sum->discarded += ts.discarded;
+		sum->pending_discarded += ts.pending_discarded;
+		sum->corrupt_packets += ts.corrupt_packets;
+		sum->unwritten_events += ts.unwritten_events;
+	}
+}
+
+static void trace_errors(const struct session *s, struct text *t, const char *prefix)
+{
+	for (const struct trace *tr = s->traces; tr; tr = tr->next)
+		if (tr->error[0])
+			text_add(t, "%s%s\n", prefix, tr->error);
+}
+
+/* The counts stop prints. */
+static void session_summary(struct session *s, struct text *t)
+{
+	struct cpu_stats sum;
+	session_totals(s, &sum);
+	char b[32];
+	human_bytes(b, sizeof b, sum.bytes);
+	text_add(t, "%llu events recorded, %llu discarded, %s in %llu packets, in %s\n",
+		 (unsigned long long)sum.events, (unsigned long long)sum.discarded, b,
+		 (unsigned long long)sum.packets, s->output);
+	if (sum.unwritten_events)
+		text_add(t, "error: %llu events could not be written (counted as discarded)\n",
+			 (unsigned long long)sum.unwritten_events);
+	trace_errors(s, t, "error: ");
+}
+
+static void list_session_kv(struct daemon *d, const struct session *s, struct text *t)
+{
+	struct cpu_stats sum;
+	session_totals(s, &sum);
+	text_add(t, "session=%s\nstate=%s\noutput=%s\nbuffers=%s\nsubbuf_size=%u\nnum_subbuf=%u\n"
+		    "clock=%s\n", s->name, s->state == S_ACTIVE ? "active" :
+		    s->state == S_STOPPED ? "stopped" : "created", s->output,
+		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
+		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	text_add(t, "events=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
+		    "corrupt_packets=%llu\nunwritten_events=%llu\n",
+		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
+		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
+		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
+		 (unsigned long long)sum.unwritten_events);
+	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
+		text_add(t, "trace=%s mode=%s owner_pid=%d events=%llu discarded=%llu\n", tr->dir,
+			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq", (int)tr->owner_pid,
+			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
+		for (uint32_t c = 0; c < tr->nr_cpus; c++)
+			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu\n", c,
+				 tr->dir, (unsigned long long)tr->cpu[c].packets,
+				 (unsigned long long)tr->cpu[c].events,
+				 (unsigned long long)tr->cpu[c].discarded);
+		if (tr->error[0])
+			text_add(t, "error=%s\n", tr->error);
+	}
+	for (const struct conn *c = d->conns; c; c = c->next)
+		for (const struct trace *tr = s->traces; c->app && tr; tr = tr->next)
+			for (const struct link *l = tr->links; l; l = l->next)
+				if (l->app == c->app)
+					text_add(t, "process=%d %s %s\n", (int)c->app->pid,
+						 c->app->procname, c->app->rseq ? "rseq" : "locked");
+	for (uint32_t i = 0; i < s->nr_rules; i++)
+		text_add(t, "rule=%s %s %u %d\n", s->rules[i].enable ? "enable" : "disable",
+			 s->rules[i].pattern, s->rules[i].loglevel_type, s->rules[i].loglevel);
+	if (s->warnings.s)
+		text_add(t, "warnings=%u\n", (unsigned)s->warnings.len);
+	text_add(t, "\n");
+}
+
+static void list_session(struct daemon *d, const struct session *s, struct text *t)
+{
+	text_add(t, "Session %s [%s]%s\n", s->name, state_name(s->state),
+		 d->current_session == s->id ? " (current)" : "");
+	text_add(t, "  Output:   %s\n", s->output);
+	char sb[32];
+	human_bytes(sb, sizeof sb, s->subbuf_size);
+	text_add(t, "  Buffers:  per-%s, %u x %s per CPU, clock %s\n",
+		 s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, sb,
+		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	text_add(t, "  Channel:  channel0 (contexts vpid, vtid, procname)\n");
+	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
+	for (uint32_t i = 0; i < s->nr_rules; i++) {
+		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
+		describe_rule(t, &s->rules[i]);
+		text_add(t, "\n");
+	}
+	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
+		char rel[RT_PATH_MAX];
+		trace_rel(s, tr, rel, sizeof rel);
+		text_add(t, "  Trace %s: %s buffers, %s%s\n", rel,
+			 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
+			 tr->per_pid ? "per-PID" : "per-UID (shared)",
+			 tr->per_pid && !tr->owner ? ", process exited" : "");
+		text_add(t, "    Events (%u):", tr->nr_events);
+		for (uint32_t e = 0; e < tr->nr_events && e < 32; e++)
+			text_add(t, " %s", tr->events[e].desc.name);
+		text_add(t, "%s\n    Processes:", tr->nr_events > 32 ? " ..." : "");
+		int any = 0;
+		for (const struct link *l = tr->links; l; l = l->next) {
+			text_add(t, " %s[%d]", l->app->procname, (int)l->app->pid);
+			any = 1;
+		}
+		text_add(t, "%s\n", any ? "" : " none now");
+		for (uint32_t c = 0; c < tr->nr_cpus; c++)
+			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded%s\n",
+				 c, (unsigned long long)tr->cpu[c].packets,
+				 (unsigned long long)tr->cpu[c].discarded,
+				 (unsigned long long)tr->cpu[c].events,
+				 tr->guard[c].broken ? "  (buffer corrupted by an application)" : "");
+		char b[32];
+		human_bytes(b, sizeof b, tr->total.bytes);
+		text_add(t, "    total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
+			 (unsigned long long)tr->total.packets, (unsigned long long)tr->total.discarded,
+			 (unsigned long long)tr->total.events, b);
+		if (tr->total.pending_discarded)
+			text_add(t, "    %llu more discarded, reported at the next packet or stop\n",
+				 (unsigned long long)tr->total.pending_discarded);
+		if (tr->total.corrupt_packets)
+			text_add(t, "    %llu packets were corrupt or cut short\n",
+				 (unsigned long long)tr->total.corrupt_packets);
+		if (tr->total.unwritten_events)
+			text_add(t, "    %llu events could not be written\n",
+				 (unsigned long long)tr->total.unwritten_events);
+		if (tr->error[0])
+			text_add(t, "    ERROR: %s\n", tr->error);
+	}
+	struct cpu_stats sum;
+	session_totals(s, &sum);
+	text_add(t, "  Total: %llu events recorded, %llu discarded\n",
+		 (unsigned long long)sum.events, (unsigned long long)sum.discarded);
+	if (s->warnings.s)
+		text_add(t, "  Warnings:\n%s", s->warnings.s);
+	text_add(t, "\n");
+}
+
+static void list_apps(struct daemon *d, struct text *t)
+{
+	int any = 0;
+	for (struct conn *c = d->conns; c; c = c->next) {
+		struct app *a = c->app;
+		if (!a)
+			continue;
+		if (!any)
+			text_add(t, "Registered processes:\n");
+		any = 1;
+		text_add(t, "  %s[%d] %s, %u events described\n", a->procname, (int)a->pid,
+			 a->rseq ? "rseq" : "no rseq (locked-mode per-PID buffers)", a->nr_events);
+	}
+	if (!any)
+		text_add(t, "Registered processes: none\n");
+}
+
+static int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_session *r = m->body;
+	int kv = r->flags & RT_LIST_KV;
+	struct text t = { 0 };
+	if (r->session[0]) {
+		struct session *s = session_find(d, r->session);
+		if (!s)
+			return reply_err(d, c, m->hdr.seq, -ENOENT,
+					 "no session named '%s' (see: rseqtrace list)", r->session);
+		/* Show what is on disk now, not what was at the last timer tick. */
+		if (s->state == S_ACTIVE)
+			for (struct trace *tr = s->traces; tr; tr = tr->next)
+				trace_drain(d, tr);
+		kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
+	} else {
+		if (!d->sessions && !kv)
+			text_add(&t, "No sessions (create one: rseqtrace create NAME)\n\n");
+		for (struct session *s = d->sessions; s; s = s->next)
+			kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
+		if (!kv)
+			list_apps(d, &t);
+	}
+	send_reply(d, c, m->hdr.seq, 0, t.oom ? "out of memory" : t.s ? t.s : "");
+	text_free(&t);
+	return 0;
+}
+
+int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	if (d->quit && m->hdr.type != RT_MSG_LIST)
+		return reply_err(d, c, m->hdr.seq, -ESHUTDOWN, "the daemon is shutting down");
+	switch (m->hdr.type) {
+	case RT_MSG_CREATE: return cmd_create(d, c, m);
+	case RT_MSG_ENABLE:
+	case RT_MSG_DISABLE: return cmd_rule(d, c, m);
+	case RT_MSG_START: return cmd_start(d, c, m);
+	case RT_MSG_STOP: return cmd_stop(d, c, m);
+	case RT_MSG_DESTROY: return cmd_destroy(d, c, m);
+	case RT_MSG_LIST: return cmd_list(d, c, m);
+	}
+	return -1;
+}

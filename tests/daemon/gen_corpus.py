@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""Writes the seed corpus of the control-protocol fuzzer (tests/daemon/corpus).
+
+Each seed is a sequence of chunks (see fuzz_dispatch.c): op byte, u16 length,
+record. Seeds cover every message type, valid and subtly invalid, and whole
+conversations: a CLI creating and starting a session while an app registers,
+describes events, gets buffers, acknowledges, and goes away.
+"""
+import os
+import struct
+import sys
+
+MAGIC, VERSION = 0x50435452, 1
+T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, REPLY=16,
+         REGISTER=32, EVENTS=33, READY_REQ=34, SYNC_ACK=35, READY=48, CHANNEL=49,
+         CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53)
+
+
+def msg(t, body=b"", seq=1, nfds=0, version=VERSION, magic=MAGIC, length=None):
+    n = len(body) if length is None else length
+    return struct.pack("<IHHIIQ", magic, version, t, n, nfds, seq) + body
+
+
+def fixstr(s, n):
+    b = s.encode()
+    return b + b"\0" * (n - len(b))
+
+
+def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0):
+    return msg(T["CREATE"], fixstr(name, 64) + fixstr(output, 4096) +
+               struct.pack("<IIIIII", buffers, subbuf, num, clock, 0, 0))
+
+
+def rule(t, patterns, session="", lt=0, ll=0, flags=0):
+    var = b"".join(p.encode() + b"\0" for p in patterns)
+    return msg(T[t], fixstr(session, 64) + struct.pack("<IiII", lt, ll, len(patterns), flags) + var)
+
+
+def sess(t, name="", flags=0):
+    return msg(T[t], fixstr(name, 64) + struct.pack("<II", flags, 0))
+
+
+def register(vpid=4242, rseq=1, name="fuzzapp"):
+    return msg(T["REGISTER"], struct.pack("<IIII", vpid, 1, rseq, 64) + fixstr(name, 16))
+
+
+def wstr(s):
+    b = s.encode() + b"\0"
+    return struct.pack("<H", len(b)) + b
+
+
+def desc(name, loglevel=6, fields=(("a", 0),)):
+    """An event description blob (tracepoints/desc_wire.h). Field types:
+    0 = uint64 decimal, 1 = int32 hex, 2 = string, 3 = sequence of uint8."""
+    prov, ev = name.split(":")
+    body = struct.pack("<i", loglevel) + wstr(prov) + wstr(ev) + wstr("int x")
+    body += struct.pack("<I", len(fields))
+    for fname, ftype in fields:
+        body += wstr(fname)
+        if ftype == 0:
+            body += struct.pack("<BBBBB", 1, 8, 0, 10, 0)
+        elif ftype == 1:
+            body += struct.pack("<BBBBB", 1, 4, 1, 16, 0)
+        elif ftype == 2:
+            body += struct.pack("<B", 3)
+        else:
+            # SEQUENCE: length type (INTEGER u32), element type (INTEGER u8 hex)
+            body += struct.pack("<B", 5) + struct.pack("<BBBBB", 1, 4, 0, 10, 0) + \
+                struct.pack("<BBBBB", 1, 1, 0, 16, 0)
+    head = struct.pack("<IHHI", 0x31445452, 1, 0, 12 + len(body))
+    return head + body
+
+
+def events(first, descs):
+    var = b""
+    for d in descs:
+        var += struct.pack("<II", len(d), 0) + d + b"\0" * (-len(d) % 8)
+    return msg(T["EVENTS"], struct.pack("<II", first, len(descs)) + var)
+
+
+def chunk(rec, conn=0, fd=False, drain=False, reset=False):
+    op = conn | (4 if fd else 0) | (8 if drain else 0) | (16 if reset else 0)
+    return struct.pack("<BH", op, len(rec)) + rec
+
+
+def seeds():
+    evs = [desc("prov:start", 6, (("n", 0), ("v", 1))), desc("prov:stop", 3, ()),
+           desc("other:tick", 14, (("t", 0), ("s", 2), ("q", 3)))]
+    cli_flow = [create(), rule("ENABLE", ["prov:*"]), rule("ENABLE", ["other:tick"], lt=1, ll=4),
+                sess("START"), sess("LIST"), sess("LIST", flags=1), sess("STOP"), sess("DESTROY")]
+    yield "cli_flow", b"".join(chunk(m, drain=True) for m in cli_flow)
+    app = [register(), events(0, evs), msg(T["READY_REQ"])]
+    conv = [chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0)]
+    conv += [chunk(m, 1) for m in app]
+    conv += [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True)]
+    conv += [chunk(events(3, [desc("prov:late", 2)]), 1), chunk(rule("DISABLE", ["prov:stop"]), 0)]
+    conv += [chunk(sess("STOP"), 0, drain=True), chunk(sess("LIST"), 0), chunk(sess("DESTROY"), 0, drain=True)]
+    yield "conversation_uid", b"".join(conv)
+    conv_pid = [chunk(create(buffers=1), 0), chunk(rule("ENABLE", ["prov:start"]), 0),
+                chunk(sess("START"), 0)] + [chunk(m, 1) for m in app] + \
+               [chunk(register(rseq=0, name="locked"), 2), chunk(events(0, evs[:1]), 2),
+                chunk(msg(T["READY_REQ"]), 2), chunk(sess("STOP"), 0, drain=True),
+                chunk(b"", 1, reset=True), chunk(sess("DESTROY"), 0, drain=True)]
+    yield "conversation_pid_locked", b"".join(conv_pid)
+    # Layout conflict: two apps, same name, other fields.
+    yield "layout_conflict", b"".join([
+        chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0), chunk(sess("START"), 0),
+        chunk(register(), 1), chunk(events(0, [desc("prov:x", 6, (("a", 0),))]), 1),
+        chunk(msg(T["READY_REQ"]), 1),
+        chunk(register(vpid=7), 2), chunk(events(0, [desc("prov:x", 6, (("b", 1),))]), 2),
+        chunk(msg(T["READY_REQ"]), 2), chunk(sess("LIST"), 0, drain=True)])
+    # Invalid records, one per check.
+    bad = {
+        "short_header": msg(T["LIST"])[:10],
+        "bad_magic": sess("LIST")[:0] + msg(T["LIST"], fixstr("", 64) + bytes(8), magic=0xdeadbeef),
+        "bad_version": msg(T["LIST"], fixstr("", 64) + bytes(8), version=9),
+        "len_mismatch": msg(T["LIST"], fixstr("", 64) + bytes(8), length=100),
+        "unknown_type": msg(999, b""),
+        "fd_on_cli": sess("LIST"),
+        "unterminated_name": msg(T["START"], b"x" * 64 + bytes(8)),
+        "garbage_after_nul": msg(T["START"], b"a\0b" + bytes(61) + bytes(8)),
+        "bad_session_chars": sess("START", name="../etc"),
+        "relative_output": create(output="rel/dir"),
+        "reserved_set": msg(T["CREATE"], fixstr("s", 64) + fixstr("", 4096) + struct.pack("<IIIIII", 0, 4096, 4, 0, 1, 0)),
+        "bad_clock": create(clock=7),
+        "subbuf_not_pow2": create(subbuf=3000),
+        "subbuf_huge": create(subbuf=1 << 26, num=1024),
+        "count_mismatch": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 3, 0) + b"a\0b\0"),
+        "empty_pattern": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 2, 0) + b"a\0\0"),
+        "pattern_chars": rule("ENABLE", ["a b"]),
+        "loglevel_range": rule("ENABLE", ["*"], lt=1, ll=99),
+        "disable_all_with_patterns": rule("DISABLE", ["x"], flags=1),
+        "events_before_register": events(0, [desc("p:e")]),
+        "events_gap": register() ,
+        "events_len_overflow": msg(T["EVENTS"], struct.pack("<II", 0, 1) + struct.pack("<II", 0xffffffff, 0)),
+        "events_bad_desc": msg(T["EVENTS"], struct.pack("<II", 0, 1) + struct.pack("<II", 8, 0) + b"\xff" * 8),
+        "ack_unasked": msg(T["SYNC_ACK"], seq=77),
+        "reply_from_peer": msg(T["REPLY"], struct.pack("<iIII", 0, 0, 2, 0) + b"x\0"),
+        "channel_from_peer": msg(T["CHANNEL"], struct.pack("<QII", 1, 0, 0), nfds=1),
+        "register_twice": register() + b"",
+        "bits32": msg(T["REGISTER"], struct.pack("<IIII", 1, 1, 1, 32) + fixstr("a", 16)),
+    }
+    for name, rec in bad.items():
+        chunks = [chunk(rec, fd=(name in ("fd_on_cli", "channel_from_peer")))]
+        if name == "events_gap":
+            chunks.append(chunk(events(5, [desc("p:e")])))
+        if name == "register_twice":
+            chunks.append(chunk(register()))
+        if name == "ack_unasked":
+            chunks.insert(0, chunk(register()))
+        chunks.append(chunk(sess("LIST")))  # the daemon must still serve
+        yield "bad_" + name, b"".join(chunks)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+    os.makedirs(out, exist_ok=True)
+    n = 0
+    for name, data in seeds():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+        n += 1
+    print(f"wrote {n} seeds to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""Helpers for the daemon tests: a private rseqtraced, the rseqtrace CLI,
+and a babeltrace2 (bt2) reader. Run with /usr/bin/python3 (python3-bt2).
+
+Paths come from the environment ctest sets (see CMakeLists.txt):
+RT_BUILD (the build directory) and RT_SRC (the source tree).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("RT_BUILD", "")
+SRC = os.environ.get("RT_SRC", "")
+DAEMON = os.path.join(BUILD, "consumerd", "rseqtraced")
+CLI = os.path.join(BUILD, "cli", "rseqtrace")
+
+
+class Fail(Exception):
+    pass
+
+
+_tmpdirs = []
+
+
+def tmpdir():
+    """A temporary directory removed when the test script exits."""
+    d = tempfile.mkdtemp(prefix="rt-test-")
+    os.chmod(d, 0o755)
+    _tmpdirs.append(d)
+    return d
+
+
+def _remove_tmpdirs():
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+import atexit  # noqa: E402
+atexit.register(_remove_tmpdirs)
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def need(path):
+    if not os.path.exists(path):
+        raise Fail(f"missing {path}: build it first (RT_BUILD={BUILD!r})")
+
+
+class Daemon:
+    """A private rseqtraced in its own socket directory."""
+
+    def __init__(self, home=None, args=(), env=None, user=None):
+        need(DAEMON)
+        self.tmp = tempfile.mkdtemp(prefix="rt-test-")
+        os.chmod(self.tmp, 0o755)
+        self.home = home or os.path.join(self.tmp, "home")
+        self.log = os.path.join(self.tmp, "daemon.log")
+        self.env = dict(os.environ, RSEQTRACE_HOME=self.home)
+        self.env.pop("GLIBC_TUNABLES", None)
+        self.env.pop("RSEQTRACE_LOCKED", None)
+        if env:
+            self.env.update(env)
+        r, w = os.pipe()
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([DAEMON, "--ready-fd", str(w), *args], env=self.env,
+                                     stdout=logf, stderr=logf, pass_fds=(w,))
+        os.close(w)
+        logf.close()
+        ready = b""
+        deadline = time.time() + 10
+        while time.time() < deadline and not ready:
+            import select
+            rl, _, _ = select.select([r], [], [], 0.1)
+            if rl:
+                ready = os.read(r, 1)
+                break
+            if self.proc.poll() is not None:
+                break
+        os.close(r)
+        if not ready:
+            raise Fail("daemon did not start:\n" + self.log_text())
+
+    def log_text(self):
+        try:
+            with open(self.log) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def cli(self, *args, check_rc=None, env=None, timeout=60):
+        need(CLI)
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        p = subprocess.run([CLI, *args], env=e, capture_output=True, text=True, timeout=timeout)
+        if check_rc is not None and p.returncode != check_rc:
+            raise Fail(f"rseqtrace {' '.join(args)}: exit {p.returncode}, wanted {check_rc}\n"
+                       f"stdout: {p.stdout}\nstderr: {p.stderr}\ndaemon log:\n{self.log_text()}")
+        return p
+
+    def ok(self, *args, **kw):
+        return self.cli(*args, check_rc=0, **kw)
+
+    def kv(self, session):
+        """`list --kv SESSION` as a dict (repeated keys: the last one)."""
+        out = self.ok("list", "--kv", session).stdout
+        d = {}
+        for line in out.splitlines():
+            if "=" in line:
+                k, v = line.split("=", 1)
+                d[k] = v
+        return d
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise Fail("daemon did not exit on signal %d:\n%s" % (sig, self.log_text()))
+        return self.proc.returncode
+
+    def cleanup(self):
+        """Stops the daemon the clean way (so sanitizers report leaks), then
+        fails if a sanitizer complained in its log."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        log = self.log_text()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in log:
+                raise Fail("sanitizer report in the daemon log:\n" + log[-6000:])
+
+
+def read_trace(path):
+    """Decodes a trace directory with bt2. Returns (events, discarded) where
+    events are dicts: name, fields, vpid, vtid, procname, ts, stream, cpu;
+    discarded maps stream key -> total discarded events reported."""
+    import bt2
+    events, discarded = [], {}
+    it = bt2.TraceCollectionMessageIterator(str(path))
+    for m in it:
+        if type(m) is bt2._EventMessageConst:
+            ev = m.event
+            ctx = ev.common_context_field
+            pkt = ev.packet.context_field
+            key = (ev.stream.trace.uuid, ev.stream.id)
+            d = {
+                "name": ev.name,
+                "fields": {k: v for k, v in ev.payload_field.items()} if ev.payload_field else {},
+                "ts": m.default_clock_snapshot.value,
+                "stream": key,
+                "cpu": int(pkt["cpu_id"]),
+            }
+            if ctx is not None:
+                for k in ("vpid", "vtid", "procname"):
+                    if k in ctx:
+                        d[k] = ctx[k]
+                    elif "_" + k in ctx:
+                        d[k] = ctx["_" + k]
+            events.append(d)
+        elif type(m) is bt2._DiscardedEventsMessageConst:
+            key = (m.stream.trace.uuid, m.stream.id)
+            discarded[key] = discarded.get(key, 0) + (m.count or 0)
+    return events, discarded
+
+
+def bt_text(path):
+    """babeltrace2 PATH: (exit code, stdout, stderr)."""
+    bt = shutil.which("babeltrace2")
+    if not bt:
+        raise Fail("babeltrace2 is not installed (apt-get install babeltrace2)")
+    p = subprocess.run([bt, str(path)], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_tests(tests):
+    """Runs test functions; prints one line each; exits 1 on any failure."""
+    failed = 0
+    for t in tests:
+        t0 = time.time()
+        try:
+            t()
+            print(f"PASS {t.__name__} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - report every failure
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print(f"FAIL {t.__name__}: {e}", flush=True)
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+TAPP = os.path.join(BUILD, "tests", "daemon", "rt_tapp")
+TAPP_CONFLICT = os.path.join(BUILD, "tests", "daemon", "rt_tapp_conflict")
+TPROV = os.path.join(BUILD, "tests", "daemon", "rt_tprov.so")
+SCRIBBLER = os.path.join(BUILD, "tests", "daemon", "rt_scribbler")
+
+
+class App:
+    """An instrumented test program (tapp.c) talking to daemon d."""
+
+    def __init__(self, d, *args, env=None, exe=None):
+        exe = exe or TAPP
+        need(exe)
+        e = dict(d.env)
+        if env:
+            e.update(env)
+        self.proc = subprocess.Popen([exe, *args], env=e, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+
+    def wait(self, timeout=60):
+        out, err = self.proc.communicate(timeout=timeout)
+        self.out, self.err = out, err
+        return self.proc.returncode
+
+    def emitted(self):
+        """emitted=N lines (a forked child prints its own)."""
+        return [int(l.split("=")[1]) for l in self.out.splitlines() if l.startswith("emitted=")]
+
+
+def wait_until(cond, what, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.02)
+    raise Fail("timed out waiting for " + what)
+
+
+def registered(d, pid):
+    return f"[{pid}]" in d.ok("list").stdout
+
+
+def check_timestamps(events):
+    """Within every stream, timestamps never go back."""
+    last = {}
+    for e in events:
+        k = e["stream"]
+        check(e["ts"] >= last.get(k, 0), f"timestamp goes back in stream {k}")
+        last[k] = e["ts"]
+
+
+def bt_clean(path):
+    """babeltrace2 reads the trace with exit 0 and no warning or error."""
+    rc, out, err = bt_text(path)
+    check(rc == 0, f"babeltrace2 {path} exited {rc}: {err[-2000:]}")
+    bad = [l for l in err.splitlines() if l.strip() and "discarded" not in l
+           and "Tracer discarded" not in l]
+    check(not bad, "babeltrace2 printed:\n" + "\n".join(bad[:20]))
+    return out

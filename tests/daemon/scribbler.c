@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A hostile application: registers with the daemon like librseqtrace does,
+ * takes the shared buffers it is given, and writes garbage into them.
+ *
+ *   scribbler MODE SECONDS      MODE: random | consumed | offsets | locks | headers
+ *
+ * random    random bytes over the control blocks and the data
+ * consumed  misaligned and far-off values in every CPU's `consumed`
+ * offsets   impossible writer offsets (behind `consumed`, far ahead)
+ * locks     garbage in the locked-mode mutexes
+ * headers   a plausible packet stream with wrong uuids, sizes, timestamps
+ * It acknowledges the daemon's syncs so stop does not wait for it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "ringbuf.h"
+
+static uint64_t rbuf[RT_MSG_MAX / 8];
+static struct rt_msg_buf sbuf;
+static char *map;
+static size_t map_len;
+
+static uint64_t rnd(void)
+{
+	static uint64_t x = 88172645463325252ull;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+static int sock_connect(void)
+{
+	char dir[RT_PATH_MAX];
+	struct sockaddr_un sa;
+	if (rt_sock_dir(dir, sizeof dir, getenv) || rt_sock_addr(dir, &sa))
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		return -1;
+	return fd;
+}
+
+/* Applies what the daemon sends: keeps the first buffer set, acks syncs. */
+static void pump(int fd, int wait_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (poll(&p, 1, wait_ms) > 0) {
+		int fds[RT_MSG_MAX_FDS];
+		uint32_t nfds;
+		ssize_t n = rt_msg_recv(fd, rbuf, fds, &nfds, MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n == -EAGAIN)
+				continue;
+			exit(0); /* daemon gone */
+		}
+		struct rt_msg m;
+		if (rt_msg_decode(rbuf, (size_t)n, nfds, &m, NULL, 0) != 0)
+			exit(3);
+		if (m.hdr.type == RT_MSG_APP_CHANNEL && !map) {
+			struct stat st;
+			fstat(fds[0], &st);
+			map_len = (size_t)st.st_size;
+			map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+			if (map == MAP_FAILED)
+				exit(4);
+		}
+		for (uint32_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (m.hdr.type == RT_MSG_APP_SYNC) {
+			rt_msg_init(&sbuf, RT_MSG_APP_SYNC_ACK, m.hdr.seq);
+			rt_msg_send(fd, &sbuf, -1, 0);
+		}
+		wait_ms = 0;
+	}
+}
+
+static void scribble(const char *mode)
+{
+	struct rt_shm_header *h = (struct rt_shm_header *)map;
+	uint32_t cpus = h->nr_cpus;
+	struct rt_cpu_ctl *ctl = (struct rt_cpu_ctl *)(map + RT_SHM_HEADER_SIZE);
+	if (!strcmp(mode, "random")) {
+		for (int i = 0; i < 4096; i++)
+			map[RT_SHM_HEADER_SIZE + rnd() % (map_len - RT_SHM_HEADER_SIZE)] = (char)rnd();
+	} else if (!strcmp(mode, "consumed")) {
+		for (uint32_t c = 0; c < cpus; c++)
+			ctl[c].r.consumed = rnd() % 3 ? ctl[c].r.consumed + 8 : rnd();
+	} else if (!strcmp(mode, "offsets")) {
+		for (uint32_t c = 0; c < cpus; c++)
+			ctl[c].w.offset = rnd() % 2 ? rnd() : ctl[c].r.consumed - 4096;
+	} else if (!strcmp(mode, "locks")) {
+		for (uint32_t c = 0; c < cpus; c++)
+			memset(&ctl[c].w.lock, (int)rnd(), sizeof ctl[c].w.lock);
+	} else if (!strcmp(mode, "headers")) {
+		char *data = map + h->data_offset;
+		size_t len = map_len - h->data_offset;
+		for (size_t off = 0; off + sizeof(struct rt_packet) < len; off += h->subbuf_size) {
+			struct rt_packet *pk = (struct rt_packet *)(data + off);
+			pk->open.uuid[rnd() % 16] ^= 0xff;
+			pk->close.content_size = rnd();
+			pk->open.timestamp_begin = rnd();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: scribbler random|consumed|offsets|locks|headers SECONDS\n");
+		return 2;
+	}
+	int fd = sock_connect();
+	if (fd < 0) {
+		perror("scribbler: connect");
+		return 1;
+	}
+	struct rt_msg_app_register r = { .vpid = (uint32_t)getpid(), .ppid = 1, .flags = RT_APP_RSEQ,
+					 .bits_per_long = 64 };
+	snprintf(r.procname, sizeof r.procname, "scribbler");
+	rt_msg_init(&sbuf, RT_MSG_APP_REGISTER, 1);
+	rt_msg_put(&sbuf, &r, sizeof r);
+	rt_msg_send(fd, &sbuf, -1, 0);
+	rt_msg_init(&sbuf, RT_MSG_APP_READY_REQ, 2);
+	rt_msg_send(fd, &sbuf, -1, 0);
+	pump(fd, 2000);
+	if (!map) {
+		fprintf(stderr, "scribbler: no buffers received (is a session started?)\n");
+		return 1;
+	}
+	printf("mapped\n");
+	fflush(stdout);
+	time_t end = time(NULL) + atoi(argv[2]);
+	while (time(NULL) < end) {
+		scribble(argv[1]);
+		pump(fd, 1);
+	}
+	printf("done\n");
+	return 0;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The instrumented program the daemon tests drive. Every event carries
+ * (role, seq) so the test can check each one arrives exactly once:
+ *
+ *   tapp [--role R] [--events N] [--threads T] [--fork] [--wait FILE]
+ *        [--done FILE] [--forever --progress FILE] [--big] [--sleep-us U]
+ *        [--exit CODE] [--signal SIG] [--dlopen LIB]
+ *
+ * The first statement of main() emits rtd:first, so `record` can show it
+ * traces from the very start. With --fork, a child (role R+100) emits N
+ * events too and the parent waits for it. --dlopen loads a provider library
+ * after the other events and emits N of its events (tprov.c). Prints
+ * "emitted=N" per process.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RSEQTRACE_CREATE_PROBES
+#include "tapp_tp.h"
+
+static uint32_t role;
+static uint64_t events = 1000;
+static int threads = 1, do_fork, forever, big;
+static const char *wait_file, *done_file, *progress_file, *dlopen_path;
+static long sleep_us;
+
+/* Waits for the test to create path; gives up after a minute, so a
+ * failed test leaves no process behind. */
+static void wait_for(const char *path)
+{
+	struct stat st;
+	for (int i = 0; path && stat(path, &st) != 0; i++) {
+		if (i > 30000) {
+			fprintf(stderr, "tapp: %s never appeared\n", path);
+			exit(3);
+		}
+		usleep(2000);
+	}
+}
+
+static void touch(const char *path)
+{
+	if (!path)
+		return;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void progress(uint64_t n)
+{
+	char tmp[4096], buf[32];
+	snprintf(tmp, sizeof tmp, "%s.tmp", progress_file);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return;
+	int len = snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)n);
+	if (write(fd, buf, (size_t)len) != len)
+		perror("progress");
+	close(fd);
+	rename(tmp, progress_file);
+}
+
+static uint64_t emit(uint32_t r)
+{
+	static const char text[200] = "the quick brown fox jumps over the lazy dog, again and again";
+	uint64_t n = 0;
+	for (; forever || n < events; n++) {
+		if (big)
+			rseqtrace(rtd, big, r, n, text);
+		else
+			rseqtrace(rtd, seq, r, n);
+		if (sleep_us)
+			usleep((useconds_t)sleep_us);
+		if (forever && progress_file && n % 256 == 0)
+			progress(n);
+	}
+	return n;
+}
+
+static void *thread_main(void *arg)
+{
+	return (void *)(uintptr_t)emit((uint32_t)(uintptr_t)arg);
+}
+
+int main(int argc, char **argv)
+{
+	rseqtrace(rtd, first, (int32_t)getpid());
+	int exit_code = 0, sig = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--role") && v) role = (uint32_t)atoi(argv[++i]);
+		else if (!strcmp(a, "--events") && v) events = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(a, "--threads") && v) threads = atoi(argv[++i]);
+		else if (!strcmp(a, "--fork")) do_fork = 1;
+		else if (!strcmp(a, "--wait") && v) wait_file = argv[++i];
+		else if (!strcmp(a, "--done") && v) done_file = argv[++i];
+		else if (!strcmp(a, "--forever")) forever = 1;
+		else if (!strcmp(a, "--progress") && v) progress_file = argv[++i];
+		else if (!strcmp(a, "--big")) big = 1;
+		else if (!strcmp(a, "--sleep-us") && v) sleep_us = atol(argv[++i]);
+		else if (!strcmp(a, "--exit") && v) exit_code = atoi(argv[++i]);
+		else if (!strcmp(a, "--signal") && v) sig = atoi(argv[++i]);
+		else if (!strcmp(a, "--dlopen") && v) dlopen_path = argv[++i];
+		else {
+			fprintf(stderr, "tapp: bad argument %s\n", a);
+			return 2;
+		}
+	}
+	wait_for(wait_file);
+	pid_t child = -1;
+	if (do_fork) {
+		child = fork();
+		if (child == 0) {
+			uint64_t n = emit(role + 100);
+			printf("emitted=%llu\n", (unsigned long long)n);
+			fflush(stdout);
+			_exit(0);
+		}
+	}
+	pthread_t t[64];
+	if (threads > 64)
+		threads = 64;
+	for (int i = 1; i < threads; i++)
+		pthread_create(&t[i], NULL, thread_main, (void *)(uintptr_t)role);
+	uint64_t total = emit(role);
+	if (dlopen_path) {
+		/* A provider loaded mid-run; its events count as emitted too. */
+		void *h = dlopen(dlopen_path, RTLD_NOW);
+		void (*fn)(uint64_t) = h ? (void (*)(uint64_t))dlsym(h, "tprov_emit") : NULL;
+		if (!fn) {
+			fprintf(stderr, "tapp: %s\n", dlerror());
+			return 1;
+		}
+		fn(events);
+		printf("dlopen_emitted=%llu\n", (unsigned long long)events);
+		dlclose(h);
+	}
+	for (int i = 1; i < threads; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		total += (uint64_t)(uintptr_t)r;
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	printf("emitted=%llu\n", (unsigned long long)total);
+	fflush(stdout);
+	touch(done_file);
+	if (sig)
+		raise(sig);
+	return exit_code;
+}

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The application side of the control protocol (consumerd/protocol.h):
+ * registration with rseqtraced, and the listener thread that applies what
+ * the daemon sends (buffers, enable flags, start/stop).
+ *
+ * Never endangers the application:
+ *  - no daemon socket at start: no wait, tracing stays off; a thread waits
+ *    (inotify, else a slow poll) for a daemon to appear and registers then;
+ *  - every exchange with the daemon has a deadline (RSEQTRACE_REGISTER_
+ *    TIMEOUT_MS, default 3000): past it the connection is dropped and
+ *    tracing turns off;
+ *  - the daemon going away (kill -9) closes the socket: every channel is
+ *    stopped and destroyed (after an RCU grace period), the app runs on
+ *    untraced, and registers again with the next daemon;
+ *  - everything the daemon sends is validated (rt_msg_decode, then
+ *    rt_bufset_map for buffers) and a bad message drops the connection.
+ *
+ * Synchronous registration, so that `record` traces main() from its first
+ * line: the constructor registers and waits for APP_READY, by which time
+ * every enabled event is attached. Providers register after librseqtrace's
+ * constructor (their own constructors run later), so each event that
+ * appears later is sent right away by the registering thread, which then
+ * waits for APP_READY too: when dlopen() or the app's constructors return,
+ * their events trace.
+ *
+ * Locks, in this order: the registry lock (runtime.h), then `io`. The
+ * registry callback runs with the registry lock held; the listener takes
+ * the registry lock before `io` when it applies messages. So while one
+ * thread talks to the daemon nobody else reads the socket, and attaching
+ * an event from either thread never deadlocks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "runtime.h"
+
+#define DEFAULT_TIMEOUT_MS 3000
+#define RETRY_POLL_MS 5000
+#define RETRY_MAX_MS 300000
+#define DESTROY_TIMEOUT_MS 1000
+
+struct ctl_chan {
+	uint64_t key;
+	struct rt_channel *ch;
+	int per_pid;
+};
+
+static struct {
+	pthread_mutex_t io;   /* after the registry lock; guards all below */
+	int fd;               /* connection to the daemon, -1 if none */
+	int ready;            /* registered: the first APP_READY arrived on fd */
+	uint64_t readies;     /* APP_READY messages received on fd */
+	uint64_t seq;
+	uint64_t *handles;    /* our event index -> registry handle (0: gone) */
+	uint32_t nr, cap;
+	struct ctl_chan *chans;
+	uint32_t nr_chans, cap_chans;
+	int timeout_ms;       /* RSEQTRACE_REGISTER_TIMEOUT_MS: how long start-up waits */
+	int disabled;         /* RSEQTRACE_DAEMON=0 */
+	int listener_running;
+	char dir[RT_PATH_MAX];
+	uint64_t rbuf[RT_MSG_MAX / 8];
+	struct rt_msg_buf sbuf;
+} ctl = { .io = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
+
+/* ---- time ------------------------------------------------------------- */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int left_ms(uint64_t deadline)
+{
+	uint64_t now = mono_ms();
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* ---- channels ---------------------------------------------------------------- */
+
+static struct ctl_chan *chan_find(uint64_t key)
+{
+	for (uint32_t i = 0; i < ctl.nr_chans; i++)
+		if (ctl.chans[i].key == key)
+			return &ctl.chans[i];
+	return NULL;
+}
+
+static void chan_remove(struct ctl_chan *c)
+{
+	/* Waits until no probe writes into it, then unmaps; on a timeout
+	 * (a thread stopped in a probe) it is leaked, never freed under a
+	 * writer. */
+	rt_channel_destroy(c->ch, DESTROY_TIMEOUT_MS);
+	*c = ctl.chans[--ctl.nr_chans];
+}
+
+static void chans_remove_all(int per_pid_only)
+{
+	for (uint32_t i = ctl.nr_chans; i-- > 0;)
+		if (!per_pid_only || ctl.chans[i].per_pid)
+			chan_remove(&ctl.chans[i]);
+}
+
+/* ---- connection ----------------------------------------------------------- */
+
+static void disconnect(void)
+{
+	if (ctl.fd >= 0)
+		close(ctl.fd);
+	ctl.fd = -1;
+	ctl.ready = 0;
+	ctl.readies = 0;
+	ctl.nr = 0;
+	chans_remove_all(0);
+}
+
+/* Sends b (its seq set by the caller), waiting for room until the deadline. */
+static int send_msg(struct rt_msg_buf *b, uint64_t deadline)
+{
+	for (;;) {
+		int r = rt_msg_send(ctl.fd, b, -1, MSG_DONTWAIT);
+		if (r != -EAGAIN)
+			return r;
+		struct pollfd p = { .fd = ctl.fd, .events = POLLOUT };
+		if (poll(&p, 1, left_ms(deadline)) <= 0)
+			return -ETIMEDOUT;
+	}
+}
+
+static int index_of(uint64_t handle, uint32_t *out)
+{
+	if (ctl.nr == ctl.cap) {
+		uint32_t cap = ctl.cap ? ctl.cap * 2 : 64;
+		uint64_t *h = realloc(ctl.handles, cap * sizeof *h);
+		if (!h)
+			return -ENOMEM;
+		ctl.handles = h;
+		ctl.cap = cap;
+	}
+	*out = ctl.nr;
+	ctl.handles[ctl.nr++] = handle;
+	return 0;
+}
+
+/* Sends one event description (APP_EVENTS with one entry). */
+static int send_event(const struct rt_event_info *info, uint64_t deadline)
+{
+	if (info->desc_len > RT_DESC_MAX)
+		return 0; /* the daemon would refuse it: leave it untraced */
+	uint32_t index;
+	if (index_of(info->handle, &index) != 0)
+		return -ENOMEM;
+	struct rt_msg_buf *b = &ctl.sbuf;
+	rt_msg_init(b, RT_MSG_APP_EVENTS, ++ctl.seq);
+	struct rt_msg_app_events ev = { .first = index, .count = 1 };
+	struct rt_msg_desc_len dl = { .len = info->desc_len };
+	rt_msg_put(b, &ev, sizeof ev);
+	rt_msg_put(b, &dl, sizeof dl);
+	rt_msg_put(b, info->desc, info->desc_len);
+	rt_msg_put(b, NULL, rt_pad8(info->desc_len) - info->desc_len);
+	return send_msg(b, deadline);
+}
+
+/* ---- applying the daemon's messages -------------------------------------------- */
+
+static int on_channel(const struct rt_msg *m, int fd)
+{
+	const struct rt_msg_app_channel *c = m->body;
+	if (chan_find(c->key)) {
+		/* A forked child keeps the shared buffers it inherited. */
+		close(fd);
+		return 0;
+	}
+	struct rt_bufset bs;
+	char err[200];
+	if (rt_bufset_map(fd, &bs, err, sizeof err) != RT_OK) {
+		fprintf(stderr, "rseqtrace: bad buffers from the daemon (%s): tracing off\n", err);
+		close(fd);
+		return -1;
+	}
+	if (ctl.nr_chans == ctl.cap_chans) {
+		uint32_t cap = ctl.cap_chans ? ctl.cap_chans * 2 : 4;
+		struct ctl_chan *n = realloc(ctl.chans, cap * sizeof *n);
+		if (!n) {
+			rt_bufset_unmap(&bs);
+			return -1;
+		}
+		ctl.chans = n;
+		ctl.cap_chans = cap;
+	}
+	char name[32];
+	snprintf(name, sizeof name, "daemon-%llu", (unsigned long long)c->key);
+	struct rt_channel *ch = rt_channel_create(&bs, c->contexts, name, 1, err, sizeof err);
+	if (!ch) {
+		fprintf(stderr, "rseqtrace: cannot use the daemon's buffers (%s): tracing off\n", err);
+		rt_bufset_unmap(&bs);
+		return -1;
+	}
+	ctl.chans[ctl.nr_chans++] = (struct ctl_chan){
+		.key = c->key, .ch = ch, .per_pid = (c->flags & RT_CHAN_PER_PID) != 0,
+	};
+	if (c->flags & RT_CHAN_ACTIVE)
+		rt_channel_set_active(ch, 1);
+	return 0;
+}
+
+static int on_enable(const struct rt_msg *m)
+{
+	const struct rt_msg_app_enable *e = m->body;
+	struct ctl_chan *c = chan_find(e->key);
+	if (!c)
+		return -1; /* the daemon never names a channel it did not send */
+	for (uint32_t i = 0; i < e->count; i++) {
+		struct rt_msg_enable_entry en;
+		memcpy(&en, m->var + i * sizeof en, sizeof en);
+		if (en.index >= ctl.nr)
+			return -1;
+		uint64_t h = ctl.handles[en.index];
+		if (!h)
+			continue; /* unloaded since */
+		if (en.enabled)
+			rt_event_attach(h, c->ch, en.id);
+		else
+			rt_event_detach(h, c->ch);
+	}
+	return 0;
+}
+
+static int on_key(const struct rt_msg *m)
+{
+	const struct rt_msg_app_key *k = m->body;
+	struct ctl_chan *c = chan_find(k->key);
+	if (!c)
+		return m->hdr.type == RT_MSG_APP_CHANNEL_DEL ? 0 : -1;
+	if (m->hdr.type == RT_MSG_APP_ACTIVE)
+		rt_channel_set_active(c->ch, (int)k->value);
+	else
+		chan_remove(c);
+	return 0;
+}
+
+/* Applies one message. Returns 1 for APP_READY, 0 for others, -1 if the
+ * connection must be dropped. */
+static int apply(const struct rt_msg *m, int fd, uint64_t deadline)
+{
+	switch (m->hdr.type) {
+	case RT_MSG_APP_READY:
+		if (((const struct rt_msg_app_ready *)m->body)->status != 0)
+			return -1;
+		ctl.ready = 1;
+		ctl.readies++;
+		return 1;
+	case RT_MSG_APP_CHANNEL:
+		return on_channel(m, fd);
+	case RT_MSG_APP_ENABLE:
+		return on_enable(m);
+	case RT_MSG_APP_ACTIVE:
+	case RT_MSG_APP_CHANNEL_DEL:
+		return on_key(m);
+	case RT_MSG_APP_SYNC:
+		/* Everything before it is applied: say so, with its seq. */
+		rt_msg_init(&ctl.sbuf, RT_MSG_APP_SYNC_ACK, m->hdr.seq);
+		return send_msg(&ctl.sbuf, deadline);
+	case RT_MSG_REPLY: /* a refusal (another user's daemon, shutting down) */
+		return -1;
+	}
+	return -1; /* anything else has no business here */
+}
+
+/*
+ * Receives and applies messages until none is waiting (until_ready == 0)
+ * or until one more APP_READY arrived (until_ready == 1), by the deadline.
+ * Returns 0, or -1 after dropping the connection.
+ */
+static int pump(int until_ready, uint64_t deadline)
+{
+	uint64_t readies = ctl.readies;
+	for (;;) {
+		int fds[RT_MSG_MAX_FDS];
+		uint32_t nfds;
+		ssize_t n = rt_msg_recv(ctl.fd, ctl.rbuf, fds, &nfds, MSG_DONTWAIT);
+		if (n == -EAGAIN) {
+			if (!until_ready)
+				return 0;
+			struct pollfd p = { .fd = ctl.fd, .events = POLLIN };
+			int w = left_ms(deadline);
+			if (w > 0 && poll(&p, 1, w) > 0)
+				continue;
+			fprintf(stderr, "rseqtrace: the daemon did not answer within %d ms: tracing off\n",
+				ctl.timeout_ms);
+			disconnect();
+			return -1;
+		}
+		struct rt_msg m;
+		int r = -1;
+		if (n > 0 && rt_msg_decode(ctl.rbuf, (size_t)n, nfds, &m, NULL, 0) == 0) {
+			int fd = nfds ? fds[0] : -1;
+			nfds = 0; /* apply() owns it now */
+			r = apply(&m, fd, deadline);
+		}
+		for (uint32_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (r < 0) {
+			disconnect(); /* daemon gone, or it sent garbage */
+			return -1;
+		}
+		if (until_ready && ctl.readies > readies)
+			return 0;
+	}
+}
+
+/* ---- registration ------------------------------------------------------------- */
+
+struct reg_walk {
+	uint64_t deadline;
+	int err;
+};
+
+static void send_each(void *arg, enum rt_reg_change change, const struct rt_event_info *info)
+{
+	struct reg_walk *w = arg;
+	if (change == RT_REG_ADDED && !w->err)
+		w->err = send_event(info, w->deadline);
+}
+
+static int send_ready_req(uint64_t deadline)
+{
+	rt_msg_init(&ctl.sbuf, RT_MSG_APP_READY_REQ, ++ctl.seq);
+	return send_msg(&ctl.sbuf, deadline);
+}
+
+/* A connected socket, or -errno (-ENOENT: no daemon socket). */
+static int try_connect(void)
+{
+	struct sockaddr_un sa;
+	if (rt_sock_addr(ctl.dir, &sa) != 0)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Connects and registers; the caller holds the registry lock and io.
+ * Returns 0 once APP_READY arrived, -1 if there is no socket, -3 if nobody
+ * listens on it (a stale one), -2 if the daemon accepted the connection
+ * but the registration failed. */
+static int do_register(int timeout_ms)
+{
+	int fd = try_connect();
+	if (fd < 0)
+		return fd == -ENOENT || fd == -ENOTDIR ? -1 : -3;
+	ctl.fd = fd;
+	ctl.nr = 0;
+	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+	struct rt_msg_app_register r = {
+		.vpid = (uint32_t)getpid(),
+		.ppid = (uint32_t)getppid(),
+		.flags = rt_mode_default() == RT_MODE_RSEQ ? RT_APP_RSEQ : 0,
+		.bits_per_long = 64,
+	};
+	char comm[RT_PROCNAME_MAX] = "";
+	prctl(PR_GET_NAME, comm);
+	memcpy(r.procname, comm, sizeof comm - 1);
+	rt_msg_init(&ctl.sbuf, RT_MSG_APP_REGISTER, ++ctl.seq);
+	rt_msg_put(&ctl.sbuf, &r, sizeof r);
+	struct reg_walk w = { .deadline = deadline };
+	if (send_msg(&ctl.sbuf, deadline) == 0) {
+		rt_registry_foreach(send_each, &w);
+		if (!w.err && send_ready_req(deadline) == 0 && pump(1, deadline) == 0)
+			return 0;
+	}
+	if (ctl.fd >= 0)
+		disconnect();
+	return -2;
+}
+
+/* How long the listener gives the daemon when nobody waits on it. */
+static int listen_timeout(void)
+{
+	return ctl.timeout_ms > 0 ? ctl.timeout_ms : DEFAULT_TIMEOUT_MS;
+}
+
+/* Registry callback: with the registry lock held, in the thread that
+ * loads or unloads a provider. */
+static void on_registry(void *arg, enum rt_reg_change change, const struct rt_event_info *info)
+{
+	(void)arg;
+	pthread_mutex_lock(&ctl.io);
+	if (change == RT_REG_REMOVED) {
+		for (uint32_t i = 0; i < ctl.nr; i++)
+			if (ctl.handles[i] == info->handle)
+				ctl.handles[i] = 0;
+	} else if (ctl.fd >= 0 && ctl.ready) {
+		/* With a timeout of 0 nobody waits: the listener takes the
+		 * answer when it comes. */
+		uint64_t deadline = mono_ms() + (uint64_t)listen_timeout();
+		if (send_event(info, deadline) != 0 || send_ready_req(deadline) != 0)
+			disconnect();
+		else if (ctl.timeout_ms > 0)
+			pump(1, mono_ms() + (uint64_t)ctl.timeout_ms);
+	}
+	pthread_mutex_unlock(&ctl.io);
+}
+
+/* ---- the listener thread --------------------------------------------------------- */
+
+/* Waits until the socket may have appeared: inotify on the directory (or
+ * its parent while it does not exist), and a slow poll as a fallback.
+ * stale: a socket file is there but nobody answered on it. */
+static void wait_for_daemon(int ino, int stale, int wait_ms)
+{
+	char parent[RT_PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", ctl.dir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	int w1 = -1, w2 = -1;
+	if (ino >= 0) {
+		w1 = inotify_add_watch(ino, ctl.dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB);
+		w2 = inotify_add_watch(ino, parent, IN_CREATE | IN_MOVED_TO);
+	}
+	struct sockaddr_un sa;
+	struct stat st;
+	int there = rt_sock_addr(ctl.dir, &sa) == 0 && stat(sa.sun_path, &st) == 0 &&
+		    S_ISSOCK(st.st_mode);
+	struct pollfd p = { .fd = ino, .events = POLLIN };
+	if ((!there || stale) && poll(&p, ino >= 0 ? 1 : 0, wait_ms) > 0) {
+		char buf[4096] __attribute__((aligned(8)));
+		while (read(ino, buf, sizeof buf) > 0)
+			;
+		usleep(20000); /* let the daemon finish bind() + listen() */
+	}
+	if (w1 >= 0)
+		inotify_rm_watch(ino, w1);
+	if (w2 >= 0)
+		inotify_rm_watch(ino, w2);
+}
+
+/* arg: what the last registration attempt returned (0 if none). */
+static void *listener(void *arg)
+{
+	int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	/* The constructor (or fork child) tried already: how did it go? */
+	int failed = (int)(intptr_t)arg;
+	int wait_ms = RETRY_POLL_MS;
+	for (;;) {
+		pthread_mutex_lock(&ctl.io);
+		int fd = ctl.fd;
+		pthread_mutex_unlock(&ctl.io);
+		if (fd < 0) {
+			wait_for_daemon(ino, failed == -2 || failed == -3, wait_ms);
+			rt_registry_lock();
+			pthread_mutex_lock(&ctl.io);
+			/* Nobody waits for this one: give a slow daemon time. */
+			int r = ctl.fd < 0 ? do_register(listen_timeout()) : 0;
+			pthread_mutex_unlock(&ctl.io);
+			rt_registry_unlock();
+			failed = r;
+			/* A daemon that accepts but never answers is retried
+			 * less and less often: each try holds up dlopen(). */
+			if (r == -2 && wait_ms < RETRY_MAX_MS)
+				wait_ms *= 2;
+			else if (r == 0)
+				wait_ms = RETRY_POLL_MS;
+			continue;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			usleep(100000);
+		rt_registry_lock();
+		pthread_mutex_lock(&ctl.io);
+		if (ctl.fd == fd)
+			pump(0, mono_ms() + (uint64_t)listen_timeout());
+		pthread_mutex_unlock(&ctl.io);
+		rt_registry_unlock();
+	}
+	return NULL;
+}
+
+static void start_listener(int last)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	sigset_t all, old;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 256 * 1024);
+	/* The app's signals are for the app's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ctl.listener_running = pthread_create(&t, &a, listener, (void *)(intptr_t)last) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+	if (ctl.listener_running)
+		pthread_setname_np(t, "rseqtrace-ctl");
+}
+
+/* ---- fork ------------------------------------------------------------------------ */
+
+static void before_fork(void)
+{
+	rt_registry_lock();
+	pthread_mutex_lock(&ctl.io);
+}
+
+static void after_fork_parent(void)
+{
+	pthread_mutex_unlock(&ctl.io);
+	rt_registry_unlock();
+}
+
+/* Only this thread survives. The child keeps the shared (per-UID) buffers
+ * with their ids, drops its parent's per-PID ones, and registers as
+ * itself, waiting like the constructor does. */
+static void after_fork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	ctl.io = fresh;
+	if (ctl.fd >= 0)
+		close(ctl.fd);
+	ctl.fd = -1;
+	ctl.ready = 0;
+	ctl.readies = 0;
+	ctl.nr = 0;
+	chans_remove_all(1);
+	ctl.listener_running = 0;
+	if (ctl.disabled)
+		return;
+	int last = 0;
+	rt_registry_lock();
+	pthread_mutex_lock(&ctl.io);
+	if (ctl.timeout_ms > 0)
+		last = do_register(ctl.timeout_ms);
+	pthread_mutex_unlock(&ctl.io);
+	rt_registry_unlock();
+	start_listener(last);
+}
+
+/* ---- start ----------------------------------------------------------------------- */
+
+static int env_timeout(void)
+{
+	const char *s = secure_getenv("RSEQTRACE_REGISTER_TIMEOUT_MS");
+	if (!s || !*s)
+		return DEFAULT_TIMEOUT_MS;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 0)
+		return DEFAULT_TIMEOUT_MS;
+	return v > 60000 ? 60000 : (int)v;
+}
+
+__attribute__((constructor(65535))) static void rt_ctl_init(void)
+{
+	const char *off = secure_getenv("RSEQTRACE_DAEMON");
+	const char *inproc = secure_getenv("RSEQTRACE_INPROC");
+	if ((off && strcmp(off, "0") == 0) || (inproc && *inproc)) {
+		ctl.disabled = 1; /* asked not to, or tracing in-process */
+		return;
+	}
+	if (rt_sock_dir(ctl.dir, sizeof ctl.dir, secure_getenv) != 0)
+		return; /* nowhere to look: tracing stays off */
+	ctl.timeout_ms = env_timeout();
+	if (rt_registry_subscribe(on_registry, NULL) != 0)
+		return;
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	int last = 0;
+	rt_registry_lock();
+	pthread_mutex_lock(&ctl.io);
+	if (ctl.timeout_ms > 0)
+		last = do_register(ctl.timeout_ms); /* no socket: returns at once */
+	pthread_mutex_unlock(&ctl.io);
+	rt_registry_unlock();
+	start_listener(last);
+}
