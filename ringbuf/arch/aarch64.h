@@ -9,27 +9,10 @@
 
 #include <stdint.h>
 
+#include "rseq-tables.h"
+
 /* BRK #0x45E0, little-endian instruction encoding. */
 #define RT_RSEQ_SIG 0xd428bc00
-
-#define RT_STR_(x) #x
-#define RT_STR(x) RT_STR_(x)
-
-#define RT_RSEQ_CS_TABLE(desc, start, post_commit, abort)                  \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                \
-	".balign 32\n\t"                                                    \
-	RT_STR(desc) ":\n\t"                                                \
-	".long 0x0, 0x0\n\t"                                                \
-	".quad " RT_STR(start) ", (" RT_STR(post_commit) " - " RT_STR(start) "), " RT_STR(abort) "\n\t" \
-	".popsection\n\t"                                                   \
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                      \
-	".quad " RT_STR(desc) "b\n\t"                                        \
-	".popsection\n\t"
-
-#define RT_RSEQ_EXIT_POINT(start, exit)                                     \
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                  \
-	".quad " RT_STR(start) ", " RT_STR(exit) "\n\t"                     \
-	".popsection\n\t"
 
 #define RT_RSEQ_ABORT(label, target)                                        \
 	".pushsection __rseq_failure, \"ax\"\n\t"                           \

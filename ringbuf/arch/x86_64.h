@@ -13,36 +13,16 @@
  *   Returns 0 when committed, 1 when *offp had changed, -1 when aborted
  *   (preempted, migrated, signalled, or not on `cpu`).
  *
- * The descriptor goes to section __rseq_cs with a pointer to it in
- * __rseq_cs_ptr_array and its exit points in __rseq_exit_point_array, the
- * conventions debuggers and librseq use to find critical sections.
+ * Each sequence registers itself in the tables of rseq-tables.h.
  */
 #ifndef RT_ARCH_X86_64_H
 #define RT_ARCH_X86_64_H
 
 #include <stdint.h>
 
+#include "rseq-tables.h"
+
 #define RT_RSEQ_SIG 0x53053053
-
-#define RT_STR_(x) #x
-#define RT_STR(x) RT_STR_(x)
-
-/* desc: label of the descriptor; start/post_commit/abort: code labels. */
-#define RT_RSEQ_CS_TABLE(desc, start, post_commit, abort)                  \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                \
-	".balign 32\n\t"                                                    \
-	RT_STR(desc) ":\n\t"                                                \
-	".long 0x0, 0x0\n\t"                                                \
-	".quad " RT_STR(start) ", (" RT_STR(post_commit) " - " RT_STR(start) "), " RT_STR(abort) "\n\t" \
-	".popsection\n\t"                                                   \
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                      \
-	".quad " RT_STR(desc) "b\n\t"                                        \
-	".popsection\n\t"
-
-#define RT_RSEQ_EXIT_POINT(start, exit)                                     \
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"                  \
-	".quad " RT_STR(start) ", " RT_STR(exit) "\n\t"                     \
-	".popsection\n\t"
 
 /* The 4 bytes before the abort label are the signature; ud1 makes a
  * fall-through into them trap. */
