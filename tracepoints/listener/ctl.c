@@ -6,7 +6,8 @@
  *
  * Never endangers the application:
  *  - no daemon socket at start: no wait, tracing stays off; a thread waits
- *    (inotify, else a slow poll) for a daemon to appear and registers then;
+ *    (polling the socket path for 5 s, then inotify, else a slow poll)
+ *    for a daemon to appear and registers then;
  *  - every exchange with the daemon has a deadline (RSEQTRACE_REGISTER_
  *    TIMEOUT_MS, default 3000): past it the connection is dropped and
  *    tracing turns off;
@@ -54,6 +55,8 @@
 
 #define DEFAULT_TIMEOUT_MS 3000
 #define RETRY_POLL_MS 5000
+#define EARLY_POLL_MS 500     /* socket polls while no inotify watch yet */
+#define INOTIFY_AFTER_MS 5000 /* then inotify */
 #define RETRY_MAX_MS 300000
 #define DESTROY_TIMEOUT_MS 1000
 
@@ -466,7 +469,12 @@ static void wait_for_daemon(int ino, int stale, int wait_ms)
 /* arg: what the last registration attempt returned (0 if none). */
 static void *listener(void *arg)
 {
-	int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	/* An inotify instance makes the process's exit wait for the kernel's
+	 * fsnotify grace period (~6 ms): short-lived programs would pay that
+	 * for nothing. So the first seconds poll the socket path, and only a
+	 * process that lives on waits for its daemon with inotify. */
+	int ino = -1;
+	uint64_t born = mono_ms();
 	/* The constructor (or fork child) tried already: how did it go? */
 	int failed = (int)(intptr_t)arg;
 	int wait_ms = RETRY_POLL_MS;
@@ -475,7 +483,10 @@ static void *listener(void *arg)
 		int fd = ctl.fd;
 		pthread_mutex_unlock(&ctl.io);
 		if (fd < 0) {
-			wait_for_daemon(ino, failed == -2 || failed == -3, wait_ms);
+			if (ino < 0 && mono_ms() - born >= INOTIFY_AFTER_MS)
+				ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+			wait_for_daemon(ino, failed == -2 || failed == -3,
+					ino < 0 && wait_ms > EARLY_POLL_MS ? EARLY_POLL_MS : wait_ms);
 			rt_registry_lock();
 			pthread_mutex_lock(&ctl.io);
 			/* Nobody waits for this one: give a slow daemon time. */
