@@ -1,0 +1,748 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""rseqtrace against LTTng-UST on this machine, side by side in one run.
+
+usage: overhead.py --build DIR [--out DIR] [--reps N] [--quick] [--only PART,...]
+
+Parts (all by default, in this order):
+  sweep     ns/event for the int+string and the four-integer event at 1, 2
+            and 8 threads: baseline loop, disabled tracepoint (both tracers),
+            rseqtrace rseq mode (monotonic and TSC clock), rseqtrace locked
+            mode, LTTng-UST with a real per-UID session (4 x 4 MiB, discard).
+            Runs alternate between configurations (A/B/C... in a rotating
+            order), each figure is the median of --reps runs (>= 5).
+  sustain   2 writer threads flat out for a few seconds into 4 x 512 KiB per
+            CPU (LTTng's default per-UID channel) in both tracers: events/s
+            and loss.
+  memory    shared-memory bytes mapped by 10 concurrent traced processes,
+            per-UID and per-PID buffers, both tracers.
+Every traced run checks delivery: events recorded in the trace + discarded
+events the trace reports = events the program emitted.
+
+Writes to --out: results.csv (one row per configuration), runs.csv (every
+run), sustain.csv, memory.csv, overhead.png (gnuplot) and summary.txt (the
+table printed on stdout). lttng-sessiond is started if none runs and stopped
+at the end; traces go to a scratch directory in /dev/shm (tmpfs), so the disk
+is not what is measured.
+"""
+import argparse
+import csv
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+THREADS = (1, 2, 8)
+EVENTS = (("str", "int+string"), ("ints", "four integers"))
+# All threads together. A run fits in one CPU's 4 x 4 MiB even with contexts
+# (56-byte int+string records), so no run depends on how fast a consumer is.
+SWEEP_EVENTS_PER_RUN = 250000
+LOOP_ITERATIONS = 100000000       # baseline and disabled runs (all threads together)
+SUSTAIN_MS = 1500
+MEMORY_PROCS = 10
+U64 = 1 << 64
+
+CONFIGS = (
+    # name, label, tracer
+    ("baseline", "baseline loop", None),
+    ("disabled", "disabled (rseqtrace)", None),
+    ("disabled-lttng", "disabled (LTTng-UST)", None),
+    ("rseq", "rseqtrace rseq", "rseqtrace"),
+    ("rseq-tsc", "rseqtrace rseq tsc", "rseqtrace"),
+    ("locked", "rseqtrace locked", "rseqtrace"),
+    ("lttng", "LTTng-UST", "lttng-ust"),
+)
+
+out_lines = []
+
+
+def say(line=""):
+    print(line, flush=True)
+    out_lines.append(line)
+
+
+def die(msg):
+    print("overhead: " + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def run(cmd, env=None, check=True, timeout=600, **kw):
+    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout, **kw)
+    if check and r.returncode != 0:
+        die("%s exited %d:\n%s%s" % (" ".join(cmd), r.returncode, r.stdout.decode(errors="replace"),
+                                      r.stderr.decode(errors="replace")))
+    return r
+
+
+def keyvals(text):
+    return dict(kv.split("=", 1) for kv in text.split() if "=" in kv)
+
+
+# ---- lttng-sessiond ---------------------------------------------------------------
+
+class Lttng:
+    """The running lttng-sessiond, or one started here and stopped in close()."""
+
+    def __init__(self):
+        for tool in ("lttng", "lttng-sessiond", "babeltrace2"):
+            if not shutil.which(tool):
+                die("'%s' is not installed (run scripts/deps)" % tool)
+        self.pidfile = ("/var/run/lttng/lttng-sessiond.pid" if os.getuid() == 0
+                        else os.path.expanduser("~/.lttng/lttng-sessiond.pid"))
+        self.started = None
+        if not self.running():
+            run(["lttng-sessiond", "--daemonize", "--no-kernel"])
+            if not self.running():
+                die("lttng-sessiond started but %s names no live process" % self.pidfile)
+            self.started = int(open(self.pidfile).read())
+        self.seq = 0
+
+    def running(self):
+        try:
+            os.kill(int(open(self.pidfile).read()), 0)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def describe(self):
+        return "lttng-sessiond %s" % ("started by this run (pid %d)" % self.started
+                                     if self.started else "already running (left running)")
+
+    def session(self, out, subbuf, nsubbuf, buffers="uid", contexts=False):
+        self.seq += 1
+        name = "ovh-%d-%d" % (os.getpid(), self.seq)
+        run(["lttng", "create", name, "--output=" + out])
+        run(["lttng", "enable-channel", "-u", "-s", name, "ch0", "--discard",
+             "--buffers-" + buffers, "--subbuf-size=%d" % subbuf, "--num-subbuf=%d" % nsubbuf])
+        if contexts:
+            run(["lttng", "add-context", "-u", "-s", name, "-c", "ch0",
+                 "-t", "vpid", "-t", "vtid", "-t", "procname"])
+        run(["lttng", "enable-event", "-u", "-s", name, "-c", "ch0", "bench:*"])
+        run(["lttng", "start", name])
+        return name
+
+    def finish(self, name):
+        run(["lttng", "stop", name])
+        listing = run(["lttng", "list", name]).stdout.decode()
+        run(["lttng", "destroy", name])
+        m = re.search(r"Discarded events:\s*(\d+)", listing)
+        return int(m.group(1)) if m else None
+
+    def close(self):
+        if self.started:
+            try:
+                os.kill(self.started, signal.SIGTERM)
+                for _ in range(100):
+                    os.kill(self.started, 0)
+                    time.sleep(0.05)
+            except OSError:
+                pass
+
+
+# ---- rseqtrace ----------------------------------------------------------------------
+
+class Ours:
+    """How rseqtrace records: its daemon (rseqtraced, a private one started
+    here, per-UID buffers unless told otherwise) or the in-process session."""
+
+    def __init__(self, build, how):
+        self.how = how
+        self.seq = 0
+        self.per_uid = how == "daemon"
+        if how == "inproc":
+            self.describe = "in-process session (RSEQTRACE_INPROC): per-process buffers, no contexts"
+            return
+        self.cli = os.path.join(build, "cli/rseqtrace")
+        daemon = os.path.join(build, "consumerd/rseqtraced")
+        for p in (self.cli, daemon):
+            if not os.access(p, os.X_OK):
+                die("%s is not built (or use --ours inproc)" % p)
+        self.home = tempfile.mkdtemp(prefix="rseqtrace-home-")
+        self.log = os.path.join(self.home, "rseqtraced.log")
+        self.daemon = subprocess.Popen([daemon, "--home", self.home, "--log", self.log, "--quiet"],
+                                       stdin=subprocess.DEVNULL)
+        for _ in range(200):
+            if run(self.ctl("list"), check=False).returncode == 0:
+                break
+            if self.daemon.poll() is not None:
+                die("rseqtraced exited %d; log: %s" % (self.daemon.returncode, self.log))
+            time.sleep(0.05)
+        else:
+            die("rseqtraced did not answer within 10 s; log: %s" % self.log)
+        self.describe = ("its daemon (a private rseqtraced, pid %d): per-UID buffers shared by all "
+                         "processes, contexts vpid+vtid+procname on every event (both tracers)"
+                         % self.daemon.pid)
+
+    def ctl(self, *args):
+        return [self.cli, "--home", self.home] + list(args)
+
+    def contexts(self):
+        return self.how == "daemon"
+
+    def env(self, out, subbuf, nsubbuf, clock="monotonic", locked=False):
+        """The environment of a traced run; in daemon mode, session() comes first."""
+        e = clean_env()
+        if self.how == "daemon":
+            e["RSEQTRACE_HOME"] = self.home
+        else:
+            e.update(RSEQTRACE_INPROC=out, RSEQTRACE_EVENTS="bench:*",
+                     RSEQTRACE_SUBBUF_SIZE=str(subbuf), RSEQTRACE_NUM_SUBBUF=str(nsubbuf),
+                     RSEQTRACE_CLOCK=clock)
+        if locked:
+            e["RSEQTRACE_LOCKED"] = "1"  # registers without rseq: locked (per-PID) buffers
+        return e
+
+    def session(self, out, subbuf, nsubbuf, clock="monotonic", buffers="uid"):
+        """Daemon mode: a started session writing to out (None in-process)."""
+        if self.how != "daemon":
+            return None
+        self.seq += 1
+        name = "ovh-%d-%d" % (os.getpid(), self.seq)
+        run(self.ctl("create", name, "-o", out, "--buffers-" + buffers, "--subbuf-size", str(subbuf),
+                     "--num-subbuf", str(nsubbuf), "--clock", clock))
+        run(self.ctl("enable-event", "-s", name, "bench:*"))
+        run(self.ctl("start", name))
+        return name
+
+    def finish(self, name):
+        """Stops and destroys a daemon session: (discarded as `list` reports it, buffer modes)."""
+        if name is None:
+            return None, None
+        run(self.ctl("stop", name))
+        listing = run(self.ctl("list", name)).stdout.decode()
+        run(self.ctl("destroy", name))
+        m = re.search(r"Total: \d+ events recorded, (\d+) discarded", listing)
+        modes = sorted(set(re.findall(r"^\s*Trace .*: (rseq|locked)\b", listing, re.M)))
+        return (int(m.group(1)) if m else None), modes
+
+    def close(self):
+        if self.how == "daemon" and self.daemon.poll() is None:
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+                self.daemon.wait()
+        if self.how == "daemon":
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+def clean_env():
+    e = dict(os.environ)
+    for k in list(e):
+        if k.startswith("RSEQTRACE_"):
+            del e[k]
+    return e
+
+
+# ---- delivery ------------------------------------------------------------------------
+
+def count_trace(path, expect_loss=False):
+    """(recorded, discarded, notes) as babeltrace2 reads the trace at path.
+
+    Events: sink.utils.counter. Discarded events: the counter only counts the
+    messages, so their counts come from the warnings the pretty sink prints
+    (run alongside the counter when losses are expected, else only if needed).
+    """
+    pretty = None
+    if expect_loss:
+        pretty = subprocess.Popen(["babeltrace2", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    r = run(["babeltrace2", path, "-c", "sink.utils.counter", "-p", "step=+0"], check=False)
+    if r.returncode != 0:
+        if pretty:
+            pretty.kill()
+            pretty.wait()
+        return None, None, ["babeltrace2 exit %d: %s" % (r.returncode, r.stderr.decode()[-500:])]
+    text = r.stdout.decode()
+    recorded = int(re.search(r"(\d+) Event messages", text).group(1))
+    disc_msgs = int(re.search(r"(\d+) Discarded event messages", text).group(1))
+    notes = []
+    discarded = 0
+    if disc_msgs and not pretty:
+        pretty = subprocess.Popen(["babeltrace2", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if pretty:
+        _, err = pretty.communicate()
+        p = subprocess.CompletedProcess(pretty.args, pretty.returncode, None, err)
+    if disc_msgs:
+        counts = [int(c) for c in re.findall(rb"Tracer discarded (\d+) events?\b", p.stderr)]
+        if len(counts) != disc_msgs:
+            notes.append("%d discarded-event warnings for %d messages" % (len(counts), disc_msgs))
+        odd = [c for c in counts if c >= 1 << 63]
+        if odd:
+            notes.append("%d discarded-event reports with a count >= 2^63 (events_discarded went "
+                         "backwards between packets; total taken modulo 2^64)" % len(odd))
+        discarded = sum(counts) % U64
+    return recorded, discarded, notes
+
+
+def big_count(n):
+    """A count as text; LTTng-UST 2.13's `lttng list` sometimes reports 2^63 + n."""
+    if n is not None and n >= 1 << 63:
+        return "%d (= 2^63 + %d)" % (n, n - (1 << 63))
+    return str(n)
+
+
+def scratch_dir():
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    return tempfile.mkdtemp(prefix="rseqtrace-bench-", dir=base)
+
+
+# ---- the sweep -------------------------------------------------------------------------
+
+def sweep_run(cfg, ev, threads, ctx):
+    """One run of one configuration: a dict of figures."""
+    build, lttng, ours, scratch = ctx["build"], ctx["lttng"], ctx["ours"], ctx["scratch"]
+    prog = os.path.join(build, "bench/overhead/bench-overhead")
+    prog_lttng = prog + "-lttng"
+    n_loop = str(LOOP_ITERATIONS // threads)
+    n_ev = str(SWEEP_EVENTS_PER_RUN // threads)
+    trace = os.path.join(scratch, "trace")
+    shutil.rmtree(trace, ignore_errors=True)
+    tracer_discarded = None
+    if cfg == "baseline":
+        r = run([prog, "loop", ev, n_loop, str(threads)], env=clean_env())
+    elif cfg == "disabled":
+        r = run([prog, "disabled", ev, n_loop, str(threads)], env=clean_env())
+    elif cfg == "disabled-lttng":
+        r = run([prog_lttng, "disabled", ev, n_loop, str(threads)], env=clean_env())
+    elif cfg == "lttng":
+        s = lttng.session(trace, 4 << 20, 4, contexts=ours.contexts())
+        r = run([prog_lttng, "enabled", ev, n_ev, str(threads)], env=clean_env(), check=False)
+        tracer_discarded = lttng.finish(s)
+        if r.returncode != 0:
+            die("LTTng run failed: " + r.stderr.decode())
+    else:
+        clock = "tsc" if cfg == "rseq-tsc" else "monotonic"
+        s = ours.session(trace, 4 << 20, 4, clock=clock)
+        env = ours.env(trace, 4 << 20, 4, clock=clock, locked=cfg == "locked")
+        r = run([prog, "enabled", ev, n_ev, str(threads)], env=env, check=False)
+        tracer_discarded, modes = ours.finish(s)
+        if r.returncode != 0:
+            die("rseqtrace run failed: " + r.stderr.decode())
+    kv = keyvals(r.stdout.decode())
+    res = {"cpu": float(kv["cpu_ns_per_event"]), "wall": float(kv["wall_ns_per_event_per_thread"]),
+           "emitted": int(kv["emitted"])}
+    if cfg in ("rseq", "rseq-tsc", "locked"):
+        want = "locked" if cfg == "locked" else "rseq"
+        if "inproc_mode" in kv:
+            if kv["inproc_mode"] != want:
+                die("%s run used buffer mode %s" % (cfg, kv["inproc_mode"]))
+            tracer_discarded = int(kv["inproc_discarded"]) + int(kv["inproc_unreported"])
+        elif want not in modes or (want == "rseq" and modes != ["rseq"]):
+            die("%s run: the daemon's buffers were %s" % (cfg, modes))
+    if CONFIG_TRACER[cfg]:
+        rec, disc, notes = count_trace(trace)
+        res.update(recorded=rec, discarded=disc, notes=notes, tracer_discarded=tracer_discarded,
+                   delivered=rec is not None and rec + disc == res["emitted"])
+    shutil.rmtree(trace, ignore_errors=True)
+    return res
+
+
+CONFIG_TRACER = {c[0]: c[2] for c in CONFIGS}
+CONFIG_LABEL = {c[0]: c[1] for c in CONFIGS}
+
+
+def clock_floor(ctx, reps):
+    """ns of one clock_gettime(CLOCK_MONOTONIC) and one rdtsc here (medians)."""
+    prog = os.path.join(ctx["build"], "bench/overhead/bench-overhead")
+    got = {}
+    for mode in ("clock", "tsc"):
+        v = [float(keyvals(run([prog, mode, "str", "10000000", "1"], env=clean_env()).stdout.decode())
+                   ["cpu_ns_per_event"]) for _ in range(reps)]
+        got[mode] = statistics.median(v)
+    say("clock reads (the floor of a timestamped event): clock_gettime(CLOCK_MONOTONIC) %.1f ns, "
+        "rdtsc %.1f ns" % (got["clock"], got["tsc"]))
+    return got
+
+
+def sweep(ctx, reps):
+    rows = []
+    runs_csv = []
+    names = [c[0] for c in CONFIGS]
+    ctx["floor"] = clock_floor(ctx, reps)
+    say("== sweep: ns/event = threads' CPU time / events (median of %d alternating runs)" % reps)
+    say("   traced runs: %d events per run in total, baseline/disabled: %d iterations"
+        % (SWEEP_EVENTS_PER_RUN, LOOP_ITERATIONS))
+    for ev, ev_label in EVENTS:
+        for threads in THREADS:
+            results = {n: [] for n in names}
+            for rep in range(reps):
+                order = names[rep % len(names):] + names[:rep % len(names)]
+                for cfg in order:
+                    res = sweep_run(cfg, ev, threads, ctx)
+                    results[cfg].append(res)
+                    runs_csv.append(dict(event=ev, threads=threads, config=cfg, rep=rep,
+                                         cpu_ns_per_event=res["cpu"],
+                                         wall_ns_per_event_per_thread=res["wall"],
+                                         emitted=res["emitted"], recorded=res.get("recorded", ""),
+                                         discarded=res.get("discarded", ""),
+                                         tracer_discarded=res.get("tracer_discarded", ""),
+                                         delivered=res.get("delivered", ""),
+                                         notes="; ".join(res.get("notes", []))))
+            row = {"event": ev, "event_label": ev_label, "threads": threads}
+            for cfg in names:
+                cpu = [r["cpu"] for r in results[cfg]]
+                row[cfg] = statistics.median(cpu)
+                row[cfg + "_min"] = min(cpu)
+                row[cfg + "_max"] = max(cpu)
+                row[cfg + "_wall"] = statistics.median(r["wall"] for r in results[cfg])
+                if CONFIG_TRACER[cfg]:
+                    rs = results[cfg]
+                    row[cfg + "_delivered"] = "%d/%d" % (sum(1 for r in rs if r["delivered"]), len(rs))
+                    row[cfg + "_emitted"] = sum(r["emitted"] for r in rs)
+                    row[cfg + "_recorded"] = sum(r["recorded"] or 0 for r in rs)
+                    row[cfg + "_discarded"] = sum(r["discarded"] or 0 for r in rs)
+                    notes = sorted({n for r in rs for n in r["notes"]})
+                    row[cfg + "_notes"] = "; ".join(notes)
+            rows.append(row)
+            say("   %-13s %d thread%s: rseq %.1f  tsc %.1f  locked %.1f  LTTng %.1f ns  (x%.2f)" % (
+                ev_label, threads, "s" if threads > 1 else " ", row["rseq"], row["rseq-tsc"],
+                row["locked"], row["lttng"], row["rseq"] / row["lttng"]))
+    return rows, runs_csv
+
+
+# ---- sustained rate ----------------------------------------------------------------------
+
+def sustain(ctx):
+    build, lttng, ours, scratch = ctx["build"], ctx["lttng"], ctx["ours"], ctx["scratch"]
+    prog = os.path.join(build, "bench/overhead/bench-overhead")
+    say("== sustain: 2 writer threads for %.1f s, int+string event, 4 x 512 KiB per CPU, discard mode"
+        % (SUSTAIN_MS / 1000))
+    rows = []
+
+    def one(tracer, rate=None):
+        trace = os.path.join(scratch, "sustain-" + tracer)
+        shutil.rmtree(trace, ignore_errors=True)
+        args = ["sustain", "str", str(SUSTAIN_MS), "2"] + (["%.0f" % rate] if rate else [])
+        if tracer == "lttng-ust":
+            s = lttng.session(trace, 512 << 10, 4, contexts=ours.contexts())
+            r = run([prog + "-lttng"] + args, env=clean_env())
+            tracer_disc = lttng.finish(s)
+        else:
+            s = ours.session(trace, 512 << 10, 4)
+            r = run([prog] + args, env=ours.env(trace, 512 << 10, 4))
+            tracer_disc, _ = ours.finish(s)
+        kv = keyvals(r.stdout.decode())
+        if "inproc_discarded" in kv:
+            tracer_disc = int(kv["inproc_discarded"]) + int(kv["inproc_unreported"])
+        emitted = int(kv["emitted"])
+        secs = int(kv["elapsed_ns"]) / 1e9
+        rec, disc, notes = count_trace(trace, expect_loss=True)
+        shutil.rmtree(trace, ignore_errors=True)
+        pace = "flat out" if not rate else "paced to %.1f M/s" % (2 * rate / 1e6)
+        row = dict(tracer=tracer, writers=pace, seconds=secs, emitted=emitted,
+                   emitted_per_s=emitted / secs, recorded=rec, recorded_per_s=(rec or 0) / secs,
+                   discarded=disc, loss_pct=100.0 * (disc or 0) / emitted, tracer_discarded=tracer_disc,
+                   delivered=rec is not None and rec + disc == emitted,
+                   cpu_ns_per_event=float(kv["cpu_ns_per_event"]), notes="; ".join(notes))
+        rows.append(row)
+        say("   %-9s %-18s emitted %6.1f M/s, recorded %6.1f M/s (%d events), discarded %d (%.1f %%)" % (
+            tracer, pace, emitted / secs / 1e6, (rec or 0) / secs / 1e6, rec or 0, disc or 0,
+            row["loss_pct"]))
+        say("             recorded + discarded = emitted (%d): %s; the tracer's own discarded count: %s%s" % (
+            emitted, "yes" if row["delivered"] else "NO (%+d)" % ((rec or 0) + (disc or 0) - emitted),
+            big_count(tracer_disc), ("; " + row["notes"]) if notes else ""))
+        return row
+
+    one("rseqtrace")
+    lt = one("lttng-ust")
+    # The same offered load as LTTng-UST's writers managed: does the consumer keep up?
+    one("rseqtrace", rate=lt["emitted_per_s"] / 2)
+    return rows
+
+
+# ---- memory -----------------------------------------------------------------------------
+
+SMAPS_HEAD = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ (\S+) (\d+)\s*(.*)$")
+
+
+def shared_mappings(pid):
+    """{(dev, inode, path): (size, rss)} of the shared mappings of pid."""
+    maps = {}
+    key = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            m = SMAPS_HEAD.match(line)
+            if m:
+                start, end, perms, dev, inode, path = m.groups()
+                key = None
+                if perms[3] == "s":
+                    key = (dev, int(inode), path.replace(" (deleted)", ""))
+                    size = int(end, 16) - int(start, 16)
+                    old = maps.get(key, (0, 0))
+                    maps[key] = (old[0] + size, old[1])
+            elif key and line.startswith("Rss:"):
+                old = maps[key]
+                maps[key] = (old[0], old[1] + int(line.split()[1]) * 1024)
+    return maps
+
+
+def memory(ctx):
+    build, lttng, ours, scratch = ctx["build"], ctx["lttng"], ctx["ours"], ctx["scratch"]
+    prog = os.path.join(build, "bench/overhead/bench-overhead")
+    say("== memory: shared memory mapped by %d concurrent traced processes, 4 x 512 KiB per CPU, "
+        "%d CPUs" % (MEMORY_PROCS, os.cpu_count()))
+    rows = []
+    cases = [("lttng-ust", "uid"), ("lttng-ust", "pid"), ("rseqtrace", "uid"), ("rseqtrace", "pid")]
+    for tracer, buffers in cases:
+        if tracer == "rseqtrace" and buffers == "uid" and not ours.per_uid:
+            rows.append(dict(tracer=tracer, buffers=buffers, processes=MEMORY_PROCS, objects="",
+                             bytes="", rss="", note="needs the daemon (per-UID buffers); not measured"))
+            say("   %-9s per-%s: not measured (the in-process session has per-process buffers only)"
+                % (tracer, buffers.upper()))
+            continue
+        trace = os.path.join(scratch, "mem")
+        shutil.rmtree(trace, ignore_errors=True)
+        session = None
+        if tracer == "lttng-ust":
+            session = lttng.session(trace, 512 << 10, 4, buffers=buffers, contexts=ours.contexts())
+            cmd, env = [prog + "-lttng", "hold", "str", "1000", "1"], clean_env()
+        else:
+            session = ours.session(trace, 512 << 10, 4, buffers=buffers)
+            cmd, env = [prog, "hold", "str", "1000", "1"], ours.env(trace, 512 << 10, 4)
+        procs = [subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                 for _ in range(MEMORY_PROCS)]
+        for p in procs:
+            line = p.stdout.readline().decode()
+            if not line.startswith("ready"):
+                die("memory: a traced process did not start: %r" % line)
+        unique = {}
+        for p in procs:
+            for k, (size, rss) in shared_mappings(p.pid).items():
+                old = unique.get(k, (0, 0))
+                unique[k] = (max(old[0], size), max(old[1], rss))
+        for p in procs:
+            p.stdin.close()
+        for p in procs:
+            p.wait(timeout=60)
+        if session and tracer == "lttng-ust":
+            lttng.finish(session)
+        elif session:
+            ours.finish(session)
+        shutil.rmtree(trace, ignore_errors=True)
+        total = sum(v[0] for v in unique.values())
+        rss = sum(v[1] for v in unique.values())
+        kinds = sorted({re.sub(r"[-0-9]+$", "", os.path.basename(k[2])) or "(anonymous)" for k in unique})
+        rows.append(dict(tracer=tracer, buffers=buffers, processes=MEMORY_PROCS, objects=len(unique),
+                         bytes=total, rss=rss, note=" ".join(kinds)))
+        say("   %-9s per-%s: %3d shared objects, %7.1f MiB mapped, %7.1f MiB resident  (%s)" % (
+            tracer, buffers.upper(), len(unique), total / 2**20, rss / 2**20, " ".join(kinds)))
+    for buffers in ("uid", "pid"):
+        o = [r for r in rows if r["tracer"] == "rseqtrace" and r["buffers"] == buffers and r["bytes"] != ""]
+        l = [r for r in rows if r["tracer"] == "lttng-ust" and r["buffers"] == buffers]
+        if o and l and l[0]["bytes"]:
+            say("   per-%s: rseqtrace / LTTng-UST = %.2f" % (buffers.upper(), o[0]["bytes"] / l[0]["bytes"]))
+    return rows
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+def table(rows):
+    say()
+    say("ns/event (CPU time per event, median); ratio = rseqtrace / LTTng-UST")
+    hdr = ("%-14s %3s %8s %8s %8s %8s %8s %8s %8s  %7s %7s %7s" % (
+        "event", "thr", "baseline", "disabled", "dis.LTTng", "rseq", "rseq-tsc", "locked", "LTTng",
+        "rseq/L", "tsc/L", "lock/L"))
+    say(hdr)
+    say("-" * len(hdr))
+    for r in rows:
+        say("%-14s %3d %8.2f %8.2f %8.2f %8.1f %8.1f %8.1f %8.1f  %7.3f %7.3f %7.3f" % (
+            r["event_label"], r["threads"], r["baseline"], r["disabled"], r["disabled-lttng"],
+            r["rseq"], r["rseq-tsc"], r["locked"], r["lttng"], r["rseq"] / r["lttng"],
+            r["rseq-tsc"] / r["lttng"], r["locked"] / r["lttng"]))
+    say()
+    say("delivery (recorded + discarded = emitted, runs exact / runs; events recorded, discarded):")
+    for r in rows:
+        parts = []
+        for cfg in ("rseq", "rseq-tsc", "locked", "lttng"):
+            parts.append("%s %s (%d, %d)" % (cfg, r[cfg + "_delivered"], r[cfg + "_recorded"],
+                                             r[cfg + "_discarded"]))
+        say("   %-13s %d thr: %s" % (r["event_label"], r["threads"], "  ".join(parts)))
+        for cfg in ("rseq", "rseq-tsc", "locked", "lttng"):
+            if r[cfg + "_notes"]:
+                say("      %s: %s" % (cfg, r[cfg + "_notes"]))
+
+
+def beyond_clock(rows, floor):
+    say()
+    say("beyond the clock read (event ns minus clock_gettime %.1f ns / rdtsc %.1f ns):" % (
+        floor["clock"], floor["tsc"]))
+    for r in rows:
+        ours_m = r["rseq"] - floor["clock"]
+        ours_t = r["rseq-tsc"] - floor["tsc"]
+        lt = r["lttng"] - floor["clock"]
+        say("   %-13s %d thr: rseqtrace %5.1f ns (tsc %5.1f), LTTng-UST %5.1f ns -> x%.2f (tsc x%.2f)" % (
+            r["event_label"], r["threads"], ours_m, ours_t, lt, ours_m / lt, ours_t / lt))
+
+
+def targets(rows, sus):
+    say()
+    say("targets (reported, not tested):")
+    for r in rows:
+        say("   %-13s %d thr: rseq %.3fx LTTng (target <= 0.25) %s; tsc %.3fx (<= 0.15) %s" % (
+            r["event_label"], r["threads"], r["rseq"] / r["lttng"],
+            "met" if r["rseq"] / r["lttng"] <= 0.25 else "MISSED", r["rseq-tsc"] / r["lttng"],
+            "met" if r["rseq-tsc"] / r["lttng"] <= 0.15 else "MISSED"))
+    by = {(r["event"], r["threads"]): r for r in rows}
+    for ev, label in EVENTS:
+        if (ev, 1) in by and (ev, 2) in by:
+            for cfg in ("rseq", "lttng"):
+                q = by[(ev, 2)][cfg] / by[(ev, 1)][cfg]
+                say("   %-13s %-5s per-thread cost 2 threads / 1 thread = %.2f (target <= 1.1) %s" % (
+                    label, cfg, q, "met" if q <= 1.1 else "MISSED"))
+    if sus:
+        lt = next(s for s in sus if s["tracer"] == "lttng-ust")
+        for us in (s for s in sus if s["tracer"] == "rseqtrace"):
+            say("   sustained, rseqtrace %s: lost %.1f %%, LTTng-UST flat out %.1f %% (target: zero where "
+                "LTTng loses) %s" % (us["writers"], us["loss_pct"], lt["loss_pct"],
+                                     "n/a" if not lt["discarded"] else
+                                     "met" if not us["discarded"] else "MISSED"))
+
+
+WRITTEN = []
+
+
+def write_csv(path, rows, fields=None):
+    if not rows:
+        return
+    WRITTEN.append(path)
+    fields = fields or list(rows[0].keys())
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+
+
+def plot(rows, out, floor):
+    dat = os.path.join(out, "overhead.dat")
+    with open(dat, "w") as f:
+        f.write("# config rseq rseq-tsc locked lttng (ns/event)\n")
+        for r in rows:
+            f.write('"%s\\n%d thr" %.3f %.3f %.3f %.3f\n' % (
+                "int+str" if r["event"] == "str" else "4 ints", r["threads"], r["rseq"],
+                r["rseq-tsc"], r["locked"], r["lttng"]))
+    png = os.path.join(out, "overhead.png")
+    dis = rows[0]
+    script = """
+set terminal pngcairo size 1000,600 font "sans,10" noenhanced
+set output '%s'
+set bmargin 4
+set title "ns per event (CPU time, median of runs): rseqtrace vs LTTng-UST 2.13.5, %s\\nclock_gettime %.1f ns, rdtsc %.1f ns; disabled tracepoint %.2f ns (rseqtrace), %.2f ns (LTTng-UST), empty loop %.2f ns"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set ylabel "ns / event"
+set yrange [0:%.0f]
+set grid ytics
+set key top left
+plot '%s' using 2:xtic(1) title 'rseqtrace rseq (monotonic)' lc rgb '#1b9e77', \\
+     '' using 3 title 'rseqtrace rseq (tsc)' lc rgb '#66c2a5', \\
+     '' using 4 title 'rseqtrace locked' lc rgb '#7570b3', \\
+     '' using 5 title 'LTTng-UST per-UID' lc rgb '#d95f02', \
+     %.3f with lines dt 2 lc rgb '#555555' title 'clock_gettime alone', \
+     %.3f with lines dt 3 lc rgb '#555555' title 'rdtsc alone'
+""" % (png, machine_line(), floor["clock"], floor["tsc"], dis["disabled"], dis["disabled-lttng"],
+       dis["baseline"], 1.45 * max(max(r["lttng"], r["locked"], r["rseq"]) for r in rows), dat,
+       floor["clock"], floor["tsc"])
+    r = subprocess.run(["gnuplot"], input=script.encode(), stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        say("gnuplot failed: " + r.stderr.decode())
+        return None
+    return png
+
+
+def machine_line():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return "%d CPUs (%s), kernel %s" % (os.cpu_count(), model, os.uname().release)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--only", default="sweep,sustain,memory")
+    ap.add_argument("--ours", choices=("daemon", "inproc"), default="daemon",
+                    help="rseqtrace through its daemon (default) or the in-process session")
+    args = ap.parse_args()
+    parts = set(args.only.split(","))
+    build = os.path.abspath(args.build)
+    for p in ("bench/overhead/bench-overhead", "bench/overhead/bench-overhead-lttng"):
+        if not os.access(os.path.join(build, p), os.X_OK):
+            die("%s not built in %s" % (p, build))
+    out = os.path.abspath(args.out or os.path.join(build, "bench-overhead-results"))
+    os.makedirs(out, exist_ok=True)
+
+    lttng = Lttng()
+    ours = None
+    scratch = scratch_dir()
+    t0 = time.time()
+    try:
+        ours = Ours(build, args.ours)
+        ctx = dict(build=build, lttng=lttng, ours=ours, scratch=scratch)
+        say("rseqtrace overhead benchmark, %s" % time.strftime("%Y-%m-%d %H:%M:%S"))
+        say("machine: %s, %s" % (machine_line(), os.popen("ldd --version").readline().strip()))
+        say("load average at start: %s" % open("/proc/loadavg").read().split(" ")[0:3])
+        say("LTTng-UST: %s; %s" % (run(["lttng", "--version"]).stdout.decode().strip(), lttng.describe()))
+        say("rseqtrace: %s" % ours.describe)
+        say("scratch (traces): %s" % scratch)
+        say()
+        rows, sus, mem = [], [], []
+        if "sweep" in parts:
+            rows, runs = sweep(ctx, max(args.reps, 1))
+            write_csv(os.path.join(out, "runs.csv"), runs)
+        if "sustain" in parts:
+            sus = sustain(ctx)
+            write_csv(os.path.join(out, "sustain.csv"), sus)
+        if "memory" in parts:
+            mem = memory(ctx)
+            write_csv(os.path.join(out, "memory.csv"), mem)
+        if rows:
+            table(rows)
+            fields = ["event", "threads"]
+            for cfg in (c[0] for c in CONFIGS):
+                fields += [cfg, cfg + "_min", cfg + "_max", cfg + "_wall"]
+                if CONFIG_TRACER[cfg]:
+                    fields += [cfg + "_delivered", cfg + "_emitted", cfg + "_recorded", cfg + "_discarded"]
+            for r in rows:
+                r["rseq_over_lttng"] = r["rseq"] / r["lttng"]
+                r["tsc_over_lttng"] = r["rseq-tsc"] / r["lttng"]
+                r["locked_over_lttng"] = r["locked"] / r["lttng"]
+                r["clock_gettime_ns"] = ctx["floor"]["clock"]
+                r["rdtsc_ns"] = ctx["floor"]["tsc"]
+            fields += ["rseq_over_lttng", "tsc_over_lttng", "locked_over_lttng", "clock_gettime_ns", "rdtsc_ns"]
+            write_csv(os.path.join(out, "results.csv"), rows, fields)
+        if rows:
+            beyond_clock(rows, ctx["floor"])
+        if rows or sus:
+            targets(rows, sus)
+        say()
+        if rows:
+            png = plot(rows, out, ctx["floor"])
+            say("plot: %s" % png)
+        say("csv:  %s" % ", ".join(WRITTEN))
+        say("took %.0f s" % (time.time() - t0))
+        with open(os.path.join(out, "summary.txt"), "w") as f:
+            f.write("\n".join(out_lines) + "\n")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if ours:
+            ours.close()
+        lttng.close()
+
+
+if __name__ == "__main__":
+    main()
