@@ -35,6 +35,8 @@ struct buffer_opts {
 /* Returns 1 if opt was a buffer option (consuming arg), 0 if not, -1 on error. */
 int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b);
 int parse_loglevel(const char *s, int32_t *out);
+/* "ip", "vpid,vtid", ...: ORs the RT_CTX_* bits into *bits. */
+int parse_context(const char *s, uint32_t *bits);
 int check_pattern(const char *p);
 int absolute_path(const char *in, char *out, size_t n);
 int copy_name(char *dst, size_t n, const char *name, const char *what);
@@ -44,6 +46,7 @@ int cmd_create(int argc, char **argv, const char *home);
 int cmd_rule(int argc, char **argv, const char *home, int enable);
 int cmd_session_op(int argc, char **argv, const char *home, uint16_t type);
 int cmd_list(int argc, char **argv, const char *home);
+int cmd_add_context(int argc, char **argv, const char *home);
 
 /* record.c */
 int cmd_record(int argc, char **argv);

@@ -184,6 +184,56 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 	return run(home, &b);
 }
 
+int cmd_add_context(int argc, char **argv, const char *home)
+{
+	static const char help[] =
+"Usage: rseqtrace add-context [-s NAME] -t TYPE [-t TYPE]...\n"
+"Record TYPE with every event of a session (default: the current one), from\n"
+"its first start on; a session that has been started keeps its contexts.\n"
+"  -s, --session NAME   the session\n"
+"  -t, --type TYPE      ip, vpid, vtid or procname (repeatable, or a comma list)\n"
+"Sessions record vpid, vtid and procname by default. ip is the address the\n"
+"tracepoint's call returns to, in the function that traced: with the\n"
+"lttng_ust_statedump:* events enabled (librseqtrace-probes.so emits them),\n"
+"'babeltrace2 --debug-info TRACE' shows the binary, function and source line.\n"
+"lttng: lttng add-context -u [-s NAME] -t ip\n";
+	static const struct option opts[] = {
+		{ "session", required_argument, 0, 's' },
+		{ "type", required_argument, 0, 't' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct rt_msg_context x = { 0 };
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			if (copy_name(x.session, sizeof x.session, optarg, "session name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 't':
+			if (parse_context(optarg, &x.contexts) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return usage_error("add-context");
+		}
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s' (contexts are given with -t TYPE)", argv[optind]);
+		return usage_error("add-context");
+	}
+	if (!x.contexts) {
+		cli_error("add-context needs at least one -t TYPE (ip, vpid, vtid, procname)");
+		return usage_error("add-context");
+	}
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, RT_MSG_ADD_CONTEXT, 0);
+	rt_msg_put(&b, &x, sizeof x);
+	return run(home, &b);
+}
+
 int cmd_session_op(int argc, char **argv, const char *home, uint16_t type)
 {
 	const char *cmd = type == RT_MSG_START ? "start" : type == RT_MSG_STOP ? "stop" : "destroy";

@@ -13,13 +13,14 @@ static void usage(FILE *f)
 "Trace instrumented programs with per-CPU rseq buffers; read traces with babeltrace2.\n"
 "\n"
 "One-shot (no daemon needed):\n"
-"  record [-o DIR] [-e PATTERN]... -- CMD ARGS...\n"
+"  record [-o DIR] [-e PATTERN]... [-t CONTEXT]... -- CMD ARGS...\n"
 "                   run CMD traced from its first instruction, print a summary\n"
 "\n"
 "Sessions (talk to your rseqtraced; start it with: rseqtraced --daemonize):\n"
 "  create [NAME]    create a session (and make it current)      lttng create\n"
 "  enable-event P.. record events matching patterns             lttng enable-event -u\n"
 "  disable-event P.. stop recording them                        lttng disable-event -u\n"
+"  add-context -t T also record T (ip, vpid, vtid, procname)    lttng add-context -u\n"
 "  start [NAME]     start tracing                               lttng start\n"
 "  stop [NAME]      stop, flush, complete the trace on disk     lttng stop\n"
 "  destroy [NAME]   stop and forget a session (trace stays)     lttng destroy\n"
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
 		return cmd_rule(cargc, cargv, home, 1);
 	if (strcmp(cmd, "disable-event") == 0)
 		return cmd_rule(cargc, cargv, home, 0);
+	if (strcmp(cmd, "add-context") == 0)
+		return cmd_add_context(cargc, cargv, home);
 	if (strcmp(cmd, "start") == 0)
 		return cmd_session_op(cargc, cargv, home, RT_MSG_START);
 	if (strcmp(cmd, "stop") == 0)

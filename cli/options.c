@@ -123,6 +123,35 @@ int parse_loglevel(const char *s, int32_t *out)
 	return -1;
 }
 
+static const struct {
+	const char *name;
+	uint32_t bit;
+} contexts[] = {
+	{ "vpid", RT_CTX_VPID },
+	{ "vtid", RT_CTX_VTID },
+	{ "procname", RT_CTX_PROCNAME },
+	{ "ip", RT_CTX_IP },
+};
+
+int parse_context(const char *s, uint32_t *bits)
+{
+	const char *p = s;
+	do {
+		size_t n = strcspn(p, ",");
+		unsigned i = 0, nr = sizeof contexts / sizeof contexts[0];
+		while (i < nr && !(strlen(contexts[i].name) == n && strncmp(p, contexts[i].name, n) == 0))
+			i++;
+		if (i == nr) {
+			cli_error("unknown context '%.*s': choose ip, vpid, vtid or procname "
+				  "(lttng add-context -u -t TYPE names)", (int)n, p);
+			return -1;
+		}
+		*bits |= contexts[i].bit;
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
+
 int check_pattern(const char *p)
 {
 	if (rt_pattern_ok(p))

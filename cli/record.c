@@ -26,7 +26,7 @@
 #define DAEMON_EXIT_TIMEOUT_MS 30000
 
 static const char help[] =
-"Usage: rseqtrace record [-o DIR] [-n NAME] [-e PATTERN]... [--loglevel LEVEL]\n"
+"Usage: rseqtrace record [-o DIR] [-n NAME] [-e PATTERN]... [-t CONTEXT]... [--loglevel LEVEL]\n"
 "                        [--buffers-uid|--buffers-pid] [--subbuf-size SIZE]\n"
 "                        [--num-subbuf N] [--clock monotonic|tsc] [--] CMD [ARG]...\n"
 "Run CMD with tracing on from its first instruction, with a private daemon,\n"
@@ -35,6 +35,10 @@ static const char help[] =
 "                         ~/rseqtrace-traces/NAME-YYYYMMDD-HHMMSS)\n"
 "  -n, --name NAME        session name (default: CMD's name)\n"
 "  -e, --event PATTERN    events to record (repeatable; default '*')\n"
+"  -t, --context TYPE     also record TYPE with every event: ip, vpid, vtid,\n"
+"                         procname (repeatable; vpid, vtid, procname always are)\n"
+"                         -t ip: 'babeltrace2 --debug-info' then names the\n"
+"                         function of each call site (see add-context --help)\n"
 "  --loglevel LEVEL       only events at least as severe as LEVEL\n"
 "  --loglevel-only LEVEL  only events of exactly LEVEL\n"
 "  buffer options         as for 'rseqtrace create'\n"
@@ -54,6 +58,7 @@ struct record {
 	const char *patterns[RT_MAX_PATTERNS];
 	int npat;
 	struct rt_msg_rule rule;
+	uint32_t contexts;           /* RT_CTX_* to add, 0 for the defaults */
 	int verbose;
 };
 
@@ -247,6 +252,13 @@ static int setup_session(struct record *r)
 	rt_msg_put(&b, &cr, sizeof cr);
 	if (request(r, &b, NULL) != 0)
 		return -1;
+	if (r->contexts) {
+		struct rt_msg_context x = { .contexts = r->contexts };
+		rt_msg_init(&b, RT_MSG_ADD_CONTEXT, 0);
+		rt_msg_put(&b, &x, sizeof x);
+		if (request(r, &b, NULL) != 0)
+			return -1;
+	}
 	rt_msg_init(&b, RT_MSG_ENABLE, 0);
 	struct rt_msg_rule rule = r->rule;
 	rule.count = r->npat ? (uint32_t)r->npat : 1;
@@ -401,6 +413,7 @@ int cmd_record(int argc, char **argv)
 		{ "output", required_argument, 0, 'o' },
 		{ "name", required_argument, 0, 'n' },
 		{ "event", required_argument, 0, 'e' },
+		{ "context", required_argument, 0, 't' },
 		{ "loglevel", required_argument, 0, OPT_LOGLEVEL },
 		{ "loglevel-only", required_argument, 0, OPT_LOGLEVEL_ONLY },
 		{ "buffers-uid", no_argument, 0, OPT_BUF_UID },
@@ -417,7 +430,7 @@ int cmd_record(int argc, char **argv)
 	r.c.fd = -1;
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "+o:n:e:vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+o:n:e:t:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'o':
 			if (absolute_path(optarg, r.output, sizeof r.output) != 0)
@@ -435,6 +448,10 @@ int cmd_record(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			r.patterns[r.npat++] = optarg;
+			break;
+		case 't':
+			if (parse_context(optarg, &r.contexts) != 0)
+				return EXIT_USAGE;
 			break;
 		case OPT_LOGLEVEL:
 		case OPT_LOGLEVEL_ONLY:

@@ -15,13 +15,14 @@
 
 #include "daemon.h"
 
-/* Sends b (and fd) to the app; a full socket means the app's listener is
+/* Sends b (and fds) to the app; a full socket means the app's listener is
  * stuck, and a stuck app is dropped rather than waited for. */
-int app_send(struct daemon *d, struct app *a, struct rt_msg_buf *b, int fd)
+int app_send_fds(struct daemon *d, struct app *a, struct rt_msg_buf *b, const int *fds,
+		 uint32_t nfds)
 {
 	if (!a->conn || a->conn->closing)
 		return -1;
-	int r = rt_msg_send(a->conn->fd, b, fd, MSG_DONTWAIT);
+	int r = rt_msg_send_fds(a->conn->fd, b, fds, nfds, MSG_DONTWAIT);
 	if (r != 0) {
 		logm(LOG_WARN, "pid %d (%s): cannot send (%s): dropping the application",
 		     (int)a->pid, a->procname, strerror(-r));
@@ -31,6 +32,11 @@ int app_send(struct daemon *d, struct app *a, struct rt_msg_buf *b, int fd)
 	a->dirty = 1;
 	(void)d;
 	return 0;
+}
+
+int app_send(struct daemon *d, struct app *a, struct rt_msg_buf *b, int fd)
+{
+	return app_send_fds(d, a, b, &fd, fd >= 0 ? 1 : 0);
 }
 
 uint64_t app_sync(struct daemon *d, struct app *a)

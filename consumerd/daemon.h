@@ -141,12 +141,16 @@ struct trace {
 	pid_t owner_pid;
 	char owner_name[RT_PROCNAME_MAX];
 	int per_pid;
+	uint32_t contexts;      /* RT_CTX_*: its stream class, and what apps record */
 	enum rt_mode mode;      /* of its buffers, kept after they are closed */
 	char dir[RT_PATH_MAX];
 	struct ctf_trace *ct;
 	struct ctf_channel *ch;
-	struct rt_bufset bs;
+	struct rt_bufset bs;    /* bs.wake_fd: the writers' end, sent to apps */
 	int mapped;             /* bs, ch and ct are open */
+	int wake_rx;            /* our end of the wake-up socket, in the epoll set */
+	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
+	int woken;              /* a writer woke us, or data was ready: drain */
 	uint32_t nr_cpus;
 	struct cpu_guard *guard;
 	struct cpu_stats *cpu;  /* per CPU: packets and discarded (kept after close) */
@@ -166,6 +170,7 @@ struct session {
 	enum rt_buffers buffers;
 	uint32_t subbuf_size, num_subbuf;
 	enum rt_clock clock;
+	uint32_t contexts;      /* RT_CTX_*: fixed at the first start */
 	enum session_state state;
 	int started_once;
 	int busy;               /* an operation awaits app acknowledgements */
@@ -197,6 +202,7 @@ struct daemon_config {
 	const char *restrict_output;  /* if set, outputs must be under it (fuzzing) */
 	int no_listen;                /* fuzzing: no socket, no signals */
 	int ready_fd;                 /* write a byte here once listening */
+	int no_wakeup;                /* drain on the timer only (for comparison) */
 };
 
 struct daemon {
@@ -214,8 +220,11 @@ struct daemon {
 	int quit;                     /* shutting down */
 	int done;                     /* leave the loop */
 	uint32_t nr_cpus;
-	uint64_t wakeups, drain_passes;
+	uint64_t wakeups, drain_passes, writer_wakeups;
 };
+
+/* epoll tag of a trace's wake-up socket: this bit | the trace's key. */
+#define TAG_WAKE (1ull << 63)
 
 /* server.c */
 int daemon_init(struct daemon *d, const struct daemon_config *cfg, char *err, size_t errlen);
@@ -245,6 +254,8 @@ int rules_enabled(const struct session *s, const struct event_desc *e);
 int app_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m);
 void app_gone(struct daemon *d, struct app *a);
 int app_send(struct daemon *d, struct app *a, struct rt_msg_buf *b, int fd);
+int app_send_fds(struct daemon *d, struct app *a, struct rt_msg_buf *b, const int *fds,
+		 uint32_t nfds);
 uint64_t app_sync(struct daemon *d, struct app *a);
 void app_attach_sessions(struct daemon *d, struct app *a);
 
@@ -262,5 +273,9 @@ void trace_totals(const struct trace *t, struct cpu_stats *sum);
 void trace_set_error(struct trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct trace *trace_for_app(struct session *s, struct app *a);
 void drain_all(struct daemon *d);
+int traces_sleep(struct daemon *d);
+void traces_awake(struct daemon *d);
+void trace_woken(struct daemon *d, uint64_t key);
+void drain_woken(struct daemon *d);
 
 #endif

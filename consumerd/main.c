@@ -32,6 +32,8 @@ static void usage(FILE *f)
 "      --drain-max-ms N   longest drain period while a session is started\n"
 "                         (default 200); the period halves down to\n"
 "      --drain-min-ms N   (default 1) while buffers fill up\n"
+"      --no-writer-wakeup drain on the timer only: writers never wake the\n"
+"                         daemon when half a buffer is ready (for comparison)\n"
 "      --ack-timeout-ms N how long start/stop wait for applications (default 2000)\n"
 "  -v, --verbose          log debug messages\n"
 "  -q, --quiet            log errors and warnings only\n"
@@ -95,7 +97,7 @@ static int daemonize(void)
 
 int main(int argc, char **argv)
 {
-	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION };
+	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE };
 	static const struct option opts[] = {
 		{ "daemonize", no_argument, 0, 'd' },
 		{ "log", required_argument, 0, 'l' },
@@ -108,6 +110,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, O_VERSION },
+		{ "no-writer-wakeup", no_argument, 0, O_NOWAKE },
 		{ 0, 0, 0, 0 },
 	};
 	struct daemon_config cfg = {
@@ -128,6 +131,7 @@ int main(int argc, char **argv)
 		case 'v': level = LOG_DEBUG; break;
 		case 'q': level = LOG_WARN; break;
 		case 'h': usage(stdout); return 0;
+		case O_NOWAKE: cfg.no_wakeup = 1; break;
 		case O_VERSION: printf("rseqtraced 0.1.0 (protocol %u)\n", RT_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -196,8 +200,9 @@ int main(int argc, char **argv)
 	}
 	int r = daemon_run(&d);
 	daemon_fini(&d);
-	logm(LOG_INFO, "exiting (%llu wakeups, %llu drain passes)",
-	     (unsigned long long)d.wakeups, (unsigned long long)d.drain_passes);
+	logm(LOG_INFO, "exiting (%llu wakeups, %llu drain passes, %llu writer wake-ups)",
+	     (unsigned long long)d.wakeups, (unsigned long long)d.drain_passes,
+	     (unsigned long long)d.writer_wakeups);
 	if (logf)
 		fclose(logf);
 	return r;

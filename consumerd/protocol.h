@@ -7,9 +7,10 @@
  * and a short or long record is detected by the kernel (MSG_TRUNC). Each
  * record is a struct rt_msg_hdr followed by exactly hdr.len payload bytes;
  * the payload is a fixed part (one struct per type, a multiple of 8 bytes)
- * and, for some types, a variable part. File descriptors (memfds of
- * buffer sets) travel as SCM_RIGHTS with the daemon-to-app CHANNEL message
- * only; hdr.nfds says how many the sender attached and must match.
+ * and, for some types, a variable part. File descriptors travel as
+ * SCM_RIGHTS with the daemon-to-app CHANNEL message only (the buffer set's
+ * memfd and its wake-up socket); hdr.nfds says how many the sender
+ * attached and must match.
  *
  * Everything received is hostile until rt_msg_decode() has accepted it:
  * the magic and version, the payload length against the type, NUL
@@ -21,10 +22,10 @@
  *   CLI -> daemon            daemon -> CLI
  *   CREATE, ENABLE, DISABLE, REPLY (one or more, RT_REPLY_MORE on all
  *   START, STOP, DESTROY,    but the last), hdr.seq echoes the request
- *   LIST
+ *   LIST, ADD_CONTEXT
  *
  *   app -> daemon            daemon -> app
- *   APP_REGISTER             APP_CHANNEL (+1 fd), APP_CHANNEL_DEL,
+ *   APP_REGISTER             APP_CHANNEL (+2 fds), APP_CHANNEL_DEL,
  *   APP_EVENTS ...           APP_ENABLE, APP_ACTIVE,
  *   APP_READY_REQ            APP_READY (answers APP_READY_REQ),
  *   APP_SYNC_ACK             APP_SYNC (the app answers APP_SYNC_ACK with
@@ -48,10 +49,10 @@
 #include <unistd.h>
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 1u
+#define RT_PROTO_VERSION 2u /* 2: APP_CHANNEL carries the wake-up socket */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
-#define RT_MSG_MAX_FDS 1u
+#define RT_MSG_MAX_FDS 2u
 #define RT_NAME_MAX 64u           /* session name, NUL included */
 #define RT_PATH_MAX 4096u         /* output directory, NUL included */
 #define RT_PATTERN_MAX 256u       /* one event pattern, NUL included */
@@ -74,6 +75,7 @@ enum rt_msg_type {
 	RT_MSG_STOP = 5,
 	RT_MSG_DESTROY = 6,
 	RT_MSG_LIST = 7,
+	RT_MSG_ADD_CONTEXT = 8,
 	/* daemon -> CLI */
 	RT_MSG_REPLY = 16,
 	/* app -> daemon */
@@ -134,6 +136,14 @@ struct rt_msg_rule {
 
 #define RT_LIST_KV 1u /* LIST: key=value lines for scripts instead of prose */
 
+/* ADD_CONTEXT: fields recorded with every event of the session's traces,
+ * added before its first start (RT_CTX_* below). */
+struct rt_msg_context {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	uint32_t contexts;          /* RT_CTX_*, at least one */
+	uint32_t reserved;
+};
+
 /* START, STOP, DESTROY, LIST. */
 struct rt_msg_session {
 	char session[RT_NAME_MAX];  /* "" = current (LIST: all sessions) */
@@ -181,13 +191,17 @@ struct rt_msg_desc_len {
 #define RT_CHAN_PER_PID 2u /* a buffer set of this process alone */
 #define RT_CHAN_FLAGS (RT_CHAN_ACTIVE | RT_CHAN_PER_PID)
 
+/* The values of RSEQTRACE_CTX_* (include/rseqtrace/types.h). */
 #define RT_CTX_VPID 1u
 #define RT_CTX_VTID 2u
 #define RT_CTX_PROCNAME 4u
-#define RT_CTX_ALL (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME)
+#define RT_CTX_IP 8u
+#define RT_CTX_ALL (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME | RT_CTX_IP)
 
-/* Carries the buffer set's memfd. `key` names the channel in later
- * messages; keys are never reused by one daemon. */
+/* Carries two descriptors: the buffer set's memfd, then the sending end
+ * of the set's wake-up socket (ringbuf.h, rt_wake_pair), which the app
+ * stores in its rt_bufset for its writers. `key` names the channel in
+ * later messages; keys are never reused by one daemon. */
 struct rt_msg_app_channel {
 	uint64_t key;
 	uint32_t flags;    /* RT_CHAN_* */
@@ -422,6 +436,7 @@ static inline uint32_t rt_msg_fixed_size(uint16_t type, int *has_var, uint32_t *
 	case RT_MSG_STOP:
 	case RT_MSG_DESTROY:
 	case RT_MSG_LIST: return sizeof(struct rt_msg_session);
+	case RT_MSG_ADD_CONTEXT: return sizeof(struct rt_msg_context);
 	case RT_MSG_REPLY: *has_var = 1; return sizeof(struct rt_msg_reply);
 	case RT_MSG_APP_REGISTER: return sizeof(struct rt_msg_app_register);
 	case RT_MSG_APP_EVENTS: *has_var = 1; return sizeof(struct rt_msg_app_events);
@@ -429,7 +444,7 @@ static inline uint32_t rt_msg_fixed_size(uint16_t type, int *has_var, uint32_t *
 	case RT_MSG_APP_SYNC_ACK:
 	case RT_MSG_APP_SYNC: return 0;
 	case RT_MSG_APP_READY: return sizeof(struct rt_msg_app_ready);
-	case RT_MSG_APP_CHANNEL: *nfds = 1; return sizeof(struct rt_msg_app_channel);
+	case RT_MSG_APP_CHANNEL: *nfds = 2; return sizeof(struct rt_msg_app_channel);
 	case RT_MSG_APP_CHANNEL_DEL:
 	case RT_MSG_APP_ACTIVE: return sizeof(struct rt_msg_app_key);
 	case RT_MSG_APP_ENABLE: *has_var = 1; return sizeof(struct rt_msg_app_enable);
@@ -456,6 +471,12 @@ static inline int rt_check_body(struct rt_msg *m)
 		return rt_fixed_str_ok(s->session, sizeof s->session) &&
 		       (!s->session[0] || rt_session_name_ok(s->session)) &&
 		       !(s->flags & ~allowed) && !s->reserved;
+	}
+	case RT_MSG_ADD_CONTEXT: {
+		const struct rt_msg_context *x = b;
+		return rt_fixed_str_ok(x->session, sizeof x->session) &&
+		       (!x->session[0] || rt_session_name_ok(x->session)) &&
+		       x->contexts && !(x->contexts & ~RT_CTX_ALL) && !x->reserved;
 	}
 	case RT_MSG_REPLY: {
 		const struct rt_msg_reply *r = b;
@@ -573,30 +594,33 @@ static inline size_t rt_msg_room(const struct rt_msg_buf *b)
 	return sizeof b->payload - b->used;
 }
 
-/* Sends the record with fd attached when fd >= 0. flags: MSG_DONTWAIT or 0.
- * Returns 0 or a negative errno value. */
-static inline int rt_msg_send(int sock, struct rt_msg_buf *b, int fd, int flags)
+/* Sends the record with nfds (<= RT_MSG_MAX_FDS) descriptors attached, in
+ * that order. flags: MSG_DONTWAIT or 0. Returns 0 or a negative errno value. */
+static inline int rt_msg_send_fds(int sock, struct rt_msg_buf *b, const int *fds,
+				  uint32_t nfds, int flags)
 {
+	if (nfds > RT_MSG_MAX_FDS)
+		return -EINVAL;
 	b->hdr.len = b->used;
-	b->hdr.nfds = fd >= 0 ? 1 : 0;
+	b->hdr.nfds = nfds;
 	struct iovec iov[2] = {
 		{ .iov_base = &b->hdr, .iov_len = sizeof b->hdr },
 		{ .iov_base = b->payload, .iov_len = b->used },
 	};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * RT_MSG_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = b->used ? 2 : 1 };
-	if (fd >= 0) {
+	if (nfds > 0) {
 		memset(&ctl, 0, sizeof ctl);
 		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	ssize_t r;
 	do
@@ -605,6 +629,12 @@ static inline int rt_msg_send(int sock, struct rt_msg_buf *b, int fd, int flags)
 	if (r < 0)
 		return -errno;
 	return (size_t)r == sizeof b->hdr + b->used ? 0 : -EMSGSIZE;
+}
+
+/* The same with one descriptor attached when fd >= 0, none otherwise. */
+static inline int rt_msg_send(int sock, struct rt_msg_buf *b, int fd, int flags)
+{
+	return rt_msg_send_fds(sock, b, &fd, fd >= 0 ? 1 : 0, flags);
 }
 
 /*

@@ -4,9 +4,16 @@
  *
  * One thread, one epoll set: the listening socket, every connection, a
  * signalfd (SIGTERM/SIGINT/SIGHUP), the drain timer (armed only while a
- * session is started) and the deadline timer of operations that wait for
- * applications. With no started session and no pending operation the
- * loop sleeps in epoll_wait with no timeout: an idle daemon uses no CPU.
+ * session is started), the deadline timer of operations that wait for
+ * applications, and each trace's wake-up socket. With no started session
+ * and no pending operation the loop sleeps in epoll_wait with no timeout:
+ * an idle daemon uses no CPU.
+ *
+ * Draining: before each sleep the loop tells the writers of every started
+ * trace that it sleeps (traces_sleep, ringbuf.h invariant I5); the writer
+ * that closes a packet leaving half a CPU's buffer ready wakes it, once.
+ * The timer stays, as the bound on how long a quieter trace's events wait
+ * in the buffers, and as the backstop for writers that do not wake us.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -292,7 +299,7 @@ static void accept_all(struct daemon *d)
 
 static int is_cli_type(uint16_t t)
 {
-	return t >= RT_MSG_CREATE && t <= RT_MSG_LIST;
+	return t >= RT_MSG_CREATE && t <= RT_MSG_ADD_CONTEXT;
 }
 
 static int is_app_type(uint16_t t)
@@ -431,17 +438,22 @@ int daemon_run(struct daemon *d)
 	struct epoll_event evs[64];
 	while (!d->done) {
 		daemon_update_timers(d);
-		int n = epoll_wait(d->epfd, evs, 64, -1);
+		/* Data ready already: look at the other fds, but do not sleep. */
+		int ready = traces_sleep(d);
+		int n = epoll_wait(d->epfd, evs, 64, ready ? 0 : -1);
+		traces_awake(d);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			logm(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		d->wakeups++;
+		d->wakeups += !ready;
 		for (int i = 0; i < n && !d->done; i++) {
 			uint64_t tag = evs[i].data.u64;
-			if (tag == TAG_LISTEN) {
+			if (tag & TAG_WAKE) {
+				trace_woken(d, tag & ~TAG_WAKE);
+			} else if (tag == TAG_LISTEN) {
 				accept_all(d);
 			} else if (tag == TAG_SIGNAL) {
 				handle_signals(d);
@@ -457,6 +469,8 @@ int daemon_run(struct daemon *d)
 					conn_read(d, c);
 			}
 		}
+		if (!d->done)
+			drain_woken(d);
 	}
 	return 0;
 }

@@ -28,6 +28,7 @@
 #define MAX_RULES 1024
 #define DEFAULT_SUBBUF (256u * 1024)
 #define DEFAULT_NUM_SUBBUF 4u
+#define DEFAULT_CONTEXTS (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME)
 
 static const char *const level_names[] = {
 	"TRACE_EMERG", "TRACE_ALERT", "TRACE_CRIT", "TRACE_ERR", "TRACE_WARNING",
@@ -35,6 +36,18 @@ static const char *const level_names[] = {
 	"TRACE_DEBUG_PROCESS", "TRACE_DEBUG_MODULE", "TRACE_DEBUG_UNIT",
 	"TRACE_DEBUG_FUNCTION", "TRACE_DEBUG_LINE", "TRACE_DEBUG",
 };
+
+/* In the order the records carry them (tracepoints/record.h). */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} context_names[] = {
+	{ "ip", RT_CTX_IP },
+	{ "vpid", RT_CTX_VPID },
+	{ "vtid", RT_CTX_VTID },
+	{ "procname", RT_CTX_PROCNAME },
+};
+#define NR_CONTEXT_NAMES (sizeof context_names / sizeof context_names[0])
 
 /* ---- Replies ------------------------------------------------------------- */
 
@@ -490,6 +503,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	s->id = d->next_id++;
 	s->buffers = (enum rt_buffers)cr->buffers;
 	s->clock = (enum rt_clock)cr->clock;
+	s->contexts = DEFAULT_CONTEXTS;
 	s->state = S_CREATED;
 	s->next = d->sessions;
 	d->sessions = s;
@@ -581,6 +595,56 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	session_update_apps(d, s);
 	op_begin(d, OP_ENABLE, c, seq, s, &t);
+	return 0;
+}
+
+/* ---- Contexts ------------------------------------------------------------------ */
+
+/* "vpid, vtid" (sep ", ") or "vpid,vtid" (sep ","). */
+static void contexts_text(struct text *t, uint32_t contexts, const char *sep)
+{
+	int first = 1;
+	for (unsigned i = 0; i < NR_CONTEXT_NAMES; i++) {
+		if (!(contexts & context_names[i].bit))
+			continue;
+		text_add(t, "%s%s", first ? "" : sep, context_names[i].name);
+		first = 0;
+	}
+	if (first)
+		text_add(t, "none");
+}
+
+/*
+ * Adds contexts to every trace the session will create. Like lttng, only
+ * before the session's first start: a trace's stream class (and so every
+ * record's layout) is fixed when it is created.
+ */
+static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_context *x = m->body;
+	struct session *s = command_session(d, c, m->hdr.seq, x->session);
+	if (!s)
+		return 0;
+	if (s->started_once)
+		return reply_err(d, c, m->hdr.seq, -EBUSY,
+				 "session '%s' has been started: contexts can only be added before "
+				 "its first start (create a new session)", s->name);
+	struct text t = { 0 };
+	for (unsigned i = 0; i < NR_CONTEXT_NAMES; i++) {
+		uint32_t bit = context_names[i].bit;
+		if (!(x->contexts & bit))
+			continue;
+		text_add(&t, (s->contexts & bit) ? "Context %s is already recorded in session %s\n"
+						 : "Context %s added to session %s\n",
+			 context_names[i].name, s->name);
+	}
+	s->contexts |= x->contexts;
+	text_add(&t, "Every event of session %s records: ", s->name);
+	contexts_text(&t, s->contexts, ", ");
+	text_add(&t, "\n");
+	logm(LOG_INFO, "session %s: contexts now 0x%x", s->name, s->contexts);
+	send_reply(d, c, m->hdr.seq, 0, t.oom ? "context added" : t.s);
+	text_free(&t);
 	return 0;
 }
 
@@ -827,7 +891,9 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		    s->state == S_STOPPED ? "stopped" : "created", s->output,
 		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
-	text_add(t, "events=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
+	text_add(t, "contexts=");
+	contexts_text(t, s->contexts, ",");
+	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
 		    "corrupt_packets=%llu\nunwritten_events=%llu\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
 		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
@@ -869,7 +935,9 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	text_add(t, "  Buffers:  per-%s, %u x %s per CPU, clock %s\n",
 		 s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, sb,
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
-	text_add(t, "  Channel:  channel0 (contexts vpid, vtid, procname)\n");
+	text_add(t, "  Channel:  channel0 (contexts ");
+	contexts_text(t, s->contexts, ", ");
+	text_add(t, ")\n");
 	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
 	for (uint32_t i = 0; i < s->nr_rules; i++) {
 		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
@@ -982,6 +1050,7 @@ int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	case RT_MSG_STOP: return cmd_stop(d, c, m);
 	case RT_MSG_DESTROY: return cmd_destroy(d, c, m);
 	case RT_MSG_LIST: return cmd_list(d, c, m);
+	case RT_MSG_ADD_CONTEXT: return cmd_add_context(d, c, m);
 	}
 	return -1;
 }

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,6 +34,12 @@
 
 #define CHANNEL_NAME "channel0"
 #define STREAM_ID 0u
+
+/* The protocol's context bits are the library's: apps hand them to
+ * rt_channel_create and the CTF writer takes them as they are. */
+_Static_assert(RT_CTX_VPID == RSEQTRACE_CTX_VPID && RT_CTX_VTID == RSEQTRACE_CTX_VTID &&
+	       RT_CTX_PROCNAME == RSEQTRACE_CTX_PROCNAME && RT_CTX_IP == RSEQTRACE_CTX_IP &&
+	       RT_CTX_ALL == RSEQTRACE_CTX_ALL, "context bits");
 
 void trace_set_error(struct trace *t, const char *fmt, ...)
 {
@@ -98,6 +105,27 @@ static void remove_created(const char *dir, const char *top)
 	}
 }
 
+/* The wake-up socket (ringbuf.h): writers of every app signal bs.wake_fd,
+ * which apps get with the memfd; our end is in the epoll set, tagged with
+ * the trace's key (a trace gone by the time its event is read is simply
+ * not found). */
+static int wake_open(struct daemon *d, struct trace *t)
+{
+	if (rt_wake_pair(&t->wake_rx, &t->bs.wake_fd) != RT_OK)
+		return -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_WAKE | t->key };
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, t->wake_rx, &ev);
+}
+
+static void wake_close(struct daemon *d, struct trace *t)
+{
+	if (t->wake_rx < 0)
+		return;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, t->wake_rx, NULL);
+	close(t->wake_rx);
+	t->wake_rx = -1;
+}
+
 static void expected_dir(struct daemon *d, struct session *s, struct app *owner, char *out, size_t n)
 {
 	int w = owner ? snprintf(out, n, "%s/ust/pid", s->output)
@@ -118,7 +146,9 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->key = d->next_id++;
 	t->owner = owner;
 	t->per_pid = owner != NULL;
+	t->contexts = s->contexts;
 	t->bs.fd = -1;
+	t->wake_rx = -1;
 	if (owner) {
 		t->owner_pid = owner->pid;
 		snprintf(t->owner_name, sizeof t->owner_name, "%s", owner->procname);
@@ -144,6 +174,10 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	memcpy(p.uuid, uuid, sizeof uuid);
 	if (rt_bufset_create(&p, &t->bs, err, errlen) != RT_OK)
 		goto fail;
+	if (wake_open(d, t) != 0) {
+		snprintf(err, errlen, "cannot create the wake-up socket: %s", strerror(errno));
+		goto fail;
+	}
 	t->nr_cpus = t->bs.nr_cpus;
 	t->mode = (enum rt_mode)t->bs.mode;
 	t->guard = calloc(t->nr_cpus, sizeof *t->guard);
@@ -166,7 +200,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	if (r != 0)
 		goto fail;
 	snprintf(t->dir, sizeof t->dir, "%s", ctf_trace_dir(t->ct));
-	r = ctf_trace_add_stream_class(t->ct, STREAM_ID, RSEQTRACE_CTX_ALL);
+	r = ctf_trace_add_stream_class(t->ct, STREAM_ID, t->contexts);
 	if (r != 0) {
 		snprintf(err, errlen, "cannot write %s/metadata: %s", t->dir, strerror(-r));
 		goto fail;
@@ -180,6 +214,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	     t->mode == RT_MODE_LOCKED ? "locked" : "rseq", t->nr_cpus);
 	return t;
 fail:
+	wake_close(d, t);
 	if (t->ct) {
 		ctf_trace_close(t->ct);
 		remove_created(t->dir, created);
@@ -290,9 +325,9 @@ void trace_flush(struct daemon *d, struct trace *t)
 
 void trace_close_buffers(struct daemon *d, struct trace *t)
 {
-	(void)d;
 	if (!t->mapped)
 		return;
+	wake_close(d, t);
 	refresh_stats(t);
 	ctf_channel_close(t->ch);
 	int r = ctf_trace_close(t->ct);
@@ -377,10 +412,11 @@ int trace_link_app(struct daemon *d, struct trace *t, struct app *a)
 		.key = t->key,
 		.flags = (t->s->state == S_ACTIVE ? RT_CHAN_ACTIVE : 0) |
 			 (t->per_pid ? RT_CHAN_PER_PID : 0),
-		.contexts = RT_CTX_ALL,
+		.contexts = t->contexts,
 	};
 	rt_msg_put(b, &ch, sizeof ch);
-	int r = app_send(d, a, b, t->bs.fd);
+	int fds[2] = { t->bs.fd, t->bs.wake_fd };
+	int r = app_send_fds(d, a, b, fds, 2);
 	free(b);
 	l->sent_channel = r == 0;
 	return r;
@@ -544,4 +580,82 @@ void drain_all(struct daemon *d)
 	if (ms > d->cfg.drain_max_ms)
 		ms = d->cfg.drain_max_ms;
 	d->drain_ms = ms;
+}
+
+/* ---- wake-ups ---------------------------------------------------------------------- */
+
+static int trace_readable(const struct trace *t)
+{
+	if (!t->mapped || t->wake_rx < 0)
+		return 0;
+	for (uint32_t c = 0; c < t->nr_cpus; c++)
+		if (t->guard[c].broken)
+			return 0;
+	return 1;
+}
+
+/*
+ * Before the event loop sleeps: asks the writers of every started trace to
+ * wake us once half a buffer is ready on a CPU (ringbuf.h, invariant I5).
+ * Returns 1 if a trace has that much ready already: then the loop must not
+ * sleep, and drain_woken() drains it.
+ */
+int traces_sleep(struct daemon *d)
+{
+	int ready = 0;
+	if (d->cfg.no_wakeup)
+		return 0;
+	for (struct session *s = d->sessions; s; s = s->next) {
+		if (s->state != S_ACTIVE)
+			continue;
+		for (struct trace *t = s->traces; t; t = t->next) {
+			if (!trace_readable(t))
+				continue;
+			if (rt_reader_sleep(&t->bs)) {
+				t->woken = 1;
+				ready = 1;
+			} else {
+				t->armed = 1;
+			}
+		}
+	}
+	return ready;
+}
+
+/* After the sleep, whatever ended it: writers stop signalling. */
+void traces_awake(struct daemon *d)
+{
+	for (struct session *s = d->sessions; s; s = s->next)
+		for (struct trace *t = s->traces; t; t = t->next)
+			if (t->armed) {
+				if (t->mapped)
+					rt_reader_awake(&t->bs);
+				t->armed = 0;
+			}
+}
+
+/* Trace `key`'s wake-up socket is readable: a writer woke us (or an app
+ * sent something of its own accord: that costs it a drain pass, nothing
+ * else). */
+void trace_woken(struct daemon *d, uint64_t key)
+{
+	for (struct session *s = d->sessions; s; s = s->next)
+		for (struct trace *t = s->traces; t; t = t->next)
+			if (t->key == key && t->wake_rx >= 0) {
+				rt_wake_clear(t->wake_rx);
+				t->woken = s->state == S_ACTIVE;
+				d->writer_wakeups++;
+				return;
+			}
+}
+
+void drain_woken(struct daemon *d)
+{
+	for (struct session *s = d->sessions; s; s = s->next)
+		for (struct trace *t = s->traces; t; t = t->next)
+			if (t->woken) {
+				t->woken = 0;
+				if (s->state == S_ACTIVE)
+					trace_drain(d, t);
+			}
 }

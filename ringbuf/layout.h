@@ -32,12 +32,35 @@
  *       sub-buffer is opened only if start(S) - consumed < buf_size: the
  *       writer never enters a sub-buffer the consumer still owns.
  *   I4  The consumer owns [consumed, start(S)) and writes only `consumed`
- *       and the other fields of its own cache line.
+ *       and the other fields of its own cache line, and `reader_asleep`.
+ *
+ * Wake-ups, one consumer per set: a CPU is "ready" when start(S) - consumed
+ * >= W = rt_wake_threshold() (ringbuf.h), closed packets worth waking for.
+ * The wake fd is process-local (struct rt_bufset), one socket per set.
+ *
+ *   I5  Only the consumer sets `reader_asleep`, before it sleeps, and it
+ *       clears it when it wakes. Writers only clear it, with an exchange:
+ *       of the writers that find it set, one clears it and signals the
+ *       set's wake fd (one system call per sleep at most). The consumer
+ *       stores 1, fences, then looks for a ready CPU and sleeps only if it
+ *       finds none. A writer that committed a packet close fences, then
+ *       loads the flag, and signals if the flag is set and its CPU is
+ *       ready. Each side stores before it loads the other's word, so of a
+ *       consumer going to sleep and a writer closing a packet at least one
+ *       sees the other's store: the consumer finds the data and drains
+ *       instead of sleeping, or the writer finds the flag and wakes it.
+ *       While the consumer sleeps `consumed` stands still and readiness
+ *       grows only by packet closes, so a sleeping consumer is never left
+ *       with a ready CPU and no wake-up on its way. The flag is a hint in
+ *       shared memory: the consumer never reads it back, and a scribbled
+ *       value costs a spurious wake-up or a wait for the consumer's
+ *       timer, nothing else.
  */
 #ifndef RT_LAYOUT_H
 #define RT_LAYOUT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define RT_SHM_MAGIC 0x72736571747263ull /* "rseqtrc" */
@@ -63,9 +86,16 @@ struct rt_shm_header {
 	uint64_t total_size;
 	uint8_t uuid[16];     /* trace uuid, copied into every packet header */
 	uint32_t stream_id;   /* CTF stream class id, copied into every packet */
-	uint32_t reserved[45];
+	uint32_t reserved[13];
+	/* Second cache line: the consumer's word, stored around its sleeps and
+	 * read by writers once per packet they close (I5). Was reserved (zero)
+	 * in sets made before wake-ups, which reads as "awake": compatible. */
+	uint32_t reader_asleep;
+	uint32_t reserved2[31];
 };
 _Static_assert(sizeof(struct rt_shm_header) == RT_SHM_HEADER_SIZE, "header size");
+_Static_assert(offsetof(struct rt_shm_header, reader_asleep) == RT_CACHE_LINE,
+	       "the consumer's word on a line of its own");
 
 struct rt_cpu_writer {
 	/* Free-running position of the next free byte (invariant I1). */

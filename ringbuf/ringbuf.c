@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -125,6 +126,7 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->mode = h->mode;
 	bs->clock = h->clock;
 	bs->fd = fd;
+	bs->wake_fd = -1;
 	bs->map_size = size;
 	bs->rd = NULL;
 }
@@ -269,9 +271,12 @@ void rt_bufset_unmap(struct rt_bufset *bs)
 		munmap(bs->hdr, bs->map_size);
 	if (bs->fd >= 0)
 		close(bs->fd);
+	if (bs->hdr && bs->wake_fd >= 0)
+		close(bs->wake_fd);
 	free(bs->rd);
 	memset(bs, 0, sizeof *bs);
 	bs->fd = -1;
+	bs->wake_fd = -1;
 }
 
 /* ---- Reader ----------------------------------------------------------- */
@@ -350,4 +355,62 @@ void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats 
 	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
 	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
+}
+
+/* ---- Wake-ups (invariant I5) -------------------------------------------- */
+
+int rt_wake_pair(int *rx, int *tx)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		return RT_E_SYS;
+	/* One direction: writers send, the consumer receives. */
+	shutdown(sv[0], SHUT_WR);
+	shutdown(sv[1], SHUT_RD);
+	*rx = sv[0];
+	*tx = sv[1];
+	return RT_OK;
+}
+
+/* A CPU whose closed, unreleased packets reach the threshold. An
+ * impossible offset is the drain's to report, not a reason to stay awake
+ * (a consumer that kept finding it "ready" would spin). */
+static int cpu_ready(const struct rt_bufset *bs, uint32_t cpu)
+{
+	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
+	uint64_t closed = off & ~(bs->subbuf_size - 1);
+	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed
+				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
+	return closed >= consumed && closed - consumed >= rt_wake_threshold(bs) &&
+	       closed - consumed <= bs->buf_size;
+}
+
+int rt_reader_sleep(struct rt_bufset *bs)
+{
+	__atomic_store_n(&bs->hdr->reader_asleep, 1, __ATOMIC_RELAXED);
+	/* The flag before the offsets: pairs with the writer's fence between
+	 * its close and its load of the flag (I5). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
+		if (cpu_ready(bs, c)) {
+			__atomic_store_n(&bs->hdr->reader_asleep, 0, __ATOMIC_RELAXED);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void rt_reader_awake(struct rt_bufset *bs)
+{
+	__atomic_store_n(&bs->hdr->reader_asleep, 0, __ATOMIC_RELAXED);
+}
+
+int rt_wake_clear(int rx)
+{
+	char b[8];
+	int n = 0;
+	while (n < 64 && recv(rx, b, sizeof b, MSG_DONTWAIT) >= 0)
+		n++;
+	return n;
 }

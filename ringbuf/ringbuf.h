@@ -82,6 +82,11 @@ struct rt_bufset {
 	uint32_t mode;
 	uint32_t clock;
 	int fd;
+	/* Writers signal it when a sleeping consumer has data (invariant I5):
+	 * the sending end of the consumer's rt_wake_pair(), or -1 for none.
+	 * Set by whoever maps the set, before writers use it; closed by
+	 * rt_bufset_unmap. */
+	int wake_fd;
 	size_t map_size;
 	/* Consumer only, allocated by its first rt_read_next: the positions it
 	 * trusts. The copies in shared memory are published for writers and
@@ -128,6 +133,45 @@ void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt);
 int rt_flush(struct rt_bufset *bs, uint32_t cpu);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
+
+/*
+ * Wake-ups (invariant I5): a consumer that waits for data rather than only
+ * polling on a timer. Writers pay nothing on the fast path; a writer that
+ * closes a packet pays a fence and a load, and a system call only when the
+ * consumer sleeps and the CPU is ready, once per sleep.
+ *
+ *   rt_wake_pair(&rx, &bs->wake_fd);      once; tx goes to other processes
+ *   for (;;) {                             with the set's memfd
+ *           if (!rt_reader_sleep(bs))
+ *                   poll rx for POLLIN, with a timeout (latency backstop);
+ *           rt_reader_awake(bs);
+ *           rt_wake_clear(rx);
+ *           drain with rt_read_next/rt_read_release;
+ *   }
+ *
+ * The wake fd is one end of a connected AF_UNIX datagram socket pair, not
+ * an eventfd: writers send with MSG_DONTWAIT, which no other holder of the
+ * descriptor can turn into a blocking call (a file's O_NONBLOCK is shared
+ * by every process that holds it, and any of them may clear it), and the
+ * consumer reads its own end with MSG_DONTWAIT likewise.
+ */
+/* Closed bytes on one CPU that are worth a wake-up: half of its buffer. */
+static inline uint64_t rt_wake_threshold(const struct rt_bufset *bs)
+{
+	return bs->buf_size / 2;
+}
+/* rx: the consumer's end; tx: for rt_bufset.wake_fd. Both close-on-exec,
+ * non-blocking. RT_OK or RT_E_SYS (errno set). */
+int rt_wake_pair(int *rx, int *tx);
+/* Before waiting on rx: 1 if a CPU is ready (do not wait, drain), 0 if a
+ * writer will signal once one is. */
+int rt_reader_sleep(struct rt_bufset *bs);
+/* After waiting on rx, whatever ended the wait. */
+void rt_reader_awake(struct rt_bufset *bs);
+/* Reads what is pending on rx without blocking (at most a bounded number
+ * of datagrams per call; a level-triggered poll reports the rest). Returns
+ * the number read. */
+int rt_wake_clear(int rx);
 
 /* Slow paths of the writer (write.c). */
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "ringbuf.h"
@@ -65,6 +66,33 @@ static int open_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t ol
 		      rt_cpu_data(bs, cpu, old), &po, sizeof po);
 }
 
+/*
+ * After a packet close this writer committed, outside any restartable
+ * sequence (invariant I5): wakes a sleeping consumer if this CPU is ready.
+ * A fence and a load of a line writers share read-only; the rest only when
+ * the consumer sleeps. Never blocks (MSG_DONTWAIT whatever the descriptor's
+ * flags), never raises SIGPIPE, and leaves errno as the application had it.
+ */
+static void wake_reader(struct rt_bufset *bs, uint32_t cpu, uint64_t closed_end)
+{
+	if (bs->wake_fd < 0)
+		return;
+	uint32_t *asleep = &bs->hdr->reader_asleep;
+	/* Our offset store before the flag load: pairs with the consumer's
+	 * fence between its flag store and its offset loads. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(asleep, __ATOMIC_RELAXED))
+		return;
+	uint64_t consumed = __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_RELAXED);
+	if (closed_end - consumed < rt_wake_threshold(bs))
+		return;
+	if (!__atomic_exchange_n(asleep, 0, __ATOMIC_RELAXED))
+		return; /* another writer is waking it */
+	int saved = errno;
+	send(bs->wake_fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	errno = saved;
+}
+
 static int close_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
 	uint64_t in_sub = old & (bs->subbuf_size - 1);
@@ -75,9 +103,12 @@ static int close_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t o
 		.events_discarded = rt_lost_total(&bs->ctl[cpu]),
 	};
 	pc.timestamp_end = rt_clock_read(bs->clock);
-	return commit(bs, rs, cpu, old, start + bs->subbuf_size,
-		      rt_cpu_data(bs, cpu, start) + offsetof(struct rt_packet, close),
-		      &pc, sizeof pc);
+	int r = commit(bs, rs, cpu, old, start + bs->subbuf_size,
+		       rt_cpu_data(bs, cpu, start) + offsetof(struct rt_packet, close),
+		       &pc, sizeof pc);
+	if (r == 0)
+		wake_reader(bs, cpu, start + bs->subbuf_size);
+	return r;
 }
 
 /*

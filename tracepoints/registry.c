@@ -355,11 +355,22 @@ void rseqtrace__register_tracepoints(struct rseqtrace_tracepoint *const *start,
 		return;
 	pthread_mutex_lock(&reg_lock);
 	if (!range_get(&tp_ranges, start)) {
+		unsigned foreign = 0, foreign_abi = 0;
 		for (struct rseqtrace_tracepoint *const *p = start; p < stop; p++) {
 			/* Every file that includes a provider header holds a
 			 * pointer to the object's one (weak) tracepoint. */
 			if (!*p || (*p)->reg || !(*p)->name)
 				continue;
+			/* Built against other headers: its call sites would call
+			 * our probes with another argument list. Never linked. */
+			if ((*p)->abi != RSEQTRACE_ABI_VERSION) {
+				struct rseqtrace_tracepoint *const *q = start;
+				while (q < p && *q != *p)
+					q++;
+				foreign += q == p; /* each tracepoint once */
+				foreign_abi = (*p)->abi;
+				continue;
+			}
 			struct tp_entry *t = calloc(1, sizeof *t);
 			if (!t)
 				continue; /* stays disabled */
@@ -369,6 +380,11 @@ void rseqtrace__register_tracepoints(struct rseqtrace_tracepoint *const *start,
 			tps = t;
 			link_tp(t);
 		}
+		if (foreign)
+			fprintf(stderr, "rseqtrace: %u call site%s built with other rseqtrace headers "
+				"(ABI %u, library ABI %u) stay%s disabled: rebuild them\n",
+				foreign, foreign == 1 ? "" : "s", foreign_abi, RSEQTRACE_ABI_VERSION,
+				foreign == 1 ? "s" : "");
 	}
 	pthread_mutex_unlock(&reg_lock);
 }

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +60,8 @@ static struct {
 	uint32_t enabled;
 	int mode;
 	pthread_t drainer;
+	int wake_rx;        /* the drain thread's end of the wake-up socket, or -1 */
+	int no_wakeup;      /* RSEQTRACE_WAKEUP=0: writers are never asked to wake it */
 	int flush_result;
 	char path[4096];
 	char error[512];
@@ -67,6 +71,7 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.out_lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
+	.wake_rx = -1,
 };
 
 static int __attribute__((format(printf, 2, 3))) set_error(int e, const char *fmt, ...)
@@ -200,21 +205,61 @@ static void wait_ms(unsigned ms)
 	pthread_cond_timedwait(&S.cond, &S.lock, &ts);
 }
 
+/*
+ * Waits up to ms for work, with S.lock held (released while waiting): for
+ * a writer's wake-up once half a CPU's buffer is ready (ringbuf.h,
+ * invariant I5), for a stop, or for the period to pass. Without a wake-up
+ * socket, for a stop or the period.
+ */
+static void wait_for_work(unsigned ms)
+{
+	if (S.wake_rx < 0) {
+		wait_ms(ms);
+		return;
+	}
+	struct rt_bufset *bs = rt_channel_bufset(S.chan);
+	if (!S.no_wakeup) {
+		pthread_mutex_lock(&S.out_lock); /* the reader's positions */
+		int ready = rt_reader_sleep(bs);
+		pthread_mutex_unlock(&S.out_lock);
+		if (ready)
+			return;
+	}
+	pthread_mutex_unlock(&S.lock);
+	struct pollfd p = { .fd = S.wake_rx, .events = POLLIN };
+	poll(&p, 1, (int)ms);
+	rt_reader_awake(bs);
+	rt_wake_clear(S.wake_rx);
+	pthread_mutex_lock(&S.lock);
+}
+
+/* Ends a wait_for_work() early: the phase changed. */
+static void kick_drainer(void)
+{
+	if (S.wake_rx >= 0)
+		send(rt_channel_bufset(S.chan)->wake_fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static void *drain_main(void *arg)
 {
 	(void)arg;
 	unsigned period = 1;
 	pthread_mutex_lock(&S.lock);
 	while (S.phase == RUNNING || S.phase == STOPPING) {
-		wait_ms(period);
+		wait_for_work(period);
 		if (S.phase != RUNNING && S.phase != STOPPING)
 			break;
 		pthread_mutex_unlock(&S.lock);
 		pthread_mutex_lock(&S.out_lock);
 		int r = ctf_channel_drain(S.out);
 		pthread_mutex_unlock(&S.out_lock);
-		/* Busy: poll again soon; idle: back off to the period. */
-		period = r > 0 ? 1 : (period * 2 > S.period_ms ? S.period_ms : period * 2);
+		/* With wake-ups, writers call us once half a buffer is ready: the
+		 * period only bounds how long fewer closed packets wait. Without,
+		 * busy: poll again soon; idle: back off to the period. */
+		if (S.wake_rx >= 0)
+			period = S.period_ms;
+		else
+			period = r > 0 ? 1 : (period * 2 > S.period_ms ? S.period_ms : period * 2);
 		pthread_mutex_lock(&S.lock);
 	}
 	/* The channel is inactive now: no writer is left, flush everything. */
@@ -273,6 +318,13 @@ static int make_channel(const struct rseqtrace_session_config *cfg, const char *
 	r = rt_bufset_create(&p, &bs, err, sizeof err);
 	if (r)
 		return set_error(r == RT_E_SYS ? -ENOMEM : -EINVAL, "buffers: %s", err);
+	/* Without a socket (out of descriptors) the drain thread polls,
+	 * adapting its period as it goes. RSEQTRACE_WAKEUP=0, to compare:
+	 * writers are never asked to wake it, it drains on its period. */
+	const char *wake = getenv("RSEQTRACE_WAKEUP");
+	S.no_wakeup = wake && strcmp(wake, "0") == 0;
+	if (rt_wake_pair(&S.wake_rx, &bs.wake_fd) != RT_OK)
+		S.wake_rx = -1;
 	S.mode = (int)bs.mode;
 	S.chan = rt_channel_create(&bs, ctx, "channel0", 1, err, sizeof err);
 	if (!S.chan) {
@@ -297,6 +349,9 @@ static struct rt_channel *teardown(void)
 	S.trace = NULL;
 	struct rt_channel *chan = S.chan;
 	S.chan = NULL;
+	if (S.wake_rx >= 0)
+		close(S.wake_rx); /* the drain thread is gone; writers' end: with chan */
+	S.wake_rx = -1;
 	while (S.known) {
 		struct known *k = S.known;
 		S.known = k->next;
@@ -406,6 +461,7 @@ int rseqtrace_session_stop(void)
 	pthread_mutex_lock(&S.lock);
 	S.phase = FLUSHING;
 	pthread_cond_broadcast(&S.cond);
+	kick_drainer();
 	while (S.phase != FLUSHED)
 		pthread_cond_wait(&S.cond, &S.lock);
 	pthread_mutex_unlock(&S.lock);
@@ -468,18 +524,35 @@ static uint32_t env_size(const char *name, uint32_t dflt)
 	return n > UINT32_MAX ? dflt : (uint32_t)n;
 }
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} context_names[] = {
+	{ "vpid", RSEQTRACE_CTX_VPID },
+	{ "vtid", RSEQTRACE_CTX_VTID },
+	{ "procname", RSEQTRACE_CTX_PROCNAME },
+	{ "ip", RSEQTRACE_CTX_IP },
+};
+
+/* RSEQTRACE_CONTEXT: names separated by commas (or spaces); an unknown
+ * name is reported and ignored. */
 static unsigned env_contexts(void)
 {
 	const char *v = getenv("RSEQTRACE_CONTEXT");
 	unsigned ctx = 0;
-	if (!v)
-		return 0;
-	if (strstr(v, "vpid"))
-		ctx |= RSEQTRACE_CTX_VPID;
-	if (strstr(v, "vtid"))
-		ctx |= RSEQTRACE_CTX_VTID;
-	if (strstr(v, "procname"))
-		ctx |= RSEQTRACE_CTX_PROCNAME;
+	while (v && *v) {
+		size_t n = strcspn(v, ", ");
+		unsigned i = 0, nr = sizeof context_names / sizeof context_names[0];
+		while (i < nr && !(strlen(context_names[i].name) == n &&
+				   strncmp(v, context_names[i].name, n) == 0))
+			i++;
+		if (i < nr)
+			ctx |= context_names[i].bit;
+		else if (n)
+			fprintf(stderr, "rseqtrace: RSEQTRACE_CONTEXT: unknown context \"%.*s\" "
+				"(known: vpid, vtid, procname, ip)\n", (int)n, v);
+		v += n + (v[n] != '\0');
+	}
 	return ctx;
 }
 

@@ -464,7 +464,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 	c->ctx_len = rt_ctx_len(contexts);
 	c->hdr_len = rt_hdr_len(contexts);
 
-	char i32[128], u8t[128];
+	char i32[128], u8t[128], x64[128];
 	struct sb b = { 0 };
 	sb_add(&b, "stream {\n\tid = %u;\n"
 		   "\tpacket.context := struct {\n"
@@ -483,7 +483,13 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 	if (contexts) {
 		int_tsdl(i32, sizeof i32, 4, 1, 10, 0);
 		int_tsdl(u8t, sizeof u8t, 1, 0, 10, 1);
+		int_tsdl(x64, sizeof x64, 8, 0, 16, 0);
+		/* In the order of tracepoints/record.h. The names are
+		 * LTTng-UST's: babeltrace2's debug-info filter needs an
+		 * unsigned `ip` and an int32 `vpid` in this scope. */
 		sb_add(&b, "\tevent.context := struct {\n");
+		if (contexts & RSEQTRACE_CTX_IP)
+			sb_add(&b, "\t\t%s _ip;\n", x64);
 		if (contexts & RSEQTRACE_CTX_VPID)
 			sb_add(&b, "\t\t%s _vpid;\n", i32);
 		if (contexts & RSEQTRACE_CTX_VTID)

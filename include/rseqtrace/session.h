@@ -9,7 +9,10 @@
  *   RSEQTRACE_INPROC=DIR         start a session writing under DIR
  *   RSEQTRACE_EVENTS=P1,P2       patterns ('*' wildcard), default "*"
  *   RSEQTRACE_LOGLEVEL=LEVEL     only events of LEVEL or more severe
- *   RSEQTRACE_CONTEXT=vpid,vtid,procname
+ *   RSEQTRACE_CONTEXT=vpid,vtid,procname,ip   contexts of every event (default
+ *                                none); `babeltrace2 --debug-info` resolves
+ *                                ip to binary/function/line with vpid,ip
+ *                                and the lttng_ust_statedump events
  *   RSEQTRACE_SUBBUF_SIZE=N, RSEQTRACE_NUM_SUBBUF=N   (k, M suffixes)
  *   RSEQTRACE_CLOCK=monotonic|tsc
  *   RSEQTRACE_LOCKED=1           locked buffers instead of rseq

@@ -27,10 +27,12 @@
  *   rseqtrace(hello, greeting, n, "world");
  *
  * Disabled, a call site costs one byte load and a not-taken branch and
- * evaluates none of its arguments. Enabled, it enters an RCU read-side
- * section and calls the probe, which computes the record size, serializes
- * the fields onto its stack with CTF alignment and hands the record to
- * librseqtrace (one restartable sequence per channel).
+ * evaluates none of its arguments. Enabled, it calls an out-of-line
+ * function that takes its return address (the call site, for the `ip`
+ * context), enters an RCU read-side section and calls the probe, which
+ * computes the record size, serializes the fields onto its stack with CTF
+ * alignment and hands the record to librseqtrace (one restartable
+ * sequence per channel).
  *
  * The probe may live in another shared object than the call sites (a
  * provider library loaded with dlopen and unloaded with dlclose while
@@ -70,8 +72,8 @@ extern "C" {
 #define RSEQTRACE_MAX_PAYLOAD 16384u
 #endif
 /* Room the probe leaves in front of the payload for the event header and
- * the largest event context (16 + 4 + 4 + 16 bytes). */
-#define RSEQTRACE__HDR_RESERVE 40u
+ * the largest event context (16 + ip 8 + vpid 4 + vtid 4 + procname 16). */
+#define RSEQTRACE__HDR_RESERVE 48u
 
 /* ---- librseqtrace entry points used by the expansions ------------------ */
 
@@ -79,7 +81,9 @@ extern "C" {
 
 RSEQTRACE__API unsigned long rseqtrace__read_lock(void);
 RSEQTRACE__API void rseqtrace__read_unlock(unsigned long token);
-RSEQTRACE__API void rseqtrace__emit(struct rseqtrace_event *ev, char *payload, size_t len);
+/* ip: the call site's return address, recorded by channels with the ip context. */
+RSEQTRACE__API void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload,
+				    size_t len);
 RSEQTRACE__API void rseqtrace__drop_big(struct rseqtrace_event *ev);
 RSEQTRACE__API void rseqtrace__register_tracepoints(struct rseqtrace_tracepoint *const *start,
 						   struct rseqtrace_tracepoint *const *stop);
@@ -93,7 +97,8 @@ RSEQTRACE__API void rseqtrace__unregister_events(struct rseqtrace_event *const *
 /*
  * Aligns o to a (a power of two), zeroing the gap, then copies n bytes (zeros
  * when v is NULL). The gap is zeroed with one 8-byte store: the staging
- * buffer has RSEQTRACE__SLACK spare bytes at its end for it.
+ * buffer has RSEQTRACE__SLACK spare bytes at its end for it (rseqtrace__emit
+ * also zeroes the padding after the last field with one store there).
  */
 static inline size_t rseqtrace__put(char *p, size_t o, const void *v, size_t n, size_t a)
 {
@@ -385,24 +390,32 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 #define RSEQTRACE__TP(P, E) rseqtrace__tp_##P##__##E
 
+/*
+ * rseqtrace__call_P__E is out of line (noinline), so its return address is
+ * in the function that holds the call site: that is the `ip` context. The
+ * probe gets it as its second argument.
+ */
 #define RSEQTRACE__DECLARE_TP(P, E, args)                                              \
 	__attribute__((weak, visibility("hidden"))) struct rseqtrace_tracepoint        \
-		RSEQTRACE__TP(P, E) = { .name = #P ":" #E,                             \
+		RSEQTRACE__TP(P, E) = { .abi = RSEQTRACE_ABI_VERSION,                  \
+					.name = #P ":" #E,                             \
 					.signature = RSEQTRACE__STR args };            \
 	static struct rseqtrace_tracepoint *rseqtrace__tpp_##P##__##E                  \
 		__attribute__((section("rseqtrace_tracepoints"), used,                 \
 			       aligned(sizeof(void *)))) = &RSEQTRACE__TP(P, E);       \
-	typedef void rseqtrace__probe_t_##P##__##E(struct rseqtrace_event *rseqtrace__ev \
+	typedef void rseqtrace__probe_t_##P##__##E(struct rseqtrace_event *rseqtrace__ev, \
+						   const void *rseqtrace__ip           \
 						   RSEQTRACE__TAIL args);              \
 	static __attribute__((noinline, unused)) void rseqtrace__call_##P##__##E(      \
 		RSEQTRACE__DECL args)                                                  \
 	{                                                                              \
+		const void *rseqtrace__ip = __builtin_return_address(0);               \
 		unsigned long rseqtrace__t = rseqtrace__read_lock();                   \
 		struct rseqtrace_event *rseqtrace__e =                                 \
 			__atomic_load_n(&RSEQTRACE__TP(P, E).event, __ATOMIC_ACQUIRE);  \
 		if (rseqtrace__e)                                                      \
 			((rseqtrace__probe_t_##P##__##E *)rseqtrace__e->probe)(        \
-				rseqtrace__e RSEQTRACE__NAMES args);                   \
+				rseqtrace__e, rseqtrace__ip RSEQTRACE__NAMES args);    \
 		rseqtrace__read_unlock(rseqtrace__t);                                  \
 	}
 
@@ -428,7 +441,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	_Pragma("GCC diagnostic push")                                                  \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                            \
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")                \
-	static void rseqtrace__probe_##P##__##E(struct rseqtrace_event *rseqtrace__ev   \
+	static void rseqtrace__probe_##P##__##E(struct rseqtrace_event *rseqtrace__ev,  \
+						const void *rseqtrace__ip               \
 						RSEQTRACE__TAIL args_)                   \
 	{                                                                               \
 		size_t rseqtrace__len = 0;                                              \
@@ -444,7 +458,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 				rseqtrace__len + RSEQTRACE__SLACK + 8) + RSEQTRACE__HDR_RESERVE; \
 		size_t rseqtrace__o = 0;                                                \
 		RSEQTRACE__W_EACH(fields_)                                               \
-		rseqtrace__emit(rseqtrace__ev, rseqtrace__p, rseqtrace__o);             \
+		rseqtrace__emit(rseqtrace__ev, rseqtrace__ip, rseqtrace__p, rseqtrace__o); \
 	}                                                                               \
 	_Pragma("GCC diagnostic pop")                                                   \
 	static struct rseqtrace_event rseqtrace__ev_##P##__##E = {                      \
@@ -483,10 +497,16 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define rseqtrace_enabled(provider, event) \
 	((int)__builtin_expect(__atomic_load_n(&RSEQTRACE__TP(provider, event).enabled, __ATOMIC_RELAXED), 0))
 
+/* The empty asm after the call keeps it from being a tail call (a jump),
+ * which would make the return address, the `ip` context, point into the
+ * caller's caller. It is on the enabled path only: the disabled path stays
+ * one load and a not-taken branch. */
 #define rseqtrace(provider, event, ...)                                   \
 	do {                                                              \
-		if (rseqtrace_enabled(provider, event))                   \
+		if (rseqtrace_enabled(provider, event)) {                 \
 			rseqtrace__call_##provider##__##event(__VA_ARGS__); \
+			__asm__ __volatile__("");                         \
+		}                                                         \
 	} while (0)
 
 /* This shared object's call sites, registered by every file that includes

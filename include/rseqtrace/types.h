@@ -19,7 +19,9 @@
 extern "C" {
 #endif
 
-#define RSEQTRACE_ABI_VERSION 1u
+/* 2: probes take the call site's return address (the `ip` context);
+ * tracepoints carry the ABI they were built for. */
+#define RSEQTRACE_ABI_VERSION 2u
 
 /* The 15 levels of LTTng-UST (syslog's 8, then 7 debug levels). Lower is
  * more severe; "loglevel L" in a filter means "L or more severe". */
@@ -42,13 +44,18 @@ enum rseqtrace_loglevel {
 };
 #define RSEQTRACE_LOGLEVEL_MAX RSEQTRACE_LOGLEVEL_DEBUG
 
-/* Per-channel event contexts, recorded after the event header. */
+/* Per-channel event contexts, recorded after the event header (in the
+ * order of tracepoints/record.h, not the order of these bits). Named as
+ * LTTng-UST names them in the trace (vpid, vtid, procname, ip), so that
+ * babeltrace2's debug-info filter resolves `ip` with `vpid`. */
 enum rseqtrace_context {
 	RSEQTRACE_CTX_VPID = 1u << 0,     /* int32 process id */
 	RSEQTRACE_CTX_VTID = 1u << 1,     /* int32 thread id */
 	RSEQTRACE_CTX_PROCNAME = 1u << 2, /* char[16], the thread's name (comm) */
+	RSEQTRACE_CTX_IP = 1u << 3,       /* uint64 (hex), the call site's return address */
 };
-#define RSEQTRACE_CTX_ALL (RSEQTRACE_CTX_VPID | RSEQTRACE_CTX_VTID | RSEQTRACE_CTX_PROCNAME)
+#define RSEQTRACE_CTX_ALL (RSEQTRACE_CTX_VPID | RSEQTRACE_CTX_VTID | RSEQTRACE_CTX_PROCNAME | \
+			   RSEQTRACE_CTX_IP)
 
 enum rseqtrace_field_kind {
 	RSEQTRACE_FIELD_INTEGER = 1,
@@ -125,7 +132,8 @@ struct rseqtrace_event {
  */
 struct rseqtrace_tracepoint {
 	uint8_t enabled;
-	uint8_t reserved[7];
+	uint8_t abi;          /* RSEQTRACE_ABI_VERSION: others are never linked */
+	uint8_t reserved[6];
 	struct rseqtrace_event *event; /* RCU-protected: read under rseqtrace__read_lock() */
 	const char *name;              /* "provider:event" */
 	const char *signature;

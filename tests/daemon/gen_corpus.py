@@ -7,11 +7,16 @@ conversations: a CLI creating and starting a session while an app registers,
 describes events, gets buffers, acknowledges, and goes away.
 """
 import os
+import re
 import struct
 import sys
 
-MAGIC, VERSION = 0x50435452, 1
-T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, REPLY=16,
+MAGIC = 0x50435452
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "consumerd",
+                       "protocol.h")) as _f:
+    VERSION = int(re.search(r"#define RT_PROTO_VERSION (\d+)u", _f.read()).group(1))
+T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, ADD_CONTEXT=8,
+         REPLY=16,
          REGISTER=32, EVENTS=33, READY_REQ=34, SYNC_ACK=35, READY=48, CHANNEL=49,
          CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53)
 
@@ -38,6 +43,11 @@ def rule(t, patterns, session="", lt=0, ll=0, flags=0):
 
 def sess(t, name="", flags=0):
     return msg(T[t], fixstr(name, 64) + struct.pack("<II", flags, 0))
+
+
+def addctx(contexts, name="", reserved=0):
+    """ADD_CONTEXT; contexts: RT_CTX_* bits (1 vpid, 2 vtid, 4 procname, 8 ip)."""
+    return msg(T["ADD_CONTEXT"], fixstr(name, 64) + struct.pack("<II", contexts, reserved))
 
 
 def register(vpid=4242, rseq=1, name="fuzzapp"):
@@ -89,6 +99,14 @@ def seeds():
     cli_flow = [create(), rule("ENABLE", ["prov:*"]), rule("ENABLE", ["other:tick"], lt=1, ll=4),
                 sess("START"), sess("LIST"), sess("LIST", flags=1), sess("STOP"), sess("DESTROY")]
     yield "cli_flow", b"".join(chunk(m, drain=True) for m in cli_flow)
+    # Contexts: added before the first start (ip, then one already there),
+    # refused after it; an app gets a channel with the ip context.
+    yield "context_flow", b"".join([
+        chunk(create(), 0), chunk(addctx(8), 0), chunk(addctx(1 | 8, name="s"), 0),
+        chunk(rule("ENABLE", ["*"]), 0), chunk(register(), 1), chunk(events(0, evs), 1),
+        chunk(msg(T["READY_REQ"]), 1), chunk(sess("START"), 0, drain=True),
+        chunk(addctx(2), 0), chunk(sess("LIST", flags=1), 0), chunk(sess("STOP"), 0, drain=True),
+        chunk(sess("DESTROY"), 0, drain=True)])
     app = [register(), events(0, evs), msg(T["READY_REQ"])]
     conv = [chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0)]
     conv += [chunk(m, 1) for m in app]
@@ -139,6 +157,10 @@ def seeds():
         "channel_from_peer": msg(T["CHANNEL"], struct.pack("<QII", 1, 0, 0), nfds=1),
         "register_twice": register() + b"",
         "bits32": msg(T["REGISTER"], struct.pack("<IIII", 1, 1, 1, 32) + fixstr("a", 16)),
+        "context_none": addctx(0),
+        "context_unknown_bit": addctx(16),
+        "context_reserved": addctx(8, reserved=1),
+        "context_bad_session": addctx(8, name="../x"),
     }
     for name, rec in bad.items():
         chunks = [chunk(rec, fd=(name in ("fd_on_cli", "channel_from_peer")))]

@@ -18,6 +18,16 @@ DAEMON = os.path.join(BUILD, "consumerd", "rseqtraced")
 CLI = os.path.join(BUILD, "cli", "rseqtrace")
 
 
+def _proto_version():
+    """RT_PROTO_VERSION, from the protocol header, for hand-made records."""
+    import re
+    with open(os.path.join(SRC, "consumerd", "protocol.h")) as f:
+        return int(re.search(r"#define RT_PROTO_VERSION (\d+)u", f.read()).group(1))
+
+
+PROTO_VERSION = _proto_version() if SRC else 0
+
+
 class Fail(Exception):
     pass
 

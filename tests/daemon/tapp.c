@@ -5,13 +5,15 @@
  *
  *   tapp [--role R] [--events N] [--threads T] [--fork] [--wait FILE]
  *        [--done FILE] [--forever --progress FILE] [--big] [--sleep-us U]
- *        [--exit CODE] [--signal SIG] [--dlopen LIB]
+ *        [--exit CODE] [--signal SIG] [--dlopen LIB] [--spam-wake]
  *
  * The first statement of main() emits rtd:first, so `record` can show it
  * traces from the very start. With --fork, a child (role R+100) emits N
  * events too and the parent waits for it. --dlopen loads a provider library
  * after the other events and emits N of its events (tprov.c). Prints
- * "emitted=N" per process.
+ * "emitted=N" per process. --spam-wake: a hostile app; while it emits, a
+ * thread clears O_NONBLOCK on every datagram socket it holds (the daemon's
+ * wake-up socket) and sends on it in a loop; prints "spammed=N".
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,7 +36,7 @@
 
 static uint32_t role;
 static uint64_t events = 1000;
-static int threads = 1, do_fork, forever, big;
+static int threads = 1, do_fork, forever, big, spam_wake;
 static const char *wait_file, *done_file, *progress_file, *dlopen_path;
 static long sleep_us;
 
@@ -91,6 +94,34 @@ static uint64_t emit(uint32_t r)
 	return n;
 }
 
+static int spam_fds[16], nr_spam_fds;
+static volatile int spam_stop;
+static uint64_t spammed;
+
+/* Datagram sockets among our descriptors: the wake-up sockets the daemon
+ * gave us (the control connection is SOCK_SEQPACKET). */
+static void find_wake_sockets(void)
+{
+	for (int fd = 3; fd < 1024 && nr_spam_fds < 16; fd++) {
+		int type;
+		socklen_t len = sizeof type;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM)
+			spam_fds[nr_spam_fds++] = fd;
+	}
+}
+
+static void *spam_main(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < nr_spam_fds; i++)
+		fcntl(spam_fds[i], F_SETFL, fcntl(spam_fds[i], F_GETFL) & ~O_NONBLOCK);
+	while (!spam_stop)
+		for (int i = 0; i < nr_spam_fds; i++)
+			if (send(spam_fds[i], "spam", 4, MSG_DONTWAIT) > 0)
+				spammed++;
+	return NULL;
+}
+
 static void *thread_main(void *arg)
 {
 	return (void *)(uintptr_t)emit((uint32_t)(uintptr_t)arg);
@@ -115,6 +146,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--exit") && v) exit_code = atoi(argv[++i]);
 		else if (!strcmp(a, "--signal") && v) sig = atoi(argv[++i]);
 		else if (!strcmp(a, "--dlopen") && v) dlopen_path = argv[++i];
+		else if (!strcmp(a, "--spam-wake")) spam_wake = 1;
 		else {
 			fprintf(stderr, "tapp: bad argument %s\n", a);
 			return 2;
@@ -130,6 +162,11 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			_exit(0);
 		}
+	}
+	pthread_t spammer;
+	if (spam_wake) {
+		find_wake_sockets();
+		pthread_create(&spammer, NULL, spam_main, NULL);
 	}
 	pthread_t t[64];
 	if (threads > 64)
@@ -156,6 +193,11 @@ int main(int argc, char **argv)
 	}
 	if (child > 0)
 		waitpid(child, NULL, 0);
+	if (spam_wake) {
+		spam_stop = 1;
+		pthread_join(spammer, NULL);
+		printf("spammed=%llu\n", (unsigned long long)spammed);
+	}
 	printf("emitted=%llu\n", (unsigned long long)total);
 	fflush(stdout);
 	touch(done_file);

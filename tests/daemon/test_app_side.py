@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from rtd import tmpdir, TAPP, Daemon, check, need, registered, run_tests, wait_until
+from rtd import tmpdir, PROTO_VERSION, TAPP, Daemon, check, need, registered, run_tests, wait_until
 
 
 def run_tapp(home, timeout_ms, *args):
@@ -53,7 +53,7 @@ class FakeDaemon:
             if self.mode == "garbage":
                 try:
                     c.send(b"\x00" * 40)
-                    c.send(struct.pack("<IHHIIQ", 0x50435452, 1, 48, 8, 0, 1) + bytes(7))
+                    c.send(struct.pack("<IHHIIQ", 0x50435452, PROTO_VERSION, 48, 8, 0, 1) + bytes(7))
                 except OSError:
                     pass
 

@@ -11,7 +11,7 @@ import socket
 import struct
 import time
 
-from rtd import SRC, Daemon, check, run_tests
+from rtd import PROTO_VERSION, SRC, Daemon, check, run_tests
 
 MAGIC = 0x50435452
 
@@ -53,7 +53,7 @@ def fd_count(pid):
 
 def list_request(flags=0):
     body = bytes(64) + struct.pack("<II", flags, 0)
-    return struct.pack("<IHHIIQ", MAGIC, 1, 7, len(body), 0, 9) + body
+    return struct.pack("<IHHIIQ", MAGIC, PROTO_VERSION, 7, len(body), 0, 9) + body
 
 
 def test_random_bytes():
@@ -69,7 +69,7 @@ def test_random_bytes():
             if kind == 0:
                 data = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 200)))
             elif kind == 1:  # a plausible header with lies in it
-                data = struct.pack("<IHHIIQ", MAGIC, 1, rng.choice([1, 2, 7, 32, 33, 49]),
+                data = struct.pack("<IHHIIQ", MAGIC, PROTO_VERSION, rng.choice([1, 2, 7, 32, 33, 49]),
                                    rng.getrandbits(32), rng.getrandbits(2), 1)
                 data += bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 300)))
             elif kind == 2:  # longer than any record may be

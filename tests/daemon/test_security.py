@@ -8,7 +8,7 @@ import shutil
 import stat
 import subprocess
 
-from rtd import tmpdir, CLI, Daemon, Fail, check, run_tests
+from rtd import tmpdir, CLI, PROTO_VERSION, Daemon, Fail, check, run_tests
 
 OTHER = "rseqtrace-other"
 
@@ -61,7 +61,7 @@ def test_other_user_cannot_connect():
                "s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET)\n"
                f"s.connect({os.path.join(d.home, 'rseqtraced.sock')!r})\n"
                "b=struct.pack('<IIII',1,1,1,64)+b'evil'+bytes(12)\n"
-               "try: s.send(struct.pack('<IHHIIQ',0x50435452,1,32,len(b),0,1)+b)\n"
+               f"try: s.send(struct.pack('<IHHIIQ',0x50435452,{PROTO_VERSION},32,len(b),0,1)+b)\n"
                "except (BrokenPipeError, ConnectionResetError): pass\n"
                "r=s.recv(65536)\n"
                "print(struct.unpack('<i',r[24:28])[0])\n")

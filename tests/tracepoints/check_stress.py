@@ -11,6 +11,10 @@ usage: check_stress.py PROG SCENARIO
   loss     tiny buffers and a slow drain: many drops, exactly reported
   refused  rseq buffers in threads that cannot use rseq: every event
            refused and counted
+  wake     a paced thread writes 25 buffers' worth while the drain period
+           is 20 s: only writers' wake-ups drain, and nothing may be lost
+  nowake   the same with RSEQTRACE_WAKEUP=0 (the control): most is lost,
+           or `wake` could not tell wake-ups from the period
 """
 import sys
 
@@ -26,6 +30,8 @@ runs = {
     "tunables": ("auto", 4, 30000, 65536, 8, 5, 1, 1, 997, 50, NO_RSEQ, LOCKED),
     "loss": ("auto", 2, 60000, 512, 2, 50, 0, 1, 0, 0, {}, RSEQ),
     "refused": ("rseq", 2, 2000, 4096, 4, 5, 0, 0, 0, 0, NO_RSEQ, RSEQ),
+    "wake": ("auto", 1, 40000, 16384, 4, 20000, 0, 0, 0, 5, {}, RSEQ),
+    "nowake": ("auto", 1, 40000, 16384, 4, 20000, 0, 0, 0, 5, {"RSEQTRACE_WAKEUP": "0"}, RSEQ),
 }
 mode, th, n, sb, nsb, drain, hop, sig, big, pause, env, want_mode = runs[scenario]
 out = workdir("tp-" + scenario)
@@ -83,5 +89,11 @@ if sig and scenario != "loss":
     check(st["signal"] > 0 and recorded_sig > 0, "no signal handler event recorded")
 if scenario == "loss":
     check(st["lost_full"] > 1000, "the loss run dropped only %d events" % st["lost_full"])
+if scenario == "wake":
+    check(discarded == 0 and recorded == emitted, "wake-ups: %d of %d events discarded"
+          % (discarded, emitted))
+if scenario == "nowake":
+    check(discarded > emitted // 2, "only %d of %d events discarded without wake-ups: the "
+          "wake scenario cannot tell them from the drain period" % (discarded, emitted))
 print("PASS %s: emitted %d = recorded %d + discarded %d (signal handlers %d, too big %d)"
       % (scenario, emitted, recorded, discarded, st["signal"], st["big"]))

@@ -187,21 +187,38 @@ static int send_event(const struct rt_event_info *info, uint64_t deadline)
 
 /* ---- applying the daemon's messages -------------------------------------------- */
 
-static int on_channel(const struct rt_msg *m, int fd)
+/* The daemon's wake-up socket: our writers send to it with MSG_DONTWAIT
+ * (never blocks, whatever it is); anything but a socket is dropped, and
+ * the daemon's timer drains our buffers then. */
+static int wake_fd_checked(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* fds: the buffer set's memfd and the wake-up socket (rt_msg_decode made
+ * sure both came). Takes both. */
+static int on_channel(const struct rt_msg *m, const int *fds)
 {
 	const struct rt_msg_app_channel *c = m->body;
 	if (chan_find(c->key)) {
 		/* A forked child keeps the shared buffers it inherited. */
-		close(fd);
+		close(fds[0]);
+		close(fds[1]);
 		return 0;
 	}
 	struct rt_bufset bs;
 	char err[200];
-	if (rt_bufset_map(fd, &bs, err, sizeof err) != RT_OK) {
+	if (rt_bufset_map(fds[0], &bs, err, sizeof err) != RT_OK) {
 		fprintf(stderr, "rseqtrace: bad buffers from the daemon (%s): tracing off\n", err);
-		close(fd);
+		close(fds[0]);
+		close(fds[1]);
 		return -1;
 	}
+	bs.wake_fd = wake_fd_checked(fds[1]); /* before any writer sees bs */
 	if (ctl.nr_chans == ctl.cap_chans) {
 		uint32_t cap = ctl.cap_chans ? ctl.cap_chans * 2 : 4;
 		struct ctl_chan *n = realloc(ctl.chans, cap * sizeof *n);
@@ -263,9 +280,10 @@ static int on_key(const struct rt_msg *m)
 	return 0;
 }
 
-/* Applies one message. Returns 1 for APP_READY, 0 for others, -1 if the
- * connection must be dropped. */
-static int apply(const struct rt_msg *m, int fd, uint64_t deadline)
+/* Applies one message, taking its descriptors (fds: as many as
+ * rt_msg_decode requires for its type). Returns 1 for APP_READY, 0 for
+ * others, -1 if the connection must be dropped. */
+static int apply(const struct rt_msg *m, const int *fds, uint64_t deadline)
 {
 	switch (m->hdr.type) {
 	case RT_MSG_APP_READY:
@@ -275,7 +293,7 @@ static int apply(const struct rt_msg *m, int fd, uint64_t deadline)
 		ctl.readies++;
 		return 1;
 	case RT_MSG_APP_CHANNEL:
-		return on_channel(m, fd);
+		return on_channel(m, fds);
 	case RT_MSG_APP_ENABLE:
 		return on_enable(m);
 	case RT_MSG_APP_ACTIVE:
@@ -318,9 +336,8 @@ static int pump(int until_ready, uint64_t deadline)
 		struct rt_msg m;
 		int r = -1;
 		if (n > 0 && rt_msg_decode(ctl.rbuf, (size_t)n, nfds, &m, NULL, 0) == 0) {
-			int fd = nfds ? fds[0] : -1;
-			nfds = 0; /* apply() owns it now */
-			r = apply(&m, fd, deadline);
+			nfds = 0; /* apply() owns them now */
+			r = apply(&m, fds, deadline);
 		}
 		for (uint32_t i = 0; i < nfds; i++)
 			close(fds[i]);
