@@ -219,6 +219,27 @@ void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu)
 	pthread_mutex_unlock(&bs->ctl[cpu].w.lock);
 }
 
+/*
+ * A writer waits for a buffer's lock at most RT_LOCK_WAIT_MS, then drops
+ * its record (counted as an abort): locked mode must not block the
+ * application for ever either, whatever happens to the holder (stopped by
+ * a debugger, or killed at a point where the kernel's robust-futex
+ * clean-up wakes no waiter).
+ */
+#define RT_LOCK_WAIT_MS 250
+
+static int lock_bounded(pthread_mutex_t *lk)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += RT_LOCK_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+	}
+	return pthread_mutex_clocklock(lk, CLOCK_MONOTONIC, &until);
+}
+
 int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 {
 	if (bs->mode != RT_MODE_LOCKED)
@@ -244,7 +265,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		held_depth++;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		int r = nested ? pthread_mutex_trylock(lk) : pthread_mutex_lock(lk);
+		int r = nested ? pthread_mutex_trylock(lk) : lock_bounded(lk);
 		if (r == EOWNERDEAD)
 			r = pthread_mutex_consistent(lk);
 		if (r == 0)
