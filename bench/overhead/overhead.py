@@ -261,7 +261,7 @@ def count_trace(path, expect_loss=False):
         return None, None, ["babeltrace2 exit %d: %s" % (r.returncode, r.stderr.decode()[-500:])]
     text = r.stdout.decode()
     recorded = int(re.search(r"(\d+) Event messages", text).group(1))
-    disc_msgs = int(re.search(r"(\d+) Discarded event messages", text).group(1))
+    disc_msgs = int(re.search(r"(\d+) Discarded event messages?", text).group(1))
     notes = []
     discarded = 0
     if disc_msgs and not pretty:

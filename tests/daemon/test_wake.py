@@ -86,11 +86,21 @@ def test_control_without_wakeups_loses():
 
 
 def test_idle_session_no_wakeups():
+    """No events, no writer wake-ups; and the wake-up sockets go with the
+    session (the daemon's descriptors are back where they were)."""
     d = Daemon(args=TIMER)
     try:
+        d.ok("list")
+        base = len(os.listdir(f"/proc/{d.proc.pid}/fd"))
         session(d, os.path.join(d.tmp, "out"))
+        a = App(d, "--role", "3", "--events", "0", "--wait", os.path.join(d.tmp, "go"))
         time.sleep(2)
+        open(os.path.join(d.tmp, "go"), "w").close()
+        check(a.wait() == 0, "app failed: " + a.err)
         d.ok("stop")
+        d.ok("destroy")
+        fds = len(os.listdir(f"/proc/{d.proc.pid}/fd"))
+        check(fds == base, f"descriptor leak: {fds} after destroy, {base} before create")
         d.stop()
         _, _, writer_wakeups = exit_counts(d)
         check(writer_wakeups == 0, f"{writer_wakeups} writer wake-ups with no events")
