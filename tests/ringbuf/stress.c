@@ -67,6 +67,7 @@ static struct {
 	uint64_t handler_cap;
 	int timeout;
 	int require_nested;
+	int stall_lock_ms; /* locked mode: hold CPU 0's lock this long, repeatedly */
 } opt = {
 	.threads = 16,
 	.records = 20000,
@@ -207,6 +208,22 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* Holds CPU 0's lock once, longer than a writer waits for it, so that
+ * writers on CPU 0 drop by design (bounded wait) while the buffer never
+ * fills. The writers start once it holds the lock. */
+static volatile int stall_held;
+
+static void *staller_main(void *arg)
+{
+	(void)arg;
+	if (rt_lock_cpu(&bs, 0) != 0)
+		die("rt_lock_cpu failed");
+	stall_held = 1;
+	usleep((useconds_t)opt.stall_lock_ms * 1000);
+	rt_unlock_cpu(&bs, 0);
+	return NULL;
+}
+
 static void *watchdog_main(void *arg)
 {
 	(void)arg;
@@ -248,7 +265,7 @@ static void usage(void)
 		"  [--mode auto|rseq|locked] [--expect-mode any|rseq|locked]\n"
 		"  [--expect-loss any|zero|some] [--timer-us U] [--hop-every H]\n"
 		"  [--clock mono|tsc] [--big-every B] [--max-every M] [--handler-cap C]\n"
-		"  [--timeout S] [--require-nested]\n");
+		"  [--timeout S] [--require-nested] [--stall-lock-ms MS]\n");
 	exit(2);
 }
 
@@ -260,6 +277,7 @@ static void parse(int argc, char **argv)
 		{"expect-loss", 1, 0, 'L'}, {"timer-us", 1, 0, 'T'}, {"hop-every", 1, 0, 'H'},
 		{"clock", 1, 0, 'c'}, {"big-every", 1, 0, 'b'}, {"max-every", 1, 0, 'x'},
 		{"handler-cap", 1, 0, 'C'}, {"timeout", 1, 0, 'w'}, {"require-nested", 0, 0, 'R'},
+		{"stall-lock-ms", 1, 0, 'S'},
 		{0, 0, 0, 0},
 	};
 	int c;
@@ -284,6 +302,7 @@ static void parse(int argc, char **argv)
 		case 'C': opt.handler_cap = strtoull(optarg, NULL, 0); break;
 		case 'w': opt.timeout = atoi(optarg); break;
 		case 'R': opt.require_nested = 1; break;
+		case 'S': opt.stall_lock_ms = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -346,9 +365,16 @@ int main(int argc, char **argv)
 	if (!writers)
 		die("out of memory");
 	memset(writers, 0, sizeof *writers * opt.threads);
-	pthread_t reader, watchdog;
+	pthread_t reader, watchdog, staller;
 	pthread_create(&watchdog, NULL, watchdog_main, NULL);
 	pthread_create(&reader, NULL, reader_main, NULL);
+	if (opt.stall_lock_ms) {
+		if (bs.mode != RT_MODE_LOCKED)
+			die("--stall-lock-ms needs a locked-mode set");
+		pthread_create(&staller, NULL, staller_main, NULL);
+		while (!stall_held)
+			usleep(1000);
+	}
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (uint32_t i = 0; i < opt.threads; i++) {
@@ -360,6 +386,8 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < opt.threads; i++)
 		pthread_join(writers[i].thread, NULL);
 	writers_done = 1;
+	if (opt.stall_lock_ms)
+		pthread_join(staller, NULL);
 	pthread_join(reader, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	all_done = 1;
@@ -415,16 +443,24 @@ int main(int argc, char **argv)
 					     (unsigned long long)q, seqmap_get(&okmap, s, q),
 					     seqmap_get(&orc.seen, s, q));
 	if (opt.expect_loss == LOSS_ZERO) {
-		/* Locked mode: a handler that lands on its own thread's locked
-		 * write must not wait, so it may drop (RT_E_ABORT, counted)
-		 * when every other buffer is busy. Nothing else may be lost. */
-		uint64_t nested_abort = 0;
-		for (uint32_t i = 0; i < opt.threads && bs.mode == RT_MODE_LOCKED; i++)
-			nested_abort += writers[i].sig.status[-RT_E_ABORT];
-		CHECK(&orc, loss.total == nested_abort,
-		      "expected no loss, lost %llu (%llu by nested writes in locked mode)",
-		      (unsigned long long)loss.total, (unsigned long long)nested_abort);
+		/* "zero" means the buffer never fills and no record is refused:
+		 * nothing is lost to full or big. What the design does drop is
+		 * counted under abort, and the checks above already hold it to
+		 * what the writers saw: in rseq mode a write that aborted on
+		 * every bounded retry; in locked mode also a handler that finds
+		 * its own thread holding the lock, and a writer that waited its
+		 * bounded time for a lock (a loaded machine, valgrind). */
+		CHECK(&orc, loss.full == 0 && loss.big == 0,
+		      "expected no loss to full or big, lost full %llu big %llu (abort %llu)",
+		      (unsigned long long)loss.full, (unsigned long long)loss.big,
+		      (unsigned long long)loss.abort);
+		if (bs.mode == RT_MODE_RSEQ)
+			CHECK(&orc, loss.abort <= tot.emitted / 1000,
+			      "rseq mode: %llu of %llu writes aborted on every retry",
+			      (unsigned long long)loss.abort, (unsigned long long)tot.emitted);
 	}
+	if (opt.stall_lock_ms)
+		CHECK(&orc, loss.abort > 0, "no writer gave up waiting for the stalled lock");
 	if (opt.expect_loss == LOSS_SOME)
 		CHECK(&orc, loss.full > 0, "expected the buffer to overflow, nothing lost to full");
 	if (opt.timer_us)
