@@ -15,8 +15,8 @@
  *   overhead tsc      EVENT N THREADS   rdtsc in the loop, no tracepoint
  *
  * EVENT is str (bench:int_str, an int and "hello") or ints (bench:four_ints),
- * the shapes of /work/shared/lttng-baseline. N is per thread. Threads start
- * together (barrier) and are not pinned.
+ * the shapes of the LTTng-UST baseline (docs/design.md §14). N is per thread.
+ * Threads start together (barrier) and are not pinned.
  *
  * Prints one line of key=value. cpu_ns_per_event (the figure the harness
  * reports) is the threads' CPU time (CLOCK_THREAD_CPUTIME_ID) over the events

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The events of /work/shared/lttng-baseline/bench_tp.h (the shapes DESIGN §6
- * measures LTTng-UST with), written once: built for rseqtrace and, through
- * rseqtrace_lttng_backend(), for LTTng-UST. bench/tracepoint uses them too.
+ * The two event shapes of the LTTng-UST baseline (docs/design.md §14),
+ * written once: built for rseqtrace and, through rseqtrace_lttng_backend(),
+ * for LTTng-UST. bench/tracepoint uses them too.
  */
 #ifndef OVERHEAD_TP_H
 #define OVERHEAD_TP_H

@@ -2,7 +2,7 @@
 /*
  * Tracepoint cost, in one run: an empty loop against a disabled call site,
  * then enabled events (int + string, four integers; the shapes measured for
- * LTTng-UST in DESIGN §6) in rseq mode and in locked mode, with ratios.
+ * LTTng-UST in docs/design.md §14) in rseq mode and in locked mode, with ratios.
  *
  * One thread pinned to CPU 0 writes N events per run into 4 x 4 MiB
  * buffers, which hold them all: nothing is dropped (checked) and, by
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	       fi_lock, mn[3], fi_lock / fi_rseq);
 	printf("%-44s %8.2f %8.2f\n", "enabled int+string, rseq, tsc clock", is_tsc, mn[4]);
 	printf("%-44s %8.2f %8.2f\n", "enabled four ints, rseq, tsc clock", fi_tsc, mn[5]);
-	printf("\nLTTng-UST 2.13.5 on this machine kind (DESIGN §6, not measured here): int+string ~105 ns,\n"
+	printf("\nLTTng-UST 2.13.5 on this machine kind (docs/design.md §14, not measured here): int+string ~105 ns,\n"
 	       "four ints ~117-125 ns, disabled 0.34 ns -> rseqtrace int+string x%.1f, four ints x%.1f faster.\n",
 	       105.0 / is_rseq, 121.0 / fi_rseq);
 	printf("modes used: rseq runs %s, locked runs %s; events dropped in all runs: %llu\n",
