@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Buffer-set creation and mapping, and the reader side used by consumers.
- * Everything read from shared memory is checked before it is used: the
- * memfd may come from, or be shared with, a process that scribbles on it.
+ * Buffer-set creation, mapping and validation. Everything read from shared
+ * memory is checked before it is used: the memfd may come from, or be
+ * shared with, a process that scribbles on it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -277,140 +276,4 @@ void rt_bufset_unmap(struct rt_bufset *bs)
 	memset(bs, 0, sizeof *bs);
 	bs->fd = -1;
 	bs->wake_fd = -1;
-}
-
-/* ---- Reader ----------------------------------------------------------- */
-
-/* The consumer's own positions start where the shared copy says (a
- * consumer may map a set another one has read), on the sub-buffer grid. */
-static int reader_init(struct rt_bufset *bs)
-{
-	bs->rd = calloc(bs->nr_cpus, sizeof *bs->rd);
-	if (!bs->rd)
-		return RT_E_SYS;
-	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
-		const struct rt_cpu_reader *r = &bs->ctl[c].r;
-		bs->rd[c].consumed = __atomic_load_n(&r->consumed, __ATOMIC_ACQUIRE) &
-				     ~(bs->subbuf_size - 1);
-		bs->rd[c].last_discarded = r->last_discarded;
-		bs->rd[c].packets = r->packets;
-	}
-	return RT_OK;
-}
-
-int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
-{
-	if (cpu >= bs->nr_cpus)
-		return RT_E_INVAL;
-	if (!bs->rd && reader_init(bs) != RT_OK)
-		return RT_E_SYS;
-	struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	uint64_t consumed = bs->rd[cpu].consumed;
-	/* Acquire: every byte below the offset is visible (invariant I1). */
-	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
-	uint64_t closed_end = off & ~(bs->subbuf_size - 1);
-	if (closed_end == consumed)
-		return 0;
-	if (closed_end < consumed || closed_end - consumed > bs->buf_size)
-		return RT_E_CORRUPT; /* a writer stored an impossible offset */
-
-	memcpy(out, rt_cpu_data(bs, cpu, consumed), bs->subbuf_size);
-	const struct rt_packet *pk = out;
-	uint64_t bits = pk->close.content_size;
-	*len = 0;
-	if (pk->open.magic != RT_CTF_MAGIC || pk->open.stream_id != bs->hdr->stream_id ||
-	    pk->open.packet_seq_num != consumed / bs->subbuf_size ||
-	    pk->open.cpu_id != cpu || pk->close.packet_size != bs->subbuf_size * 8 ||
-	    bits % 64 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8 ||
-	    pk->close.timestamp_end < pk->open.timestamp_begin)
-		return RT_E_CORRUPT;
-	*len = (uint32_t)(bits / 8);
-	return 1;
-}
-
-void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
-{
-	if (cpu >= bs->nr_cpus || (!bs->rd && reader_init(bs) != RT_OK))
-		return;
-	struct rt_reader_pos *rd = &bs->rd[cpu];
-	struct rt_cpu_reader *shared = &bs->ctl[cpu].r;
-	const struct rt_packet *pk = pkt;
-	if (pk && pk->open.magic == RT_CTF_MAGIC)
-		rd->last_discarded = pk->close.events_discarded;
-	rd->packets++;
-	rd->consumed += bs->subbuf_size;
-	shared->last_discarded = rd->last_discarded;
-	shared->packets = rd->packets;
-	/* Release: our copy is done before the writer may reuse the space. */
-	__atomic_store_n(&shared->consumed, rd->consumed, __ATOMIC_RELEASE);
-}
-
-void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st)
-{
-	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	st->offset = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
-	st->consumed = bs->rd ? bs->rd[cpu].consumed
-			      : __atomic_load_n(&c->r.consumed, __ATOMIC_ACQUIRE);
-	st->lost_full = __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED);
-	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
-	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
-	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
-}
-
-/* ---- Wake-ups (invariant I5) -------------------------------------------- */
-
-int rt_wake_pair(int *rx, int *tx)
-{
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
-		return RT_E_SYS;
-	/* One direction: writers send, the consumer receives. */
-	shutdown(sv[0], SHUT_WR);
-	shutdown(sv[1], SHUT_RD);
-	*rx = sv[0];
-	*tx = sv[1];
-	return RT_OK;
-}
-
-/* A CPU whose closed, unreleased packets reach the threshold. An
- * impossible offset is the drain's to report, not a reason to stay awake
- * (a consumer that kept finding it "ready" would spin). */
-static int cpu_ready(const struct rt_bufset *bs, uint32_t cpu)
-{
-	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
-	uint64_t closed = off & ~(bs->subbuf_size - 1);
-	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed
-				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
-	return closed >= consumed && closed - consumed >= rt_wake_threshold(bs) &&
-	       closed - consumed <= bs->buf_size;
-}
-
-int rt_reader_sleep(struct rt_bufset *bs)
-{
-	__atomic_store_n(&bs->hdr->reader_asleep, 1, __ATOMIC_RELAXED);
-	/* The flag before the offsets: pairs with the writer's fence between
-	 * its close and its load of the flag (I5). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
-		if (cpu_ready(bs, c)) {
-			__atomic_store_n(&bs->hdr->reader_asleep, 0, __ATOMIC_RELAXED);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-void rt_reader_awake(struct rt_bufset *bs)
-{
-	__atomic_store_n(&bs->hdr->reader_asleep, 0, __ATOMIC_RELAXED);
-}
-
-int rt_wake_clear(int rx)
-{
-	char b[8];
-	int n = 0;
-	while (n < 64 && recv(rx, b, sizeof b, MSG_DONTWAIT) >= 0)
-		n++;
-	return n;
 }

@@ -120,7 +120,7 @@ int rt_rseq_usable(void);
 /* RT_MODE_LOCKED if RSEQTRACE_LOCKED=1 or rseq is unusable, else RSEQ. */
 enum rt_mode rt_mode_default(void);
 
-/* Reader side, one consumer per buffer set (ringbuf.c). */
+/* Reader side, one consumer per buffer set (read.c). */
 /* Copies the oldest closed sub-buffer of cpu into out (subbuf_size bytes).
  * Returns 1 and the packet's length in bytes, 0 if none is closed,
  * RT_E_CORRUPT if the packet or the control block is inconsistent (the
@@ -173,8 +173,12 @@ void rt_reader_awake(struct rt_bufset *bs);
  * the number read. */
 int rt_wake_clear(int rx);
 
-/* Slow paths of the writer (write.c). */
+/* Slow paths of the writer (write.c). rt_packet_open/close are also the
+ * flush's (read.c): rs is the caller's rseq area, or NULL when it holds the
+ * buffer's lock or the CPU is offline (no writer can run there). */
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);
+int rt_packet_open(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);
+int rt_packet_close(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);
 int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len);
 int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len);
 int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status);

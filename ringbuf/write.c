@@ -2,14 +2,14 @@
 /*
  * The writer's slow paths: opening and closing packets (the sub-buffer
  * switch), counting drops, and locked mode. The fast path is rt_write() in
- * ringbuf.h; everything here runs once per sub-buffer or on failure.
+ * ringbuf.h; everything here runs once per sub-buffer or on failure. The
+ * consumer's flush (read.c) runs the same packet open and close.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -50,7 +50,7 @@ static int commit(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old,
 	return 0;
 }
 
-static int open_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
+int rt_packet_open(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
 	struct rt_packet_open po = {
 		.magic = RT_CTF_MAGIC,
@@ -93,7 +93,7 @@ static void wake_reader(struct rt_bufset *bs, uint32_t cpu, uint64_t closed_end)
 	errno = saved;
 }
 
-static int close_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
+int rt_packet_close(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
 	uint64_t in_sub = old & (bs->subbuf_size - 1);
 	uint64_t start = old - in_sub;
@@ -119,13 +119,13 @@ static int close_packet(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t o
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
 	if ((old & (bs->subbuf_size - 1)) != 0) {
-		close_packet(bs, rs, cpu, old);
+		rt_packet_close(bs, rs, cpu, old);
 		return 0;
 	}
 	uint64_t consumed = __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_ACQUIRE);
 	if (old - consumed >= bs->buf_size) /* invariant I3 */
 		return rt_drop(bs, cpu, RT_E_FULL);
-	open_packet(bs, rs, cpu, old);
+	rt_packet_open(bs, rs, cpu, old);
 	return 0;
 }
 
@@ -303,118 +303,4 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (status == RT_E_ABORT)
 		rt_drop(bs, cpu, RT_E_ABORT);
 	return status;
-}
-
-/* ---- Flush (consumer side) ------------------------------------------- */
-
-/*
- * One step of a flush; rs as for commit(). Returns 1 when a packet was
- * closed, 0 when there is nothing to close, 2 to be called again.
- * A packet with no event is closed only to report losses that no released
- * packet reported yet, and only when the consumer has drained everything
- * before it (otherwise a later packet will report them).
- */
-static int flush_step(struct rt_bufset *bs, void *rs, uint32_t cpu)
-{
-	struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	uint64_t old = __atomic_load_n(&c->w.offset, __ATOMIC_ACQUIRE);
-	uint64_t in_sub = old & (bs->subbuf_size - 1);
-	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed : c->r.consumed;
-	uint64_t reported = bs->rd ? bs->rd[cpu].last_discarded : c->r.last_discarded;
-	int drained = old - in_sub == consumed;
-	int unreported = drained && rt_lost_total(c) != reported;
-
-	if (in_sub == 0) {
-		if (!unreported)
-			return 0;
-		open_packet(bs, rs, cpu, old);
-		return 2;
-	}
-	if (in_sub == RT_PACKET_HEADER_LEN && !unreported)
-		return 0;
-	return close_packet(bs, rs, cpu, old) == 0 ? 1 : 2;
-}
-
-static int cpu_online(uint32_t cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	/* A CPU we may run on is online; only then can writers be on it. */
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(cpu, &set))
-		return 1;
-	char path[64], v = '1';
-	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%u/online", cpu);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (fread(&v, 1, 1, f) != 1)
-			v = '1';
-		fclose(f);
-	}
-	return v != '0';
-}
-
-int rt_flush(struct rt_bufset *bs, uint32_t cpu)
-{
-	if (cpu >= bs->nr_cpus)
-		return RT_E_INVAL;
-	int r = 0;
-	if (bs->mode == RT_MODE_LOCKED) {
-		/* A writer may hold the lock and be stopped (SIGSTOP, a
-		 * debugger): never wait for it without bound. */
-		pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 50 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		int lr = pthread_mutex_timedlock(lk, &until);
-		if (lr == EOWNERDEAD)
-			lr = pthread_mutex_consistent(lk);
-		if (lr == ETIMEDOUT)
-			return RT_E_ABORT; /* busy: try again later */
-		if (lr != 0)
-			return RT_E_SYS;
-		int step = 0;
-		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
-			;
-		rt_unlock_cpu(bs, cpu);
-		return r == 2 ? RT_E_ABORT : r;
-	}
-
-	/* rseq mode: run the same sequences as the writers, from the CPU the
-	 * buffer belongs to, so they are atomic against every writer there. */
-	cpu_set_t saved, one;
-	if (sched_getaffinity(0, sizeof saved, &saved) != 0)
-		return RT_E_SYS;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	if (sched_setaffinity(0, sizeof one, &one) != 0) {
-		if (cpu_online(cpu))
-			return RT_E_SYS; /* online but not ours to run on */
-		int step = 0; /* offline: no writer can be on it */
-		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
-			;
-		return r == 2 ? RT_E_ABORT : r;
-	}
-	if (!rt_rseq_usable()) {
-		sched_setaffinity(0, sizeof saved, &saved);
-		return RT_E_MODE;
-	}
-	struct rseq *rs = rt_rseq_area();
-	r = RT_E_ABORT;
-	for (int tries = 0; tries < 100 * RT_MAX_TRIES; tries++) {
-		if (__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) != cpu) {
-			sched_yield(); /* not migrated yet */
-			continue;
-		}
-		int s = flush_step(bs, rs, cpu);
-		if (s != 2) {
-			r = s;
-			break;
-		}
-	}
-	sched_setaffinity(0, sizeof saved, &saved);
-	return r;
 }
