@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "protocol.h"
+#include "protocol/codec.h"
 
 /* Exit statuses of the CLI itself (record exits with its command's). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Long enough for a stop that waits for applications and flushes. */
 #define ANSWER_TIMEOUT_MS 120000

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* One request, its answer printed; the CLI's exit status. */
 static int run(const char *home, struct rt_msg_buf *b)

@@ -10,8 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "ringbuf.h"
+#include "cli/cli.h"
 
 static const char *const levels[] = {
 	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG_SYSTEM",
@@ -51,11 +50,6 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
 int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 {
 	uint64_t v;
@@ -63,35 +57,20 @@ int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 	case OPT_BUF_UID: b->buffers = RT_BUFFERS_UID; return 1;
 	case OPT_BUF_PID: b->buffers = RT_BUFFERS_PID; return 1;
 	case OPT_SUBBUF:
-		if (parse_size(arg, &v) != 0) {
-			cli_error("--subbuf-size '%s': not a size (examples: 4096, 64k, 1M)", arg);
-			return -1;
-		}
-		if (!is_pow2(v)) {
-			cli_error("--subbuf-size %s: %llu bytes is not a power of two (try 64k, 256k, 1M)",
-				  arg, (unsigned long long)v);
-			return -1;
-		}
-		if (v < RT_MIN_SUBBUF || v > RT_MAX_SUBBUF) {
-			cli_error("--subbuf-size %s: must be between %u bytes and %u MiB", arg,
-				  RT_MIN_SUBBUF, RT_MAX_SUBBUF >> 20);
-			return -1;
-		}
-		b->subbuf_size = (uint32_t)v;
-		return 1;
 	case OPT_NUMSUB:
-		if (parse_size(arg, &v) != 0 || !is_pow2(v) || v < 2 || v > RT_MAX_NUM_SUBBUF) {
-			cli_error("--num-subbuf '%s': must be a power of two between 2 and %u", arg,
-				  RT_MAX_NUM_SUBBUF);
+		/* The daemon checks the geometry and says what is wrong. */
+		if (parse_size(arg, &v) != 0 || v > UINT32_MAX) {
+			cli_error("--%s '%s': not a size (examples: 4096, 64k, 1M)",
+				  opt == OPT_SUBBUF ? "subbuf-size" : "num-subbuf", arg);
 			return -1;
 		}
-		b->num_subbuf = (uint32_t)v;
+		*(opt == OPT_SUBBUF ? &b->subbuf_size : &b->num_subbuf) = (uint32_t)v;
 		return 1;
 	case OPT_CLOCK:
 		if (strcmp(arg, "monotonic") == 0)
-			b->clock = RT_CLOCK_MONOTONIC;
+			b->clock = RT_MSG_CLOCK_MONOTONIC;
 		else if (strcmp(arg, "tsc") == 0)
-			b->clock = RT_CLOCK_TSC;
+			b->clock = RT_MSG_CLOCK_TSC;
 		else {
 			cli_error("--clock '%s': choose monotonic or tsc", arg);
 			return -1;

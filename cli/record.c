@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #define DAEMON_START_TIMEOUT_MS 10000
 #define DAEMON_EXIT_TIMEOUT_MS 30000

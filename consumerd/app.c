@@ -12,8 +12,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include "daemon.h"
+#include "consumerd/daemon.h"
 
 /* Sends b (and fds) to the app; a full socket means the app's listener is
  * stuck, and a stuck app is dropped rather than waited for. */

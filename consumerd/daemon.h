@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "protocol.h"
-#include "ringbuf.h"
+#include "protocol/codec.h"
+#include "ringbuf/ringbuf.h"
 
 struct daemon;
 struct session;
@@ -49,7 +49,7 @@ void text_free(struct text *t);
 
 /* ---- event descriptions (events.c) --------------------------------------- */
 /* What the daemon knows of one event an app described: the blob as the
- * app sent it (tracepoints/desc_wire.h) and its validated parse. */
+ * app sent it (eventdesc/desc_wire.h) and its validated parse. */
 struct rt_desc;
 struct event_desc {
 	const char *name;       /* parsed->name */

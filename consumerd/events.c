@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Event descriptions from applications: validated by the desc_wire parser
- * (tracepoints/desc_wire.h) before anything else looks at them. */
+ * (eventdesc/desc_wire.h) before anything else looks at them. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
-#include "desc_wire.h"
+#include "consumerd/daemon.h"
+#include "eventdesc/desc_wire.h"
 
 int event_desc_parse(const void *wire, uint32_t len, struct event_desc *out,
 		     char *err, size_t errlen)

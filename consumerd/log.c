@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "daemon.h"
+#include "consumerd/daemon.h"
 
 static FILE *log_file;
 static int log_level = LOG_INFO;

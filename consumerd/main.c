@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "consumerd/daemon.h"
 
 static void usage(FILE *f)
 {

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
@@ -29,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "consumerd/daemon.h"
 
 #define MAX_CONNS 4096
 #define MSGS_PER_WAKEUP 64

@@ -16,13 +16,14 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "consumerd/daemon.h"
 
 #define MAX_SESSIONS 256
 #define MAX_RULES 1024
@@ -37,7 +38,7 @@ static const char *const level_names[] = {
 	"TRACE_DEBUG_FUNCTION", "TRACE_DEBUG_LINE", "TRACE_DEBUG",
 };
 
-/* In the order the records carry them (tracepoints/record.h). */
+/* In the order the records carry them (eventdesc/record.h). */
 static const struct {
 	const char *name;
 	uint32_t bit;
@@ -386,23 +387,10 @@ static int has_trace_already(const char *dir)
 	return stat(p, &st) == 0;
 }
 
-static int is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
 static int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char *why, size_t n)
 {
-	if (!is_pow2(subbuf) || subbuf < RT_MIN_SUBBUF || subbuf > RT_MAX_SUBBUF) {
-		snprintf(why, n, "sub-buffer size %u is not a power of two between %u and %u bytes",
-			 subbuf, RT_MIN_SUBBUF, RT_MAX_SUBBUF);
+	if (rt_check_geometry(d->nr_cpus, subbuf, num, why, n) != RT_OK)
 		return 0;
-	}
-	if (!is_pow2(num) || num < 2 || num > RT_MAX_NUM_SUBBUF) {
-		snprintf(why, n, "sub-buffer count %u is not a power of two between 2 and %u",
-			 num, RT_MAX_NUM_SUBBUF);
-		return 0;
-	}
 	uint64_t total = (uint64_t)subbuf * num * d->nr_cpus;
 	if (total > d->cfg.max_buffer_bytes) {
 		snprintf(why, n,
@@ -502,7 +490,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	s->id = d->next_id++;
 	s->buffers = (enum rt_buffers)cr->buffers;
-	s->clock = (enum rt_clock)cr->clock;
+	s->clock = cr->clock == RT_MSG_CLOCK_TSC ? RT_CLOCK_TSC : RT_CLOCK_MONOTONIC;
 	s->contexts = DEFAULT_CONTEXTS;
 	s->state = S_CREATED;
 	s->next = d->sessions;

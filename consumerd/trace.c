@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Traces: one buffer set, one CTF trace directory (consumerd/ctf), and the
+ * Traces: one buffer set, one CTF trace directory (ctf/), and the
  * event ids of that trace.
  *
  * The CTF writer drains closed sub-buffers into packets after checking
@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctf.h"
-#include "daemon.h"
+#include "ctf/ctf.h"
+#include "consumerd/daemon.h"
 
 #define CHANNEL_NAME "channel0"
 #define STREAM_ID 0u

@@ -16,7 +16,7 @@
 #include "statedump_tp.h"
 #undef RSEQTRACE_CREATE_PROBES
 
-#include "probes.h"
+#include "probes/probes.h"
 
 RT_PROBES_API __thread __attribute__((tls_model("initial-exec"))) unsigned rseqtrace_probes_nesting;
 RT_PROBES_API uintptr_t rseqtrace_probes_rt_lo, rseqtrace_probes_rt_span;

@@ -27,7 +27,7 @@
 #undef RSEQTRACE_CREATE_PROBES
 #include "statedump_tp.h"
 
-#include "probes.h"
+#include "probes/probes.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -2,7 +2,7 @@
 /*
  * The binary layout of one CTF packet and of the event header, exactly as
  * the writers put it in shared memory and the consumer copies it to disk.
- * The CTF metadata (consumerd/ctf) describes these structs field by field:
+ * The CTF metadata (ctf/) describes these structs field by field:
  * change one, change the other, and bump RT_LAYOUT_VERSION in layout.h.
  *
  * A sub-buffer is one packet:

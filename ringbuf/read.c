@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 /* The consumer's own positions start where the shared copy says (a
  * consumer may map a set another one has read), on the sub-buffer grid. */

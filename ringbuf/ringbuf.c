@@ -17,7 +17,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
@@ -91,26 +91,28 @@ static int is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+int rt_check_geometry(uint32_t nr_cpus, uint32_t subbuf, uint32_t num, char *err, size_t errlen)
+{
+	if (nr_cpus == 0 || nr_cpus > RT_MAX_CPUS)
+		return fail(err, errlen, RT_E_INVAL, "bad CPU count %u", nr_cpus);
+	if (!is_pow2(subbuf))
+		return fail(err, errlen, RT_E_INVAL,
+			    "sub-buffer size %u is not a power of two (try 64k, 256k, 1M)", subbuf);
+	if (subbuf < RT_MIN_SUBBUF || subbuf > RT_MAX_SUBBUF)
+		return fail(err, errlen, RT_E_INVAL,
+			    "sub-buffer size %u must be between %u bytes and %u MiB",
+			    subbuf, RT_MIN_SUBBUF, RT_MAX_SUBBUF >> 20);
+	if (!is_pow2(num) || num < 2 || num > RT_MAX_NUM_SUBBUF)
+		return fail(err, errlen, RT_E_INVAL,
+			    "sub-buffer count %u must be a power of two between 2 and %u",
+			    num, RT_MAX_NUM_SUBBUF);
+	return RT_OK;
+}
+
 static uint64_t data_offset(uint32_t nr_cpus)
 {
 	uint64_t end = RT_SHM_HEADER_SIZE + (uint64_t)nr_cpus * sizeof(struct rt_cpu_ctl);
 	return (end + 4095) & ~4095ull;
-}
-
-static int check_geometry(uint32_t nr_cpus, uint32_t subbuf, uint32_t num,
-			  char *err, size_t errlen)
-{
-	if (nr_cpus == 0 || nr_cpus > RT_MAX_CPUS)
-		return fail(err, errlen, RT_E_INVAL, "bad CPU count %u", nr_cpus);
-	if (!is_pow2(subbuf) || subbuf < RT_MIN_SUBBUF || subbuf > RT_MAX_SUBBUF)
-		return fail(err, errlen, RT_E_INVAL,
-			    "sub-buffer size %u is not a power of two in [%u, %u]",
-			    subbuf, RT_MIN_SUBBUF, RT_MAX_SUBBUF);
-	if (!is_pow2(num) || num < 2 || num > RT_MAX_NUM_SUBBUF)
-		return fail(err, errlen, RT_E_INVAL,
-			    "sub-buffer count %u is not a power of two in [2, %u]",
-			    num, RT_MAX_NUM_SUBBUF);
-	return RT_OK;
 }
 
 static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
@@ -150,7 +152,7 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		     char *err, size_t errlen)
 {
 	uint32_t nr_cpus = p->nr_cpus ? p->nr_cpus : (uint32_t)rt_possible_cpus();
-	int r = check_geometry(nr_cpus, p->subbuf_size, p->num_subbuf, err, errlen);
+	int r = rt_check_geometry(nr_cpus, p->subbuf_size, p->num_subbuf, err, errlen);
 	if (r)
 		return r;
 	enum rt_mode mode = p->mode == RT_MODE_AUTO ? rt_mode_default() : p->mode;
@@ -234,7 +236,7 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 		return fail(err, errlen, RT_E_INVAL,
 			    "buffer layout version %u (header %u, control %u) is not ours (%u)",
 			    h.version, h.header_size, h.ctl_size, RT_LAYOUT_VERSION);
-	int r = check_geometry(h.nr_cpus, h.subbuf_size, h.num_subbuf, err, errlen);
+	int r = rt_check_geometry(h.nr_cpus, h.subbuf_size, h.num_subbuf, err, errlen);
 	if (r)
 		return r;
 	if (h.mode != RT_MODE_RSEQ && h.mode != RT_MODE_LOCKED)

@@ -19,13 +19,13 @@
 #include <sys/rseq.h>
 #include <time.h>
 
-#include "layout.h"
-#include "packet.h"
+#include "ringbuf/layout.h"
+#include "ringbuf/packet.h"
 
 #if defined(__x86_64__)
-#include "arch/x86_64.h"
+#include "ringbuf/arch/x86_64.h"
 #elif defined(__aarch64__)
-#include "arch/aarch64.h"
+#include "ringbuf/arch/aarch64.h"
 #else
 #error "rseqtrace supports x86-64 and aarch64"
 #endif
@@ -113,6 +113,10 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen);
 void rt_bufset_unmap(struct rt_bufset *bs); /* also closes the fd */
 int rt_possible_cpus(void);
+/* The one check of a set's geometry (nr_cpus, sub-buffer size and count),
+ * for creation, mapping, and the daemon's answer to a CLI: RT_OK, or
+ * RT_E_INVAL with a sentence a user can act on in err. */
+int rt_check_geometry(uint32_t nr_cpus, uint32_t subbuf, uint32_t num, char *err, size_t errlen);
 const char *rt_strerror(int status);
 
 /* Whether this thread can write an RT_MODE_RSEQ buffer set. */

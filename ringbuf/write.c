@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c)
 {

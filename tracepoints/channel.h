@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "ringbuf.h"
-#include "runtime.h"
+#include "ringbuf/ringbuf.h"
+#include "tracepoints/runtime.h"
 
 struct rt_channel {
 	struct rt_bufset bs;

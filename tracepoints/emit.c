@@ -16,8 +16,8 @@
 
 #include <rseqtrace/tracepoint.h>
 
-#include "channel.h"
-#include "record.h"
+#include "tracepoints/channel.h"
+#include "eventdesc/record.h"
 
 _Static_assert(RSEQTRACE__HDR_RESERVE >= 16 + 8 + 4 + 4 + RT_PROCNAME_LEN, "header reserve");
 _Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");

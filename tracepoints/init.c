@@ -12,10 +12,10 @@
 
 #include <rseqtrace/session.h>
 
-#include "channel.h"
-#include "rcu.h"
-#include "runtime.h"
-#include "session_int.h"
+#include "tracepoints/channel.h"
+#include "tracepoints/rcu.h"
+#include "tracepoints/runtime.h"
+#include "tracepoints/session_int.h"
 
 /* Fork: the registry and session locks are held across fork() so the child
  * inherits consistent data; the child rebuilds its locks, keeps only its

@@ -26,7 +26,7 @@
 
 #include <rseqtrace/tracepoint.h>
 
-#include "rcu.h"
+#include "tracepoints/rcu.h"
 
 struct reader {
 	uint64_t ctr;    /* R1, R2 */

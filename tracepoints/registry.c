@@ -27,11 +27,11 @@
 
 #include <rseqtrace/tracepoint.h>
 
-#include "channel.h"
-#include "desc_wire.h"
-#include "rcu.h"
-#include "record.h"
-#include "runtime.h"
+#include "tracepoints/channel.h"
+#include "eventdesc/desc_wire.h"
+#include "tracepoints/rcu.h"
+#include "eventdesc/record.h"
+#include "tracepoints/runtime.h"
 
 struct range {
 	struct range *next;

@@ -12,7 +12,7 @@
  *     dlopen) and removed when it is unloaded (dlclose, exit). Each gets a
  *     handle, unique for the life of the process, never reused.
  *   - A *channel* is a mapped buffer set (struct rt_bufset) plus the event
- *     contexts (ip, vpid, vtid, procname: tracepoints/record.h) its records carry.
+ *     contexts (ip, vpid, vtid, procname: eventdesc/record.h) its records carry.
  *   - An event *attached* to a channel with an id writes every hit there
  *     while the channel is active; the id is what the CTF metadata of that
  *     channel's stream class calls the event. An event may be attached to
@@ -50,7 +50,7 @@
 
 #include <rseqtrace/types.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 #define RT_INTERNAL __attribute__((visibility("hidden")))
 

@@ -25,11 +25,11 @@
 
 #include <rseqtrace/session.h>
 
-#include "channel.h"
-#include "ctf.h"
-#include "desc_wire.h"
-#include "runtime.h"
-#include "session_int.h"
+#include "tracepoints/channel.h"
+#include "ctf/ctf.h"
+#include "eventdesc/desc_wire.h"
+#include "tracepoints/runtime.h"
+#include "tracepoints/session_int.h"
 
 struct known {
 	struct known *next;

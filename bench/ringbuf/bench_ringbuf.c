@@ -40,7 +40,7 @@
 #include <time.h>
 
 #include "cas_xadd.h"
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 enum scheme { S_RSEQ, S_LOCKED, S_CAS, NR_SCHEMES };
 enum column { K_NONE, K_TSC, K_MONO, NR_COLUMNS };

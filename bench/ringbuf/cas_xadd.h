@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 #define CAS_CLOCK_NONE (-1)
 

@@ -23,7 +23,7 @@
 
 #include <rseqtrace/session.h>
 
-#include "overhead_tp.h" /* bench/overhead: the same events, also built for LTTng-UST */
+#include "bench/overhead/overhead_tp.h" /* bench/overhead: the same events, also built for LTTng-UST */
 
 static long n_events = 300000;
 static int reps = 7;

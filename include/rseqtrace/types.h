@@ -6,7 +6,7 @@
  *
  * A provider's events are described once, in the translation unit that
  * instantiates the provider (RSEQTRACE_CREATE_PROBES). librseqtrace turns a
- * description into a self-contained blob (tracepoints/desc_wire.h) before
+ * description into a self-contained blob (eventdesc/desc_wire.h) before
  * anything outside the process sees it, so these structs are an ABI between
  * the macros and the library only; RSEQTRACE_ABI_VERSION guards it.
  */
@@ -45,7 +45,7 @@ enum rseqtrace_loglevel {
 #define RSEQTRACE_LOGLEVEL_MAX RSEQTRACE_LOGLEVEL_DEBUG
 
 /* Per-channel event contexts, recorded after the event header (in the
- * order of tracepoints/record.h, not the order of these bits). Named as
+ * order of eventdesc/record.h, not the order of these bits). Named as
  * LTTng-UST names them in the trace (vpid, vtid, procname, ip), so that
  * babeltrace2's debug-info filter resolves `ip` with `vpid`. */
 enum rseqtrace_context {

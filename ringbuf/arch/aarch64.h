@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "rseq-tables.h"
+#include "ringbuf/arch/rseq-tables.h"
 
 /* BRK #0x45E0, little-endian instruction encoding. */
 #define RT_RSEQ_SIG 0xd428bc00

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "rseq-tables.h"
+#include "ringbuf/arch/rseq-tables.h"
 
 #define RT_RSEQ_SIG 0x53053053
 

@@ -16,7 +16,7 @@ for tool in "$cc" "$objdump" python3; do
 done
 # Same warnings as the native build (CMakeLists.txt), -Werror always.
 flags=(-std=gnu11 -O2 -fPIC -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
-       -Werror -I"$src/ringbuf")
+       -Werror -I"$src")
 mkdir -p "$out"
 for f in ringbuf/ringbuf.c ringbuf/write.c ringbuf/read.c tests/aarch64/instantiate.c; do
 	obj="$out/$(basename "$f" .c).o"

@@ -4,7 +4,7 @@
  * sequence and tables are emitted; the ABI tests check them in the object
  * (aarch64, cross-compiled) and in a linked executable (both architectures).
  */
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 int rt_abi_write(struct rt_bufset *bs, void *rec, uint32_t len)
 {

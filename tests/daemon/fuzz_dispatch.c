@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "consumerd/daemon.h"
 
 #define SLOTS 4
 

@@ -12,8 +12,8 @@ import struct
 import sys
 
 MAGIC = 0x50435452
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "consumerd",
-                       "protocol.h")) as _f:
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "protocol",
+                       "messages.h")) as _f:
     VERSION = int(re.search(r"#define RT_PROTO_VERSION (\d+)u", _f.read()).group(1))
 T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, ADD_CONTEXT=8,
          REPLY=16,
@@ -60,7 +60,7 @@ def wstr(s):
 
 
 def desc(name, loglevel=6, fields=(("a", 0),)):
-    """An event description blob (tracepoints/desc_wire.h). Field types:
+    """An event description blob (eventdesc/desc_wire.h). Field types:
     0 = uint64 decimal, 1 = int32 hex, 2 = string, 3 = sequence of uint8."""
     prov, ev = name.split(":")
     body = struct.pack("<i", loglevel) + wstr(prov) + wstr(ev) + wstr("int x")

@@ -21,7 +21,7 @@ CLI = os.path.join(BUILD, "cli", "rseqtrace")
 def _proto_version():
     """RT_PROTO_VERSION, from the protocol header, for hand-made records."""
     import re
-    with open(os.path.join(SRC, "consumerd", "protocol.h")) as f:
+    with open(os.path.join(SRC, "protocol", "messages.h")) as f:
         return int(re.search(r"#define RT_PROTO_VERSION (\d+)u", f.read()).group(1))
 
 

@@ -19,12 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "protocol.h"
-#include "ringbuf.h"
+#include "protocol/codec.h"
+#include "ringbuf/ringbuf.h"
 
 static uint64_t rbuf[RT_MSG_MAX / 8];
 static struct rt_msg_buf sbuf;

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 #define REC_ID 0x5ecu
 #define REC_FIXED 40u

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ringbuf.h"
+#include "ringbuf/ringbuf.h"
 
 static int failures;
 

@@ -19,8 +19,8 @@
 #define RSEQTRACE_CREATE_PROBES
 #include "types_tp.h"
 
-#include "ctf.h"
-#include "desc_wire.h"
+#include "ctf/ctf.h"
+#include "eventdesc/desc_wire.h"
 
 static int failures;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The application side of the control protocol (consumerd/protocol.h):
+ * The application side of the control protocol (protocol/messages.h):
  * registration with rseqtraced, and the listener thread that applies what
  * the daemon sends (buffers, enable flags, start/stop).
  *
@@ -50,8 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "protocol.h"
-#include "runtime.h"
+#include "protocol/codec.h"
+#include "tracepoints/runtime.h"
 
 #define DEFAULT_TIMEOUT_MS 3000
 #define RETRY_POLL_MS 5000

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The layout of one record in a channel, shared by the writer (emit.c) and
- * the CTF writer that describes and checks it (consumerd/ctf):
+ * the CTF writer that describes and checks it (ctf/):
  *
  *   0                16                           hdr_len (8-aligned)       len
  *   +----------------+----------------------------+--+----------------------+---+

@@ -21,7 +21,7 @@
  * What a drain writes is checked first, on a private copy of the packet,
  * so a buggy or hostile writer of the shared memory cannot make the trace
  * unreadable: every record must have a declared id, a length (header.len,
- * see tracepoints/record.h) its description decodes exactly, and a
+ * see eventdesc/record.h) its description decodes exactly, and a
  * timestamp inside its packet and not before the previous one; the packet
  * is cut before the first record that fails, and the cut is counted.
  * Header fields (uuid, stream instance, cpu, sequence number) are rewritten
@@ -53,8 +53,8 @@
 
 #include <rseqtrace/types.h>
 
-#include "desc_wire.h"
-#include "ringbuf.h"
+#include "eventdesc/desc_wire.h"
+#include "ringbuf/ringbuf.h"
 
 enum ctf_buffering {
 	CTF_PER_UID = 0, /* <output>/ust/uid/<uid>/64-bit/ */

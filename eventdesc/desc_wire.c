@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "desc_wire.h"
+#include "eventdesc/desc_wire.h"
 
 /* ---- writer -------------------------------------------------------------- */
 

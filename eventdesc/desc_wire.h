@@ -5,7 +5,7 @@
  * blob, from anyone, back into a heap-owned description.
  *
  * The instrumented process flattens its static descriptions (types.h);
- * the CTF metadata writer (consumerd/ctf) only ever sees parsed ones, so
+ * the CTF metadata writer (ctf/) only ever sees parsed ones, so
  * the in-process path and the daemon generate metadata from the same,
  * validated, input.
  *

@@ -7,7 +7,7 @@
  * The packet header and context described here are ringbuf/packet.h field
  * for field; the event header is struct rt_event_header with `len` left
  * undescribed, as padding to the timestamp (babeltrace2 warns about any other header field);
- * event contexts and the payload follow tracepoints/record.h.
+ * event contexts and the payload follow eventdesc/record.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctf_int.h"
-#include "record.h"
+#include "ctf/ctf_int.h"
+#include "eventdesc/record.h"
 
 #ifndef RSEQTRACE_VERSION_MAJOR
 #define RSEQTRACE_VERSION_MAJOR 0
@@ -484,7 +484,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 		int_tsdl(i32, sizeof i32, 4, 1, 10, 0);
 		int_tsdl(u8t, sizeof u8t, 1, 0, 10, 1);
 		int_tsdl(x64, sizeof x64, 8, 0, 16, 0);
-		/* In the order of tracepoints/record.h. The names are
+		/* In the order of eventdesc/record.h. The names are
 		 * LTTng-UST's: babeltrace2's debug-info filter needs an
 		 * unsigned `ip` and an int32 `vpid` in this scope. */
 		sb_add(&b, "\tevent.context := struct {\n");

@@ -5,7 +5,7 @@
 
 #include <pthread.h>
 
-#include "ctf.h"
+#include "ctf/ctf.h"
 
 /* A field as the record checker needs it. */
 struct ctf_fl {

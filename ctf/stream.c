@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctf_int.h"
-#include "record.h"
+#include "ctf/ctf_int.h"
+#include "eventdesc/record.h"
 
 struct cpu_stream {
 	int fd;

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rseqtrace control protocol: every message between the CLI, the
+ * daemon (rseqtraced) and instrumented applications. Definitions only;
+ * encoding, decoding and validation are in codec.h.
+ *
+ * Transport: a SOCK_SEQPACKET UNIX socket, so one message is one record
+ * and a short or long record is detected by the kernel (MSG_TRUNC). Each
+ * record is a struct rt_msg_hdr followed by exactly hdr.len payload bytes;
+ * the payload is a fixed part (one struct per type, a multiple of 8 bytes)
+ * and, for some types, a variable part. File descriptors travel as
+ * SCM_RIGHTS with the daemon-to-app CHANNEL message only (the buffer set's
+ * memfd and its wake-up socket); hdr.nfds says how many the sender
+ * attached and must match.
+ *
+ * Everything received is hostile until rt_msg_decode() (codec.h) has accepted it:
+ * the magic and version, the payload length against the type, NUL
+ * termination inside every fixed-size string, the character set of names,
+ * every count against the bytes present, every enum and every reserved
+ * field (zero), the number of descriptors. A receiver that gets a message
+ * rt_msg_decode() (codec.h) refuses closes that connection and carries on.
+ *
+ *   CLI -> daemon            daemon -> CLI
+ *   CREATE, ENABLE, DISABLE, REPLY (one or more, RT_REPLY_MORE on all
+ *   START, STOP, DESTROY,    but the last), hdr.seq echoes the request
+ *   LIST, ADD_CONTEXT
+ *
+ *   app -> daemon            daemon -> app
+ *   APP_REGISTER             APP_CHANNEL (+2 fds), APP_CHANNEL_DEL,
+ *   APP_EVENTS ...           APP_ENABLE, APP_ACTIVE,
+ *   APP_READY_REQ            APP_READY (answers APP_READY_REQ),
+ *   APP_SYNC_ACK             APP_SYNC (the app answers APP_SYNC_ACK with
+ *                            the same seq once it applied everything before)
+ *
+ * An application connection begins with APP_REGISTER; a CLI connection
+ * sends anything else. The role of a connection never changes.
+ */
+#ifndef RT_PROTOCOL_MESSAGES_H
+#define RT_PROTOCOL_MESSAGES_H
+
+#include <stdint.h>
+
+#define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
+#define RT_PROTO_VERSION 2u /* 2: APP_CHANNEL carries the wake-up socket */
+
+#define RT_MSG_MAX 65536u         /* header + payload, one record */
+#define RT_MSG_MAX_FDS 2u
+#define RT_NAME_MAX 64u           /* session name, NUL included */
+#define RT_PATH_MAX 4096u         /* output directory, NUL included */
+#define RT_PATTERN_MAX 256u       /* one event pattern, NUL included */
+#define RT_MAX_PATTERNS 64u       /* patterns per ENABLE/DISABLE */
+#define RT_PROCNAME_MAX 16u       /* like the kernel's comm, NUL included */
+#define RT_MAX_APP_EVENTS 65536u  /* event descriptions per application */
+#define RT_DESC_MAX 16384u        /* one event description */
+#define RT_ENABLE_MAX 2048u       /* entries per APP_ENABLE */
+
+#define RT_SOCK_NAME "rseqtraced.sock"
+#define RT_LOCK_NAME "rseqtraced.lock"
+#define RT_HOME_ENV "RSEQTRACE_HOME"
+
+enum rt_msg_type {
+	/* CLI -> daemon */
+	RT_MSG_CREATE = 1,
+	RT_MSG_ENABLE = 2,
+	RT_MSG_DISABLE = 3,
+	RT_MSG_START = 4,
+	RT_MSG_STOP = 5,
+	RT_MSG_DESTROY = 6,
+	RT_MSG_LIST = 7,
+	RT_MSG_ADD_CONTEXT = 8,
+	/* daemon -> CLI */
+	RT_MSG_REPLY = 16,
+	/* app -> daemon */
+	RT_MSG_APP_REGISTER = 32,
+	RT_MSG_APP_EVENTS = 33,
+	RT_MSG_APP_READY_REQ = 34,
+	RT_MSG_APP_SYNC_ACK = 35,
+	/* daemon -> app */
+	RT_MSG_APP_READY = 48,
+	RT_MSG_APP_CHANNEL = 49,
+	RT_MSG_APP_CHANNEL_DEL = 50,
+	RT_MSG_APP_ENABLE = 51,
+	RT_MSG_APP_ACTIVE = 52,
+	RT_MSG_APP_SYNC = 53,
+};
+
+struct rt_msg_hdr {
+	uint32_t magic;   /* RT_PROTO_MAGIC */
+	uint16_t version; /* RT_PROTO_VERSION */
+	uint16_t type;    /* enum rt_msg_type */
+	uint32_t len;     /* payload bytes after this header */
+	uint32_t nfds;    /* descriptors attached with SCM_RIGHTS */
+	uint64_t seq;     /* request number, echoed by the answer */
+};
+
+/* ---- CLI messages ----------------------------------------------------- */
+
+enum rt_buffers { RT_BUFFERS_UID = 0, RT_BUFFERS_PID = 1 };
+enum rt_msg_clock { RT_MSG_CLOCK_MONOTONIC = 0, RT_MSG_CLOCK_TSC = 1 };
+enum rt_loglevel_type {
+	RT_LOGLEVEL_ALL = 0,    /* any loglevel */
+	RT_LOGLEVEL_RANGE = 1,  /* loglevel at least as severe (<=) as the given one */
+	RT_LOGLEVEL_SINGLE = 2, /* exactly the given loglevel */
+};
+#define RT_LOGLEVEL_MIN 0  /* TRACE_EMERG */
+#define RT_LOGLEVEL_MAX 14 /* TRACE_DEBUG */
+
+struct rt_msg_create {
+	char name[RT_NAME_MAX];     /* "" = auto-YYYYMMDD-HHMMSS */
+	char output[RT_PATH_MAX];   /* absolute, or "" for the default */
+	uint32_t buffers;           /* enum rt_buffers */
+	uint32_t subbuf_size;       /* 0 = default; else a power of two */
+	uint32_t num_subbuf;        /* 0 = default; else a power of two */
+	uint32_t clock;             /* enum rt_msg_clock */
+	uint32_t reserved[2];
+};
+
+#define RT_RULE_ALL 1u /* DISABLE: every rule, no pattern follows */
+
+/* ENABLE and DISABLE. Variable part: `count` NUL-terminated patterns,
+ * back to back, filling it exactly. */
+struct rt_msg_rule {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	uint32_t loglevel_type;     /* enum rt_loglevel_type; ALL for DISABLE */
+	int32_t loglevel;
+	uint32_t count;
+	uint32_t flags;             /* RT_RULE_ALL (DISABLE only) */
+};
+
+#define RT_LIST_KV 1u /* LIST: key=value lines for scripts instead of prose */
+
+/* ADD_CONTEXT: fields recorded with every event of the session's traces,
+ * added before its first start (RT_CTX_* below). */
+struct rt_msg_context {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	uint32_t contexts;          /* RT_CTX_*, at least one */
+	uint32_t reserved;
+};
+
+/* START, STOP, DESTROY, LIST. */
+struct rt_msg_session {
+	char session[RT_NAME_MAX];  /* "" = current (LIST: all sessions) */
+	uint32_t flags;             /* LIST: RT_LIST_KV */
+	uint32_t reserved;
+};
+
+#define RT_REPLY_MORE 1u /* more REPLY records follow for this request */
+
+/* Variable part: text_len bytes of text, NUL-terminated, filling it. */
+struct rt_msg_reply {
+	int32_t status;   /* 0, or a negative errno value */
+	uint32_t flags;   /* RT_REPLY_MORE */
+	uint32_t text_len;
+	uint32_t reserved;
+};
+
+/* ---- Application messages ---------------------------------------------- */
+
+#define RT_APP_RSEQ 1u /* every thread of the app can write rseq buffers */
+
+struct rt_msg_app_register {
+	uint32_t vpid;   /* getpid() in the app's namespace (SO_PEERCRED wins) */
+	uint32_t ppid;
+	uint32_t flags;  /* RT_APP_RSEQ */
+	uint32_t bits_per_long;
+	char procname[RT_PROCNAME_MAX];
+};
+
+/* Variable part: `count` entries, each a struct rt_msg_desc_len followed
+ * by len bytes of event description (eventdesc/desc_wire.h) and zero
+ * padding up to a multiple of 8. Indices are first .. first+count-1 and
+ * continue the app's previous APP_EVENTS exactly. */
+struct rt_msg_app_events {
+	uint32_t first;
+	uint32_t count;
+};
+
+struct rt_msg_desc_len {
+	uint32_t len;
+	uint32_t reserved;
+};
+
+#define RT_CHAN_ACTIVE 1u  /* the session is started */
+#define RT_CHAN_PER_PID 2u /* a buffer set of this process alone */
+#define RT_CHAN_FLAGS (RT_CHAN_ACTIVE | RT_CHAN_PER_PID)
+
+/* The values of RSEQTRACE_CTX_* (include/rseqtrace/types.h). */
+#define RT_CTX_VPID 1u
+#define RT_CTX_VTID 2u
+#define RT_CTX_PROCNAME 4u
+#define RT_CTX_IP 8u
+#define RT_CTX_ALL (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME | RT_CTX_IP)
+
+/* Carries two descriptors: the buffer set's memfd, then the sending end
+ * of the set's wake-up socket (ringbuf.h, rt_wake_pair), which the app
+ * stores in its rt_bufset for its writers. `key` names the channel in
+ * later messages; keys are never reused by one daemon. */
+struct rt_msg_app_channel {
+	uint64_t key;
+	uint32_t flags;    /* RT_CHAN_* */
+	uint32_t contexts; /* RT_CTX_* fields after every event header */
+};
+
+/* APP_CHANNEL_DEL (value 0) and APP_ACTIVE (value 0 or 1). */
+struct rt_msg_app_key {
+	uint64_t key;
+	uint32_t value;
+	uint32_t reserved;
+};
+
+/* Variable part: `count` struct rt_msg_enable_entry. */
+struct rt_msg_app_enable {
+	uint64_t key;
+	uint32_t count;
+	uint32_t reserved;
+};
+
+struct rt_msg_enable_entry {
+	uint32_t index;   /* the app's event index */
+	uint32_t id;      /* the event id in this channel's metadata */
+	uint32_t enabled; /* 0 or 1 */
+	uint32_t reserved;
+};
+
+struct rt_msg_app_ready {
+	int32_t status; /* 0, or a negative errno value: tracing stays off */
+	uint32_t reserved;
+};
+
+#endif
