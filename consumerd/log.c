@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The daemon's log: one line per message, local time, level, text. */
+/* The daemon's log (log.h). */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "consumerd/daemon.h"
+#include "consumerd/log.h"
 
 static FILE *log_file;
 static int log_level = LOG_INFO;

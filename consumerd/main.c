@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "consumerd/daemon.h"
+#include "consumerd/log.h"
+#include "protocol/codec.h"
 
 static void usage(FILE *f)
 {
@@ -189,20 +191,20 @@ int main(int argc, char **argv)
 	}
 	log_open(logf, level);
 
-	static struct daemon d;
 	char err[RT_PATH_MAX + 256];
-	if (daemon_init(&d, &cfg, err, sizeof err) != 0) {
+	struct daemon *d = daemon_new(&cfg, err, sizeof err);
+	if (!d) {
 		logm(LOG_ERR, "%s", err);
 		if (logf)
 			fprintf(stderr, "rseqtraced: %s\n", err);
-		daemon_fini(&d);
 		return 1;
 	}
-	int r = daemon_run(&d);
-	daemon_fini(&d);
+	int r = daemon_run(d);
+	unsigned long long wakeups = d->wakeups, passes = d->drain_passes,
+			   writer_wakeups = d->writer_wakeups;
+	daemon_free(d);
 	logm(LOG_INFO, "exiting (%llu wakeups, %llu drain passes, %llu writer wake-ups)",
-	     (unsigned long long)d.wakeups, (unsigned long long)d.drain_passes,
-	     (unsigned long long)d.writer_wakeups);
+	     wakeups, passes, writer_wakeups);
 	if (logf)
 		fclose(logf);
 	return r;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sessions: the CLI commands, event rules, and the operations that wait
- * for applications to acknowledge a change before the CLI is answered.
+ * Sessions (session.h): the CLI commands, event rules, and the operations
+ * that wait for applications to acknowledge a change before the CLI is
+ * answered.
  *
  * A command that changes what applications do (enable, disable, start,
  * stop, destroy) sends its messages, then one APP_SYNC per application,
@@ -23,7 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time.h"
 #include "consumerd/daemon.h"
+#include "consumerd/drain.h"
+#include "consumerd/log.h"
+#include "consumerd/registry.h"
+#include "consumerd/session.h"
+#include "consumerd/trace.h"
+#include "consumerd/transport.h"
+#include "ringbuf/ringbuf.h"
 
 #define MAX_SESSIONS 256
 #define MAX_RULES 1024
@@ -50,58 +59,6 @@ static const struct {
 };
 #define NR_CONTEXT_NAMES (sizeof context_names / sizeof context_names[0])
 
-/* ---- Replies ------------------------------------------------------------- */
-
-/* Sends text in as many REPLY records as it needs. A CLI that does not
- * read its answers is closed rather than waited for. */
-int send_reply(struct daemon *d, struct conn *c, uint64_t seq, int status, const char *text)
-{
-	struct rt_msg_buf *b = malloc(sizeof *b);
-	if (!b) {
-		c->closing = 1;
-		return -1;
-	}
-	size_t left = strlen(text);
-	const size_t chunk = sizeof b->payload - sizeof(struct rt_msg_reply) - 1;
-	int r = 0;
-	do {
-		size_t n = left < chunk ? left : chunk;
-		rt_msg_init(b, RT_MSG_REPLY, seq);
-		struct rt_msg_reply rep = {
-			.status = status,
-			.flags = left > n ? RT_REPLY_MORE : 0,
-			.text_len = (uint32_t)n + 1,
-		};
-		rt_msg_put(b, &rep, sizeof rep);
-		rt_msg_put(b, text, n);
-		rt_msg_put(b, NULL, 1);
-		r = rt_msg_send(c->fd, b, -1, MSG_DONTWAIT);
-		text += n;
-		left -= n;
-	} while (r == 0 && left);
-	free(b);
-	if (r != 0) {
-		logm(LOG_WARN, "cannot answer pid %d: %s", (int)c->pid, strerror(-r));
-		c->closing = 1;
-	}
-	(void)d;
-	return r;
-}
-
-static int reply_err(struct daemon *d, struct conn *c, uint64_t seq, int status,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int reply_err(struct daemon *d, struct conn *c, uint64_t seq, int status,
-		     const char *fmt, ...)
-{
-	char msg[RT_PATH_MAX + 256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	send_reply(d, c, seq, status, msg);
-	return 0; /* the connection stays usable */
-}
-
 /* ---- Rules ---------------------------------------------------------------- */
 
 static int rule_matches(const struct rule *r, const struct event_desc *e)
@@ -115,7 +72,6 @@ static int rule_matches(const struct rule *r, const struct event_desc *e)
 	}
 }
 
-/* The last rule that matches decides. */
 int rules_enabled(const struct session *s, const struct event_desc *e)
 {
 	for (uint32_t i = s->nr_rules; i-- > 0;)
@@ -134,7 +90,7 @@ struct session *session_find_id(struct daemon *d, uint64_t id)
 	return NULL;
 }
 
-static struct session *session_find(struct daemon *d, const char *name)
+struct session *session_find(struct daemon *d, const char *name)
 {
 	if (!name[0])
 		return session_find_id(d, d->current_session);
@@ -151,14 +107,14 @@ static struct session *command_session(struct daemon *d, struct conn *c, uint64_
 	struct session *s = session_find(d, name);
 	if (!s) {
 		if (name[0])
-			reply_err(d, c, seq, -ENOENT, "no session named '%s' (see: rseqtrace list)", name);
+			send_replyf(c, seq, -ENOENT, "no session named '%s' (see: rseqtrace list)", name);
 		else
-			reply_err(d, c, seq, -ENOENT,
+			send_replyf(c, seq, -ENOENT,
 				  "no current session: create one (rseqtrace create NAME) or name it with -s NAME");
 		return NULL;
 	}
 	if (s->busy) {
-		reply_err(d, c, seq, -EBUSY,
+		send_replyf(c, seq, -EBUSY,
 			  "session '%s' is busy waiting for applications; try again", s->name);
 		return NULL;
 	}
@@ -178,14 +134,6 @@ struct op_full {
 	uint32_t nr_waits;
 };
 
-static struct app *app_by_id(struct daemon *d, uint64_t id)
-{
-	for (struct conn *c = d->conns; c; c = c->next)
-		if (c->app && c->app->id == id)
-			return c->app;
-	return NULL;
-}
-
 /* Starts an op: every app with unsynchronized changes gets an APP_SYNC. */
 static void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64_t seq,
 		     struct session *s, struct text *reply)
@@ -193,7 +141,7 @@ static void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64
 	struct op_full *o = calloc(1, sizeof *o);
 	if (!o) {
 		if (c)
-			send_reply(d, c, seq, -ENOMEM, "out of memory");
+			send_reply(c, seq, -ENOMEM, "out of memory");
 		text_free(reply);
 		return;
 	}
@@ -201,7 +149,7 @@ static void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64
 	o->op.conn_id = c ? c->id : 0;
 	o->op.req_seq = seq;
 	o->op.session_id = s ? s->id : 0;
-	o->op.deadline_ms = now_ms() + (uint64_t)d->cfg.ack_timeout_ms;
+	o->op.deadline_ms = rt_now_ms() + (uint64_t)d->cfg.ack_timeout_ms;
 	if (reply)
 		o->op.reply = *reply;
 	uint32_t n = 0;
@@ -243,7 +191,6 @@ static void op_report_late(struct daemon *d, struct op_full *o)
 	}
 }
 
-static void session_summary(struct session *s, struct text *t);
 static void session_free(struct daemon *d, struct session *s);
 
 static void op_complete(struct daemon *d, struct op_full *o)
@@ -262,8 +209,8 @@ static void op_complete(struct daemon *d, struct op_full *o)
 		if (!s)
 			break;
 		for (struct trace *t = s->traces; t; t = t->next) {
-			trace_flush(d, t);
-			trace_drain(d, t);
+			trace_flush(t);
+			trace_drain(t);
 		}
 		if (s->started_once)
 			session_summary(s, reply);
@@ -277,8 +224,8 @@ static void op_complete(struct daemon *d, struct op_full *o)
 		while (d->sessions) {
 			struct session *x = d->sessions;
 			for (struct trace *t = x->traces; t; t = t->next) {
-				trace_flush(d, t);
-				trace_drain(d, t);
+				trace_flush(t);
+				trace_drain(t);
 			}
 			struct text sum = { 0 };
 			session_summary(x, &sum);
@@ -292,7 +239,7 @@ static void op_complete(struct daemon *d, struct op_full *o)
 	}
 	struct conn *c = o->op.conn_id ? conn_find(d, o->op.conn_id) : NULL;
 	if (c)
-		send_reply(d, c, o->op.req_seq, status,
+		send_reply(c, o->op.req_seq, status,
 			   reply->oom ? "out of memory" : reply->s ? reply->s : "");
 	text_free(reply);
 	free(o->waits);
@@ -301,11 +248,10 @@ static void op_complete(struct daemon *d, struct op_full *o)
 
 void ops_check(struct daemon *d, int force)
 {
-	static int running;
-	if (running)
+	if (d->ops_running)
 		return; /* completing an op may close conns, which calls us */
-	running = 1;
-	uint64_t now = now_ms();
+	d->ops_running = 1;
+	uint64_t now = rt_now_ms();
 	for (int again = 1; again;) {
 		again = 0;
 		for (struct op **pp = &d->ops; *pp; pp = &(*pp)->next) {
@@ -321,7 +267,7 @@ void ops_check(struct daemon *d, int force)
 			break;
 		}
 	}
-	running = 0;
+	d->ops_running = 0;
 }
 
 /* ---- Create ---------------------------------------------------------------- */
@@ -425,7 +371,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	char why[RT_PATH_MAX + 128];
 	struct session *s = calloc(1, sizeof *s);
 	if (!s)
-		return reply_err(d, c, seq, -ENOMEM, "out of memory");
+		return send_replyf(c, seq, -ENOMEM, "out of memory");
 	stamp(s->created_at, sizeof s->created_at);
 	if (cr->name[0])
 		snprintf(s->name, sizeof s->name, "%s", cr->name);
@@ -486,7 +432,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	if (status) {
 		free(s);
-		return reply_err(d, c, seq, status, "%s", why);
+		return send_replyf(c, seq, status, "%s", why);
 	}
 	s->id = d->next_id++;
 	s->buffers = (enum rt_buffers)cr->buffers;
@@ -500,14 +446,14 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	     s->output, s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, s->subbuf_size);
 	struct text t = { 0 };
 	text_add(&t, "Session %s created.\nTraces will be written in %s\n", s->name, s->output);
-	send_reply(d, c, seq, 0, t.oom ? "created" : t.s);
+	send_reply(c, seq, 0, t.oom ? "created" : t.s);
 	text_free(&t);
 	return 0;
 }
 
 /* ---- Enable / disable ------------------------------------------------------ */
 
-static void describe_rule(struct text *t, const struct rule *r)
+void describe_rule(struct text *t, const struct rule *r)
 {
 	text_add(t, "%s", r->pattern);
 	if (r->loglevel_type == RT_LOGLEVEL_RANGE)
@@ -521,7 +467,7 @@ static void session_update_apps(struct daemon *d, struct session *s)
 {
 	for (struct trace *t = s->traces; t; t = t->next)
 		for (struct link *l = t->links; l; l = l->next)
-			trace_update_app(d, t, l->app);
+			app_update_trace(t, l->app);
 }
 
 static int add_rule(struct session *s, const struct rule *r)
@@ -562,7 +508,7 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		text_add(&t, "All events disabled in session %s\n", s->name);
 	} else {
 		if (s->nr_rules + m->nstr > MAX_RULES) {
-			return reply_err(d, c, seq, -E2BIG, "session '%s' has too many event rules (%d)",
+			return send_replyf(c, seq, -E2BIG, "session '%s' has too many event rules (%d)",
 					 s->name, MAX_RULES);
 		}
 		for (uint32_t i = 0; i < m->nstr; i++) {
@@ -574,7 +520,7 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 			snprintf(rule.pattern, sizeof rule.pattern, "%s", m->strs[i]);
 			if (add_rule(s, &rule) != 0) {
 				text_free(&t);
-				return reply_err(d, c, seq, -ENOMEM, "out of memory");
+				return send_replyf(c, seq, -ENOMEM, "out of memory");
 			}
 			text_add(&t, "Event rule ");
 			describe_rule(&t, &rule);
@@ -588,8 +534,7 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 
 /* ---- Contexts ------------------------------------------------------------------ */
 
-/* "vpid, vtid" (sep ", ") or "vpid,vtid" (sep ","). */
-static void contexts_text(struct text *t, uint32_t contexts, const char *sep)
+void contexts_text(struct text *t, uint32_t contexts, const char *sep)
 {
 	int first = 1;
 	for (unsigned i = 0; i < NR_CONTEXT_NAMES; i++) {
@@ -614,7 +559,7 @@ static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg
 	if (!s)
 		return 0;
 	if (s->started_once)
-		return reply_err(d, c, m->hdr.seq, -EBUSY,
+		return send_replyf(c, m->hdr.seq, -EBUSY,
 				 "session '%s' has been started: contexts can only be added before "
 				 "its first start (create a new session)", s->name);
 	struct text t = { 0 };
@@ -631,7 +576,7 @@ static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg
 	contexts_text(&t, s->contexts, ", ");
 	text_add(&t, "\n");
 	logm(LOG_INFO, "session %s: contexts now 0x%x", s->name, s->contexts);
-	send_reply(d, c, m->hdr.seq, 0, t.oom ? "context added" : t.s);
+	send_reply(c, m->hdr.seq, 0, t.oom ? "context added" : t.s);
 	text_free(&t);
 	return 0;
 }
@@ -650,7 +595,7 @@ static void send_active(struct daemon *d, struct session *s, int active)
 			rt_msg_init(b, RT_MSG_APP_ACTIVE, 0);
 			struct rt_msg_app_key k = { .key = t->key, .value = (uint32_t)active };
 			rt_msg_put(b, &k, sizeof k);
-			app_send(d, l->app, b, -1);
+			app_send(l->app, b, -1);
 			free(b);
 		}
 	}
@@ -676,14 +621,14 @@ static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (!s)
 		return 0;
 	if (s->state == S_ACTIVE)
-		return reply_err(d, c, m->hdr.seq, -EALREADY, "session '%s' is already started",
+		return send_replyf(c, m->hdr.seq, -EALREADY, "session '%s' is already started",
 				 s->name);
 	if (!s->started_once) {
 		char why[RT_PATH_MAX + 128];
 		if (session_open_traces(d, s, why, sizeof why) != 0) {
 			while (s->traces)
 				trace_destroy(d, s->traces);
-			return reply_err(d, c, m->hdr.seq, -EIO, "cannot start session '%s': %s",
+			return send_replyf(c, m->hdr.seq, -EIO, "cannot start session '%s': %s",
 					 s->name, why);
 		}
 	}
@@ -703,7 +648,7 @@ static int cmd_stop(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (!s)
 		return 0;
 	if (s->state != S_ACTIVE)
-		return reply_err(d, c, m->hdr.seq, -EALREADY, "session '%s' is not started",
+		return send_replyf(c, m->hdr.seq, -EALREADY, "session '%s' is not started",
 				 s->name);
 	s->state = S_STOPPED;
 	send_active(d, s, 0);
@@ -726,7 +671,7 @@ static void send_channel_del(struct daemon *d, struct session *s)
 			rt_msg_init(b, RT_MSG_APP_CHANNEL_DEL, 0);
 			struct rt_msg_app_key k = { .key = t->key };
 			rt_msg_put(b, &k, sizeof k);
-			app_send(d, l->app, b, -1);
+			app_send(l->app, b, -1);
 			l->sent_channel = 0;
 			free(b);
 		}
@@ -751,13 +696,12 @@ static void session_free(struct daemon *d, struct session *s)
 	free(s);
 }
 
-/* Immediately, without waiting for apps (fuzzing, daemon reset). */
 void session_destroy_now(struct daemon *d, struct session *s)
 {
 	send_channel_del(d, s);
 	for (struct trace *t = s->traces; t; t = t->next) {
-		trace_flush(d, t);
-		trace_drain(d, t);
+		trace_flush(t);
+		trace_drain(t);
 	}
 	session_free(d, s);
 }
@@ -790,13 +734,7 @@ void daemon_shutdown(struct daemon *d)
 	if (d->quit)
 		return;
 	d->quit = 1;
-	if (d->lfd >= 0) {
-		/* New apps see no socket and do not wait for us. */
-		unlink(d->sock_path);
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
-		close(d->lfd);
-		d->lfd = -1;
-	}
+	transport_unlisten(d);
 	for (struct session *s = d->sessions; s; s = s->next) {
 		if (s->state == S_ACTIVE) {
 			s->state = S_STOPPED;
@@ -807,229 +745,10 @@ void daemon_shutdown(struct daemon *d)
 	op_begin(d, OP_SHUTDOWN, NULL, 0, NULL, NULL);
 }
 
-/* ---- List --------------------------------------------------------------------- */
-
-static const char *state_name(enum session_state st)
-{
-	return st == S_ACTIVE ? "active" : st == S_STOPPED ? "stopped" : "created, not started";
-}
-
-static void human_bytes(char *out, size_t n, uint64_t b)
-{
-	if (b >= 10ull << 20)
-		snprintf(out, n, "%.1f MiB", (double)b / (1 << 20));
-	else if (b >= 10ull << 10)
-		snprintf(out, n, "%.1f KiB", (double)b / (1 << 10));
-	else
-		snprintf(out, n, "%llu B", (unsigned long long)b);
-}
-
-static void trace_rel(const struct session *s, const struct trace *t, char *out, size_t n)
-{
-	size_t k = strlen(s->output);
-	snprintf(out, n, "%s", strncmp(t->dir, s->output, k) == 0 && t->dir[k] == '/' ?
-			  t->dir + k + 1 : t->dir);
-}
-
-static void session_totals(const struct session *s, struct cpu_stats *sum)
-{
-	memset(sum, 0, sizeof *sum);
-	for (const struct trace *t = s->traces; t; t = t->next) {
-		struct cpu_stats ts;
-		trace_totals(t, &ts);
-		sum->packets += ts.packets;
-		sum->bytes += ts.bytes;
-		sum->events += ts.events;
-		sum->discarded += ts.discarded;
-		sum->pending_discarded += ts.pending_discarded;
-		sum->corrupt_packets += ts.corrupt_packets;
-		sum->unwritten_events += ts.unwritten_events;
-	}
-}
-
-static void trace_errors(const struct session *s, struct text *t, const char *prefix)
-{
-	for (const struct trace *tr = s->traces; tr; tr = tr->next)
-		if (tr->error[0])
-			text_add(t, "%s%s\n", prefix, tr->error);
-}
-
-/* The counts stop prints. */
-static void session_summary(struct session *s, struct text *t)
-{
-	struct cpu_stats sum;
-	session_totals(s, &sum);
-	char b[32];
-	human_bytes(b, sizeof b, sum.bytes);
-	text_add(t, "%llu events recorded, %llu discarded, %s in %llu packets, in %s\n",
-		 (unsigned long long)sum.events, (unsigned long long)sum.discarded, b,
-		 (unsigned long long)sum.packets, s->output);
-	if (sum.unwritten_events)
-		text_add(t, "error: %llu events could not be written (counted as discarded)\n",
-			 (unsigned long long)sum.unwritten_events);
-	trace_errors(s, t, "error: ");
-}
-
-static void list_session_kv(struct daemon *d, const struct session *s, struct text *t)
-{
-	struct cpu_stats sum;
-	session_totals(s, &sum);
-	text_add(t, "session=%s\nstate=%s\noutput=%s\nbuffers=%s\nsubbuf_size=%u\nnum_subbuf=%u\n"
-		    "clock=%s\n", s->name, s->state == S_ACTIVE ? "active" :
-		    s->state == S_STOPPED ? "stopped" : "created", s->output,
-		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
-		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
-	text_add(t, "contexts=");
-	contexts_text(t, s->contexts, ",");
-	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
-		    "corrupt_packets=%llu\nunwritten_events=%llu\n",
-		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
-		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
-		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
-		 (unsigned long long)sum.unwritten_events);
-	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
-		text_add(t, "trace=%s mode=%s owner_pid=%d events=%llu discarded=%llu\n", tr->dir,
-			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq", (int)tr->owner_pid,
-			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
-		for (uint32_t c = 0; c < tr->nr_cpus; c++)
-			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu\n", c,
-				 tr->dir, (unsigned long long)tr->cpu[c].packets,
-				 (unsigned long long)tr->cpu[c].events,
-				 (unsigned long long)tr->cpu[c].discarded);
-		if (tr->error[0])
-			text_add(t, "error=%s\n", tr->error);
-	}
-	for (const struct conn *c = d->conns; c; c = c->next)
-		for (const struct trace *tr = s->traces; c->app && tr; tr = tr->next)
-			for (const struct link *l = tr->links; l; l = l->next)
-				if (l->app == c->app)
-					text_add(t, "process=%d %s %s\n", (int)c->app->pid,
-						 c->app->procname, c->app->rseq ? "rseq" : "locked");
-	for (uint32_t i = 0; i < s->nr_rules; i++)
-		text_add(t, "rule=%s %s %u %d\n", s->rules[i].enable ? "enable" : "disable",
-			 s->rules[i].pattern, s->rules[i].loglevel_type, s->rules[i].loglevel);
-	if (s->warnings.s)
-		text_add(t, "warnings=%u\n", (unsigned)s->warnings.len);
-	text_add(t, "\n");
-}
-
-static void list_session(struct daemon *d, const struct session *s, struct text *t)
-{
-	text_add(t, "Session %s [%s]%s\n", s->name, state_name(s->state),
-		 d->current_session == s->id ? " (current)" : "");
-	text_add(t, "  Output:   %s\n", s->output);
-	char sb[32];
-	human_bytes(sb, sizeof sb, s->subbuf_size);
-	text_add(t, "  Buffers:  per-%s, %u x %s per CPU, clock %s\n",
-		 s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, sb,
-		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
-	text_add(t, "  Channel:  channel0 (contexts ");
-	contexts_text(t, s->contexts, ", ");
-	text_add(t, ")\n");
-	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
-	for (uint32_t i = 0; i < s->nr_rules; i++) {
-		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
-		describe_rule(t, &s->rules[i]);
-		text_add(t, "\n");
-	}
-	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
-		char rel[RT_PATH_MAX];
-		trace_rel(s, tr, rel, sizeof rel);
-		text_add(t, "  Trace %s: %s buffers, %s%s\n", rel,
-			 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
-			 tr->per_pid ? "per-PID" : "per-UID (shared)",
-			 tr->per_pid && !tr->owner ? ", process exited" : "");
-		text_add(t, "    Events (%u):", tr->nr_events);
-		for (uint32_t e = 0; e < tr->nr_events && e < 32; e++)
-			text_add(t, " %s", tr->events[e].desc.name);
-		text_add(t, "%s\n    Processes:", tr->nr_events > 32 ? " ..." : "");
-		int any = 0;
-		for (const struct link *l = tr->links; l; l = l->next) {
-			text_add(t, " %s[%d]", l->app->procname, (int)l->app->pid);
-			any = 1;
-		}
-		text_add(t, "%s\n", any ? "" : " none now");
-		for (uint32_t c = 0; c < tr->nr_cpus; c++)
-			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded%s\n",
-				 c, (unsigned long long)tr->cpu[c].packets,
-				 (unsigned long long)tr->cpu[c].discarded,
-				 (unsigned long long)tr->cpu[c].events,
-				 tr->guard[c].broken ? "  (buffer corrupted by an application)" : "");
-		char b[32];
-		human_bytes(b, sizeof b, tr->total.bytes);
-		text_add(t, "    total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
-			 (unsigned long long)tr->total.packets, (unsigned long long)tr->total.discarded,
-			 (unsigned long long)tr->total.events, b);
-		if (tr->total.pending_discarded)
-			text_add(t, "    %llu more discarded, reported at the next packet or stop\n",
-				 (unsigned long long)tr->total.pending_discarded);
-		if (tr->total.corrupt_packets)
-			text_add(t, "    %llu packets were corrupt or cut short\n",
-				 (unsigned long long)tr->total.corrupt_packets);
-		if (tr->total.unwritten_events)
-			text_add(t, "    %llu events could not be written\n",
-				 (unsigned long long)tr->total.unwritten_events);
-		if (tr->error[0])
-			text_add(t, "    ERROR: %s\n", tr->error);
-	}
-	struct cpu_stats sum;
-	session_totals(s, &sum);
-	text_add(t, "  Total: %llu events recorded, %llu discarded\n",
-		 (unsigned long long)sum.events, (unsigned long long)sum.discarded);
-	if (s->warnings.s)
-		text_add(t, "  Warnings:\n%s", s->warnings.s);
-	text_add(t, "\n");
-}
-
-static void list_apps(struct daemon *d, struct text *t)
-{
-	int any = 0;
-	for (struct conn *c = d->conns; c; c = c->next) {
-		struct app *a = c->app;
-		if (!a)
-			continue;
-		if (!any)
-			text_add(t, "Registered processes:\n");
-		any = 1;
-		text_add(t, "  %s[%d] %s, %u events described\n", a->procname, (int)a->pid,
-			 a->rseq ? "rseq" : "no rseq (locked-mode per-PID buffers)", a->nr_events);
-	}
-	if (!any)
-		text_add(t, "Registered processes: none\n");
-}
-
-static int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
-{
-	const struct rt_msg_session *r = m->body;
-	int kv = r->flags & RT_LIST_KV;
-	struct text t = { 0 };
-	if (r->session[0]) {
-		struct session *s = session_find(d, r->session);
-		if (!s)
-			return reply_err(d, c, m->hdr.seq, -ENOENT,
-					 "no session named '%s' (see: rseqtrace list)", r->session);
-		/* Show what is on disk now, not what was at the last timer tick. */
-		if (s->state == S_ACTIVE)
-			for (struct trace *tr = s->traces; tr; tr = tr->next)
-				trace_drain(d, tr);
-		kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
-	} else {
-		if (!d->sessions && !kv)
-			text_add(&t, "No sessions (create one: rseqtrace create NAME)\n\n");
-		for (struct session *s = d->sessions; s; s = s->next)
-			kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
-		if (!kv)
-			list_apps(d, &t);
-	}
-	send_reply(d, c, m->hdr.seq, 0, t.oom ? "out of memory" : t.s ? t.s : "");
-	text_free(&t);
-	return 0;
-}
-
 int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	if (d->quit && m->hdr.type != RT_MSG_LIST)
-		return reply_err(d, c, m->hdr.seq, -ESHUTDOWN, "the daemon is shutting down");
+		return send_replyf(c, m->hdr.seq, -ESHUTDOWN, "the daemon is shutting down");
 	switch (m->hdr.type) {
 	case RT_MSG_CREATE: return cmd_create(d, c, m);
 	case RT_MSG_ENABLE:

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "consumerd/daemon.h"
+#include "consumerd/text.h"
 
 void text_add(struct text *t, const char *fmt, ...)
 {

@@ -26,11 +26,17 @@
 #include <unistd.h>
 
 #include "consumerd/daemon.h"
+#include "consumerd/drain.h"
+#include "consumerd/log.h"
+#include "consumerd/session.h"
+#include "consumerd/transport.h"
+#include "protocol/codec.h"
 
 #define SLOTS 4
 
-static struct daemon d;
+static struct daemon *d;
 static char out_root[64];
+static struct daemon_config config;
 static int peer[SLOTS] = { -1, -1, -1, -1 };
 static struct conn *conns[SLOTS];
 
@@ -65,9 +71,16 @@ static void init_once(void)
 		.no_listen = 1, .ready_fd = -1,
 	};
 	snprintf(cfg.dir, sizeof cfg.dir, "%s", out_root);
+	config = cfg;
+}
+
+/* Every input starts from a new daemon. */
+static void daemon_start(void)
+{
 	char err[256];
-	if (daemon_init(&d, &cfg, err, sizeof err) != 0) {
-		fprintf(stderr, "daemon_init: %s\n", err);
+	d = daemon_new(&config, err, sizeof err);
+	if (!d) {
+		fprintf(stderr, "daemon_new: %s\n", err);
 		abort();
 	}
 }
@@ -86,7 +99,7 @@ static void drain_peer(int i)
 static void close_slot(int i)
 {
 	if (conns[i]) {
-		conn_close(&d, conns[i]);
+		conn_close(d, conns[i]);
 		conns[i] = NULL;
 	}
 	if (peer[i] >= 0) {
@@ -103,7 +116,7 @@ static struct conn *slot(int i)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
 		abort();
-	conns[i] = conn_add(&d, sv[0], getpid(), geteuid());
+	conns[i] = conn_add(d, sv[0], getpid(), geteuid());
 	if (!conns[i])
 		abort();
 	peer[i] = sv[1];
@@ -115,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint64_t rec[RT_MSG_MAX / 8 + 1];
 	init_once();
+	daemon_start();
 	size_t off = 0;
 	while (size - off >= 3) {
 		uint8_t op = data[off];
@@ -134,18 +148,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			nfds = fds[0] >= 0;
 		}
-		if (conn_dispatch(&d, c, rec, len, fds, nfds) != 0 || c->closing)
+		if (conn_dispatch(d, c, rec, len, fds, nfds) != 0 || c->closing)
 			close_slot(i);
 		else
 			drain_peer(i);
 		if (op & 8) {
-			drain_all(&d);
-			ops_check(&d, 1);
+			drain_all(d);
+			ops_check(d, 1);
 		}
 	}
 	for (int i = 0; i < SLOTS; i++)
 		close_slot(i);
-	daemon_reset(&d);
+	daemon_free(d);
+	d = NULL;
 	nftw(out_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }

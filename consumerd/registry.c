@@ -1,25 +1,69 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * Instrumented applications: registration, event descriptions, attaching
- * them to the traces of every started session, acknowledgements.
- *
- * Registration: APP_REGISTER, APP_EVENTS..., APP_READY_REQ. The daemon
- * answers APP_READY_REQ with APP_CHANNEL/APP_ENABLE for every started
- * session, then APP_READY: the app's constructor waits for APP_READY
- * (bounded), so events from the first line of main() are traced.
- */
+/* The per-app registry (registry.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "consumerd/daemon.h"
+#include "consumerd/drain.h"
+#include "consumerd/log.h"
+#include "consumerd/registry.h"
+#include "consumerd/session.h"
+#include "consumerd/trace.h"
+#include "consumerd/transport.h"
+#include "eventdesc/desc_wire.h"
+#include "protocol/codec.h"
+
+/* ---- event descriptions ------------------------------------------------- */
+
+/* Validated by the desc_wire parser before anything else looks at them. */
+int event_desc_parse(const void *wire, uint32_t len, struct event_desc *out,
+		     char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	struct rt_desc *d = rt_desc_parse(wire, len, err, errlen);
+	if (!d)
+		return -1;
+	if (d->loglevel < RT_LOGLEVEL_MIN || d->loglevel > RT_LOGLEVEL_MAX) {
+		snprintf(err, errlen, "loglevel %d out of range", (int)d->loglevel);
+		rt_desc_free(d);
+		return -1;
+	}
+	out->wire = malloc(len);
+	if (!out->wire) {
+		snprintf(err, errlen, "out of memory");
+		rt_desc_free(d);
+		return -1;
+	}
+	memcpy(out->wire, wire, len);
+	out->wire_len = len;
+	out->parsed = d;
+	out->name = d->name;
+	out->loglevel = d->loglevel;
+	return 0;
+}
+
+void event_desc_free(struct event_desc *e)
+{
+	if (e->parsed)
+		rt_desc_free(e->parsed);
+	free(e->wire);
+	memset(e, 0, sizeof *e);
+}
+
+int event_desc_same_layout(const struct event_desc *a, const struct event_desc *b)
+{
+	return rt_desc_same_layout(a->parsed, b->parsed);
+}
+
+/* ---- apps --------------------------------------------------------------- */
 
 /* Sends b (and fds) to the app; a full socket means the app's listener is
  * stuck, and a stuck app is dropped rather than waited for. */
-int app_send_fds(struct daemon *d, struct app *a, struct rt_msg_buf *b, const int *fds,
-		 uint32_t nfds)
+int app_send_fds(struct app *a, struct rt_msg_buf *b, const int *fds, uint32_t nfds)
 {
 	if (!a->conn || a->conn->closing)
 		return -1;
@@ -31,13 +75,20 @@ int app_send_fds(struct daemon *d, struct app *a, struct rt_msg_buf *b, const in
 		return -1;
 	}
 	a->dirty = 1;
-	(void)d;
 	return 0;
 }
 
-int app_send(struct daemon *d, struct app *a, struct rt_msg_buf *b, int fd)
+int app_send(struct app *a, struct rt_msg_buf *b, int fd)
 {
-	return app_send_fds(d, a, b, &fd, fd >= 0 ? 1 : 0);
+	return app_send_fds(a, b, &fd, fd >= 0 ? 1 : 0);
+}
+
+struct app *app_by_id(struct daemon *d, uint64_t id)
+{
+	for (struct conn *c = d->conns; c; c = c->next)
+		if (c->app && c->app->id == id)
+			return c->app;
+	return NULL;
 }
 
 uint64_t app_sync(struct daemon *d, struct app *a)
@@ -47,7 +98,7 @@ uint64_t app_sync(struct daemon *d, struct app *a)
 		return 0;
 	uint64_t seq = d->next_sync++;
 	rt_msg_init(b, RT_MSG_APP_SYNC, seq);
-	int r = app_send(d, a, b, -1);
+	int r = app_send(a, b, -1);
 	free(b);
 	if (r != 0)
 		return 0;
@@ -121,7 +172,7 @@ static int on_events(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		for (struct session *s = d->sessions; s; s = s->next)
 			for (struct trace *t = s->traces; t; t = t->next)
 				if (t->mapped)
-					trace_update_app(d, t, a);
+					app_update_trace(t, a);
 	return 0;
 }
 
@@ -156,8 +207,8 @@ void app_attach_sessions(struct daemon *d, struct app *a)
 		struct trace *t = trace_of(d, s, a);
 		if (!t || !t->mapped)
 			continue;
-		if (trace_link_app(d, t, a) == 0)
-			trace_update_app(d, t, a);
+		if (app_link_trace(t, a) == 0)
+			app_update_trace(t, a);
 	}
 }
 
@@ -179,7 +230,7 @@ static int on_ready_req(struct daemon *d, struct conn *c, const struct rt_msg *m
 	rt_msg_init(b, RT_MSG_APP_READY, m->hdr.seq);
 	struct rt_msg_app_ready r = { 0 };
 	rt_msg_put(b, &r, sizeof r);
-	app_send(d, a, b, -1);
+	app_send(a, b, -1);
 	free(b);
 	a->dirty = 0; /* READY answers a request: everything before it is applied */
 	return 0;
@@ -215,12 +266,12 @@ void app_gone(struct daemon *d, struct app *a)
 	logm(LOG_INFO, "application %s[%d] unregistered", a->procname, (int)a->pid);
 	for (struct session *s = d->sessions; s; s = s->next) {
 		for (struct trace *t = s->traces; t; t = t->next) {
-			trace_unlink_app(t, a);
+			app_unlink_trace(t, a);
 			if (t->owner != a)
 				continue;
 			t->owner = NULL;
-			trace_flush(d, t);
-			trace_drain(d, t);
+			trace_flush(t);
+			trace_drain(t);
 			trace_close_buffers(d, t);
 		}
 	}
@@ -228,4 +279,136 @@ void app_gone(struct daemon *d, struct app *a)
 		event_desc_free(&a->events[i]);
 	free(a->events);
 	free(a);
+}
+
+/* ---- app x trace links and event ids -------------------------------------- */
+
+void app_unlink_channel(struct trace *t, struct link *l)
+{
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b)
+		return;
+	rt_msg_init(b, RT_MSG_APP_CHANNEL_DEL, 0);
+	struct rt_msg_app_key k = { .key = t->key };
+	rt_msg_put(b, &k, sizeof k);
+	app_send(l->app, b, -1);
+	l->sent_channel = 0;
+	free(b);
+}
+
+void link_free(struct link *l)
+{
+	free(l->ids);
+	free(l->enabled);
+	free(l);
+}
+
+static struct link *link_of(struct trace *t, struct app *a)
+{
+	for (struct link *l = t->links; l; l = l->next)
+		if (l->app == a)
+			return l;
+	return NULL;
+}
+
+int app_link_trace(struct trace *t, struct app *a)
+{
+	if (link_of(t, a))
+		return 0;
+	struct link *l = calloc(1, sizeof *l);
+	if (!l)
+		return -1;
+	l->app = a;
+	l->next = t->links;
+	t->links = l;
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b)
+		return -1;
+	rt_msg_init(b, RT_MSG_APP_CHANNEL, 0);
+	struct rt_msg_app_channel ch = {
+		.key = t->key,
+		.flags = (t->s->state == S_ACTIVE ? RT_CHAN_ACTIVE : 0) |
+			 (t->per_pid ? RT_CHAN_PER_PID : 0),
+		.contexts = t->contexts,
+	};
+	rt_msg_put(b, &ch, sizeof ch);
+	int fds[2] = { t->bs.fd, t->bs.wake_fd };
+	int r = app_send_fds(a, b, fds, 2);
+	free(b);
+	l->sent_channel = r == 0;
+	return r;
+}
+
+void app_unlink_trace(struct trace *t, struct app *a)
+{
+	for (struct link **pp = &t->links; *pp; pp = &(*pp)->next) {
+		if ((*pp)->app == a) {
+			struct link *l = *pp;
+			*pp = l->next;
+			link_free(l);
+			return;
+		}
+	}
+}
+
+static int grow_link(struct link *l, uint32_t n)
+{
+	if (l->nr >= n)
+		return 0;
+	uint32_t *ids = realloc(l->ids, n * sizeof *ids);
+	if (!ids)
+		return -1;
+	l->ids = ids;
+	uint8_t *en = realloc(l->enabled, n);
+	if (!en)
+		return -1;
+	l->enabled = en;
+	for (uint32_t i = l->nr; i < n; i++) {
+		l->ids[i] = NO_ID;
+		l->enabled[i] = 0;
+	}
+	l->nr = n;
+	return 0;
+}
+
+/* Brings the app's enable flags for this trace in line with the rules. */
+int app_update_trace(struct trace *t, struct app *a)
+{
+	struct link *l = link_of(t, a);
+	if (!l || !l->sent_channel || grow_link(l, a->nr_events) != 0)
+		return -1;
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b)
+		return -1;
+	struct rt_msg_app_enable hdr = { .key = t->key };
+	int r = 0;
+	for (uint32_t i = 0; i <= a->nr_events && r == 0; i++) {
+		int flush = i == a->nr_events || hdr.count == RT_ENABLE_MAX;
+		if (flush && hdr.count) {
+			memcpy(b->payload, &hdr, sizeof hdr);
+			r = app_send(a, b, -1);
+			hdr.count = 0;
+		}
+		if (i == a->nr_events)
+			break;
+		int want = rules_enabled(t->s, &a->events[i]);
+		if (want && l->ids[i] == NO_ID)
+			l->ids[i] = trace_event_id(t, a, &a->events[i]);
+		if (l->ids[i] == NO_ID)
+			want = 0;
+		if (want == l->enabled[i])
+			continue;
+		if (hdr.count == 0) {
+			rt_msg_init(b, RT_MSG_APP_ENABLE, 0);
+			rt_msg_put(b, &hdr, sizeof hdr);
+		}
+		struct rt_msg_enable_entry en = {
+			.index = i, .id = l->ids[i], .enabled = (uint32_t)want,
+		};
+		rt_msg_put(b, &en, sizeof en);
+		l->enabled[i] = (uint8_t)want;
+		hdr.count++;
+	}
+	free(b);
+	return r;
 }

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* `list` and the summary stop prints: sessions, traces, counts, apps. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "consumerd/daemon.h"
+#include "consumerd/drain.h"
+#include "consumerd/registry.h"
+#include "consumerd/session.h"
+#include "consumerd/trace.h"
+#include "consumerd/transport.h"
+
+static const char *state_name(enum session_state st)
+{
+	return st == S_ACTIVE ? "active" : st == S_STOPPED ? "stopped" : "created, not started";
+}
+
+static void human_bytes(char *out, size_t n, uint64_t b)
+{
+	if (b >= 10ull << 20)
+		snprintf(out, n, "%.1f MiB", (double)b / (1 << 20));
+	else if (b >= 10ull << 10)
+		snprintf(out, n, "%.1f KiB", (double)b / (1 << 10));
+	else
+		snprintf(out, n, "%llu B", (unsigned long long)b);
+}
+
+static void trace_rel(const struct session *s, const struct trace *t, char *out, size_t n)
+{
+	size_t k = strlen(s->output);
+	snprintf(out, n, "%s", strncmp(t->dir, s->output, k) == 0 && t->dir[k] == '/' ?
+			  t->dir + k + 1 : t->dir);
+}
+
+static void session_totals(const struct session *s, struct cpu_stats *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	for (const struct trace *t = s->traces; t; t = t->next) {
+		const struct cpu_stats ts = t->total;
+		sum->packets += ts.packets;
+		sum->bytes += ts.bytes;
+		sum->events += ts.events;
+		sum->discarded += ts.discarded;
+		sum->pending_discarded += ts.pending_discarded;
+		sum->corrupt_packets += ts.corrupt_packets;
+		sum->unwritten_events += ts.unwritten_events;
+	}
+}
+
+static void trace_errors(const struct session *s, struct text *t, const char *prefix)
+{
+	for (const struct trace *tr = s->traces; tr; tr = tr->next)
+		if (tr->error[0])
+			text_add(t, "%s%s\n", prefix, tr->error);
+}
+
+void session_summary(struct session *s, struct text *t)
+{
+	struct cpu_stats sum;
+	session_totals(s, &sum);
+	char b[32];
+	human_bytes(b, sizeof b, sum.bytes);
+	text_add(t, "%llu events recorded, %llu discarded, %s in %llu packets, in %s\n",
+		 (unsigned long long)sum.events, (unsigned long long)sum.discarded, b,
+		 (unsigned long long)sum.packets, s->output);
+	if (sum.unwritten_events)
+		text_add(t, "error: %llu events could not be written (counted as discarded)\n",
+			 (unsigned long long)sum.unwritten_events);
+	trace_errors(s, t, "error: ");
+}
+
+static void list_session_kv(struct daemon *d, const struct session *s, struct text *t)
+{
+	struct cpu_stats sum;
+	session_totals(s, &sum);
+	text_add(t, "session=%s\nstate=%s\noutput=%s\nbuffers=%s\nsubbuf_size=%u\nnum_subbuf=%u\n"
+		    "clock=%s\n", s->name, s->state == S_ACTIVE ? "active" :
+		    s->state == S_STOPPED ? "stopped" : "created", s->output,
+		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
+		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	text_add(t, "contexts=");
+	contexts_text(t, s->contexts, ",");
+	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
+		    "corrupt_packets=%llu\nunwritten_events=%llu\n",
+		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
+		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
+		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
+		 (unsigned long long)sum.unwritten_events);
+	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
+		text_add(t, "trace=%s mode=%s owner_pid=%d events=%llu discarded=%llu\n", tr->dir,
+			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq", (int)tr->owner_pid,
+			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
+		for (uint32_t c = 0; c < tr->nr_cpus; c++)
+			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu\n", c,
+				 tr->dir, (unsigned long long)tr->cpu[c].packets,
+				 (unsigned long long)tr->cpu[c].events,
+				 (unsigned long long)tr->cpu[c].discarded);
+		if (tr->error[0])
+			text_add(t, "error=%s\n", tr->error);
+	}
+	for (const struct conn *c = d->conns; c; c = c->next)
+		for (const struct trace *tr = s->traces; c->app && tr; tr = tr->next)
+			for (const struct link *l = tr->links; l; l = l->next)
+				if (l->app == c->app)
+					text_add(t, "process=%d %s %s\n", (int)c->app->pid,
+						 c->app->procname, c->app->rseq ? "rseq" : "locked");
+	for (uint32_t i = 0; i < s->nr_rules; i++)
+		text_add(t, "rule=%s %s %u %d\n", s->rules[i].enable ? "enable" : "disable",
+			 s->rules[i].pattern, s->rules[i].loglevel_type, s->rules[i].loglevel);
+	if (s->warnings.s)
+		text_add(t, "warnings=%u\n", (unsigned)s->warnings.len);
+	text_add(t, "\n");
+}
+
+static void list_session(struct daemon *d, const struct session *s, struct text *t)
+{
+	text_add(t, "Session %s [%s]%s\n", s->name, state_name(s->state),
+		 d->current_session == s->id ? " (current)" : "");
+	text_add(t, "  Output:   %s\n", s->output);
+	char sb[32];
+	human_bytes(sb, sizeof sb, s->subbuf_size);
+	text_add(t, "  Buffers:  per-%s, %u x %s per CPU, clock %s\n",
+		 s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, sb,
+		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	text_add(t, "  Channel:  channel0 (contexts ");
+	contexts_text(t, s->contexts, ", ");
+	text_add(t, ")\n");
+	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
+	for (uint32_t i = 0; i < s->nr_rules; i++) {
+		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
+		describe_rule(t, &s->rules[i]);
+		text_add(t, "\n");
+	}
+	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
+		char rel[RT_PATH_MAX];
+		trace_rel(s, tr, rel, sizeof rel);
+		text_add(t, "  Trace %s: %s buffers, %s%s\n", rel,
+			 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
+			 tr->per_pid ? "per-PID" : "per-UID (shared)",
+			 tr->per_pid && !tr->owner ? ", process exited" : "");
+		text_add(t, "    Events (%u):", tr->nr_events);
+		for (uint32_t e = 0; e < tr->nr_events && e < 32; e++)
+			text_add(t, " %s", tr->events[e].desc.name);
+		text_add(t, "%s\n    Processes:", tr->nr_events > 32 ? " ..." : "");
+		int any = 0;
+		for (const struct link *l = tr->links; l; l = l->next) {
+			text_add(t, " %s[%d]", l->app->procname, (int)l->app->pid);
+			any = 1;
+		}
+		text_add(t, "%s\n", any ? "" : " none now");
+		for (uint32_t c = 0; c < tr->nr_cpus; c++)
+			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded%s\n",
+				 c, (unsigned long long)tr->cpu[c].packets,
+				 (unsigned long long)tr->cpu[c].discarded,
+				 (unsigned long long)tr->cpu[c].events,
+				 tr->guard[c].broken ? "  (buffer corrupted by an application)" : "");
+		char b[32];
+		human_bytes(b, sizeof b, tr->total.bytes);
+		text_add(t, "    total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
+			 (unsigned long long)tr->total.packets, (unsigned long long)tr->total.discarded,
+			 (unsigned long long)tr->total.events, b);
+		if (tr->total.pending_discarded)
+			text_add(t, "    %llu more discarded, reported at the next packet or stop\n",
+				 (unsigned long long)tr->total.pending_discarded);
+		if (tr->total.corrupt_packets)
+			text_add(t, "    %llu packets were corrupt or cut short\n",
+				 (unsigned long long)tr->total.corrupt_packets);
+		if (tr->total.unwritten_events)
+			text_add(t, "    %llu events could not be written\n",
+				 (unsigned long long)tr->total.unwritten_events);
+		if (tr->error[0])
+			text_add(t, "    ERROR: %s\n", tr->error);
+	}
+	struct cpu_stats sum;
+	session_totals(s, &sum);
+	text_add(t, "  Total: %llu events recorded, %llu discarded\n",
+		 (unsigned long long)sum.events, (unsigned long long)sum.discarded);
+	if (s->warnings.s)
+		text_add(t, "  Warnings:\n%s", s->warnings.s);
+	text_add(t, "\n");
+}
+
+static void list_apps(struct daemon *d, struct text *t)
+{
+	int any = 0;
+	for (struct conn *c = d->conns; c; c = c->next) {
+		struct app *a = c->app;
+		if (!a)
+			continue;
+		if (!any)
+			text_add(t, "Registered processes:\n");
+		any = 1;
+		text_add(t, "  %s[%d] %s, %u events described\n", a->procname, (int)a->pid,
+			 a->rseq ? "rseq" : "no rseq (locked-mode per-PID buffers)", a->nr_events);
+	}
+	if (!any)
+		text_add(t, "Registered processes: none\n");
+}
+
+int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_session *r = m->body;
+	int kv = r->flags & RT_LIST_KV;
+	struct text t = { 0 };
+	if (r->session[0]) {
+		struct session *s = session_find(d, r->session);
+		if (!s)
+			return send_replyf(c, m->hdr.seq, -ENOENT,
+					 "no session named '%s' (see: rseqtrace list)", r->session);
+		/* Show what is on disk now, not what was at the last timer tick. */
+		if (s->state == S_ACTIVE)
+			for (struct trace *tr = s->traces; tr; tr = tr->next)
+				trace_drain(tr);
+		kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
+	} else {
+		if (!d->sessions && !kv)
+			text_add(&t, "No sessions (create one: rseqtrace create NAME)\n\n");
+		for (struct session *s = d->sessions; s; s = s->next)
+			kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
+		if (!kv)
+			list_apps(d, &t);
+	}
+	send_reply(c, m->hdr.seq, 0, t.oom ? "out of memory" : t.s ? t.s : "");
+	text_free(&t);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a trace goes: the interface between a trace's buffers and its
+ * CTF output. Local files (output_local.c: a trace directory, metadata,
+ * one stream file per CPU, written with the CTF writer of ctf/) is the one
+ * implementation now; a snapshot (flight recorder) or a network stream to
+ * a relay daemon are others behind the same calls.
+ *
+ * Every call is bounded: it never waits on an application (the buffers'
+ * writers) without a short limit, and reports errors in stats rather than
+ * failing the trace.
+ */
+#ifndef RT_CONSUMERD_OUTPUT_H
+#define RT_CONSUMERD_OUTPUT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctf/ctf.h"
+#include "ringbuf/ringbuf.h"
+
+struct output;
+
+struct output_ops {
+	/* Declares event class id of the stream (metadata), before any
+	 * packet that uses it. 0 or -errno. */
+	int (*add_event)(struct output *o, uint32_t id, const struct rt_desc *d);
+	/* Writes every closed packet. Packets written, or -errno. */
+	int (*drain)(struct output *o);
+	/* Closes every CPU's partial packet, then drains. Packets written,
+	 * -EAGAIN if a CPU stayed busy, or -errno. */
+	int (*flush)(struct output *o);
+	void (*stats)(const struct output *o, struct ctf_channel_stats *st);
+	uint64_t (*cpu_events)(const struct output *o, uint32_t cpu);
+	/* Frees o; returns the first write error it met (0 if none). The
+	 * buffers stay mapped: they are the caller's. */
+	int (*close)(struct output *o);
+};
+
+struct output {
+	const struct output_ops *ops;
+	char dir[PATH_MAX];      /* where it is, for messages and `list` */
+};
+
+struct output_config {
+	const char *session_output;  /* the session's directory */
+	int per_pid;                 /* per-PID layout (else per-UID) */
+	uint32_t uid;
+	int32_t pid;                 /* per-PID: the app's pid and name */
+	const char *procname;
+	const char *session_name;
+	enum rt_clock clock;
+	const uint8_t *uuid;         /* the buffer set's */
+	uint32_t stream_id;
+	uint32_t contexts;           /* RT_CTX_* every record carries */
+};
+
+/* Creates the trace directory and its metadata and binds bs (mapped,
+ * made with cfg->uuid and stream id). On failure nothing is left on disk
+ * that was not there. 0, or -errno with a message in err. */
+int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
+		      struct output **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Local-file output (output.h): the session's directory, in lttng's layout
+ * (ust/uid/UID/64-bit/ or ust/pid/NAME-PID-STAMP/), a metadata file and one
+ * stream file per CPU, written by the CTF writer (ctf/ctf.h), which checks
+ * every packet on a private copy, writes whole packets only (a full disk
+ * truncates back to the last one) and accounts losses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "consumerd/output.h"
+
+#define CHANNEL_NAME "channel0"
+
+struct output_local {
+	struct output o;
+	struct ctf_trace *ct;
+	struct ctf_channel *ch;
+	uint32_t stream_id;
+};
+
+static struct output_local *local(const struct output *o)
+{
+	return (struct output_local *)o;
+}
+
+static int local_add_event(struct output *o, uint32_t id, const struct rt_desc *d)
+{
+	return ctf_trace_add_event(local(o)->ct, local(o)->stream_id, id, d);
+}
+
+static int local_drain(struct output *o)
+{
+	return ctf_channel_drain(local(o)->ch);
+}
+
+static int local_flush(struct output *o)
+{
+	return ctf_channel_flush(local(o)->ch);
+}
+
+static void local_stats(const struct output *o, struct ctf_channel_stats *st)
+{
+	ctf_channel_stats(local(o)->ch, st);
+}
+
+static uint64_t local_cpu_events(const struct output *o, uint32_t cpu)
+{
+	return ctf_channel_cpu_events(local(o)->ch, cpu);
+}
+
+static int local_close(struct output *o)
+{
+	struct output_local *l = local(o);
+	ctf_channel_close(l->ch);
+	int r = l->ct ? ctf_trace_close(l->ct) : 0;
+	free(l);
+	return r;
+}
+
+static const struct output_ops local_ops = {
+	.add_event = local_add_event,
+	.drain = local_drain,
+	.flush = local_flush,
+	.stats = local_stats,
+	.cpu_events = local_cpu_events,
+	.close = local_close,
+};
+
+/* The first directory of path that does not exist yet ("" if all do): what
+ * to remove if creating the trace fails. */
+static void first_missing(const char *path, char *out, size_t n)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s", path);
+	out[0] = '\0';
+	for (;;) {
+		struct stat st;
+		if (stat(p, &st) == 0)
+			return;
+		snprintf(out, n, "%s", p);
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			return;
+		*slash = '\0';
+	}
+}
+
+/* Removes dir's metadata and the directories from dir up to top, if empty. */
+static void remove_created(const char *dir, const char *top)
+{
+	if (!top[0] || !dir[0])
+		return;
+	char p[PATH_MAX + 16];
+	snprintf(p, sizeof p, "%s/metadata", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s", dir);
+	size_t tl = strlen(top);
+	while (strlen(p) >= tl && strncmp(p, top, tl) == 0) {
+		if (rmdir(p) != 0)
+			return;
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return;
+		*slash = '\0';
+	}
+}
+
+/* The part of the layout that exists before the trace is created. */
+static void layout_parent(const struct output_config *cfg, char *out, size_t n)
+{
+	int w = cfg->per_pid ? snprintf(out, n, "%s/ust/pid", cfg->session_output)
+			     : snprintf(out, n, "%s/ust/uid/%u/64-bit", cfg->session_output,
+					(unsigned)cfg->uid);
+	if (w < 0 || (size_t)w >= n)
+		out[0] = '\0';
+}
+
+int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
+		      struct output **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct output_local *l = calloc(1, sizeof *l);
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	l->o.ops = &local_ops;
+	l->stream_id = cfg->stream_id;
+	char created[PATH_MAX], where[PATH_MAX];
+	layout_parent(cfg, where, sizeof where);
+	first_missing(where, created, sizeof created);
+	struct ctf_trace_config tc = {
+		.output = cfg->session_output,
+		.buffering = cfg->per_pid ? CTF_PER_PID : CTF_PER_UID,
+		.uid = cfg->uid,
+		.pid = cfg->per_pid ? cfg->pid : 0,
+		.procname = cfg->per_pid ? cfg->procname : NULL,
+		.trace_name = cfg->session_name,
+		.clock = cfg->clock,
+		.uuid = cfg->uuid,
+	};
+	int r = ctf_trace_create(&tc, &l->ct, err, errlen);
+	if (r != 0) {
+		free(l);
+		return r;
+	}
+	snprintf(l->o.dir, sizeof l->o.dir, "%s", ctf_trace_dir(l->ct));
+	r = ctf_trace_add_stream_class(l->ct, cfg->stream_id, cfg->contexts);
+	if (r != 0)
+		snprintf(err, errlen, "cannot write %s/metadata: %s", l->o.dir, strerror(-r));
+	else
+		r = ctf_channel_open(l->ct, CHANNEL_NAME, cfg->stream_id, bs, &l->ch, err, errlen);
+	if (r != 0) {
+		ctf_trace_close(l->ct);
+		remove_created(l->o.dir, created);
+		free(l);
+		return r;
+	}
+	*out = &l->o;
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sessions: their state machine, the CLI commands, event rules, and the
+ * operations that wait for applications to acknowledge a change before
+ * the CLI is answered (ops). list.c renders sessions for `list` and stop.
+ */
+#ifndef RT_CONSUMERD_SESSION_H
+#define RT_CONSUMERD_SESSION_H
+
+#include <stdint.h>
+
+#include "consumerd/text.h"
+#include "protocol/codec.h"
+#include "ringbuf/ringbuf.h"
+
+struct daemon;
+struct conn;
+struct trace;
+struct event_desc;
+
+enum session_state { S_CREATED, S_ACTIVE, S_STOPPED };
+
+struct rule {
+	char pattern[RT_PATTERN_MAX];
+	int enable;
+	uint32_t loglevel_type;
+	int loglevel;
+};
+
+struct session {
+	struct session *next;
+	uint64_t id;
+	char name[RT_NAME_MAX];
+	char output[RT_PATH_MAX];
+	char created_at[32];    /* YYYYMMDD-HHMMSS */
+	enum rt_buffers buffers;
+	uint32_t subbuf_size, num_subbuf;
+	enum rt_clock clock;
+	uint32_t contexts;      /* RT_CTX_*: fixed at the first start */
+	enum session_state state;
+	int started_once;
+	int busy;               /* an operation awaits app acknowledgements */
+	struct rule *rules;
+	uint32_t nr_rules;
+	struct trace *traces;
+	struct text warnings;   /* layout conflicts and the like, shown by list */
+};
+
+/* An operation awaiting app acknowledgements. */
+enum op_kind { OP_ENABLE, OP_START, OP_STOP, OP_DESTROY, OP_SHUTDOWN };
+struct op {
+	struct op *next;
+	enum op_kind kind;
+	uint64_t conn_id;       /* the CLI to answer, 0 if none */
+	uint64_t req_seq;
+	uint64_t session_id;
+	uint64_t sync_seq;      /* every app must have acked this */
+	uint64_t deadline_ms;
+	struct text reply;      /* text prepared when the op was started */
+};
+
+/* Handles a CLI message; -1 if the connection must be closed. */
+int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m);
+/* Completes the ops whose apps all answered (or are gone, or late);
+ * force: every op, now. */
+void ops_check(struct daemon *d, int force);
+struct session *session_find_id(struct daemon *d, uint64_t id);
+struct session *session_find(struct daemon *d, const char *name);
+/* Immediately, without waiting for apps (daemon_free). */
+void session_destroy_now(struct daemon *d, struct session *s);
+/* SIGTERM: stops every session, then finishes. */
+void daemon_shutdown(struct daemon *d);
+/* The last rule of s that matches e decides. */
+int rules_enabled(const struct session *s, const struct event_desc *e);
+/* "vpid, vtid" (sep ", ") or "vpid,vtid" (sep ","). */
+void contexts_text(struct text *t, uint32_t contexts, const char *sep);
+void describe_rule(struct text *t, const struct rule *r);
+
+/* list.c */
+int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m);
+/* The counts stop prints. */
+void session_summary(struct session *s, struct text *t);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Traces: one buffer set, one output (output.h), and the event ids of that
+ * trace. The buffers' reader keeps its positions in our memory, so what an
+ * application scribbles on the consumer line is never read back; drain.h
+ * guards against impossible writer offsets.
+ */
+#ifndef RT_CONSUMERD_TRACE_H
+#define RT_CONSUMERD_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "consumerd/registry.h"
+#include "protocol/messages.h"
+#include "ringbuf/ringbuf.h"
+
+struct daemon;
+struct session;
+struct output;
+
+/* Counts of one trace, or of one CPU of it. */
+struct cpu_stats {
+	uint64_t packets, bytes, events, discarded, pending_discarded;
+	uint64_t corrupt_packets, unwritten_events;
+};
+
+/* What the daemon found wrong with one CPU's buffer. */
+struct cpu_guard {
+	int broken; /* the writer's offset became impossible: no longer read */
+};
+
+struct trace_event {
+	struct event_desc desc; /* our own copy */
+	uint32_t id;
+};
+
+struct trace {
+	struct trace *next;
+	struct session *s;
+	uint64_t key;           /* channel key sent to apps; unique per daemon */
+	struct app *owner;      /* per-PID trace: its app (NULL once gone) */
+	pid_t owner_pid;
+	char owner_name[RT_PROCNAME_MAX];
+	int per_pid;
+	uint32_t contexts;      /* RT_CTX_*: its stream class, and what apps record */
+	enum rt_mode mode;      /* of its buffers, kept after they are closed */
+	char dir[RT_PATH_MAX];
+	struct output *out;
+	struct rt_bufset bs;    /* bs.wake_fd: the writers' end, sent to apps */
+	int mapped;             /* bs and out are open */
+	int wake_rx;            /* our end of the wake-up socket, in the epoll set */
+	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
+	int woken;              /* a writer woke us, or data was ready: drain */
+	uint32_t nr_cpus;
+	struct cpu_guard *guard;
+	struct cpu_stats *cpu;  /* per CPU: packets and discarded (kept after close) */
+	struct cpu_stats total; /* refreshed after each drain, kept after close */
+	struct trace_event *events;
+	uint32_t nr_events, cap_events;
+	struct link *links;
+	char error[256];        /* first error, shown by stop and list */
+};
+
+/* Creates buffers and output and adds the trace to s. NULL with err. */
+struct trace *trace_create(struct daemon *d, struct session *s, struct app *owner,
+			   char *err, size_t errlen);
+/* Unlinks its apps (APP_CHANNEL_DEL), closes, frees, removes it from s. */
+void trace_destroy(struct daemon *d, struct trace *t);
+/* Closes output and buffers; the trace and its counts stay. */
+void trace_close_buffers(struct daemon *d, struct trace *t);
+void trace_refresh_stats(struct trace *t);
+/* The id of event e of app a in t, declared in its metadata if new;
+ * NO_ID if the name is taken by another layout or the metadata failed. */
+uint32_t trace_event_id(struct trace *t, struct app *a, const struct event_desc *e);
+void trace_set_error(struct trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The trace of session s that app a is linked to or owns, if any. */
+struct trace *trace_for_app(struct session *s, struct app *a);
+
+#endif
