@@ -59,12 +59,11 @@
 #ifndef RT_LAYOUT_H
 #define RT_LAYOUT_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define RT_SHM_MAGIC 0x72736571747263ull /* "rseqtrc" */
-#define RT_LAYOUT_VERSION 1u
+#define RT_LAYOUT_VERSION 2u /* 2: lock word instead of a pthread mutex */
 #define RT_SHM_HEADER_SIZE 256u
 #define RT_CACHE_LINE 128u /* two 64-byte lines: no adjacent-line prefetch sharing */
 #define RT_MIN_SUBBUF 256u
@@ -105,9 +104,15 @@ struct rt_cpu_writer {
 	uint64_t lost_full;  /* next sub-buffer still owned by the consumer */
 	uint64_t lost_big;   /* record larger than a sub-buffer's payload */
 	uint64_t lost_abort; /* too many consecutive aborts (bounded retry) */
-	/* Locked mode only: robust, process-shared; guards offset. */
-	pthread_mutex_t lock;
+	/* Locked mode only: the writers' lock word (write.c), guards offset.
+	 * 0 is free; otherwise the holder's TID, | RT_LOCK_WAITERS when a
+	 * writer may sleep on it (futex). Every value is valid: a garbage word
+	 * costs writers a bounded wait and is then broken. Only writers touch
+	 * it; the consumer never takes, waits on, or hands it to the kernel. */
+	uint32_t lock;
+	uint32_t pad;
 } __attribute__((aligned(RT_CACHE_LINE)));
+#define RT_LOCK_WAITERS 0x80000000u
 
 struct rt_cpu_reader {
 	uint64_t consumed;          /* start of the oldest unreleased sub-buffer (I3) */

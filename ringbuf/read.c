@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,22 +206,11 @@ int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 	int r = 0;
 	if (bs->mode == RT_MODE_LOCKED) {
 		/* A writer may hold the lock and be stopped (SIGSTOP, a
-		 * debugger): never wait for it without bound. */
-		pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 50 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		int lr = pthread_mutex_timedlock(lk, &until);
-		if (lr == EOWNERDEAD)
-			lr = pthread_mutex_consistent(lk);
-		if (lr == ETIMEDOUT)
+		 * debugger): rt_lock_cpu waits a bounded time. Only for a
+		 * consumer that trusts the writers (in-process): the daemon
+		 * reads committed bytes instead and never takes this lock. */
+		if (rt_lock_cpu(bs, cpu) != 0)
 			return RT_E_ABORT; /* busy: try again later */
-		if (lr != 0)
-			return RT_E_SYS;
 		int step = 0;
 		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
 			;

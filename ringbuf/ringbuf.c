@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,22 +131,6 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->rd = NULL;
 }
 
-static int init_locks(struct rt_bufset *bs, char *err, size_t errlen)
-{
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
-		if (pthread_mutex_init(&bs->ctl[c].w.lock, &a) != 0) {
-			pthread_mutexattr_destroy(&a);
-			return fail(err, errlen, RT_E_SYS, "pthread_mutex_init failed");
-		}
-	}
-	pthread_mutexattr_destroy(&a);
-	return RT_OK;
-}
-
 int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		     char *err, size_t errlen)
 {
@@ -201,11 +184,7 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 	memcpy(h->uuid, p->uuid, sizeof h->uuid);
 	h->stream_id = p->stream_id;
 	set_view(bs, base, fd, size);
-	r = init_locks(bs, err, errlen);
-	if (r) {
-		rt_bufset_unmap(bs);
-		return r;
-	}
+	/* Lock words start at 0, free: the memfd is zero-filled. */
 	/* The magic last: a reader that sees it sees a complete header. */
 	__atomic_store_n(&h->magic, RT_SHM_MAGIC, __ATOMIC_RELEASE);
 	return RT_OK;

@@ -11,7 +11,11 @@
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "ringbuf/ringbuf.h"
@@ -176,6 +180,20 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 /* ---- Locked mode ------------------------------------------------------ */
 
 /*
+ * The lock word (layout.h): 0 free, else the holder's TID, with
+ * RT_LOCK_WAITERS set once a writer may sleep on it. It lives in memory
+ * every process of the set can write, so every value must be harmless:
+ * a waiter spins a little, sleeps on the futex, and gives up after
+ * RT_LOCK_WAIT_MS of CLOCK_MONOTONIC in all (dropping its record, counted
+ * as an abort). A waiter that timed out takes the lock over if its holder
+ * does not exist (a writer killed inside its write, or a scribbled word):
+ * the commit is one store, so a dead holder left the buffer consistent.
+ * Nothing here lets the kernel walk the word (no robust list, no PI).
+ */
+#define RT_LOCK_WAIT_MS 250
+#define RT_LOCK_SPINS 100
+
+/*
  * Locks this thread holds, innermost last. A signal handler that traces on
  * top of a locked write must not wait for a lock its own thread holds: it
  * takes the buffer of the next CPU instead. initial-exec TLS: no allocation
@@ -183,10 +201,30 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
  */
 #define RT_MAX_NESTING 4
 static __thread __attribute__((tls_model("initial-exec")))
-pthread_mutex_t *held_locks[RT_MAX_NESTING];
+uint32_t *held_locks[RT_MAX_NESTING];
 static __thread __attribute__((tls_model("initial-exec"))) int held_depth;
+/* This thread's TID, cached: a system call per locked write otherwise.
+ * Reset in a fork's child, whose one thread has a new TID. */
+static __thread __attribute__((tls_model("initial-exec"))) uint32_t my_tid_cache;
 
-static int held_by_me(pthread_mutex_t *lk)
+static void forget_tid(void)
+{
+	my_tid_cache = 0;
+}
+
+__attribute__((constructor)) static void register_fork_handler(void)
+{
+	pthread_atfork(NULL, NULL, forget_tid);
+}
+
+static uint32_t my_tid(void)
+{
+	if (!my_tid_cache)
+		my_tid_cache = (uint32_t)syscall(SYS_gettid) & ~RT_LOCK_WAITERS;
+	return my_tid_cache;
+}
+
+static int held_by_me(uint32_t *lk)
 {
 	for (int i = 0; i < held_depth; i++)
 		if (held_locks[i] == lk)
@@ -203,41 +241,123 @@ static uint32_t current_cpu(void)
 	return c < 0 ? 0 : (uint32_t)c;
 }
 
-/* Locks a buffer's mutex. A writer that died holding it left the buffer
- * consistent (its commit is one store), so the lock is simply recovered. */
+/* Whether the holder a lock word names may still release it. kill(tid, 0)
+ * finds any thread by TID; EPERM means it exists (another user's). Only a
+ * thread that holds no lock waits, so our own TID in the word is a
+ * scribble. (A holder in another PID namespace may be taken for dead:
+ * then two writers share a buffer for a while, which costs that buffer's
+ * records, checked by the consumer, and nothing else.) */
+static int holder_alive(uint32_t v)
+{
+	uint32_t tid = v & ~RT_LOCK_WAITERS;
+	if (tid == 0 || tid > (1u << 22) || tid == my_tid()) /* PID_MAX_LIMIT */
+		return 0;
+	int saved = errno;
+	int alive = kill((pid_t)tid, 0) == 0 || errno == EPERM;
+	errno = saved;
+	return alive;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+static int futex_wait(uint32_t *lk, uint32_t v, uint64_t ns)
+{
+	struct timespec rel = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	/* Shared, not private: the word is in memory of several processes.
+	 * The timeout is relative, on CLOCK_MONOTONIC. */
+	return (int)syscall(SYS_futex, lk, FUTEX_WAIT, v, &rel, NULL, 0);
+}
+
+/* Takes a lock word: 0, or RT_E_ABORT after wait_ms (0: one attempt). */
+static int lock_word(uint32_t *lk, uint32_t wait_ms)
+{
+	uint32_t me = my_tid(), v = 0;
+	if (__atomic_compare_exchange_n(lk, &v, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	if (wait_ms == 0)
+		return RT_E_ABORT;
+	for (int i = 0; i < RT_LOCK_SPINS; i++) {
+		cpu_relax();
+		v = 0;
+		if (__atomic_load_n(lk, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(lk, &v, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+	}
+	int saved = errno;
+	uint64_t until = mono_ns() + (uint64_t)wait_ms * 1000000u, now;
+	while ((now = mono_ns()) < until) {
+		v = __atomic_load_n(lk, __ATOMIC_RELAXED);
+		if (v == 0) {
+			/* Woken waiters take it marked: others may still sleep. */
+			if (__atomic_compare_exchange_n(lk, &v, me | RT_LOCK_WAITERS, 0,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		if (!(v & RT_LOCK_WAITERS) &&
+		    !__atomic_compare_exchange_n(lk, &v, v | RT_LOCK_WAITERS, 0,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		futex_wait(lk, v | RT_LOCK_WAITERS, until - now);
+	}
+	if (now >= until) {
+		/* Timed out: a holder that no longer exists never releases. */
+		v = __atomic_load_n(lk, __ATOMIC_RELAXED);
+		if (v == 0 || holder_alive(v) ||
+		    !__atomic_compare_exchange_n(lk, &v, me | RT_LOCK_WAITERS, 0,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			errno = saved;
+			return RT_E_ABORT;
+		}
+	}
+	errno = saved;
+	return 0;
+}
+
+/* Releases a lock word this thread holds; leaves it alone if another
+ * writer took it over meanwhile. */
+static void unlock_word(uint32_t *lk)
+{
+	uint32_t me = my_tid();
+	uint32_t v = __atomic_load_n(lk, __ATOMIC_RELAXED);
+	/* Only waiters change the word under us, by adding their flag: two
+	 * attempts suffice. */
+	for (int i = 0; i < 2 && (v & ~RT_LOCK_WAITERS) == me; i++) {
+		if (__atomic_compare_exchange_n(lk, &v, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			if (v & RT_LOCK_WAITERS) {
+				int saved = errno;
+				syscall(SYS_futex, lk, FUTEX_WAKE, 1, NULL, NULL, 0);
+				errno = saved;
+			}
+			return;
+		}
+	}
+}
+
+/* For a consumer in the writers' own process (tests, in-process tools):
+ * never for the daemon, which never takes a lock in shared memory. */
 int rt_lock_cpu(struct rt_bufset *bs, uint32_t cpu)
 {
-	pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
-	int r = pthread_mutex_lock(lk);
-	if (r == EOWNERDEAD)
-		r = pthread_mutex_consistent(lk);
-	return r;
+	return lock_word(&bs->ctl[cpu].w.lock, RT_LOCK_WAIT_MS);
 }
 
 void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu)
 {
-	pthread_mutex_unlock(&bs->ctl[cpu].w.lock);
-}
-
-/*
- * A writer waits for a buffer's lock at most RT_LOCK_WAIT_MS, then drops
- * its record (counted as an abort): locked mode must not block the
- * application for ever either, whatever happens to the holder (stopped by
- * a debugger, or killed at a point where the kernel's robust-futex
- * clean-up wakes no waiter).
- */
-#define RT_LOCK_WAIT_MS 250
-
-static int lock_bounded(pthread_mutex_t *lk)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += RT_LOCK_WAIT_MS * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-	}
-	return pthread_mutex_clocklock(lk, CLOCK_MONOTONIC, &until);
+	unlock_word(&bs->ctl[cpu].w.lock);
 }
 
 int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
@@ -256,7 +376,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	int nested = held_depth > 0;
 	uint32_t i;
 	for (i = 0; i < bs->nr_cpus; i++, cpu = (cpu + 1) % bs->nr_cpus) {
-		pthread_mutex_t *lk = &bs->ctl[cpu].w.lock;
+		uint32_t *lk = &bs->ctl[cpu].w.lock;
 		if (held_by_me(lk))
 			continue;
 		/* Published before the lock call: a signal landing inside it
@@ -265,9 +385,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		held_depth++;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		int r = nested ? pthread_mutex_trylock(lk) : lock_bounded(lk);
-		if (r == EOWNERDEAD)
-			r = pthread_mutex_consistent(lk);
+		int r = lock_word(lk, nested ? 0 : RT_LOCK_WAIT_MS);
 		if (r == 0)
 			break;
 		held_depth--;

@@ -17,6 +17,13 @@
  *                      lock: writers and flush recover the lock, nothing hangs
  *   stopped-lock-owner a locked-mode writer stopped while holding a lock:
  *                      the consumer's rt_flush must still return
+ *   scribble-lock      another process writes garbage over every lock word
+ *                      (random bytes, a dead holder's TID with the waiters
+ *                      flag, the writer's own TID, a live TID) while a locked-mode
+ *                      writer writes: every write returns within a bound,
+ *                      every drop is counted, writing resumes once the
+ *                      scribbling stops (garbage left in place), and what
+ *                      was written reads back intact
  *
  * Each case runs in a child so a crash is reported as a failure of the case.
  */
@@ -293,21 +300,12 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-/* Bytes of a CPU's control block that are not the lock (the lock is only
- * shared between writers; a garbage lock may hang a locked writer). */
-static int is_lock_byte(size_t off)
-{
-	size_t lock = offsetof(struct rt_cpu_ctl, w.lock);
-	return off >= lock && off < lock + sizeof(pthread_mutex_t);
-}
-
 static void scribble_ctl(struct rt_bufset *bs, int n)
 {
 	for (int i = 0; i < n; i++) {
 		uint32_t cpu = (uint32_t)(rnd() % bs->nr_cpus);
 		size_t off = rnd() % sizeof(struct rt_cpu_ctl);
-		if (!is_lock_byte(off))
-			((uint8_t *)&bs->ctl[cpu])[off] = (uint8_t)rnd();
+		((uint8_t *)&bs->ctl[cpu])[off] = (uint8_t)rnd(); /* the lock too */
 	}
 }
 
@@ -649,13 +647,134 @@ static int case_stopped_lock_owner(void)
 	return failures;
 }
 
+/* ---- scribbled lock words --------------------------------------------- */
+
+static pid_t dead_tid(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+static void scribble_locks(struct rt_bufset *bs, double seconds, pid_t victim)
+{
+	pid_t dead = dead_tid();
+	double t0 = now();
+	while (now() - t0 < seconds) {
+		for (uint32_t c = 0; c < bs->nr_cpus; c++) {
+			uint8_t *lk = (uint8_t *)&bs->ctl[c].w.lock;
+			uint32_t w;
+			switch (rnd() % 5) {
+			case 0: /* random bytes over the whole lock */
+				for (size_t i = 0; i < sizeof bs->ctl[c].w.lock; i++)
+					lk[i] = (uint8_t)rnd();
+				continue;
+			case 1: w = 0x80000000u | (uint32_t)dead; break;
+			case 2: w = (uint32_t)victim; break;
+			case 3: w = (uint32_t)getpid(); break; /* alive: never broken */
+			default: w = (uint32_t)rnd(); break;
+			}
+			memcpy(lk, &w, sizeof w);
+		}
+		usleep(1000);
+	}
+}
+
+#define LOCK_MAX_SEQ (1u << 22)
+
+static void drain_all_cpus(struct oracle *o, struct rt_bufset *bs)
+{
+	for (uint32_t c = 0; c < bs->nr_cpus; c++)
+		oracle_drain(o, c);
+}
+
+static int case_scribble_lock(void)
+{
+	struct rt_bufset bs;
+	create(&bs, 4096, 4, RT_MODE_LOCKED);
+	struct oracle o;
+	if (oracle_init(&o, &bs, 1, LOCK_MAX_SEQ) != 0)
+		die("out of memory");
+	pid_t victim = getpid();
+	pid_t pid = fork();
+	if (pid == 0) {
+		scribble_locks(&bs, 1.5, victim);
+		_exit(0);
+	}
+	alarm(60); /* a hang here is the failure; SIGALRM kills the case */
+	uint64_t rec[16], seq = 0, ok = 0, dropped = 0;
+	double slowest = 0, t0 = now();
+	int st;
+	/* While the scribbler runs, and 1 s after it left its garbage. */
+	double stop_at = 1e9;
+	while (now() < stop_at && seq < LOCK_MAX_SEQ - 256) {
+		if (stop_at > 1e8 && waitpid(pid, &st, WNOHANG) == pid)
+			stop_at = now() + 1.0;
+		double t1 = now();
+		rec_build(rec, 0, seq, 64);
+		int r = rt_write(&bs, rec, 64);
+		double took = now() - t1;
+		if (took > slowest)
+			slowest = took;
+		if (r == RT_OK) {
+			ok++;
+			seq++;
+		} else {
+			EXPECT(r == RT_E_ABORT || r == RT_E_FULL, "rt_write returned %d", r);
+			dropped++;
+		}
+		if (seq % 64 == 0)
+			drain_all_cpus(&o, &bs);
+		usleep(50);
+	}
+	uint64_t ok_before_end = ok;
+	/* The scribbler is gone and left garbage: writes go through again. */
+	uint64_t after_ok = 0;
+	for (int i = 0; i < 200; i++) {
+		rec_build(rec, 0, seq, 64);
+		if (rt_write(&bs, rec, 64) == RT_OK) {
+			after_ok++;
+			seq++;
+		} else {
+			dropped++;
+		}
+		drain_all_cpus(&o, &bs);
+	}
+	ok += after_ok;
+	uint64_t lost = 0;
+	for (uint32_t c = 0; c < bs.nr_cpus; c++)
+		lost += rt_lost_total(&bs.ctl[c]);
+	double tf = now();
+	oracle_final(&o);
+	alarm(0);
+	printf("%.1f s: %llu written, %llu dropped (counted %llu), slowest write %.3f s, "
+	       "%llu of 200 after the scribbler left, flush+read %.2f s, %llu read\n",
+	       tf - t0, (unsigned long long)ok, (unsigned long long)dropped,
+	       (unsigned long long)lost, slowest, (unsigned long long)after_ok, now() - tf,
+	       (unsigned long long)o.records);
+	EXPECT(slowest < 1.0, "a write waited %.2f s on a scribbled lock", slowest);
+	EXPECT(lost == dropped, "dropped %llu, counted %llu", (unsigned long long)dropped,
+	       (unsigned long long)lost);
+	EXPECT(ok_before_end > 0, "nothing was written while the locks were scribbled");
+	EXPECT(after_ok >= 190, "only %llu of 200 writes after the scribbler left",
+	       (unsigned long long)after_ok);
+	EXPECT(o.errors == 0, "the buffer does not check: %s", o.first_error);
+	EXPECT(o.records == ok, "wrote %llu, read %llu", (unsigned long long)ok,
+	       (unsigned long long)o.records);
+	oracle_fini(&o);
+	rt_bufset_unmap(&bs);
+	return failures;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static int run_case(const char *name)
 {
 	if (!strcmp(name, "header"))
 		return case_header();
-	if (!strncmp(name, "scribble-", 9))
+	if (!strncmp(name, "scribble-", 9) && strcmp(name, "scribble-lock"))
 		return case_scribble(name + 9, 300);
 	if (!strcmp(name, "misaligned-consumed"))
 		return case_misaligned_consumed();
@@ -665,6 +784,8 @@ static int run_case(const char *name)
 		return case_dead_lock_owner();
 	if (!strcmp(name, "stopped-lock-owner"))
 		return case_stopped_lock_owner();
+	if (!strcmp(name, "scribble-lock"))
+		return case_scribble_lock();
 	die("unknown case %s", name);
 }
 
@@ -676,7 +797,7 @@ int main(int argc, char **argv)
 	if (argc != 2) {
 		fprintf(stderr, "usage: rb_corrupt header|scribble-ctl|scribble-plausible|"
 				"scribble-data|scribble-all|misaligned-consumed|mode-mismatch|"
-				"dead-lock-owner|stopped-lock-owner\n");
+				"dead-lock-owner|stopped-lock-owner|scribble-lock\n");
 		return 2;
 	}
 	pid_t pid = fork();
