@@ -12,27 +12,35 @@
  *   ctf_channel_open()           binds a mapped rt_bufset to a stream class
  *   ctf_channel_drain()          writes closed sub-buffers as packets to
  *                                <dir>/<channel>_<cpu>
- *   ctf_channel_flush()          at stop: closes partial packets, drains
+ *   ctf_channel_flush()          at stop: also takes the open sub-buffers'
+ *                                committed records, and reports losses
+ *   ctf_channel_skip_late()      at restart: counts as lost what writers
+ *                                committed while the channel was stopped
  *
  * Event descriptions come in parsed and validated (desc_wire.h), never as
  * pointers into an application. The uuid given to rt_bufset_create() must
  * be ctf_trace_uuid(), the stream id the one of the stream class.
  *
- * What a drain writes is checked first, on a private copy of the packet,
- * so a buggy or hostile writer of the shared memory cannot make the trace
- * unreadable: every record must have a declared id, a length (header.len,
- * see eventdesc/record.h) its description decodes exactly, and a
- * timestamp inside its packet and not before the previous one; the packet
- * is cut before the first record that fails, and the cut is counted.
- * Header fields (uuid, stream instance, cpu, sequence number) are rewritten
- * from what the consumer knows. content_size is set to the exact end of
- * the last event, packet_size to that rounded up to 8 bytes, so partial
- * packets take no padding on disk.
+ * The shared memory is written by applications, so nothing in it is
+ * trusted (ringbuf/layout.h, I6): the reader takes committed records from
+ * its own position, without a lock and without a writer's help, and a
+ * drain checks them on a private copy: every record must have a declared
+ * id, a length (header.len, see eventdesc/record.h) its description
+ * decodes exactly, and a timestamp not before the previous one of its
+ * stream and not after the moment the records were taken; the run is cut
+ * before the first record that fails, and the records cut are counted as
+ * lost (corrupt). Every packet header field is written from our own state
+ * (magic, uuid, stream id, instance, cpu, sequence number, timestamps
+ * from the records, sizes, events_discarded). content_size is the exact
+ * end of the last event, packet_size that rounded up to 8 bytes, so
+ * partial packets take no padding on disk.
  *
  * Loss accounting, so that babeltrace2's discarded-event reports add up to
  * exactly what was lost: events_discarded in each written packet is the
- * ring buffer's cumulative count for that CPU plus the events of packets
- * this writer failed to write (disk full). babeltrace2 cannot report a
+ * ring buffer's cumulative count for that CPU (sampled; impossible jumps
+ * of these application-written counters are not taken but counted as
+ * counter resets), plus the events of packets this writer failed to write
+ * (disk full), records it could not trust, and records that came late. babeltrace2 cannot report a
  * non-zero count in the first packet of a stream, so a stream whose first
  * packet carries losses starts with an empty packet that carries none.
  *
@@ -107,14 +115,19 @@ int ctf_trace_close(struct ctf_trace *t);
 int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		     struct rt_bufset *bs, struct ctf_channel **out, char *err, size_t errlen);
 
-/* Writes every closed packet of every CPU. Returns the number of packets
- * written, or -errno of the first write failure of this call (the others
- * were still attempted; see ctf_channel_stats()). Never blocks on writers. */
+/* Writes every closed sub-buffer of every CPU. Returns the number of
+ * packets written, or -errno of the first write failure of this call (the
+ * others were still attempted; see ctf_channel_stats()). Never blocks on
+ * writers, never takes a lock in shared memory. */
 int ctf_channel_drain(struct ctf_channel *c);
-/* Closes every CPU's partial packet (rt_flush), then drains. For the end of
- * tracing: call it when no writer can run any more (detached channel) so
- * nothing is left behind. */
+/* Drains everything committed, the open sub-buffers too, and writes an
+ * empty packet where losses are not reported yet. Needs no writer to
+ * close anything: what is committed when it runs is in the trace. */
 int ctf_channel_flush(struct ctf_channel *c);
+/* Skips (and counts as lost) everything committed since the last flush:
+ * for a channel that was stopped, before it is drained again. Returns the
+ * records skipped. */
+uint64_t ctf_channel_skip_late(struct ctf_channel *c);
 
 struct ctf_channel_stats {
 	uint64_t packets;          /* written, synthetic ones not included */
@@ -123,14 +136,18 @@ struct ctf_channel_stats {
 	uint64_t discarded;        /* sum over CPUs of the last events_discarded written */
 	uint64_t lost_unreported;  /* losses not yet in any written packet (flush to report) */
 	uint64_t write_lost;       /* events of packets that could not be written */
-	uint64_t corrupt_packets;  /* rejected by the reader or cut short */
+	uint64_t corrupt_packets;  /* runs cut short, sub-buffers skipped */
+	uint64_t corrupt_events;   /* records not written: could not be trusted */
+	uint64_t late_events;      /* records committed while stopped, skipped */
+	uint64_t counter_resets;   /* impossible jumps of the lost counters */
 	uint64_t write_errors;
 	int last_errno;
 	char last_error[256];
 };
 void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st);
-/* Records written to the stream file of one CPU. */
+/* Records written to the stream file of one CPU; events lost on it. */
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu);
+uint64_t ctf_channel_cpu_lost(const struct ctf_channel *c, uint32_t cpu);
 /* Closes the stream files. Does not unmap bs. */
 void ctf_channel_close(struct ctf_channel *c);
 

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stream files: closed sub-buffers become CTF packets, checked and fixed up
- * on a private copy, written whole at the end of <dir>/<channel>_<cpu>.
+ * Stream files: committed records (rt_read_committed, invariant I6) become
+ * CTF packets, checked on a private copy, under a packet header built here
+ * from our own state only, written whole at the end of <dir>/<channel>_<cpu>.
+ * Nothing of the shared packet header is used but the bounded content_size.
  *
  * Per CPU stream, invariants between calls:
  *   S1  The file holds exactly `size` bytes of whole packets.
  *   S2  `reported` is the events_discarded of the last packet in the file
- *       (non-decreasing), `last_ts` its timestamp_end, `seq` the number of
- *       packets in it.
- *   S3  `extra` counts events of packets that could not be written; every
- *       later packet reports them on top of the ring buffer's count.
+ *       (non-decreasing), `last_ts` its timestamp_end (every record written
+ *       after it is stamped no earlier), `seq` the number of packets in it.
+ *   S3  lost(s) = ring + extra + corrupt + late, each non-decreasing:
+ *       `ring` the ring buffer's lost counters as sampled (a jump no writer
+ *       could make is not taken, and counted in `counter_resets`), `extra`
+ *       events of packets that could not be written, `corrupt` records cut
+ *       or skipped because they could not be trusted, `late` records
+ *       committed while the channel was stopped. Every packet written
+ *       reports lost(s) >= reported.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,9 +38,24 @@ struct cpu_stream {
 	uint64_t seq;
 	uint64_t reported;
 	uint64_t last_ts;
-	uint64_t extra;
-	uint64_t events; /* records written to this CPU's stream file */
+	uint64_t ring, extra, corrupt, late; /* S3 */
+	uint64_t ring_seen;   /* raw sum of the lost counters at the last sample */
+	uint64_t ring_ns;     /* CLOCK_MONOTONIC of the last sample */
+	uint64_t counter_resets;
+	uint64_t events;      /* records written to this CPU's stream file */
 };
+
+static uint64_t stream_lost(const struct cpu_stream *s)
+{
+	return s->ring + s->extra + s->corrupt + s->late;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 struct ctf_channel {
 	struct ctf_trace *trace;
@@ -85,8 +107,19 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < bs->nr_cpus; i++)
+	if (rt_reader_init(bs) != RT_OK) {
+		free(c->cpu);
+		free(c->pkt);
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	uint64_t now = mono_ns();
+	for (uint32_t i = 0; i < bs->nr_cpus; i++) {
 		c->cpu[i].fd = -1;
+		c->cpu[i].ring_seen = rt_lost_total(&bs->ctl[i]);
+		c->cpu[i].ring_ns = now;
+	}
 	c->trace = t;
 	c->cls = cls;
 	c->bs = bs;
@@ -170,19 +203,21 @@ static int payload_ok(const struct ctf_ev *ev, const uint8_t *rec, size_t len, s
 }
 
 /*
- * Walks the records of a packet of `len` bytes. Returns the exact end of
- * the last good record; counts good records in *events. Stops at the first
- * record that the metadata could not decode or whose timestamp is out of
- * order, setting *cut.
+ * Walks the records at pkt[from, len). Returns the exact end of the last
+ * good record; counts good records in *events and sets *last_ts to the
+ * last one's timestamp. Stops at the first record that the metadata could
+ * not decode or whose timestamp is before the previous one or after
+ * `now`, setting *cut.
  */
-static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t len, uint64_t begin,
-		   uint64_t end, uint64_t *events, int *cut)
+static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_t len,
+		   uint64_t first_ts, uint64_t now, uint64_t *events, uint64_t *last_ts, int *cut)
 {
 	const struct ctf_stream_class *cls = c->cls;
-	size_t at = RT_PACKET_HEADER_LEN, last_end = RT_PACKET_HEADER_LEN;
-	uint64_t prev_ts = begin;
+	size_t at = from, last_end = from;
+	uint64_t prev_ts = first_ts;
 	*events = 0;
 	*cut = 0;
+	*last_ts = first_ts;
 	pthread_mutex_lock(&c->trace->lock);
 	while (at < len) {
 		struct rt_event_header eh;
@@ -194,7 +229,7 @@ static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t len, uint64
 		size_t rl = eh.len;
 		const struct ctf_ev *ev = eh.id < cls->nr_events ? cls->ev[eh.id] : NULL;
 		if (!ev || rl < 16 + cls->ctx_len || align_up(rl, 8) > len - at ||
-		    eh.timestamp < prev_ts || eh.timestamp > end ||
+		    eh.timestamp < prev_ts || eh.timestamp > now ||
 		    !payload_ok(ev, pkt + at, rl, cls->hdr_len)) {
 			*cut = 1;
 			break;
@@ -205,6 +240,7 @@ static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t len, uint64
 		(*events)++;
 	}
 	pthread_mutex_unlock(&c->trace->lock);
+	*last_ts = prev_ts;
 	return last_end;
 }
 
@@ -269,33 +305,35 @@ static int write_whole(struct ctf_channel *c, uint32_t cpu, struct iovec *iov, i
 	return 0;
 }
 
-static int write_packet(struct ctf_channel *c, uint32_t cpu, uint32_t len)
+/*
+ * Writes c->pkt as one packet: `content` bytes, records from
+ * RT_PACKET_HEADER_LEN, `events` of them, stamped [begin, end]. Every
+ * header field comes from our own state.
+ */
+static int write_packet(struct ctf_channel *c, uint32_t cpu, size_t content, uint64_t events,
+			uint64_t begin, uint64_t end)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
 	struct rt_packet *pk = c->pkt;
-	uint64_t begin = pk->open.timestamp_begin, end = pk->close.timestamp_end;
-	if (begin < s->last_ts)
-		begin = s->last_ts; /* never back in time across packets */
-	if (end < begin)
-		end = begin;
-	uint64_t events;
-	int cut;
-	size_t content = walk(c, c->pkt, len, begin, end, &events, &cut);
-	if (cut)
-		c->st.corrupt_packets++;
-
-	uint64_t discarded = pk->close.events_discarded + s->extra;
+	uint64_t discarded = stream_lost(s);
 	if (discarded < s->reported)
-		discarded = s->reported;
+		discarded = s->reported; /* cannot happen (S3); never go back */
+	*pk = (struct rt_packet){
+		.open = {
+			.magic = RT_CTF_MAGIC,
+			.stream_id = c->cls->id,
+			.stream_instance_id = cpu,
+			.timestamp_begin = begin,
+			.cpu_id = cpu,
+		},
+		.close = {
+			.timestamp_end = end,
+			.content_size = (uint64_t)content * 8,
+			.packet_size = (uint64_t)align_up(content, 8) * 8,
+			.events_discarded = discarded,
+		},
+	};
 	memcpy(pk->open.uuid, c->trace->uuid, 16);
-	pk->open.stream_instance_id = cpu;
-	pk->open.cpu_id = cpu;
-	pk->open.pad = 0;
-	pk->open.timestamp_begin = begin;
-	pk->close.timestamp_end = end;
-	pk->close.content_size = (uint64_t)content * 8;
-	pk->close.packet_size = (uint64_t)align_up(content, 8) * 8;
-	pk->close.events_discarded = discarded;
 
 	/* babeltrace2 cannot count losses in a stream's first packet: lead
 	 * with an empty one that reports none. */
@@ -334,26 +372,106 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, uint32_t len)
 	return 0;
 }
 
-int ctf_channel_drain(struct ctf_channel *c)
+/*
+ * Takes the ring buffer's lost counters into `ring` (S3). They are
+ * written by applications: an increase larger than writers could have
+ * made since the last sample (one drop per 8 ns, plus slack), or a
+ * decrease, is not taken; it is counted as a reset of that CPU's counters
+ * and counting goes on from the new value.
+ */
+static void sample_losses(struct ctf_channel *c, uint32_t cpu)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	uint64_t raw = rt_lost_total(&c->bs->ctl[cpu]), now = mono_ns();
+	uint64_t delta = raw - s->ring_seen, bound = (now - s->ring_ns) / 8 + 65536;
+	if (delta <= bound) {
+		s->ring += delta;
+	} else {
+		s->counter_resets++;
+		c->st.counter_resets++;
+	}
+	s->ring_seen = raw;
+	s->ring_ns = now;
+}
+
+/* Records that could not be trusted: counted, never written (S3). */
+static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records, uint64_t packets)
+{
+	c->cpu[cpu].corrupt += records;
+	c->st.corrupt_events += records;
+	c->st.corrupt_packets += packets;
+}
+
+/*
+ * One run of committed records: copied, checked, written as one packet
+ * (or as nothing if no record is good). 0 or -errno of the write.
+ */
+static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committed *cm)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	if (cm->resynced)
+		count_corrupt(c, cpu, cm->skipped_records, cm->skipped);
+	uint8_t *pkt = c->pkt;
+	size_t len = (size_t)(cm->end - cm->pos);
+	/* Our copy first: what we check is what we write. */
+	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
+	len += RT_PACKET_HEADER_LEN;
+	uint64_t events, last_ts;
+	int cut;
+	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, s->last_ts, cm->now, &events,
+			      &last_ts, &cut);
+	if (cut || cm->bad_close) {
+		size_t rest = len - align_up(content, 8);
+		uint64_t lost = rt_count_records(pkt + align_up(content, 8), rest);
+		count_corrupt(c, cpu, lost ? lost : (uint64_t)cut, 1);
+	}
+	sample_losses(c, cpu);
+	if (!events)
+		return 0;
+	struct rt_event_header first;
+	memcpy(&first, pkt + RT_PACKET_HEADER_LEN, sizeof first);
+	return write_packet(c, cpu, content, events, first.timestamp, last_ts);
+}
+
+/* Takes what is committed on one CPU, closed sub-buffers only unless
+ * partial. At most one buffer's worth per call: writers that keep filling
+ * (or an application storing offsets) cannot hold us on one CPU. */
+static int drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial, int *written)
+{
+	int first_err = 0;
+	uint64_t per_cpu = c->bs->buf_size / c->bs->subbuf_size + 1;
+	struct rt_committed cm;
+	for (uint64_t n = 0; n < per_cpu && rt_read_committed(c->bs, cpu, partial, &cm) > 0; n++) {
+		uint64_t packets = c->st.packets;
+		int r = take_run(c, cpu, &cm);
+		rt_read_advance(c->bs, cpu, &cm);
+		if (r && !first_err)
+			first_err = r;
+		*written += (int)(c->st.packets - packets);
+		if (!cm.closed)
+			break;
+	}
+	return first_err;
+}
+
+/* Drains, then writes an empty packet on every CPU whose losses no
+ * written packet reports yet. */
+static int drain_all(struct ctf_channel *c, int partial)
 {
 	int written = 0, first_err = 0;
-	/* At most one buffer's worth per CPU and call: writers that keep
-	 * filling (or an application storing impossible offsets) cannot hold
-	 * the drain on one CPU for ever; the next call takes the rest. */
-	uint64_t per_cpu = c->bs->buf_size / c->bs->subbuf_size;
 	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-		for (uint64_t n = 0; n < per_cpu; n++) {
-			uint32_t len = 0;
-			int r = rt_read_next(c->bs, cpu, c->pkt, &len);
-			if (r == 0)
-				break;
-			/* Our copy is private: hand the sub-buffer back now. */
-			rt_read_release(c->bs, cpu, c->pkt);
-			if (r < 0) {
-				c->st.corrupt_packets++;
-				continue;
-			}
-			r = write_packet(c, cpu, len);
+		int r = drain_cpu(c, cpu, partial, &written);
+		if (r && !first_err)
+			first_err = r;
+		if (!partial)
+			continue;
+		struct cpu_stream *s = &c->cpu[cpu];
+		sample_losses(c, cpu);
+		if (stream_lost(s) != s->reported) {
+			uint64_t ts = rt_clock_read(c->bs->clock);
+			if (ts < s->last_ts)
+				ts = s->last_ts;
+			r = write_packet(c, cpu, RT_PACKET_HEADER_LEN, 0, ts, ts);
 			if (r == 0)
 				written++;
 			else if (!first_err)
@@ -363,40 +481,27 @@ int ctf_channel_drain(struct ctf_channel *c)
 	return first_err ? first_err : written;
 }
 
+int ctf_channel_drain(struct ctf_channel *c)
+{
+	return drain_all(c, 0);
+}
+
 int ctf_channel_flush(struct ctf_channel *c)
 {
-	/* Round 1 closes partial packets. rt_flush reports losses in an empty
-	 * packet only once everything before it is drained, so round 2 (after
-	 * the drain) closes that one; round 3 catches losses that raced in. */
-	int first_err = 0, total = 0;
-	for (int round = 0; round < 3; round++) {
-		int closed = 0;
-		for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-			int r = rt_flush(c->bs, cpu);
-			/* Locked mode: a writer of another process holds the
-			 * buffer (busy, not an error); try a few more times. */
-			for (int busy = 0; r == RT_E_ABORT && busy < 20; busy++) {
-				struct timespec ts = { 0, 5000000 };
-				nanosleep(&ts, NULL);
-				r = rt_flush(c->bs, cpu);
-			}
-			if (r > 0)
-				closed++;
-			if (r < 0 && !first_err) {
-				first_err = r == RT_E_SYS ? -EIO : -EAGAIN;
-				snprintf(c->st.last_error, sizeof c->st.last_error,
-					 "cannot flush CPU %u of %s: %s", cpu, c->name, rt_strerror(r));
-			}
-		}
-		int r = ctf_channel_drain(c);
-		if (r < 0 && !first_err)
-			first_err = r;
-		if (r > 0)
-			total += r;
-		if (!closed && r <= 0)
-			break;
+	return drain_all(c, 1);
+}
+
+uint64_t ctf_channel_skip_late(struct ctf_channel *c)
+{
+	uint64_t total = 0;
+	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
+		uint64_t n = rt_read_skip(c->bs, cpu);
+		c->cpu[cpu].late += n;
+		total += n;
+		sample_losses(c, cpu);
 	}
-	return first_err ? first_err : total;
+	c->st.late_events += total;
+	return total;
 }
 
 void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st)
@@ -404,13 +509,17 @@ void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st
 	*st = c->st;
 	st->discarded = 0;
 	st->lost_unreported = 0;
+	/* Our own counts only: nothing here moves unless we drained. */
 	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
 		const struct cpu_stream *s = &c->cpu[cpu];
-		uint64_t total = rt_lost_total(&c->bs->ctl[cpu]) + s->extra;
 		st->discarded += s->reported;
-		if (total > s->reported)
-			st->lost_unreported += total - s->reported;
+		st->lost_unreported += stream_lost(s) - s->reported;
 	}
+}
+
+uint64_t ctf_channel_cpu_lost(const struct ctf_channel *c, uint32_t cpu)
+{
+	return cpu < c->bs->nr_cpus ? stream_lost(&c->cpu[cpu]) : 0;
 }
 
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)

@@ -55,6 +55,20 @@
  *       shared memory: the consumer never reads it back, and a scribbled
  *       value costs a spurious wake-up or a wait for the consumer's
  *       timer, nothing else.
+ *
+ * The daemon's reader (rt_read_committed, read.c) trusts none of this
+ * memory; it needs no writer's cooperation and takes no lock:
+ *
+ *   I6  It keeps its own position `pos` per CPU, which may lie inside a
+ *       sub-buffer. It takes the committed bytes from max(pos, start(P) +
+ *       header) up to `offset` when the writers are in P = sub(pos) (I1),
+ *       or up to P's closing content_size, bounded to P, once they left
+ *       it; it copies them before checking them, builds every packet
+ *       header itself, and publishes consumed = start(P), so I3 holds
+ *       (pos <= offset). Of a packet header it reads only content_size.
+ *       An offset that breaks I3 moves pos to the offset's sub-buffer;
+ *       the sub-buffers skipped are counted, with the records found in
+ *       them.
  */
 #ifndef RT_LAYOUT_H
 #define RT_LAYOUT_H

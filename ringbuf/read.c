@@ -18,9 +18,13 @@
 #include "ringbuf/ringbuf.h"
 
 /* The consumer's own positions start where the shared copy says (a
- * consumer may map a set another one has read), on the sub-buffer grid. */
-static int reader_init(struct rt_bufset *bs)
+ * consumer may map a set another one has read), on the sub-buffer grid.
+ * A consumer that made the set calls it before handing the memfd out, so
+ * that nothing an application wrote is ever taken for a position. */
+int rt_reader_init(struct rt_bufset *bs)
 {
+	if (bs->rd)
+		return RT_OK;
 	bs->rd = calloc(bs->nr_cpus, sizeof *bs->rd);
 	if (!bs->rd)
 		return RT_E_SYS;
@@ -28,6 +32,7 @@ static int reader_init(struct rt_bufset *bs)
 		const struct rt_cpu_reader *r = &bs->ctl[c].r;
 		bs->rd[c].consumed = __atomic_load_n(&r->consumed, __ATOMIC_ACQUIRE) &
 				     ~(bs->subbuf_size - 1);
+		bs->rd[c].pos = bs->rd[c].consumed;
 		bs->rd[c].last_discarded = r->last_discarded;
 		bs->rd[c].packets = r->packets;
 	}
@@ -38,7 +43,7 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 {
 	if (cpu >= bs->nr_cpus)
 		return RT_E_INVAL;
-	if (!bs->rd && reader_init(bs) != RT_OK)
+	if (!bs->rd && rt_reader_init(bs) != RT_OK)
 		return RT_E_SYS;
 	struct rt_cpu_ctl *c = &bs->ctl[cpu];
 	uint64_t consumed = bs->rd[cpu].consumed;
@@ -66,7 +71,7 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 
 void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
 {
-	if (cpu >= bs->nr_cpus || (!bs->rd && reader_init(bs) != RT_OK))
+	if (cpu >= bs->nr_cpus || (!bs->rd && rt_reader_init(bs) != RT_OK))
 		return;
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	struct rt_cpu_reader *shared = &bs->ctl[cpu].r;
@@ -75,6 +80,7 @@ void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
 		rd->last_discarded = pk->close.events_discarded;
 	rd->packets++;
 	rd->consumed += bs->subbuf_size;
+	rd->pos = rd->consumed;
 	shared->last_discarded = rd->last_discarded;
 	shared->packets = rd->packets;
 	/* Release: our copy is done before the writer may reuse the space. */
@@ -91,6 +97,137 @@ void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats 
 	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
 	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
+}
+
+/* ---- Committed bytes: the daemon's reader (invariant I6) ------------------ */
+
+static uint64_t sub_start(const struct rt_bufset *bs, uint64_t pos)
+{
+	return pos & ~(bs->subbuf_size - 1);
+}
+
+/* Hands every sub-buffer before the reader's own back to the writers (I3). */
+static void publish(struct rt_bufset *bs, uint32_t cpu)
+{
+	struct rt_reader_pos *rd = &bs->rd[cpu];
+	struct rt_cpu_reader *shared = &bs->ctl[cpu].r;
+	uint64_t start = sub_start(bs, rd->pos);
+	if (start == rd->consumed)
+		return;
+	uint64_t n = (start - rd->consumed) / bs->subbuf_size;
+	rd->packets += n < bs->buf_size / bs->subbuf_size ? n : 1;
+	rd->consumed = start;
+	shared->packets = rd->packets;
+	/* Release: our copies are done before the writers may reuse the space. */
+	__atomic_store_n(&shared->consumed, start, __ATOMIC_RELEASE);
+}
+
+uint64_t rt_count_records(const void *from, uint64_t len)
+{
+	const char *p = from;
+	uint64_t n = 0, at = 0;
+	while (len - at >= RT_EVENT_HEADER_LEN) {
+		struct rt_event_header eh;
+		memcpy(&eh, p + at, sizeof eh);
+		uint64_t rl = ((uint64_t)eh.len + 7) & ~7ull;
+		if (eh.len < RT_EVENT_HEADER_LEN || rl > len - at)
+			break;
+		n++;
+		at += rl;
+	}
+	return n;
+}
+
+/* The end of the records of a closed sub-buffer, from its closing fields
+ * (written by an application: bounded, and flagged when impossible). */
+static uint64_t closed_end(const struct rt_bufset *bs, uint32_t cpu, uint64_t start, int *bad)
+{
+	const struct rt_packet *pk = (const void *)rt_cpu_data(bs, cpu, start);
+	uint64_t bits = __atomic_load_n(&pk->close.content_size, __ATOMIC_RELAXED);
+	*bad = bits % 64 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8;
+	return *bad ? start + bs->subbuf_size : start + bits / 8;
+}
+
+/* Records in the sub-buffers [from, to) skipped by a resynchronization. */
+static uint64_t count_skipped(const struct rt_bufset *bs, uint32_t cpu, uint64_t from, uint64_t to)
+{
+	uint64_t n = 0, nsub = bs->buf_size / bs->subbuf_size;
+	for (uint64_t s = from, i = 0; s != to && i < nsub; s += bs->subbuf_size, i++) {
+		int bad;
+		uint64_t end = closed_end(bs, cpu, s, &bad);
+		n += rt_count_records(rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN,
+				      end - s - RT_PACKET_HEADER_LEN);
+	}
+	return n;
+}
+
+int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm)
+{
+	if (cpu >= bs->nr_cpus)
+		return RT_E_INVAL;
+	if (!bs->rd && rt_reader_init(bs) != RT_OK)
+		return RT_E_SYS;
+	struct rt_reader_pos *rd = &bs->rd[cpu];
+	memset(cm, 0, sizeof *cm);
+	/* Acquire: every byte below the offset is visible (I1). The clock
+	 * after it: no record committed below it can be stamped later. */
+	uint64_t off = __atomic_load_n(&bs->ctl[cpu].w.offset, __ATOMIC_ACQUIRE);
+	cm->now = rt_clock_read(bs->clock);
+	uint64_t start = sub_start(bs, rd->pos);
+	uint64_t ahead = off - start;
+	if (ahead > bs->buf_size) {
+		/* Behind us, or more than a buffer ahead: I3 makes either
+		 * impossible, so an application stored it. Go on from the
+		 * sub-buffer the writers are in; what lies between is lost. */
+		uint64_t to = sub_start(bs, off), nsub = bs->buf_size / bs->subbuf_size;
+		uint64_t dist = (to - start) / bs->subbuf_size;
+		if (to - start <= 2 * bs->buf_size && to - start >= bs->subbuf_size) {
+			cm->skipped = dist;
+			/* the buffer holds at most its last lap of them */
+			cm->skipped_records = count_skipped(bs, cpu, dist > nsub ? to - bs->buf_size
+									       : start, to);
+		} else {
+			cm->skipped = nsub;
+		}
+		cm->resynced = 1;
+		rd->pos = to;
+		publish(bs, cpu);
+		start = to;
+		ahead = off - to;
+	}
+	cm->pos = rd->pos - start < RT_PACKET_HEADER_LEN ? start + RT_PACKET_HEADER_LEN : rd->pos;
+	if (ahead >= bs->subbuf_size) {
+		cm->closed = 1;
+		cm->end = closed_end(bs, cpu, start, &cm->bad_close);
+		if (cm->end < cm->pos) {
+			cm->bad_close = 1; /* ends before what we already read */
+			cm->end = cm->pos;
+		}
+		return 1;
+	}
+	if (!partial || ahead <= cm->pos - start)
+		return 0; /* not opened, or nothing after what we read */
+	cm->end = off;
+	return 1;
+}
+
+void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm)
+{
+	struct rt_reader_pos *rd = &bs->rd[cpu];
+	rd->pos = cm->closed ? sub_start(bs, cm->pos) + bs->subbuf_size : cm->end;
+	publish(bs, cpu);
+}
+
+uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu)
+{
+	uint64_t n = 0, nsub = bs->buf_size / bs->subbuf_size;
+	struct rt_committed cm;
+	for (uint64_t i = 0; i <= nsub && rt_read_committed(bs, cpu, 1, &cm) > 0; i++) {
+		n += cm.skipped_records +
+		     rt_count_records(rt_cpu_data(bs, cpu, cm.pos), cm.end - cm.pos);
+		rt_read_advance(bs, cpu, &cm);
+	}
+	return n;
 }
 
 /* ---- Wake-ups (invariant I5) -------------------------------------------- */

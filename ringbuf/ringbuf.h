@@ -96,7 +96,8 @@ struct rt_bufset {
 };
 
 struct rt_reader_pos {
-	uint64_t consumed;
+	uint64_t consumed; /* published: pos's sub-buffer (I3) */
+	uint64_t pos;      /* the next byte to read (I6): may be inside a sub-buffer */
 	uint64_t last_discarded;
 	uint64_t packets;
 };
@@ -135,6 +136,34 @@ void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt);
  * while writers of any process may still be writing. Returns 1 if a packet
  * was closed, 0 if there was nothing to close, <0 on error. */
 int rt_flush(struct rt_bufset *bs, uint32_t cpu);
+/* Allocates the reader's private positions (idempotent). */
+int rt_reader_init(struct rt_bufset *bs);
+
+/*
+ * The reader for a consumer that trusts no writer (the daemon), invariant
+ * I6 in layout.h: it takes what is committed from its own position, never
+ * takes a lock, never needs a writer to close a packet, and builds packet
+ * headers itself. rt_read_committed() describes the next run of committed
+ * records, [pos, end) in the buffer, all in one sub-buffer; the caller
+ * copies and checks them, then calls rt_read_advance(). With partial 0
+ * only sub-buffers the writers have left are returned.
+ * Returns 1 (a run, possibly empty when closed), 0 (nothing), <0.
+ */
+struct rt_committed {
+	uint64_t pos, end;        /* positions: rt_cpu_data() gives the bytes */
+	uint64_t now;             /* the set's clock after the offset was read */
+	int closed;               /* the writers left this sub-buffer */
+	int bad_close;            /* its closing fields were impossible */
+	int resynced;             /* the writer's offset was impossible */
+	uint64_t skipped;         /* sub-buffers skipped to resynchronize */
+	uint64_t skipped_records; /* records counted in them */
+};
+int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm);
+void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm);
+/* Skips everything committed on cpu; returns the records counted there. */
+uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu);
+/* Records a run of len bytes holds, by their lengths (a bounded walk). */
+uint64_t rt_count_records(const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 
