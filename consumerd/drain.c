@@ -1,84 +1,65 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Draining (drain.h). The CTF writer drains closed sub-buffers into
- * packets after checking every record on a private copy. Around that, this
- * file keeps the daemon safe from applications that write the writer's
- * side of the buffers:
- *  - a writer offset that is impossible (behind the reader, or more than a
- *    buffer ahead) marks the trace broken: it is reported and its buffers
- *    are read no more (the reader would skip through garbage);
- *  - a drain reads at most one buffer's worth per CPU and call, so an
- *    offset made impossible after that check cannot hold it.
+ * Draining (drain.h). The CTF writer takes committed records from the
+ * buffers' own reader position, checks them on a private copy and writes
+ * packets whose headers it builds itself (ctf/ctf.h); an impossible writer
+ * offset makes the reader resynchronize, counted, and the other CPUs and
+ * applications go on. A drain reads at most one buffer's worth per CPU and
+ * call, so writers that keep filling cannot hold it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 
 #include "consumerd/daemon.h"
+#include "consumerd/log.h"
 #include "consumerd/drain.h"
 #include "consumerd/output.h"
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
-
-/* ---- guarding against impossible writer offsets ----------------------------------- */
-
-static uint64_t reader_pos(const struct trace *t, uint32_t cpu)
-{
-	struct rt_cpu_stats cs;
-	rt_cpu_stats(&t->bs, cpu, &cs);
-	return cs.consumed; /* the reader's own copy once it has started */
-}
-
-/* Before a drain: no writer offset is impossible. 0 if the trace can be read. */
-static int guard_before(struct trace *t)
-{
-	for (uint32_t c = 0; c < t->nr_cpus; c++) {
-		struct cpu_guard *g = &t->guard[c];
-		if (g->broken)
-			return -1;
-		uint64_t pos = reader_pos(t, c);
-		uint64_t off = __atomic_load_n(&t->bs.ctl[c].w.offset, __ATOMIC_ACQUIRE);
-		uint64_t closed = off & ~(t->bs.subbuf_size - 1);
-		if (closed < pos || closed - pos > t->bs.buf_size) {
-			g->broken = 1;
-			trace_set_error(t, "the buffer of CPU %u was corrupted by an application (write "
-					   "position %llu, read position %llu): no longer read", c,
-					(unsigned long long)off, (unsigned long long)pos);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 /* ---- draining and flushing -------------------------------------------------------- */
 
 /* Returns the packets written (for the drain timer). */
 int trace_drain(struct trace *t)
 {
-	if (!t->mapped || guard_before(t) != 0)
+	if (!t->mapped || t->final)
 		return 0;
 	int r = t->out->ops->drain(t->out);
 	trace_refresh_stats(t);
 	return r > 0 ? r : 0;
 }
 
-/* Closes every CPU's partial packet (rt_flush pins us to each CPU in rseq
- * mode, which makes the close atomic against that CPU's writers of every
- * process), then drains. */
+/* Takes everything committed, the open sub-buffers too, without any
+ * writer's help and without a lock (ringbuf/layout.h, I6): a writer that
+ * is stopped, dead or hostile cannot hold it. In a stopped session the
+ * trace is then final until the next start. */
 void trace_flush(struct trace *t)
 {
-	if (!t->mapped || guard_before(t) != 0)
+	if (!t->mapped || t->final)
 		return;
-	/* A locked-mode CPU whose lock stays held (a stopped writer, a
-	 * scribbled lock word) is skipped by rt_flush after a short wait and
-	 * reported here; the others are flushed. */
 	int r = t->out->ops->flush(t->out);
 	trace_refresh_stats(t);
-	if (r == -EAGAIN || r == -EIO) {
+	t->final = t->s->state != S_ACTIVE;
+	if (r < 0) {
 		struct ctf_channel_stats st;
 		t->out->ops->stats(t->out, &st);
 		trace_set_error(t, "%s", st.last_error[0] ? st.last_error : "flush failed");
 	}
+}
+
+/* At start: what writers committed while the trace was final is counted
+ * as lost (late) and reported in the next packet, never written. */
+void trace_resume(struct trace *t)
+{
+	if (!t->mapped || !t->final)
+		return;
+	uint64_t late = t->out->ops->skip_late(t->out);
+	if (late)
+		logm(LOG_INFO, "session %s, trace %s: %llu events came after stop; counted as "
+			       "discarded", t->s->name, t->dir, (unsigned long long)late);
+	t->final = 0;
+	trace_refresh_stats(t);
 }
 
 /*
@@ -122,12 +103,7 @@ void drain_all(struct daemon *d)
 
 static int trace_readable(const struct trace *t)
 {
-	if (!t->mapped || t->wake_rx < 0)
-		return 0;
-	for (uint32_t c = 0; c < t->nr_cpus; c++)
-		if (t->guard[c].broken)
-			return 0;
-	return 1;
+	return t->mapped && t->wake_rx >= 0 && !t->final;
 }
 
 /* Writers wake us once half a buffer is ready on a CPU (ringbuf.h,

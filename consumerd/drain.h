@@ -2,9 +2,9 @@
 /*
  * Draining: closed packets from a trace's buffers to its output, on the
  * adaptive drain timer and when writers wake the daemon (ringbuf.h,
- * invariant I5); flushing partial packets at stop. Every call is bounded:
- * a locked-mode buffer whose lock an application holds is skipped after a
- * short wait, never waited for.
+ * invariant I5); taking everything committed at stop. Every call is bounded
+ * and needs nothing from a writer: no lock is taken, no packet closed by
+ * anyone but the daemon.
  */
 #ifndef RT_CONSUMERD_DRAIN_H
 #define RT_CONSUMERD_DRAIN_H
@@ -16,8 +16,11 @@ struct trace;
 
 /* Writes t's closed packets; returns how many (for the drain timer). */
 int trace_drain(struct trace *t);
-/* Closes every CPU's partial packet, then drains. */
+/* Writes everything committed, open sub-buffers included; in a stopped
+ * session the trace is then final until trace_resume(). */
 void trace_flush(struct trace *t);
+/* At start: counts what came while final as lost, and drains again. */
+void trace_resume(struct trace *t);
 /* One pass of the drain timer over every started trace. */
 void drain_all(struct daemon *d);
 /* Before the event loop sleeps: asks writers of every started trace to

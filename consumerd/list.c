@@ -46,6 +46,9 @@ static void session_totals(const struct session *s, struct cpu_stats *sum)
 		sum->pending_discarded += ts.pending_discarded;
 		sum->corrupt_packets += ts.corrupt_packets;
 		sum->unwritten_events += ts.unwritten_events;
+		sum->corrupt_events += ts.corrupt_events;
+		sum->late_events += ts.late_events;
+		sum->counter_resets += ts.counter_resets;
 	}
 }
 
@@ -68,6 +71,12 @@ void session_summary(struct session *s, struct text *t)
 	if (sum.unwritten_events)
 		text_add(t, "error: %llu events could not be written (counted as discarded)\n",
 			 (unsigned long long)sum.unwritten_events);
+	if (sum.corrupt_packets || sum.corrupt_events || sum.counter_resets)
+		text_add(t, "warning: an application overwrote trace buffers: %llu events and %llu "
+			    "packets rejected (counted as discarded), %llu lost-counter resets\n",
+			 (unsigned long long)sum.corrupt_events,
+			 (unsigned long long)sum.corrupt_packets,
+			 (unsigned long long)sum.counter_resets);
 	trace_errors(s, t, "error: ");
 }
 
@@ -83,11 +92,13 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 	text_add(t, "contexts=");
 	contexts_text(t, s->contexts, ",");
 	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
-		    "corrupt_packets=%llu\nunwritten_events=%llu\n",
+		    "corrupt_packets=%llu\nunwritten_events=%llu\ncorrupt_events=%llu\n"
+		    "late_events=%llu\ncounter_resets=%llu\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
 		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
 		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
-		 (unsigned long long)sum.unwritten_events);
+		 (unsigned long long)sum.unwritten_events, (unsigned long long)sum.corrupt_events,
+		 (unsigned long long)sum.late_events, (unsigned long long)sum.counter_resets);
 	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
 		text_add(t, "trace=%s mode=%s owner_pid=%d events=%llu discarded=%llu\n", tr->dir,
 			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq", (int)tr->owner_pid,
@@ -151,11 +162,10 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 		}
 		text_add(t, "%s\n", any ? "" : " none now");
 		for (uint32_t c = 0; c < tr->nr_cpus; c++)
-			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded%s\n",
+			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded\n",
 				 c, (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].discarded,
-				 (unsigned long long)tr->cpu[c].events,
-				 tr->guard[c].broken ? "  (buffer corrupted by an application)" : "");
+				 (unsigned long long)tr->cpu[c].events);
 		char b[32];
 		human_bytes(b, sizeof b, tr->total.bytes);
 		text_add(t, "    total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
@@ -164,9 +174,18 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 		if (tr->total.pending_discarded)
 			text_add(t, "    %llu more discarded, reported at the next packet or stop\n",
 				 (unsigned long long)tr->total.pending_discarded);
-		if (tr->total.corrupt_packets)
-			text_add(t, "    %llu packets were corrupt or cut short\n",
-				 (unsigned long long)tr->total.corrupt_packets);
+		if (tr->total.corrupt_packets || tr->total.corrupt_events)
+			text_add(t, "    %llu packets were corrupt or cut short: %llu events an "
+				    "application overwrote were discarded\n",
+				 (unsigned long long)tr->total.corrupt_packets,
+				 (unsigned long long)tr->total.corrupt_events);
+		if (tr->total.late_events)
+			text_add(t, "    %llu events came after a stop (discarded)\n",
+				 (unsigned long long)tr->total.late_events);
+		if (tr->total.counter_resets)
+			text_add(t, "    the lost-event counters were overwritten %llu times "
+				    "(their jumps not counted)\n",
+				 (unsigned long long)tr->total.counter_resets);
 		if (tr->total.unwritten_events)
 			text_add(t, "    %llu events could not be written\n",
 				 (unsigned long long)tr->total.unwritten_events);

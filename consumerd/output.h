@@ -26,13 +26,16 @@ struct output_ops {
 	/* Declares event class id of the stream (metadata), before any
 	 * packet that uses it. 0 or -errno. */
 	int (*add_event)(struct output *o, uint32_t id, const struct rt_desc *d);
-	/* Writes every closed packet. Packets written, or -errno. */
+	/* Writes every closed sub-buffer. Packets written, or -errno. */
 	int (*drain)(struct output *o);
-	/* Closes every CPU's partial packet, then drains. Packets written,
-	 * -EAGAIN if a CPU stayed busy, or -errno. */
+	/* Writes everything committed, open sub-buffers included, and the
+	 * losses not reported yet; needs no writer. Packets written, or -errno. */
 	int (*flush)(struct output *o);
+	/* Skips what was committed since the flush, counted as lost (late). */
+	uint64_t (*skip_late)(struct output *o);
 	void (*stats)(const struct output *o, struct ctf_channel_stats *st);
 	uint64_t (*cpu_events)(const struct output *o, uint32_t cpu);
+	uint64_t (*cpu_lost)(const struct output *o, uint32_t cpu);
 	/* Frees o; returns the first write error it met (0 if none). The
 	 * buffers stay mapped: they are the caller's. */
 	int (*close)(struct output *o);

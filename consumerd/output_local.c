@@ -46,6 +46,11 @@ static int local_flush(struct output *o)
 	return ctf_channel_flush(local(o)->ch);
 }
 
+static uint64_t local_skip_late(struct output *o)
+{
+	return ctf_channel_skip_late(local(o)->ch);
+}
+
 static void local_stats(const struct output *o, struct ctf_channel_stats *st)
 {
 	ctf_channel_stats(local(o)->ch, st);
@@ -54,6 +59,11 @@ static void local_stats(const struct output *o, struct ctf_channel_stats *st)
 static uint64_t local_cpu_events(const struct output *o, uint32_t cpu)
 {
 	return ctf_channel_cpu_events(local(o)->ch, cpu);
+}
+
+static uint64_t local_cpu_lost(const struct output *o, uint32_t cpu)
+{
+	return ctf_channel_cpu_lost(local(o)->ch, cpu);
 }
 
 static int local_close(struct output *o)
@@ -69,8 +79,10 @@ static const struct output_ops local_ops = {
 	.add_event = local_add_event,
 	.drain = local_drain,
 	.flush = local_flush,
+	.skip_late = local_skip_late,
 	.stats = local_stats,
 	.cpu_events = local_cpu_events,
+	.cpu_lost = local_cpu_lost,
 	.close = local_close,
 };
 

@@ -632,6 +632,8 @@ static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 					 s->name, why);
 		}
 	}
+	for (struct trace *t = s->traces; t; t = t->next)
+		trace_resume(t);
 	s->state = S_ACTIVE;
 	send_active(d, s, 1);
 	logm(LOG_INFO, "session %s started", s->name);

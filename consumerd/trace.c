@@ -110,9 +110,8 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	}
 	t->nr_cpus = t->bs.nr_cpus;
 	t->mode = (enum rt_mode)t->bs.mode;
-	t->guard = calloc(t->nr_cpus, sizeof *t->guard);
 	t->cpu = calloc(t->nr_cpus, sizeof *t->cpu);
-	if (!t->guard || !t->cpu) {
+	if (!t->cpu) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -141,7 +140,6 @@ fail:
 	wake_close(d, t);
 	if (t->bs.hdr)
 		rt_bufset_unmap(&t->bs);
-	free(t->guard);
 	free(t->cpu);
 	free(t);
 	return NULL;
@@ -163,13 +161,18 @@ void trace_refresh_stats(struct trace *t)
 		.pending_discarded = st.lost_unreported,
 		.corrupt_packets = st.corrupt_packets,
 		.unwritten_events = st.write_lost,
+		.corrupt_events = st.corrupt_events,
+		.late_events = st.late_events,
+		.counter_resets = st.counter_resets,
 	};
+	/* Our own counts only (the shared lost counters are an application's
+	 * to scribble): nothing here moves unless we drained. */
 	for (uint32_t c = 0; c < t->nr_cpus; c++) {
 		struct rt_cpu_stats cs;
 		rt_cpu_stats(&t->bs, c, &cs);
 		t->cpu[c].packets = cs.packets;
 		t->cpu[c].events = t->out->ops->cpu_events(t->out, c);
-		t->cpu[c].discarded = cs.lost_full + cs.lost_big + cs.lost_abort;
+		t->cpu[c].discarded = t->out->ops->cpu_lost(t->out, c);
 	}
 	if (st.write_errors && st.last_error[0])
 		trace_set_error(t, "%s", st.last_error);
@@ -182,7 +185,15 @@ void trace_close_buffers(struct daemon *d, struct trace *t)
 	if (!t->mapped)
 		return;
 	wake_close(d, t);
-	trace_refresh_stats(t);
+	if (t->final) {
+		/* Not in the trace and never will be: the trace was final. */
+		uint64_t late = t->out->ops->skip_late(t->out);
+		if (late)
+			logm(LOG_INFO, "session %s, trace %s: %llu events came after stop and are "
+				       "not in the trace", t->s->name, t->dir, (unsigned long long)late);
+	} else {
+		trace_refresh_stats(t);
+	}
 	int r = t->out->ops->close(t->out);
 	if (r != 0)
 		trace_set_error(t, "trace %s: %s", t->dir, strerror(r < 0 ? -r : r));
@@ -211,7 +222,6 @@ void trace_destroy(struct daemon *d, struct trace *t)
 	for (uint32_t i = 0; i < t->nr_events; i++)
 		event_desc_free(&t->events[i].desc);
 	free(t->events);
-	free(t->guard);
 	free(t->cpu);
 	free(t);
 }

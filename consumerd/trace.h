@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Traces: one buffer set, one output (output.h), and the event ids of that
- * trace. The buffers' reader keeps its positions in our memory, so what an
- * application scribbles on the consumer line is never read back; drain.h
- * guards against impossible writer offsets.
+ * trace. The buffers' reader keeps its positions in our memory and builds
+ * packet headers itself (ringbuf/layout.h, I6): what an application
+ * scribbles on the buffers costs the records it touched, counted, and
+ * never the trace or another CPU.
  */
 #ifndef RT_CONSUMERD_TRACE_H
 #define RT_CONSUMERD_TRACE_H
@@ -24,11 +25,7 @@ struct output;
 struct cpu_stats {
 	uint64_t packets, bytes, events, discarded, pending_discarded;
 	uint64_t corrupt_packets, unwritten_events;
-};
-
-/* What the daemon found wrong with one CPU's buffer. */
-struct cpu_guard {
-	int broken; /* the writer's offset became impossible: no longer read */
+	uint64_t corrupt_events, late_events, counter_resets;
 };
 
 struct trace_event {
@@ -53,8 +50,10 @@ struct trace {
 	int wake_rx;            /* our end of the wake-up socket, in the epoll set */
 	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
 	int woken;              /* a writer woke us, or data was ready: drain */
+	/* Flushed at stop: its files and counts are final, nothing more is
+	 * taken until the next start, which counts what came late as lost. */
+	int final;
 	uint32_t nr_cpus;
-	struct cpu_guard *guard;
 	struct cpu_stats *cpu;  /* per CPU: packets and discarded (kept after close) */
 	struct cpu_stats total; /* refreshed after each drain, kept after close */
 	struct trace_event *events;
