@@ -420,10 +420,14 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	int cut;
 	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, s->last_ts, cm->now, &events,
 			      &last_ts, &cut);
-	if (cut || cm->bad_close) {
+	if (cm->bad_close) {
+		/* Walked to the sub-buffer's end: what follows the last record
+		 * is an older lap's, and a cut there is expected. */
+		count_corrupt(c, cpu, 0, 1);
+	} else if (cut) {
 		size_t rest = len - align_up(content, 8);
 		uint64_t lost = rt_count_records(pkt + align_up(content, 8), rest);
-		count_corrupt(c, cpu, lost ? lost : (uint64_t)cut, 1);
+		count_corrupt(c, cpu, lost ? lost : 1, 1);
 	}
 	sample_losses(c, cpu);
 	if (!events)

@@ -169,6 +169,11 @@ int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt
 		return RT_E_SYS;
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	memset(cm, 0, sizeof *cm);
+	/* A scribbled `consumed` would keep writers out of the buffer (I3):
+	 * restore ours. */
+	uint64_t *shared = &bs->ctl[cpu].r.consumed;
+	if (__atomic_load_n(shared, __ATOMIC_RELAXED) != rd->consumed)
+		__atomic_store_n(shared, rd->consumed, __ATOMIC_RELEASE);
 	/* Acquire: every byte below the offset is visible (I1). The clock
 	 * after it: no record committed below it can be stamped later. */
 	uint64_t off = __atomic_load_n(&bs->ctl[cpu].w.offset, __ATOMIC_ACQUIRE);

@@ -6,10 +6,14 @@
  *   scribbler MODE SECONDS      MODE: random | consumed | offsets | locks | headers
  *
  * random    random bytes over the control blocks and the data
+ * words     random 64-bit words over everything after the set's header:
+ *           offsets, counters, lock words, records (issue 11, item 4)
+ * counters  absurd values in the lost-event counters
  * consumed  misaligned and far-off values in every CPU's `consumed`
  * offsets   impossible writer offsets (behind `consumed`, far ahead)
- * locks     garbage in the locked-mode mutexes
- * headers   a plausible packet stream with wrong uuids, sizes, timestamps
+ * locks     garbage in the locked-mode lock words
+ * headers   every packet header field: magic, uuid, stream id, sizes,
+ *           timestamps, sequence numbers, events_discarded; records untouched
  * It acknowledges the daemon's syncs so stop does not wait for it.
  */
 #define _GNU_SOURCE
@@ -95,6 +99,13 @@ static void scribble(const char *mode)
 	if (!strcmp(mode, "random")) {
 		for (int i = 0; i < 4096; i++)
 			map[RT_SHM_HEADER_SIZE + rnd() % (map_len - RT_SHM_HEADER_SIZE)] = (char)rnd();
+	} else if (!strcmp(mode, "words")) {
+		size_t words = (map_len - RT_SHM_HEADER_SIZE) / 8;
+		for (int i = 0; i < 512; i++)
+			((uint64_t *)(map + RT_SHM_HEADER_SIZE))[rnd() % words] = rnd();
+	} else if (!strcmp(mode, "counters")) {
+		for (uint32_t c = 0; c < cpus; c++)
+			ctl[c].w.lost_full = rnd() % 2 ? rnd() : ctl[c].w.lost_full - 1000;
 	} else if (!strcmp(mode, "consumed")) {
 		for (uint32_t c = 0; c < cpus; c++)
 			ctl[c].r.consumed = rnd() % 3 ? ctl[c].r.consumed + 8 : rnd();
@@ -109,9 +120,17 @@ static void scribble(const char *mode)
 		size_t len = map_len - h->data_offset;
 		for (size_t off = 0; off + sizeof(struct rt_packet) < len; off += h->subbuf_size) {
 			struct rt_packet *pk = (struct rt_packet *)(data + off);
+			pk->open.magic = (uint32_t)rnd();
 			pk->open.uuid[rnd() % 16] ^= 0xff;
+			pk->open.stream_id = (uint32_t)rnd();
+			pk->open.stream_instance_id = rnd();
+			pk->open.packet_seq_num = rnd();
+			pk->open.cpu_id = (uint32_t)rnd();
 			pk->close.content_size = rnd();
+			pk->close.packet_size = rnd();
+			pk->close.events_discarded = rnd();
 			pk->open.timestamp_begin = rnd();
+			pk->close.timestamp_end = rnd();
 		}
 	}
 }
@@ -119,7 +138,7 @@ static void scribble(const char *mode)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: scribbler random|consumed|offsets|locks|headers SECONDS\n");
+		fprintf(stderr, "usage: scribbler random|words|counters|consumed|offsets|locks|headers SECONDS\n");
 		return 2;
 	}
 	int fd = sock_connect();
