@@ -103,6 +103,12 @@ int daemon_watch(struct daemon *d, int fd, uint64_t tag)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+int daemon_rewatch(struct daemon *d, int fd, uint64_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	return epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
 void daemon_unwatch(struct daemon *d, int fd)
 {
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -129,9 +135,11 @@ static int daemon_open(struct daemon *d, char *err, size_t errlen)
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	d->drain_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	d->op_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->epfd < 0 || d->drain_tfd < 0 || d->op_tfd < 0)
+	d->conn_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->epfd < 0 || d->drain_tfd < 0 || d->op_tfd < 0 || d->conn_tfd < 0)
 		return fail(err, errlen, "epoll/timerfd: %s", strerror(errno));
-	if (daemon_watch(d, d->drain_tfd, TAG_DRAIN) || daemon_watch(d, d->op_tfd, TAG_OPS))
+	if (daemon_watch(d, d->drain_tfd, TAG_DRAIN) || daemon_watch(d, d->op_tfd, TAG_OPS) ||
+	    daemon_watch(d, d->conn_tfd, TAG_CONNS))
 		return fail(err, errlen, "epoll_ctl: %s", strerror(errno));
 	if (d->cfg.no_listen)
 		return 0;
@@ -156,6 +164,9 @@ struct daemon *daemon_new(const struct daemon_config *cfg, char *err, size_t err
 	d->cfg = *cfg;
 	d->uid = geteuid();
 	d->epfd = d->lfd = d->sigfd = d->drain_tfd = d->op_tfd = d->lock_fd = -1;
+	d->conn_tfd = d->spare_fd = -1;
+	if (d->cfg.peer_timeout_ms <= 0)
+		d->cfg.peer_timeout_ms = 5000;
 	d->next_id = 1;
 	d->next_sync = 1;
 	d->drain_ms = cfg->drain_max_ms;
@@ -186,7 +197,7 @@ void daemon_free(struct daemon *d)
 	transport_unlisten(d);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd); /* the lock file stays: unlinking it would race */
-	int fds[] = { d->epfd, d->sigfd, d->drain_tfd, d->op_tfd };
+	int fds[] = { d->epfd, d->sigfd, d->drain_tfd, d->op_tfd, d->conn_tfd };
 	for (unsigned i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -293,10 +304,13 @@ int daemon_run(struct daemon *d)
 			} else if (tag == TAG_OPS) {
 				read_timer(d->op_tfd);
 				ops_check(d, 0);
+			} else if (tag == TAG_CONNS) {
+				read_timer(d->conn_tfd);
+				transport_tick(d);
 			} else {
 				struct conn *c = conn_find(d, tag - TAG_CONN_MIN);
 				if (c)
-					conn_read(d, c);
+					conn_event(d, c, evs[i].events);
 			}
 		}
 		if (!d->done)

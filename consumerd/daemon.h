@@ -27,6 +27,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "consumerd/log.h"
 #include "protocol/messages.h"
 
 struct conn;
@@ -42,12 +43,25 @@ struct daemon_config {
 	int no_listen;                /* fuzzing: no socket, no signals */
 	int ready_fd;                 /* write a byte here once listening */
 	int no_wakeup;                /* drain on the timer only (for comparison) */
+	int peer_timeout_ms;          /* a peer that sends no first message, or
+	                                 reads none of an answer, for this long is
+	                                 closed (0: the default, 5000) */
 };
 
 struct daemon {
 	struct daemon_config cfg;
 	uid_t uid;
 	int epfd, lfd, sigfd, drain_tfd, op_tfd, lock_fd;
+	/* Connection limits (transport.c): conn_tfd ticks while a connection
+	 * has a deadline or accepting is paused; spare_fd is kept open to be
+	 * given up to answer a connection when out of descriptors. */
+	int conn_tfd, spare_fd;
+	int conn_tfd_armed;
+	uint64_t accept_resume_ms;    /* accepting paused until then (0: not) */
+	uint32_t conns_by_role[3];    /* enum conn_role */
+	/* What peers can repeat at will is logged once per interval. */
+	struct log_every log_other_uid, log_refused, log_evicted, log_no_fds, log_silent,
+		log_unread;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint64_t *rx_buf;             /* RT_MSG_MAX bytes: one received record */
 	struct conn *conns;
@@ -71,6 +85,7 @@ struct daemon {
 #define TAG_SIGNAL 2ull
 #define TAG_DRAIN 3ull
 #define TAG_OPS 4ull
+#define TAG_CONNS 5ull
 #define TAG_CONN_MIN 16ull
 #define TAG_WAKE (1ull << 63)
 
@@ -82,6 +97,8 @@ int daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);
 /* Watches fd for input in the event loop, tagged with tag. 0 or -1. */
 int daemon_watch(struct daemon *d, int fd, uint64_t tag);
+/* Changes what fd is watched for (EPOLLIN, EPOLLOUT). 0 or -1. */
+int daemon_rewatch(struct daemon *d, int fd, uint64_t tag, uint32_t events);
 void daemon_unwatch(struct daemon *d, int fd);
 void daemon_update_timers(struct daemon *d);
 

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 "      --no-writer-wakeup drain on the timer only: writers never wake the\n"
 "                         daemon when half a buffer is ready (for comparison)\n"
 "      --ack-timeout-ms N how long start/stop wait for applications (default 2000)\n"
+"      --peer-timeout-ms N close a connection that sends no request, or does\n"
+"                         not read its answer, for N ms (default 5000)\n"
 "  -v, --verbose          log debug messages\n"
 "  -q, --quiet            log errors and warnings only\n"
 "      --ready-fd N       write one byte to descriptor N once listening\n"
@@ -99,7 +101,7 @@ static int daemonize(void)
 
 int main(int argc, char **argv)
 {
-	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE };
+	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE, O_PEER };
 	static const struct option opts[] = {
 		{ "daemonize", no_argument, 0, 'd' },
 		{ "log", required_argument, 0, 'l' },
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, O_VERSION },
 		{ "no-writer-wakeup", no_argument, 0, O_NOWAKE },
+		{ "peer-timeout-ms", required_argument, 0, O_PEER },
 		{ 0, 0, 0, 0 },
 	};
 	struct daemon_config cfg = {
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
 		case O_DMAX: bad = parse_int(optarg, 1, 60000, &cfg.drain_max_ms); break;
 		case O_ACK: bad = parse_int(optarg, 1, 600000, &cfg.ack_timeout_ms); break;
 		case O_READY: bad = parse_int(optarg, 0, 1 << 20, &cfg.ready_fd); break;
+		case O_PEER: bad = parse_int(optarg, 1, 600000, &cfg.peer_timeout_ms); break;
 		case 'v': level = LOG_DEBUG; break;
 		case 'q': level = LOG_WARN; break;
 		case 'h': usage(stdout); return 0;
@@ -138,8 +142,10 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 		if (bad) {
-			fprintf(stderr, "rseqtraced: bad value '%s' for --%s\n", optarg,
-				opts[o == O_DMIN ? 3 : o == O_DMAX ? 4 : o == O_ACK ? 5 : 6].name);
+			const struct option *p = opts;
+			while (p->val != o)
+				p++;
+			fprintf(stderr, "rseqtraced: bad value '%s' for --%s\n", optarg, p->name);
 			return 2;
 		}
 	}

@@ -2,14 +2,19 @@
 /* Connections (transport.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "common/time.h"
 #include "consumerd/daemon.h"
 #include "consumerd/log.h"
 #include "consumerd/registry.h"
@@ -17,8 +22,35 @@
 #include "consumerd/transport.h"
 #include "protocol/codec.h"
 
+/* Connections past their first message (apps and CLIs); apps may not
+ * take the last CLI_RESERVE of them. */
 #define MAX_CONNS 4096
+#define CLI_RESERVE 64
+/* Connections that sent nothing yet. When full, the oldest is closed for
+ * a new one: an honest peer speaks right after connecting. */
+#define MAX_NEW_CONNS 256
+/* From one process (SO_PEERCRED pid): an app holds one, a CLI one. The
+ * daemon serves one uid only, so MAX_CONNS is the per-uid cap. */
+#define MAX_CONNS_PER_PID 32
 #define MSGS_PER_WAKEUP 64
+#define ACCEPTS_PER_WAKEUP 64
+/* Out of descriptors: how long the listening socket is not polled. */
+#define ACCEPT_PAUSE_MS 250
+/* The period of conn_tfd while anything is timed. */
+#define TICK_MS 250
+/* Queued answer text per connection. */
+#define OUT_MAX_BYTES (256u << 20)
+/* Repeated conditions (refusals, timeouts, EMFILE): one log line per. */
+#define LOG_EVERY_MS 10000
+
+/* An answer not yet sent in full: text[off..len) is what is left. */
+struct reply_out {
+	struct reply_out *next;
+	uint64_t seq;
+	int32_t status;
+	size_t len, off;
+	char text[];
+};
 
 int transport_listen(struct daemon *d, char *err, size_t errlen)
 {
@@ -46,6 +78,14 @@ int transport_listen(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		return -1;
 	}
+	/* Each connection is a descriptor: let the caps above, not the
+	 * default soft limit (often 1024), bound them. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -57,6 +97,34 @@ void transport_unlisten(struct daemon *d)
 	daemon_unwatch(d, d->lfd);
 	close(d->lfd);
 	d->lfd = -1;
+	d->accept_resume_ms = 0;
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
+	d->spare_fd = -1;
+}
+
+/* conn_tfd ticks while something is timed; transport_tick stops it. */
+static void tick_start(struct daemon *d)
+{
+	if (d->conn_tfd_armed || d->conn_tfd < 0)
+		return;
+	struct itimerspec it = { .it_interval = rt_ms_timespec(TICK_MS),
+				 .it_value = rt_ms_timespec(TICK_MS) };
+	if (timerfd_settime(d->conn_tfd, 0, &it, NULL) == 0)
+		d->conn_tfd_armed = 1;
+}
+
+static void tick_stop(struct daemon *d)
+{
+	struct itimerspec it = { 0 };
+	timerfd_settime(d->conn_tfd, 0, &it, NULL);
+	d->conn_tfd_armed = 0;
+}
+
+static void set_deadline(struct conn *c)
+{
+	c->deadline_ms = rt_now_ms() + (uint64_t)c->d->cfg.peer_timeout_ms;
+	tick_start(c->d);
 }
 
 struct conn *conn_add(struct daemon *d, int fd, pid_t pid, uid_t uid)
@@ -64,6 +132,7 @@ struct conn *conn_add(struct daemon *d, int fd, pid_t pid, uid_t uid)
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
+	c->d = d;
 	c->id = d->next_id++;
 	c->fd = fd;
 	c->pid = pid;
@@ -74,7 +143,17 @@ struct conn *conn_add(struct daemon *d, int fd, pid_t pid, uid_t uid)
 	}
 	c->next = d->conns;
 	d->conns = c;
+	d->conns_by_role[CONN_NEW]++;
+	set_deadline(c); /* for its first message */
 	return c;
+}
+
+static void set_role(struct daemon *d, struct conn *c, enum conn_role role)
+{
+	d->conns_by_role[c->role]--;
+	d->conns_by_role[role]++;
+	c->role = role;
+	c->deadline_ms = 0;
 }
 
 struct conn *conn_find(struct daemon *d, uint64_t id)
@@ -93,9 +172,15 @@ void conn_close(struct daemon *d, struct conn *c)
 			break;
 		}
 	}
+	d->conns_by_role[c->role]--;
 	if (c->app) {
 		app_gone(d, c->app);
 		c->app = NULL;
+	}
+	while (c->out) {
+		struct reply_out *o = c->out;
+		c->out = o->next;
+		free(o);
 	}
 	daemon_unwatch(d, c->fd);
 	close(c->fd);
@@ -114,28 +199,75 @@ static int reply_record(int fd, struct rt_msg_buf *b, uint64_t seq, int status, 
 	return rt_msg_send(fd, b, -1, MSG_DONTWAIT);
 }
 
+/* Sends what c's queue holds until it is empty or the peer's socket is
+ * full; then watches c for input, or for room to send (and not for input:
+ * a peer that does not read its answers gets no more of them). The peer
+ * has peer_timeout_ms to make room each time. 0, or -1: close c. */
+static int conn_flush(struct conn *c)
+{
+	if (!c->out)
+		return 0;
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b)
+		return -1;
+	const size_t chunk = sizeof b->payload - sizeof(struct rt_msg_reply) - 1;
+	int r = 0, progress = 0;
+	while (c->out) {
+		struct reply_out *o = c->out;
+		size_t n = o->len - o->off < chunk ? o->len - o->off : chunk;
+		int more = o->off + n < o->len;
+		r = reply_record(c->fd, b, o->seq, o->status, more ? RT_REPLY_MORE : 0,
+				 o->text + o->off, n);
+		if (r != 0)
+			break;
+		progress = 1;
+		o->off += n;
+		if (!more) {
+			c->out = o->next;
+			c->out_bytes -= o->len;
+			free(o);
+		}
+	}
+	free(b);
+	if (r != 0 && r != -EAGAIN) {
+		logm(LOG_WARN, "cannot answer pid %d: %s", (int)c->pid, strerror(-r));
+		return -1;
+	}
+	if (!c->out)
+		c->deadline_ms = 0;
+	else if (progress || !c->deadline_ms)
+		set_deadline(c);
+	daemon_rewatch(c->d, c->fd, TAG_CONN_MIN + c->id, c->out ? EPOLLOUT : EPOLLIN);
+	return 0;
+}
+
 int send_reply(struct conn *c, uint64_t seq, int status, const char *text)
 {
-	struct rt_msg_buf *b = malloc(sizeof *b);
-	if (!b) {
+	if (c->closing)
+		return -1;
+	size_t len = strlen(text);
+	struct reply_out *o = NULL;
+	if (c->out_bytes + len <= OUT_MAX_BYTES)
+		o = malloc(sizeof *o + len + 1);
+	if (!o) {
+		logm(LOG_WARN, "cannot answer pid %d: %s", (int)c->pid,
+		     c->out_bytes + len > OUT_MAX_BYTES ? "too many answers it did not read"
+							: "out of memory");
 		c->closing = 1;
 		return -1;
 	}
-	size_t left = strlen(text);
-	const size_t chunk = sizeof b->payload - sizeof(struct rt_msg_reply) - 1;
-	int r = 0;
-	do {
-		size_t n = left < chunk ? left : chunk;
-		r = reply_record(c->fd, b, seq, status, left > n ? RT_REPLY_MORE : 0, text, n);
-		text += n;
-		left -= n;
-	} while (r == 0 && left);
-	free(b);
-	if (r != 0) {
-		logm(LOG_WARN, "cannot answer pid %d: %s", (int)c->pid, strerror(-r));
+	*o = (struct reply_out){ .seq = seq, .status = status, .len = len };
+	memcpy(o->text, text, len + 1);
+	struct reply_out **pp = &c->out;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = o;
+	c->out_bytes += len;
+	if (conn_flush(c) != 0) {
 		c->closing = 1;
+		return -1;
 	}
-	return r;
+	return 0;
 }
 
 int send_replyf(struct conn *c, uint64_t seq, int status, const char *fmt, ...)
@@ -149,10 +281,10 @@ int send_replyf(struct conn *c, uint64_t seq, int status, const char *fmt, ...)
 	return 0; /* the connection stays usable */
 }
 
-/* Answers why, then closes. Reading is shut down and what the peer sent
- * already is discarded first: closing with unread data would reset the
- * connection before the peer reads our answer. */
-static void refuse(struct daemon *d, int fd, const char *why)
+/* Answers why, before the caller closes fd. Reading is shut down and what
+ * the peer sent already is discarded first: closing with unread data would
+ * reset the connection before the peer reads our answer. */
+static void last_words(struct daemon *d, int fd, const char *why)
 {
 	shutdown(fd, SHUT_RD);
 	for (int i = 0; i < 64; i++) {
@@ -169,27 +301,89 @@ static void refuse(struct daemon *d, int fd, const char *why)
 		reply_record(fd, b, 0, -EACCES, 0, why, strlen(why));
 		free(b);
 	}
+}
+
+static void refuse(struct daemon *d, int fd, const char *why)
+{
+	last_words(d, fd, why);
 	close(fd);
 }
 
-static int count_conns(const struct daemon *d)
+/* The same for a connection we hold. */
+static void conn_refuse(struct daemon *d, struct conn *c, const char *why)
+{
+	last_words(d, c->fd, why);
+	conn_close(d, c);
+}
+
+static int conns_of_pid(const struct daemon *d, pid_t pid)
 {
 	int n = 0;
 	for (const struct conn *c = d->conns; c; c = c->next)
-		n++;
+		n += c->pid == pid;
 	return n;
+}
+
+static struct conn *oldest_new_conn(struct daemon *d)
+{
+	struct conn *old = NULL;
+	for (struct conn *c = d->conns; c; c = c->next)
+		if (c->role == CONN_NEW && (!old || c->id < old->id))
+			old = c;
+	return old;
+}
+
+/* Out of descriptors (EMFILE and the like): accept would fail again at
+ * once, and the listening socket stays readable, so the loop would spin.
+ * Tell the connections waiting in the backlog why (with the spare
+ * descriptor, given up for each), then stop polling the listening socket
+ * for ACCEPT_PAUSE_MS; the connections we have are served meanwhile. */
+static void accept_pause(struct daemon *d, int err)
+{
+	int answered = 0;
+	for (int i = 0; i < ACCEPTS_PER_WAKEUP && d->spare_fd >= 0; i++) {
+		close(d->spare_fd);
+		int fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			refuse(d, fd, "the daemon is out of file descriptors: try again later");
+			answered++;
+		}
+		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			break;
+	}
+	logm_every(&d->log_no_fds, LOG_EVERY_MS, LOG_WARN,
+		   "accept: %s with %u connections open: not accepting for %d ms at a time, "
+		   "%d waiting connections told so", strerror(err),
+		   d->conns_by_role[CONN_NEW] + d->conns_by_role[CONN_CLI] +
+			   d->conns_by_role[CONN_APP], ACCEPT_PAUSE_MS, answered);
+	daemon_unwatch(d, d->lfd);
+	d->accept_resume_ms = rt_now_ms() + ACCEPT_PAUSE_MS;
+	tick_start(d);
+}
+
+/* Makes room for a new connection among those that sent nothing yet by
+ * closing the oldest of them. Returns how many were closed (0 or 1). */
+static int make_room(struct daemon *d)
+{
+	if (d->conns_by_role[CONN_NEW] < MAX_NEW_CONNS)
+		return 0;
+	conn_refuse(d, oldest_new_conn(d), "closed: no request yet, and newer connections wait");
+	return 1;
 }
 
 void transport_accept(struct daemon *d)
 {
-	for (;;) {
+	int refused = 0, evicted = 0;
+	pid_t refused_pid = 0;
+	for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
 		int fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				logm(LOG_WARN, "accept: %s", strerror(errno));
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return;
+			if (errno != EAGAIN)
+				accept_pause(d, errno);
+			break;
 		}
 		struct ucred cr;
 		socklen_t len = sizeof cr;
@@ -199,20 +393,95 @@ void transport_accept(struct daemon *d)
 			continue;
 		}
 		if (cr.uid != d->uid) {
-			logm(LOG_WARN, "refused a connection from uid %u (pid %d): this daemon serves uid %u only",
-			     (unsigned)cr.uid, (int)cr.pid, (unsigned)d->uid);
+			logm_every(&d->log_other_uid, LOG_EVERY_MS, LOG_WARN,
+				   "refused a connection from uid %u (pid %d): this daemon serves uid %u only",
+				   (unsigned)cr.uid, (int)cr.pid, (unsigned)d->uid);
 			refuse(d, fd, "permission denied: this rseqtraced belongs to another user");
 			continue;
 		}
-		if (d->quit || count_conns(d) >= MAX_CONNS) {
-			refuse(d, fd, d->quit ? "the daemon is shutting down" : "too many connections");
+		if (d->quit) {
+			refuse(d, fd, "the daemon is shutting down");
 			continue;
 		}
+		if (conns_of_pid(d, cr.pid) >= MAX_CONNS_PER_PID) {
+			refuse(d, fd, "too many connections from this process");
+			refused++;
+			refused_pid = cr.pid;
+			continue;
+		}
+		evicted += make_room(d);
 		if (!conn_add(d, fd, cr.pid, cr.uid)) {
 			logm(LOG_ERR, "out of memory for a connection");
 			close(fd);
 		}
 	}
+	if (refused)
+		logm_every(&d->log_refused, LOG_EVERY_MS, LOG_WARN,
+			   "refused %d connections from pid %d: more than %d from one process",
+			   refused, (int)refused_pid, MAX_CONNS_PER_PID);
+	if (evicted)
+		logm_every(&d->log_evicted, LOG_EVERY_MS, LOG_WARN,
+			   "%d connections sent nothing yet: closed the oldest %d for newer ones",
+			   MAX_NEW_CONNS, evicted);
+}
+
+/* A connection's first message gives it its role, within that role's
+ * budget; NULL, or why not. */
+static const char *role_full(const struct daemon *d, enum conn_role role)
+{
+	uint32_t established = d->conns_by_role[CONN_CLI] + d->conns_by_role[CONN_APP];
+	if (role == CONN_APP && d->conns_by_role[CONN_APP] >= MAX_CONNS - CLI_RESERVE)
+		return "too many applications connected";
+	if (established >= MAX_CONNS)
+		return "too many connections";
+	return NULL;
+}
+
+void transport_tick(struct daemon *d)
+{
+	uint64_t now = rt_now_ms();
+	int timed = 0, silent = 0, unread = 0;
+	if (d->accept_resume_ms && d->lfd >= 0) {
+		if (now >= d->accept_resume_ms) {
+			d->accept_resume_ms = 0;
+			if (daemon_watch(d, d->lfd, TAG_LISTEN) != 0)
+				logm(LOG_ERR, "cannot watch the listening socket again: %s",
+				     strerror(errno));
+		} else {
+			timed = 1;
+		}
+	}
+	/* Closing a connection may complete operations: start over each time. */
+	for (int again = 1; again;) {
+		again = 0;
+		for (struct conn *c = d->conns; c; c = c->next) {
+			if (!c->deadline_ms)
+				continue;
+			if (now < c->deadline_ms) {
+				timed = 1;
+				continue;
+			}
+			if (c->role == CONN_NEW) {
+				conn_refuse(d, c, "closed: no request within the timeout");
+				silent++;
+			} else {
+				conn_close(d, c); /* its socket is full: no last words */
+				unread++;
+			}
+			again = 1;
+			break;
+		}
+	}
+	if (!timed)
+		tick_stop(d);
+	if (silent)
+		logm_every(&d->log_silent, LOG_EVERY_MS, LOG_WARN,
+			   "closed %d connections that sent nothing within %d ms", silent,
+			   d->cfg.peer_timeout_ms);
+	if (unread)
+		logm_every(&d->log_unread, LOG_EVERY_MS, LOG_WARN,
+			   "closed %d connections that did not read their answers for %d ms", unread,
+			   d->cfg.peer_timeout_ms);
 }
 
 static int is_cli_type(uint16_t t)
@@ -240,8 +509,17 @@ int conn_dispatch(struct daemon *d, struct conn *c, const void *buf, size_t n,
 		goto out;
 	}
 	uint16_t t = m->hdr.type;
-	if (c->role == CONN_NEW)
-		c->role = t == RT_MSG_APP_REGISTER ? CONN_APP : CONN_CLI;
+	if (c->role == CONN_NEW) {
+		enum conn_role role = t == RT_MSG_APP_REGISTER ? CONN_APP : CONN_CLI;
+		const char *full = role_full(d, role);
+		if (full) {
+			logm_every(&d->log_refused, LOG_EVERY_MS, LOG_WARN, "refused pid %d: %s",
+				   (int)c->pid, full);
+			last_words(d, c->fd, full); /* overwrites buf: m is not used after */
+			goto out;
+		}
+		set_role(d, c, role);
+	}
 	if (c->role == CONN_CLI && is_cli_type(t))
 		r = cli_dispatch(d, c, m);
 	else if (c->role == CONN_APP && is_app_type(t))
@@ -256,7 +534,7 @@ out:
 	return r;
 }
 
-void conn_read(struct daemon *d, struct conn *c)
+static void conn_read(struct daemon *d, struct conn *c)
 {
 	for (int i = 0; i < MSGS_PER_WAKEUP; i++) {
 		int fds[RT_MSG_MAX_FDS];
@@ -276,5 +554,21 @@ void conn_read(struct daemon *d, struct conn *c)
 			conn_close(d, c);
 			return;
 		}
+		if (c->out)
+			return; /* no more requests until it has read its answers */
 	}
+}
+
+void conn_event(struct daemon *d, struct conn *c, uint32_t events)
+{
+	if (c->out) {
+		if (conn_flush(c) != 0) {
+			conn_close(d, c);
+			return;
+		}
+		if (c->out)
+			return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		conn_read(d, c);
 }
