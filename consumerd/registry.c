@@ -176,7 +176,6 @@ static int on_events(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		logm(LOG_WARN, "pid %d: event descriptions out of order", (int)c->pid);
 		return -1;
 	}
-	uint32_t first = a->nr_events;
 	uint32_t room = d->cfg.max_app_events - a->nr_events;
 	uint32_t keep = a->refused_events ? 0 : e->count < room ? e->count : room;
 	if (grow_events(a, a->nr_events + keep) != 0)
@@ -198,12 +197,7 @@ static int on_events(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	if (keep < e->count)
 		refuse_events(d, a, e->count - keep);
-	if (a->ready && keep)
-		for (struct session *s = d->sessions; s; s = s->next)
-			for (struct trace *t = s->traces; t; t = t->next)
-				if (t->mapped)
-					app_update_trace(t, a, first);
-	return 0;
+	return 0; /* enabled at the next APP_READY_REQ, in as few records as can be */
 }
 
 /* The trace app's events go to in session s, created if needed: the
@@ -245,7 +239,10 @@ void app_attach_sessions(struct daemon *d, struct app *a)
 
 /* The first APP_READY_REQ ends registration; later ones are sync points
  * after APP_EVENTS (a dlopen): by the time APP_READY is sent, every
- * APP_ENABLE for those events is, too. */
+ * APP_ENABLE for those events is, too. The events are enabled here, not
+ * as each APP_EVENTS arrives: the app sends them without reading (one
+ * record per event), so answering each would fill its socket, and a full
+ * socket drops the app. */
 static int on_ready_req(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	struct app *a = c->app;
@@ -254,7 +251,13 @@ static int on_ready_req(struct daemon *d, struct conn *c, const struct rt_msg *m
 	if (!a->ready) {
 		a->ready = 1;
 		app_attach_sessions(d, a);
+	} else {
+		for (struct session *s = d->sessions; s; s = s->next)
+			for (struct trace *t = s->traces; t; t = t->next)
+				if (t->mapped)
+					app_update_trace(t, a, a->updated);
 	}
+	a->updated = a->nr_events;
 	struct rt_msg_buf *b = malloc(sizeof *b);
 	if (!b)
 		return -1;

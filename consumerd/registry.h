@@ -49,6 +49,7 @@ struct app {
 	uint32_t nr_events, cap_events;
 	struct event_desc *events;  /* the first cfg.max_app_events described */
 	uint32_t refused_events;    /* described past the cap: counted, not kept */
+	uint32_t updated;           /* events[0..updated) enabled as the rules say */
 	uint64_t acked;          /* highest APP_SYNC seq acknowledged */
 	uint64_t sync_sent;      /* highest APP_SYNC seq sent */
 	int dirty;               /* messages sent since the last APP_SYNC */
@@ -86,7 +87,7 @@ void app_unlink_trace(struct trace *t, struct app *a);
 void app_unlink_channel(struct trace *t, struct link *l);
 /* Brings the app's enable flags for t in line with the session's rules,
  * for its events from index `from` on (0 after a rule change; the first
- * new one after APP_EVENTS, so describing n events costs O(n log n)). */
+ * new one at APP_READY_REQ, so describing n events costs O(n log n)). */
 int app_update_trace(struct trace *t, struct app *a, uint32_t from);
 void link_free(struct link *l);
 

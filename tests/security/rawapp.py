@@ -35,12 +35,13 @@ class RawApp:
         self.thread.start()
         self.next_index = 0
 
-    def send_events(self, descs):
-        """APP_EVENTS records as large as a record may be, in index order."""
+    def send_events(self, descs, per_record=None):
+        """APP_EVENTS records as large as a record may be (or of per_record
+        descriptions, as librseqtrace sends one per record), in index order."""
         batch, size = [], 24 + 8
         for dsc in descs:
             n = 8 + len(dsc) + (-len(dsc) % 8)
-            if batch and size + n > MSG_MAX:
+            if batch and (size + n > MSG_MAX or len(batch) == per_record):
                 self._send_batch(batch)
                 batch, size = [], 24 + 8
             batch.append(dsc)

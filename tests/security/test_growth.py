@@ -53,6 +53,57 @@ def test_many_events_capped_and_fast():
         d.cleanup()
 
 
+def test_events_after_ready_one_by_one():
+    """Like a dlopen of a library with many tracepoints: once registered,
+    librseqtrace sends each new event in its own record."""
+    d = Daemon()
+    a = None
+    try:
+        out = os.path.join(tmpdir(), "t")
+        d.ok("create", "late", "-o", out)
+        d.ok("enable-event", "*")
+        d.ok("start")
+        a = RawApp(d, "late")
+        a.send_events([desc("late:e0")])
+        a.ready_req()
+        check(a.wait_ready(timeout=30) == (0, 0), "registration failed")
+        n = CAP
+        a.send_events([desc(f"late:e{i}") for i in range(1, n)], per_record=1)
+        a.ready_req()
+        t0 = time.time()
+        b = App(d, "--events", "10", env={"RSEQTRACE_REGISTER_TIMEOUT_MS": "30000"})
+        check(b.wait(60) == 0, f"second app failed: {b.err}")
+        took = time.time() - t0
+        check(took < 3.0, f"a second application took {took:.1f} s to register and run")
+        check(a.wait_ready(2, timeout=60) == (0, 0), "no second APP_READY")
+        wait_until(lambda: len(a.enabled) == n, f"{n} events enabled", 30)
+    finally:
+        if a:
+            a.close()
+        d.cleanup()
+
+
+def test_library_told():
+    """librseqtrace past the cap: it says so once and traces the events kept."""
+    d = Daemon(args=("--max-app-events", "1"))
+    try:
+        out = os.path.join(tmpdir(), "t")
+        d.ok("create", "lib", "-o", out)
+        d.ok("enable-event", "rtd:*")
+        d.ok("start")
+        a = App(d, "--events", "10")
+        check(a.wait(60) == 0, f"app failed: {a.err}")
+        check(a.err.count("event descriptions per process") == 1,
+              "the application did not say once that events are refused: " + a.err)
+        d.ok("stop")
+        blocks = sum(open(f).read().count("event {") for f in metadata_files(out))
+        check(blocks == 1, f"{blocks} event classes declared, wanted the one kept")
+        evs, _ = read_trace(out)
+        check(len({e["name"] for e in evs}) <= 1, "events past the cap were recorded")
+    finally:
+        d.cleanup()
+
+
 def metadata_files(root):
     for dirpath, _, files in os.walk(root):
         for f in files:
@@ -146,4 +197,5 @@ def test_per_pid_churn():
 
 
 if __name__ == "__main__":
-    run_tests([test_many_events_capped_and_fast, test_metadata_cap, test_per_pid_churn])
+    run_tests([test_many_events_capped_and_fast, test_events_after_ready_one_by_one,
+               test_library_told, test_metadata_cap, test_per_pid_churn])
