@@ -315,14 +315,17 @@ static uint32_t refuse(struct trace *t)
 static uint32_t metadata_full(struct trace *t, const struct app *a, const char *name)
 {
 	if (!t->metadata_full) {
+		/* The cap as the user wrote it: 64 MiB, or 16 KiB. */
+		int mib = !(t->max_metadata & ((1u << 20) - 1));
+		unsigned long long cap = t->max_metadata >> (mib ? 20 : 10);
+		const char *unit = mib ? "MiB" : "KiB";
 		t->metadata_full = 1;
-		unsigned long long mib = t->max_metadata >> 20;
-		logm(LOG_WARN, "session %s, trace %s: metadata cap of %llu MiB reached with event %s "
+		logm(LOG_WARN, "session %s, trace %s: metadata cap of %llu %s reached with event %s "
 			       "of %s[%d]: new event classes are not recorded (rseqtraced --max-metadata)",
-		     t->s->name, t->dir, mib, name, a->procname, (int)a->pid);
-		session_warn(t->s, "    %s: the metadata reached its cap of %llu MiB: events first "
+		     t->s->name, t->dir, cap, unit, name, a->procname, (int)a->pid);
+		session_warn(t->s, "    %s: the metadata reached its cap of %llu %s: events first "
 				   "seen after that are not recorded (rseqtraced --max-metadata)\n",
-			     t->dir, mib);
+			     t->dir, cap, unit);
 	}
 	return refuse(t);
 }
