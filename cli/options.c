@@ -11,44 +11,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/size.h"
 
 static const char *const levels[] = {
 	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG_SYSTEM",
 	"DEBUG_PROGRAM", "DEBUG_PROCESS", "DEBUG_MODULE", "DEBUG_UNIT", "DEBUG_FUNCTION",
 	"DEBUG_LINE", "DEBUG",
 };
-
-/* "4096", "4k", "4K", "1M", "2m", "1G". */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	unsigned shift = 0;
-	if (*end) {
-		switch (*end) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		default: return -1;
-		}
-		end++;
-		if (*end == 'i' && end[1] == 'B')
-			end += 2;
-		else if (*end == 'B')
-			end++;
-		if (*end)
-			return -1;
-	}
-	if (v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 {
@@ -59,7 +28,7 @@ int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 	case OPT_SUBBUF:
 	case OPT_NUMSUB:
 		/* The daemon checks the geometry and says what is wrong. */
-		if (parse_size(arg, &v) != 0 || v > UINT32_MAX) {
+		if (rt_parse_size(arg, &v) != 0 || v > UINT32_MAX) {
 			cli_error("--%s '%s': not a size (examples: 4096, 64k, 1M)",
 				  opt == OPT_SUBBUF ? "subbuf-size" : "num-subbuf", arg);
 			return -1;

@@ -27,6 +27,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -154,6 +155,12 @@ static int daemon_open(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+uint64_t default_buffer_memory(void)
+{
+	struct sysinfo si;
+	return sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 2 : 1ull << 30;
+}
+
 struct daemon *daemon_new(const struct daemon_config *cfg, char *err, size_t errlen)
 {
 	struct daemon *d = calloc(1, sizeof *d);
@@ -162,6 +169,12 @@ struct daemon *daemon_new(const struct daemon_config *cfg, char *err, size_t err
 		return NULL;
 	}
 	d->cfg = *cfg;
+	if (!d->cfg.max_buffer_memory)
+		d->cfg.max_buffer_memory = default_buffer_memory();
+	if (!d->cfg.max_app_events)
+		d->cfg.max_app_events = DEFAULT_MAX_APP_EVENTS;
+	if (!d->cfg.max_metadata)
+		d->cfg.max_metadata = DEFAULT_MAX_METADATA;
 	d->uid = geteuid();
 	d->epfd = d->lfd = d->sigfd = d->drain_tfd = d->op_tfd = d->lock_fd = -1;
 	d->conn_tfd = d->spare_fd = -1;

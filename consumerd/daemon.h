@@ -38,7 +38,10 @@ struct daemon_config {
 	char dir[RT_PATH_MAX];        /* socket directory */
 	int drain_min_ms, drain_max_ms;
 	int ack_timeout_ms;
-	uint64_t max_buffer_bytes;    /* per buffer set */
+	/* Caps on what clients can make the daemon hold (0: the default). */
+	uint64_t max_buffer_memory;   /* shared buffers of every session, in bytes */
+	uint32_t max_app_events;      /* event descriptions kept per application */
+	uint64_t max_metadata;        /* bytes of one trace's metadata file */
 	const char *restrict_output;  /* if set, outputs must be under it (fuzzing) */
 	int no_listen;                /* fuzzing: no socket, no signals */
 	int ready_fd;                 /* write a byte here once listening */
@@ -76,6 +79,7 @@ struct daemon {
 	int quit;                     /* shutting down */
 	int done;                     /* leave the loop */
 	uint32_t nr_cpus;
+	uint64_t buffer_memory;       /* bytes of every buffer set mapped now */
 	uint64_t wakeups, drain_passes, writer_wakeups;
 };
 
@@ -88,6 +92,12 @@ struct daemon {
 #define TAG_CONNS 5ull
 #define TAG_CONN_MIN 16ull
 #define TAG_WAKE (1ull << 63)
+
+#define DEFAULT_MAX_APP_EVENTS 16384u
+#define DEFAULT_MAX_METADATA (64ull << 20)
+#define MAX_BUFFER_MEMORY_ENV "RSEQTRACE_MAX_BUFFER_MEMORY"
+/* Half of MemTotal: what the daemon may map as buffers by default. */
+uint64_t default_buffer_memory(void);
 
 /* NULL with a reason in err. With cfg->no_listen (fuzzing) no socket,
  * lock file or signal handling: connections are added by the caller. */

@@ -55,7 +55,7 @@ static void session_totals(const struct session *s, struct cpu_stats *sum)
 static void trace_errors(const struct session *s, struct text *t, const char *prefix)
 {
 	for (const struct trace *tr = s->traces; tr; tr = tr->next)
-		if (tr->error[0])
+		if (tr->error)
 			text_add(t, "%s%s\n", prefix, tr->error);
 }
 
@@ -108,7 +108,9 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 				 tr->dir, (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].events,
 				 (unsigned long long)tr->cpu[c].discarded);
-		if (tr->error[0])
+		if (tr->refused_events)
+			text_add(t, "refused_events=%u trace=%s\n", tr->refused_events, tr->dir);
+		if (tr->error)
 			text_add(t, "error=%s\n", tr->error);
 	}
 	for (const struct conn *c = d->conns; c; c = c->next)
@@ -122,6 +124,7 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 			 s->rules[i].pattern, s->rules[i].loglevel_type, s->rules[i].loglevel);
 	if (s->warnings.s)
 		text_add(t, "warnings=%u\n", (unsigned)s->warnings.len);
+	text_add(t, "untraced_processes=%u\n", s->untraced);
 	text_add(t, "\n");
 }
 
@@ -151,10 +154,16 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 			 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
 			 tr->per_pid ? "per-PID" : "per-UID (shared)",
 			 tr->per_pid && !tr->owner ? ", process exited" : "");
+		/* A closed trace keeps its counts only (trace.h). */
+		uint32_t shown = tr->events ? tr->nr_events : 0;
 		text_add(t, "    Events (%u):", tr->nr_events);
-		for (uint32_t e = 0; e < tr->nr_events && e < 32; e++)
-			text_add(t, " %s", tr->events[e].desc.name);
-		text_add(t, "%s\n    Processes:", tr->nr_events > 32 ? " ..." : "");
+		for (uint32_t e = 0; e < shown && e < 32; e++)
+			text_add(t, " %s", tr->events[e]->desc.name);
+		text_add(t, "%s\n", shown > 32 ? " ..." : "");
+		if (tr->refused_events)
+			text_add(t, "    %u event classes refused (layout conflicts, metadata cap)\n",
+				 tr->refused_events);
+		text_add(t, "    Processes:");
 		int any = 0;
 		for (const struct link *l = tr->links; l; l = l->next) {
 			text_add(t, " %s[%d]", l->app->procname, (int)l->app->pid);
@@ -189,15 +198,20 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 		if (tr->total.unwritten_events)
 			text_add(t, "    %llu events could not be written\n",
 				 (unsigned long long)tr->total.unwritten_events);
-		if (tr->error[0])
+		if (tr->error)
 			text_add(t, "    ERROR: %s\n", tr->error);
 	}
 	struct cpu_stats sum;
 	session_totals(s, &sum);
 	text_add(t, "  Total: %llu events recorded, %llu discarded\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded);
+	if (s->untraced)
+		text_add(t, "  %u processes not traced (no buffers for them; see the warnings)\n",
+			 s->untraced);
 	if (s->warnings.s)
 		text_add(t, "  Warnings:\n%s", s->warnings.s);
+	if (s->warnings_dropped)
+		text_add(t, "    (%u more warnings not shown)\n", s->warnings_dropped);
 	text_add(t, "\n");
 }
 
@@ -211,11 +225,28 @@ static void list_apps(struct daemon *d, struct text *t)
 		if (!any)
 			text_add(t, "Registered processes:\n");
 		any = 1;
-		text_add(t, "  %s[%d] %s, %u events described\n", a->procname, (int)a->pid,
+		text_add(t, "  %s[%d] %s, %u events described", a->procname, (int)a->pid,
 			 a->rseq ? "rseq" : "no rseq (locked-mode per-PID buffers)", a->nr_events);
+		if (a->refused_events)
+			text_add(t, ", %u refused (rseqtraced --max-app-events %u)", a->refused_events,
+				 d->cfg.max_app_events);
+		text_add(t, "\n");
 	}
 	if (!any)
 		text_add(t, "Registered processes: none\n");
+}
+
+/* The daemon-wide buffer memory: in use (mapped sets) and the cap. */
+static void buffer_memory(struct daemon *d, struct text *t, int kv)
+{
+	if (kv)
+		text_add(t, "buffer_memory_used=%llu\nbuffer_memory_cap=%llu\n",
+			 (unsigned long long)d->buffer_memory,
+			 (unsigned long long)d->cfg.max_buffer_memory);
+	else
+		text_add(t, "Buffer memory: %.1f MiB used of %llu MiB (rseqtraced --max-buffer-memory)\n",
+			 (double)d->buffer_memory / (1 << 20),
+			 (unsigned long long)(d->cfg.max_buffer_memory >> 20));
 }
 
 int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
@@ -240,6 +271,7 @@ int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
 			kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
 		if (!kv)
 			list_apps(d, &t);
+		buffer_memory(d, &t, kv);
 	}
 	send_reply(c, m->hdr.seq, 0, t.oom ? "out of memory" : t.s ? t.s : "");
 	text_free(&t);

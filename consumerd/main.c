@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/size.h"
 #include "consumerd/daemon.h"
 #include "consumerd/log.h"
 #include "protocol/codec.h"
@@ -39,13 +39,24 @@ static void usage(FILE *f)
 "      --ack-timeout-ms N how long start/stop wait for applications (default 2000)\n"
 "      --peer-timeout-ms N close a connection that sends no request, or does\n"
 "                         not read its answer, for N ms (default 5000)\n"
+"      --max-buffer-memory SIZE\n"
+"                         shared buffers of all sessions together (default\n"
+"                         $%s, else half of the RAM: %llu MiB here);\n"
+"                         what would pass it is refused\n"
+"      --max-app-events N event descriptions kept per application (default\n"
+"                         %u); the application is told about the others\n"
+"      --max-metadata SIZE\n"
+"                         metadata of one trace (default %llu MiB); event\n"
+"                         classes past it are not recorded\n"
 "  -v, --verbose          log debug messages\n"
 "  -q, --quiet            log errors and warnings only\n"
 "      --ready-fd N       write one byte to descriptor N once listening\n"
 "  -h, --help             this help\n"
 "      --version          print the version\n"
 "\n"
-"The lttng equivalent is lttng-sessiond (+ lttng-consumerd).\n", RT_HOME_ENV);
+"The lttng equivalent is lttng-sessiond (+ lttng-consumerd).\n", RT_HOME_ENV,
+		MAX_BUFFER_MEMORY_ENV, (unsigned long long)(default_buffer_memory() >> 20),
+		DEFAULT_MAX_APP_EVENTS, (unsigned long long)(DEFAULT_MAX_METADATA >> 20));
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -57,6 +68,12 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+/* A size (512M, 4G, 65536) of at least one page. */
+static int parse_size_opt(const char *s, uint64_t *out)
+{
+	return rt_parse_size(s, out) != 0 || *out < 4096 ? -1 : 0;
 }
 
 /* Forks twice; the original process waits for the daemon to be listening
@@ -101,7 +118,8 @@ static int daemonize(void)
 
 int main(int argc, char **argv)
 {
-	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE, O_PEER };
+	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE, O_PEER,
+	       O_MAXMEM, O_MAXEV, O_MAXMETA };
 	static const struct option opts[] = {
 		{ "daemonize", no_argument, 0, 'd' },
 		{ "log", required_argument, 0, 'l' },
@@ -116,15 +134,22 @@ int main(int argc, char **argv)
 		{ "version", no_argument, 0, O_VERSION },
 		{ "no-writer-wakeup", no_argument, 0, O_NOWAKE },
 		{ "peer-timeout-ms", required_argument, 0, O_PEER },
+		{ "max-buffer-memory", required_argument, 0, O_MAXMEM },
+		{ "max-app-events", required_argument, 0, O_MAXEV },
+		{ "max-metadata", required_argument, 0, O_MAXMETA },
 		{ 0, 0, 0, 0 },
 	};
 	struct daemon_config cfg = {
 		.drain_min_ms = 1, .drain_max_ms = 200, .ack_timeout_ms = 2000, .ready_fd = -1,
 	};
 	const char *log_path = NULL, *home = NULL;
-	int detach = 0, level = LOG_INFO, o;
+	const char *max_mem = getenv(MAX_BUFFER_MEMORY_ENV);
+	int detach = 0, level = LOG_INFO, o, max_events = DEFAULT_MAX_APP_EVENTS;
+	if (max_mem && !*max_mem)
+		max_mem = NULL;
 	while ((o = getopt_long(argc, argv, "dl:vqh", opts, NULL)) != -1) {
 		int bad = 0;
+		const char *name = NULL;
 		switch (o) {
 		case 'd': detach = 1; break;
 		case 'l': log_path = optarg; break;
@@ -138,16 +163,27 @@ int main(int argc, char **argv)
 		case 'q': level = LOG_WARN; break;
 		case 'h': usage(stdout); return 0;
 		case O_NOWAKE: cfg.no_wakeup = 1; break;
+		case O_MAXMEM: max_mem = optarg; break;
+		case O_MAXEV: bad = parse_int(optarg, 1, RT_MAX_APP_EVENTS, &max_events); break;
+		case O_MAXMETA:
+			bad = parse_size_opt(optarg, &cfg.max_metadata);
+			break;
 		case O_VERSION: printf("rseqtraced 0.1.0 (protocol %u)\n", RT_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
+		for (const struct option *p = opts; bad && p->name; p++)
+			if (p->val == o)
+				name = p->name;
 		if (bad) {
-			const struct option *p = opts;
-			while (p->val != o)
-				p++;
-			fprintf(stderr, "rseqtraced: bad value '%s' for --%s\n", optarg, p->name);
+			fprintf(stderr, "rseqtraced: bad value '%s' for --%s\n", optarg, name);
 			return 2;
 		}
+	}
+	cfg.max_app_events = (uint32_t)max_events;
+	if (max_mem && parse_size_opt(max_mem, &cfg.max_buffer_memory) != 0) {
+		fprintf(stderr, "rseqtraced: bad value '%s' for --max-buffer-memory (or $%s): "
+				"a size such as 512M or 4G\n", max_mem, MAX_BUFFER_MEMORY_ENV);
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "rseqtraced: unexpected argument '%s'\n", argv[optind]);
@@ -168,9 +204,6 @@ int main(int argc, char **argv)
 			sizeof(((struct sockaddr_un *)0)->sun_path) - sizeof RT_SOCK_NAME - 1);
 		return 1;
 	}
-	struct sysinfo si;
-	cfg.max_buffer_bytes = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 2 : 1ull << 30;
-
 	if (detach) {
 		cfg.ready_fd = daemonize();
 		char def[RT_PATH_MAX + 32];

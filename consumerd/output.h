@@ -24,7 +24,7 @@ struct output;
 
 struct output_ops {
 	/* Declares event class id of the stream (metadata), before any
-	 * packet that uses it. 0 or -errno. */
+	 * packet that uses it. 0, -EFBIG (the metadata cap), or -errno. */
 	int (*add_event)(struct output *o, uint32_t id, const struct rt_desc *d);
 	/* Writes every closed sub-buffer. Packets written, or -errno. */
 	int (*drain)(struct output *o);
@@ -57,6 +57,7 @@ struct output_config {
 	const uint8_t *uuid;         /* the buffer set's */
 	uint32_t stream_id;
 	uint32_t contexts;           /* RT_CTX_* every record carries */
+	uint64_t max_metadata;       /* add_event fails with -EFBIG past it */
 };
 
 /* Creates the trace directory and its metadata and binds bs (mapped,

@@ -158,6 +158,7 @@ int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
 		.trace_name = cfg->session_name,
 		.clock = cfg->clock,
 		.uuid = cfg->uuid,
+		.max_metadata = cfg->max_metadata,
 	};
 	int r = ctf_trace_create(&tc, &l->ct, err, errlen);
 	if (r != 0) {

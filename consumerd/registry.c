@@ -142,25 +142,52 @@ static int on_register(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	return 0;
 }
 
+static int grow_events(struct app *a, uint32_t n)
+{
+	if (n <= a->cap_events)
+		return 0;
+	uint32_t cap = a->cap_events ? a->cap_events : 64;
+	while (cap < n)
+		cap *= 2;
+	struct event_desc *ev = realloc(a->events, (size_t)cap * sizeof *ev);
+	if (!ev)
+		return -1;
+	a->events = ev;
+	a->cap_events = cap;
+	return 0;
+}
+
+/* Descriptions past the cap are counted, not kept: the app is told at its
+ * next APP_READY, and the daemon logs it once per app. */
+static void refuse_events(struct daemon *d, struct app *a, uint32_t n)
+{
+	if (!a->refused_events)
+		logm(LOG_WARN, "%s[%d] describes more than %u events: the others are refused and "
+			       "not traced (rseqtraced --max-app-events)",
+		     a->procname, (int)a->pid, d->cfg.max_app_events);
+	a->refused_events += n;
+}
+
 static int on_events(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	const struct rt_msg_app_events *e = m->body;
 	struct app *a = c->app;
-	if (!a || e->first != a->nr_events) {
+	if (!a || e->first != a->nr_events + a->refused_events) {
 		logm(LOG_WARN, "pid %d: event descriptions out of order", (int)c->pid);
 		return -1;
 	}
-	struct event_desc *ev = realloc(a->events, (size_t)(a->nr_events + e->count) * sizeof *ev);
-	if (!ev)
+	uint32_t room = d->cfg.max_app_events - a->nr_events;
+	uint32_t keep = a->refused_events ? 0 : e->count < room ? e->count : room;
+	if (grow_events(a, a->nr_events + keep) != 0)
 		return -1;
-	a->events = ev;
 	uint32_t off = 0;
-	for (uint32_t i = 0; i < e->count; i++) {
+	for (uint32_t i = 0; i < keep; i++) {
 		struct rt_msg_desc_len dl;
 		memcpy(&dl, m->var + off, sizeof dl);
 		off += sizeof dl;
 		char why[160];
-		if (event_desc_parse(m->var + off, dl.len, &ev[a->nr_events], why, sizeof why) != 0) {
+		if (event_desc_parse(m->var + off, dl.len, &a->events[a->nr_events], why,
+				     sizeof why) != 0) {
 			logm(LOG_WARN, "pid %d: invalid event description #%u (%s): connection closed",
 			     (int)c->pid, a->nr_events, why);
 			return -1;
@@ -168,12 +195,9 @@ static int on_events(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		a->nr_events++;
 		off += rt_pad8(dl.len);
 	}
-	if (a->ready)
-		for (struct session *s = d->sessions; s; s = s->next)
-			for (struct trace *t = s->traces; t; t = t->next)
-				if (t->mapped)
-					app_update_trace(t, a);
-	return 0;
+	if (keep < e->count)
+		refuse_events(d, a, e->count - keep);
+	return 0; /* enabled at the next APP_READY_REQ, in as few records as can be */
 }
 
 /* The trace app's events go to in session s, created if needed: the
@@ -194,7 +218,8 @@ static struct trace *trace_of(struct daemon *d, struct session *s, struct app *a
 	if (!t) {
 		logm(LOG_WARN, "session %s: no buffers for %s[%d]: %s", s->name, a->procname,
 		     (int)a->pid, why);
-		text_add(&s->warnings, "    %s[%d] not traced: %s\n", a->procname, (int)a->pid, why);
+		s->untraced++;
+		session_warn(s, "    %s[%d] not traced: %s\n", a->procname, (int)a->pid, why);
 	}
 	return t;
 }
@@ -208,13 +233,16 @@ void app_attach_sessions(struct daemon *d, struct app *a)
 		if (!t || !t->mapped)
 			continue;
 		if (app_link_trace(t, a) == 0)
-			app_update_trace(t, a);
+			app_update_trace(t, a, 0);
 	}
 }
 
 /* The first APP_READY_REQ ends registration; later ones are sync points
  * after APP_EVENTS (a dlopen): by the time APP_READY is sent, every
- * APP_ENABLE for those events is, too. */
+ * APP_ENABLE for those events is, too. The events are enabled here, not
+ * as each APP_EVENTS arrives: the app sends them without reading (one
+ * record per event), so answering each would fill its socket, and a full
+ * socket drops the app. */
 static int on_ready_req(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	struct app *a = c->app;
@@ -223,12 +251,22 @@ static int on_ready_req(struct daemon *d, struct conn *c, const struct rt_msg *m
 	if (!a->ready) {
 		a->ready = 1;
 		app_attach_sessions(d, a);
+	} else {
+		for (struct session *s = d->sessions; s; s = s->next)
+			for (struct trace *t = s->traces; t; t = t->next)
+				if (t->mapped)
+					app_update_trace(t, a, a->updated);
 	}
+	a->updated = a->nr_events;
 	struct rt_msg_buf *b = malloc(sizeof *b);
 	if (!b)
 		return -1;
 	rt_msg_init(b, RT_MSG_APP_READY, m->hdr.seq);
 	struct rt_msg_app_ready r = { 0 };
+	if (a->refused_events) {
+		r.status = -E2BIG;
+		r.events_max = d->cfg.max_app_events;
+	}
 	rt_msg_put(b, &r, sizeof r);
 	app_send(a, b, -1);
 	free(b);
@@ -355,14 +393,20 @@ static int grow_link(struct link *l, uint32_t n)
 {
 	if (l->nr >= n)
 		return 0;
-	uint32_t *ids = realloc(l->ids, n * sizeof *ids);
-	if (!ids)
-		return -1;
-	l->ids = ids;
-	uint8_t *en = realloc(l->enabled, n);
-	if (!en)
-		return -1;
-	l->enabled = en;
+	if (n > l->cap) {
+		uint32_t cap = l->cap ? l->cap : 64;
+		while (cap < n)
+			cap *= 2;
+		uint32_t *ids = realloc(l->ids, cap * sizeof *ids);
+		if (!ids)
+			return -1;
+		l->ids = ids;
+		uint8_t *en = realloc(l->enabled, cap);
+		if (!en)
+			return -1;
+		l->enabled = en;
+		l->cap = cap;
+	}
 	for (uint32_t i = l->nr; i < n; i++) {
 		l->ids[i] = NO_ID;
 		l->enabled[i] = 0;
@@ -371,8 +415,7 @@ static int grow_link(struct link *l, uint32_t n)
 	return 0;
 }
 
-/* Brings the app's enable flags for this trace in line with the rules. */
-int app_update_trace(struct trace *t, struct app *a)
+int app_update_trace(struct trace *t, struct app *a, uint32_t from)
 {
 	struct link *l = link_of(t, a);
 	if (!l || !l->sent_channel || grow_link(l, a->nr_events) != 0)
@@ -382,7 +425,7 @@ int app_update_trace(struct trace *t, struct app *a)
 		return -1;
 	struct rt_msg_app_enable hdr = { .key = t->key };
 	int r = 0;
-	for (uint32_t i = 0; i <= a->nr_events && r == 0; i++) {
+	for (uint32_t i = from; i <= a->nr_events && r == 0; i++) {
 		int flush = i == a->nr_events || hdr.count == RT_ENABLE_MAX;
 		if (flush && hdr.count) {
 			memcpy(b->payload, &hdr, sizeof hdr);
@@ -394,7 +437,7 @@ int app_update_trace(struct trace *t, struct app *a)
 		int want = rules_enabled(t->s, &a->events[i]);
 		if (want && l->ids[i] == NO_ID)
 			l->ids[i] = trace_event_id(t, a, &a->events[i]);
-		if (l->ids[i] == NO_ID)
+		if (l->ids[i] == NO_ID || l->ids[i] == REFUSED_ID)
 			want = 0;
 		if (want == l->enabled[i])
 			continue;

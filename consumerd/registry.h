@@ -46,8 +46,10 @@ struct app {
 	char procname[RT_PROCNAME_MAX];
 	int rseq;                /* the app can write rseq buffers */
 	int ready;               /* APP_READY sent */
-	uint32_t nr_events;
-	struct event_desc *events;
+	uint32_t nr_events, cap_events;
+	struct event_desc *events;  /* the first cfg.max_app_events described */
+	uint32_t refused_events;    /* described past the cap: counted, not kept */
+	uint32_t updated;           /* events[0..updated) enabled as the rules say */
 	uint64_t acked;          /* highest APP_SYNC seq acknowledged */
 	uint64_t sync_sent;      /* highest APP_SYNC seq sent */
 	int dirty;               /* messages sent since the last APP_SYNC */
@@ -59,10 +61,11 @@ struct link {
 	struct app *app;
 	uint32_t *ids;      /* per app event index: id in the trace, or NO_ID */
 	uint8_t *enabled;   /* per app event index: as last sent to the app */
-	uint32_t nr;        /* entries in ids/enabled */
+	uint32_t nr, cap;   /* entries in ids/enabled, room for */
 	int sent_channel;   /* APP_CHANNEL sent */
 };
 #define NO_ID UINT32_MAX
+#define REFUSED_ID (UINT32_MAX - 1) /* never to be given: not asked again */
 
 /* Handles a message of an app connection; -1 if it must be closed. */
 int app_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m);
@@ -82,8 +85,10 @@ int app_link_trace(struct trace *t, struct app *a);
 void app_unlink_trace(struct trace *t, struct app *a);
 /* Sends APP_CHANNEL_DEL for t to every linked app that has the channel. */
 void app_unlink_channel(struct trace *t, struct link *l);
-/* Brings the app's enable flags for t in line with the session's rules. */
-int app_update_trace(struct trace *t, struct app *a);
+/* Brings the app's enable flags for t in line with the session's rules,
+ * for its events from index `from` on (0 after a rule change; the first
+ * new one at APP_READY_REQ, so describing n events costs O(n log n)). */
+int app_update_trace(struct trace *t, struct app *a, uint32_t from);
 void link_free(struct link *l);
 
 #endif

@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +38,7 @@
 
 #define MAX_SESSIONS 256
 #define MAX_RULES 1024
+#define MAX_WARNINGS_TEXT 16384
 #define DEFAULT_SUBBUF (256u * 1024)
 #define DEFAULT_NUM_SUBBUF 4u
 #define DEFAULT_CONTEXTS (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME)
@@ -78,6 +81,20 @@ int rules_enabled(const struct session *s, const struct event_desc *e)
 		if (rule_matches(&s->rules[i], e))
 			return s->rules[i].enable;
 	return 0;
+}
+
+void session_warn(struct session *s, const char *fmt, ...)
+{
+	if (s->warnings.len >= MAX_WARNINGS_TEXT) {
+		s->warnings_dropped++;
+		return;
+	}
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	text_add(&s->warnings, "%s", line);
 }
 
 /* ---- Lookup ---------------------------------------------------------------- */
@@ -215,7 +232,7 @@ static void op_complete(struct daemon *d, struct op_full *o)
 		if (s->started_once)
 			session_summary(s, reply);
 		for (struct trace *t = s->traces; t; t = t->next)
-			if (t->error[0])
+			if (t->error)
 				status = -EIO;
 		if (o->op.kind == OP_DESTROY)
 			session_free(d, s);
@@ -337,13 +354,13 @@ static int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char 
 {
 	if (rt_check_geometry(d->nr_cpus, subbuf, num, why, n) != RT_OK)
 		return 0;
-	uint64_t total = (uint64_t)subbuf * num * d->nr_cpus;
-	if (total > d->cfg.max_buffer_bytes) {
+	uint64_t total = rt_bufset_bytes(d->nr_cpus, subbuf, num);
+	if (total > d->cfg.max_buffer_memory) {
 		snprintf(why, n,
-			 "%u x %u bytes on %u CPUs is %llu MiB of buffers, more than the %llu MiB "
-			 "allowed (half of the memory)",
+			 "%u x %u bytes on %u CPUs is %llu MiB of buffers, more than the daemon's "
+			 "cap of %llu MiB for all sessions (rseqtraced --max-buffer-memory)",
 			 num, subbuf, d->nr_cpus, (unsigned long long)(total >> 20),
-			 (unsigned long long)(d->cfg.max_buffer_bytes >> 20));
+			 (unsigned long long)(d->cfg.max_buffer_memory >> 20));
 		return 0;
 	}
 	return 1;
@@ -467,7 +484,7 @@ static void session_update_apps(struct daemon *d, struct session *s)
 {
 	for (struct trace *t = s->traces; t; t = t->next)
 		for (struct link *l = t->links; l; l = l->next)
-			app_update_trace(t, l->app);
+			app_update_trace(t, l->app, 0);
 }
 
 static int add_rule(struct session *s, const struct rule *r)

@@ -44,6 +44,8 @@ struct session {
 	uint32_t nr_rules;
 	struct trace *traces;
 	struct text warnings;   /* layout conflicts and the like, shown by list */
+	uint32_t warnings_dropped; /* past the warnings' size cap: counted only */
+	uint32_t untraced;      /* processes refused buffers (the memory cap...) */
 };
 
 /* An operation awaiting app acknowledgements. */
@@ -70,6 +72,9 @@ struct session *session_find(struct daemon *d, const char *name);
 void session_destroy_now(struct daemon *d, struct session *s);
 /* SIGTERM: stops every session, then finishes. */
 void daemon_shutdown(struct daemon *d);
+/* Adds a line to what list shows of s; past a size cap, counts it only
+ * (one client cannot grow it without bound). */
+void session_warn(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last rule of s that matches e decides. */
 int rules_enabled(const struct session *s, const struct event_desc *e);
 /* "vpid, vtid" (sep ", ") or "vpid,vtid" (sep ","). */

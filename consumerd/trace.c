@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -26,13 +27,15 @@ _Static_assert(RT_CTX_VPID == RSEQTRACE_CTX_VPID && RT_CTX_VTID == RSEQTRACE_CTX
 
 void trace_set_error(struct trace *t, const char *fmt, ...)
 {
-	if (t->error[0])
+	if (t->error)
 		return; /* the first error is the one that explains the others */
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(t->error, sizeof t->error, fmt, ap);
+	if (vasprintf(&t->error, fmt, ap) < 0)
+		t->error = NULL;
 	va_end(ap);
-	logm(LOG_ERR, "session %s, trace %s: %s", t->s->name, t->dir, t->error);
+	logm(LOG_ERR, "session %s, trace %s: %s", t->s->name, t->dir ? t->dir : "?",
+	     t->error ? t->error : "out of memory");
 }
 
 struct trace *trace_for_app(struct session *s, struct app *a)
@@ -67,6 +70,24 @@ static void wake_close(struct daemon *d, struct trace *t)
 	t->wake_rx = -1;
 }
 
+/* Refuses a buffer set that would take the daemon's buffers past the cap,
+ * before anything is mapped. Every set is counted while mapped, per-UID,
+ * per-PID and locked-mode alike (trace_close_buffers gives it back). */
+static int reserve_buffer_memory(struct daemon *d, const struct session *s, char *err,
+				 size_t errlen)
+{
+	uint64_t need = rt_bufset_bytes(d->nr_cpus, s->subbuf_size, s->num_subbuf);
+	uint64_t cap = d->cfg.max_buffer_memory;
+	if (d->buffer_memory + need <= cap)
+		return 0;
+	snprintf(err, errlen,
+		 "%.1f MiB more of buffers would pass the daemon's cap of %llu MiB "
+		 "(%.1f MiB in use; rseqtraced --max-buffer-memory)",
+		 (double)need / (1 << 20), (unsigned long long)(cap >> 20),
+		 (double)d->buffer_memory / (1 << 20));
+	return -1;
+}
+
 struct trace *trace_create(struct daemon *d, struct session *s, struct app *owner,
 			   char *err, size_t errlen)
 {
@@ -80,6 +101,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->owner = owner;
 	t->per_pid = owner != NULL;
 	t->contexts = s->contexts;
+	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
 	t->wake_rx = -1;
 	if (owner) {
@@ -102,8 +124,12 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.stream_id = STREAM_ID,
 	};
 	memcpy(p.uuid, uuid, sizeof uuid);
+	if (reserve_buffer_memory(d, s, err, errlen) != 0)
+		goto fail;
 	if (rt_bufset_create(&p, &t->bs, err, errlen) != RT_OK)
 		goto fail;
+	t->buffer_bytes = t->bs.map_size;
+	d->buffer_memory += t->buffer_bytes;
 	if (wake_open(d, t) != 0) {
 		snprintf(err, errlen, "cannot create the wake-up socket: %s", strerror(errno));
 		goto fail;
@@ -126,10 +152,16 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.uuid = uuid,
 		.stream_id = STREAM_ID,
 		.contexts = t->contexts,
+		.max_metadata = d->cfg.max_metadata,
 	};
 	if (output_local_open(&cfg, &t->bs, &t->out, err, errlen) != 0)
 		goto fail;
-	snprintf(t->dir, sizeof t->dir, "%s", t->out->dir);
+	t->dir = strdup(t->out->dir);
+	if (!t->dir) {
+		snprintf(err, errlen, "out of memory");
+		t->out->ops->close(t->out);
+		goto fail;
+	}
 	t->mapped = 1;
 	t->next = s->traces;
 	s->traces = t;
@@ -138,8 +170,10 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	return t;
 fail:
 	wake_close(d, t);
-	if (t->bs.hdr)
+	if (t->bs.hdr) {
+		d->buffer_memory -= t->buffer_bytes;
 		rt_bufset_unmap(&t->bs);
+	}
 	free(t->cpu);
 	free(t);
 	return NULL;
@@ -180,6 +214,24 @@ void trace_refresh_stats(struct trace *t)
 
 /* ---- closing ---------------------------------------------------------------------- */
 
+static void noop_free(void *p)
+{
+	(void)p;
+}
+
+static void free_events(struct trace *t)
+{
+	tdestroy(t->by_name, noop_free); /* the nodes' keys are t->events[] */
+	t->by_name = NULL;
+	for (uint32_t i = 0; t->events && i < t->nr_events; i++) {
+		event_desc_free(&t->events[i]->desc);
+		free(t->events[i]);
+	}
+	free(t->events);
+	t->events = NULL;
+	t->cap_events = 0; /* nr_events stays: list shows it */
+}
+
 void trace_close_buffers(struct daemon *d, struct trace *t)
 {
 	if (!t->mapped)
@@ -197,9 +249,14 @@ void trace_close_buffers(struct daemon *d, struct trace *t)
 	int r = t->out->ops->close(t->out);
 	if (r != 0)
 		trace_set_error(t, "trace %s: %s", t->dir, strerror(r < 0 ? -r : r));
+	d->buffer_memory -= t->buffer_bytes;
 	rt_bufset_unmap(&t->bs);
 	t->out = NULL;
 	t->mapped = 0;
+	free_events(t);
+	free(t->cpu);
+	t->cpu = NULL;
+	t->nr_cpus = 0;
 }
 
 void trace_destroy(struct daemon *d, struct trace *t)
@@ -219,60 +276,113 @@ void trace_destroy(struct daemon *d, struct trace *t)
 		link_free(l);
 	}
 	trace_close_buffers(d, t);
-	for (uint32_t i = 0; i < t->nr_events; i++)
-		event_desc_free(&t->events[i].desc);
-	free(t->events);
+	free_events(t);
 	free(t->cpu);
+	free(t->dir);
+	free(t->error);
 	free(t);
 }
 
 /* ---- event ids ------------------------------------------------------------------- */
 
 /*
+ * The event table of a trace is indexed by name with glibc's tsearch (a
+ * red-black tree, also in musl): O(log n) whatever names an application
+ * picks, where a hash table with an unkeyed hash could be flooded with
+ * colliding names, and no code of our own. The tree's keys are the
+ * struct trace_event of t->events[], each allocated once, so they never move.
+ */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct trace_event *)a)->desc.name,
+		      ((const struct trace_event *)b)->desc.name);
+}
+
+static struct trace_event *event_named(struct trace *t, const char *name)
+{
+	struct trace_event key = { .desc.name = name };
+	struct trace_event **found = tfind(&key, &t->by_name, by_name);
+	return found ? *found : NULL;
+}
+
+static uint32_t refuse(struct trace *t)
+{
+	t->refused_events++;
+	return REFUSED_ID;
+}
+
+/* The metadata cap is reached: said once per trace, in the log and list. */
+static uint32_t metadata_full(struct trace *t, const struct app *a, const char *name)
+{
+	if (!t->metadata_full) {
+		/* The cap as the user wrote it: 64 MiB, or 16 KiB. */
+		int mib = !(t->max_metadata & ((1u << 20) - 1));
+		unsigned long long cap = t->max_metadata >> (mib ? 20 : 10);
+		const char *unit = mib ? "MiB" : "KiB";
+		t->metadata_full = 1;
+		logm(LOG_WARN, "session %s, trace %s: metadata cap of %llu %s reached with event %s "
+			       "of %s[%d]: new event classes are not recorded (rseqtraced --max-metadata)",
+		     t->s->name, t->dir, cap, unit, name, a->procname, (int)a->pid);
+		session_warn(t->s, "    %s: the metadata reached its cap of %llu %s: events first "
+				   "seen after that are not recorded (rseqtraced --max-metadata)\n",
+			     t->dir, cap, unit);
+	}
+	return refuse(t);
+}
+
+static int grow_table(struct trace *t)
+{
+	if (t->nr_events < t->cap_events)
+		return 0;
+	uint32_t cap = t->cap_events ? t->cap_events * 2 : 16;
+	struct trace_event **n = realloc(t->events, cap * sizeof *n);
+	if (!n)
+		return -1;
+	t->events = n;
+	t->cap_events = cap;
+	return 0;
+}
+
+/*
  * The id of app event e in trace t: the id already given to an event of
  * that name, or a new id whose description is appended to the metadata
  * now, before any app is told the id (so no packet can precede it).
- * NO_ID if the name is taken by a different layout, or the metadata could
- * not be written.
  */
 uint32_t trace_event_id(struct trace *t, struct app *a, const struct event_desc *e)
 {
-	for (uint32_t i = 0; i < t->nr_events; i++) {
-		struct trace_event *te = &t->events[i];
-		if (strcmp(te->desc.name, e->name) != 0)
-			continue;
+	struct trace_event *te = event_named(t, e->name);
+	if (te) {
 		if (event_desc_same_layout(&te->desc, e))
 			return te->id;
 		logm(LOG_WARN, "session %s: %s[%d] describes event %s with another field layout "
 			       "than an earlier process: not recorded from this process",
 		     t->s->name, a->procname, (int)a->pid, e->name);
-		text_add(&t->s->warnings, "    event %s from %s[%d]: field layout differs from "
-					  "the one already in the trace; not recorded\n",
-			 e->name, a->procname, (int)a->pid);
-		return NO_ID;
+		session_warn(t->s, "    event %s from %s[%d]: field layout differs from "
+				   "the one already in the trace; not recorded\n",
+			     e->name, a->procname, (int)a->pid);
+		return refuse(t);
 	}
-	if (!t->mapped || t->nr_events >= CTF_MAX_EVENT_ID)
+	if (!t->mapped)
 		return NO_ID;
-	if (t->nr_events == t->cap_events) {
-		uint32_t cap = t->cap_events ? t->cap_events * 2 : 16;
-		struct trace_event *n = realloc(t->events, cap * sizeof *n);
-		if (!n)
-			return NO_ID;
-		t->events = n;
-		t->cap_events = cap;
-	}
-	struct trace_event *te = &t->events[t->nr_events];
+	if (t->nr_events >= CTF_MAX_EVENT_ID || t->metadata_full)
+		return refuse(t);
+	te = grow_table(t) == 0 ? calloc(1, sizeof *te) : NULL;
 	char why[160];
-	if (event_desc_parse(e->wire, e->wire_len, &te->desc, why, sizeof why) != 0)
+	if (!te || event_desc_parse(e->wire, e->wire_len, &te->desc, why, sizeof why) != 0) {
+		free(te);
 		return NO_ID;
+	}
 	te->id = t->nr_events;
 	int r = t->out->ops->add_event(t->out, te->id, te->desc.parsed);
-	if (r != 0) {
-		trace_set_error(t, "cannot add event %s to %s/metadata: %s", e->name, t->dir,
-				strerror(-r));
-		event_desc_free(&te->desc);
-		return NO_ID;
+	if (r == 0 && tsearch(te, &t->by_name, by_name)) {
+		t->events[t->nr_events++] = te;
+		return te->id;
 	}
-	t->nr_events++;
-	return te->id;
+	event_desc_free(&te->desc);
+	free(te);
+	if (r == -EFBIG)
+		return metadata_full(t, a, e->name);
+	trace_set_error(t, "cannot add event %s to %s/metadata: %s", e->name, t->dir,
+			strerror(r ? -r : ENOMEM));
+	return r ? NO_ID : refuse(t); /* declared but not indexed: never again */
 }

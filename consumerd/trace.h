@@ -43,9 +43,10 @@ struct trace {
 	int per_pid;
 	uint32_t contexts;      /* RT_CTX_*: its stream class, and what apps record */
 	enum rt_mode mode;      /* of its buffers, kept after they are closed */
-	char dir[RT_PATH_MAX];
+	char *dir;              /* where its files are */
 	struct output *out;
 	struct rt_bufset bs;    /* bs.wake_fd: the writers' end, sent to apps */
+	uint64_t buffer_bytes;  /* bs's size, in the daemon's buffer_memory while mapped */
 	int mapped;             /* bs and out are open */
 	int wake_rx;            /* our end of the wake-up socket, in the epoll set */
 	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
@@ -53,13 +54,21 @@ struct trace {
 	/* Flushed at stop: its files and counts are final, nothing more is
 	 * taken until the next start, which counts what came late as lost. */
 	int final;
+	/* Per CPU, and the event table: while mapped only. A closed trace
+	 * (its app gone, or its session destroyed) keeps its path and counts,
+	 * which is all `list` shows of it: nothing else grows with exited
+	 * processes. */
 	uint32_t nr_cpus;
-	struct cpu_stats *cpu;  /* per CPU: packets and discarded (kept after close) */
+	struct cpu_stats *cpu;
 	struct cpu_stats total; /* refreshed after each drain, kept after close */
-	struct trace_event *events;
+	struct trace_event **events; /* by id */
+	void *by_name;          /* tsearch tree of events, by name */
 	uint32_t nr_events, cap_events;
+	uint32_t refused_events;  /* never declared: a layout conflict or the metadata cap */
+	uint64_t max_metadata;  /* the daemon's cap, for messages */
+	int metadata_full;      /* the cap was reached (logged once) */
 	struct link *links;
-	char error[256];        /* first error, shown by stop and list */
+	char *error;            /* first error, shown by stop and list (NULL: none) */
 };
 
 /* Creates buffers and output and adds the trace to s. NULL with err. */
@@ -67,11 +76,13 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 			   char *err, size_t errlen);
 /* Unlinks its apps (APP_CHANNEL_DEL), closes, frees, removes it from s. */
 void trace_destroy(struct daemon *d, struct trace *t);
-/* Closes output and buffers; the trace and its counts stay. */
+/* Closes output and buffers and frees the per-CPU state and event table;
+ * the trace, its path and its counts stay. */
 void trace_close_buffers(struct daemon *d, struct trace *t);
 void trace_refresh_stats(struct trace *t);
 /* The id of event e of app a in t, declared in its metadata if new;
- * NO_ID if the name is taken by another layout or the metadata failed. */
+ * REFUSED_ID if the name is taken by another layout or the metadata cap is
+ * reached (for good), NO_ID if it could not be declared now. O(log n). */
 uint32_t trace_event_id(struct trace *t, struct app *a, const struct event_desc *e);
 void trace_set_error(struct trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The trace of session s that app a is linked to or owns, if any. */

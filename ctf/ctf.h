@@ -81,6 +81,7 @@ struct ctf_trace_config {
 	enum rt_clock clock;
 	uint64_t tsc_freq;           /* RT_CLOCK_TSC: Hz; 0 measures it (20 ms) */
 	const uint8_t *uuid;         /* 16 bytes; NULL: random */
+	uint64_t max_metadata;       /* bytes the metadata file may reach; 0: no cap */
 };
 
 struct ctf_trace;
@@ -100,6 +101,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 /* Appends event class `event_id` of stream class `stream_id`, described by
  * d (not kept). Ids need not be dense (at most CTF_MAX_EVENT_ID).
  * 0, -EEXIST (id in use), -ENOENT (no such stream class), -EINVAL, or
+ * -EFBIG (the block would take the metadata past cfg->max_metadata), or
  * -errno of the metadata write (nothing half-written stays in the file). */
 #define CTF_MAX_EVENT_ID (1u << 20)
 int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_id,

@@ -37,6 +37,7 @@ struct ctf_trace {
 	char *dir;
 	int meta_fd;
 	off_t meta_size;
+	uint64_t meta_max;    /* 0: no cap */
 	uint8_t uuid[16];
 	enum rt_clock clock;
 	struct ctf_stream_class *classes;

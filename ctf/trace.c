@@ -96,11 +96,15 @@ static void sb_quoted(struct sb *b, const char *s)
 
 /* ---- metadata file ------------------------------------------------------------ */
 
-/* Appends the whole block or nothing (a short write is truncated away). */
+/* Appends the whole block or nothing (a short write is truncated away).
+ * A block that would pass the cap is refused: the metadata a hostile
+ * application can make us write is bounded, and no write error is left. */
 static int append(struct ctf_trace *t, struct sb *b)
 {
 	if (b->oom)
 		return -ENOMEM;
+	if (t->meta_max && (uint64_t)t->meta_size + b->len > t->meta_max)
+		return -EFBIG;
 	size_t done = 0;
 	while (done < b->len) {
 		ssize_t w = pwrite(t->meta_fd, b->s + done, b->len - done, t->meta_size + (off_t)done);
@@ -370,6 +374,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	pthread_mutex_init(&t->lock, NULL);
 	t->meta_fd = -1;
 	t->clock = cfg->clock;
+	t->meta_max = cfg->max_metadata;
 	if (cfg->uuid)
 		memcpy(t->uuid, cfg->uuid, 16);
 	else

@@ -254,7 +254,8 @@ static int check_body(struct rt_msg *m)
 		return check_events(m);
 	case RT_MSG_APP_READY: {
 		const struct rt_msg_app_ready *r = b;
-		return r->status <= 0 && r->status >= -4095 && !r->reserved;
+		return r->status <= 0 && r->status >= -4095 &&
+		       (r->status == -E2BIG ? r->events_max != 0 : !r->events_max);
 	}
 	case RT_MSG_APP_CHANNEL: {
 		const struct rt_msg_app_channel *c = b;

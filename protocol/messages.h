@@ -222,9 +222,13 @@ struct rt_msg_enable_entry {
 	uint32_t reserved;
 };
 
+/* status -E2BIG: registered, but the app described more events than the
+ * daemon keeps per application (rseqtraced --max-app-events): those from
+ * index events_max on are not traced. Any other negative status: tracing
+ * stays off. events_max is 0 unless status is -E2BIG. */
 struct rt_msg_app_ready {
-	int32_t status; /* 0, or a negative errno value: tracing stays off */
-	uint32_t reserved;
+	int32_t status; /* 0, -E2BIG, or a negative errno value */
+	uint32_t events_max;
 };
 
 #endif

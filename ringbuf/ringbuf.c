@@ -114,6 +114,11 @@ static uint64_t data_offset(uint32_t nr_cpus)
 	return (end + 4095) & ~4095ull;
 }
 
+uint64_t rt_bufset_bytes(uint32_t nr_cpus, uint32_t subbuf, uint32_t num)
+{
+	return data_offset(nr_cpus) + (uint64_t)nr_cpus * subbuf * num;
+}
+
 static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 {
 	struct rt_shm_header *h = base;
@@ -145,7 +150,7 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		return fail(err, errlen, RT_E_INVAL, "bad clock %d", (int)p->clock);
 
 	uint64_t doff = data_offset(nr_cpus);
-	uint64_t size = doff + (uint64_t)nr_cpus * p->subbuf_size * p->num_subbuf;
+	uint64_t size = rt_bufset_bytes(nr_cpus, p->subbuf_size, p->num_subbuf);
 	int fd = memfd_create("rseqtrace-buffers", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return fail(err, errlen, RT_E_SYS, "memfd_create: %s", strerror(errno));
@@ -223,7 +228,7 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 	if (h.clock > RT_CLOCK_NONE)
 		return fail(err, errlen, RT_E_INVAL, "bad buffer clock %u", h.clock);
 	uint64_t doff = data_offset(h.nr_cpus);
-	uint64_t size = doff + (uint64_t)h.nr_cpus * h.subbuf_size * h.num_subbuf;
+	uint64_t size = rt_bufset_bytes(h.nr_cpus, h.subbuf_size, h.num_subbuf);
 	if (h.data_offset != doff || h.total_size != size)
 		return fail(err, errlen, RT_E_INVAL, "inconsistent buffer geometry");
 	if ((uint64_t)st.st_size != size)

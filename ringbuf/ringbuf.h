@@ -118,6 +118,8 @@ int rt_possible_cpus(void);
  * for creation, mapping, and the daemon's answer to a CLI: RT_OK, or
  * RT_E_INVAL with a sentence a user can act on in err. */
 int rt_check_geometry(uint32_t nr_cpus, uint32_t subbuf, uint32_t num, char *err, size_t errlen);
+/* The bytes rt_bufset_create maps for that geometry (checked first). */
+uint64_t rt_bufset_bytes(uint32_t nr_cpus, uint32_t subbuf, uint32_t num);
 const char *rt_strerror(int status);
 
 /* Whether this thread can write an RT_MODE_RSEQ buffer set. */

@@ -67,7 +67,9 @@ static void init_once(void)
 	log_open(verbose && *verbose == '1' ? stderr : fopen("/dev/null", "w"), LOG_DEBUG);
 	struct daemon_config cfg = {
 		.drain_min_ms = 1, .drain_max_ms = 50, .ack_timeout_ms = 1000,
-		.max_buffer_bytes = 4u << 20, .restrict_output = out_root,
+		.max_buffer_memory = 4u << 20, .restrict_output = out_root,
+		/* Small caps, so that inputs reach the refusals (issue 11 #6). */
+		.max_app_events = 8, .max_metadata = 16u << 10,
 		.no_listen = 1, .ready_fd = -1,
 	};
 	snprintf(cfg.dir, sizeof cfg.dir, "%s", out_root);

@@ -127,6 +127,16 @@ def seeds():
         chunk(msg(T["READY_REQ"]), 1),
         chunk(register(vpid=7), 2), chunk(events(0, [desc("prov:x", 6, (("b", 1),))]), 2),
         chunk(msg(T["READY_REQ"]), 2), chunk(sess("LIST"), 0, drain=True)])
+    # Caps (the fuzz daemon keeps 8 events per app, 16 KiB of metadata):
+    # 12 wide events, then a second app whose events find the metadata full.
+    wide = [desc(f"wide:e{i}", 6, tuple((f"f{j}", j % 2) for j in range(60))) for i in range(12)]
+    yield "caps_events_metadata", b"".join([
+        chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0), chunk(sess("START"), 0),
+        chunk(register(), 1), chunk(events(0, wide), 1), chunk(msg(T["READY_REQ"]), 1),
+        chunk(events(12, [desc("wide:late")]), 1), chunk(msg(T["READY_REQ"], seq=2), 1),
+        chunk(register(vpid=7), 2), chunk(events(0, evs), 2), chunk(msg(T["READY_REQ"]), 2),
+        chunk(sess("LIST"), 0, drain=True), chunk(sess("LIST", flags=1), 0),
+        chunk(sess("STOP"), 0, drain=True), chunk(sess("DESTROY"), 0, drain=True)])
     # Invalid records, one per check.
     bad = {
         "short_header": msg(T["LIST"])[:10],

@@ -48,7 +48,7 @@ def test_errors_leave_nothing():
             (["create", "a", "--subbuf-size", "128M"], 1, "must be between"),
             (["create", "a", "--subbuf-size", "12q"], 2, "not a size"),
             (["create", "a", "--num-subbuf", "3"], 1, "power of two"),
-            (["create", "a", "--subbuf-size", "64M", "--num-subbuf", "1024"], 1, "half of the memory"),
+            (["create", "a", "--subbuf-size", "64M", "--num-subbuf", "1024"], 1, "--max-buffer-memory"),
             (["create", "a", "--clock", "sundial"], 2, "monotonic or tsc"),
             (["create", "bad/name"], 2, "bad session name"),
             (["create", "a", "-o", "/etc/passwd/x"], 1, "not a directory"),

@@ -280,6 +280,19 @@ static int on_key(const struct rt_msg *m)
 	return 0;
 }
 
+/* 0 if APP_READY lets us trace (perhaps not every event: said once). */
+static int ready_status(const struct rt_msg_app_ready *r)
+{
+	static int told;
+	if (r->status != -E2BIG)
+		return r->status;
+	if (!told)
+		fprintf(stderr, "rseqtrace: the daemon keeps %u event descriptions per process: "
+				"events past them are not traced\n", r->events_max);
+	told = 1;
+	return 0;
+}
+
 /* Applies one message, taking its descriptors (fds: as many as
  * rt_msg_decode requires for its type). Returns 1 for APP_READY, 0 for
  * others, -1 if the connection must be dropped. */
@@ -287,7 +300,7 @@ static int apply(const struct rt_msg *m, const int *fds, uint64_t deadline)
 {
 	switch (m->hdr.type) {
 	case RT_MSG_APP_READY:
-		if (((const struct rt_msg_app_ready *)m->body)->status != 0)
+		if (ready_status(m->body) != 0)
 			return -1;
 		ctl.ready = 1;
 		ctl.readies++;
