@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/trust.h"
 
 /* Long enough for a stop that waits for applications and flushes. */
 #define ANSWER_TIMEOUT_MS 120000
@@ -54,13 +55,33 @@ int client_connect(struct client *c, const char *dir)
 		cli_error("socket path under %s is too long", c->dir);
 		return -1;
 	}
+	/* Whoever could create or replace the socket would get our requests
+	 * (and, for `record`, the whole trace): the directory must be ours
+	 * alone, and the daemon ours or root's. A missing directory is "no
+	 * daemon", said below. */
+	char why[RT_PATH_MAX + 128];
+	int dfd = rt_dir_open_checked(c->dir, geteuid(), RT_DIR_PRIVATE, why, sizeof why);
+	if (dfd < 0 && dfd != -ENOENT && dfd != -EACCES) { /* those: said by connect() */
+		cli_error("refusing to use the daemon's socket directory: %s\n"
+			  "It must be a directory of yours with mode 0700 (chmod 700 %s), "
+			  "or set %s to one", why, c->dir, RT_HOME_ENV);
+		return -1;
+	}
+	if (dfd >= 0)
+		close(dfd);
 	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		cli_error("socket: %s", strerror(errno));
 		return -1;
 	}
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-		return 0;
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		if (rt_peer_check(c->fd, geteuid(), why, sizeof why) == 0)
+			return 0;
+		cli_error("refusing to talk to %s: %s", sa.sun_path, why);
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
 	int e = errno;
 	struct stat st;
 	if (e == ENOENT || (e == ECONNREFUSED && stat(sa.sun_path, &st) == 0))

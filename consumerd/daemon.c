@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "common/time.h"
+#include "common/trust.h"
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
 #include "consumerd/log.h"
@@ -61,18 +62,12 @@ static int prepare_dir(const char *dir, uid_t uid, char *err, size_t errlen)
 		return fail(err, errlen, "cannot create socket directory %s: %s", dir,
 			    strerror(errno));
 	}
-	struct stat st;
-	if (lstat(dir, &st) != 0)
-		return fail(err, errlen, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return fail(err, errlen, "%s is not a directory", dir);
-	if (st.st_uid != uid)
-		return fail(err, errlen, "%s belongs to uid %u, not to us (uid %u)", dir,
-			    (unsigned)st.st_uid, (unsigned)uid);
-	if (st.st_mode & 077)
-		return fail(err, errlen,
-			    "%s is accessible to other users (mode %03o); run: chmod 700 %s",
-			    dir, (unsigned)(st.st_mode & 0777), dir);
+	char why[RT_PATH_MAX + 128];
+	int fd = rt_dir_open_checked(dir, uid, RT_DIR_PRIVATE, why, RT_PATH_MAX + 128);
+	if (fd < 0)
+		return fail(err, errlen, "unsafe socket directory: %s (it must be yours, mode 0700: "
+			    "chmod 700 %s)", why, dir);
+	close(fd);
 	return 0;
 }
 

@@ -47,16 +47,16 @@ def test_other_user_cannot_connect():
         os.chmod(cli, 0o755)
         check(as_other(pw, cli, "--help").returncode == 0, "other user cannot run the CLI copy")
         p = as_other(pw, cli, "list", env={"RSEQTRACE_HOME": d.home})
-        check(p.returncode == 1 and "permission denied" in p.stderr, "dir 0700 let them in: " + p.stderr)
-        # Defense in depth: even with the directory and socket opened up,
-        # SO_PEERCRED refuses the other uid.
+        check(p.returncode == 1 and "belongs to uid 0" in p.stderr, "dir 0700 let them in: " + p.stderr)
+        # With the directory and socket opened up, the CLI itself refuses a
+        # directory that is not its user's (issue 11 #2) ...
         os.chmod(d.home, 0o711)
         os.chmod(os.path.join(d.home, "rseqtraced.sock"), 0o777)
         p = as_other(pw, cli, "list", env={"RSEQTRACE_HOME": d.home})
-        check(p.returncode == 1 and "belongs to another user" in p.stderr,
-              "SO_PEERCRED did not refuse: rc %d %s" % (p.returncode, p.stderr))
-        check(f"refused a connection from uid {pw.pw_uid}" in d.log_text(), "refusal not logged")
-        # Same for an application registering: the daemon refuses and lives on.
+        check(p.returncode == 1 and "belongs to uid 0" in p.stderr,
+              "the CLI talked through another user's directory: rc %d %s" % (p.returncode, p.stderr))
+        # ... and, defense in depth, the daemon's SO_PEERCRED check refuses
+        # a client that does not check: an application registering by hand.
         reg = ("import socket,struct,sys\n"
                "s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET)\n"
                f"s.connect({os.path.join(d.home, 'rseqtraced.sock')!r})\n"
@@ -67,6 +67,11 @@ def test_other_user_cannot_connect():
                "print(struct.unpack('<i',r[24:28])[0])\n")
         p = as_other(pw, "/usr/bin/python3", "-c", reg)
         check(p.returncode == 0 and p.stdout.strip() == "-13", "app registration: " + p.stdout + p.stderr)
+        check(f"refused a connection from uid {pw.pw_uid}" in d.log_text(), "refusal not logged")
+        # The owner's own CLI will not use the directory opened up either.
+        p = d.cli("list")
+        check(p.returncode == 1 and "accessible to other users (mode 711)" in p.stderr, p.stderr)
+        os.chmod(d.home, 0o700)
         check(d.alive(), "daemon died")
         d.ok("list")
         check("evil" not in d.ok("list").stdout, "the other user's app got registered")

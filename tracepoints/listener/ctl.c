@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/trust.h"
 #include "protocol/codec.h"
 #include "tracepoints/runtime.h"
 
@@ -383,12 +384,37 @@ static int send_ready_req(uint64_t deadline)
 	return send_msg(&ctl.sbuf, deadline);
 }
 
-/* A connected socket, or -errno (-ENOENT: no daemon socket). */
+/* Why we would not talk to what listens there: one line, once, and only
+ * with RSEQTRACE_DEBUG set (the library is quiet by default). */
+static void refused(const char *why)
+{
+	static int said;
+	const char *dbg = secure_getenv("RSEQTRACE_DEBUG");
+	if (said || !dbg || !*dbg || !strcmp(dbg, "0"))
+		return;
+	said = 1;
+	fprintf(stderr, "rseqtrace: not registering with the daemon under %s: %s: tracing off\n",
+		ctl.dir, why);
+}
+
+/* A connected socket to a daemon we trust, or -errno (-ENOENT: no daemon
+ * socket; -EPERM: the directory is not ours alone, or the listener is
+ * neither us nor root). Checked before anything is sent: whoever listens
+ * there gets every event. */
 static int try_connect(void)
 {
 	struct sockaddr_un sa;
 	if (rt_sock_addr(ctl.dir, &sa) != 0)
 		return -ENAMETOOLONG;
+	char why[RT_PATH_MAX + 128];
+	int dfd = rt_dir_open_checked(ctl.dir, geteuid(), RT_DIR_PRIVATE, why, sizeof why);
+	if (dfd == -ENOENT)
+		return -ENOENT;
+	if (dfd < 0) {
+		refused(why);
+		return -EPERM;
+	}
+	close(dfd);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -397,18 +423,24 @@ static int try_connect(void)
 		close(fd);
 		return -e;
 	}
+	if (rt_peer_check(fd, geteuid(), why, sizeof why) != 0) {
+		refused(why);
+		close(fd);
+		return -EPERM;
+	}
 	return fd;
 }
 
 /* Connects and registers; the caller holds the registry lock and io.
  * Returns 0 once APP_READY arrived, -1 if there is no socket, -3 if nobody
  * listens on it (a stale one), -2 if the daemon accepted the connection
- * but the registration failed. */
+ * but the registration failed, or we refused it (retried less and less
+ * often, like a daemon that does not answer). */
 static int do_register(int timeout_ms)
 {
 	int fd = try_connect();
 	if (fd < 0)
-		return fd == -ENOENT || fd == -ENOTDIR ? -1 : -3;
+		return fd == -ENOENT || fd == -ENOTDIR ? -1 : fd == -EPERM ? -2 : -3;
 	ctl.fd = fd;
 	ctl.nr = 0;
 	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
