@@ -151,8 +151,8 @@ int rt_dir_open_below(const char *path, const char *below, uid_t uid, int fresh,
 	char full[4096];
 	int w = snprintf(full, sizeof full, "%s%s%s", path, below && *below ? "/" : "",
 			 below ? below : "");
-	if (path[0] != '/')
-		return say(why, n, EINVAL, "%s is not an absolute path", path);
+	if (!path[0])
+		return say(why, n, EINVAL, "empty output path");
 	if (w < 0 || (size_t)w >= sizeof full)
 		return say(why, n, ENAMETOOLONG, "%s: path too long", path);
 	/* Where the checked part starts: the last component of path. */
@@ -162,11 +162,12 @@ int rt_dir_open_below(const char *path, const char *below, uid_t uid, int fresh,
 	size_t leaf = plen;
 	while (leaf > 0 && path[leaf - 1] != '/')
 		leaf--;
-	int at = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* A relative path starts from the working directory, like open(). */
+	int at = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (at < 0)
-		return say(why, n, errno, "/: %s", strerror(errno));
+		return say(why, n, errno, "%s: %s", path[0] == '/' ? "/" : ".", strerror(errno));
 	int made = 0;
-	size_t i = 1;
+	size_t i = strspn(full, "/");
 	while (full[i]) {
 		size_t end = i;
 		while (full[end] && full[end] != '/')
@@ -190,7 +191,7 @@ int rt_dir_open_below(const char *path, const char *below, uid_t uid, int fresh,
 		at = fd;
 		i = end + strspn(full + end, "/");
 	}
-	if (leaf == 0 || i <= leaf) { /* path was "/": nothing checked */
+	if (i <= leaf || leaf == plen) { /* path was "/": nothing checked */
 		close(at);
 		return say(why, n, EINVAL, "%s: not a usable output directory", path);
 	}

@@ -38,6 +38,7 @@ int rt_peer_check(int fd, uid_t uid, char *why, size_t n);
  * only if it belongs to uid or root (a link planted in a shared directory
  * such as /tmp is refused). With `fresh`, the last directory must not
  * exist yet (-EEXIST). *created: 1 if the call created that last one.
+ * A relative path starts from the working directory.
  * The fd of the last directory (O_CLOEXEC), or -errno with why. */
 int rt_dir_open_below(const char *path, const char *below, uid_t uid, int fresh, int *created,
 		      char *why, size_t n);

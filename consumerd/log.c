@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The daemon's log (log.h). */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/time.h"
 #include "consumerd/log.h"
@@ -64,4 +69,29 @@ void logm_every(struct log_every *e, uint64_t interval_ms, int level, const char
 	va_start(ap, fmt);
 	vlogm(level, fmt, ap, tail);
 	va_end(ap);
+}
+
+FILE *log_file_open(const char *path, char *why, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(why, n, "%s", errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	const char *bad = NULL;
+	if (fstat(fd, &st) != 0)
+		bad = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		bad = "not a regular file";
+	else if (st.st_uid != geteuid())
+		bad = "it belongs to another user";
+	else if (st.st_nlink != 1)
+		bad = "it has other hard links";
+	FILE *f = bad ? NULL : fdopen(fd, "a");
+	if (!f) {
+		snprintf(why, n, "%s", bad ? bad : strerror(errno));
+		close(fd);
+	}
+	return f;
 }

@@ -3,6 +3,7 @@
 #ifndef RT_CONSUMERD_LOG_H
 #define RT_CONSUMERD_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -10,6 +11,11 @@ enum { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 /* f: NULL for stderr. The log is the process's, like stderr: it outlives
  * any one daemon instance (the fuzz harness makes many). */
 void log_open(FILE *f, int level);
+/* Opens path for appending, the safe way: never through a symlink at its
+ * name (O_NOFOLLOW), created 0600, and an existing file must be a regular
+ * file of ours with one link (not a hard link to someone's file). NULL
+ * with why. */
+FILE *log_file_open(const char *path, char *why, size_t n);
 void logm(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A condition a peer can repeat as fast as it likes (a flood of

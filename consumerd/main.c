@@ -204,29 +204,29 @@ int main(int argc, char **argv)
 			sizeof(((struct sockaddr_un *)0)->sun_path) - sizeof RT_SOCK_NAME - 1);
 		return 1;
 	}
-	if (detach) {
-		cfg.ready_fd = daemonize();
-		char def[RT_PATH_MAX + 32];
-		if (!log_path) {
-			snprintf(def, sizeof def, "%s/rseqtraced.log", cfg.dir);
-			mkdir(cfg.dir, 0700);
-			log_path = def;
-		}
-		FILE *f = fopen(log_path, "ae");
-		if (f) {
-			dup2(fileno(f), 2);
-			fclose(f);
-		}
-		log_path = NULL;
+	/* The log is opened before detaching, so a refused path is reported
+	 * on the terminal and nothing forks. */
+	char def[RT_PATH_MAX + 32];
+	if (detach && !log_path) {
+		snprintf(def, sizeof def, "%s/rseqtraced.log", cfg.dir);
+		mkdir(cfg.dir, 0700); /* checked when the daemon starts */
+		log_path = def;
 	}
 	FILE *logf = NULL;
 	if (log_path) {
-		logf = fopen(log_path, "ae");
+		char why[RT_PATH_MAX + 128];
+		logf = log_file_open(log_path, why, sizeof why);
 		if (!logf) {
-			fprintf(stderr, "rseqtraced: cannot open log %s: %s\n", log_path, strerror(errno));
+			fprintf(stderr, "rseqtraced: cannot use log %s: %s\n", log_path, why);
 			return 1;
 		}
 		setvbuf(logf, NULL, _IOLBF, 0);
+	}
+	if (detach) {
+		cfg.ready_fd = daemonize();
+		dup2(fileno(logf), 2);
+		fclose(logf);
+		logf = NULL;
 	}
 	log_open(logf, level);
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "common/time.h"
+#include "common/trust.h"
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
 #include "consumerd/log.h"
@@ -310,6 +311,16 @@ static const char *home_dir(void)
  * (so that start can create the rest), unless path itself exists. */
 static int output_usable(const char *path, char *why, size_t n)
 {
+	/* An existing output directory must be a real directory of ours that
+	 * nobody else can write (start checks it again, and every directory
+	 * under it, as it creates the trace: this is the early, clear error). */
+	struct stat lst;
+	if (lstat(path, &lst) == 0) {
+		int fd = rt_dir_open_checked(path, geteuid(), RT_DIR_NO_OTHER_WRITE, why, n);
+		if (fd < 0)
+			return 0;
+		close(fd);
+	}
 	char p[RT_PATH_MAX];
 	snprintf(p, sizeof p, "%s", path);
 	for (;;) {

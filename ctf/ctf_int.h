@@ -35,6 +35,7 @@ struct ctf_stream_class {
 struct ctf_trace {
 	pthread_mutex_t lock; /* metadata file, stream classes, event tables */
 	char *dir;
+	int dir_fd;           /* the checked trace directory: files are made relative to it */
 	int meta_fd;
 	off_t meta_size;
 	uint64_t meta_max;    /* 0: no cap */

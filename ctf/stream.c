@@ -251,12 +251,15 @@ static int open_stream(struct ctf_channel *c, uint32_t cpu)
 	struct cpu_stream *s = &c->cpu[cpu];
 	if (s->fd >= 0)
 		return 0;
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s_%u", c->trace->dir, c->name, cpu);
-	s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* In the checked trace directory, a new file: never an existing one,
+	 * never through a symlink someone placed at its name. */
+	char name[80];
+	snprintf(name, sizeof name, "%s_%u", c->name, cpu);
+	s->fd = openat(c->trace->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
 	if (s->fd < 0) {
 		int e = errno;
-		record_error(c, e, "cannot create %s: %s", path, strerror(e));
+		record_error(c, e, "cannot create %s/%s: %s", c->trace->dir, name, strerror(e));
 		return -e;
 	}
 	return 0;

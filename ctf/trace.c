@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/trust.h"
 #include "ctf/ctf_int.h"
 #include "eventdesc/record.h"
 
@@ -126,22 +127,6 @@ static int append(struct ctf_trace *t, struct sb *b)
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
-
-static int mkdir_p(char *path)
-{
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != 0)
-			continue;
-		char c = *p;
-		*p = 0;
-		int r = mkdir(path, 0700);
-		*p = c;
-		if (r != 0 && errno != EEXIST)
-			return -errno;
-		if (!c)
-			return 0;
-	}
-}
 
 static void uuid_str(const uint8_t u[16], char out[37])
 {
@@ -338,26 +323,61 @@ set_err(char *err, size_t errlen, int e, const char *fmt, ...)
 	return e;
 }
 
-static char *trace_path(const struct ctf_trace_config *cfg)
+/* Where the trace goes: the directory every check starts from (the
+ * session's output, or cfg->path) and the layout under it ("" for path).
+ * attempt > 0: the per-PID name with a suffix. 0 or -ENAMETOOLONG. */
+static int trace_below(const struct ctf_trace_config *cfg, int attempt, const char *dt,
+		       char *out, size_t n)
 {
-	char *p = NULL;
+	int w;
 	if (cfg->path) {
-		p = strdup(cfg->path);
+		w = snprintf(out, n, "%s", "");
 	} else if (cfg->buffering == CTF_PER_PID) {
-		char dt[32], name[64];
-		datetime(dt, sizeof dt, 0);
+		char name[64], suffix[16] = "";
 		/* a process name becomes a path component: no '/' */
 		snprintf(name, sizeof name, "%s", cfg->procname && *cfg->procname ? cfg->procname : "proc");
 		for (char *c = name; *c; c++)
 			if (*c == '/' || (unsigned char)*c < 0x20 || (c == name && *c == '.'))
 				*c = '_';
-		if (asprintf(&p, "%s/ust/pid/%s-%d-%s", cfg->output, name, (int)cfg->pid, dt) < 0)
-			p = NULL;
-	} else if (asprintf(&p, "%s/ust/uid/%u/%d-bit", cfg->output, cfg->uid,
-			    (int)(8 * sizeof(void *))) < 0) {
-		p = NULL;
+		if (attempt)
+			snprintf(suffix, sizeof suffix, "-%d", attempt);
+		w = snprintf(out, n, "ust/pid/%s-%d-%s%s", name, (int)cfg->pid, dt, suffix);
+	} else {
+		w = snprintf(out, n, "ust/uid/%u/%d-bit", cfg->uid, (int)(8 * sizeof(void *)));
 	}
-	return p;
+	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Opens the trace directory (t->dir_fd, t->dir) the safe way (common/trust.h):
+ * no symlink followed at or under the output directory, every directory
+ * there ours and not writable by others, created 0700; the trace's own
+ * directory (the last of the layout) must not exist yet, so nothing
+ * another user prepared is used. Per-process directories are named to the
+ * second: a second trace of the same process in that second gets a suffix.
+ */
+static int open_trace_dir(struct ctf_trace *t, const struct ctf_trace_config *cfg,
+			  char *err, size_t errlen)
+{
+	const char *base = cfg->path ? cfg->path : cfg->output;
+	char dt[32], below[256], why[4096 + 256];
+	datetime(dt, sizeof dt, 0);
+	for (int attempt = 0;; attempt++) {
+		if (trace_below(cfg, attempt, dt, below, sizeof below) != 0)
+			return set_err(err, errlen, -ENAMETOOLONG, "%s: path too long", base);
+		int fd = rt_dir_open_below(base, below, geteuid(), !cfg->path, NULL, why, sizeof why);
+		if (fd == -EEXIST && !cfg->path && cfg->buffering == CTF_PER_PID && attempt < 100)
+			continue;
+		if (fd < 0)
+			return set_err(err, errlen, fd, "cannot create the trace directory: %s", why);
+		if (asprintf(&t->dir, "%s%s%s", base, *below ? "/" : "", below) < 0) {
+			close(fd);
+			t->dir = NULL;
+			return set_err(err, errlen, -ENOMEM, "out of memory");
+		}
+		t->dir_fd = fd;
+		return 0;
+	}
 }
 
 int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
@@ -367,12 +387,11 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	if ((!cfg->output && !cfg->path) || (cfg->clock != RT_CLOCK_MONOTONIC && cfg->clock != RT_CLOCK_TSC))
 		return set_err(err, errlen, -EINVAL, "no output directory, or unknown clock");
 	struct ctf_trace *t = calloc(1, sizeof *t);
-	if (!t || !(t->dir = trace_path(cfg))) {
-		free(t);
+	if (!t)
 		return set_err(err, errlen, -ENOMEM, "out of memory");
-	}
 	pthread_mutex_init(&t->lock, NULL);
 	t->meta_fd = -1;
+	t->dir_fd = -1;
 	t->clock = cfg->clock;
 	t->meta_max = cfg->max_metadata;
 	if (cfg->uuid)
@@ -380,36 +399,15 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	else
 		random_uuid(t->uuid);
 
-	char *meta = NULL;
-	int r;
-	for (int attempt = 0;; attempt++) {
-		r = mkdir_p(t->dir);
-		if (r) {
-			set_err(err, errlen, r, "cannot create %s: %s", t->dir, strerror(-r));
-			goto fail;
-		}
-		if (asprintf(&meta, "%s/metadata", t->dir) < 0) {
-			meta = NULL;
-			r = set_err(err, errlen, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		t->meta_fd = open(meta, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (t->meta_fd >= 0)
-			break;
+	const char *meta = "metadata";
+	int r = open_trace_dir(t, cfg, err, errlen);
+	if (r)
+		goto fail;
+	t->meta_fd = openat(t->dir_fd, meta, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+	if (t->meta_fd < 0) {
 		r = -errno;
-		/* Per-process directories are named to the second: a second
-		 * trace of the same process in that second gets a suffix. */
-		char *next = NULL;
-		if (r == -EEXIST && !cfg->path && cfg->buffering == CTF_PER_PID && attempt < 100 &&
-		    asprintf(&next, "%.*s-%d", (int)(attempt ? strrchr(t->dir, '-') - t->dir
-						       : (long)strlen(t->dir)), t->dir, attempt + 1) >= 0) {
-			free(t->dir);
-			t->dir = next;
-			free(meta);
-			continue;
-		}
-		set_err(err, errlen, r, "cannot create %s: %s", meta, strerror(-r));
-		free(meta);
+		set_err(err, errlen, r, "cannot create %s/%s: %s", t->dir, meta, strerror(-r));
 		goto fail;
 	}
 	struct sb b = { 0 };
@@ -417,17 +415,17 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	r = append(t, &b);
 	free(b.s);
 	if (r) {
-		set_err(err, errlen, r, "cannot write %s: %s", meta, strerror(-r));
+		set_err(err, errlen, r, "cannot write %s/%s: %s", t->dir, meta, strerror(-r));
 		close(t->meta_fd);
-		unlink(meta);
-		free(meta);
+		unlinkat(t->dir_fd, meta, 0);
 		t->meta_fd = -1;
 		goto fail;
 	}
-	free(meta);
 	*out = t;
 	return 0;
 fail:
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
 	pthread_mutex_destroy(&t->lock);
 	free(t->dir);
 	free(t);
@@ -666,6 +664,8 @@ int ctf_trace_close(struct ctf_trace *t)
 		r = -errno;
 	if (t->meta_fd >= 0)
 		close(t->meta_fd);
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
 	while (t->classes) {
 		struct ctf_stream_class *c = t->classes;
 		t->classes = c->next;
