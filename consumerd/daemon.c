@@ -289,8 +289,9 @@ int daemon_run(struct daemon *d)
 		daemon_update_timers(d);
 		/* Data ready already: look at the other fds, but do not sleep. */
 		int ready = traces_sleep(d);
-		int n = epoll_wait(d->epfd, evs, 64, ready ? 0 : -1);
+		int n = epoll_wait(d->epfd, evs, 64, ready ? 0 : wakes_timeout_ms(d));
 		traces_awake(d);
+		wakes_unmute(d);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -76,6 +76,7 @@ struct daemon {
 	uint64_t next_sync;
 	int drain_ms;
 	int drain_armed_ms;           /* the drain timer's period now (0: off) */
+	uint64_t wake_unmute_ms;      /* a muted wake-up socket returns then (0: none) */
 	int quit;                     /* shutting down */
 	int done;                     /* leave the loop */
 	uint32_t nr_cpus;
@@ -83,8 +84,8 @@ struct daemon {
 	uint64_t wakeups, drain_passes, writer_wakeups;
 };
 
-/* epoll tags: connections are TAG_CONN_MIN + their id; a trace's wake-up
- * socket is TAG_WAKE | the trace's key. */
+/* epoll tags: connections are TAG_CONN_MIN + their id; an app's wake-up
+ * socket for a trace is TAG_WAKE | its link's wake_id. */
 #define TAG_LISTEN 1ull
 #define TAG_SIGNAL 2ull
 #define TAG_DRAIN 3ull

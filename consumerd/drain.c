@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "common/time.h"
 #include "consumerd/daemon.h"
 #include "consumerd/log.h"
 #include "consumerd/drain.h"
 #include "consumerd/output.h"
+#include "consumerd/registry.h"
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
 
@@ -103,7 +105,7 @@ void drain_all(struct daemon *d)
 
 static int trace_readable(const struct trace *t)
 {
-	return t->mapped && t->wake_rx >= 0 && !t->final;
+	return t->mapped && !t->final;
 }
 
 /* Writers wake us once half a buffer is ready on a CPU (ringbuf.h,
@@ -143,19 +145,93 @@ void traces_awake(struct daemon *d)
 			}
 }
 
-/* Trace `key`'s wake-up socket is readable: a writer woke us (or an app
- * sent something of its own accord: that costs it a drain pass, nothing
- * else). */
-void trace_woken(struct daemon *d, uint64_t key)
+/*
+ * Wake-ups are per app and trace (issue 11 #10), and hints: each link may
+ * wake us at most WAKE_MAX_PER_S times a second. Past that its socket
+ * leaves the epoll set until the second is over (wakes_unmute) and the
+ * trace is polled meanwhile, so an app that floods its socket costs its
+ * trace a few hundred drain attempts a second and the daemon no CPU to
+ * speak of, while every other app's wake-ups arrive on sockets of their
+ * own. An honest app that needs more
+ * has the drain timer, which drains at its shortest period while half a
+ * buffer is ready.
+ */
+#define WAKE_MAX_PER_S 200
+#define WAKE_WINDOW_MS 1000
+
+static struct link *link_by_wake_id(struct daemon *d, uint64_t id, struct trace **tp)
 {
 	for (struct session *s = d->sessions; s; s = s->next)
 		for (struct trace *t = s->traces; t; t = t->next)
-			if (t->key == key && t->wake_rx >= 0) {
-				rt_wake_clear(t->wake_rx);
+			for (struct link *l = t->links; l; l = l->next)
+				if (l->wake_id == id && l->wake_rx >= 0) {
+					*tp = t;
+					return l;
+				}
+	return NULL;
+}
+
+void trace_woken(struct daemon *d, uint64_t id)
+{
+	struct trace *t;
+	struct link *l = link_by_wake_id(d, id, &t);
+	if (!l)
+		return;
+	uint64_t now = rt_now_ms();
+	if (now - l->wake_window_ms >= WAKE_WINDOW_MS) {
+		l->wake_window_ms = now;
+		l->wake_count = 0;
+	}
+	if (++l->wake_count > WAKE_MAX_PER_S) {
+		daemon_unwatch(d, l->wake_rx);
+		l->wake_muted = 1;
+		uint64_t back = l->wake_window_ms + WAKE_WINDOW_MS;
+		if (!d->wake_unmute_ms || back < d->wake_unmute_ms)
+			d->wake_unmute_ms = back;
+		return;
+	}
+	rt_wake_clear(l->wake_rx); /* a bounded number of datagrams */
+	t->woken = t->s->state == S_ACTIVE;
+	d->writer_wakeups++;
+}
+
+/* While a link is muted its trace is drained every MUTED_POLL_MS: the
+ * reader_asleep flag is one per buffer set, so a writer of the muted app
+ * may be the one that clears it, its wake-up landing on the muted socket;
+ * polling keeps every other app's events moving meanwhile (a flood costs
+ * its trace at most 1000 / MUTED_POLL_MS cheap drain passes a second). */
+#define MUTED_POLL_MS 5
+
+int wakes_timeout_ms(const struct daemon *d)
+{
+	if (!d->wake_unmute_ms)
+		return -1;
+	uint64_t now = rt_now_ms();
+	uint64_t left = d->wake_unmute_ms > now ? d->wake_unmute_ms - now : 0;
+	return left < MUTED_POLL_MS ? (int)left : MUTED_POLL_MS;
+}
+
+void wakes_unmute(struct daemon *d)
+{
+	if (!d->wake_unmute_ms)
+		return;
+	uint64_t now = rt_now_ms(), next = 0;
+	for (struct session *s = d->sessions; s; s = s->next)
+		for (struct trace *t = s->traces; t; t = t->next)
+			for (struct link *l = t->links; l; l = l->next) {
+				if (!l->wake_muted || l->wake_rx < 0)
+					continue;
+				uint64_t back = l->wake_window_ms + WAKE_WINDOW_MS;
+				if (now >= back) {
+					l->wake_muted = 0;
+					daemon_watch(d, l->wake_rx, TAG_WAKE | l->wake_id);
+					continue;
+				}
+				if (!next || back < next)
+					next = back;
 				t->woken = s->state == S_ACTIVE;
-				d->writer_wakeups++;
-				return;
 			}
+	d->wake_unmute_ms = next;
 }
 
 void drain_woken(struct daemon *d)

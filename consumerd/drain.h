@@ -28,8 +28,15 @@ void drain_all(struct daemon *d);
 int traces_sleep(struct daemon *d);
 /* After the sleep, whatever ended it. */
 void traces_awake(struct daemon *d);
-/* Trace `key`'s wake-up socket is readable. */
-void trace_woken(struct daemon *d, uint64_t key);
+/* The wake-up socket of link `id` (an app's, for one trace) is readable:
+ * counted against its rate limit, then its trace drained. */
+void trace_woken(struct daemon *d, uint64_t id);
+/* How long the event loop may sleep while a wake-up socket is muted (its
+ * trace is polled; -1: none is muted). */
+int wakes_timeout_ms(const struct daemon *d);
+/* Puts muted wake-up sockets whose second is over back in the epoll set;
+ * marks the traces of those still muted to be drained. */
+void wakes_unmute(struct daemon *d);
 /* Drains the traces found ready or woken. */
 void drain_woken(struct daemon *d);
 

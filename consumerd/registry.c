@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
@@ -232,7 +233,7 @@ void app_attach_sessions(struct daemon *d, struct app *a)
 		struct trace *t = trace_of(d, s, a);
 		if (!t || !t->mapped)
 			continue;
-		if (app_link_trace(t, a) == 0)
+		if (app_link_trace(d, t, a) == 0)
 			app_update_trace(t, a, 0);
 	}
 }
@@ -336,6 +337,8 @@ void app_unlink_channel(struct trace *t, struct link *l)
 
 void link_free(struct link *l)
 {
+	if (l->wake_rx >= 0)
+		close(l->wake_rx); /* never shared: this also leaves the epoll set */
 	free(l->ids);
 	free(l->enabled);
 	free(l);
@@ -349,7 +352,7 @@ static struct link *link_of(struct trace *t, struct app *a)
 	return NULL;
 }
 
-int app_link_trace(struct trace *t, struct app *a)
+int app_link_trace(struct daemon *d, struct trace *t, struct app *a)
 {
 	if (link_of(t, a))
 		return 0;
@@ -357,11 +360,24 @@ int app_link_trace(struct trace *t, struct app *a)
 	if (!l)
 		return -1;
 	l->app = a;
+	l->wake_rx = -1;
 	l->next = t->links;
 	t->links = l;
-	struct rt_msg_buf *b = malloc(sizeof *b);
-	if (!b)
+	/* A wake-up socket per app and trace: what one app sends on it (a
+	 * flood) wakes us for this link only, rate-limited (drain.c), and
+	 * never delays another app's wake-up. */
+	int wake_tx = -1;
+	if (rt_wake_pair(&l->wake_rx, &wake_tx) != RT_OK) {
+		l->wake_rx = -1;
 		return -1;
+	}
+	l->wake_id = d->next_id++;
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b || daemon_watch(d, l->wake_rx, TAG_WAKE | l->wake_id) != 0) {
+		free(b);
+		close(wake_tx);
+		return -1;
+	}
 	rt_msg_init(b, RT_MSG_APP_CHANNEL, 0);
 	struct rt_msg_app_channel ch = {
 		.key = t->key,
@@ -370,8 +386,9 @@ int app_link_trace(struct trace *t, struct app *a)
 		.contexts = t->contexts,
 	};
 	rt_msg_put(b, &ch, sizeof ch);
-	int fds[2] = { t->bs.fd, t->bs.wake_fd };
+	int fds[2] = { t->bs.fd, wake_tx };
 	int r = app_send_fds(a, b, fds, 2);
+	close(wake_tx);
 	free(b);
 	l->sent_channel = r == 0;
 	return r;

@@ -63,6 +63,14 @@ struct link {
 	uint8_t *enabled;   /* per app event index: as last sent to the app */
 	uint32_t nr, cap;   /* entries in ids/enabled, room for */
 	int sent_channel;   /* APP_CHANNEL sent */
+	/* This app's own wake-up socket for this trace (issue 11 #10): our
+	 * end, in the epoll set as TAG_WAKE | wake_id; the other end went to
+	 * the app with APP_CHANNEL. Wake-ups are rate-limited per link. */
+	int wake_rx;
+	uint64_t wake_id;
+	uint64_t wake_window_ms;  /* start of the current one-second window */
+	uint32_t wake_count;      /* wake-ups in that window */
+	int wake_muted;           /* out of the epoll set until the window ends */
 };
 #define NO_ID UINT32_MAX
 #define REFUSED_ID (UINT32_MAX - 1) /* never to be given: not asked again */
@@ -80,8 +88,9 @@ uint64_t app_sync(struct daemon *d, struct app *a);
 /* Links the app to the traces of every started session. */
 void app_attach_sessions(struct daemon *d, struct app *a);
 
-/* Sends t's channel to a (APP_CHANNEL with the memfd and wake socket). */
-int app_link_trace(struct trace *t, struct app *a);
+/* Sends t's channel to a (APP_CHANNEL with the memfd and a wake-up socket
+ * of its own, whose other end the daemon watches). */
+int app_link_trace(struct daemon *d, struct trace *t, struct app *a);
 void app_unlink_trace(struct trace *t, struct app *a);
 /* Sends APP_CHANNEL_DEL for t to every linked app that has the channel. */
 void app_unlink_channel(struct trace *t, struct link *l);

@@ -50,26 +50,6 @@ struct trace *trace_for_app(struct session *s, struct app *a)
 	return NULL;
 }
 
-/* The wake-up socket (ringbuf.h): writers of every app signal bs.wake_fd,
- * which apps get with the memfd; our end is in the epoll set, tagged with
- * the trace's key (a trace gone by the time its event is read is simply
- * not found). */
-static int wake_open(struct daemon *d, struct trace *t)
-{
-	if (rt_wake_pair(&t->wake_rx, &t->bs.wake_fd) != RT_OK)
-		return -1;
-	return daemon_watch(d, t->wake_rx, TAG_WAKE | t->key);
-}
-
-static void wake_close(struct daemon *d, struct trace *t)
-{
-	if (t->wake_rx < 0)
-		return;
-	daemon_unwatch(d, t->wake_rx);
-	close(t->wake_rx);
-	t->wake_rx = -1;
-}
-
 /* Refuses a buffer set that would take the daemon's buffers past the cap,
  * before anything is mapped. Every set is counted while mapped, per-UID,
  * per-PID and locked-mode alike (trace_close_buffers gives it back). */
@@ -103,7 +83,6 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->contexts = s->contexts;
 	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
-	t->wake_rx = -1;
 	if (owner) {
 		t->owner_pid = owner->pid;
 		snprintf(t->owner_name, sizeof t->owner_name, "%s", owner->procname);
@@ -126,14 +105,12 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	memcpy(p.uuid, uuid, sizeof uuid);
 	if (reserve_buffer_memory(d, s, err, errlen) != 0)
 		goto fail;
+	/* bs.wake_fd stays -1: each app gets a wake-up socket of its own
+	 * (app_link_trace), and our own flushes need not wake us. */
 	if (rt_bufset_create(&p, &t->bs, err, errlen) != RT_OK)
 		goto fail;
 	t->buffer_bytes = t->bs.map_size;
 	d->buffer_memory += t->buffer_bytes;
-	if (wake_open(d, t) != 0) {
-		snprintf(err, errlen, "cannot create the wake-up socket: %s", strerror(errno));
-		goto fail;
-	}
 	t->nr_cpus = t->bs.nr_cpus;
 	t->mode = (enum rt_mode)t->bs.mode;
 	t->cpu = calloc(t->nr_cpus, sizeof *t->cpu);
@@ -169,7 +146,6 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	     t->mode == RT_MODE_LOCKED ? "locked" : "rseq", t->nr_cpus);
 	return t;
 fail:
-	wake_close(d, t);
 	if (t->bs.hdr) {
 		d->buffer_memory -= t->buffer_bytes;
 		rt_bufset_unmap(&t->bs);
@@ -236,7 +212,12 @@ void trace_close_buffers(struct daemon *d, struct trace *t)
 {
 	if (!t->mapped)
 		return;
-	wake_close(d, t);
+	/* Its apps' wake-ups no longer matter: their sockets go now. */
+	for (struct link *l = t->links; l; l = l->next)
+		if (l->wake_rx >= 0) {
+			close(l->wake_rx);
+			l->wake_rx = -1;
+		}
 	if (t->final) {
 		/* Not in the trace and never will be: the trace was final. */
 		uint64_t late = t->out->ops->skip_late(t->out);

@@ -45,10 +45,9 @@ struct trace {
 	enum rt_mode mode;      /* of its buffers, kept after they are closed */
 	char *dir;              /* where its files are */
 	struct output *out;
-	struct rt_bufset bs;    /* bs.wake_fd: the writers' end, sent to apps */
+	struct rt_bufset bs;    /* bs.wake_fd: -1 (each link has its own) */
 	uint64_t buffer_bytes;  /* bs's size, in the daemon's buffer_memory while mapped */
 	int mapped;             /* bs and out are open */
-	int wake_rx;            /* our end of the wake-up socket, in the epoll set */
 	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
 	int woken;              /* a writer woke us, or data was ready: drain */
 	/* Flushed at stop: its files and counts are final, nothing more is

@@ -192,8 +192,10 @@ struct rt_msg_desc_len {
 #define RT_CTX_ALL (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME | RT_CTX_IP)
 
 /* Carries two descriptors: the buffer set's memfd, then the sending end
- * of the set's wake-up socket (ringbuf.h, rt_wake_pair), which the app
- * stores in its rt_bufset for its writers. `key` names the channel in
+ * of a wake-up socket (ringbuf.h, rt_wake_pair) made for this app and this
+ * set alone, which the app stores in its rt_bufset for its writers (a
+ * forked child that has the channel already puts its own in place of the
+ * inherited one). `key` names the channel in
  * later messages; keys are never reused by one daemon. */
 struct rt_msg_app_channel {
 	uint64_t key;

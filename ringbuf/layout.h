@@ -36,7 +36,8 @@
  *
  * Wake-ups, one consumer per set: a CPU is "ready" when start(S) - consumed
  * >= W = rt_wake_threshold() (ringbuf.h), closed packets worth waking for.
- * The wake fd is process-local (struct rt_bufset), one socket per set.
+ * The wake fd is process-local (struct rt_bufset): the daemon gives each
+ * writer process a socket of its own per set.
  *
  *   I5  Only the consumer sets `reader_asleep`, before it sleeps, and it
  *       clears it when it wakes. Writers only clear it, with an exchange:

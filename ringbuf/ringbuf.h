@@ -175,8 +175,8 @@ uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
  * closes a packet pays a fence and a load, and a system call only when the
  * consumer sleeps and the CPU is ready, once per sleep.
  *
- *   rt_wake_pair(&rx, &bs->wake_fd);      once; tx goes to other processes
- *   for (;;) {                             with the set's memfd
+ *   rt_wake_pair(&rx, &bs->wake_fd);      once per writer process; tx goes
+ *   for (;;) {                             to it with the set's memfd
  *           if (!rt_reader_sleep(bs))
  *                   poll rx for POLLIN, with a timeout (latency backstop);
  *           rt_reader_awake(bs);

@@ -205,10 +205,21 @@ static int wake_fd_checked(int fd)
 static int on_channel(const struct rt_msg *m, const int *fds)
 {
 	const struct rt_msg_app_channel *c = m->body;
-	if (chan_find(c->key)) {
-		/* A forked child keeps the shared buffers it inherited. */
+	struct ctl_chan *have = chan_find(c->key);
+	if (have) {
+		/* A forked child keeps the shared buffers it inherited, but
+		 * wakes the daemon on a socket of its own (each process has
+		 * one, issue 11 #10): the new one takes the inherited one's
+		 * descriptor number in one step (dup3), so a writer sending at
+		 * that moment reaches one socket or the other, never a
+		 * descriptor that was closed and reused. */
+		const struct rt_bufset *bs = rt_channel_bufset(have->ch);
+		int wake = wake_fd_checked(fds[1]);
+		if (wake >= 0 && bs->wake_fd >= 0)
+			dup3(wake, bs->wake_fd, O_CLOEXEC);
+		if (wake >= 0)
+			close(wake);
 		close(fds[0]);
-		close(fds[1]);
 		return 0;
 	}
 	struct rt_bufset bs;
