@@ -92,7 +92,7 @@ void app_attach_sessions(struct daemon *d, struct app *a);
  * of its own, whose other end the daemon watches). */
 int app_link_trace(struct daemon *d, struct trace *t, struct app *a);
 void app_unlink_trace(struct trace *t, struct app *a);
-/* Sends APP_CHANNEL_DEL for t to every linked app that has the channel. */
+/* Sends APP_CHANNEL_DEL for t to the app of link l. */
 void app_unlink_channel(struct trace *t, struct link *l);
 /* Brings the app's enable flags for t in line with the session's rules,
  * for its events from index `from` on (0 after a rule change; the first

@@ -692,19 +692,9 @@ static int cmd_stop(struct daemon *d, struct conn *c, const struct rt_msg *m)
 static void send_channel_del(struct daemon *d, struct session *s)
 {
 	for (struct trace *t = s->traces; t; t = t->next) {
-		for (struct link *l = t->links; l; l = l->next) {
-			if (!l->sent_channel)
-				continue;
-			struct rt_msg_buf *b = malloc(sizeof *b);
-			if (!b)
-				continue;
-			rt_msg_init(b, RT_MSG_APP_CHANNEL_DEL, 0);
-			struct rt_msg_app_key k = { .key = t->key };
-			rt_msg_put(b, &k, sizeof k);
-			app_send(l->app, b, -1);
-			l->sent_channel = 0;
-			free(b);
-		}
+		for (struct link *l = t->links; l; l = l->next)
+			if (l->sent_channel)
+				app_unlink_channel(t, l);
 	}
 }
 
