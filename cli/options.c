@@ -7,17 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/context.h"
+#include "common/loglevel.h"
 #include "common/size.h"
-
-static const char *const levels[] = {
-	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG_SYSTEM",
-	"DEBUG_PROGRAM", "DEBUG_PROCESS", "DEBUG_MODULE", "DEBUG_UNIT", "DEBUG_FUNCTION",
-	"DEBUG_LINE", "DEBUG",
-};
 
 int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 {
@@ -51,50 +46,30 @@ int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 
 int parse_loglevel(const char *s, int32_t *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s && !*end && v >= RT_LOGLEVEL_MIN && v <= RT_LOGLEVEL_MAX) {
-		*out = (int32_t)v;
+	int v = rt_loglevel_parse(s);
+	if (v >= 0) {
+		*out = v;
 		return 0;
 	}
-	const char *name = strncasecmp(s, "TRACE_", 6) == 0 ? s + 6 : s;
-	for (int i = 0; i <= RT_LOGLEVEL_MAX; i++) {
-		if (strcasecmp(name, levels[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	}
 	fprintf(stderr, "rseqtrace: error: unknown loglevel '%s'; use 0..14 or one of:", s);
-	for (int i = 0; i <= RT_LOGLEVEL_MAX; i++)
-		fprintf(stderr, " TRACE_%s", levels[i]);
+	for (int i = 0; i < RT_LOGLEVEL_COUNT; i++)
+		fprintf(stderr, " TRACE_%s", rt_loglevel_name(i));
 	fputc('\n', stderr);
 	return -1;
 }
-
-static const struct {
-	const char *name;
-	uint32_t bit;
-} contexts[] = {
-	{ "vpid", RT_CTX_VPID },
-	{ "vtid", RT_CTX_VTID },
-	{ "procname", RT_CTX_PROCNAME },
-	{ "ip", RT_CTX_IP },
-};
 
 int parse_context(const char *s, uint32_t *bits)
 {
 	const char *p = s;
 	do {
 		size_t n = strcspn(p, ",");
-		unsigned i = 0, nr = sizeof contexts / sizeof contexts[0];
-		while (i < nr && !(strlen(contexts[i].name) == n && strncmp(p, contexts[i].name, n) == 0))
-			i++;
-		if (i == nr) {
+		uint32_t bit = rt_context_bit(p, n);
+		if (!bit) {
 			cli_error("unknown context '%.*s': choose ip, vpid, vtid or procname "
 				  "(lttng add-context -u -t TYPE names)", (int)n, p);
 			return -1;
 		}
-		*bits |= contexts[i].bit;
+		*bits |= bit;
 		p += n;
 	} while (*p++ == ',');
 	return 0;

@@ -9,8 +9,9 @@
 #include <stdint.h>
 #include <time.h>
 
-/* CLOCK_MONOTONIC in milliseconds. */
+/* CLOCK_MONOTONIC in milliseconds, in nanoseconds. */
 uint64_t rt_now_ms(void);
+uint64_t rt_now_ns(void);
 /* A duration as a timespec (timerfd periods, relative waits). */
 struct timespec rt_ms_timespec(uint64_t ms);
 /* t + ms, normalized. */

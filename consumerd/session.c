@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/glob.h"
+#include "common/loglevel.h"
 #include "common/time.h"
 #include "common/trust.h"
 #include "consumerd/daemon.h"
@@ -44,30 +46,11 @@
 #define DEFAULT_NUM_SUBBUF 4u
 #define DEFAULT_CONTEXTS (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME)
 
-static const char *const level_names[] = {
-	"TRACE_EMERG", "TRACE_ALERT", "TRACE_CRIT", "TRACE_ERR", "TRACE_WARNING",
-	"TRACE_NOTICE", "TRACE_INFO", "TRACE_DEBUG_SYSTEM", "TRACE_DEBUG_PROGRAM",
-	"TRACE_DEBUG_PROCESS", "TRACE_DEBUG_MODULE", "TRACE_DEBUG_UNIT",
-	"TRACE_DEBUG_FUNCTION", "TRACE_DEBUG_LINE", "TRACE_DEBUG",
-};
-
-/* In the order the records carry them (eventdesc/record.h). */
-static const struct {
-	const char *name;
-	uint32_t bit;
-} context_names[] = {
-	{ "ip", RT_CTX_IP },
-	{ "vpid", RT_CTX_VPID },
-	{ "vtid", RT_CTX_VTID },
-	{ "procname", RT_CTX_PROCNAME },
-};
-#define NR_CONTEXT_NAMES (sizeof context_names / sizeof context_names[0])
-
 /* ---- Rules ---------------------------------------------------------------- */
 
 static int rule_matches(const struct rule *r, const struct event_desc *e)
 {
-	if (!rt_proto_match(r->pattern, e->name))
+	if (!rt_glob_match(r->pattern, e->name))
 		return 0;
 	switch (r->loglevel_type) {
 	case RT_LOGLEVEL_RANGE: return e->loglevel <= r->loglevel;
@@ -485,9 +468,9 @@ void describe_rule(struct text *t, const struct rule *r)
 {
 	text_add(t, "%s", r->pattern);
 	if (r->loglevel_type == RT_LOGLEVEL_RANGE)
-		text_add(t, " (loglevel <= %s)", level_names[r->loglevel]);
+		text_add(t, " (loglevel <= TRACE_%s)", rt_loglevel_name(r->loglevel));
 	else if (r->loglevel_type == RT_LOGLEVEL_SINGLE)
-		text_add(t, " (loglevel == %s)", level_names[r->loglevel]);
+		text_add(t, " (loglevel == TRACE_%s)", rt_loglevel_name(r->loglevel));
 }
 
 /* Applies the session's rules to every app linked to its traces. */
@@ -565,10 +548,10 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 void contexts_text(struct text *t, uint32_t contexts, const char *sep)
 {
 	int first = 1;
-	for (unsigned i = 0; i < NR_CONTEXT_NAMES; i++) {
-		if (!(contexts & context_names[i].bit))
+	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
+		if (!(contexts & rt_contexts[i].bit))
 			continue;
-		text_add(t, "%s%s", first ? "" : sep, context_names[i].name);
+		text_add(t, "%s%s", first ? "" : sep, rt_contexts[i].name);
 		first = 0;
 	}
 	if (first)
@@ -591,13 +574,13 @@ static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg
 				 "session '%s' has been started: contexts can only be added before "
 				 "its first start (create a new session)", s->name);
 	struct text t = { 0 };
-	for (unsigned i = 0; i < NR_CONTEXT_NAMES; i++) {
-		uint32_t bit = context_names[i].bit;
+	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
+		uint32_t bit = rt_contexts[i].bit;
 		if (!(x->contexts & bit))
 			continue;
 		text_add(&t, (s->contexts & bit) ? "Context %s is already recorded in session %s\n"
 						 : "Context %s added to session %s\n",
-			 context_names[i].name, s->name);
+			 rt_contexts[i].name, s->name);
 	}
 	s->contexts |= x->contexts;
 	text_add(&t, "Every event of session %s records: ", s->name);

@@ -465,9 +465,8 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 	c->id = stream_id;
 	c->contexts = contexts;
 	c->ctx_len = rt_ctx_len(contexts);
-	c->hdr_len = rt_hdr_len(contexts);
+	c->hdr_len = rt_hdr_len(c->ctx_len);
 
-	char i32[128], u8t[128], x64[128];
 	struct sb b = { 0 };
 	sb_add(&b, "stream {\n\tid = %u;\n"
 		   "\tpacket.context := struct {\n"
@@ -484,21 +483,20 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 		   "\t\tuint64_clock_t timestamp;\n"
 		   "\t};\n", stream_id);
 	if (contexts) {
-		int_tsdl(i32, sizeof i32, 4, 1, 10, 0);
-		int_tsdl(u8t, sizeof u8t, 1, 0, 10, 1);
-		int_tsdl(x64, sizeof x64, 8, 0, 16, 0);
-		/* In the order of eventdesc/record.h. The names are
+		/* In record order (common/context.h). The names are
 		 * LTTng-UST's: babeltrace2's debug-info filter needs an
 		 * unsigned `ip` and an int32 `vpid` in this scope. */
 		sb_add(&b, "\tevent.context := struct {\n");
-		if (contexts & RSEQTRACE_CTX_IP)
-			sb_add(&b, "\t\t%s _ip;\n", x64);
-		if (contexts & RSEQTRACE_CTX_VPID)
-			sb_add(&b, "\t\t%s _vpid;\n", i32);
-		if (contexts & RSEQTRACE_CTX_VTID)
-			sb_add(&b, "\t\t%s _vtid;\n", i32);
-		if (contexts & RSEQTRACE_CTX_PROCNAME)
-			sb_add(&b, "\t\t%s _procname[%u];\n", u8t, RT_PROCNAME_LEN);
+		for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
+			const struct rt_context *x = &rt_contexts[i];
+			if (!(contexts & x->bit))
+				continue;
+			char type[128], count[16] = "";
+			int_tsdl(type, sizeof type, x->size, x->is_signed, x->base, x->text);
+			if (x->count > 1)
+				snprintf(count, sizeof count, "[%u]", x->count);
+			sb_add(&b, "\t\t%s _%s%s;\n", type, x->name, count);
+		}
 		sb_add(&b, "\t};\n");
 	}
 	sb_add(&b, "};\n\n");

@@ -12,37 +12,28 @@
  * the CTF description decodes: hdr_len + payload length when there is a
  * payload (CTF aligns a non-empty payload struct to 8), 16 + ctx length
  * when there is none. Each present context follows the previous one, in
- * this order, whatever order the RSEQTRACE_CTX_* bits were chosen in:
- * ip uint64, vpid int32, vtid int32, procname char[16]. ip comes first so
- * that every context is naturally aligned with no padding between them
- * (ip at 16, the others at multiples of 4).
+ * the order of common/context.h's table, whatever order the
+ * RSEQTRACE_CTX_* bits were chosen in: ip uint64, vpid int32, vtid int32,
+ * procname char[16].
  */
 #ifndef RT_RECORD_H
 #define RT_RECORD_H
 
 #include <stdint.h>
 
-#include <rseqtrace/types.h>
+#include "common/context.h"
 
-#define RT_PROCNAME_LEN 16u
-
-static inline uint32_t rt_ctx_len(unsigned contexts)
+/* Where the payload starts: after the header and ctx_len bytes of
+ * contexts (rt_ctx_len), rounded up to 8. */
+static inline uint32_t rt_hdr_len(uint32_t ctx_len)
 {
-	return ((contexts & RSEQTRACE_CTX_IP) ? 8u : 0u) +
-	       ((contexts & RSEQTRACE_CTX_VPID) ? 4u : 0u) +
-	       ((contexts & RSEQTRACE_CTX_VTID) ? 4u : 0u) +
-	       ((contexts & RSEQTRACE_CTX_PROCNAME) ? RT_PROCNAME_LEN : 0u);
-}
-
-static inline uint32_t rt_hdr_len(unsigned contexts)
-{
-	return (16u + rt_ctx_len(contexts) + 7u) & ~7u;
+	return (16u + ctx_len + 7u) & ~7u;
 }
 
 /* The decoded (exact) length of a record with a payload of len bytes. */
-static inline uint32_t rt_exact_len(unsigned contexts, uint32_t len)
+static inline uint32_t rt_exact_len(uint32_t ctx_len, uint32_t len)
 {
-	return len ? rt_hdr_len(contexts) + len : 16u + rt_ctx_len(contexts);
+	return len ? rt_hdr_len(ctx_len) + len : 16u + ctx_len;
 }
 
 #endif

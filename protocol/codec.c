@@ -57,29 +57,6 @@ int rt_pattern_ok(const char *s)
 	return n > 0 && n < RT_PATTERN_MAX;
 }
 
-/* Glob match with '*' only. Iterative with one backtrack point: linear
- * in practice, never exponential. */
-int rt_proto_match(const char *pat, const char *name)
-{
-	const char *star = NULL, *resume = NULL;
-	while (*name) {
-		if (*pat == '*') {
-			star = pat++;
-			resume = name;
-		} else if (*pat == *name) {
-			pat++;
-			name++;
-		} else if (star) {
-			pat = star + 1;
-			name = ++resume;
-		} else {
-			return 0;
-		}
-	}
-	while (*pat == '*')
-		pat++;
-	return *pat == '\0';
-}
 
 /* Splits var into exactly `count` non-empty NUL-terminated strings. */
 static int split_strings(struct rt_msg *m, uint32_t count)

@@ -52,8 +52,6 @@ int rt_session_name_ok(const char *s);
  * matches any run of characters (common/glob.h), so "prov:*" and "*" work
  * as in lttng. */
 int rt_pattern_ok(const char *s);
-/* Glob match with '*' only. */
-int rt_proto_match(const char *pat, const char *name);
 
 /*
  * Validates a received record of n bytes that came with nfds descriptors.

@@ -40,6 +40,9 @@
 
 #include <stdint.h>
 
+#include "common/context.h"
+#include "common/loglevel.h"
+
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
 #define RT_PROTO_VERSION 2u /* 2: APP_CHANNEL carries the wake-up socket */
 
@@ -102,8 +105,8 @@ enum rt_loglevel_type {
 	RT_LOGLEVEL_RANGE = 1,  /* loglevel at least as severe (<=) as the given one */
 	RT_LOGLEVEL_SINGLE = 2, /* exactly the given loglevel */
 };
-#define RT_LOGLEVEL_MIN 0  /* TRACE_EMERG */
-#define RT_LOGLEVEL_MAX 14 /* TRACE_DEBUG */
+#define RT_LOGLEVEL_MIN 0                       /* TRACE_EMERG */
+#define RT_LOGLEVEL_MAX (RT_LOGLEVEL_COUNT - 1) /* TRACE_DEBUG */
 
 struct rt_msg_create {
 	char name[RT_NAME_MAX];     /* "" = auto-YYYYMMDD-HHMMSS */
@@ -184,12 +187,7 @@ struct rt_msg_desc_len {
 #define RT_CHAN_PER_PID 2u /* a buffer set of this process alone */
 #define RT_CHAN_FLAGS (RT_CHAN_ACTIVE | RT_CHAN_PER_PID)
 
-/* The values of RSEQTRACE_CTX_* (include/rseqtrace/types.h). */
-#define RT_CTX_VPID 1u
-#define RT_CTX_VTID 2u
-#define RT_CTX_PROCNAME 4u
-#define RT_CTX_IP 8u
-#define RT_CTX_ALL (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME | RT_CTX_IP)
+/* Contexts: RT_CTX_* (common/context.h), the values of RSEQTRACE_CTX_*. */
 
 /* Carries two descriptors: the buffer set's memfd, then the sending end
  * of a wake-up socket (ringbuf.h, rt_wake_pair) made for this app and this

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "ringbuf/ringbuf.h"
 
@@ -341,6 +340,17 @@ static int cpu_online(uint32_t cpu)
 	return v != '0';
 }
 
+/* Flush steps until one closes a packet or finds nothing to close (each
+ * step that asks for another moved the offset: a few at most). rs as for
+ * flush_step(). */
+static int flush_steps(struct rt_bufset *bs, void *rs, uint32_t cpu)
+{
+	int r, step = 0;
+	while ((r = flush_step(bs, rs, cpu)) == 2 && ++step < 4)
+		;
+	return r == 2 ? RT_E_ABORT : r;
+}
+
 int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 {
 	if (cpu >= bs->nr_cpus)
@@ -353,11 +363,9 @@ int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 		 * reads committed bytes instead and never takes this lock. */
 		if (rt_lock_cpu(bs, cpu) != 0)
 			return RT_E_ABORT; /* busy: try again later */
-		int step = 0;
-		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
-			;
+		r = flush_steps(bs, NULL, cpu);
 		rt_unlock_cpu(bs, cpu);
-		return r == 2 ? RT_E_ABORT : r;
+		return r;
 	}
 
 	/* rseq mode: run the same sequences as the writers, from the CPU the
@@ -370,10 +378,7 @@ int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 	if (sched_setaffinity(0, sizeof one, &one) != 0) {
 		if (cpu_online(cpu))
 			return RT_E_SYS; /* online but not ours to run on */
-		int step = 0; /* offline: no writer can be on it */
-		while ((r = flush_step(bs, NULL, cpu)) == 2 && ++step < 4)
-			;
-		return r == 2 ? RT_E_ABORT : r;
+		return flush_steps(bs, NULL, cpu); /* offline: no writer can be on it */
 	}
 	if (!rt_rseq_usable()) {
 		sched_setaffinity(0, sizeof saved, &saved);

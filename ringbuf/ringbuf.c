@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,14 @@ int rt_possible_cpus(void)
 	if (max < 0)
 		max = get_nprocs_conf() - 1;
 	return max + 1;
+}
+
+uint32_t rt_current_cpu(void)
+{
+	if (__rseq_size > 0 && (int32_t)rt_rseq_area()->cpu_id >= 0)
+		return rt_rseq_area()->cpu_id;
+	int c = sched_getcpu();
+	return c < 0 ? 0 : (uint32_t)c;
 }
 
 int rt_rseq_usable(void)

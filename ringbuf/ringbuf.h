@@ -122,6 +122,9 @@ int rt_check_geometry(uint32_t nr_cpus, uint32_t subbuf, uint32_t num, char *err
 uint64_t rt_bufset_bytes(uint32_t nr_cpus, uint32_t subbuf, uint32_t num);
 const char *rt_strerror(int status);
 
+/* The CPU this thread runs on (rseq's, else sched_getcpu's; 0 if neither
+ * knows), for drops counted outside a restartable sequence. */
+uint32_t rt_current_cpu(void);
 /* Whether this thread can write an RT_MODE_RSEQ buffer set. */
 int rt_rseq_usable(void);
 /* RT_MODE_LOCKED if RSEQTRACE_LOCKED=1 or rseq is unusable, else RSEQ. */
@@ -136,7 +139,9 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len);
 void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt);
 /* Closes cpu's partial packet, if it has events or unreported losses,
  * while writers of any process may still be writing. Returns 1 if a packet
- * was closed, 0 if there was nothing to close, <0 on error. */
+ * was closed, 0 if there was nothing to close, <0 on error: RT_E_ABORT
+ * when a locked-mode buffer's lock is held (it never waits for it: try
+ * again later, a bounded number of times). */
 int rt_flush(struct rt_bufset *bs, uint32_t cpu);
 /* Allocates the reader's private positions (idempotent). */
 int rt_reader_init(struct rt_bufset *bs);
@@ -228,6 +233,14 @@ static inline uint32_t rt_max_record(const struct rt_bufset *bs)
 	return (uint32_t)bs->subbuf_size - RT_PACKET_HEADER_LEN - 8;
 }
 
+/* A record of len bytes fits in the open packet, in_sub bytes into its
+ * sub-buffer: a packet is open (in_sub != 0) and the record ends before
+ * the sub-buffer's last byte (invariant I1). Otherwise: switch packets. */
+static inline int rt_fits(const struct rt_bufset *bs, uint64_t in_sub, uint32_t len)
+{
+	return in_sub != 0 && in_sub + len < bs->subbuf_size;
+}
+
 static inline struct rseq *rt_rseq_area(void)
 {
 	return (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
@@ -269,7 +282,7 @@ static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
 			uint64_t *offp = &bs->ctl[cpu].w.offset;
 			uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
 			uint64_t in_sub = old & (bs->subbuf_size - 1);
-			if (__builtin_expect(in_sub != 0 && in_sub + len < bs->subbuf_size, 1)) {
+			if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
 				/* Read the clock after loading `old`: whoever
 				 * reserves on this CPU after our load moves
 				 * `offset`, our commit then fails and we retry

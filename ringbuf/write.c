@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 #include <linux/futex.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "common/time.h"
 #include "ringbuf/ringbuf.h"
 
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c)
@@ -163,7 +163,7 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 		uint64_t *offp = &bs->ctl[cpu].w.offset;
 		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
 		uint64_t in_sub = old & (bs->subbuf_size - 1);
-		if (in_sub == 0 || in_sub + len >= bs->subbuf_size) {
+		if (!rt_fits(bs, in_sub, len)) {
 			int r = rt_switch(bs, rs, cpu, old);
 			if (r < 0)
 				return r;
@@ -232,15 +232,6 @@ static int held_by_me(uint32_t *lk)
 	return 0;
 }
 
-static uint32_t current_cpu(void)
-{
-	struct rseq *rs = rt_rseq_area();
-	if (__rseq_size > 0 && (int32_t)rs->cpu_id >= 0)
-		return rs->cpu_id;
-	int c = sched_getcpu();
-	return c < 0 ? 0 : (uint32_t)c;
-}
-
 /* Whether the holder a lock word names may still release it. kill(tid, 0)
  * finds any thread by TID; EPERM means it exists (another user's). Only a
  * thread that holds no lock waits, so our own TID in the word is a
@@ -256,13 +247,6 @@ static int holder_alive(uint32_t v)
 	int alive = kill((pid_t)tid, 0) == 0 || errno == EPERM;
 	errno = saved;
 	return alive;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static inline void cpu_relax(void)
@@ -298,8 +282,8 @@ static int lock_word(uint32_t *lk, uint32_t wait_ms)
 			return 0;
 	}
 	int saved = errno;
-	uint64_t until = mono_ns() + (uint64_t)wait_ms * 1000000u, now;
-	while ((now = mono_ns()) < until) {
+	uint64_t until = rt_now_ns() + (uint64_t)wait_ms * 1000000u, now;
+	while ((now = rt_now_ns()) < until) {
 		v = __atomic_load_n(lk, __ATOMIC_RELAXED);
 		if (v == 0) {
 			/* Woken waiters take it marked: others may still sleep. */
@@ -364,7 +348,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 {
 	if (bs->mode != RT_MODE_LOCKED)
 		return RT_E_MODE;
-	uint32_t cpu = current_cpu() % bs->nr_cpus;
+	uint32_t cpu = rt_current_cpu() % bs->nr_cpus;
 	if (len > rt_max_record(bs))
 		return rt_drop(bs, cpu, RT_E_BIG);
 
@@ -402,7 +386,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	for (int step = 0; step < 3; step++) {
 		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
 		uint64_t in_sub = old & (bs->subbuf_size - 1);
-		if (in_sub == 0 || in_sub + len >= bs->subbuf_size) {
+		if (!rt_fits(bs, in_sub, len)) {
 			status = rt_switch(bs, NULL, cpu, old);
 			if (status < 0)
 				break;

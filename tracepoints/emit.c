@@ -61,7 +61,7 @@ void rt_emit_after_fork_child(void)
 	cached_tid = 0;
 }
 
-/* In the order of record.h. */
+/* In the order of common/context.h (eventdesc/record.h). */
 static void fill_context(const struct rt_channel *ch, char *rec, const void *ip)
 {
 	char *c = rec + 16;
@@ -85,16 +85,6 @@ static void fill_context(const struct rt_channel *ch, char *rec, const void *ip)
 		c += RT_PROCNAME_LEN;
 	}
 	memset(c, 0, (size_t)(rec + ch->hdr_len - c));
-}
-
-static uint32_t current_cpu(const struct rt_bufset *bs)
-{
-	int c = -1;
-	if (__rseq_size > 0)
-		c = (int32_t)rt_rseq_area()->cpu_id;
-	if (c < 0)
-		c = sched_getcpu();
-	return c < 0 ? 0 : (uint32_t)c % bs->nr_cpus;
 }
 
 static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
@@ -121,14 +111,14 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 		char *rec = payload - ch->hdr_len;
 		struct rt_event_header *eh = (struct rt_event_header *)rec;
 		eh->id = st->a[i].id;
-		eh->len = rt_exact_len(ch->contexts, (uint32_t)len);
+		eh->len = rt_exact_len(ch->ctx_len, (uint32_t)len);
 		if (ch->contexts)
 			fill_context(ch, rec, ip);
 		int r = rt_write(&ch->bs, rec, ch->hdr_len + (uint32_t)len8);
 		if (__builtin_expect(r == RT_E_MODE, 0)) {
 			/* Counted where the trace sees it (events_discarded)
 			 * and per channel, so it is never silent. */
-			rt_drop(&ch->bs, current_cpu(&ch->bs), RT_E_MODE);
+			rt_drop(&ch->bs, rt_current_cpu() % ch->bs.nr_cpus, RT_E_MODE);
 			__atomic_fetch_add(&ch->refused, 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -141,7 +131,7 @@ void rseqtrace__drop_big(struct rseqtrace_event *ev)
 		struct rt_channel *ch = st->a[i].chan;
 		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
 			continue;
-		rt_drop(&ch->bs, current_cpu(&ch->bs), RT_E_BIG);
+		rt_drop(&ch->bs, rt_current_cpu() % ch->bs.nr_cpus, RT_E_BIG);
 		__atomic_fetch_add(&ch->too_big, 1, __ATOMIC_RELAXED);
 	}
 }

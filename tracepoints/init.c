@@ -12,6 +12,7 @@
 
 #include <rseqtrace/session.h>
 
+#include "common/loglevel.h"
 #include "tracepoints/channel.h"
 #include "tracepoints/rcu.h"
 #include "tracepoints/runtime.h"
@@ -47,63 +48,7 @@ static void __attribute__((constructor(101))) rseqtrace_init(void)
 	rt_session_from_env();
 }
 
-/* ---- patterns and loglevels ------------------------------------------------ */
-
-int rt_pattern_match(const char *p, const char *s)
-{
-	/* Iterative glob with backtracking to the last star. */
-	const char *star = NULL, *resume = NULL;
-	while (*s) {
-		if (*p == '*') {
-			star = ++p;
-			resume = s;
-			continue;
-		}
-		int lit = p[0] == '\\' && p[1] == '*';
-		char want = lit ? '*' : *p;
-		if (*p && want == *s) {
-			p += lit ? 2 : 1;
-			s++;
-			continue;
-		}
-		if (!star)
-			return 0;
-		p = star;
-		s = ++resume;
-	}
-	while (*p == '*')
-		p++;
-	return *p == 0;
-}
-
-static const char *const level_names[] = {
-	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG_SYSTEM",
-	"DEBUG_PROGRAM", "DEBUG_PROCESS", "DEBUG_MODULE", "DEBUG_UNIT", "DEBUG_FUNCTION",
-	"DEBUG_LINE", "DEBUG",
-};
-
-const char *rt_loglevel_name(int level)
-{
-	if (level < 0 || level > RSEQTRACE_LOGLEVEL_MAX)
-		return NULL;
-	return level_names[level];
-}
-
-int rt_loglevel_parse(const char *s)
-{
-	if (!s || !*s)
-		return -1;
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*end == 0)
-		return v >= 0 && v <= RSEQTRACE_LOGLEVEL_MAX ? (int)v : -1;
-	if (strncasecmp(s, "TRACE_", 6) == 0)
-		s += 6;
-	for (int i = 0; i <= RSEQTRACE_LOGLEVEL_MAX; i++)
-		if (strcasecmp(s, level_names[i]) == 0)
-			return i;
-	return -1;
-}
+/* ---- public helpers ------------------------------------------------------- */
 
 int rseqtrace_loglevel_parse(const char *s)
 {

@@ -575,8 +575,8 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 			 name ? name : "?", contexts);
 		return NULL;
 	}
-	if (rt_hdr_len(contexts) > RSEQTRACE__HDR_RESERVE ||
-	    rt_hdr_len(contexts) + 8 > rt_max_record(bs)) {
+	uint32_t hdr_len = rt_hdr_len(rt_ctx_len(contexts));
+	if (hdr_len > RSEQTRACE__HDR_RESERVE || hdr_len + 8 > rt_max_record(bs)) {
 		snprintf(err, errlen, "channel %s: sub-buffers of %llu bytes are too small",
 			 name ? name : "?", (unsigned long long)bs->subbuf_size);
 		return NULL;
@@ -589,7 +589,7 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 	ch->bs = *bs;
 	ch->contexts = contexts;
 	ch->ctx_len = rt_ctx_len(contexts);
-	ch->hdr_len = rt_hdr_len(contexts);
+	ch->hdr_len = hdr_len;
 	ch->owns_mapping = owns_mapping != 0;
 	snprintf(ch->name, sizeof ch->name, "%s", name ? name : "channel");
 	pthread_mutex_lock(&reg_lock);

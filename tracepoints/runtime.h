@@ -133,13 +133,6 @@ RT_INTERNAL void rt_channel_counts(const struct rt_channel *ch, struct rt_channe
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* LTTng-style wildcard: '*' matches any run of characters, anywhere;
- * '\*' is a literal star. 1 on match. */
-RT_INTERNAL int rt_pattern_match(const char *pattern, const char *name);
-/* "INFO", "TRACE_INFO", "info" or "6" -> 6; -1 if unknown. */
-RT_INTERNAL int rt_loglevel_parse(const char *s);
-RT_INTERNAL const char *rt_loglevel_name(int level); /* "INFO"; NULL if out of range */
-
 /* Process identity as the contexts record it (kept right across fork). */
 RT_INTERNAL int32_t rt_vpid(void);
 

@@ -25,6 +25,9 @@
 
 #include <rseqtrace/session.h>
 
+#include "common/context.h"
+#include "common/glob.h"
+#include "common/loglevel.h"
 #include "tracepoints/channel.h"
 #include "ctf/ctf.h"
 #include "eventdesc/desc_wire.h"
@@ -134,7 +137,7 @@ static int wanted(const struct rt_event_info *ev)
 	if (S.loglevel >= 0 && ev->loglevel > S.loglevel)
 		return 0;
 	for (int i = 0; i < S.nr_patterns; i++)
-		if (rt_pattern_match(S.patterns[i], ev->name))
+		if (rt_glob_match(S.patterns[i], ev->name))
 			return 1;
 	return 0;
 }
@@ -524,16 +527,6 @@ static uint32_t env_size(const char *name, uint32_t dflt)
 	return n > UINT32_MAX ? dflt : (uint32_t)n;
 }
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} context_names[] = {
-	{ "vpid", RSEQTRACE_CTX_VPID },
-	{ "vtid", RSEQTRACE_CTX_VTID },
-	{ "procname", RSEQTRACE_CTX_PROCNAME },
-	{ "ip", RSEQTRACE_CTX_IP },
-};
-
 /* RSEQTRACE_CONTEXT: names separated by commas (or spaces); an unknown
  * name is reported and ignored. */
 static unsigned env_contexts(void)
@@ -542,13 +535,9 @@ static unsigned env_contexts(void)
 	unsigned ctx = 0;
 	while (v && *v) {
 		size_t n = strcspn(v, ", ");
-		unsigned i = 0, nr = sizeof context_names / sizeof context_names[0];
-		while (i < nr && !(strlen(context_names[i].name) == n &&
-				   strncmp(v, context_names[i].name, n) == 0))
-			i++;
-		if (i < nr)
-			ctx |= context_names[i].bit;
-		else if (n)
+		uint32_t bit = rt_context_bit(v, n);
+		ctx |= bit;
+		if (!bit && n)
 			fprintf(stderr, "rseqtrace: RSEQTRACE_CONTEXT: unknown context \"%.*s\" "
 				"(known: vpid, vtid, procname, ip)\n", (int)n, v);
 		v += n + (v[n] != '\0');
