@@ -29,6 +29,28 @@ static int usage_error(const char *cmd)
 	return EXIT_USAGE;
 }
 
+/* A request that has a fixed part only. */
+static int request(const char *home, uint16_t type, const void *body, size_t len)
+{
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, type, 0);
+	rt_msg_put(&b, body, len);
+	return run(home, &b);
+}
+
+/* The optional session name after the options: at most one. */
+static int session_arg(int argc, char **argv, const char *cmd, char *session, size_t n)
+{
+	if (argc - optind > 1) {
+		cli_error("%s takes at most one session name", cmd);
+		return usage_error(cmd);
+	}
+	if (optind < argc && copy_name(session, n, argv[optind], "session name") != 0)
+		return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+
 static const struct option buffer_options[] = {
 	{ "buffers-uid", no_argument, 0, OPT_BUF_UID },
 	{ "buffers-pid", no_argument, 0, OPT_BUF_PID },
@@ -88,10 +110,7 @@ int cmd_create(int argc, char **argv, const char *home)
 	cr.subbuf_size = bo.subbuf_size;
 	cr.num_subbuf = bo.num_subbuf;
 	cr.clock = bo.clock;
-	static struct rt_msg_buf b;
-	rt_msg_init(&b, RT_MSG_CREATE, 0);
-	rt_msg_put(&b, &cr, sizeof cr);
-	return run(home, &b);
+	return request(home, RT_MSG_CREATE, &cr, sizeof cr);
 }
 
 int cmd_rule(int argc, char **argv, const char *home, int enable)
@@ -228,10 +247,7 @@ int cmd_add_context(int argc, char **argv, const char *home)
 		cli_error("add-context needs at least one -t TYPE (ip, vpid, vtid, procname)");
 		return usage_error("add-context");
 	}
-	static struct rt_msg_buf b;
-	rt_msg_init(&b, RT_MSG_ADD_CONTEXT, 0);
-	rt_msg_put(&b, &x, sizeof x);
-	return run(home, &b);
+	return request(home, RT_MSG_ADD_CONTEXT, &x, sizeof x);
 }
 
 int cmd_session_op(int argc, char **argv, const char *home, uint16_t type)
@@ -262,17 +278,11 @@ int cmd_session_op(int argc, char **argv, const char *home, uint16_t type)
 		}
 		return usage_error(cmd);
 	}
-	if (argc - optind > 1) {
-		cli_error("%s takes at most one session name", cmd);
-		return usage_error(cmd);
-	}
 	struct rt_msg_session s = { 0 };
-	if (optind < argc && copy_name(s.session, sizeof s.session, argv[optind], "session name"))
-		return EXIT_USAGE;
-	static struct rt_msg_buf b;
-	rt_msg_init(&b, type, 0);
-	rt_msg_put(&b, &s, sizeof s);
-	return run(home, &b);
+	int r = session_arg(argc, argv, cmd, s.session, sizeof s.session);
+	if (r != EXIT_OK)
+		return r;
+	return request(home, type, &s, sizeof s);
 }
 
 int cmd_list(int argc, char **argv, const char *home)
@@ -300,14 +310,8 @@ int cmd_list(int argc, char **argv, const char *home)
 			return usage_error("list");
 		s.flags |= RT_LIST_KV;
 	}
-	if (argc - optind > 1) {
-		cli_error("list takes at most one session name");
-		return usage_error("list");
-	}
-	if (optind < argc && copy_name(s.session, sizeof s.session, argv[optind], "session name"))
-		return EXIT_USAGE;
-	static struct rt_msg_buf b;
-	rt_msg_init(&b, RT_MSG_LIST, 0);
-	rt_msg_put(&b, &s, sizeof s);
-	return run(home, &b);
+	int r = session_arg(argc, argv, "list", s.session, sizeof s.session);
+	if (r != EXIT_OK)
+		return r;
+	return request(home, RT_MSG_LIST, &s, sizeof s);
 }

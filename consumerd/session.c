@@ -625,6 +625,19 @@ static int session_open_traces(struct daemon *d, struct session *s, char *why, s
 	return 0;
 }
 
+/* The session starts or stops recording; the CLI is answered once every
+ * app has acknowledged (op_begin). */
+static void session_switch(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+			   int active)
+{
+	s->state = active ? S_ACTIVE : S_STOPPED;
+	send_active(d, s, active);
+	logm(LOG_INFO, "session %s %s", s->name, active ? "started" : "stopping");
+	struct text t = { 0 };
+	text_add(&t, "Tracing %s for session %s\n", active ? "started" : "stopped", s->name);
+	op_begin(d, active ? OP_START : OP_STOP, c, seq, s, &t);
+}
+
 static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	const struct rt_msg_session *r = m->body;
@@ -645,12 +658,7 @@ static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	for (struct trace *t = s->traces; t; t = t->next)
 		trace_resume(t);
-	s->state = S_ACTIVE;
-	send_active(d, s, 1);
-	logm(LOG_INFO, "session %s started", s->name);
-	struct text t = { 0 };
-	text_add(&t, "Tracing started for session %s\n", s->name);
-	op_begin(d, OP_START, c, m->hdr.seq, s, &t);
+	session_switch(d, c, m->hdr.seq, s, 1);
 	return 0;
 }
 
@@ -663,12 +671,7 @@ static int cmd_stop(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (s->state != S_ACTIVE)
 		return send_replyf(c, m->hdr.seq, -EALREADY, "session '%s' is not started",
 				 s->name);
-	s->state = S_STOPPED;
-	send_active(d, s, 0);
-	logm(LOG_INFO, "session %s stopping", s->name);
-	struct text t = { 0 };
-	text_add(&t, "Tracing stopped for session %s\n", s->name);
-	op_begin(d, OP_STOP, c, m->hdr.seq, s, &t);
+	session_switch(d, c, m->hdr.seq, s, 0);
 	return 0;
 }
 
