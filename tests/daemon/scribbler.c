@@ -3,7 +3,8 @@
  * A hostile application: registers with the daemon like librseqtrace does,
  * takes the shared buffers it is given, and writes garbage into them.
  *
- *   scribbler MODE SECONDS      MODE: random | consumed | offsets | locks | headers
+ *   scribbler MODE SECONDS      MODE: random | words | counters | consumed |
+ *                                     offsets | locks | headers | holdlocks
  *
  * random    random bytes over the control blocks and the data
  * words     random 64-bit words over everything after the set's header:
@@ -14,6 +15,9 @@
  * locks     garbage in the locked-mode lock words
  * headers   every packet header field: magic, uuid, stream id, sizes,
  *           timestamps, sequence numbers, events_discarded; records untouched
+ * holdlocks registers without rseq (so it gets locked-mode buffers of its
+ *           own), takes every CPU's buffer lock and holds it, like a writer
+ *           stopped inside a locked write
  * It acknowledges the daemon's syncs so stop does not wait for it.
  */
 #define _GNU_SOURCE
@@ -115,6 +119,10 @@ static void scribble(const char *mode)
 	} else if (!strcmp(mode, "locks")) {
 		for (uint32_t c = 0; c < cpus; c++)
 			memset(&ctl[c].w.lock, (int)rnd(), sizeof ctl[c].w.lock);
+	} else if (!strcmp(mode, "holdlocks")) {
+		/* Held as a live writer holds it: our TID in the word. */
+		for (uint32_t c = 0; c < cpus; c++)
+			__atomic_store_n(&ctl[c].w.lock, (uint32_t)gettid(), __ATOMIC_RELEASE);
 	} else if (!strcmp(mode, "headers")) {
 		char *data = map + h->data_offset;
 		size_t len = map_len - h->data_offset;
@@ -138,7 +146,8 @@ static void scribble(const char *mode)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: scribbler random|words|counters|consumed|offsets|locks|headers SECONDS\n");
+		fprintf(stderr, "usage: scribbler random|words|counters|consumed|offsets|locks|headers|"
+				"holdlocks SECONDS\n");
 		return 2;
 	}
 	int fd = sock_connect();
@@ -146,7 +155,8 @@ int main(int argc, char **argv)
 		perror("scribbler: connect");
 		return 1;
 	}
-	struct rt_msg_app_register r = { .vpid = (uint32_t)getpid(), .ppid = 1, .flags = RT_APP_RSEQ,
+	struct rt_msg_app_register r = { .vpid = (uint32_t)getpid(), .ppid = 1,
+					 .flags = strcmp(argv[1], "holdlocks") ? RT_APP_RSEQ : 0,
 					 .bits_per_long = 64 };
 	snprintf(r.procname, sizeof r.procname, "scribbler");
 	rt_msg_init(&sbuf, RT_MSG_APP_REGISTER, 1);
@@ -159,6 +169,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scribbler: no buffers received (is a session started?)\n");
 		return 1;
 	}
+	scribble(argv[1]);
 	printf("mapped\n");
 	fflush(stdout);
 	time_t end = time(NULL) + atoi(argv[2]);

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from rtd import (SCRIBBLER, App, Daemon, Fail, bt_clean, check, check_timestamps, need,
+from rtd import (CLI, SCRIBBLER, App, Daemon, Fail, bt_clean, check, check_timestamps, need,
                  read_trace, registered, run_tests, wait_until)
 
 
@@ -190,5 +190,44 @@ def test_scribbled_buffers():
             d.cleanup()
 
 
+def test_held_locks_do_not_block_others():
+    """Locked-mode apps hold their buffers' locks (like writers stopped
+    inside a write) while `stop` flushes: the daemon never waits on a lock
+    in shared memory, so another client's `list` is answered promptly and
+    stop itself returns."""
+    need(SCRIBBLER)
+    d = Daemon()
+    holders = []
+    try:
+        out = os.path.join(d.tmp, "out")
+        d.ok("create", "h", "-o", out, "--subbuf-size", "4k", "--num-subbuf", "4")
+        d.ok("enable-event", "rtd:*")
+        d.ok("start")
+        for _ in range(3):
+            holders.append(subprocess.Popen([SCRIBBLER, "holdlocks", "30"], env=d.env,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True))
+        for h in holders:
+            check(h.stdout.readline().strip() == "mapped", "a lock holder did not map its buffers")
+        t0 = time.monotonic()
+        stop = subprocess.Popen([CLI, "stop", "h"], env=d.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(0.2)  # stop is flushing now
+        t1 = time.monotonic()
+        d.ok("list", "h", timeout=30)
+        listed = time.monotonic() - t1
+        sout, serr = stop.communicate(timeout=60)
+        stopped = time.monotonic() - t0
+        check(listed < 2.0, f"list waited {listed:.1f} s behind stop's flush")
+        check(stopped < 5.0, f"stop took {stopped:.1f} s")
+        check(d.alive(), "the daemon died")
+    finally:
+        for h in holders:
+            h.kill()
+            h.wait()
+        d.cleanup()
+
+
 if __name__ == "__main__":
-    run_tests([test_kill_app, test_kill_daemon, test_disk_full, test_scribbled_buffers])
+    run_tests([test_kill_app, test_kill_daemon, test_disk_full, test_scribbled_buffers,
+               test_held_locks_do_not_block_others])
