@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from rtd import (CLI, SCRIBBLER, App, Daemon, Fail, bt_clean, check, check_timestamps, need,
+from rtd import (BUILD, CLI, SCRIBBLER, App, Daemon, Fail, bt_clean, check, check_timestamps, need,
                  read_trace, registered, run_tests, wait_until)
 
 
@@ -190,13 +190,9 @@ def test_scribbled_buffers():
             d.cleanup()
 
 
-def test_held_locks_do_not_block_others():
-    """Locked-mode apps hold their buffers' locks (like writers stopped
-    inside a write) while `stop` flushes: the daemon never waits on a lock
-    in shared memory, so another client's `list` is answered promptly and
-    stop itself returns."""
+def held_locks_case(env=None):
     need(SCRIBBLER)
-    d = Daemon()
+    d = Daemon(env=env)
     holders = []
     try:
         out = os.path.join(d.tmp, "out")
@@ -228,6 +224,23 @@ def test_held_locks_do_not_block_others():
         d.cleanup()
 
 
+def test_held_locks_do_not_block_others():
+    """Locked-mode apps hold their buffers' locks (like writers stopped
+    inside a write) while `stop` flushes: the daemon never waits on a lock
+    in shared memory, so another client's `list` is answered promptly and
+    stop itself returns."""
+    held_locks_case()
+
+
+def test_wall_clock_does_not_bound_waits():
+    """The same with the daemon's wall clock an hour ahead (as if it had
+    been set back after every read): no wait of the daemon's is measured on
+    the wall clock, so none of them lasts an hour more."""
+    shim = os.path.join(BUILD, "tests", "daemon", "rt_wallclock_shift.so")
+    need(shim)
+    held_locks_case({"LD_PRELOAD": shim, "ASAN_OPTIONS": "verify_asan_link_order=0"})
+
+
 if __name__ == "__main__":
     run_tests([test_kill_app, test_kill_daemon, test_disk_full, test_scribbled_buffers,
-               test_held_locks_do_not_block_others])
+               test_held_locks_do_not_block_others, test_wall_clock_does_not_bound_waits])
