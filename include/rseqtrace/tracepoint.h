@@ -158,9 +158,6 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__CAT(a, b) RSEQTRACE__CAT_(a, b)
 #define RSEQTRACE__STR_(...) #__VA_ARGS__
 #define RSEQTRACE__STR(...) RSEQTRACE__STR_(__VA_ARGS__)
-/* Pastes _END to the last token: ends the ping-pong walks below. */
-#define RSEQTRACE__END(...) RSEQTRACE__END_(__VA_ARGS__)
-#define RSEQTRACE__END_(...) __VA_ARGS__##_END
 
 /* Integer types: int, char, bool, enums (not pointers, not floats). GCC
  * classifies all of them as 1 (integer); clang gives bool 4 (boolean). */
@@ -224,103 +221,118 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE_ENUM_VALUES(...) __VA_ARGS__
 
 /*
- * Fields. Each expands to a tuple (kind, ...) that the passes below walk.
- * `expr`, `ptr` and `length` are expressions over the event's arguments,
- * evaluated once, only when the event is enabled.
+ * Fields. Each expands to a tuple (kind, ...) that the passes below walk
+ * (RSEQTRACE__FOR_EACH); kind is one of RSEQTRACE__INT, __FLOAT, __STRING,
+ * __ARRAY, __SEQ, __ENUM. `expr`, `ptr` and `length` are expressions over
+ * the event's arguments, evaluated once, only when the event is enabled.
  */
-#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__K_INT, type, name, expr, 10)
-#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__K_INT, type, name, expr, 16)
-#define rseqtrace_field_float(type, name, expr) (RSEQTRACE__K_FLOAT, type, name, expr)
-#define rseqtrace_field_string(name, expr) (RSEQTRACE__K_STRING, name, expr)
+#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__INT, type, name, expr, 10)
+#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__INT, type, name, expr, 16)
+#define rseqtrace_field_float(type, name, expr) (RSEQTRACE__FLOAT, type, name, expr)
+#define rseqtrace_field_string(name, expr) (RSEQTRACE__STRING, name, expr)
 /* count: an integer constant expression */
-#define rseqtrace_field_array(type, name, ptr, count) (RSEQTRACE__K_ARRAY, type, name, ptr, count, 10, 0)
-#define rseqtrace_field_array_hex(type, name, ptr, count) (RSEQTRACE__K_ARRAY, type, name, ptr, count, 16, 0)
-#define rseqtrace_field_array_text(type, name, ptr, count) (RSEQTRACE__K_ARRAY, type, name, ptr, count, 10, 1)
+#define rseqtrace_field_array(type, name, ptr, count) (RSEQTRACE__ARRAY, type, name, ptr, count, 10, 0)
+#define rseqtrace_field_array_hex(type, name, ptr, count) (RSEQTRACE__ARRAY, type, name, ptr, count, 16, 0)
+#define rseqtrace_field_array_text(type, name, ptr, count) (RSEQTRACE__ARRAY, type, name, ptr, count, 10, 1)
 /* length_type: an unsigned integer type; a NULL ptr records length 0 */
 #define rseqtrace_field_sequence(type, name, ptr, length_type, length) \
-	(RSEQTRACE__K_SEQ, type, name, ptr, length_type, length, 10, 0)
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, 0)
 #define rseqtrace_field_sequence_hex(type, name, ptr, length_type, length) \
-	(RSEQTRACE__K_SEQ, type, name, ptr, length_type, length, 16, 0)
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 16, 0)
 #define rseqtrace_field_sequence_text(type, name, ptr, length_type, length) \
-	(RSEQTRACE__K_SEQ, type, name, ptr, length_type, length, 10, 1)
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, 1)
 /* enum_name: declared with RSEQTRACE_ENUM(provider, enum_name, ...) */
 #define rseqtrace_field_enum(provider, enum_name, type, name, expr) \
-	(RSEQTRACE__K_ENUM, provider, enum_name, type, name, expr)
+	(RSEQTRACE__ENUM, provider, enum_name, type, name, expr)
 /* Bytes shown in hex: a sequence of uint8_t with a 32-bit length. */
 #define rseqtrace_field_blob(name, ptr, length) \
-	(RSEQTRACE__K_SEQ, uint8_t, name, ptr, uint32_t, length, 16, 0)
+	(RSEQTRACE__SEQ, uint8_t, name, ptr, uint32_t, length, 16, 0)
 
-#define rseqtrace_enum_value(label, value) (label, value, value)
-#define rseqtrace_enum_range(label, first, last) (label, first, last)
+#define rseqtrace_enum_value(label, value) (RSEQTRACE__ENTRY, label, value, value)
+#define rseqtrace_enum_range(label, first, last) (RSEQTRACE__ENTRY, label, first, last)
 
-/* ---- pass D: static field descriptions ----------------------------------- */
+/* ---- one walk over a list of tuples ------------------------------------- */
+
+/*
+ * RSEQTRACE__FOR_EACH(PASS, list) expands RSEQTRACE__<kind>_<PASS>(...) for
+ * each tuple (kind, ...) of list, in order: one walk serves every pass
+ * below (DESC, NAME, SIZE, WRITE over an event's fields, DESC over an
+ * enum's entries). The walk is a ping-pong between two macros, PASS_A and
+ * PASS_B, each taking the next tuple from the list that follows it, ended
+ * by pasting _END to the last one: linear, with no limit on the length of
+ * the list. The preprocessor has no way to hand PASS along such a walk
+ * other than in the macros' names, so each pass names its pair below.
+ */
+#define RSEQTRACE__FOR_EACH(PASS, list) RSEQTRACE__END(RSEQTRACE__CAT(RSEQTRACE__##PASS, _A) list)
+#define RSEQTRACE__END(...) RSEQTRACE__END_(__VA_ARGS__)
+#define RSEQTRACE__END_(...) __VA_ARGS__##_END
+#define RSEQTRACE__ONE(PASS, kind, ...) RSEQTRACE__CAT(kind, _##PASS)(__VA_ARGS__)
+
+#define RSEQTRACE__DESC_A(...) RSEQTRACE__ONE(DESC, __VA_ARGS__) RSEQTRACE__DESC_B
+#define RSEQTRACE__DESC_B(...) RSEQTRACE__ONE(DESC, __VA_ARGS__) RSEQTRACE__DESC_A
+#define RSEQTRACE__NAME_A(...) RSEQTRACE__ONE(NAME, __VA_ARGS__) RSEQTRACE__NAME_B
+#define RSEQTRACE__NAME_B(...) RSEQTRACE__ONE(NAME, __VA_ARGS__) RSEQTRACE__NAME_A
+#define RSEQTRACE__SIZE_A(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_B
+#define RSEQTRACE__SIZE_B(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_A
+#define RSEQTRACE__WRITE_A(...) RSEQTRACE__ONE(WRITE, __VA_ARGS__) RSEQTRACE__WRITE_B
+#define RSEQTRACE__WRITE_B(...) RSEQTRACE__ONE(WRITE, __VA_ARGS__) RSEQTRACE__WRITE_A
+#define RSEQTRACE__DESC_A_END
+#define RSEQTRACE__DESC_B_END
+#define RSEQTRACE__NAME_A_END
+#define RSEQTRACE__NAME_B_END
+#define RSEQTRACE__SIZE_A_END
+#define RSEQTRACE__SIZE_B_END
+#define RSEQTRACE__WRITE_A_END
+#define RSEQTRACE__WRITE_B_END
+
+/* ---- pass DESC: static field descriptions --------------------------------- */
 
 #define RSEQTRACE__INTD(type, base, enc) \
 	{ sizeof(type), RSEQTRACE__IS_SIGNED(type), base, enc }
-#define RSEQTRACE__D_A(...) RSEQTRACE__D_F(__VA_ARGS__) RSEQTRACE__D_B
-#define RSEQTRACE__D_B(...) RSEQTRACE__D_F(__VA_ARGS__) RSEQTRACE__D_A
-#define RSEQTRACE__D_A_END
-#define RSEQTRACE__D_B_END
-#define RSEQTRACE__D_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__D, kind)(__VA_ARGS__)
-#define RSEQTRACE__D_EACH(P, fields) RSEQTRACE__END(RSEQTRACE__D_A fields)
 
-#define RSEQTRACE__DRSEQTRACE__K_INT(type, name_, expr, base) \
+#define RSEQTRACE__INT_DESC(type, name_, expr, base) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_INTEGER, .elem = RSEQTRACE__INTD(type, base, 0) },
-#define RSEQTRACE__DRSEQTRACE__K_FLOAT(type, name_, expr) \
+#define RSEQTRACE__FLOAT_DESC(type, name_, expr) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_FLOAT, .elem = { sizeof(type), 1, 10, 0 } },
-#define RSEQTRACE__DRSEQTRACE__K_STRING(name_, expr) \
+#define RSEQTRACE__STRING_DESC(name_, expr) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_STRING, .elem = { 1, 0, 10, 1 } },
-#define RSEQTRACE__DRSEQTRACE__K_ARRAY(type, name_, ptr, count_, base, enc) \
+#define RSEQTRACE__ARRAY_DESC(type, name_, ptr, count_, base, enc) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_ARRAY, .count = (count_), \
 	  .elem = RSEQTRACE__INTD(type, base, enc) },
-#define RSEQTRACE__DRSEQTRACE__K_SEQ(type, name_, ptr, ltype, length_, base, enc) \
+#define RSEQTRACE__SEQ_DESC(type, name_, ptr, ltype, length_, base, enc) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_SEQUENCE, .elem = RSEQTRACE__INTD(type, base, enc), \
 	  .length = RSEQTRACE__INTD(ltype, 10, 0) },
-#define RSEQTRACE__DRSEQTRACE__K_ENUM(prov, ename, type, name_, expr) \
+#define RSEQTRACE__ENUM_DESC(prov, ename, type, name_, expr) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_ENUM, .elem = RSEQTRACE__INTD(type, 10, 0), \
 	  .enumeration = &rseqtrace__enum_##prov##__##ename },
 
-/* ---- pass N: one struct member per field, so duplicates do not compile ---- */
+/* ---- pass NAME: one struct member per field, so duplicates do not compile */
 
-#define RSEQTRACE__N_A(...) RSEQTRACE__N_F(__VA_ARGS__) RSEQTRACE__N_B
-#define RSEQTRACE__N_B(...) RSEQTRACE__N_F(__VA_ARGS__) RSEQTRACE__N_A
-#define RSEQTRACE__N_A_END
-#define RSEQTRACE__N_B_END
-#define RSEQTRACE__N_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__N, kind)(__VA_ARGS__)
-#define RSEQTRACE__N_EACH(fields) RSEQTRACE__END(RSEQTRACE__N_A fields)
+#define RSEQTRACE__INT_NAME(type, name, ...) char name;
+#define RSEQTRACE__FLOAT_NAME(type, name, ...) char name;
+#define RSEQTRACE__STRING_NAME(name, ...) char name;
+#define RSEQTRACE__ARRAY_NAME(type, name, ...) char name;
+#define RSEQTRACE__SEQ_NAME(type, name, ...) char name;
+#define RSEQTRACE__ENUM_NAME(prov, ename, type, name, ...) char name;
 
-#define RSEQTRACE__NRSEQTRACE__K_INT(type, name, ...) char name;
-#define RSEQTRACE__NRSEQTRACE__K_FLOAT(type, name, ...) char name;
-#define RSEQTRACE__NRSEQTRACE__K_STRING(name, ...) char name;
-#define RSEQTRACE__NRSEQTRACE__K_ARRAY(type, name, ...) char name;
-#define RSEQTRACE__NRSEQTRACE__K_SEQ(type, name, ...) char name;
-#define RSEQTRACE__NRSEQTRACE__K_ENUM(prov, ename, type, name, ...) char name;
+/* ---- pass SIZE: type checks, one evaluation of each argument, size ------ */
 
-/* ---- pass S: type checks, one evaluation of each argument, size --------- */
-
-#define RSEQTRACE__S_A(...) RSEQTRACE__S_F(__VA_ARGS__) RSEQTRACE__S_B
-#define RSEQTRACE__S_B(...) RSEQTRACE__S_F(__VA_ARGS__) RSEQTRACE__S_A
-#define RSEQTRACE__S_A_END
-#define RSEQTRACE__S_B_END
-#define RSEQTRACE__S_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__S, kind)(__VA_ARGS__)
-#define RSEQTRACE__S_EACH(fields) RSEQTRACE__END(RSEQTRACE__S_A fields)
-
-#define RSEQTRACE__SRSEQTRACE__K_INT(type, name, expr, base)                          \
+#define RSEQTRACE__INT_SIZE(type, name, expr, base)                          \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                       \
 		       "field " #name ": not an integer type of 1, 2, 4 or 8 bytes"); \
 	type rseqtrace__v_##name = (expr);                                            \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
-#define RSEQTRACE__SRSEQTRACE__K_FLOAT(type, name, expr)                                  \
+#define RSEQTRACE__FLOAT_SIZE(type, name, expr)                                  \
 	_Static_assert(RSEQTRACE__IS_FLOAT(type), "field " #name ": not float or double"); \
 	type rseqtrace__v_##name = (expr);                                                \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
-#define RSEQTRACE__SRSEQTRACE__K_STRING(name, expr)                                     \
+#define RSEQTRACE__STRING_SIZE(name, expr)                                     \
 	const char *rseqtrace__v_##name = (expr);                                       \
 	if (!rseqtrace__v_##name)                                                       \
 		rseqtrace__v_##name = "(null)";                                         \
 	size_t rseqtrace__n_##name = rseqtrace__strsize(rseqtrace__v_##name, RSEQTRACE_MAX_PAYLOAD); \
 	rseqtrace__len += rseqtrace__n_##name;
-#define RSEQTRACE__SRSEQTRACE__K_ARRAY(type, name, ptr, count, base, enc)              \
+#define RSEQTRACE__ARRAY_SIZE(type, name, ptr, count, base, enc)              \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert((count) > 0 && (count) <= RSEQTRACE_MAX_PAYLOAD,                \
@@ -328,7 +340,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
 	const type *rseqtrace__v_##name = (ptr);                                       \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type) * (count);
-#define RSEQTRACE__SRSEQTRACE__K_SEQ(type, name, ptr, ltype, length, base, enc)        \
+#define RSEQTRACE__SEQ_SIZE(type, name, ptr, ltype, length, base, enc)        \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert(RSEQTRACE__IS_INT(ltype) && !RSEQTRACE__IS_SIGNED(ltype),       \
@@ -344,47 +356,35 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		rseqtrace__len = rseqtrace__align(rseqtrace__align(rseqtrace__len, sizeof(ltype)) + \
 						  sizeof(ltype), sizeof(type)) +       \
 				 sizeof(type) * (size_t)rseqtrace__n_##name;
-#define RSEQTRACE__SRSEQTRACE__K_ENUM(prov, ename, type, name, expr)                   \
+#define RSEQTRACE__ENUM_SIZE(prov, ename, type, name, expr)                   \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
 		       "field " #name ": an enum's container must be an integer type"); \
 	type rseqtrace__v_##name = (expr);                                             \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
 
-/* ---- pass W: serialization ------------------------------------------------ */
+/* ---- pass WRITE: serialization --------------------------------------------- */
 
-#define RSEQTRACE__W_A(...) RSEQTRACE__W_F(__VA_ARGS__) RSEQTRACE__W_B
-#define RSEQTRACE__W_B(...) RSEQTRACE__W_F(__VA_ARGS__) RSEQTRACE__W_A
-#define RSEQTRACE__W_A_END
-#define RSEQTRACE__W_B_END
-#define RSEQTRACE__W_F(kind, ...) RSEQTRACE__CAT(RSEQTRACE__W, kind)(__VA_ARGS__)
-#define RSEQTRACE__W_EACH(fields) RSEQTRACE__END(RSEQTRACE__W_A fields)
-
-#define RSEQTRACE__WRSEQTRACE__K_INT(type, name, expr, base) \
+#define RSEQTRACE__INT_WRITE(type, name, expr, base) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
-#define RSEQTRACE__WRSEQTRACE__K_FLOAT(type, name, expr) \
+#define RSEQTRACE__FLOAT_WRITE(type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
-#define RSEQTRACE__WRSEQTRACE__K_STRING(name, expr)                                    \
+#define RSEQTRACE__STRING_WRITE(name, expr)                                    \
 	rseqtrace__o = rseqtrace__put_str(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
 					  rseqtrace__n_##name);
-#define RSEQTRACE__WRSEQTRACE__K_ARRAY(type, name, ptr, count, base, enc)              \
+#define RSEQTRACE__ARRAY_WRITE(type, name, ptr, count, base, enc)              \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
 				      sizeof(type) * (count), sizeof(type));
-#define RSEQTRACE__WRSEQTRACE__K_SEQ(type, name, ptr, ltype, length, base, enc)        \
+#define RSEQTRACE__SEQ_WRITE(type, name, ptr, ltype, length, base, enc)        \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__n_##name, \
 				      sizeof(ltype), sizeof(ltype));                   \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
 				      sizeof(type) * (size_t)rseqtrace__n_##name, sizeof(type));
-#define RSEQTRACE__WRSEQTRACE__K_ENUM(prov, ename, type, name, expr) \
+#define RSEQTRACE__ENUM_WRITE(prov, ename, type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 
-/* ---- pass E: enum entries ------------------------------------------------- */
+/* ---- enum entries (pass DESC) ----------------------------------------------- */
 
-#define RSEQTRACE__E_A(...) RSEQTRACE__E_F(__VA_ARGS__) RSEQTRACE__E_B
-#define RSEQTRACE__E_B(...) RSEQTRACE__E_F(__VA_ARGS__) RSEQTRACE__E_A
-#define RSEQTRACE__E_A_END
-#define RSEQTRACE__E_B_END
-#define RSEQTRACE__E_F(label, first, last) { label, (int64_t)(first), (int64_t)(last) },
-#define RSEQTRACE__E_EACH(values) RSEQTRACE__END(RSEQTRACE__E_A values)
+#define RSEQTRACE__ENTRY_DESC(label, first, last) { label, (int64_t)(first), (int64_t)(last) },
 
 /* ---- the call-site side, in every translation unit --------------------- */
 
@@ -423,7 +423,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 #define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_)                                  \
 	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##E[] = {     \
-		RSEQTRACE__D_EACH(P, fields_){ .name = 0 } };                            \
+		RSEQTRACE__FOR_EACH(DESC, fields_){ .name = 0 } };                            \
 	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
 		.abi = RSEQTRACE_ABI_VERSION,                                           \
 		.loglevel = RSEQTRACE_LOGLEVEL_##L,                                     \
@@ -436,7 +436,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	};                                                                              \
 	struct rseqtrace__names_##P##__##E {                                            \
 		char rseqtrace__none;                                                   \
-		RSEQTRACE__N_EACH(fields_)                                               \
+		RSEQTRACE__FOR_EACH(NAME, fields_)                                               \
 	};                                                                              \
 	_Pragma("GCC diagnostic push")                                                  \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                            \
@@ -447,7 +447,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	{                                                                               \
 		size_t rseqtrace__len = 0;                                              \
 		int rseqtrace__big = 0;                                                 \
-		RSEQTRACE__S_EACH(fields_)                                               \
+		RSEQTRACE__FOR_EACH(SIZE, fields_)                                               \
 		if (rseqtrace__big || rseqtrace__len > RSEQTRACE_MAX_PAYLOAD) {         \
 			rseqtrace__drop_big(rseqtrace__ev);                             \
 			return;                                                         \
@@ -457,7 +457,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		char *rseqtrace__p = (char *)__builtin_alloca(RSEQTRACE__HDR_RESERVE +  \
 				rseqtrace__len + RSEQTRACE__SLACK + 8) + RSEQTRACE__HDR_RESERVE; \
 		size_t rseqtrace__o = 0;                                                \
-		RSEQTRACE__W_EACH(fields_)                                               \
+		RSEQTRACE__FOR_EACH(WRITE, fields_)                                               \
 		rseqtrace__emit(rseqtrace__ev, rseqtrace__ip, rseqtrace__p, rseqtrace__o); \
 	}                                                                               \
 	_Pragma("GCC diagnostic pop")                                                   \
@@ -471,7 +471,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 #define RSEQTRACE__DEFINE_ENUM(P, N, values_)                                            \
 	static const struct rseqtrace_enum_entry rseqtrace__enum_entries_##P##__##N[] = { \
-		RSEQTRACE__E_EACH(values_) };                                            \
+		RSEQTRACE__FOR_EACH(DESC, values_) };                                            \
 	static const struct rseqtrace_enum_desc rseqtrace__enum_##P##__##N = {          \
 		.name = #N,                                                             \
 		.nr_entries = sizeof(rseqtrace__enum_entries_##P##__##N) /              \
