@@ -21,18 +21,8 @@
 #include "consumerd/log.h"
 #include "consumerd/transport.h"
 #include "protocol/codec.h"
+#include "tests/check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 static int fd_count(void)
 {

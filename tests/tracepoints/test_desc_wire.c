@@ -21,18 +21,8 @@
 
 #include "ctf/ctf.h"
 #include "eventdesc/desc_wire.h"
+#include "tests/check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                             \
-	do {                                                         \
-		if (!(cond)) {                                       \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                \
-			fprintf(stderr, "\n");                       \
-			failures++;                                  \
-		}                                                    \
-	} while (0)
 
 static const struct rseqtrace_event_desc *all_descs[] = {
 	&rseqtrace__desc_types__ints, &rseqtrace__desc_types__reals, &rseqtrace__desc_types__strings,
