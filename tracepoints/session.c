@@ -195,14 +195,15 @@ static void on_registry(void *arg, enum rt_reg_change change, const struct rt_ev
 
 /* ---- drain thread ------------------------------------------------------------ */
 
+/* On CLOCK_MONOTONIC: a wall clock set back must not stall the drains. */
 static void wait_ms(unsigned ms)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000;
 	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
 	ts.tv_nsec %= 1000000000;
-	pthread_cond_timedwait(&S.cond, &S.lock, &ts);
+	pthread_cond_clockwait(&S.cond, &S.lock, CLOCK_MONOTONIC, &ts);
 }
 
 /*
