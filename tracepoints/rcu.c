@@ -44,8 +44,10 @@ struct chunk {
 static struct chunk first_chunk;
 static struct chunk *chunks = &first_chunk; /* pushed with CAS, never popped (R3) */
 static uint64_t overflow_readers;           /* readers that found no slot (out of memory) */
-static int need_fence = 1;                  /* until membarrier is known to work */
-static int mb_cmd = -1;
+/* Readers fence until membarrier is known to work, and for good once it
+ * failed (membarrier_lost). */
+static int need_fence = 1;
+static int mb_cmd = -1; /* what grace periods use; -1: none, readers fence */
 static pthread_mutex_t gp_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 static int exit_key_ok;
@@ -122,7 +124,7 @@ unsigned long rseqtrace__read_lock(void)
 	uint64_t id = r->gen + 1;
 	r->gen = id;
 	__atomic_store_n(&r->ctr, id, __ATOMIC_RELAXED);
-	if (__builtin_expect(need_fence, 0))
+	if (__builtin_expect(__atomic_load_n(&need_fence, __ATOMIC_RELAXED), 0))
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -160,12 +162,66 @@ void rt_rcu_init(void)
 	}
 }
 
-/* A full barrier in every thread of the process (or our own, when readers
- * fence themselves). */
+/*
+ * A full barrier in every thread of the process without membarrier: this
+ * thread runs on every CPU in turn. Whatever ran on a CPU when we got there
+ * was switched out, and the scheduler's context switch is a full barrier;
+ * what runs there afterwards was switched in after it. 0, or -1 if a CPU
+ * our threads may run on could not be visited.
+ */
+static int sched_barrier(void)
+{
+	cpu_set_t saved, one;
+	if (sched_getaffinity(0, sizeof saved, &saved) != 0)
+		return -1;
+	int r = 0;
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	for (int cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		/* EINVAL: offline, or outside our cpuset (no thread of ours there). */
+		if (sched_setaffinity(0, sizeof one, &one) != 0 && errno != EINVAL)
+			r = -1;
+	}
+	if (sched_setaffinity(0, sizeof saved, &saved) != 0)
+		r = -1;
+	return r;
+}
+
+/*
+ * membarrier failed although it worked when readers stopped fencing (a
+ * seccomp filter installed since, say): readers that began a section
+ * without a fence may have their slot's store still buffered while they
+ * already read the old pointer. From now on readers fence again; the
+ * sections that began without a fence get a barrier from the scheduler.
+ * Under gp_lock.
+ */
+static void membarrier_lost(int err)
+{
+	mb_cmd = -1;
+	__atomic_store_n(&need_fence, 1, __ATOMIC_SEQ_CST);
+	fprintf(stderr, "rseqtrace: membarrier failed (%s): probes fence from now on\n",
+		strerror(err));
+	if (sched_barrier() != 0) {
+		/* Not even that (sched_setaffinity refused too): a store leaves
+		 * its CPU's store buffer within microseconds, so after this
+		 * pause every section that began before is visible to the scan,
+		 * and every reader sees need_fence. */
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* A full barrier in every thread of the process: membarrier, or our own
+ * when readers fence themselves. Under gp_lock. */
 static void barrier_all(void)
 {
-	if (mb_cmd < 0 || membarrier(mb_cmd) != 0)
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (mb_cmd >= 0) {
+		if (membarrier(mb_cmd) == 0)
+			return;
+		membarrier_lost(errno);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 static uint64_t now_ms(void)

@@ -16,7 +16,11 @@
  * side, which puts a full barrier into every running thread of the
  * process, so readers need only a compiler barrier (store-buffering is
  * ruled out: either the updater sees the id or the reader sees the new
- * pointer). Where membarrier is unavailable, readers fence.
+ * pointer). Where membarrier is unavailable (decided at init), readers
+ * fence. Where it fails later (a seccomp filter installed after the
+ * registration), readers go back to fencing, and the sections that began
+ * without a fence get one from the scheduler: the updater runs once on
+ * every CPU, each CPU's context switch being a full barrier (rcu.c).
  *
  * Why not liburcu: urcu-bp registers a thread on its first read-side
  * section under a mutex that a concurrent grace period holds, so a probe
