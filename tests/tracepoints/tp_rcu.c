@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RCU of the call sites (tracepoints/rcu.c, built into this program)
- * when membarrier() is denied by a seccomp filter:
+ * The RCU of the call sites (tracepoints/rcu.c, built into this program).
  *
- *   tp_rcu_membarrier start SECONDS     denied before rt_rcu_init()
- *   tp_rcu_membarrier after SECONDS     denied after rt_rcu_init() registered
- *                                       (grace periods then see it fail)
- *   tp_rcu_membarrier after-noaffinity SECONDS   the same, with
- *                                       sched_setaffinity() denied too
+ * With membarrier() denied by a seccomp filter:
+ *
+ *   tp_rcu start SECONDS               denied before rt_rcu_init()
+ *   tp_rcu after SECONDS               denied after rt_rcu_init() registered
+ *                                      (grace periods then see it fail)
+ *   tp_rcu after-noaffinity SECONDS    the same, with sched_setaffinity()
+ *                                      denied too
  *
  * Readers take a read-side section, load a shared pointer and read the
  * object for a while; the updater publishes a new object, waits for a
@@ -15,6 +16,13 @@
  * that finds poison is a use after free: the grace period did not wait for
  * it. Readers and the updater run on different CPUs so that their stores
  * and loads race for real.
+ *
+ *   tp_rcu nesting
+ *
+ * A signal handler's read_lock on top of a section nests in it, whether
+ * the handler runs on the thread's stack or on an alternate signal stack
+ * above or below it; a section left with siglongjmp out of such a handler
+ * is over for the thread's next read_lock from the same frame.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,11 +32,14 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -36,7 +47,7 @@
 
 #include <rseqtrace/tracepoint.h>
 
-#include "rcu.h"
+#include "tracepoints/rcu.h"
 
 #if defined(__x86_64__)
 #define THIS_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -143,13 +154,8 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+static int membarrier_race(const char *mode, double seconds)
 {
-	if (argc != 3)
-		return 2;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	const char *mode = argv[1];
-	double seconds = atof(argv[2]);
 	static const long mb[] = { __NR_membarrier };
 	static const long mb_aff[] = { __NR_membarrier, __NR_sched_setaffinity };
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -216,4 +222,125 @@ int main(int argc, char **argv)
 	int ok = bad == 0 && grace_periods > 100 && secs > 100;
 	printf("%s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;
+}
+
+/* ---- nesting ---------------------------------------------------------------- */
+
+static int failures;
+static volatile unsigned long inner;
+static volatile int jump_back;
+static sigjmp_buf jb;
+
+#define EXPECT(cond, ...)                                                   \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			printf("FAIL: ");                                   \
+			printf(__VA_ARGS__);                                \
+			printf("\n");                                       \
+			failures++;                                         \
+		}                                                           \
+	} while (0)
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	inner = rseqtrace__read_lock();
+	rseqtrace__read_unlock(inner);
+	if (jump_back)
+		siglongjmp(jb, 1);
+}
+
+struct stacks {
+	const char *where;
+	char *thread_stack, *alt_stack; /* alt_stack NULL: the thread's own */
+	size_t size;
+};
+
+static void *nesting_cases(void *arg)
+{
+	const struct stacks *st = arg;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigemptyset(&sa.sa_mask);
+	if (st->alt_stack) {
+		stack_t ss = { .ss_sp = st->alt_stack, .ss_size = st->size };
+		sigaltstack(&ss, NULL);
+		sa.sa_flags = SA_ONSTACK;
+	}
+	sigaction(SIGUSR1, &sa, NULL);
+
+	/* A handler on top of a section nests in it. */
+	unsigned long outer = rseqtrace__read_lock();
+	inner = 99;
+	raise(SIGUSR1);
+	rseqtrace__read_unlock(outer);
+	EXPECT(outer != 0 && inner == 0, "%s: a handler on top of a section took a section of its "
+	       "own (token %lu), so a grace period could end under the outer one", st->where, inner);
+
+	/* Left with siglongjmp from the handler: the next read_lock from the
+	 * same frame finds the section over and starts a new one. */
+	volatile unsigned long left = 0;
+	jump_back = 1;
+	if (sigsetjmp(jb, 1) == 0) {
+		left = rseqtrace__read_lock();
+		raise(SIGUSR1); /* jumps back to sigsetjmp */
+	}
+	jump_back = 0;
+	unsigned long again = rseqtrace__read_lock();
+	rseqtrace__read_unlock(again);
+	EXPECT(left != 0 && again != 0, "%s: after a siglongjmp out of a section, the next "
+	       "read_lock from the same frame still nests in it", st->where);
+	inner = 0;
+	raise(SIGUSR1);
+	EXPECT(inner != 0, "%s: the section left with siglongjmp still shows in the slot",
+	       st->where);
+
+	if (st->alt_stack) {
+		stack_t off = { .ss_flags = SS_DISABLE };
+		sigaltstack(&off, NULL);
+	}
+	return NULL;
+}
+
+static void run_in_thread(struct stacks *st)
+{
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstack(&a, st->thread_stack, st->size);
+	pthread_t t;
+	if (pthread_create(&t, &a, nesting_cases, st) != 0) {
+		printf("FAIL: pthread_create\n");
+		exit(1);
+	}
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&a);
+}
+
+static int nesting(void)
+{
+	rt_rcu_init();
+	size_t size = 1 << 20;
+	char *m = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		printf("FAIL: mmap\n");
+		return 1;
+	}
+	struct stacks cases[] = {
+		{ "thread stack", m, NULL, size },
+		{ "alternate stack above", m, m + size, size },
+		{ "alternate stack below", m + size, m, size },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		run_in_thread(&cases[i]);
+	printf("%s\n", failures ? "FAIL" : "PASS");
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "nesting"))
+		return nesting();
+	if (argc == 3)
+		return membarrier_race(argv[1], atof(argv[2]));
+	return 2;
 }
