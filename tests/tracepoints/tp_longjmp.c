@@ -13,6 +13,11 @@
  *   tp_longjmp DIR PROBES_SO fork      dlclose() in one thread, fork() in
  *                                      another (it waits for the registry
  *                                      the first holds), the child exits
+ *   tp_longjmp DIR PROBES_SO daemon READY GO   no session of its own: the
+ *                                      daemon's (tests/daemon/test_longjmp.py);
+ *                                      creates READY after the jumps, waits
+ *                                      for GO (the test ran `rseqtrace stop`),
+ *                                      then does what fork does
  *   tp_longjmp DIR PROBES_SO recover   the main thread traces again first,
  *                                      then dlclose(): the new sections
  *                                      show the old one over, so nothing
@@ -199,17 +204,30 @@ static void storm(void)
 	}
 }
 
+/* Creates path, then waits (a minute at most) for go to appear. */
+static void handshake(const char *path, const char *go)
+{
+	FILE *f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	for (int i = 0; i < 6000 && access(go, F_OK) != 0; i++)
+		usleep(10000);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4)
+	if (argc < 4)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *mode = argv[3];
+	int daemon = !strcmp(mode, "daemon");
+	if (argc != (daemon ? 6 : 4))
+		return 2;
 	struct rseqtrace_session_config cfg = {
 		.output = argv[1], .events = "*", .loglevel = -1,
 		.subbuf_size = 256 << 10, .num_subbuf = 8, .drain_period_ms = 10,
 	};
-	if (rseqtrace_session_start(&cfg) != 0) {
+	if (!daemon && rseqtrace_session_start(&cfg) != 0) {
 		printf("FAIL: start: %s\n", rseqtrace_session_error());
 		return 1;
 	}
@@ -226,12 +244,15 @@ int main(int argc, char **argv)
 		printf("FAIL: lj:trap's probe did not run\n");
 		return 1;
 	}
+	if (daemon)
+		handshake(argv[4], argv[5]); /* the test stops the daemon's session */
 
 	/* recover: the thread traces again at once, from a frame no deeper
 	 * than the probe it left: its next section shows the old one over,
 	 * and nothing ever waits for it. Otherwise it traces again at the
 	 * end, the old section still open in between. */
-	int recover = !strcmp(mode, "recover"), running = strcmp(mode, "stop") != 0;
+	int recover = !strcmp(mode, "recover");
+	int running = !daemon && strcmp(mode, "stop") != 0; /* our own session */
 	if (recover)
 		trace_again(running);
 	struct job jobs[2] = { 0 };
@@ -240,7 +261,7 @@ int main(int argc, char **argv)
 		jobs[n++] = (struct job){ .what = "rseqtrace_session_stop", .fn = do_stop };
 	} else if (!strcmp(mode, "dlclose") || recover) {
 		jobs[n++] = (struct job){ .what = "dlclose", .fn = do_dlclose, .arg = h };
-	} else if (!strcmp(mode, "fork")) {
+	} else if (!strcmp(mode, "fork") || daemon) {
 		jobs[n++] = (struct job){ .what = "dlclose", .fn = do_dlclose, .arg = h };
 		jobs[n++] = (struct job){ .what = "fork", .fn = do_fork };
 	} else {
@@ -249,7 +270,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		start_job(&jobs[i]);
 	wait_jobs(jobs, n);
-	if (!strcmp(mode, "fork") && child_status != 0) {
+	if (jobs[n - 1].fn == do_fork && child_status != 0) {
 		printf("FAIL: the fork child exited with %d\n", child_status);
 		return 1;
 	}
