@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wallclock.h"
+#include "tests/common/wallclock.h"
 
 static int64_t offset_ns;
 

@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "oracle.h"
-#include "wallclock.h"
+#include "tests/common/wallclock.h"
 
 static int failures;
 

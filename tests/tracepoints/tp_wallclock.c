@@ -17,7 +17,7 @@
 #include <rseqtrace/session.h>
 
 #include "stress_tp.h"
-#include "wallclock.h"
+#include "tests/common/wallclock.h"
 
 /* Takes the place of the C library's for librseqtrace too (exported). */
 int socketpair(int domain, int type, int protocol, int sv[2])
