@@ -126,6 +126,9 @@ struct rt_cpu_writer {
 	 * it; the consumer never takes, waits on, or hands it to the kernel. */
 	uint32_t lock;
 	uint32_t pad;
+	/* Lost records, continued: malformed (shorter than the event header,
+	 * or not a multiple of 8). Was zero padding: older sets read as 0. */
+	uint64_t lost_invalid;
 } __attribute__((aligned(RT_CACHE_LINE)));
 #define RT_LOCK_WAITERS 0x80000000u
 

@@ -95,6 +95,7 @@ void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats 
 	st->lost_full = __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED);
 	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
+	st->lost_invalid = __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
 	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
 }
 

@@ -49,7 +49,8 @@ enum rt_status {
 	RT_E_BIG = -2,     /* dropped: record larger than a sub-buffer (counted) */
 	RT_E_ABORT = -3,   /* dropped: RT_MAX_TRIES failed attempts (counted) */
 	RT_E_MODE = -4,    /* refused: this thread cannot write this set's mode */
-	RT_E_INVAL = -5,   /* bad argument or bad shared-memory header */
+	RT_E_INVAL = -5,   /* bad argument or bad shared-memory header; a
+			    * malformed record is dropped (counted) with it */
 	RT_E_SYS = -6,     /* a system call failed, errno set */
 	RT_E_CORRUPT = -7, /* the consumer found inconsistent shared memory */
 };
@@ -104,7 +105,7 @@ struct rt_reader_pos {
 
 struct rt_cpu_stats {
 	uint64_t offset, consumed;
-	uint64_t lost_full, lost_big, lost_abort;
+	uint64_t lost_full, lost_big, lost_abort, lost_invalid;
 	uint64_t packets;
 };
 
@@ -266,7 +267,8 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
  * bytes (len a multiple of 8, rec 8-aligned) that begin with a struct
  * rt_event_header whose id is set; the timestamp is filled in here.
  * Returns RT_OK or a negative rt_status; every drop is counted in the
- * buffer of the CPU it happened on.
+ * buffer of the CPU it happened on, a malformed record (shorter than its
+ * header, or len not a multiple of 8) too, as RT_E_INVAL.
  *
  * This is the common case, one attempt, inlined at the call site;
  * rt_write_slow() (write.c) has the same loop with the packet switch, the
@@ -277,7 +279,10 @@ static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (__builtin_expect(bs->mode == RT_MODE_RSEQ, 1)) {
 		struct rseq *rs = rt_rseq_area();
 		uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-		if (__builtin_expect(cpu < bs->nr_cpus && len <= rt_max_record(bs) &&
+		/* One unsigned compare bounds len on both sides: a record
+		 * shorter than its header wraps around to a huge value. */
+		if (__builtin_expect(cpu < bs->nr_cpus &&
+				     len - RT_EVENT_HEADER_LEN <= rt_max_record(bs) - RT_EVENT_HEADER_LEN &&
 				     (len & 7) == 0, 1)) {
 			uint64_t *offp = &bs->ctl[cpu].w.offset;
 			uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);

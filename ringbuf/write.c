@@ -24,7 +24,8 @@ uint64_t rt_lost_total(const struct rt_cpu_ctl *c)
 {
 	return __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED) +
 	       __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
+	       __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
 }
 
 /* Lost counters take atomic adds from every mode and every process: they
@@ -34,9 +35,20 @@ int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status)
 	struct rt_cpu_writer *w = &bs->ctl[cpu].w;
 	uint64_t *counter = status == RT_E_FULL ? &w->lost_full
 			    : status == RT_E_BIG ? &w->lost_big
+			    : status == RT_E_INVAL ? &w->lost_invalid
 						 : &w->lost_abort;
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 	return status;
+}
+
+/* Every write path checks the record before it touches it: RT_OK, or the
+ * cause it is dropped for. A record shorter than its header would have its
+ * timestamp stored past its end and be committed as a torn event. */
+static int record_size_check(const struct rt_bufset *bs, uint32_t len)
+{
+	if (len < RT_EVENT_HEADER_LEN || (len & 7) != 0)
+		return RT_E_INVAL;
+	return len > rt_max_record(bs) ? RT_E_BIG : RT_OK;
 }
 
 /* rs == NULL: the caller holds the buffer's lock (locked mode), or is the
@@ -141,8 +153,6 @@ int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
  */
 int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 {
-	if (len < RT_EVENT_HEADER_LEN || (len & 7) != 0)
-		return RT_E_INVAL;
 	if (bs->mode != RT_MODE_RSEQ)
 		return rt_write_locked(bs, rec, len);
 
@@ -150,8 +160,9 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 	if ((int32_t)rs->cpu_id < 0)
 		return RT_E_MODE; /* no rseq in this thread: never mix modes */
 	uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED) % bs->nr_cpus;
-	if (len > rt_max_record(bs))
-		return rt_drop(bs, cpu, RT_E_BIG);
+	int bad = record_size_check(bs, len);
+	if (bad)
+		return rt_drop(bs, cpu, bad);
 
 	struct rt_event_header *eh = rec;
 	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
@@ -349,8 +360,9 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (bs->mode != RT_MODE_LOCKED)
 		return RT_E_MODE;
 	uint32_t cpu = rt_current_cpu() % bs->nr_cpus;
-	if (len > rt_max_record(bs))
-		return rt_drop(bs, cpu, RT_E_BIG);
+	int bad = record_size_check(bs, len);
+	if (bad)
+		return rt_drop(bs, cpu, bad);
 
 	if (held_depth >= RT_MAX_NESTING)
 		return rt_drop(bs, cpu, RT_E_ABORT);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ringbuf/ringbuf.h"
+#include "tracepoints/rcu.h"
 #include "tracepoints/runtime.h"
 
 struct rt_channel {
@@ -22,6 +23,7 @@ struct rt_channel {
 	uint64_t too_big;  /* payloads larger than the probe's stack staging */
 	char name[64];
 	struct rt_channel *next; /* the registry's list of live channels */
+	struct rt_rcu_head rcu;  /* destroyed after a later grace period */
 };
 
 /* Immutable once published in rseqtrace_event.rt; replaced, never edited. */
@@ -31,7 +33,7 @@ struct rt_attach {
 };
 
 struct rt_ev_state {
-	struct rt_ev_state *gc_next; /* updater-only: waiting for a grace period */
+	struct rt_rcu_head rcu; /* updater-only: unpublished, waiting for a grace period */
 	uint32_t nr;
 	struct rt_attach a[];
 };

@@ -18,9 +18,21 @@
 #include "tracepoints/runtime.h"
 #include "tracepoints/session_int.h"
 
-/* Fork: the registry and session locks are held across fork() so the child
- * inherits consistent data; the child rebuilds its locks, keeps only its
- * own RCU slot, and refreshes its pid and tid. */
+/*
+ * Fork: the library's locks are held across fork() so the child inherits
+ * consistent data; the child rebuilds its locks, keeps only its own RCU
+ * slot, and refreshes its pid and tid.
+ *
+ * Lock order, the one every path follows (a path that took them the other
+ * way round would deadlock with a fork):
+ *   registry lock (registry.c, recursive)
+ *     -> the daemon listener's io lock (listener/ctl.c)
+ *     -> the in-process session's S.lock -> S.out_lock (session.c)
+ *       -> the RCU grace-period lock (rcu.c; not held across fork)
+ * pthread_atfork runs prepare handlers in reverse order of registration:
+ * the listener's (registered by a later constructor) takes registry, io;
+ * then ours takes registry (again) and the session's.
+ */
 static void before_fork(void)
 {
 	rt_registry_before_fork();

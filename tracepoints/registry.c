@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,25 @@ static void free_entry(struct ev_entry *e)
 	free(e);
 }
 
+static void free_state(struct rt_rcu_head *h)
+{
+	free((struct rt_ev_state *)h); /* rcu comes first */
+}
+
+/* G3: frees unpublished lists (chained on their rcu.next) now if a grace
+ * period completed since they were unpublished, else after a later one. */
+static void free_states(struct rt_rcu_head *list, int grace_done)
+{
+	while (list) {
+		struct rt_rcu_head *h = list;
+		list = h->next;
+		if (grace_done)
+			free_state(h);
+		else
+			rt_rcu_defer(h, free_state);
+	}
+}
+
 /* Flattens and validates the static description: what the registry hands
  * out is exactly what a daemon would accept. */
 static struct ev_entry *new_entry(struct rseqtrace_event *ev)
@@ -306,7 +326,7 @@ void rseqtrace__unregister_events(struct rseqtrace_event *const *start,
 		pthread_mutex_unlock(&reg_lock);
 		return;
 	}
-	struct rt_ev_state *garbage = NULL;
+	struct rt_rcu_head *garbage = NULL;
 	struct ev_entry *gone = NULL;
 	for (struct rseqtrace_event *const *p = start; p < stop; p++) {
 		struct ev_entry *e = *p ? (*p)->reg : NULL;
@@ -314,15 +334,16 @@ void rseqtrace__unregister_events(struct rseqtrace_event *const *start,
 			continue;
 		struct rt_ev_state *st = remove_event(e);
 		if (st) {
-			st->gc_next = garbage;
-			garbage = st;
+			st->rcu.next = garbage;
+			garbage = &st->rcu;
 		}
 		e->next = gone;
 		gone = e;
 	}
 	/* No probe of this object can start now (G2); wait for those running,
-	 * then tell subscribers (G4) and promote duplicates (G1). */
-	rt_rcu_synchronize();
+	 * then tell subscribers (G4) and promote duplicates (G1). The wait is
+	 * bounded (rcu.h): the object goes away after it whatever happens. */
+	int grace_done = rt_rcu_synchronize() == 0;
 	while (gone) {
 		struct ev_entry *e = gone;
 		gone = e->next;
@@ -340,11 +361,7 @@ void rseqtrace__unregister_events(struct rseqtrace_event *const *start,
 		}
 		free_entry(e);
 	}
-	while (garbage) {
-		struct rt_ev_state *st = garbage;
-		garbage = st->gc_next;
-		free(st);
-	}
+	free_states(garbage, grace_done);
 	pthread_mutex_unlock(&reg_lock);
 }
 
@@ -530,8 +547,8 @@ int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
 	struct rt_ev_state *old = publish(e, n);
 	pthread_mutex_unlock(&reg_lock);
 	if (old) {
-		rt_rcu_synchronize();
-		free(old);
+		old->rcu.next = NULL;
+		free_states(&old->rcu, rt_rcu_synchronize() == 0);
 	}
 	return 0;
 }
@@ -551,8 +568,8 @@ int rt_event_detach(uint64_t handle, struct rt_channel *ch)
 	}
 	struct rt_ev_state *old = publish(e, n);
 	pthread_mutex_unlock(&reg_lock);
-	rt_rcu_synchronize();
-	free(old);
+	old->rcu.next = NULL;
+	free_states(&old->rcu, rt_rcu_synchronize() == 0);
 	return 0;
 }
 
@@ -611,9 +628,17 @@ void rt_channel_set_active(struct rt_channel *ch, int active)
 		rt_rcu_synchronize();
 }
 
+static void free_channel(struct rt_rcu_head *h)
+{
+	struct rt_channel *ch = (struct rt_channel *)((char *)h - offsetof(struct rt_channel, rcu));
+	if (ch->owns_mapping)
+		rt_bufset_unmap(&ch->bs);
+	free(ch);
+}
+
 int rt_channel_destroy(struct rt_channel *ch, unsigned timeout_ms)
 {
-	struct rt_ev_state *garbage = NULL;
+	struct rt_rcu_head *garbage = NULL;
 	int oom = 0;
 	pthread_mutex_lock(&reg_lock);
 	__atomic_store_n(&ch->active, 0, __ATOMIC_RELEASE);
@@ -629,8 +654,8 @@ int rt_channel_destroy(struct rt_channel *ch, unsigned timeout_ms)
 			continue;
 		}
 		struct rt_ev_state *old = publish(e, n);
-		old->gc_next = garbage;
-		garbage = old;
+		old->rcu.next = garbage;
+		garbage = &old->rcu;
 	}
 	for (struct rt_channel **pp = &channels; *pp; pp = &(*pp)->next) {
 		if (*pp == ch) {
@@ -639,21 +664,17 @@ int rt_channel_destroy(struct rt_channel *ch, unsigned timeout_ms)
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
-	if (rt_rcu_synchronize_timeout(timeout_ms) != 0) {
-		fprintf(stderr, "rseqtrace: channel %s: a thread stays inside a probe; "
-			"its buffers are left mapped\n", ch->name);
-		return -ETIMEDOUT;
-	}
-	while (garbage) {
-		struct rt_ev_state *st = garbage;
-		garbage = st->gc_next;
-		free(st);
-	}
+	int grace_done = rt_rcu_synchronize_timeout(timeout_ms) == 0;
+	free_states(garbage, grace_done);
 	if (oom)
 		return -ENOMEM;
-	if (ch->owns_mapping)
-		rt_bufset_unmap(&ch->bs);
-	free(ch);
+	if (!grace_done) {
+		fprintf(stderr, "rseqtrace: channel %s: a thread stays inside a probe; "
+			"its buffers stay mapped until it leaves\n", ch->name);
+		rt_rcu_defer(&ch->rcu, free_channel);
+		return -ETIMEDOUT;
+	}
+	free_channel(&ch->rcu);
 	return 0;
 }
 

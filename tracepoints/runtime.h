@@ -112,14 +112,16 @@ RT_INTERNAL struct rt_channel *rt_channel_create(const struct rt_bufset *bs, uns
 						 const char *name, int owns_mapping,
 						 char *err, size_t errlen);
 /* Starts (1) or stops (0) recording into ch for every attached event. On
- * return from a stop, no probe writes into ch any more. */
+ * return from a stop, no probe writes into ch any more (but a thread
+ * stopped inside one by a debugger; one gone from it with a longjmp is
+ * not waited for: rcu.h). */
 RT_INTERNAL void rt_channel_set_active(struct rt_channel *ch, int active);
 /*
  * Detaches ch from every event, waits until no probe can be writing into
  * it (at most timeout_ms, 0 = no limit), then unmaps (if owned) and frees.
  * Returns 0, or -ETIMEDOUT: a thread stayed inside a probe (stopped under a
- * debugger?); the channel and its mapping are then leaked, never freed
- * under a writer.
+ * debugger, or gone from it with a longjmp: rcu.h); the channel and its
+ * mapping are then freed after a later grace period, never under a writer.
  */
 RT_INTERNAL int rt_channel_destroy(struct rt_channel *ch, unsigned timeout_ms);
 RT_INTERNAL struct rt_bufset *rt_channel_bufset(struct rt_channel *ch);

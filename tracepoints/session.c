@@ -3,9 +3,11 @@
  * The in-process session (include/rseqtrace/session.h): one buffer set in
  * this process, one CTF trace, a drain thread.
  *
- * Lock order: registry lock, then S.lock, then S.out_lock. Registry
- * callbacks arrive with the registry lock held and take S.lock; nothing
- * here calls into the registry while holding S.lock.
+ * Lock order: registry lock, then S.lock, then S.out_lock, the order of
+ * the fork handlers (init.c). Registry callbacks arrive with the registry
+ * lock held and take S.lock; a path that calls into the registry while it
+ * holds S.lock (the start, which creates the channel) takes the registry
+ * lock first.
  *   S.lock      session state, event ids, the metadata appends
  *   S.out_lock  the CTF channel (drains and statistics)
  */
@@ -198,14 +200,15 @@ static void on_registry(void *arg, enum rt_reg_change change, const struct rt_ev
 
 /* ---- drain thread ------------------------------------------------------------ */
 
+/* On CLOCK_MONOTONIC: a wall clock set back must not stall the drains. */
 static void wait_ms(unsigned ms)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000;
 	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
 	ts.tv_nsec %= 1000000000;
-	pthread_cond_timedwait(&S.cond, &S.lock, &ts);
+	pthread_cond_clockwait(&S.cond, &S.lock, CLOCK_MONOTONIC, &ts);
 }
 
 /*
@@ -369,9 +372,11 @@ int rseqtrace_session_start(const struct rseqtrace_session_config *cfg)
 {
 	if (!cfg || (!cfg->output && !cfg->path))
 		return set_error(-EINVAL, "no output directory");
+	rt_registry_lock(); /* before S.lock: make_channel creates a channel */
 	pthread_mutex_lock(&S.lock);
 	if (S.phase != IDLE || S.inherited) {
 		pthread_mutex_unlock(&S.lock);
+		rt_registry_unlock();
 		return set_error(-EBUSY, "a session is already running in this process");
 	}
 	char procname[64];
@@ -401,6 +406,7 @@ int rseqtrace_session_start(const struct rseqtrace_session_config *cfg)
 	if (r) {
 		struct rt_channel *chan = teardown();
 		pthread_mutex_unlock(&S.lock);
+		rt_registry_unlock();
 		if (chan)
 			rt_channel_destroy(chan, 10000);
 		return r;
@@ -409,8 +415,10 @@ int rseqtrace_session_start(const struct rseqtrace_session_config *cfg)
 		S.exit_hook = atexit(session_exit) == 0;
 	struct rt_channel *chan = S.chan;
 	pthread_mutex_unlock(&S.lock);
+	rt_registry_unlock();
 
-	/* Registry calls only without S.lock (lock order). */
+	/* Without S.lock: subscribing replays the events to on_registry,
+	 * which takes it. */
 	rt_channel_set_active(chan, 1);
 	r = rt_registry_subscribe(on_registry, NULL);
 	if (r) {

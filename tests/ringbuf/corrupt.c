@@ -24,6 +24,9 @@
  *                      every drop is counted, writing resumes once the
  *                      scribbling stops (garbage left in place), and what
  *                      was written reads back intact
+ *   stopped-lock-owner-clockstep  the same while the wall clock is set back
+ *                      an hour (wallclock.h): rt_flush's wait is on
+ *                      CLOCK_MONOTONIC, so it still ends within its bound
  *
  * Each case runs in a child so a crash is reported as a failure of the case.
  */
@@ -42,6 +45,7 @@
 #include <unistd.h>
 
 #include "oracle.h"
+#include "tests/common/wallclock.h"
 
 static int failures;
 
@@ -609,8 +613,10 @@ static int case_dead_lock_owner(void)
 
 /* A locked-mode writer stopped while holding a buffer's lock (SIGSTOP, or a
  * debugger breakpoint inside the write): the consumer's rt_flush must not
- * wait for it forever. Any status is fine, as long as it returns. */
-static int case_stopped_lock_owner(void)
+ * wait for it forever. Any status is fine, as long as it returns.
+ * clock_step_ns: the flusher's wall clock runs that far ahead of the real
+ * one, as if the real one had been set back by it during the wait. */
+static int case_stopped_lock_owner(int64_t clock_step_ns)
 {
 	struct rt_bufset bs;
 	create(&bs, 4096, 4, RT_MODE_LOCKED);
@@ -627,8 +633,10 @@ static int case_stopped_lock_owner(void)
 		die("the child did not stop");
 	printf("cpu 0's lock is held by stopped process %d; flushing cpu 0...\n", (int)pid);
 	pid_t flusher = fork();
-	if (flusher == 0)
+	if (flusher == 0) {
+		wallclock_step(clock_step_ns);
 		_exit(rt_flush(&bs, 0) <= 1 ? 0 : 1);
+	}
 	double t0 = now();
 	int ended = 0;
 	while (!ended && now() - t0 < 10) {
@@ -783,7 +791,9 @@ static int run_case(const char *name)
 	if (!strcmp(name, "dead-lock-owner"))
 		return case_dead_lock_owner();
 	if (!strcmp(name, "stopped-lock-owner"))
-		return case_stopped_lock_owner();
+		return case_stopped_lock_owner(0);
+	if (!strcmp(name, "stopped-lock-owner-clockstep"))
+		return case_stopped_lock_owner(3600 * 1000000000ll);
 	if (!strcmp(name, "scribble-lock"))
 		return case_scribble_lock();
 	die("unknown case %s", name);
@@ -797,7 +807,8 @@ int main(int argc, char **argv)
 	if (argc != 2) {
 		fprintf(stderr, "usage: rb_corrupt header|scribble-ctl|scribble-plausible|"
 				"scribble-data|scribble-all|misaligned-consumed|mode-mismatch|"
-				"dead-lock-owner|stopped-lock-owner|scribble-lock\n");
+				"dead-lock-owner|stopped-lock-owner|stopped-lock-owner-clockstep|"
+				"scribble-lock\n");
 		return 2;
 	}
 	pid_t pid = fork();

@@ -277,10 +277,11 @@ void oracle_losses(struct oracle *o, struct loss *l)
 	for (uint32_t cpu = 0; cpu < o->bs->nr_cpus; cpu++) {
 		struct rt_cpu_stats st;
 		rt_cpu_stats(o->bs, cpu, &st);
-		uint64_t lost = st.lost_full + st.lost_big + st.lost_abort;
+		uint64_t lost = st.lost_full + st.lost_big + st.lost_abort + st.lost_invalid;
 		l->full += st.lost_full;
 		l->big += st.lost_big;
 		l->abort += st.lost_abort;
+		l->invalid += st.lost_invalid;
 		CHECK(o, o->cpu[cpu].last_discarded == lost,
 		      "cpu %u: last packet reports %llu events discarded, counters say %llu", cpu,
 		      (unsigned long long)o->cpu[cpu].last_discarded, (unsigned long long)lost);
@@ -291,5 +292,5 @@ void oracle_losses(struct oracle *o, struct loss *l)
 		      "cpu %u: after the final flush, consumed %llu, offset %llu", cpu,
 		      (unsigned long long)st.consumed, (unsigned long long)st.offset);
 	}
-	l->total = l->full + l->big + l->abort;
+	l->total = l->full + l->big + l->abort + l->invalid;
 }

@@ -113,8 +113,8 @@ static struct ctl_chan *chan_find(uint64_t key)
 static void chan_remove(struct ctl_chan *c)
 {
 	/* Waits until no probe writes into it, then unmaps; on a timeout
-	 * (a thread stopped in a probe) it is leaked, never freed under a
-	 * writer. */
+	 * (a thread stopped in a probe) it is freed after a later grace
+	 * period, never under a writer. */
 	rt_channel_destroy(c->ch, DESTROY_TIMEOUT_MS);
 	*c = ctl.chans[--ctl.nr_chans];
 }
