@@ -26,6 +26,7 @@
 
 #include <rseqtrace/tracepoint.h>
 
+#include "ringbuf/ringbuf.h"
 #include "tracepoints/rcu.h"
 
 struct reader {
@@ -114,11 +115,17 @@ unsigned long rseqtrace__read_lock(void)
 		r = claim_slot();
 		if (!r) {
 			__atomic_fetch_add(&overflow_readers, 1, __ATOMIC_SEQ_CST);
+			rt_nowait_depth++; /* nesting unknown: never wait */
 			return TOKEN_OVERFLOW;
 		}
 	}
-	if (__atomic_load_n(&r->ctr, __ATOMIC_RELAXED))
-		return TOKEN_NESTED; /* a signal handler on top of a section */
+	if (__atomic_load_n(&r->ctr, __ATOMIC_RELAXED)) {
+		/* A signal handler on top of a section: its writes never
+		 * wait for space (blocking mode), whatever the outer one
+		 * is doing. */
+		rt_nowait_depth++;
+		return TOKEN_NESTED;
+	}
 	uint64_t id = r->gen + 1;
 	r->gen = id;
 	__atomic_store_n(&r->ctr, id, __ATOMIC_RELAXED);
@@ -131,10 +138,13 @@ unsigned long rseqtrace__read_lock(void)
 
 void rseqtrace__read_unlock(unsigned long token)
 {
-	if (token == TOKEN_NESTED)
+	if (token == TOKEN_NESTED) {
+		rt_nowait_depth--;
 		return;
+	}
 	if (token == TOKEN_OVERFLOW) {
 		__atomic_fetch_sub(&overflow_readers, 1, __ATOMIC_RELEASE);
+		rt_nowait_depth--;
 		return;
 	}
 	__atomic_store_n(&((struct reader *)token)->ctr, 0, __ATOMIC_RELEASE);
