@@ -33,9 +33,9 @@ def session(d, blocking, extra=()):
     return out
 
 
-def start_app(d, *args):
+def start_app(d, *args, env=None):
     go = os.path.join(tmpdir(), "go")
-    app = App(d, "--wait", go, *args)
+    app = App(d, "--wait", go, *args, env=env)
     # Linked to the trace: its buffers and enable flags are sent, so the
     # daemon may be stopped from now on.
     wait_until(lambda: f"process={app.pid} " in d.ok("list", "--kv", "b").stdout,
@@ -74,12 +74,12 @@ def cpu_lines(d):
     return cpus
 
 
-def run_stuttered(blocking, n):
+def run_stuttered(blocking, n, env=None):
     """n events against a stuttering consumer, then stop."""
     d = Daemon()
     try:
         out = session(d, blocking)
-        app, go = start_app(d, "--events", str(n))
+        app, go = start_app(d, "--events", str(n), env=env)
         st = Stutter(d)
         try:
             open(go, "w").close()
@@ -108,6 +108,19 @@ def test_blocking_loses_nothing():
           f"{r['discarded']} discarded")
     check(r["kv"]["discarded"] == "0" and r["kv"]["blocking_timeout"] == "inf", f"list: {r['kv']}")
     check("warning" not in r["stop"], f"stop warns with nothing lost:\n{r['stop']}")
+
+
+def test_blocking_locked_mode():
+    """The same in locked mode (its own per-PID buffers): the writer waits
+    with the lock released."""
+    n = 20000
+    locked = {"RSEQTRACE_LOCKED": "1"}
+    r = run_stuttered("0", n, env=locked)
+    check(r["discarded"] > 0 and r["recorded"] + r["discarded"] == n,
+          f"discard mode should lose here: {r['recorded']} recorded, {r['discarded']} discarded")
+    r = run_stuttered("inf", n, env=locked)
+    check(r["recorded"] == n and r["discarded"] == 0,
+          f"blocking locked mode lost events: {r['recorded']} recorded, {r['discarded']} discarded")
 
 
 def test_losses_visible():
@@ -183,5 +196,5 @@ def test_handler_never_blocks():
 
 
 if __name__ == "__main__":
-    run_tests([test_blocking_loses_nothing, test_losses_visible, test_timeout_drops_and_counts,
+    run_tests([test_blocking_loses_nothing, test_blocking_locked_mode, test_losses_visible, test_timeout_drops_and_counts,
                test_handler_never_blocks])
