@@ -199,12 +199,12 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	text_add(t, "  Channel:  channel0 (contexts ");
 	contexts_text(t, s->contexts, ", ");
 	if (s->blocking_us == RT_BLOCKING_INF)
-		text_add(t, "; blocking: a full buffer makes writers wait)\n");
+		text_add(t, "), blocking: a full buffer makes writers wait\n");
 	else if (s->blocking_us)
-		text_add(t, "; blocking: a full buffer makes writers wait up to %llu us)\n",
+		text_add(t, "), blocking: a full buffer makes writers wait up to %llu us\n",
 			 (unsigned long long)s->blocking_us);
 	else
-		text_add(t, "; discard mode: a full buffer drops events)\n");
+		text_add(t, "), discard mode: a full buffer drops events\n");
 	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
 	for (uint32_t i = 0; i < s->nr_rules; i++) {
 		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
