@@ -31,6 +31,7 @@ void cli_print_reply(int status, const char *text);
 /* options.c: parsing shared by create and record */
 struct buffer_opts {
 	uint32_t buffers, subbuf_size, num_subbuf, clock;
+	uint64_t blocking_us; /* RT_BLOCKING_* or a timeout in us */
 };
 /* Returns 1 if opt was a buffer option (consuming arg), 0 if not, -1 on error. */
 int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b);
@@ -53,7 +54,7 @@ int cmd_record(int argc, char **argv);
 
 /* Long options numbered from here, shared by create and record. */
 enum {
-	OPT_BUF_UID = 300, OPT_BUF_PID, OPT_SUBBUF, OPT_NUMSUB, OPT_CLOCK,
+	OPT_BUF_UID = 300, OPT_BUF_PID, OPT_SUBBUF, OPT_NUMSUB, OPT_CLOCK, OPT_BLOCKING,
 	OPT_LOGLEVEL, OPT_LOGLEVEL_ONLY, OPT_KV, OPT_HOME,
 };
 

@@ -57,6 +57,7 @@ static const struct option buffer_options[] = {
 	{ "subbuf-size", required_argument, 0, OPT_SUBBUF },
 	{ "num-subbuf", required_argument, 0, OPT_NUMSUB },
 	{ "clock", required_argument, 0, OPT_CLOCK },
+	{ "blocking-timeout", required_argument, 0, OPT_BLOCKING },
 };
 
 int cmd_create(int argc, char **argv, const char *home)
@@ -64,6 +65,7 @@ int cmd_create(int argc, char **argv, const char *home)
 	static const char help[] =
 "Usage: rseqtrace create [NAME] [-o DIR] [--buffers-uid|--buffers-pid]\n"
 "                        [--subbuf-size SIZE] [--num-subbuf N] [--clock monotonic|tsc]\n"
+"                        [--blocking-timeout USEC|inf]\n"
 "Create a tracing session (not started yet) and make it the current one.\n"
 "  NAME                 session name (default auto-YYYYMMDD-HHMMSS)\n"
 "  -o, --output DIR     where the trace goes (default\n"
@@ -74,6 +76,12 @@ int cmd_create(int argc, char **argv, const char *home)
 "                       (default 256k)\n"
 "  --num-subbuf N       sub-buffers per CPU, a power of two (default 4)\n"
 "  --clock CLOCK        monotonic (default) or tsc\n"
+"  --blocking-timeout USEC|inf\n"
+"                       a writer that finds its buffer full waits up to USEC\n"
+"                       microseconds for room (inf: until there is room or the\n"
+"                       session stops), then drops the event (counted); 0, the\n"
+"                       default, drops at once (discard mode). Never in a writer\n"
+"                       nested in a signal handler, which always discards\n"
 "lttng: lttng create NAME -o DIR + lttng enable-channel -u --buffers-uid ...\n";
 	struct option opts[10] = {
 		{ "output", required_argument, 0, 'o' },
@@ -110,6 +118,7 @@ int cmd_create(int argc, char **argv, const char *home)
 	cr.subbuf_size = bo.subbuf_size;
 	cr.num_subbuf = bo.num_subbuf;
 	cr.clock = bo.clock;
+	cr.blocking_us = bo.blocking_us;
 	return request(home, RT_MSG_CREATE, &cr, sizeof cr);
 }
 

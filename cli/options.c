@@ -14,6 +14,25 @@
 #include "common/loglevel.h"
 #include "common/size.h"
 
+/* lttng's --blocking-timeout: 0 (discard), inf, or microseconds. */
+static int parse_blocking(const char *arg, uint64_t *us)
+{
+	char *end;
+	if (strcmp(arg, "inf") == 0) {
+		*us = RT_BLOCKING_INF;
+		return 1;
+	}
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (!*arg || *end || *arg == '-' || errno || !rt_blocking_ok(v) || v == RT_BLOCKING_INF) {
+		cli_error("--blocking-timeout '%s': give microseconds (0 to %u; 0 discards, the "
+			  "default) or inf", arg, RT_BLOCKING_MAX_US);
+		return -1;
+	}
+	*us = v;
+	return 1;
+}
+
 int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 {
 	uint64_t v;
@@ -40,6 +59,8 @@ int parse_buffer_opt(int opt, const char *arg, struct buffer_opts *b)
 			return -1;
 		}
 		return 1;
+	case OPT_BLOCKING:
+		return parse_blocking(arg, &b->blocking_us);
 	}
 	return 0;
 }

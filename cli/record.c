@@ -28,7 +28,8 @@
 static const char help[] =
 "Usage: rseqtrace record [-o DIR] [-n NAME] [-e PATTERN]... [-t CONTEXT]... [--loglevel LEVEL]\n"
 "                        [--buffers-uid|--buffers-pid] [--subbuf-size SIZE]\n"
-"                        [--num-subbuf N] [--clock monotonic|tsc] [--] CMD [ARG]...\n"
+"                        [--num-subbuf N] [--clock monotonic|tsc]\n"
+"                        [--blocking-timeout USEC|inf] [--] CMD [ARG]...\n"
 "Run CMD with tracing on from its first instruction, with a private daemon,\n"
 "then print a summary. Exits with CMD's status (128+N if signal N killed it).\n"
 "  -o, --output DIR       trace directory (default\n"
@@ -245,6 +246,7 @@ static int setup_session(struct record *r)
 	struct rt_msg_create cr = {
 		.buffers = r->bo.buffers, .subbuf_size = r->bo.subbuf_size,
 		.num_subbuf = r->bo.num_subbuf, .clock = r->bo.clock,
+		.blocking_us = r->bo.blocking_us,
 	};
 	snprintf(cr.name, sizeof cr.name, "%s", r->name);
 	snprintf(cr.output, sizeof cr.output, "%s", r->output);
@@ -421,6 +423,7 @@ int cmd_record(int argc, char **argv)
 		{ "subbuf-size", required_argument, 0, OPT_SUBBUF },
 		{ "num-subbuf", required_argument, 0, OPT_NUMSUB },
 		{ "clock", required_argument, 0, OPT_CLOCK },
+		{ "blocking-timeout", required_argument, 0, OPT_BLOCKING },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },

@@ -49,7 +49,49 @@ static void session_totals(const struct session *s, struct cpu_stats *sum)
 		sum->corrupt_events += ts.corrupt_events;
 		sum->late_events += ts.late_events;
 		sum->counter_resets += ts.counter_resets;
+		sum->lost_full += ts.lost_full;
+		sum->lost_big += ts.lost_big;
+		sum->lost_abort += ts.lost_abort;
 	}
+}
+
+/* The causes of s->discarded that are not zero: ", 12 buffer full, ...". */
+static void losses_text(struct text *t, const struct cpu_stats *s)
+{
+	const struct {
+		uint64_t n;
+		const char *what;
+	} cause[] = {
+		{ s->lost_full, "buffer full" },
+		{ s->lost_big, "too big" },
+		{ s->lost_abort, "aborted" },
+		{ s->corrupt_events, "corrupt" },
+		{ s->late_events, "late" },
+		{ s->unwritten_events, "write errors" },
+	};
+	for (size_t i = 0; i < sizeof cause / sizeof cause[0]; i++)
+		if (cause[i].n)
+			text_add(t, ", %llu %s", (unsigned long long)cause[i].n, cause[i].what);
+}
+
+/* What the user can change so that the writers lose nothing. */
+static void loss_warnings(const struct session *s, const struct cpu_stats *sum, struct text *t)
+{
+	if (sum->lost_full)
+		text_add(t, "warning: %llu events lost (buffer full): %s\n",
+			 (unsigned long long)sum->lost_full,
+			 s->blocking_us == RT_BLOCKING_INF ?
+			 "writers still waiting when the session stopped gave them up" :
+			 s->blocking_us ? "increase --subbuf-size/--num-subbuf or --blocking-timeout" :
+			 "increase --subbuf-size/--num-subbuf or use --blocking-timeout");
+	if (sum->lost_big)
+		text_add(t, "warning: %llu events lost (too big for a sub-buffer or the probe's "
+			    "staging buffer): increase --subbuf-size or RSEQTRACE_MAX_PAYLOAD\n",
+			 (unsigned long long)sum->lost_big);
+	if (sum->lost_abort)
+		text_add(t, "warning: %llu events lost (aborted: a writer stepped in a debugger, "
+			    "a lock held too long, or a thread that cannot use rseq)\n",
+			 (unsigned long long)sum->lost_abort);
 }
 
 static void trace_errors(const struct session *s, struct text *t, const char *prefix)
@@ -68,6 +110,7 @@ void session_summary(struct session *s, struct text *t)
 	text_add(t, "%llu events recorded, %llu discarded, %s in %llu packets, in %s\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded, b,
 		 (unsigned long long)sum.packets, s->output);
+	loss_warnings(s, &sum, t);
 	if (sum.unwritten_events)
 		text_add(t, "error: %llu events could not be written (counted as discarded)\n",
 			 (unsigned long long)sum.unwritten_events);
@@ -89,25 +132,40 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		    s->state == S_STOPPED ? "stopped" : "created", s->output,
 		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	if (s->blocking_us == RT_BLOCKING_INF)
+		text_add(t, "blocking_timeout=inf\n");
+	else
+		text_add(t, "blocking_timeout=%llu\n", (unsigned long long)s->blocking_us);
 	text_add(t, "contexts=");
 	contexts_text(t, s->contexts, ",");
 	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
 		    "corrupt_packets=%llu\nunwritten_events=%llu\ncorrupt_events=%llu\n"
-		    "late_events=%llu\ncounter_resets=%llu\n",
+		    "late_events=%llu\ncounter_resets=%llu\nlost_full=%llu\nlost_big=%llu\n"
+		    "lost_abort=%llu\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
 		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
 		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
 		 (unsigned long long)sum.unwritten_events, (unsigned long long)sum.corrupt_events,
-		 (unsigned long long)sum.late_events, (unsigned long long)sum.counter_resets);
+		 (unsigned long long)sum.late_events, (unsigned long long)sum.counter_resets,
+		 (unsigned long long)sum.lost_full, (unsigned long long)sum.lost_big,
+		 (unsigned long long)sum.lost_abort);
 	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
 		text_add(t, "trace=%s mode=%s owner_pid=%d events=%llu discarded=%llu\n", tr->dir,
 			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq", (int)tr->owner_pid,
 			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
 		for (uint32_t c = 0; c < tr->nr_cpus; c++)
-			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu\n", c,
-				 tr->dir, (unsigned long long)tr->cpu[c].packets,
+			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu "
+				    "lost_full=%llu lost_big=%llu lost_abort=%llu corrupt=%llu "
+				    "late=%llu unwritten=%llu\n", c, tr->dir,
+				 (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].events,
-				 (unsigned long long)tr->cpu[c].discarded);
+				 (unsigned long long)tr->cpu[c].discarded,
+				 (unsigned long long)tr->cpu[c].lost_full,
+				 (unsigned long long)tr->cpu[c].lost_big,
+				 (unsigned long long)tr->cpu[c].lost_abort,
+				 (unsigned long long)tr->cpu[c].corrupt_events,
+				 (unsigned long long)tr->cpu[c].late_events,
+				 (unsigned long long)tr->cpu[c].unwritten_events);
 		if (tr->refused_events)
 			text_add(t, "refused_events=%u trace=%s\n", tr->refused_events, tr->dir);
 		if (tr->error)
@@ -140,7 +198,13 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
 	text_add(t, "  Channel:  channel0 (contexts ");
 	contexts_text(t, s->contexts, ", ");
-	text_add(t, ")\n");
+	if (s->blocking_us == RT_BLOCKING_INF)
+		text_add(t, "), blocking: a full buffer makes writers wait\n");
+	else if (s->blocking_us)
+		text_add(t, "), blocking: a full buffer makes writers wait up to %llu us\n",
+			 (unsigned long long)s->blocking_us);
+	else
+		text_add(t, "), discard mode: a full buffer drops events\n");
 	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
 	for (uint32_t i = 0; i < s->nr_rules; i++) {
 		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
@@ -170,11 +234,14 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 			any = 1;
 		}
 		text_add(t, "%s\n", any ? "" : " none now");
-		for (uint32_t c = 0; c < tr->nr_cpus; c++)
-			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded\n",
+		for (uint32_t c = 0; c < tr->nr_cpus; c++) {
+			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded",
 				 c, (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].discarded,
 				 (unsigned long long)tr->cpu[c].events);
+			losses_text(t, &tr->cpu[c]);
+			text_add(t, "\n");
+		}
 		char b[32];
 		human_bytes(b, sizeof b, tr->total.bytes);
 		text_add(t, "    total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
@@ -203,8 +270,11 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	}
 	struct cpu_stats sum;
 	session_totals(s, &sum);
-	text_add(t, "  Total: %llu events recorded, %llu discarded\n",
+	text_add(t, "  Total: %llu events recorded, %llu discarded",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded);
+	losses_text(t, &sum);
+	text_add(t, "\n");
+	loss_warnings(s, &sum, t);
 	if (s->untraced)
 		text_add(t, "  %u processes not traced (no buffers for them; see the warnings)\n",
 			 s->untraced);

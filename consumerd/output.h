@@ -35,7 +35,7 @@ struct output_ops {
 	uint64_t (*skip_late)(struct output *o);
 	void (*stats)(const struct output *o, struct ctf_channel_stats *st);
 	uint64_t (*cpu_events)(const struct output *o, uint32_t cpu);
-	uint64_t (*cpu_lost)(const struct output *o, uint32_t cpu);
+	void (*cpu_losses)(const struct output *o, uint32_t cpu, struct ctf_losses *out);
 	/* Frees o; returns the first write error it met (0 if none). The
 	 * buffers stay mapped: they are the caller's. */
 	int (*close)(struct output *o);

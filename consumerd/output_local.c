@@ -61,9 +61,9 @@ static uint64_t local_cpu_events(const struct output *o, uint32_t cpu)
 	return ctf_channel_cpu_events(local(o)->ch, cpu);
 }
 
-static uint64_t local_cpu_lost(const struct output *o, uint32_t cpu)
+static void local_cpu_losses(const struct output *o, uint32_t cpu, struct ctf_losses *out)
 {
-	return ctf_channel_cpu_lost(local(o)->ch, cpu);
+	ctf_channel_cpu_losses(local(o)->ch, cpu, out);
 }
 
 static int local_close(struct output *o)
@@ -82,7 +82,7 @@ static const struct output_ops local_ops = {
 	.skip_late = local_skip_late,
 	.stats = local_stats,
 	.cpu_events = local_cpu_events,
-	.cpu_lost = local_cpu_lost,
+	.cpu_losses = local_cpu_losses,
 	.close = local_close,
 };
 

@@ -384,6 +384,7 @@ int app_link_trace(struct daemon *d, struct trace *t, struct app *a)
 		.flags = (t->s->state == S_ACTIVE ? RT_CHAN_ACTIVE : 0) |
 			 (t->per_pid ? RT_CHAN_PER_PID : 0),
 		.contexts = t->contexts,
+		.blocking_us = t->s->blocking_us,
 	};
 	rt_msg_put(b, &ch, sizeof ch);
 	int fds[2] = { t->bs.fd, wake_tx };

@@ -448,6 +448,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	s->id = d->next_id++;
 	s->buffers = (enum rt_buffers)cr->buffers;
 	s->clock = cr->clock == RT_MSG_CLOCK_TSC ? RT_CLOCK_TSC : RT_CLOCK_MONOTONIC;
+	s->blocking_us = cr->blocking_us;
 	s->contexts = DEFAULT_CONTEXTS;
 	s->state = S_CREATED;
 	s->next = d->sessions;

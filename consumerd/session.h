@@ -36,6 +36,7 @@ struct session {
 	enum rt_buffers buffers;
 	uint32_t subbuf_size, num_subbuf;
 	enum rt_clock clock;
+	uint64_t blocking_us;   /* RT_BLOCKING_*, or a timeout: its channel's, sent to apps */
 	uint32_t contexts;      /* RT_CTX_*: fixed at the first start */
 	enum session_state state;
 	int started_once;

@@ -179,10 +179,23 @@ void trace_refresh_stats(struct trace *t)
 	 * to scribble): nothing here moves unless we drained. */
 	for (uint32_t c = 0; c < t->nr_cpus; c++) {
 		struct rt_cpu_stats cs;
+		struct ctf_losses l;
 		rt_cpu_stats(&t->bs, c, &cs);
-		t->cpu[c].packets = cs.packets;
-		t->cpu[c].events = t->out->ops->cpu_events(t->out, c);
-		t->cpu[c].discarded = t->out->ops->cpu_lost(t->out, c);
+		t->out->ops->cpu_losses(t->out, c, &l);
+		struct cpu_stats *s = &t->cpu[c];
+		s->packets = cs.packets;
+		s->events = t->out->ops->cpu_events(t->out, c);
+		s->discarded = l.total;
+		s->pending_discarded = l.total - l.reported;
+		s->lost_full = l.full;
+		s->lost_big = l.big;
+		s->lost_abort = l.abort;
+		s->corrupt_events = l.corrupt;
+		s->late_events = l.late;
+		s->unwritten_events = l.unwritten;
+		t->total.lost_full += l.full;
+		t->total.lost_big += l.big;
+		t->total.lost_abort += l.abort;
 	}
 	if (st.write_errors && st.last_error[0])
 		trace_set_error(t, "%s", st.last_error);

@@ -21,11 +21,14 @@ struct daemon;
 struct session;
 struct output;
 
-/* Counts of one trace, or of one CPU of it. */
+/* Counts of one trace, or of one CPU of it. discarded = lost_full +
+ * lost_big + lost_abort + corrupt_events + late_events + unwritten_events,
+ * the events lost by cause (ctf.h, struct ctf_losses). */
 struct cpu_stats {
 	uint64_t packets, bytes, events, discarded, pending_discarded;
 	uint64_t corrupt_packets, unwritten_events;
 	uint64_t corrupt_events, late_events, counter_resets;
+	uint64_t lost_full, lost_big, lost_abort;
 };
 
 struct trace_event {

@@ -147,9 +147,20 @@ struct ctf_channel_stats {
 	char last_error[256];
 };
 void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st);
+/* Events lost on one CPU, by cause: total = the sum of the causes (S3). */
+struct ctf_losses {
+	uint64_t full;      /* the writer found the buffer full (discard mode, or its wait timed out) */
+	uint64_t big;       /* larger than a sub-buffer, or than the probe's staging buffer */
+	uint64_t abort;     /* too many failed attempts, or a thread that cannot write the set's mode */
+	uint64_t corrupt;   /* records that could not be trusted */
+	uint64_t late;      /* committed while the channel was stopped */
+	uint64_t unwritten; /* in packets the output failed to write */
+	uint64_t total;
+	uint64_t reported;  /* of total, in the stream file's events_discarded */
+};
 /* Records written to the stream file of one CPU; events lost on it. */
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu);
-uint64_t ctf_channel_cpu_lost(const struct ctf_channel *c, uint32_t cpu);
+void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ctf_losses *out);
 /* Closes the stream files. Does not unmap bs. */
 void ctf_channel_close(struct ctf_channel *c);
 

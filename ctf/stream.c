@@ -39,7 +39,8 @@ struct cpu_stream {
 	uint64_t reported;
 	uint64_t last_ts;
 	uint64_t ring, extra, corrupt, late; /* S3 */
-	uint64_t ring_seen;   /* raw sum of the lost counters at the last sample */
+	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (full, big, abort) */
+	uint64_t ring_seen[RT_LOST_CAUSES];  /* raw lost counters at the last sample */
 	uint64_t ring_ns;     /* CLOCK_MONOTONIC of the last sample */
 	uint64_t counter_resets;
 	uint64_t events;      /* records written to this CPU's stream file */
@@ -117,7 +118,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 	uint64_t now = mono_ns();
 	for (uint32_t i = 0; i < bs->nr_cpus; i++) {
 		c->cpu[i].fd = -1;
-		c->cpu[i].ring_seen = rt_lost_total(&bs->ctl[i]);
+		rt_lost_counts(&bs->ctl[i], c->cpu[i].ring_seen);
 		c->cpu[i].ring_ns = now;
 	}
 	c->trace = t;
@@ -385,15 +386,24 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, size_t content, uin
 static void sample_losses(struct ctf_channel *c, uint32_t cpu)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
-	uint64_t raw = rt_lost_total(&c->bs->ctl[cpu]), now = mono_ns();
-	uint64_t delta = raw - s->ring_seen, bound = (now - s->ring_ns) / 8 + 65536;
-	if (delta <= bound) {
-		s->ring += delta;
+	uint64_t raw[RT_LOST_CAUSES], delta[RT_LOST_CAUSES], sum = 0, now = mono_ns();
+	rt_lost_counts(&c->bs->ctl[cpu], raw);
+	uint64_t bound = (now - s->ring_ns) / 8 + 65536;
+	int sane = 1;
+	for (int i = 0; i < RT_LOST_CAUSES; i++) {
+		delta[i] = raw[i] - s->ring_seen[i];
+		sane &= delta[i] <= bound;
+		sum += delta[i];
+	}
+	if (sane && sum <= bound) {
+		s->ring += sum;
+		for (int i = 0; i < RT_LOST_CAUSES; i++)
+			s->ring_cause[i] += delta[i];
 	} else {
 		s->counter_resets++;
 		c->st.counter_resets++;
 	}
-	s->ring_seen = raw;
+	memcpy(s->ring_seen, raw, sizeof raw);
 	s->ring_ns = now;
 }
 
@@ -524,9 +534,22 @@ void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st
 	}
 }
 
-uint64_t ctf_channel_cpu_lost(const struct ctf_channel *c, uint32_t cpu)
+void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ctf_losses *out)
 {
-	return cpu < c->bs->nr_cpus ? stream_lost(&c->cpu[cpu]) : 0;
+	memset(out, 0, sizeof *out);
+	if (cpu >= c->bs->nr_cpus)
+		return;
+	const struct cpu_stream *s = &c->cpu[cpu];
+	*out = (struct ctf_losses){
+		.full = s->ring_cause[RT_LOST_FULL],
+		.big = s->ring_cause[RT_LOST_BIG],
+		.abort = s->ring_cause[RT_LOST_ABORT],
+		.corrupt = s->corrupt,
+		.late = s->late,
+		.unwritten = s->extra,
+		.total = stream_lost(s),
+		.reported = s->reported,
+	};
 }
 
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)

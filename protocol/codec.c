@@ -101,6 +101,11 @@ static int check_rule(struct rt_msg *m, uint16_t type)
 	return 1;
 }
 
+int rt_blocking_ok(uint64_t us)
+{
+	return us == RT_BLOCKING_INF || us <= RT_BLOCKING_MAX_US;
+}
+
 static int check_create(const struct rt_msg_create *c)
 {
 	if (!fixed_str_ok(c->name, sizeof c->name) ||
@@ -110,7 +115,8 @@ static int check_create(const struct rt_msg_create *c)
 		return 0;
 	if (c->output[0] && c->output[0] != '/')
 		return 0;
-	if (c->buffers > RT_BUFFERS_PID || c->clock > RT_MSG_CLOCK_TSC || c->reserved[0] || c->reserved[1])
+	if (c->buffers > RT_BUFFERS_PID || c->clock > RT_MSG_CLOCK_TSC || c->reserved ||
+	    !rt_blocking_ok(c->blocking_us))
 		return 0;
 	/* Geometry is checked by the daemon (rt_check_geometry), which
 	 * answers with a message a user can act on. */
@@ -236,7 +242,8 @@ static int check_body(struct rt_msg *m)
 	}
 	case RT_MSG_APP_CHANNEL: {
 		const struct rt_msg_app_channel *c = b;
-		return c->key != 0 && !(c->flags & ~RT_CHAN_FLAGS) && !(c->contexts & ~RT_CTX_ALL);
+		return c->key != 0 && !(c->flags & ~RT_CHAN_FLAGS) && !(c->contexts & ~RT_CTX_ALL) &&
+		       rt_blocking_ok(c->blocking_us);
 	}
 	case RT_MSG_APP_CHANNEL_DEL:
 	case RT_MSG_APP_ACTIVE: {

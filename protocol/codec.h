@@ -52,6 +52,8 @@ int rt_session_name_ok(const char *s);
  * matches any run of characters (common/glob.h), so "prov:*" and "*" work
  * as in lttng. */
 int rt_pattern_ok(const char *s);
+/* A blocking timeout: RT_BLOCKING_INF or at most RT_BLOCKING_MAX_US. */
+int rt_blocking_ok(uint64_t us);
 
 /*
  * Validates a received record of n bytes that came with nfds descriptors.

@@ -44,7 +44,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 2u /* 2: APP_CHANNEL carries the wake-up socket */
+#define RT_PROTO_VERSION 3u /* 3: CREATE and APP_CHANNEL carry the blocking timeout */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -115,8 +115,16 @@ struct rt_msg_create {
 	uint32_t subbuf_size;       /* 0 = default; else a power of two */
 	uint32_t num_subbuf;        /* 0 = default; else a power of two */
 	uint32_t clock;             /* enum rt_msg_clock */
-	uint32_t reserved[2];
+	uint32_t reserved;
+	uint64_t blocking_us;       /* RT_BLOCKING_*, or a timeout in us */
 };
+
+/* Blocking timeout of a channel (lttng's enable-channel --blocking-timeout):
+ * how long a writer that finds its buffer full waits for the consumer
+ * before it drops the event (counted). */
+#define RT_BLOCKING_NONE 0u              /* discard at once (the default) */
+#define RT_BLOCKING_INF UINT64_MAX        /* wait until there is room or the session stops */
+#define RT_BLOCKING_MAX_US 2147483647u   /* a finite timeout at most this (~36 min) */
 
 #define RT_RULE_ALL 1u /* DISABLE: every rule, no pattern follows */
 
@@ -199,6 +207,7 @@ struct rt_msg_app_channel {
 	uint64_t key;
 	uint32_t flags;    /* RT_CHAN_* */
 	uint32_t contexts; /* RT_CTX_* fields after every event header */
+	uint64_t blocking_us; /* RT_BLOCKING_*, or a timeout in us */
 };
 
 /* APP_CHANNEL_DEL (value 0) and APP_ACTIVE (value 0 or 1). */

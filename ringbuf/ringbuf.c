@@ -141,6 +141,8 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->clock = h->clock;
 	bs->fd = fd;
 	bs->wake_fd = -1;
+	bs->wait_ns = 0;
+	bs->wait_while = NULL;
 	bs->map_size = size;
 	bs->rd = NULL;
 }

@@ -42,7 +42,8 @@ enum rt_clock {
 	RT_CLOCK_NONE = 2,      /* benchmarks only: every timestamp is 0 */
 };
 
-/* Results. Writers never block and never retry without bound. */
+/* Results. Writers retry a bounded number of times, and wait for space
+ * only in blocking mode, bounded by their deadline (write.c). */
 enum rt_status {
 	RT_OK = 0,
 	RT_E_FULL = -1,    /* dropped: next sub-buffer not consumed yet (counted) */
@@ -54,6 +55,19 @@ enum rt_status {
 	RT_E_SYS = -6,     /* a system call failed, errno set */
 	RT_E_CORRUPT = -7, /* the consumer found inconsistent shared memory */
 };
+
+/* rt_bufset.wait_ns: wait until the consumer makes room or the set's
+ * wait_while byte clears. */
+#define RT_WAIT_FOREVER UINT64_MAX
+
+/*
+ * Writers of this thread that must never wait for space: the tracepoint
+ * layer counts here the probes running on top of another probe of the same
+ * thread (a signal handler that interrupted one), whose thread may be in
+ * the middle of a write or a wait of its own. initial-exec TLS: no
+ * allocation, safe in a signal handler.
+ */
+extern __thread int rt_nowait_depth __attribute__((tls_model("initial-exec")));
 
 /* Attempts per record before it is dropped and counted as RT_E_ABORT.
  * Under a debugger's single-step every attempt aborts; this bound is what
@@ -88,6 +102,13 @@ struct rt_bufset {
 	 * Set by whoever maps the set, before writers use it; closed by
 	 * rt_bufset_unmap. */
 	int wake_fd;
+	/* Blocking mode (write.c), set by whoever maps the set, before writers
+	 * use it: how long a writer that finds its buffer full waits for the
+	 * consumer, in ns (0: never, it drops; RT_WAIT_FOREVER: no limit), and
+	 * while what byte stays non-zero (the channel's active flag: stopping
+	 * it lets every waiter go; NULL: no such condition). */
+	uint64_t wait_ns;
+	const uint8_t *wait_while;
 	size_t map_size;
 	/* Consumer only, allocated by its first rt_read_next: the positions it
 	 * trusts. The copies in shared memory are published for writers and
@@ -174,6 +195,9 @@ uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu);
 uint64_t rt_count_records(const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
+/* The lost counters one by one, indexed by enum rt_lost_cause. */
+enum rt_lost_cause { RT_LOST_FULL, RT_LOST_BIG, RT_LOST_ABORT, RT_LOST_CAUSES };
+void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES]);
 
 /*
  * Wake-ups (invariant I5): a consumer that waits for data rather than only

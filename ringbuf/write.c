@@ -28,6 +28,13 @@ uint64_t rt_lost_total(const struct rt_cpu_ctl *c)
 	       __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
 }
 
+void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES])
+{
+	out[RT_LOST_FULL] = __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED);
+	out[RT_LOST_BIG] = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
+	out[RT_LOST_ABORT] = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
+}
+
 /* Lost counters take atomic adds from every mode and every process: they
  * are never stored by a sequence, so the two kinds of update cannot race. */
 int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status)
@@ -130,7 +137,8 @@ int rt_packet_close(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 /*
  * The record did not fit at `old` (or no packet is open): close the
  * current packet, or open the next one if the consumer has released it.
- * Returns 0 to make the caller look at the offset again, or RT_E_FULL.
+ * Returns 0 to make the caller look at the offset again, or RT_E_FULL,
+ * not counted yet: the caller waits for space or drops.
  */
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
@@ -140,9 +148,61 @@ int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 	}
 	uint64_t consumed = __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_ACQUIRE);
 	if (old - consumed >= bs->buf_size) /* invariant I3 */
-		return rt_drop(bs, cpu, RT_E_FULL);
+		return RT_E_FULL;
 	rt_packet_open(bs, rs, cpu, old);
 	return 0;
+}
+
+__thread __attribute__((tls_model("initial-exec"))) int rt_nowait_depth;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A writer's wait for space (blocking mode), over several attempts. */
+struct space_wait {
+	uint64_t deadline; /* CLOCK_MONOTONIC ns; 0: not started */
+	uint64_t sleep_ns; /* the next sleep */
+};
+
+#define RT_WAIT_FIRST_NS 1000u    /* 1 us, doubling up to */
+#define RT_WAIT_MAX_NS 1000000u   /* 1 ms: what a stop or a deadline may wait */
+
+/*
+ * The buffer was full. In blocking mode, sleeps a little and returns 1 to
+ * retry (the retry reads the consumer's published position again);
+ * returns 0 to drop: discard mode, a writer nested on top of another of
+ * its thread (it would wait with that write or wait half done), the
+ * deadline passed, or the channel stopped. A sleep, never a futex or a
+ * lock in shared memory: what other processes write there cannot make a
+ * writer wait past its own deadline. The sleeps grow from 1 us to 1 ms,
+ * so a consumer that frees space soon costs little latency and one that
+ * does not costs little CPU.
+ */
+static int wait_for_space(const struct rt_bufset *bs, struct space_wait *w, int nested)
+{
+	if (!bs->wait_ns || nested || rt_nowait_depth > 0)
+		return 0;
+	if (bs->wait_while && !__atomic_load_n(bs->wait_while, __ATOMIC_ACQUIRE))
+		return 0;
+	uint64_t now = mono_ns();
+	if (!w->deadline) {
+		w->deadline = bs->wait_ns > UINT64_MAX - now ? UINT64_MAX : now + bs->wait_ns;
+		w->sleep_ns = RT_WAIT_FIRST_NS;
+	}
+	if (now >= w->deadline)
+		return 0;
+	uint64_t ns = w->sleep_ns < w->deadline - now ? w->sleep_ns : w->deadline - now;
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	int saved = errno;
+	nanosleep(&ts, NULL); /* a signal cuts it short: the caller just retries */
+	errno = saved;
+	if (w->sleep_ns < RT_WAIT_MAX_NS)
+		w->sleep_ns *= 2;
+	return 1;
 }
 
 /*
@@ -165,6 +225,7 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 		return rt_drop(bs, cpu, bad);
 
 	struct rt_event_header *eh = rec;
+	struct space_wait w = { 0 };
 	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
 		cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
 		if (cpu >= bs->nr_cpus) {
@@ -175,9 +236,13 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
 		uint64_t in_sub = old & (bs->subbuf_size - 1);
 		if (!rt_fits(bs, in_sub, len)) {
-			int r = rt_switch(bs, rs, cpu, old);
-			if (r < 0)
-				return r;
+			if (rt_switch(bs, rs, cpu, old) == RT_E_FULL) {
+				/* Outside any sequence. A wait is not a failed
+				 * attempt: its deadline bounds it. */
+				if (!wait_for_space(bs, &w, 0))
+					return rt_drop(bs, cpu, RT_E_FULL);
+				tries--;
+			}
 			continue;
 		}
 		eh->timestamp = rt_clock_read(bs->clock); /* after `old`: see rt_write */
@@ -355,11 +420,12 @@ void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu)
 	unlock_word(&bs->ctl[cpu].w.lock);
 }
 
-int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
+/* One locked attempt: RT_OK, a drop (counted), or RT_E_FULL (not counted;
+ * *cpu says where), after the lock is released. */
+static int write_locked_once(struct rt_bufset *bs, void *rec, uint32_t len, uint32_t *cpu_out)
 {
-	if (bs->mode != RT_MODE_LOCKED)
-		return RT_E_MODE;
 	uint32_t cpu = rt_current_cpu() % bs->nr_cpus;
+	*cpu_out = cpu;
 	int bad = record_size_check(bs, len);
 	if (bad)
 		return rt_drop(bs, cpu, bad);
@@ -390,6 +456,7 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	}
 	if (i == bs->nr_cpus)
 		return rt_drop(bs, cpu, RT_E_ABORT);
+	*cpu_out = cpu;
 
 	int status = RT_E_ABORT;
 	struct rt_event_header *eh = rec;
@@ -417,4 +484,20 @@ int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (status == RT_E_ABORT)
 		rt_drop(bs, cpu, RT_E_ABORT);
 	return status;
+}
+
+/* Waits for space with no lock held: other writers of that CPU go on. */
+int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len)
+{
+	if (bs->mode != RT_MODE_LOCKED)
+		return RT_E_MODE;
+	struct space_wait w = { 0 };
+	for (;;) {
+		uint32_t cpu;
+		int r = write_locked_once(bs, rec, len, &cpu);
+		if (r != RT_E_FULL)
+			return r;
+		if (!wait_for_space(bs, &w, held_depth > 0))
+			return rt_drop(bs, cpu, RT_E_FULL);
+	}
 }

@@ -38,6 +38,7 @@
 
 #include <rseqtrace/tracepoint.h>
 
+#include "ringbuf/ringbuf.h"
 #include "tracepoints/rcu.h"
 
 struct reader {
@@ -182,12 +183,21 @@ unsigned long rseqtrace__read_lock(void)
 		r = claim_slot();
 		if (!r) {
 			__atomic_fetch_add(&overflow_readers, 1, __ATOMIC_SEQ_CST);
+			rt_nowait_depth++; /* nesting unknown: never wait */
 			return TOKEN_OVERFLOW;
 		}
 	}
 	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
-	if (__builtin_expect(cur != 0, 0) && !section_over(r, cur, sp))
-		return TOKEN_NESTED; /* a signal handler on top of a section */
+	if (__builtin_expect(cur != 0, 0) && !section_over(r, cur, sp)) {
+		/* A signal handler on top of a section: its writes never
+		 * wait for space (blocking mode), whatever the outer one
+		 * is doing. */
+		rt_nowait_depth++;
+		return TOKEN_NESTED;
+	}
+	/* No section of this thread is live: a count that a longjmp out of
+	 * a nested section left behind is stale. */
+	rt_nowait_depth = 0;
 	uint64_t id = r->gen + 1;
 	r->gen = id;
 	/* sp_id first: a handler that interrupts us before the ctr store
@@ -206,10 +216,13 @@ unsigned long rseqtrace__read_lock(void)
 
 void rseqtrace__read_unlock(unsigned long token)
 {
-	if (token == TOKEN_NESTED)
+	if (token == TOKEN_NESTED) {
+		rt_nowait_depth--;
 		return;
+	}
 	if (token == TOKEN_OVERFLOW) {
 		__atomic_fetch_sub(&overflow_readers, 1, __ATOMIC_RELEASE);
+		rt_nowait_depth--;
 		return;
 	}
 	__atomic_store_n(&((struct reader *)token)->ctr, 0, __ATOMIC_RELEASE);

@@ -604,6 +604,8 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 		return NULL;
 	}
 	ch->bs = *bs;
+	/* Blocking writers (bs->wait_ns) give up once the channel stops. */
+	ch->bs.wait_while = &ch->active;
 	ch->contexts = contexts;
 	ch->ctx_len = rt_ctx_len(contexts);
 	ch->hdr_len = hdr_len;

@@ -31,9 +31,9 @@ def fixstr(s, n):
     return b + b"\0" * (n - len(b))
 
 
-def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0):
+def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking=0):
     return msg(T["CREATE"], fixstr(name, 64) + fixstr(output, 4096) +
-               struct.pack("<IIIIII", buffers, subbuf, num, clock, 0, 0))
+               struct.pack("<IIIIIQ", buffers, subbuf, num, clock, 0, blocking))
 
 
 def rule(t, patterns, session="", lt=0, ll=0, flags=0):
@@ -114,6 +114,13 @@ def seeds():
     conv += [chunk(events(3, [desc("prov:late", 2)]), 1), chunk(rule("DISABLE", ["prov:stop"]), 0)]
     conv += [chunk(sess("STOP"), 0, drain=True), chunk(sess("LIST"), 0), chunk(sess("DESTROY"), 0, drain=True)]
     yield "conversation_uid", b"".join(conv)
+    # Blocking mode: the session's timeout goes to the app in APP_CHANNEL.
+    yield "conversation_blocking", b"".join(
+        [chunk(create(blocking=(1 << 64) - 1), 0), chunk(rule("ENABLE", ["*"]), 0)] +
+        [chunk(m, 1) for m in app] +
+        [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
+         chunk(sess("LIST"), 0), chunk(sess("LIST", flags=1), 0),
+         chunk(sess("STOP"), 0, drain=True), chunk(sess("DESTROY"), 0, drain=True)])
     conv_pid = [chunk(create(buffers=1), 0), chunk(rule("ENABLE", ["prov:start"]), 0),
                 chunk(sess("START"), 0)] + [chunk(m, 1) for m in app] + \
                [chunk(register(rseq=0, name="locked"), 2), chunk(events(0, evs[:1]), 2),
@@ -151,6 +158,7 @@ def seeds():
         "relative_output": create(output="rel/dir"),
         "reserved_set": msg(T["CREATE"], fixstr("s", 64) + fixstr("", 4096) + struct.pack("<IIIIII", 0, 4096, 4, 0, 1, 0)),
         "bad_clock": create(clock=7),
+        "blocking_too_long": create(blocking=1 << 31),
         "subbuf_not_pow2": create(subbuf=3000),
         "subbuf_huge": create(subbuf=1 << 26, num=1024),
         "count_mismatch": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 3, 0) + b"a\0b\0"),
@@ -164,7 +172,7 @@ def seeds():
         "events_bad_desc": msg(T["EVENTS"], struct.pack("<II", 0, 1) + struct.pack("<II", 8, 0) + b"\xff" * 8),
         "ack_unasked": msg(T["SYNC_ACK"], seq=77),
         "reply_from_peer": msg(T["REPLY"], struct.pack("<iIII", 0, 0, 2, 0) + b"x\0"),
-        "channel_from_peer": msg(T["CHANNEL"], struct.pack("<QII", 1, 0, 0), nfds=1),
+        "channel_from_peer": msg(T["CHANNEL"], struct.pack("<QIIQ", 1, 0, 0, 0), nfds=1),
         "register_twice": register() + b"",
         "bits32": msg(T["REGISTER"], struct.pack("<IIII", 1, 1, 1, 32) + fixstr("a", 16)),
         "context_none": addctx(0),

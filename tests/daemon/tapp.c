@@ -14,12 +14,17 @@
  * "emitted=N" per process. --spam-wake: a hostile app; while it emits, a
  * thread clears O_NONBLOCK on every datagram socket it holds (the daemon's
  * wake-up socket) and sends on it in a loop; prints "spammed=N".
+ * --handler-signals N FILE: pinned to one CPU; after 300 ms a thread sends
+ * N SIGUSR1 to the emitting thread, one at a time, whose handler emits an
+ * event of role 999; each handler must return within 5 s. FILE then gets
+ * "handled=K stuck=S" (K handlers returned, S did not in time).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -122,6 +127,47 @@ static void *spam_main(void *arg)
 	return NULL;
 }
 
+static int handler_signals;
+static const char *handler_file;
+static pthread_t emitter;
+static volatile uint64_t handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	rseqtrace(rtd, seq, 999, handled);
+	__atomic_fetch_add(&handled, 1, __ATOMIC_RELEASE);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *signaller_main(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	int stuck = 0;
+	for (int i = 0; i < handler_signals && !stuck; i++) {
+		uint64_t before = __atomic_load_n(&handled, __ATOMIC_ACQUIRE), t0 = mono_ms();
+		pthread_kill(emitter, SIGUSR1);
+		while (__atomic_load_n(&handled, __ATOMIC_ACQUIRE) == before && !stuck) {
+			if (mono_ms() - t0 > 5000)
+				stuck = 1;
+			usleep(1000);
+		}
+	}
+	FILE *f = fopen(handler_file, "w");
+	if (f) {
+		fprintf(f, "handled=%llu stuck=%d\n", (unsigned long long)handled, stuck);
+		fclose(f);
+	}
+	return NULL;
+}
+
 static void *thread_main(void *arg)
 {
 	return (void *)(uintptr_t)emit((uint32_t)(uintptr_t)arg);
@@ -147,6 +193,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--signal") && v) sig = atoi(argv[++i]);
 		else if (!strcmp(a, "--dlopen") && v) dlopen_path = argv[++i];
 		else if (!strcmp(a, "--spam-wake")) spam_wake = 1;
+		else if (!strcmp(a, "--handler-signals") && i + 2 < argc) {
+			handler_signals = atoi(argv[++i]);
+			handler_file = argv[++i];
+		}
 		else {
 			fprintf(stderr, "tapp: bad argument %s\n", a);
 			return 2;
@@ -167,6 +217,16 @@ int main(int argc, char **argv)
 	if (spam_wake) {
 		find_wake_sockets();
 		pthread_create(&spammer, NULL, spam_main, NULL);
+	}
+	pthread_t signaller;
+	if (handler_signals) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(sched_getcpu(), &one);
+		sched_setaffinity(0, sizeof one, &one);
+		signal(SIGUSR1, on_usr1);
+		emitter = pthread_self();
+		pthread_create(&signaller, NULL, signaller_main, NULL);
 	}
 	pthread_t t[64];
 	if (threads > 64)
@@ -193,6 +253,8 @@ int main(int argc, char **argv)
 	}
 	if (child > 0)
 		waitpid(child, NULL, 0);
+	if (handler_signals)
+		pthread_join(signaller, NULL);
 	if (spam_wake) {
 		spam_stop = 1;
 		pthread_join(spammer, NULL);

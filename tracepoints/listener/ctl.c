@@ -231,6 +231,8 @@ static int on_channel(const struct rt_msg *m, const int *fds)
 		return -1;
 	}
 	bs.wake_fd = wake_fd_checked(fds[1]); /* before any writer sees bs */
+	/* Blocking mode (decoded: INF or a bounded number of us). */
+	bs.wait_ns = c->blocking_us == RT_BLOCKING_INF ? RT_WAIT_FOREVER : c->blocking_us * 1000u;
 	if (ctl.nr_chans == ctl.cap_chans) {
 		uint32_t cap = ctl.cap_chans ? ctl.cap_chans * 2 : 4;
 		struct ctl_chan *n = realloc(ctl.chans, cap * sizeof *n);
