@@ -196,7 +196,10 @@ def bt_text(path):
     bt = shutil.which("babeltrace2")
     if not bt:
         raise Fail("babeltrace2 is not installed (apt-get install babeltrace2)")
-    p = subprocess.run([bt, str(path)], capture_output=True, text=True, timeout=120)
+    # Event content that an application scribbled may be any bytes: the
+    # trace stays readable, its strings need not be UTF-8.
+    p = subprocess.run([bt, str(path)], capture_output=True, text=True, errors="replace",
+                       timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -244,6 +247,23 @@ class App:
     def emitted(self):
         """emitted=N lines (a forked child prints its own)."""
         return [int(l.split("=")[1]) for l in self.out.splitlines() if l.startswith("emitted=")]
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def settled_fd_count(pid):
+    """The count once the daemon has closed the connections whose peers
+    left (a CLI's answer arrives before the daemon reads its hangup)."""
+    n = fd_count(pid)
+    for _ in range(100):
+        time.sleep(0.02)
+        m = fd_count(pid)
+        if m == n:
+            return n
+        n = m
+    return n
 
 
 def wait_until(cond, what, timeout=10.0):

@@ -11,7 +11,7 @@ import socket
 import struct
 import time
 
-from rtd import PROTO_VERSION, SRC, Daemon, check, run_tests
+from rtd import PROTO_VERSION, SRC, Daemon, check, fd_count, run_tests, settled_fd_count
 
 MAGIC = 0x50435452
 
@@ -45,23 +45,6 @@ def closed_by_daemon(s):
         return True
     except socket.timeout:
         return False
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def settled_fd_count(pid):
-    """The count once the daemon has closed the connections whose peers
-    left (a CLI's answer arrives before the daemon reads its hangup)."""
-    n = fd_count(pid)
-    for _ in range(100):
-        time.sleep(0.02)
-        m = fd_count(pid)
-        if m == n:
-            return n
-        n = m
-    return n
 
 
 def list_request(flags=0):

@@ -13,7 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
-from rtd import PROTO_VERSION, App, Daemon, check, run_tests, tmpdir, wait_until  # noqa: E402
+from rtd import (PROTO_VERSION, App, Daemon, check, fd_count, run_tests,  # noqa: E402
+                 settled_fd_count, tmpdir, wait_until)
 
 MAGIC = 0x50435452
 REPLY_MORE = 1
@@ -61,21 +62,6 @@ def read_reply(s):
         text += r[40:40 + tlen - 1]
         if not flags & REPLY_MORE or seq == 0:
             return status, text.decode()
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def settled_fd_count(pid):
-    n = fd_count(pid)
-    for _ in range(100):
-        time.sleep(0.02)
-        m = fd_count(pid)
-        if m == n:
-            return n
-        n = m
-    return n
 
 
 def at_eof(s):
