@@ -87,6 +87,7 @@ class Bench:
         self.paced_steps = 4 if args.quick else 6
         self.trace_discarded = args.trace_discarded
         self.runs = []  # every run, for runs.csv
+        self.seq = 0    # names each run's trace directory
 
     # ---- one traced run ----------------------------------------------------------------
 
@@ -94,8 +95,8 @@ class Bench:
                keep=False):
         """Runs the bench program under a session of tracer: a dict of what it
         emitted, what was recorded and lost, the consumers' CPU time, bytes."""
-        trace = os.path.join(self.traces, "%s-%s" % (label, tracer))
-        shutil.rmtree(trace, ignore_errors=True)
+        self.seq += 1
+        trace = os.path.join(self.traces, "%s-%s-%d" % (label, tracer, self.seq))
         subbuf, nsubbuf = geometry
         timeout = "inf" if blocking else None
         if tracer == LTTNG:
@@ -167,11 +168,11 @@ class Bench:
         if res["notes"]:
             say("             NOTE: " + res["notes"])
 
-    def alternating(self, label, prog_args, **kw):
+    def alternating(self, label, prog_args, tracers=TRACERS, **kw):
         """--reps runs per tracer, alternating which goes first: {tracer: [runs]}."""
-        got = {t: [] for t in TRACERS}
+        got = {t: [] for t in tracers}
         for rep in range(self.reps):
-            for t in (TRACERS if rep % 2 == 0 else TRACERS[::-1]):
+            for t in (tracers if rep % 2 == 0 else tracers[::-1]):
                 res = self.traced(t, prog_args, label=label, **kw)
                 self.show(res)
                 got[t].append(res)
@@ -191,12 +192,13 @@ class Bench:
         return self.alternating("flat", ["sustain", "str", str(self.flat_ms), "2"], geometry=FLAT_GEOMETRY)
 
     def blocking(self):
-        if not self.ours.create_supports("--blocking-timeout"):
-            say("== blocking: rseqtrace: n/a (--blocking-timeout not supported by this build)")
-            return None
-        say("== blocking: 2 writers flat out for %.1f s, --blocking-timeout=inf, defaults, %d runs per tracer"
-            % (self.flat_ms / 1000, self.reps))
-        return self.alternating("blocking", ["sustain", "str", str(self.flat_ms), "2"], blocking=True)
+        """Both tracers, or LTTng alone (ours n/a) when this build has no blocking mode."""
+        tracers = TRACERS if self.ours.create_supports("--blocking-timeout") else (LTTNG,)
+        say("== blocking: 2 writers flat out for %.1f s, --blocking-timeout=inf, defaults, %d runs per tracer%s"
+            % (self.flat_ms / 1000, self.reps, "" if OURS in tracers else
+               "; rseqtrace: n/a (--blocking-timeout not supported by this build)"))
+        return self.alternating("blocking", ["sustain", "str", str(self.flat_ms), "2"], tracers=tracers,
+                                blocking=True)
 
     def probe(self, tracer, rate):
         """One paced run (rate = both writers together, None = flat out): the
@@ -204,9 +206,11 @@ class Bench:
         args = ["sustain", "str", str(self.paced_ms), "2"] + (["%.0f" % (rate / 2)] if rate else [])
         res = self.traced(tracer, args, label="paced", count=False, keep=True)
         lossless = res["listed_discarded"] == 0
-        say("   paced     %-9s %-22s emitted %5.2f M/s, list: %s discarded -> %s" % (
+        short = rate and res["emitted_per_s"] < 0.97 * rate
+        say("   paced     %-9s %-22s emitted %5.2f M/s%s, list: %s discarded -> %s" % (
             tracer, "flat out" if not rate else "at %.2f M/s" % (rate / 1e6), res["emitted_per_s"] / 1e6,
-            big_count(res["listed_discarded"]), "no loss" if lossless else "loss"))
+            " (the writers fell short)" if short else "", big_count(res["listed_discarded"]),
+            "no loss" if lossless else "loss"))
         return res, lossless
 
     def paced_search(self, tracer):
@@ -347,14 +351,16 @@ def figures(got):
             "stream files / recorded events, burst1 runs")
     if "blocking" in got:
         b = got["blocking"]
-        if b is None:
-            add("blocking", "n/a: --blocking-timeout not supported by this build", "", None, None, None, "n/a")
+        lt = b[LTTNG]
+        ml, lost_l = med(lt, "recorded_per_s"), sum(r["lost"] for r in lt)
+        lcell = "%.2f M/s, %d lost" % (ml / 1e6, lost_l)
+        if OURS not in b:
+            add("blocking", "n/a", lcell, None, ml, None, "n/a", "--blocking-timeout not supported by this build")
         else:
-            o, lt = b[OURS], b[LTTNG]
-            mo, ml = med(o, "recorded_per_s"), med(lt, "recorded_per_s")
-            lost_o, lost_l = sum(r["lost"] for r in o), sum(r["lost"] for r in lt)
-            add("blocking", "%.2f M/s, %d lost" % (mo / 1e6, lost_o), "%.2f M/s, %d lost" % (ml / 1e6, lost_l),
-                mo, ml, ratio(mo, ml), verdict(mo >= 1.5 * ml and lost_o == 0), "medians; lost: all runs")
+            o = b[OURS]
+            mo, lost_o = med(o, "recorded_per_s"), sum(r["lost"] for r in o)
+            add("blocking", "%.2f M/s, %d lost" % (mo / 1e6, lost_o), lcell, mo, ml, ratio(mo, ml),
+                verdict(mo >= 1.5 * ml and lost_o == 0), "medians; lost: all runs")
     if "writepath" in got:
         w = got["writepath"]
         rr = w["ours"] / w["lttng"]
