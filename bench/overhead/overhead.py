@@ -26,16 +26,20 @@ at the end; traces go to a scratch directory in /dev/shm (tmpfs), so the disk
 is not what is measured.
 """
 import argparse
-import csv
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness  # noqa: E402
+from harness import (Lttng, Ours, big_count, clean_env, count_trace, die, keyvals,  # noqa: E402
+                     machine_line, run, say, scratch_dir, write_csv)
+
+harness.PROG = "overhead"
 
 THREADS = (1, 2, 8)
 EVENTS = (("str", "int+string"), ("ints", "four integers"))
@@ -45,7 +49,6 @@ SWEEP_EVENTS_PER_RUN = 250000
 LOOP_ITERATIONS = 100000000       # baseline and disabled runs (all threads together)
 SUSTAIN_MS = 1500
 MEMORY_PROCS = 10
-U64 = 1 << 64
 
 CONFIGS = (
     # name, label, tracer
@@ -57,241 +60,6 @@ CONFIGS = (
     ("locked", "rseqtrace locked", "rseqtrace"),
     ("lttng", "LTTng-UST", "lttng-ust"),
 )
-
-out_lines = []
-
-
-def say(line=""):
-    print(line, flush=True)
-    out_lines.append(line)
-
-
-def die(msg):
-    print("overhead: " + msg, file=sys.stderr, flush=True)
-    sys.exit(1)
-
-
-def run(cmd, env=None, check=True, timeout=600, **kw):
-    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout, **kw)
-    if check and r.returncode != 0:
-        die("%s exited %d:\n%s%s" % (" ".join(cmd), r.returncode, r.stdout.decode(errors="replace"),
-                                      r.stderr.decode(errors="replace")))
-    return r
-
-
-def keyvals(text):
-    return dict(kv.split("=", 1) for kv in text.split() if "=" in kv)
-
-
-# ---- lttng-sessiond ---------------------------------------------------------------
-
-class Lttng:
-    """The running lttng-sessiond, or one started here and stopped in close()."""
-
-    def __init__(self):
-        for tool in ("lttng", "lttng-sessiond", "babeltrace2"):
-            if not shutil.which(tool):
-                die("'%s' is not installed (run scripts/deps)" % tool)
-        self.pidfile = ("/var/run/lttng/lttng-sessiond.pid" if os.getuid() == 0
-                        else os.path.expanduser("~/.lttng/lttng-sessiond.pid"))
-        self.started = None
-        if not self.running():
-            run(["lttng-sessiond", "--daemonize", "--no-kernel"])
-            if not self.running():
-                die("lttng-sessiond started but %s names no live process" % self.pidfile)
-            self.started = int(open(self.pidfile).read())
-        self.seq = 0
-
-    def running(self):
-        try:
-            os.kill(int(open(self.pidfile).read()), 0)
-            return True
-        except (OSError, ValueError):
-            return False
-
-    def describe(self):
-        return "lttng-sessiond %s" % ("started by this run (pid %d)" % self.started
-                                     if self.started else "already running (left running)")
-
-    def session(self, out, subbuf, nsubbuf, buffers="uid", contexts=False):
-        self.seq += 1
-        name = "ovh-%d-%d" % (os.getpid(), self.seq)
-        run(["lttng", "create", name, "--output=" + out])
-        run(["lttng", "enable-channel", "-u", "-s", name, "ch0", "--discard",
-             "--buffers-" + buffers, "--subbuf-size=%d" % subbuf, "--num-subbuf=%d" % nsubbuf])
-        if contexts:
-            run(["lttng", "add-context", "-u", "-s", name, "-c", "ch0",
-                 "-t", "vpid", "-t", "vtid", "-t", "procname"])
-        run(["lttng", "enable-event", "-u", "-s", name, "-c", "ch0", "bench:*"])
-        run(["lttng", "start", name])
-        return name
-
-    def finish(self, name):
-        run(["lttng", "stop", name])
-        listing = run(["lttng", "list", name]).stdout.decode()
-        run(["lttng", "destroy", name])
-        m = re.search(r"Discarded events:\s*(\d+)", listing)
-        return int(m.group(1)) if m else None
-
-    def close(self):
-        if self.started:
-            try:
-                os.kill(self.started, signal.SIGTERM)
-                for _ in range(100):
-                    os.kill(self.started, 0)
-                    time.sleep(0.05)
-            except OSError:
-                pass
-
-
-# ---- rseqtrace ----------------------------------------------------------------------
-
-class Ours:
-    """How rseqtrace records: its daemon (rseqtraced, a private one started
-    here, per-UID buffers unless told otherwise) or the in-process session."""
-
-    def __init__(self, build, how):
-        self.how = how
-        self.seq = 0
-        self.per_uid = how == "daemon"
-        if how == "inproc":
-            self.describe = "in-process session (RSEQTRACE_INPROC): per-process buffers, no contexts"
-            return
-        self.cli = os.path.join(build, "cli/rseqtrace")
-        daemon = os.path.join(build, "consumerd/rseqtraced")
-        for p in (self.cli, daemon):
-            if not os.access(p, os.X_OK):
-                die("%s is not built (or use --ours inproc)" % p)
-        self.home = tempfile.mkdtemp(prefix="rseqtrace-home-")
-        self.log = os.path.join(self.home, "rseqtraced.log")
-        self.daemon = subprocess.Popen([daemon, "--home", self.home, "--log", self.log, "--quiet"],
-                                       stdin=subprocess.DEVNULL)
-        for _ in range(200):
-            if run(self.ctl("list"), check=False).returncode == 0:
-                break
-            if self.daemon.poll() is not None:
-                die("rseqtraced exited %d; log: %s" % (self.daemon.returncode, self.log))
-            time.sleep(0.05)
-        else:
-            die("rseqtraced did not answer within 10 s; log: %s" % self.log)
-        self.describe = ("its daemon (a private rseqtraced, pid %d): per-UID buffers shared by all "
-                         "processes, contexts vpid+vtid+procname on every event (both tracers)"
-                         % self.daemon.pid)
-
-    def ctl(self, *args):
-        return [self.cli, "--home", self.home] + list(args)
-
-    def contexts(self):
-        return self.how == "daemon"
-
-    def env(self, out, subbuf, nsubbuf, clock="monotonic", locked=False):
-        """The environment of a traced run; in daemon mode, session() comes first."""
-        e = clean_env()
-        if self.how == "daemon":
-            e["RSEQTRACE_HOME"] = self.home
-        else:
-            e.update(RSEQTRACE_INPROC=out, RSEQTRACE_EVENTS="bench:*",
-                     RSEQTRACE_SUBBUF_SIZE=str(subbuf), RSEQTRACE_NUM_SUBBUF=str(nsubbuf),
-                     RSEQTRACE_CLOCK=clock)
-        if locked:
-            e["RSEQTRACE_LOCKED"] = "1"  # registers without rseq: locked (per-PID) buffers
-        return e
-
-    def session(self, out, subbuf, nsubbuf, clock="monotonic", buffers="uid"):
-        """Daemon mode: a started session writing to out (None in-process)."""
-        if self.how != "daemon":
-            return None
-        self.seq += 1
-        name = "ovh-%d-%d" % (os.getpid(), self.seq)
-        run(self.ctl("create", name, "-o", out, "--buffers-" + buffers, "--subbuf-size", str(subbuf),
-                     "--num-subbuf", str(nsubbuf), "--clock", clock))
-        run(self.ctl("enable-event", "-s", name, "bench:*"))
-        run(self.ctl("start", name))
-        return name
-
-    def finish(self, name):
-        """Stops and destroys a daemon session: (discarded as `list` reports it, buffer modes)."""
-        if name is None:
-            return None, None
-        run(self.ctl("stop", name))
-        listing = run(self.ctl("list", name)).stdout.decode()
-        run(self.ctl("destroy", name))
-        m = re.search(r"Total: \d+ events recorded, (\d+) discarded", listing)
-        modes = sorted(set(re.findall(r"^\s*Trace .*: (rseq|locked)\b", listing, re.M)))
-        return (int(m.group(1)) if m else None), modes
-
-    def close(self):
-        if self.how == "daemon" and self.daemon.poll() is None:
-            self.daemon.terminate()
-            try:
-                self.daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.daemon.kill()
-                self.daemon.wait()
-        if self.how == "daemon":
-            shutil.rmtree(self.home, ignore_errors=True)
-
-
-def clean_env():
-    e = dict(os.environ)
-    for k in list(e):
-        if k.startswith("RSEQTRACE_"):
-            del e[k]
-    return e
-
-
-# ---- delivery ------------------------------------------------------------------------
-
-def count_trace(path, expect_loss=False):
-    """(recorded, discarded, notes) as babeltrace2 reads the trace at path.
-
-    Events: sink.utils.counter. Discarded events: the counter only counts the
-    messages, so their counts come from the warnings the pretty sink prints
-    (run alongside the counter when losses are expected, else only if needed).
-    """
-    pretty = None
-    if expect_loss:
-        pretty = subprocess.Popen(["babeltrace2", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    r = run(["babeltrace2", path, "-c", "sink.utils.counter", "-p", "step=+0"], check=False)
-    if r.returncode != 0:
-        if pretty:
-            pretty.kill()
-            pretty.wait()
-        return None, None, ["babeltrace2 exit %d: %s" % (r.returncode, r.stderr.decode()[-500:])]
-    text = r.stdout.decode()
-    recorded = int(re.search(r"(\d+) Event messages", text).group(1))
-    disc_msgs = int(re.search(r"(\d+) Discarded event messages?", text).group(1))
-    notes = []
-    discarded = 0
-    if disc_msgs and not pretty:
-        pretty = subprocess.Popen(["babeltrace2", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if pretty:
-        _, err = pretty.communicate()
-        p = subprocess.CompletedProcess(pretty.args, pretty.returncode, None, err)
-    if disc_msgs:
-        counts = [int(c) for c in re.findall(rb"Tracer discarded (\d+) events?\b", p.stderr)]
-        if len(counts) != disc_msgs:
-            notes.append("%d discarded-event warnings for %d messages" % (len(counts), disc_msgs))
-        odd = [c for c in counts if c >= 1 << 63]
-        if odd:
-            notes.append("%d discarded-event reports with a count >= 2^63 (events_discarded went "
-                         "backwards between packets; total taken modulo 2^64)" % len(odd))
-        discarded = sum(counts) % U64
-    return recorded, discarded, notes
-
-
-def big_count(n):
-    """A count as text; LTTng-UST 2.13's `lttng list` sometimes reports 2^63 + n."""
-    if n is not None and n >= 1 << 63:
-        return "%d (= 2^63 + %d)" % (n, n - (1 << 63))
-    return str(n)
-
-
-def scratch_dir():
-    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    return tempfile.mkdtemp(prefix="rseqtrace-bench-", dir=base)
-
 
 # ---- the sweep -------------------------------------------------------------------------
 
@@ -605,21 +373,6 @@ def targets(rows, sus):
                                      "met" if not us["discarded"] else "MISSED"))
 
 
-WRITTEN = []
-
-
-def write_csv(path, rows, fields=None):
-    if not rows:
-        return
-    WRITTEN.append(path)
-    fields = fields or list(rows[0].keys())
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
-
-
 def plot(rows, out, floor):
     dat = os.path.join(out, "overhead.dat")
     with open(dat, "w") as f:
@@ -659,16 +412,6 @@ plot '%s' using 2:xtic(1) title 'rseqtrace rseq (monotonic)' lc rgb '#1b9e77', \
     return png
 
 
-def machine_line():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return "%d CPUs (%s), kernel %s" % (os.cpu_count(), model, os.uname().release)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True)
@@ -695,7 +438,7 @@ def main():
         ctx = dict(build=build, lttng=lttng, ours=ours, scratch=scratch)
         say("rseqtrace overhead benchmark, %s" % time.strftime("%Y-%m-%d %H:%M:%S"))
         say("machine: %s, %s" % (machine_line(), os.popen("ldd --version").readline().strip()))
-        say("load average at start: %s" % open("/proc/loadavg").read().split(" ")[0:3])
+        say("load average at start: %s" % harness.load_average())
         say("LTTng-UST: %s; %s" % (run(["lttng", "--version"]).stdout.decode().strip(), lttng.describe()))
         say("rseqtrace: %s" % ours.describe)
         say("scratch (traces): %s" % scratch)
@@ -733,10 +476,9 @@ def main():
         if rows:
             png = plot(rows, out, ctx["floor"])
             say("plot: %s" % png)
-        say("csv:  %s" % ", ".join(WRITTEN))
+        say("csv:  %s" % ", ".join(harness.written))
         say("took %.0f s" % (time.time() - t0))
-        with open(os.path.join(out, "summary.txt"), "w") as f:
-            f.write("\n".join(out_lines) + "\n")
+        harness.write_summary(out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if ours:
