@@ -308,12 +308,15 @@ static void preamble(struct sb *b, const struct ctf_trace *t, const struct ctf_t
 	clock_block(b, cfg, &clk);
 	sb_add(b, "typealias integer { size = 64; align = 64; signed = false; map = clock.%s.value; }"
 		  " := uint64_clock_t;\n", clk);
-	/* The event header's (ringbuf/packet.h): a 27-bit clock, the 64-bit
-	 * one 4-aligned after the extended form's first word. */
+	/* The event header's (ringbuf/packet.h): a 27-bit clock, and the
+	 * 64-bit one that follows the extended form's first word, at bit 32
+	 * by position: declared bit aligned, since a member aligned to more
+	 * would align the whole `extended` struct and move its 27-bit id off
+	 * bit 5. */
 	sb_add(b, "typealias integer { size = 27; align = 1; signed = false; map = clock.%s.value; }"
 		  " := uint27_clock_t;\n", clk);
-	sb_add(b, "typealias integer { size = 64; align = 32; signed = false; map = clock.%s.value; }"
-		  " := uint64a32_clock_t;\n\n", clk);
+	sb_add(b, "typealias integer { size = 64; align = 1; signed = false; map = clock.%s.value; }"
+		  " := uint64a1_clock_t;\n\n", clk);
 }
 
 /* ---- trace ------------------------------------------------------------------------ */
@@ -491,7 +494,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 		   "\t\t\tstruct { uint27_clock_t timestamp; } compact;\n"
 		   "\t\t\tstruct {\n"
 		   "\t\t\t\tinteger { size = 27; align = 1; signed = false; } id;\n"
-		   "\t\t\t\tuint64a32_clock_t timestamp;\n"
+		   "\t\t\t\tuint64a1_clock_t timestamp;\n"
 		   "\t\t\t} extended;\n"
 		   "\t\t} v;\n"
 		   "\t} align(64);\n", stream_id);
