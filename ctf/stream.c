@@ -457,6 +457,23 @@ static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records,
 }
 
 /*
+ * The base of the run's first compact timestamp (I7, S4): the writers'
+ * timestamp_begin at a sub-buffer's first record, else the last one we
+ * decoded there. The writers' is in shared memory: one that cannot be
+ * right (before what we wrote last, or after the run was taken) is not
+ * taken, and the last timestamp of the stream stands in for it, right as
+ * long as the packet's events follow it within 2^27 ns: a scribbled
+ * header may cost that app's events their exact time, not the events.
+ */
+static uint64_t decode_base(const struct cpu_stream *s, const struct rt_committed *cm)
+{
+	uint64_t last = s->dec_ts > s->last_ts ? s->dec_ts : s->last_ts;
+	if (!cm->at_open)
+		return s->dec_ts;
+	return cm->begin >= s->last_ts && cm->begin <= cm->now ? cm->begin : last;
+}
+
+/*
  * One run of committed records: copied, checked, written as one packet
  * (or as nothing if no record is good). 0 or -errno of the write.
  */
@@ -470,7 +487,7 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	/* Our copy first: what we check is what we write. */
 	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
 	len += RT_PACKET_HEADER_LEN;
-	uint64_t events, last_ts, base = cm->at_open ? cm->begin : s->dec_ts;
+	uint64_t events, last_ts, base = decode_base(s, cm);
 	int cut;
 	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, base, s->last_ts, cm->now, &events,
 			      &last_ts, &cut);
@@ -563,8 +580,8 @@ static uint64_t skip_cpu(struct ctf_channel *c, uint32_t cpu)
 		size_t len = (size_t)(cm.end - cm.pos);
 		uint64_t events;
 		int cut;
-		size_t end = walk(c, run, 0, len, cm.at_open ? cm.begin : s->dec_ts, 0, UINT64_MAX,
-				  &events, &s->dec_ts, &cut);
+		size_t end = walk(c, run, 0, len, decode_base(s, &cm), 0, UINT64_MAX, &events,
+				  &s->dec_ts, &cut);
 		n += cm.skipped_records + events;
 		if (cut)
 			n += count_run(c, run + align_up(end, 8), len - align_up(end, 8));
