@@ -196,7 +196,9 @@ def bt_text(path):
     bt = shutil.which("babeltrace2")
     if not bt:
         raise Fail("babeltrace2 is not installed (apt-get install babeltrace2)")
-    p = subprocess.run([bt, str(path)], capture_output=True, text=True, timeout=120)
+    # A scribbling app may leave any bytes in its own strings: shown, not fatal.
+    p = subprocess.run([bt, str(path)], capture_output=True, text=True, errors="replace",
+                       timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
