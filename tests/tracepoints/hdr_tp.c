@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+#define RSEQTRACE_CREATE_PROBES
+#include "hdr_tp.h"
