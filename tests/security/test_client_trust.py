@@ -13,6 +13,7 @@ an application's APP_REGISTER (nor, then, its events).
 The listener is a fake daemon (fake_daemon.py) that counts received bytes.
 Needs root for the second user (useradd), as CI; fails, never skips."""
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,14 +23,22 @@ from rtd import CLI, TAPP, Fail, check, need, run_tests, tmpdir  # noqa: E402
 from test_security import other_user  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FAKE = os.path.join(HERE, "fake_daemon.py")
+
+
+def fake_script():
+    """fake_daemon.py where another user can read it: the checkout may sit
+    in a directory only we can enter (mktemp -d, a home directory)."""
+    path = os.path.join(tmpdir(), "fake_daemon.py")
+    shutil.copyfile(os.path.join(HERE, "fake_daemon.py"), path)
+    os.chmod(path, 0o644)
+    return path
 
 
 class Fake:
     """fake_daemon.py at sock, run as `prefix` (e.g. setpriv as another user)."""
 
     def __init__(self, sock, prefix=()):
-        self.p = subprocess.Popen([*prefix, "/usr/bin/python3", FAKE, sock], stdin=subprocess.PIPE,
+        self.p = subprocess.Popen([*prefix, "/usr/bin/python3", fake_script(), sock], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env={"PATH": "/usr/bin:/bin"})
         line = self.p.stdout.readline()
