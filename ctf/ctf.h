@@ -25,9 +25,8 @@
  * trusted (ringbuf/layout.h, I6): the reader takes committed records from
  * its own position, without a lock and without a writer's help, and a
  * drain checks them on a private copy: every record must have a declared
- * id, decode within the run by its description (which is how its end is
- * found: no length is stored, see eventdesc/record.h), and a timestamp
- * (compact ones decoded as layout.h's I7 says) not before the previous one of its
+ * id, a length (header.len, see eventdesc/record.h) its description
+ * decodes exactly, and a timestamp not before the previous one of its
  * stream and not after the moment the records were taken; the run is cut
  * before the first record that fails, and the records cut are counted as
  * lost (corrupt). Every packet header field is written from our own state

@@ -17,10 +17,6 @@
  *       or skipped because they could not be trusted, `late` records
  *       committed while the channel was stopped. Every packet written
  *       reports lost(s) >= reported.
- *   S4  `dec_ts` is the timestamp of the last record decoded (written,
- *       cut or skipped) in the sub-buffer the reader is in, or that
- *       packet's timestamp_begin: the base of the next compact timestamp
- *       when the next run starts inside that sub-buffer (I7).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,7 +38,6 @@ struct cpu_stream {
 	uint64_t seq;
 	uint64_t reported;
 	uint64_t last_ts;
-	uint64_t dec_ts;      /* S4 */
 	uint64_t ring, extra, corrupt, late; /* S3 */
 	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (full, big, abort) */
 	uint64_t ring_seen[RT_LOST_CAUSES];  /* raw lost counters at the last sample */
@@ -72,8 +67,6 @@ struct ctf_channel {
 	struct cpu_stream *cpu;
 	struct ctf_channel_stats st;
 };
-
-static uint64_t count_run(void *arg, const void *from, uint64_t len);
 
 static int check_name(const char *s)
 {
@@ -131,8 +124,6 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 	c->trace = t;
 	c->cls = cls;
 	c->bs = bs;
-	bs->count_records = count_run;
-	bs->count_arg = c;
 	snprintf(c->name, sizeof c->name, "%s", name);
 	pthread_mutex_lock(&t->lock);
 	t->channels++;
@@ -171,37 +162,31 @@ static size_t align_up(size_t o, size_t a)
 	return (o + a - 1) & ~(a - 1);
 }
 
-/*
- * Where the record whose header is at rec ends, in bytes from rec, if it
- * decodes within avail bytes; 0 if not. Offsets of the description are
- * staged ones (eventdesc/record.h): `shift` (8 for a compact header, 0
- * for an extended one) bytes past rec's.
- */
-static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail, size_t shift)
+/* 1 if the payload decodes to exactly len bytes. */
+static int payload_ok(const struct ctf_ev *ev, const uint8_t *rec, size_t len, size_t hdr_len)
 {
-	size_t lim = avail + shift; /* in staged offsets */
 	if (ev->fixed)
-		return ev->exact_len <= lim ? ev->exact_len - shift : 0;
-	size_t pos = ev->payload_at;
+		return len == ev->exact_len;
+	size_t pos = hdr_len;
 	for (uint32_t i = 0; i < ev->nr; i++) {
 		const struct ctf_fl *f = &ev->f[i];
 		switch (f->kind) {
 		case RSEQTRACE_FIELD_STRING: {
-			if (pos >= lim)
+			if (pos >= len)
 				return 0;
-			const uint8_t *nul = memchr(rec + pos - shift, 0, lim - pos);
+			const uint8_t *nul = memchr(rec + pos, 0, len - pos);
 			if (!nul)
 				return 0;
-			pos = (size_t)(nul - rec) + shift + 1;
+			pos = (size_t)(nul - rec) + 1;
 			break;
 		}
 		case RSEQTRACE_FIELD_SEQUENCE: {
 			pos = align_up(pos, f->lsize);
-			if (pos + f->lsize > lim)
+			if (pos + f->lsize > len)
 				return 0;
-			uint64_t n = read_le(rec + pos - shift, f->lsize);
+			uint64_t n = read_le(rec + pos, f->lsize);
 			pos = align_up(pos + f->lsize, f->esize);
-			if (pos > lim || n > (lim - pos) / f->esize)
+			if (pos > len || n > (len - pos) / f->esize)
 				return 0;
 			pos += (size_t)n * f->esize;
 			break;
@@ -212,77 +197,51 @@ static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t ava
 		default:
 			pos = align_up(pos, f->esize) + f->esize;
 		}
-		if (pos > lim)
+		if (pos > len)
 			return 0;
 	}
-	return pos - shift;
+	return pos == len;
 }
 
 /*
- * Decodes the record at rec (avail bytes there) after one stamped prev:
- * its id and timestamp (packet.h), and its exact length, the one pass
- * that both finds its end and checks it against its description. 0 if it
- * does not decode. The trace lock is held (event tables).
- */
-static size_t decode_record(const struct ctf_stream_class *cls, const uint8_t *rec, size_t avail,
-			    uint64_t prev, uint64_t *ts)
-{
-	uint32_t id;
-	uint32_t hl = rt_event_decode(rec, avail, prev, &id, ts);
-	const struct ctf_ev *ev = hl && id < cls->nr_events ? cls->ev[id] : NULL;
-	return ev ? record_end(ev, rec, avail, RT_EVENT_HEADER_LEN - hl) : 0;
-}
-
-/* Records a run of len bytes holds, up to the first that does not decode
- * (the run is untrusted: it counts what is lost, no more). rt_bufset's
- * count_records, for the runs the reader skips, and ours after a cut. */
-static uint64_t count_run(void *arg, const void *from, uint64_t len)
-{
-	struct ctf_channel *c = arg;
-	const uint8_t *p = from;
-	uint64_t n = 0, ts = 0;
-	size_t at = 0, end;
-	pthread_mutex_lock(&c->trace->lock);
-	while (at < len && (end = decode_record(c->cls, p + at, len - at, ts, &ts)) != 0) {
-		n++;
-		at += align_up(end, 8);
-	}
-	pthread_mutex_unlock(&c->trace->lock);
-	return n;
-}
-
-/*
- * Walks the records at pkt[from, len), decoding compact timestamps from
- * `base` (I7). Returns the exact end of the last good record; counts good
- * records in *events and sets *last_ts to the last one's timestamp (base
- * if none). Stops at the first record that the metadata could not decode
- * or whose timestamp is before the previous one, before `floor` (the
- * stream's last written timestamp) or after `now`, setting *cut.
+ * Walks the records at pkt[from, len). Returns the exact end of the last
+ * good record; counts good records in *events and sets *last_ts to the
+ * last one's timestamp. Stops at the first record that the metadata could
+ * not decode or whose timestamp is before the previous one or after
+ * `now`, setting *cut.
  */
 static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_t len,
-		   uint64_t base, uint64_t floor, uint64_t now, uint64_t *events, uint64_t *last_ts,
-		   int *cut)
+		   uint64_t first_ts, uint64_t now, uint64_t *events, uint64_t *last_ts, int *cut)
 {
 	const struct ctf_stream_class *cls = c->cls;
 	size_t at = from, last_end = from;
-	uint64_t prev = base;
+	uint64_t prev_ts = first_ts;
 	*events = 0;
 	*cut = 0;
+	*last_ts = first_ts;
 	pthread_mutex_lock(&c->trace->lock);
 	while (at < len) {
-		uint64_t ts;
-		size_t end = decode_record(cls, pkt + at, len - at, prev, &ts);
-		if (!end || ts < prev || ts < floor || ts > now) {
+		struct rt_event_header eh;
+		if (len - at < sizeof eh) {
 			*cut = 1;
 			break;
 		}
-		prev = ts;
-		last_end = at + end;
-		at += align_up(end, 8);
+		memcpy(&eh, pkt + at, sizeof eh);
+		size_t rl = eh.len;
+		const struct ctf_ev *ev = eh.id < cls->nr_events ? cls->ev[eh.id] : NULL;
+		if (!ev || rl < 16 + cls->ctx_len || align_up(rl, 8) > len - at ||
+		    eh.timestamp < prev_ts || eh.timestamp > now ||
+		    !payload_ok(ev, pkt + at, rl, cls->hdr_len)) {
+			*cut = 1;
+			break;
+		}
+		prev_ts = eh.timestamp;
+		last_end = at + rl;
+		at += align_up(rl, 8);
 		(*events)++;
 	}
 	pthread_mutex_unlock(&c->trace->lock);
-	*last_ts = prev;
+	*last_ts = prev_ts;
 	return last_end;
 }
 
@@ -457,23 +416,6 @@ static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records,
 }
 
 /*
- * The base of the run's first compact timestamp (I7, S4): the writers'
- * timestamp_begin at a sub-buffer's first record, else the last one we
- * decoded there. The writers' is in shared memory: one that cannot be
- * right (before what we wrote last, or after the run was taken) is not
- * taken, and the last timestamp of the stream stands in for it, right as
- * long as the packet's events follow it within 2^27 ns: a scribbled
- * header may cost that app's events their exact time, not the events.
- */
-static uint64_t decode_base(const struct cpu_stream *s, const struct rt_committed *cm)
-{
-	uint64_t last = s->dec_ts > s->last_ts ? s->dec_ts : s->last_ts;
-	if (!cm->at_open)
-		return s->dec_ts;
-	return cm->begin >= s->last_ts && cm->begin <= cm->now ? cm->begin : last;
-}
-
-/*
  * One run of committed records: copied, checked, written as one packet
  * (or as nothing if no record is good). 0 or -errno of the write.
  */
@@ -487,26 +429,25 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	/* Our copy first: what we check is what we write. */
 	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
 	len += RT_PACKET_HEADER_LEN;
-	uint64_t events, last_ts, base = decode_base(s, cm);
+	uint64_t events, last_ts;
 	int cut;
-	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, base, s->last_ts, cm->now, &events,
+	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, s->last_ts, cm->now, &events,
 			      &last_ts, &cut);
-	s->dec_ts = last_ts; /* S4 */
 	if (cm->bad_close) {
 		/* Walked to the sub-buffer's end: what follows the last record
 		 * is an older lap's, and a cut there is expected. */
 		count_corrupt(c, cpu, 0, 1);
 	} else if (cut) {
 		size_t rest = len - align_up(content, 8);
-		uint64_t lost = count_run(c, pkt + align_up(content, 8), rest);
+		uint64_t lost = rt_count_records(pkt + align_up(content, 8), rest);
 		count_corrupt(c, cpu, lost ? lost : 1, 1);
 	}
 	sample_losses(c, cpu);
 	if (!events)
 		return 0;
-	/* The base babeltrace2 decodes the first compact timestamp from (I7);
-	 * raised to the last packet's end, the first record's is unchanged. */
-	return write_packet(c, cpu, content, events, base > s->last_ts ? base : s->last_ts, last_ts);
+	struct rt_event_header first;
+	memcpy(&first, pkt + RT_PACKET_HEADER_LEN, sizeof first);
+	return write_packet(c, cpu, content, events, first.timestamp, last_ts);
 }
 
 /* Takes what is committed on one CPU, closed sub-buffers only unless
@@ -567,34 +508,11 @@ int ctf_channel_flush(struct ctf_channel *c)
 	return drain_all(c, 1);
 }
 
-/* Skips everything committed on cpu, returning the records counted there.
- * They are decoded in place for their timestamps too: the next run may
- * start inside the same sub-buffer (S4). */
-static uint64_t skip_cpu(struct ctf_channel *c, uint32_t cpu)
-{
-	struct cpu_stream *s = &c->cpu[cpu];
-	uint64_t n = 0, nsub = c->bs->buf_size / c->bs->subbuf_size;
-	struct rt_committed cm;
-	for (uint64_t i = 0; i <= nsub && rt_read_committed(c->bs, cpu, 1, &cm) > 0; i++) {
-		const uint8_t *run = (const void *)rt_cpu_data(c->bs, cpu, cm.pos);
-		size_t len = (size_t)(cm.end - cm.pos);
-		uint64_t events;
-		int cut;
-		size_t end = walk(c, run, 0, len, decode_base(s, &cm), 0, UINT64_MAX, &events,
-				  &s->dec_ts, &cut);
-		n += cm.skipped_records + events;
-		if (cut)
-			n += count_run(c, run + align_up(end, 8), len - align_up(end, 8));
-		rt_read_advance(c->bs, cpu, &cm);
-	}
-	return n;
-}
-
 uint64_t ctf_channel_skip_late(struct ctf_channel *c)
 {
 	uint64_t total = 0;
 	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-		uint64_t n = skip_cpu(c, cpu);
+		uint64_t n = rt_read_skip(c->bs, cpu);
 		c->cpu[cpu].late += n;
 		total += n;
 		sample_losses(c, cpu);

@@ -5,10 +5,9 @@
  * event class, appended as they come.
  *
  * The packet header and context described here are ringbuf/packet.h field
- * for field; the event header is packet.h's compact/extended header, as
- * LTTng describes its own (a 5-bit id selecting a variant), 64-bit aligned
- * so that readers skip the padding between records; event contexts and
- * the payload follow eventdesc/record.h.
+ * for field; the event header is struct rt_event_header with `len` left
+ * undescribed, as padding to the timestamp (babeltrace2 warns about any other header field);
+ * event contexts and the payload follow eventdesc/record.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -307,16 +306,7 @@ static void preamble(struct sb *b, const struct ctf_trace *t, const struct ctf_t
 	const char *clk;
 	clock_block(b, cfg, &clk);
 	sb_add(b, "typealias integer { size = 64; align = 64; signed = false; map = clock.%s.value; }"
-		  " := uint64_clock_t;\n", clk);
-	/* The event header's (ringbuf/packet.h): a 27-bit clock, and the
-	 * 64-bit one that follows the extended form's first word, at bit 32
-	 * by position: declared bit aligned, since a member aligned to more
-	 * would align the whole `extended` struct and move its 27-bit id off
-	 * bit 5. */
-	sb_add(b, "typealias integer { size = 27; align = 1; signed = false; map = clock.%s.value; }"
-		  " := uint27_clock_t;\n", clk);
-	sb_add(b, "typealias integer { size = 64; align = 1; signed = false; map = clock.%s.value; }"
-		  " := uint64a1_clock_t;\n\n", clk);
+		  " := uint64_clock_t;\n\n", clk);
 }
 
 /* ---- trace ------------------------------------------------------------------------ */
@@ -475,6 +465,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 	c->id = stream_id;
 	c->contexts = contexts;
 	c->ctx_len = rt_ctx_len(contexts);
+	c->hdr_len = rt_hdr_len(c->ctx_len);
 
 	struct sb b = { 0 };
 	sb_add(&b, "stream {\n\tid = %u;\n"
@@ -488,16 +479,9 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 		   "\t\tuint64_t events_discarded;\n"
 		   "\t};\n"
 		   "\tevent.header := struct {\n"
-		   "\t\tenum : integer { size = 5; align = 1; signed = false; }\n"
-		   "\t\t\t{ compact = 0 ... 30, extended = 31 } id;\n"
-		   "\t\tvariant <id> {\n"
-		   "\t\t\tstruct { uint27_clock_t timestamp; } compact;\n"
-		   "\t\t\tstruct {\n"
-		   "\t\t\t\tinteger { size = 27; align = 1; signed = false; } id;\n"
-		   "\t\t\t\tuint64a1_clock_t timestamp;\n"
-		   "\t\t\t} extended;\n"
-		   "\t\t} v;\n"
-		   "\t} align(64);\n", stream_id);
+		   "\t\tuint32_t id;\n"
+		   "\t\tuint64_clock_t timestamp;\n"
+		   "\t};\n", stream_id);
 	if (contexts) {
 		/* In record order (common/context.h). The names are
 		 * LTTng-UST's: babeltrace2's debug-info filter needs an
@@ -585,8 +569,7 @@ static size_t align_up(size_t o, size_t a)
 	return (o + a - 1) & ~(a - 1);
 }
 
-/* What the record checker needs: where the payload starts and, when it
- * is fixed, where the record ends (staged offsets, eventdesc/record.h). */
+/* What the record checker needs, with the exact length when it is fixed. */
 static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_class *c)
 {
 	struct ctf_ev *ev = calloc(1, sizeof *ev + d->nr_fields * sizeof ev->f[0]);
@@ -594,14 +577,7 @@ static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_c
 		return NULL;
 	ev->nr = d->nr_fields;
 	ev->fixed = 1;
-	uint32_t palign = 1;
-	for (uint32_t i = 0; i < d->nr_fields; i++) {
-		const struct rt_field *f = &d->fields[i];
-		uint32_t a = rt_field_align(f->kind, f->elem.size, f->length.size);
-		palign = a > palign ? a : palign;
-	}
-	ev->payload_at = rt_payload_at(c->contexts, c->ctx_len, palign);
-	size_t pos = ev->payload_at;
+	size_t pos = c->hdr_len;
 	for (uint32_t i = 0; i < d->nr_fields; i++) {
 		const struct rt_field *f = &d->fields[i];
 		struct ctf_fl *l = &ev->f[i];
@@ -622,7 +598,7 @@ static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_c
 			ev->fixed = 0;
 		}
 	}
-	ev->exact_len = (uint32_t)pos;
+	ev->exact_len = d->nr_fields ? (uint32_t)pos : 16 + c->ctx_len;
 	return ev;
 }
 
@@ -662,8 +638,9 @@ int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_
 	       event_id, stream_id, (int)d->loglevel);
 	for (uint32_t i = 0; i < d->nr_fields; i++)
 		field_tsdl(&b, &d->fields[i]);
-	/* Aligned to its largest field, as the writer lays it out (record.h). */
-	sb_add(&b, "\t};\n};\n\n");
+	/* A non-empty payload starts 8-aligned (record.h); an empty one is
+	 * not aligned by babeltrace2 at all. */
+	sb_add(&b, d->nr_fields ? "\t} align(64);\n};\n\n" : "\t};\n};\n\n");
 	r = append(t, &b);
 	free(b.s);
 	if (r) {

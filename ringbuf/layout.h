@@ -70,28 +70,6 @@
  *       An offset that breaks I3 moves pos to the offset's sub-buffer;
  *       the sub-buffers skipped are counted, with the records found in
  *       them.
- *
- * Event headers (packet.h) are compact, 4 bytes with 27 bits of
- * timestamp, or extended, 12 bytes with all 64. A compact timestamp is
- * decoded (by CTF readers, and by the daemon) as the smallest value not
- * before the previous event's, or the packet's timestamp_begin for the
- * first event, with the same low 27 bits. So:
- *
- *   I7  A writer commits a compact header only if its timestamp is less
- *       than 2^27 after the timestamp_begin of the packet it writes into,
- *       as it reads it from that packet's committed header (rt_stamp).
- *       Every event of a packet is stamped at or after its
- *       timestamp_begin, so each compact timestamp is also less than 2^27
- *       after the previous event's and decodes exactly. The rule reads
- *       committed bytes only and keeps the commit one store: no per-CPU
- *       "last timestamp" word, which a sequence that aborts after storing
- *       it would leave wrong. A consumer that builds packet headers itself
- *       (I6) gives a packet the writers' timestamp_begin when it starts at
- *       the sub-buffer's first record, and otherwise the last timestamp it
- *       decoded there, which is at or after the writers' base: every
- *       compact delta still fits. (It may raise the first to the previous
- *       packet's end: a compact timestamp at or after that still decodes
- *       the same.)
  */
 #ifndef RT_LAYOUT_H
 #define RT_LAYOUT_H
@@ -100,7 +78,7 @@
 #include <stdint.h>
 
 #define RT_SHM_MAGIC 0x72736571747263ull /* "rseqtrc" */
-#define RT_LAYOUT_VERSION 3u /* 2: lock word instead of a pthread mutex; 3: compact event headers */
+#define RT_LAYOUT_VERSION 2u /* 2: lock word instead of a pthread mutex */
 #define RT_SHM_HEADER_SIZE 256u
 #define RT_CACHE_LINE 128u /* two 64-byte lines: no adjacent-line prefetch sharing */
 #define RT_MIN_SUBBUF 256u

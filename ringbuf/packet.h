@@ -58,58 +58,21 @@ struct rt_packet {
 #define RT_PACKET_HEADER_LEN ((uint32_t)sizeof(struct rt_packet))
 
 /*
- * Every record begins with an event header in one of two forms, one
- * little-endian 32-bit word w first (CTF: a 5-bit id, then a variant):
- *
- *   compact   w = id | ts27 << 5        id 0..30, ts27 = timestamp mod 2^27
- *   extended  w = 31 | id << 5, then the u64 timestamp at offset 4
- *
- * 4 or 12 bytes: both end at 4 mod 8 from the record's 8-aligned start,
- * so what follows is laid out the same in both. A writer stages the
- * extended form (RT_EVENT_HEADER_LEN bytes of room, the word set with
- * rt_event_word) and commits the compact one, when it is safe, by
- * copying from 8 bytes in (layout.h, I7). A consumer decodes a compact
- * timestamp as CTF does: the smallest value not before the previous
- * event's timestamp (or the packet's timestamp_begin) with those low bits.
+ * Every record begins with this header. The writer stores the timestamp
+ * itself (after it has read the buffer offset it will commit against), so
+ * callers only fill in the id and leave room for the timestamp.
  */
-#define RT_EV_EXTENDED 31u
-#define RT_EV_TS_BITS 27u
-#define RT_EV_TS_RANGE (1ull << RT_EV_TS_BITS)
-#define RT_EV_MAX_ID ((1u << 27) - 1)
-#define RT_EVENT_HEADER_LEN 12u /* the staged (extended) form */
-#define RT_EV_COMPACT_SKIP 8u   /* the compact form starts this far into it */
+struct rt_event_header {
+	uint32_t id;
+	uint32_t len;       /* the record's exact length before padding to 8 */
+	uint64_t timestamp;
+};
 
-/* The staged first word for event id (at most RT_EV_MAX_ID). */
-static inline uint32_t rt_event_word(uint32_t id)
-{
-	return id << 5 | RT_EV_EXTENDED;
-}
-
-/* Decodes the header at p (avail bytes readable there) after an event or
- * packet stamped prev. Returns the header's length, 4 or 12, and sets *id
- * and *ts; 0 when avail is too short. */
-static inline uint32_t rt_event_decode(const void *p, uint64_t avail, uint64_t prev,
-				       uint32_t *id, uint64_t *ts)
-{
-	uint32_t w;
-	if (avail < 4)
-		return 0;
-	__builtin_memcpy(&w, p, 4);
-	if ((w & RT_EV_EXTENDED) != RT_EV_EXTENDED) {
-		uint64_t t = (prev & ~(RT_EV_TS_RANGE - 1)) | (w >> 5);
-		*id = w & RT_EV_EXTENDED;
-		*ts = t < prev ? t + RT_EV_TS_RANGE : t;
-		return 4;
-	}
-	if (avail < RT_EVENT_HEADER_LEN)
-		return 0;
-	*id = w >> 5;
-	__builtin_memcpy(ts, (const char *)p + 4, 8);
-	return RT_EVENT_HEADER_LEN;
-}
+#define RT_EVENT_HEADER_LEN ((uint32_t)sizeof(struct rt_event_header))
 
 _Static_assert(sizeof(struct rt_packet_open) == 56, "packet open layout");
 _Static_assert(sizeof(struct rt_packet_close) == 32, "packet close layout");
 _Static_assert(sizeof(struct rt_packet) % 8 == 0, "records stay 8-aligned");
+_Static_assert(sizeof(struct rt_event_header) == 16, "event header layout");
 
 #endif

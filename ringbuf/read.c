@@ -122,10 +122,20 @@ static void publish(struct rt_bufset *bs, uint32_t cpu)
 	__atomic_store_n(&shared->consumed, start, __ATOMIC_RELEASE);
 }
 
-/* Records in a run the consumer skips: only it can tell (rt_bufset). */
-static uint64_t count_records(const struct rt_bufset *bs, const void *from, uint64_t len)
+uint64_t rt_count_records(const void *from, uint64_t len)
 {
-	return bs->count_records ? bs->count_records(bs->count_arg, from, len) : 0;
+	const char *p = from;
+	uint64_t n = 0, at = 0;
+	while (len - at >= RT_EVENT_HEADER_LEN) {
+		struct rt_event_header eh;
+		memcpy(&eh, p + at, sizeof eh);
+		uint64_t rl = ((uint64_t)eh.len + 7) & ~7ull;
+		if (eh.len < RT_EVENT_HEADER_LEN || rl > len - at)
+			break;
+		n++;
+		at += rl;
+	}
+	return n;
 }
 
 /* The end of the records of a closed sub-buffer, from its closing fields
@@ -145,8 +155,8 @@ static uint64_t count_skipped(const struct rt_bufset *bs, uint32_t cpu, uint64_t
 	for (uint64_t s = from, i = 0; s != to && i < nsub; s += bs->subbuf_size, i++) {
 		int bad;
 		uint64_t end = closed_end(bs, cpu, s, &bad);
-		n += count_records(bs, rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN,
-				   end - s - RT_PACKET_HEADER_LEN);
+		n += rt_count_records(rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN,
+				      end - s - RT_PACKET_HEADER_LEN);
 	}
 	return n;
 }
@@ -191,13 +201,6 @@ int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt
 		ahead = off - to;
 	}
 	cm->pos = rd->pos - start < RT_PACKET_HEADER_LEN ? start + RT_PACKET_HEADER_LEN : rd->pos;
-	if (cm->pos == start + RT_PACKET_HEADER_LEN && ahead > RT_PACKET_HEADER_LEN) {
-		/* The base of the first compact timestamp (I7). Committed
-		 * before any record of the packet; as untrusted as the rest. */
-		const struct rt_packet *pk = (const void *)rt_cpu_data(bs, cpu, start);
-		cm->at_open = 1;
-		cm->begin = __atomic_load_n(&pk->open.timestamp_begin, __ATOMIC_RELAXED);
-	}
 	if (ahead >= bs->subbuf_size) {
 		cm->closed = 1;
 		cm->end = closed_end(bs, cpu, start, &cm->bad_close);
@@ -218,6 +221,18 @@ void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committ
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	rd->pos = cm->closed ? sub_start(bs, cm->pos) + bs->subbuf_size : cm->end;
 	publish(bs, cpu);
+}
+
+uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu)
+{
+	uint64_t n = 0, nsub = bs->buf_size / bs->subbuf_size;
+	struct rt_committed cm;
+	for (uint64_t i = 0; i <= nsub && rt_read_committed(bs, cpu, 1, &cm) > 0; i++) {
+		n += cm.skipped_records +
+		     rt_count_records(rt_cpu_data(bs, cpu, cm.pos), cm.end - cm.pos);
+		rt_read_advance(bs, cpu, &cm);
+	}
+	return n;
 }
 
 /* ---- Wake-ups (invariant I5) -------------------------------------------- */

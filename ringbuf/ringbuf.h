@@ -16,7 +16,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/rseq.h>
 #include <time.h>
 
@@ -116,12 +115,6 @@ struct rt_bufset {
 	 * never read back, so an application that scribbles on them cannot
 	 * make the consumer skip or re-read packets. */
 	struct rt_reader_pos *rd;
-	/* Consumer only: counts the records in a run of committed bytes that
-	 * it skips to resynchronize (rt_read_committed): only the consumer knows
-	 * the events, so only it can find where a record ends. A bounded walk
-	 * that stops at the first record it cannot decode; NULL counts none. */
-	uint64_t (*count_records)(void *arg, const void *from, uint64_t len);
-	void *count_arg;
 };
 
 struct rt_reader_pos {
@@ -187,8 +180,6 @@ int rt_reader_init(struct rt_bufset *bs);
  */
 struct rt_committed {
 	uint64_t pos, end;        /* positions: rt_cpu_data() gives the bytes */
-	int at_open;              /* pos is the sub-buffer's first record: */
-	uint64_t begin;           /* then its writers' timestamp_begin (I7) */
 	uint64_t now;             /* the set's clock after the offset was read */
 	int closed;               /* the writers left this sub-buffer */
 	int bad_close;            /* its closing fields were impossible */
@@ -198,6 +189,10 @@ struct rt_committed {
 };
 int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm);
 void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm);
+/* Skips everything committed on cpu; returns the records counted there. */
+uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu);
+/* Records a run of len bytes holds, by their lengths (a bounded walk). */
+uint64_t rt_count_records(const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* The lost counters one by one, indexed by enum rt_lost_cause. */
@@ -292,45 +287,12 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
 }
 
 /*
- * Stamps the staged record at rec (*n bytes) for the packet open at `old`
- * on cpu, and picks its header's form (packet.h): compact when its id is
- * below 31 and its timestamp is less than 2^27 after the open packet's
- * timestamp_begin (invariant I7), extended otherwise. Returns where the
- * bytes to copy start and sets *n to their length. Every write path calls
- * it once per attempt, after loading `old`: whoever reserves on this CPU
- * after that load moves `offset`, the commit then fails and the retry
- * reads a later clock, so timestamps in a buffer never go back.
- */
-static inline char *rt_stamp(const struct rt_bufset *bs, uint32_t cpu, uint64_t old,
-			     char *rec, uint32_t *n)
-{
-	uint64_t ts = rt_clock_read(bs->clock);
-	/* Committed below `old` (I1); a stale copy of it is an older lap's,
-	 * smaller, which only makes the test stricter. */
-	const struct rt_packet_open *po =
-		(const void *)rt_cpu_data(bs, cpu, old & ~(bs->subbuf_size - 1));
-	uint64_t begin = __atomic_load_n(&po->timestamp_begin, __ATOMIC_RELAXED);
-	uint32_t w;
-	memcpy(&w, rec, 4);
-	if (w < RT_EV_EXTENDED << 5 && ts - begin < RT_EV_TS_RANGE) {
-		w = w >> 5 | (uint32_t)ts << 5;
-		memcpy(rec + RT_EV_COMPACT_SKIP, &w, 4);
-		*n -= RT_EV_COMPACT_SKIP;
-		return rec + RT_EV_COMPACT_SKIP;
-	}
-	memcpy(rec + 4, &ts, 8);
-	return rec;
-}
-
-/*
  * Writes one record (at most rt_max_record() bytes): rec points to len
- * bytes (len a multiple of 8) staged in the extended form: the word
- * rt_event_word(id), 8 bytes for the timestamp, then the rest of the
- * record as it lies 12 bytes after an 8-aligned start. The timestamp and
- * the form are chosen here (rt_stamp). Returns RT_OK or a negative
- * rt_status; every drop is counted in the buffer of the CPU it happened
- * on, a malformed record (shorter than its header, or len not a multiple
- * of 8) too, as RT_E_INVAL.
+ * bytes (len a multiple of 8, rec 8-aligned) that begin with a struct
+ * rt_event_header whose id is set; the timestamp is filled in here.
+ * Returns RT_OK or a negative rt_status; every drop is counted in the
+ * buffer of the CPU it happened on, a malformed record (shorter than its
+ * header, or len not a multiple of 8) too, as RT_E_INVAL.
  *
  * This is the common case, one attempt, inlined at the call site;
  * rt_write_slow() (write.c) has the same loop with the packet switch, the
@@ -350,12 +312,16 @@ static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
 			uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
 			uint64_t in_sub = old & (bs->subbuf_size - 1);
 			if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
-				uint32_t n = len;
-				char *src = rt_stamp(bs, cpu, old, rec, &n);
+				/* Read the clock after loading `old`: whoever
+				 * reserves on this CPU after our load moves
+				 * `offset`, our commit then fails and we retry
+				 * with a later timestamp. So timestamps in a
+				 * buffer never go back. */
+				((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
 				/* An unregistered thread reads cpu_id -1 or -2
 				 * here and aborts before storing anything. */
-				if (rt_arch_copy_commit(rs, cpu, offp, old, old + n,
-							rt_cpu_data(bs, cpu, old), src, n) == 0)
+				if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
+							rt_cpu_data(bs, cpu, old), rec, len) == 0)
 					return RT_OK;
 			}
 		}

@@ -224,6 +224,7 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (bad)
 		return rt_drop(bs, cpu, bad);
 
+	struct rt_event_header *eh = rec;
 	struct space_wait w = { 0 };
 	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
 		cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
@@ -244,10 +245,9 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 			}
 			continue;
 		}
-		uint32_t n = len;
-		char *src = rt_stamp(bs, cpu, old, rec, &n);
-		if (rt_arch_copy_commit(rs, cpu, offp, old, old + n,
-					rt_cpu_data(bs, cpu, old), src, n) == 0)
+		eh->timestamp = rt_clock_read(bs->clock); /* after `old`: see rt_write */
+		if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
+					rt_cpu_data(bs, cpu, old), rec, len) == 0)
 			return RT_OK;
 	}
 	return rt_drop(bs, cpu, RT_E_ABORT);
@@ -459,6 +459,7 @@ static int write_locked_once(struct rt_bufset *bs, void *rec, uint32_t len, uint
 	*cpu_out = cpu;
 
 	int status = RT_E_ABORT;
+	struct rt_event_header *eh = rec;
 	uint64_t *offp = &bs->ctl[cpu].w.offset;
 	/* At most: close, open, write. */
 	for (int step = 0; step < 3; step++) {
@@ -471,9 +472,8 @@ static int write_locked_once(struct rt_bufset *bs, void *rec, uint32_t len, uint
 			status = RT_E_ABORT;
 			continue;
 		}
-		uint32_t n = len;
-		char *src = rt_stamp(bs, cpu, old, rec, &n);
-		commit(bs, NULL, cpu, old, old + n, rt_cpu_data(bs, cpu, old), src, n);
+		eh->timestamp = rt_clock_read(bs->clock);
+		commit(bs, NULL, cpu, old, old + len, rt_cpu_data(bs, cpu, old), rec, len);
 		status = RT_OK;
 		break;
 	}

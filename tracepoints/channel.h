@@ -15,7 +15,8 @@
 struct rt_channel {
 	struct rt_bufset bs;
 	uint32_t contexts;
-	uint32_t ctx_len;  /* bytes of context */
+	uint32_t ctx_len;  /* bytes of context after the event header */
+	uint32_t hdr_len;  /* 16 + ctx_len rounded up to 8: where the payload starts */
 	uint8_t active;    /* read by probes; written under the registry lock */
 	uint8_t owns_mapping;
 	uint64_t refused;  /* RT_E_MODE refusals */
@@ -28,8 +29,7 @@ struct rt_channel {
 /* Immutable once published in rseqtrace_event.rt; replaced, never edited. */
 struct rt_attach {
 	struct rt_channel *chan;
-	uint32_t word;       /* rt_event_word(the event's id in chan) */
-	uint32_t payload_at; /* where the payload starts in a staged record (record.h) */
+	uint32_t id;
 };
 
 struct rt_ev_state {

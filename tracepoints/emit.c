@@ -21,8 +21,6 @@
 
 _Static_assert(RSEQTRACE__HDR_RESERVE >= 16 + 8 + 4 + 4 + RT_PROCNAME_LEN, "header reserve");
 _Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");
-_Static_assert(RT_REC_HEADER == RT_EVENT_HEADER_LEN && RT_REC_COMPACT_SKIP == RT_EV_COMPACT_SKIP,
-	       "record.h and packet.h agree");
 
 static int32_t cached_pid;
 static __thread __attribute__((tls_model("initial-exec"))) int32_t cached_tid;
@@ -63,17 +61,14 @@ void rt_emit_after_fork_child(void)
 	cached_tid = 0;
 }
 
-/* After the staged header: the contexts in the order of common/context.h
- * (eventdesc/record.h), zeros in every gap up to the payload at
- * rec + payload_at. */
-static void fill_context(const struct rt_channel *ch, char *rec, const void *ip, uint32_t payload_at)
+/* In the order of common/context.h (eventdesc/record.h). */
+static void fill_context(const struct rt_channel *ch, char *rec, const void *ip)
 {
-	char *c = rec + RT_EVENT_HEADER_LEN;
+	char *c = rec + 16;
 	if (ch->contexts & RSEQTRACE_CTX_IP) {
 		uint64_t v = (uint64_t)(uintptr_t)ip;
-		memset(c, 0, 4); /* to ip's 8-byte alignment (rt_ctx_start) */
-		memcpy(c + 4, &v, 8);
-		c += 12;
+		memcpy(c, &v, 8);
+		c += 8;
 	}
 	if (ch->contexts & RSEQTRACE_CTX_VPID) {
 		int32_t v = rt_vpid();
@@ -89,7 +84,7 @@ static void fill_context(const struct rt_channel *ch, char *rec, const void *ip,
 		memcpy(c, procname(), RT_PROCNAME_LEN);
 		c += RT_PROCNAME_LEN;
 	}
-	memset(c, 0, (size_t)(rec + payload_at - c));
+	memset(c, 0, (size_t)(rec + ch->hdr_len - c));
 }
 
 static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
@@ -102,6 +97,7 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 	struct rt_ev_state *st = attachments(ev);
 	if (!st)
 		return;
+	size_t len8 = (len + 7) & ~(size_t)7;
 	/* Zero the padding after the last field with one 8-byte store into
 	 * the staging buffer's slack (RSEQTRACE__SLACK): a store only, since
 	 * loading the word the probe has just written byte by byte would
@@ -112,11 +108,13 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 		struct rt_channel *ch = st->a[i].chan;
 		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
 			continue;
-		uint32_t at = st->a[i].payload_at;
-		char *rec = payload - at;
-		memcpy(rec, &st->a[i].word, 4);
-		fill_context(ch, rec, ip, at);
-		int r = rt_write(&ch->bs, rec, (at + (uint32_t)len + 7) & ~7u);
+		char *rec = payload - ch->hdr_len;
+		struct rt_event_header *eh = (struct rt_event_header *)rec;
+		eh->id = st->a[i].id;
+		eh->len = rt_exact_len(ch->ctx_len, (uint32_t)len);
+		if (ch->contexts)
+			fill_context(ch, rec, ip);
+		int r = rt_write(&ch->bs, rec, ch->hdr_len + (uint32_t)len8);
 		if (__builtin_expect(r == RT_E_MODE, 0)) {
 			/* Counted where the trace sees it (events_discarded)
 			 * and per channel, so it is never silent. */

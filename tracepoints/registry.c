@@ -521,33 +521,14 @@ static struct rt_ev_state *without(const struct rt_ev_state *st, const struct rt
 	return n;
 }
 
-/* The CTF alignment of the event's payload: its largest field's. */
-static uint32_t payload_align(const struct rseqtrace_event_desc *d)
-{
-	uint32_t a = 1;
-	for (uint32_t i = 0; i < d->nr_fields; i++) {
-		const struct rseqtrace_field_desc *f = &d->fields[i];
-		uint32_t fa = rt_field_align(f->kind, f->elem.size, f->length.size);
-		a = fa > a ? fa : a;
-	}
-	return a;
-}
-
 int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
 {
-	if (id > RT_EV_MAX_ID)
-		return -EINVAL;
 	pthread_mutex_lock(&reg_lock);
 	struct ev_entry *e = find_handle(handle);
 	if (!e || e->duplicate) {
 		pthread_mutex_unlock(&reg_lock);
 		return -ENOENT;
 	}
-	struct rt_attach at_new = {
-		.chan = ch,
-		.word = rt_event_word(id),
-		.payload_at = rt_payload_at(ch->contexts, ch->ctx_len, payload_align(e->ev->desc)),
-	};
 	const struct rt_ev_state *cur = e->state;
 	uint32_t nr = cur ? cur->nr : 0;
 	int at = state_index(cur, ch);
@@ -560,9 +541,9 @@ int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
 	if (nr)
 		memcpy(n->a, cur->a, nr * sizeof n->a[0]);
 	if (at < 0)
-		n->a[n->nr++] = at_new;
+		n->a[n->nr++] = (struct rt_attach){ ch, id };
 	else
-		n->a[at] = at_new;
+		n->a[at].id = id;
 	struct rt_ev_state *old = publish(e, n);
 	pthread_mutex_unlock(&reg_lock);
 	if (old) {
@@ -611,8 +592,7 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 			 name ? name : "?", contexts);
 		return NULL;
 	}
-	/* The room an 8-aligned payload needs in front of it. */
-	uint32_t hdr_len = rt_payload_at(contexts, rt_ctx_len(contexts), 8);
+	uint32_t hdr_len = rt_hdr_len(rt_ctx_len(contexts));
 	if (hdr_len > RSEQTRACE__HDR_RESERVE || hdr_len + 8 > rt_max_record(bs)) {
 		snprintf(err, errlen, "channel %s: sub-buffers of %llu bytes are too small",
 			 name ? name : "?", (unsigned long long)bs->subbuf_size);
@@ -628,6 +608,7 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 	ch->bs.wait_while = &ch->active;
 	ch->contexts = contexts;
 	ch->ctx_len = rt_ctx_len(contexts);
+	ch->hdr_len = hdr_len;
 	ch->owns_mapping = owns_mapping != 0;
 	snprintf(ch->name, sizeof ch->name, "%s", name ? name : "channel");
 	pthread_mutex_lock(&reg_lock);

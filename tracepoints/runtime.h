@@ -36,11 +36,11 @@
  *     Lock order: registry lock, then your locks.
  *
  * Record format (every writer into a channel must follow it, see
- * record.h): staged with the extended event header (ringbuf/packet.h:
- * rt_event_word(id), room for the timestamp), the channel's contexts, zero
- * padding to the payload's alignment, the payload, zeros to 8. rt_write
- * stamps it and commits the compact form when it can. No length is
- * stored: the CTF writer decodes each record to find where it ends.
+ * record.h): struct rt_event_header (id; len = the exact length in bytes
+ * the CTF description decodes, i.e. the record length before padding to
+ * 8; timestamp), the channel's contexts, zero padding to 8, the payload.
+ * The CTF writer uses `len` to cut the packet's content_size at the real
+ * end of its last event.
  */
 #ifndef RT_RUNTIME_H
 #define RT_RUNTIME_H

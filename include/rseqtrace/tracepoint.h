@@ -71,11 +71,8 @@ extern "C" {
 #ifndef RSEQTRACE_MAX_PAYLOAD
 #define RSEQTRACE_MAX_PAYLOAD 16384u
 #endif
-/* Room the probe leaves in front of the payload for the staged event
- * header and the largest event context (12 + 4 padding + ip 8 + vpid 4 +
- * vtid 4 + procname 16). The payload is serialized with CTF alignment from
- * an 8-aligned offset 0; librseqtrace puts it where its alignment lands
- * it in the record (eventdesc/record.h). */
+/* Room the probe leaves in front of the payload for the event header and
+ * the largest event context (16 + ip 8 + vpid 4 + vtid 4 + procname 16). */
 #define RSEQTRACE__HDR_RESERVE 48u
 
 /* ---- librseqtrace entry points used by the expansions ------------------ */

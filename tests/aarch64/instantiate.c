@@ -18,7 +18,7 @@ int main(void)
 	struct rt_bufset bs;
 	if (rt_bufset_create(&p, &bs, NULL, 0) != RT_OK)
 		return 2;
-	uint32_t rec[4] = { rt_event_word(1) }; /* the staged header, padded to 8 */
+	struct rt_event_header rec = { .id = 1 };
 	int r = rt_abi_write(&bs, &rec, sizeof rec);
 	rt_bufset_unmap(&bs);
 	return r == RT_OK ? 0 : 1;

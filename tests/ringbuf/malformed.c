@@ -5,7 +5,7 @@
  * rt_write_locked): each must be refused with RT_E_INVAL and counted as
  * lost_invalid on the writer's CPU, must leave the buffer's offset where
  * it was, and must not be touched past its end (rt_write stores the
- * timestamp at bytes 4..11 of a record, or a compact header at 8..11). The valid records around them
+ * timestamp at bytes 8..15 of a record). The valid records around them
  * read back intact, and the last packet reports the refused ones as
  * discarded.
  *
@@ -66,7 +66,7 @@ static uint64_t total_offset(const struct rt_bufset *bs)
 static void try_malformed(struct rt_bufset *bs, enum path p, uint32_t len, uint64_t *refused)
 {
 	union {
-		uint64_t align;
+		struct rt_event_header h;
 		unsigned char b[64];
 	} buf;
 	memset(buf.b, 0xA5, sizeof buf.b); /* the id too: len may not even cover it */

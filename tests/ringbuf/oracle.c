@@ -33,11 +33,11 @@ static uint64_t rec_sum(const struct rec *r, uint32_t len)
 void rec_build(void *buf, uint32_t stream, uint64_t seq, uint32_t len)
 {
 	struct rec *r = buf;
-	r->word = rt_event_word(rec_id(stream, seq));
-	r->ts[0] = r->ts[1] = 0;
+	r->h.id = REC_ID;
+	r->h.len = 0;
+	r->h.timestamp = 0;
 	r->stream = stream;
 	r->len = len;
-	r->zero = 0;
 	r->seq = seq;
 	for (uint32_t i = 0; i < (len - REC_FIXED) / 8; i++)
 		r->payload[i] = payload_word(stream, seq, i);
@@ -129,47 +129,37 @@ static uint32_t check_record(struct oracle *o, uint32_t cpu, const struct rt_pac
 			     const char *p, uint32_t avail)
 {
 	struct oracle_cpu *c = &o->cpu[cpu];
-	uint32_t id;
-	uint64_t ts;
-	uint32_t hl = rt_event_decode(p, avail, c->last_ts, &id, &ts);
-	/* Staged offsets from here: a compact record is its staged form
-	 * without the first 8 bytes (ringbuf/packet.h). */
-	uint32_t skip = RT_EVENT_HEADER_LEN - hl;
-	const struct rec *r = (const struct rec *)(p - skip);
-	if (!hl || avail + skip < REC_FIXED) {
+	const struct rec *r = (const struct rec *)p;
+	if (avail < REC_FIXED) {
 		oracle_error(o, "cpu %u packet %llu: %u stray bytes at the end", cpu,
 			     (unsigned long long)pk->open.packet_seq_num, avail);
 		return 0;
 	}
-	if (r->len < REC_FIXED || r->len % 8 || r->len - skip > avail ||
-	    id != rec_id(r->stream, r->seq)) {
-		oracle_error(o, "cpu %u packet %llu: bad record header id %u len %u (avail %u)",
-			     cpu, (unsigned long long)pk->open.packet_seq_num, id, r->len, avail);
+	if (r->h.id != REC_ID || r->len < REC_FIXED || r->len % 8 || r->len > avail) {
+		oracle_error(o, "cpu %u packet %llu: bad record header id %#x len %u (avail %u)",
+			     cpu, (unsigned long long)pk->open.packet_seq_num, r->h.id, r->len, avail);
 		return 0;
 	}
-	if (skip)
-		o->compact++;
-	else
-		o->extended++;
 	if (rec_sum(r, r->len) != r->sum) {
 		oracle_error(o, "cpu %u: record stream %u seq %llu len %u: checksum mismatch",
 			     cpu, r->stream, (unsigned long long)r->seq, r->len);
-		return r->len - skip;
+		return r->len;
 	}
 	for (uint32_t i = 0; i < (r->len - REC_FIXED) / 8; i++)
 		if (r->payload[i] != payload_word(r->stream, r->seq, i)) {
 			oracle_error(o, "cpu %u: record stream %u seq %llu: payload word %u wrong",
 				     cpu, r->stream, (unsigned long long)r->seq, i);
-			return r->len - skip;
+			return r->len;
 		}
 	if (r->stream >= o->seen.nr_streams || r->seq >= o->seen.max_seq) {
 		oracle_error(o, "cpu %u: record (stream %u, seq %llu) out of range", cpu,
 			     r->stream, (unsigned long long)r->seq);
-		return r->len - skip;
+		return r->len;
 	}
 	if (seqmap_set(&o->seen, r->stream, r->seq))
 		oracle_error(o, "cpu %u: record (stream %u, seq %llu) read twice", cpu,
 			     r->stream, (unsigned long long)r->seq);
+	uint64_t ts = r->h.timestamp;
 	if (ts < c->last_ts)
 		oracle_error(o, "cpu %u: timestamp goes back %llu -> %llu (stream %u seq %llu)",
 			     cpu, (unsigned long long)c->last_ts, (unsigned long long)ts,
@@ -182,7 +172,7 @@ static uint32_t check_record(struct oracle *o, uint32_t cpu, const struct rt_pac
 	c->last_ts = ts;
 	c->records++;
 	o->records++;
-	return r->len - skip;
+	return r->len;
 }
 
 void oracle_packet(struct oracle *o, uint32_t cpu, const void *pkt, uint32_t len)

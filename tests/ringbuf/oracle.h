@@ -5,10 +5,8 @@
  *
  * A record is
  *
- *   event header             staged extended (ringbuf/packet.h), id =
- *                            rec_id(stream, seq): both header forms
- *   u32 stream, u32 len      who wrote it, its total staged length
- *   u32 zero
+ *   struct rt_event_header   id = REC_ID, timestamp filled by rt_write
+ *   u32 stream, u32 len      who wrote it, its total length in bytes
  *   u64 seq                  the stream's sequence number
  *   u64 sum                  checksum of stream, len, seq and the payload
  *   u64 payload[]            (len - REC_FIXED) / 8 words derived from
@@ -25,20 +23,13 @@
 
 #include "ringbuf/ringbuf.h"
 
+#define REC_ID 0x5ecu
 #define REC_FIXED 40u
 
-/* Ids 0..39: about three in four records of every stream are compact. */
-static inline uint32_t rec_id(uint32_t stream, uint64_t seq)
-{
-	return (uint32_t)((stream + seq) % 40);
-}
-
 struct rec {
-	uint32_t word;     /* rt_event_word(id) as staged */
-	uint32_t ts[2];    /* the extended form's timestamp */
+	struct rt_event_header h;
 	uint32_t stream;
 	uint32_t len;
-	uint32_t zero;
 	uint64_t seq;
 	uint64_t sum;
 	uint64_t payload[];
@@ -74,7 +65,6 @@ struct oracle {
 	struct oracle_cpu *cpu;
 	void *pkt; /* one sub-buffer, for rt_read_next */
 	uint64_t records;
-	uint64_t compact, extended; /* records read in each header form */
 	uint64_t packets;
 	uint64_t errors;
 	char first_error[512];

@@ -52,9 +52,7 @@ static int failures;
 static enum rt_mode mode = RT_MODE_RSEQ;
 
 struct rec {
-	uint32_t word;  /* staged extended header (ringbuf/packet.h) */
-	uint32_t ts[2];
-	uint32_t pad;
+	struct rt_event_header h;
 	uint64_t value;
 };
 
@@ -95,7 +93,7 @@ static void pin(uint32_t cpu)
 
 static int write_one(struct rt_bufset *bs, uint64_t v)
 {
-	struct rec r = { .word = rt_event_word(1), .value = v };
+	struct rec r = { .h = { .id = 1, .len = sizeof r }, .value = v };
 	return rt_write(bs, &r, sizeof r);
 }
 

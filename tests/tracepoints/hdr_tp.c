@@ -1,3 +1,0 @@
-/* SPDX-License-Identifier: MIT */
-#define RSEQTRACE_CREATE_PROBES
-#include "hdr_tp.h"
