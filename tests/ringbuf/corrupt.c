@@ -45,19 +45,9 @@
 #include <unistd.h>
 
 #include "oracle.h"
+#include "expect.h"
 #include "tests/common/wallclock.h"
 
-static int failures;
-
-#define EXPECT(cond, ...)                                                   \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-			failures++;                                         \
-		}                                                           \
-	} while (0)
 
 static double now(void)
 {

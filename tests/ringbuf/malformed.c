@@ -17,18 +17,8 @@
 #include <string.h>
 
 #include "oracle.h"
+#include "expect.h"
 
-static int failures;
-
-#define EXPECT(cond, ...)                                                   \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-			failures++;                                         \
-		}                                                           \
-	} while (0)
 
 enum path { VIA_WRITE, VIA_SLOW, VIA_LOCKED };
 static const char *const path_name[] = { "rt_write", "rt_write_slow", "rt_write_locked" };

@@ -36,18 +36,7 @@
 #include <unistd.h>
 
 #include "ringbuf/ringbuf.h"
-
-static int failures;
-
-#define EXPECT(cond, ...)                                                   \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-			failures++;                                         \
-		}                                                           \
-	} while (0)
+#include "expect.h"
 
 static enum rt_mode mode = RT_MODE_RSEQ;
 
