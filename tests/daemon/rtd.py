@@ -235,14 +235,57 @@ class App:
         e = dict(d.env)
         if env:
             e.update(env)
+        # Its own process group: a hung run is killed whole, children included.
         self.proc = subprocess.Popen([exe, *args], env=e, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
         self.pid = self.proc.pid
 
     def wait(self, timeout=60):
-        out, err = self.proc.communicate(timeout=timeout)
+        """Its exit status. A run (or a forked child holding its output) still
+        going after timeout seconds fails with the stacks of every process of
+        its group and what it printed, instead of a bare TimeoutExpired."""
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stacks = group_stacks(self.pid)
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            out, err = self.proc.communicate()
+            self.out, self.err = out, err
+            raise Fail(f"{self.proc.args[0]} (or a child) still running after {timeout}s "
+                       f"(exit {self.proc.returncode}):\nstdout:\n{out[-3000:]}\n"
+                       f"stderr:\n{err[-3000:]}\n{stacks}")
         self.out, self.err = out, err
         return self.proc.returncode
+
+
+def group_stacks(pgid):
+    """Every thread's stack of every process in process group pgid (gdb), for
+    a hang's report."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            pids.append(int(name))
+    report = []
+    for pid in sorted(pids):
+        try:
+            g = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
+                                "thread apply all bt 30"], capture_output=True, text=True,
+                               timeout=60)
+            report.append(f"--- process {pid}:\n{g.stdout[-6000:]}")
+        except (OSError, subprocess.TimeoutExpired) as e:
+            report.append(f"--- process {pid}: no stack ({e})")
+    return "\n".join(report) if report else "(no process left in the group)"
 
     def emitted(self):
         """emitted=N lines (a forked child prints its own)."""
