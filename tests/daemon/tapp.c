@@ -202,6 +202,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (wait_file) {
+		/* In main(): every constructor ran, so our events are registered
+		 * and the daemon answered them (or tracing is off). */
+		char ready[4096];
+		snprintf(ready, sizeof ready, "%s.ready", wait_file);
+		int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 	wait_for(wait_file);
 	pid_t child = -1;
 	if (do_fork) {

@@ -36,6 +36,8 @@ def session(d, blocking, extra=()):
 def start_app(d, *args, env=None):
     go = os.path.join(tmpdir(), "go")
     app = App(d, "--wait", go, *args, env=env)
+    # In main(): its events are registered and answered, not only its buffers.
+    wait_until(lambda: os.path.exists(go + ".ready"), "the app to reach main()")
     # Linked to the trace: its buffers and enable flags are sent, so the
     # daemon may be stopped from now on.
     wait_until(lambda: f"process={app.pid} " in d.ok("list", "--kv", "b").stdout,
@@ -163,7 +165,9 @@ def test_timeout_drops_and_counts():
         recorded = sum(1 for e in events if e["name"] == "rtd:seq")
         discarded = sum(disc.values())
         check(recorded + discarded == n and discarded > n // 2,
-              f"recorded {recorded} + discarded {discarded} != emitted {n}")
+              f"recorded {recorded} + discarded {discarded} != emitted {n}; "
+              f"{len(events)} events in all; list: {d.ok('list', '--kv', 'b').stdout}\n"
+              f"app: {app.out}{app.err}\ndaemon log:\n{d.log_text()[-4000:]}")
         # Each drop waited for the consumer first (about 1 ms each).
         check(elapsed > discarded * 0.0005, f"{discarded} drops in {elapsed:.2f} s: no wait")
         kv = d.kv("b")
