@@ -64,6 +64,7 @@ struct ctf_channel {
 	struct rt_bufset *bs;
 	char name[64];
 	void *pkt;
+	uint8_t *chain; /* resume_point()'s scratch, made on the first cut */
 	struct cpu_stream *cpu;
 	struct ctf_channel_stats st;
 };
@@ -243,6 +244,60 @@ static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_
 	pthread_mutex_unlock(&c->trace->lock);
 	*last_ts = prev_ts;
 	return last_end;
+}
+
+/*
+ * After a cut at `at`: the first position in (at, len) from which
+ * records whose headers look right (a known id, a length that fits, a
+ * timestamp from min_ts up to now, not decreasing) follow one another up to
+ * exactly len, the end the writers committed; len if there is none.
+ *
+ * Writers append where the offset is, so when an application leaves garbage
+ * and a plausible offset behind it in an open sub-buffer, honest records run
+ * from that offset to the end: this finds them instead of losing the rest of
+ * the packet. Older records left between them (a forward jump of the offset)
+ * are older than min_ts, the last timestamp taken, so they are not taken
+ * again. One header look per position, from the end back: linear. What it
+ * finds is then walked as usual; a payload that does not decode cuts again.
+ */
+static size_t resume_point(struct ctf_channel *c, const uint8_t *pkt, size_t at, size_t len,
+			   uint64_t min_ts, uint64_t now)
+{
+	const struct ctf_stream_class *cls = c->cls;
+	size_t slots = c->bs->subbuf_size / 8 + 1;
+	if (!c->chain && !(c->chain = malloc(slots)))
+		return len;
+	/* Records lie 8 bytes apart from where the offset was, so a run that
+	 * ends at len starts at len's phase mod 8 (an application can leave
+	 * an unaligned offset; the records after it are honest all the same).
+	 * chain[p / 8]: a chain of records starts at p and ends at len. */
+	size_t first = at + 1, found = len;
+	first += (len - first) % 8;
+	if (first + 8 > len)
+		return len;
+	pthread_mutex_lock(&c->trace->lock); /* registrations grow cls->ev */
+	for (size_t p = len - 8; p >= first; p -= 8) {
+		struct rt_event_header eh, nx;
+		int ok = 0;
+		if (len - p >= sizeof eh) {
+			memcpy(&eh, pkt + p, sizeof eh);
+			size_t step = align_up(eh.len, 8);
+			ok = eh.id < cls->nr_events && cls->ev[eh.id] && eh.len >= 16 + cls->ctx_len &&
+			     step <= len - p && eh.timestamp >= min_ts && eh.timestamp <= now;
+			if (ok && p + step < len) {
+				ok = c->chain[(p + step) / 8];
+				if (ok) {
+					memcpy(&nx, pkt + p + step, sizeof nx);
+					ok = nx.timestamp >= eh.timestamp;
+				}
+			}
+		}
+		c->chain[p / 8] = (uint8_t)ok;
+		if (ok)
+			found = p;
+	}
+	pthread_mutex_unlock(&c->trace->lock);
+	return found;
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -437,10 +492,22 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 		/* Walked to the sub-buffer's end: what follows the last record
 		 * is an older lap's, and a cut there is expected. */
 		count_corrupt(c, cpu, 0, 1);
-	} else if (cut) {
-		size_t rest = len - align_up(content, 8);
-		uint64_t lost = rt_count_records(pkt + align_up(content, 8), rest);
-		count_corrupt(c, cpu, lost ? lost : 1, 1);
+	} else {
+		/* Garbage up to a run of good records is cut out of our copy;
+		 * what it held is counted, the records after it are kept. */
+		for (uint64_t bad_packets = 1; cut; bad_packets = 0) {
+			size_t kept = align_up(content, 8);
+			size_t r = resume_point(c, pkt, kept, len, last_ts, cm->now);
+			uint64_t lost = rt_count_records(pkt + kept, r - kept);
+			count_corrupt(c, cpu, lost ? lost : 1, bad_packets);
+			if (r >= len)
+				break;
+			memmove(pkt + kept, pkt + r, len - r);
+			len -= r - kept;
+			uint64_t more;
+			content = walk(c, pkt, kept, len, last_ts, cm->now, &more, &last_ts, &cut);
+			events += more;
+		}
 	}
 	sample_losses(c, cpu);
 	if (!events)
@@ -480,10 +547,12 @@ static int drain_all(struct ctf_channel *c, int partial)
 		int r = drain_cpu(c, cpu, partial, &written);
 		if (r && !first_err)
 			first_err = r;
+		/* Every pass, packets or not: the shorter the time between two
+		 * samples, the fewer drops a scribbled counter can hide. */
+		sample_losses(c, cpu);
 		if (!partial)
 			continue;
 		struct cpu_stream *s = &c->cpu[cpu];
-		sample_losses(c, cpu);
 		if (stream_lost(s) != s->reported) {
 			uint64_t ts = rt_clock_read(c->bs->clock);
 			if (ts < s->last_ts)
@@ -569,5 +638,6 @@ void ctf_channel_close(struct ctf_channel *c)
 	pthread_mutex_unlock(&c->trace->lock);
 	free(c->cpu);
 	free(c->pkt);
+	free(c->chain);
 	free(c);
 }

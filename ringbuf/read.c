@@ -144,7 +144,10 @@ static uint64_t closed_end(const struct rt_bufset *bs, uint32_t cpu, uint64_t st
 {
 	const struct rt_packet *pk = (const void *)rt_cpu_data(bs, cpu, start);
 	uint64_t bits = __atomic_load_n(&pk->close.content_size, __ATOMIC_RELAXED);
-	*bad = bits % 64 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8;
+	/* Byte-exact, not 8-byte aligned: writers that an application left
+	 * an unaligned offset close at an unaligned end, after honest records
+	 * that the daemon finds again (ctf/stream.c, resume_point). */
+	*bad = bits % 8 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8;
 	return *bad ? start + bs->subbuf_size : start + bits / 8;
 }
 

@@ -18,6 +18,10 @@
  * holdlocks registers without rseq (so it gets locked-mode buffers of its
  *           own), takes every CPU's buffer lock and holds it, like a writer
  *           stopped inside a locked write
+ * prefix    once: in every CPU's open sub-buffer, 512 bytes of random words
+ *           at the writers' offset, and the offset moved past them, as a
+ *           scribbler leaves things when it stops; prints prefixed=CPU...
+ * prefix-odd the same, with the offset moved 509 bytes: off the 8-byte grid
  * It acknowledges the daemon's syncs so stop does not wait for it.
  */
 #define _GNU_SOURCE
@@ -123,6 +127,22 @@ static void scribble(const char *mode)
 		/* Held as a live writer holds it: our TID in the word. */
 		for (uint32_t c = 0; c < cpus; c++)
 			__atomic_store_n(&ctl[c].w.lock, (uint32_t)gettid(), __ATOMIC_RELEASE);
+	} else if (!strncmp(mode, "prefix", 6)) {
+		static int done;
+		uint32_t sub = h->subbuf_size;
+		for (uint32_t c = 0; c < cpus && !done; c++) {
+			uint64_t off = ctl[c].w.offset, in_sub = off % sub;
+			if (in_sub < sizeof(struct rt_packet) || in_sub + 512 + 1024 > sub)
+				continue; /* not open, or no room left for the honest writer */
+			char *data = map + h->data_offset + (size_t)c * sub * h->num_subbuf;
+			uint64_t at = off % ((uint64_t)sub * h->num_subbuf);
+			for (int i = 0; i < 64; i++)
+				((uint64_t *)(data + at))[i] = rnd();
+			uint64_t jump = strcmp(mode, "prefix-odd") ? 512 : 509;
+			__atomic_store_n(&ctl[c].w.offset, off + jump, __ATOMIC_RELEASE);
+			printf("prefixed=%u\n", c);
+		}
+		done = 1;
 	} else if (!strcmp(mode, "headers")) {
 		char *data = map + h->data_offset;
 		size_t len = map_len - h->data_offset;
@@ -147,7 +167,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 3) {
 		fprintf(stderr, "usage: scribbler random|words|counters|consumed|offsets|locks|headers|"
-				"holdlocks SECONDS\n");
+				"holdlocks|prefix|prefix-odd SECONDS\n");
 		return 2;
 	}
 	int fd = sock_connect();

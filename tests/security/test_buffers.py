@@ -11,6 +11,10 @@ position, not a counter.
   headers      an app overwrites only packet header fields (magic, stream
                id, sizes, ...): no event is lost, silently or otherwise.
   counters     absurd lost-event counters: discarded stays sane and counted.
+  prefix       garbage left at the writers' offset in an open sub-buffer,
+               with the offset moved past it (on the 8-byte grid or off
+               it): the honest records written after it in the same packet
+               are kept, the garbage counted.
   sigstop      an app stopped by SIGSTOP during `stop`: stop returns in
                bounded time; what it writes once continued is not added to
                the stopped trace, and list and the trace agree.
@@ -23,7 +27,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
-from rtd import (SCRIBBLER, App, Daemon, bt_clean, check, check_timestamps, need,  # noqa: E402
+from rtd import (SCRIBBLER, TAPP, App, Daemon, bt_clean, check, check_timestamps, need,  # noqa: E402
                  read_trace, registered, run_tests, wait_until)
 
 
@@ -43,6 +47,19 @@ SANE = 10**9  # far more than any test here emits; 1.7e18 was the bug
 
 def role_events(events, role):
     return [e for e in events if e["name"] == "rtd:seq" and e["fields"].get("role") == role]
+
+
+def missing_ranges(events, n):
+    """The seq numbers in [0, n) absent from events, as ranges."""
+    have = {e["fields"]["seq"] for e in events}
+    out, start = [], None
+    for i in range(n + 1):
+        if i < n and i not in have:
+            start = i if start is None else start
+        elif start is not None:
+            out.append(f"{start}-{i - 1}")
+            start = None
+    return ", ".join(out) or "none"
 
 
 def start_session(d, out):
@@ -99,7 +116,8 @@ def test_random_words():
         later = role_events(events, 2)
         check(len(later) >= 1000 and len(later) + kv["lost_after"] >= 2000,
               f"after the attack {len(later)} of 2000 events recorded, {kv['lost_after']} "
-              f"discarded: {kv}\n{d.ok('list', 's').stdout}")
+              f"discarded, missing seq {missing_ranges(later, 2000)}: {kv}\n"
+              f"{d.ok('list', 's').stdout}\n{d.log_text()[-3000:]}")
         print(f"words: {len(honest)} of 30000 honest events recorded, {len(later)} of 2000 "
               f"after, {disc} discarded, corrupt {kv.get('corrupt_events')} events "
               f"{kv.get('corrupt_packets')} packets, counter resets {kv.get('counter_resets')}")
@@ -136,6 +154,52 @@ def test_counters():
         print(f"counters: discarded {disc}, {kv['counter_resets']} counter resets")
     finally:
         d.cleanup()
+
+
+def garbage_before_honest_records(mode):
+    need(SCRIBBLER)
+    taskset = shutil.which("taskset")
+    check(taskset is not None, "taskset (util-linux) is needed to keep the apps on CPU 0")
+    d = Daemon()
+    try:
+        out = os.path.join(d.tmp, "out")
+        start_session(d, out)
+        # A few records open a packet on CPU 0 and leave it open.
+        a = App(d, "-c", "0", TAPP, "--role", "1",
+                "--events", "5", exe=taskset)
+        check(a.wait(60) == 0, a.err)
+        s = subprocess.run([taskset, "-c", "0", SCRIBBLER, mode, "0"], env=d.env,
+                           capture_output=True, text=True, timeout=60)
+        check(s.returncode == 0 and "prefixed=0" in s.stdout.split(),
+              f"the scribbler found no open packet on CPU 0: {s.stdout} {s.stderr}")
+        b = App(d, "-c", "0", TAPP, "--role", "2",
+                "--events", "20", exe=taskset)
+        check(b.wait(60) == 0, b.err)
+        p = d.cli("stop", timeout=60)
+        check(p.returncode == 0, f"stop failed: {p.stdout} {p.stderr}")
+        kv = d.kv("s")
+        bt_readable(out)
+        events, discarded = read_trace(out)
+        first, second = role_events(events, 1), role_events(events, 2)
+        check(len(first) == 5 and len(second) == 20,
+              f"recorded {len(first)} of 5 before the garbage and {len(second)} of 20 after it "
+              f"(missing after: {missing_ranges(second, 20)}): {kv}")
+        check(int(kv["corrupt_events"]) >= 1 and int(kv["discarded"]) == sum(discarded.values()),
+              f"the garbage was not counted, or list and trace disagree: {kv} {discarded}")
+        print(f"{mode}: 5 + 20 honest events kept around the garbage, {kv['corrupt_events']} "
+              f"counted corrupt")
+    finally:
+        d.cleanup()
+
+
+def test_garbage_before_honest_records():
+    garbage_before_honest_records("prefix")
+
+
+def test_garbage_and_unaligned_offset():
+    """The offset left off the 8-byte grid: the writer's records follow it
+    at that phase and close the packet at an unaligned end."""
+    garbage_before_honest_records("prefix-odd")
 
 
 def test_sigstop_during_stop():
@@ -207,5 +271,5 @@ def test_late_counted_at_restart():
 
 
 if __name__ == "__main__":
-    run_tests([test_random_words, test_headers_only, test_counters, test_sigstop_during_stop,
+    run_tests([test_garbage_before_honest_records, test_garbage_and_unaligned_offset, test_random_words, test_headers_only, test_counters, test_sigstop_during_stop,
                test_late_counted_at_restart])
