@@ -261,6 +261,10 @@ class App:
         self.out, self.err = out, err
         return self.proc.returncode
 
+    def emitted(self):
+        """emitted=N lines (a forked child prints its own)."""
+        return [int(l.split("=")[1]) for l in self.out.splitlines() if l.startswith("emitted=")]
+
 
 def group_stacks(pgid):
     """Every thread's stack of every process in process group pgid (gdb), for
@@ -286,10 +290,6 @@ def group_stacks(pgid):
         except (OSError, subprocess.TimeoutExpired) as e:
             report.append(f"--- process {pid}: no stack ({e})")
     return "\n".join(report) if report else "(no process left in the group)"
-
-    def emitted(self):
-        """emitted=N lines (a forked child prints its own)."""
-        return [int(l.split("=")[1]) for l in self.out.splitlines() if l.startswith("emitted=")]
 
 
 def fd_count(pid):
