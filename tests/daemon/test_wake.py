@@ -4,11 +4,17 @@
 The daemon's drain timer is held at 20 s (--drain-min-ms = --drain-max-ms =
 20000), so within a run of a few seconds it never fires: only writers'
 wake-ups can drain. An app emits 40 000 events (about 2 MB) into 4 x 16 KiB per CPU,
-paced (usleep between events) so a consumer that is woken keeps up:
-  - with wake-ups, nothing is discarded and every event is in the trace,
-    exactly once, and the daemon counted writer wake-ups;
-  - with --no-writer-wakeup (the control), the same run loses most events:
-    proof that the first result needs the wake-ups.
+paced (usleep between events):
+  - with wake-ups, in blocking mode (a writer that finds the buffer full
+    waits for space instead of dropping), the run ends within seconds,
+    nothing is discarded, every event is in the trace exactly once, and
+    the daemon counted writer wake-ups: a lost wake-up would leave the
+    writer waiting for the 20 s timer. Blocking mode makes this a liveness
+    check that does not depend on how fast a loaded machine schedules the
+    daemon (in discard mode a daemon kept off the CPU for the ~100 ms the
+    buffer lasts would lose events, and rightly count them);
+  - with --no-writer-wakeup (the control), the same run in discard mode
+    loses most events: proof that the first result needs the wake-ups.
 Plus: an idle daemon with a started session and no events gets no writer
 wake-ups, and bytes an app sends on the wake-up socket of its own accord
 cost the daemon a drain pass, nothing else.
@@ -25,8 +31,9 @@ SLEEP_US = "20"
 TIMER = ["--drain-min-ms", "20000", "--drain-max-ms", "20000"]
 
 
-def session(d, out):
-    d.ok("create", "w", "-o", out, "--subbuf-size", "16384", "--num-subbuf", "4")
+def session(d, out, blocking=False):
+    d.ok("create", "w", "-o", out, "--subbuf-size", "16384", "--num-subbuf", "4",
+         *(["--blocking-timeout", "inf"] if blocking else []))
     d.ok("enable-event", "rtd:seq")
     d.ok("start")
 
@@ -43,7 +50,7 @@ def burst(wake):
     d = Daemon(args=TIMER + ([] if wake else ["--no-writer-wakeup"]))
     try:
         out = os.path.join(d.tmp, "out")
-        session(d, out)
+        session(d, out, blocking=wake)
         t0 = time.time()
         a = App(d, "--role", "7", "--events", str(EVENTS), "--sleep-us", SLEEP_US)
         check(a.wait() == 0, "app failed: " + a.err)
