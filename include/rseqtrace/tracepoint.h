@@ -141,6 +141,24 @@ static inline size_t rseqtrace__put_str(char *p, size_t o, const char *s, size_t
 
 #define RSEQTRACE__SLACK 8u
 
+/* As rseqtrace__put, for n elements of size bytes each stored big-endian
+ * (network byte order fields); v is not NULL. */
+static inline size_t rseqtrace__put_be(char *p, size_t o, const void *v, size_t n, size_t size)
+{
+	size_t at = rseqtrace__put(p, o, NULL, 0, size);
+	const unsigned char *s = (const unsigned char *)v;
+	for (size_t i = 0; i < n; i++)
+		for (size_t b = 0; b < size; b++)
+			p[at + i * size + b] = (char)s[i * size + size - 1 - b];
+	return at + n * size;
+}
+
+/* Picks the copy for an integer field's encoding (a constant). */
+#define RSEQTRACE__PUTN(enc, p, o, v, n, size)                                 \
+	(((enc) & RSEQTRACE_ENCODING_BIG_ENDIAN) && (size) > 1                  \
+		 ? rseqtrace__put_be(p, o, v, n, size)                           \
+		 : rseqtrace__put(p, o, v, (n) * (size), size))
+
 /* A function, so that narrow length types draw no -Wtype-limits. */
 static inline int rseqtrace__too_many(uint64_t n, uint64_t max)
 {
@@ -179,6 +197,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__NAMES(...) RSEQTRACE__CAT(RSEQTRACE__NAMES_, RSEQTRACE__NARGS(__VA_ARGS__))(__VA_ARGS__)
 
 #define RSEQTRACE__DECL_0() void
+#define RSEQTRACE__DECL_1(v) v /* (void): LTTng-UST's spelling of no arguments */
 #define RSEQTRACE__DECL_2(t1, a1) t1 a1
 #define RSEQTRACE__DECL_4(t1, a1, ...) t1 a1, RSEQTRACE__DECL_2(__VA_ARGS__)
 #define RSEQTRACE__DECL_6(t1, a1, ...) t1 a1, RSEQTRACE__DECL_4(__VA_ARGS__)
@@ -191,6 +210,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__DECL_20(t1, a1, ...) t1 a1, RSEQTRACE__DECL_18(__VA_ARGS__)
 
 #define RSEQTRACE__TAIL_0()
+#define RSEQTRACE__TAIL_1(v)
 #define RSEQTRACE__TAIL_2(t1, a1) , t1 a1
 #define RSEQTRACE__TAIL_4(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_2(__VA_ARGS__)
 #define RSEQTRACE__TAIL_6(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_4(__VA_ARGS__)
@@ -203,6 +223,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__TAIL_20(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_18(__VA_ARGS__)
 
 #define RSEQTRACE__NAMES_0()
+#define RSEQTRACE__NAMES_1(v)
 #define RSEQTRACE__NAMES_2(t1, a1) , a1
 #define RSEQTRACE__NAMES_4(t1, a1, ...) , a1 RSEQTRACE__NAMES_2(__VA_ARGS__)
 #define RSEQTRACE__NAMES_6(t1, a1, ...) , a1 RSEQTRACE__NAMES_4(__VA_ARGS__)
@@ -226,8 +247,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
  * __ARRAY, __SEQ, __ENUM. `expr`, `ptr` and `length` are expressions over
  * the event's arguments, evaluated once, only when the event is enabled.
  */
-#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__INT, type, name, expr, 10)
-#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__INT, type, name, expr, 16)
+#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__INT, type, name, expr, 10, 0)
+#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__INT, type, name, expr, 16, 0)
 #define rseqtrace_field_float(type, name, expr) (RSEQTRACE__FLOAT, type, name, expr)
 #define rseqtrace_field_string(name, expr) (RSEQTRACE__STRING, name, expr)
 /* count: an integer constant expression */
@@ -241,6 +262,22 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 16, 0)
 #define rseqtrace_field_sequence_text(type, name, ptr, length_type, length) \
 	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, 1)
+/* Network byte order: the value (each element) is stored big-endian and
+ * described so (byte_order = be), as LTTng-UST's _network fields; a
+ * sequence's length stays native. */
+#define RSEQTRACE__BE RSEQTRACE_ENCODING_BIG_ENDIAN
+#define rseqtrace_field_integer_network(type, name, expr) \
+	(RSEQTRACE__INT, type, name, expr, 10, RSEQTRACE__BE)
+#define rseqtrace_field_integer_network_hex(type, name, expr) \
+	(RSEQTRACE__INT, type, name, expr, 16, RSEQTRACE__BE)
+#define rseqtrace_field_array_network(type, name, ptr, count) \
+	(RSEQTRACE__ARRAY, type, name, ptr, count, 10, RSEQTRACE__BE)
+#define rseqtrace_field_array_network_hex(type, name, ptr, count) \
+	(RSEQTRACE__ARRAY, type, name, ptr, count, 16, RSEQTRACE__BE)
+#define rseqtrace_field_sequence_network(type, name, ptr, length_type, length) \
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, RSEQTRACE__BE)
+#define rseqtrace_field_sequence_network_hex(type, name, ptr, length_type, length) \
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 16, RSEQTRACE__BE)
 /* enum_name: declared with RSEQTRACE_ENUM(provider, enum_name, ...) */
 #define rseqtrace_field_enum(provider, enum_name, type, name, expr) \
 	(RSEQTRACE__ENUM, provider, enum_name, type, name, expr)
@@ -290,8 +327,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__INTD(type, base, enc) \
 	{ sizeof(type), RSEQTRACE__IS_SIGNED(type), base, enc }
 
-#define RSEQTRACE__INT_DESC(type, name_, expr, base) \
-	{ .name = #name_, .kind = RSEQTRACE_FIELD_INTEGER, .elem = RSEQTRACE__INTD(type, base, 0) },
+#define RSEQTRACE__INT_DESC(type, name_, expr, base, enc) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_INTEGER, .elem = RSEQTRACE__INTD(type, base, enc) },
 #define RSEQTRACE__FLOAT_DESC(type, name_, expr) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_FLOAT, .elem = { sizeof(type), 1, 10, 0 } },
 #define RSEQTRACE__STRING_DESC(name_, expr) \
@@ -317,7 +354,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 /* ---- pass SIZE: type checks, one evaluation of each argument, size ------ */
 
-#define RSEQTRACE__INT_SIZE(type, name, expr, base)                          \
+#define RSEQTRACE__INT_SIZE(type, name, expr, base, enc)                        \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                       \
 		       "field " #name ": not an integer type of 1, 2, 4 or 8 bytes"); \
 	type rseqtrace__v_##name = (expr);                                            \
@@ -337,7 +374,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert((count) > 0 && (count) <= RSEQTRACE_MAX_PAYLOAD,                \
 		       "field " #name ": count must be a constant in [1, RSEQTRACE_MAX_PAYLOAD]"); \
-	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
+	_Static_assert(((enc) & RSEQTRACE_ENCODING_UTF8) == 0 || sizeof(type) == 1,    \
+		       "field " #name ": text needs 8-bit elements"); \
 	const type *rseqtrace__v_##name = (ptr);                                       \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type) * (count);
 #define RSEQTRACE__SEQ_SIZE(type, name, ptr, ltype, length, base, enc)        \
@@ -345,7 +383,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert(RSEQTRACE__IS_INT(ltype) && !RSEQTRACE__IS_SIGNED(ltype),       \
 		       "field " #name ": the length type must be an unsigned integer"); \
-	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
+	_Static_assert(((enc) & RSEQTRACE_ENCODING_UTF8) == 0 || sizeof(type) == 1,    \
+		       "field " #name ": text needs 8-bit elements"); \
 	const type *rseqtrace__v_##name = (ptr);                                       \
 	ltype rseqtrace__n_##name = (length);                                          \
 	if (!rseqtrace__v_##name)                                                      \
@@ -364,21 +403,25 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 /* ---- pass WRITE: serialization --------------------------------------------- */
 
-#define RSEQTRACE__INT_WRITE(type, name, expr, base) \
-	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
+#define RSEQTRACE__INT_WRITE(type, name, expr, base, enc) \
+	rseqtrace__o = RSEQTRACE__PUTN(enc, rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, 1, sizeof(type));
 #define RSEQTRACE__FLOAT_WRITE(type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 #define RSEQTRACE__STRING_WRITE(name, expr)                                    \
 	rseqtrace__o = rseqtrace__put_str(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
 					  rseqtrace__n_##name);
 #define RSEQTRACE__ARRAY_WRITE(type, name, ptr, count, base, enc)              \
-	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
-				      sizeof(type) * (count), sizeof(type));
+	rseqtrace__o = ((enc) & RSEQTRACE_ENCODING_BIG_ENDIAN) && sizeof(type) > 1 && \
+			       rseqtrace__v_##name                                     \
+			       ? rseqtrace__put_be(rseqtrace__p, rseqtrace__o,         \
+						   rseqtrace__v_##name, (count), sizeof(type)) \
+			       : rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+						sizeof(type) * (count), sizeof(type));
 #define RSEQTRACE__SEQ_WRITE(type, name, ptr, ltype, length, base, enc)        \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__n_##name, \
 				      sizeof(ltype), sizeof(ltype));                   \
-	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
-				      sizeof(type) * (size_t)rseqtrace__n_##name, sizeof(type));
+	rseqtrace__o = RSEQTRACE__PUTN(enc, rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+				       (size_t)rseqtrace__n_##name, sizeof(type));
 #define RSEQTRACE__ENUM_WRITE(prov, ename, type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 
@@ -421,29 +464,26 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 /* ---- the probe side, in the instantiating translation unit ---------------- */
 
-#define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_)                                  \
-	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##E[] = {     \
+/*
+ * An event class (C) holds the fields and the typed probe; each instance
+ * (E) of it is an event of its own: a description (name, loglevel, the
+ * class's fields), the probe side and its section entry. An event is a
+ * class instantiated once under its own name. level is a constant
+ * expression (enum rseqtrace_loglevel).
+ */
+#define RSEQTRACE__DEFINE_CLASS(P, C, args_, fields_)                                   \
+	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##C[] = {     \
 		RSEQTRACE__FOR_EACH(DESC, fields_){ .name = 0 } };                            \
-	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
-		.abi = RSEQTRACE_ABI_VERSION,                                           \
-		.loglevel = RSEQTRACE_LOGLEVEL_##L,                                     \
-		.provider = #P,                                                         \
-		.name = #E,                                                             \
-		.signature = RSEQTRACE__STR args_,                                       \
-		.nr_fields = sizeof(rseqtrace__fields_##P##__##E) /                     \
-				     sizeof(rseqtrace__fields_##P##__##E[0]) - 1,       \
-		.fields = rseqtrace__fields_##P##__##E,                                 \
-	};                                                                              \
-	struct rseqtrace__names_##P##__##E {                                            \
+	struct rseqtrace__names_##P##__##C {                                            \
 		char rseqtrace__none;                                                   \
 		RSEQTRACE__FOR_EACH(NAME, fields_)                                               \
 	};                                                                              \
 	_Pragma("GCC diagnostic push")                                                  \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                            \
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")                \
-	static void rseqtrace__probe_##P##__##E(struct rseqtrace_event *rseqtrace__ev,  \
-						const void *rseqtrace__ip               \
-						RSEQTRACE__TAIL args_)                   \
+	static __attribute__((unused)) void rseqtrace__probe_##P##__##C(                \
+		struct rseqtrace_event *rseqtrace__ev, const void *rseqtrace__ip        \
+		RSEQTRACE__TAIL args_)                                                  \
 	{                                                                               \
 		size_t rseqtrace__len = 0;                                              \
 		int rseqtrace__big = 0;                                                 \
@@ -460,14 +500,30 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		RSEQTRACE__FOR_EACH(WRITE, fields_)                                               \
 		rseqtrace__emit(rseqtrace__ev, rseqtrace__ip, rseqtrace__p, rseqtrace__o); \
 	}                                                                               \
-	_Pragma("GCC diagnostic pop")                                                   \
+	_Pragma("GCC diagnostic pop")
+
+#define RSEQTRACE__DEFINE_INSTANCE(P, C, E, level, args_)                              \
+	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
+		.abi = RSEQTRACE_ABI_VERSION,                                           \
+		.loglevel = (level),                                                    \
+		.provider = #P,                                                         \
+		.name = #E,                                                             \
+		.signature = RSEQTRACE__STR args_,                                       \
+		.nr_fields = sizeof(rseqtrace__fields_##P##__##C) /                     \
+				     sizeof(rseqtrace__fields_##P##__##C[0]) - 1,       \
+		.fields = rseqtrace__fields_##P##__##C,                                 \
+	};                                                                              \
 	static struct rseqtrace_event rseqtrace__ev_##P##__##E = {                      \
 		.desc = &rseqtrace__desc_##P##__##E,                                    \
-		.probe = (void (*)(void))rseqtrace__probe_##P##__##E,                   \
+		.probe = (void (*)(void))rseqtrace__probe_##P##__##C,                   \
 	};                                                                              \
 	static struct rseqtrace_event *rseqtrace__evp_##P##__##E                        \
 		__attribute__((section("rseqtrace_events"), used,                       \
 			       aligned(sizeof(void *)))) = &rseqtrace__ev_##P##__##E;
+
+#define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_) \
+	RSEQTRACE__DEFINE_CLASS(P, E, args_, fields_)    \
+	RSEQTRACE__DEFINE_INSTANCE(P, E, E, RSEQTRACE_LOGLEVEL_##L, args_)
 
 #define RSEQTRACE__DEFINE_ENUM(P, N, values_)                                            \
 	static const struct rseqtrace_enum_entry rseqtrace__enum_entries_##P##__##N[] = { \
@@ -490,6 +546,22 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE_EVENT(provider, event, level, args, fields) \
 	RSEQTRACE__DECLARE_TP(provider, event, args)          \
 	RSEQTRACE__EVENT_PROBE(provider, event, level, args, fields)
+
+/*
+ * Events that share their arguments and fields: one class, any number of
+ * instances, each an event "provider:event" of its own (its own loglevel,
+ * its own call sites); the fields and the probe's code exist once.
+ *
+ * RSEQTRACE_EVENT_CLASS(provider, class, RSEQTRACE_ARGS(...), RSEQTRACE_FIELDS(...))
+ * RSEQTRACE_EVENT_INSTANCE(provider, class, event, LEVEL, RSEQTRACE_ARGS(...))
+ *
+ * An instance's arguments are the class's, spelled the same.
+ */
+#define RSEQTRACE_EVENT_CLASS(provider, class, args, fields) \
+	RSEQTRACE__CLASS_PROBE(provider, class, args, fields)
+#define RSEQTRACE_EVENT_INSTANCE(provider, class, event, level, args) \
+	RSEQTRACE__DECLARE_TP(provider, event, args)                  \
+	RSEQTRACE__INSTANCE_PROBE(provider, class, event, RSEQTRACE_LOGLEVEL_##level, args)
 
 /* RSEQTRACE_ENUM(provider, name, RSEQTRACE_ENUM_VALUES(rseqtrace_enum_value(...) ...)) */
 #define RSEQTRACE_ENUM(provider, name, values) RSEQTRACE__ENUM_DEF(provider, name, values)
@@ -535,9 +607,13 @@ static void __attribute__((destructor, used)) rseqtrace__tracepoints_fini(void)
 /* ---- outside the guard: what this inclusion defines ---------------------- */
 
 #undef RSEQTRACE__EVENT_PROBE
+#undef RSEQTRACE__CLASS_PROBE
+#undef RSEQTRACE__INSTANCE_PROBE
 #undef RSEQTRACE__ENUM_DEF
 #ifdef RSEQTRACE_CREATE_PROBES
 #define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields) RSEQTRACE__DEFINE_PROBE(P, E, L, args, fields)
+#define RSEQTRACE__CLASS_PROBE(P, C, args, fields) RSEQTRACE__DEFINE_CLASS(P, C, args, fields)
+#define RSEQTRACE__INSTANCE_PROBE(P, C, E, level, args) RSEQTRACE__DEFINE_INSTANCE(P, C, E, level, args)
 #define RSEQTRACE__ENUM_DEF(P, N, values) RSEQTRACE__DEFINE_ENUM(P, N, values)
 #ifndef RSEQTRACE__PROBES_INIT_DEFINED
 #define RSEQTRACE__PROBES_INIT_DEFINED
@@ -556,6 +632,8 @@ static void __attribute__((destructor, used)) rseqtrace__probes_fini(void)
 #endif
 #else
 #define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields)
+#define RSEQTRACE__CLASS_PROBE(P, C, args, fields)
+#define RSEQTRACE__INSTANCE_PROBE(P, C, E, level, args)
 #define RSEQTRACE__ENUM_DEF(P, N, values)
 #endif
 
