@@ -468,8 +468,9 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
  * An event class (C) holds the fields and the typed probe; each instance
  * (E) of it is an event of its own: a description (name, loglevel, the
  * class's fields), the probe side and its section entry. An event is a
- * class instantiated once under its own name. level is a constant
- * expression (enum rseqtrace_loglevel).
+ * class instantiated once under its own name. An instance (P:E) may take
+ * its class from another provider (CP). level is a constant expression
+ * (enum rseqtrace_loglevel).
  */
 #define RSEQTRACE__DEFINE_CLASS(P, C, args_, fields_)                                   \
 	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##C[] = {     \
@@ -502,20 +503,20 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	}                                                                               \
 	_Pragma("GCC diagnostic pop")
 
-#define RSEQTRACE__DEFINE_INSTANCE(P, C, E, level, args_)                              \
+#define RSEQTRACE__DEFINE_INSTANCE(CP, C, P, E, level, args_)                          \
 	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
 		.abi = RSEQTRACE_ABI_VERSION,                                           \
 		.loglevel = (level),                                                    \
 		.provider = #P,                                                         \
 		.name = #E,                                                             \
 		.signature = RSEQTRACE__STR args_,                                       \
-		.nr_fields = sizeof(rseqtrace__fields_##P##__##C) /                     \
-				     sizeof(rseqtrace__fields_##P##__##C[0]) - 1,       \
-		.fields = rseqtrace__fields_##P##__##C,                                 \
+		.nr_fields = sizeof(rseqtrace__fields_##CP##__##C) /                    \
+				     sizeof(rseqtrace__fields_##CP##__##C[0]) - 1,      \
+		.fields = rseqtrace__fields_##CP##__##C,                                \
 	};                                                                              \
 	static struct rseqtrace_event rseqtrace__ev_##P##__##E = {                      \
 		.desc = &rseqtrace__desc_##P##__##E,                                    \
-		.probe = (void (*)(void))rseqtrace__probe_##P##__##C,                   \
+		.probe = (void (*)(void))rseqtrace__probe_##CP##__##C,                  \
 	};                                                                              \
 	static struct rseqtrace_event *rseqtrace__evp_##P##__##E                        \
 		__attribute__((section("rseqtrace_events"), used,                       \
@@ -523,7 +524,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 #define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_) \
 	RSEQTRACE__DEFINE_CLASS(P, E, args_, fields_)    \
-	RSEQTRACE__DEFINE_INSTANCE(P, E, E, RSEQTRACE_LOGLEVEL_##L, args_)
+	RSEQTRACE__DEFINE_INSTANCE(P, E, P, E, RSEQTRACE_LOGLEVEL_##L, args_)
 
 #define RSEQTRACE__DEFINE_ENUM(P, N, values_)                                            \
 	static const struct rseqtrace_enum_entry rseqtrace__enum_entries_##P##__##N[] = { \
@@ -613,7 +614,7 @@ static void __attribute__((destructor, used)) rseqtrace__tracepoints_fini(void)
 #ifdef RSEQTRACE_CREATE_PROBES
 #define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields) RSEQTRACE__DEFINE_PROBE(P, E, L, args, fields)
 #define RSEQTRACE__CLASS_PROBE(P, C, args, fields) RSEQTRACE__DEFINE_CLASS(P, C, args, fields)
-#define RSEQTRACE__INSTANCE_PROBE(P, C, E, level, args) RSEQTRACE__DEFINE_INSTANCE(P, C, E, level, args)
+#define RSEQTRACE__INSTANCE_PROBE(P, C, E, level, args) RSEQTRACE__DEFINE_INSTANCE(P, C, P, E, level, args)
 #define RSEQTRACE__ENUM_DEF(P, N, values) RSEQTRACE__DEFINE_ENUM(P, N, values)
 #ifndef RSEQTRACE__PROBES_INIT_DEFINED
 #define RSEQTRACE__PROBES_INIT_DEFINED
