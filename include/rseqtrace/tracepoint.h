@@ -141,24 +141,6 @@ static inline size_t rseqtrace__put_str(char *p, size_t o, const char *s, size_t
 
 #define RSEQTRACE__SLACK 8u
 
-/* As rseqtrace__put, for n elements of size bytes each stored big-endian
- * (network byte order fields); v is not NULL. */
-static inline size_t rseqtrace__put_be(char *p, size_t o, const void *v, size_t n, size_t size)
-{
-	size_t at = rseqtrace__put(p, o, NULL, 0, size);
-	const unsigned char *s = (const unsigned char *)v;
-	for (size_t i = 0; i < n; i++)
-		for (size_t b = 0; b < size; b++)
-			p[at + i * size + b] = (char)s[i * size + size - 1 - b];
-	return at + n * size;
-}
-
-/* Picks the copy for an integer field's encoding (a constant). */
-#define RSEQTRACE__PUTN(enc, p, o, v, n, size)                                 \
-	(((enc) & RSEQTRACE_ENCODING_BIG_ENDIAN) && (size) > 1                  \
-		 ? rseqtrace__put_be(p, o, v, n, size)                           \
-		 : rseqtrace__put(p, o, v, (n) * (size), size))
-
 /* A function, so that narrow length types draw no -Wtype-limits. */
 static inline int rseqtrace__too_many(uint64_t n, uint64_t max)
 {
@@ -262,9 +244,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 16, 0)
 #define rseqtrace_field_sequence_text(type, name, ptr, length_type, length) \
 	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, 1)
-/* Network byte order: the value (each element) is stored big-endian and
- * described so (byte_order = be), as LTTng-UST's _network fields; a
- * sequence's length stays native. */
+/* Network byte order, as LTTng-UST's _network fields: the value (each
+ * element) already is big-endian (htonl() and the like, a packet's bytes);
+ * its bytes are copied as they are and described as big-endian
+ * (byte_order = be). A sequence's length stays native. */
 #define RSEQTRACE__BE RSEQTRACE_ENCODING_BIG_ENDIAN
 #define rseqtrace_field_integer_network(type, name, expr) \
 	(RSEQTRACE__INT, type, name, expr, 10, RSEQTRACE__BE)
@@ -404,24 +387,20 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 /* ---- pass WRITE: serialization --------------------------------------------- */
 
 #define RSEQTRACE__INT_WRITE(type, name, expr, base, enc) \
-	rseqtrace__o = RSEQTRACE__PUTN(enc, rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, 1, sizeof(type));
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 #define RSEQTRACE__FLOAT_WRITE(type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 #define RSEQTRACE__STRING_WRITE(name, expr)                                    \
 	rseqtrace__o = rseqtrace__put_str(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
 					  rseqtrace__n_##name);
 #define RSEQTRACE__ARRAY_WRITE(type, name, ptr, count, base, enc)              \
-	rseqtrace__o = ((enc) & RSEQTRACE_ENCODING_BIG_ENDIAN) && sizeof(type) > 1 && \
-			       rseqtrace__v_##name                                     \
-			       ? rseqtrace__put_be(rseqtrace__p, rseqtrace__o,         \
-						   rseqtrace__v_##name, (count), sizeof(type)) \
-			       : rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
-						sizeof(type) * (count), sizeof(type));
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+				      sizeof(type) * (count), sizeof(type));
 #define RSEQTRACE__SEQ_WRITE(type, name, ptr, ltype, length, base, enc)        \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__n_##name, \
 				      sizeof(ltype), sizeof(ltype));                   \
-	rseqtrace__o = RSEQTRACE__PUTN(enc, rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
-				       (size_t)rseqtrace__n_##name, sizeof(type));
+	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, rseqtrace__v_##name, \
+				      sizeof(type) * (size_t)rseqtrace__n_##name, sizeof(type));
 #define RSEQTRACE__ENUM_WRITE(prov, ename, type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 

@@ -71,8 +71,9 @@ enum rseqtrace_encoding {
 	RSEQTRACE_ENCODING_UTF8 = 1, /* 8-bit elements shown as text */
 };
 /* A flag or-ed into rseqtrace_int_desc.encoding: the integer (or each
- * array/sequence element) is stored big-endian, LTTng-UST's "network byte
- * order" fields. Sequence lengths and enum containers stay native. */
+ * array/sequence element) is big-endian in the record, LTTng-UST's "network
+ * byte order" fields, whose values are in that order already (copied as
+ * they are). Sequence lengths and enum containers stay native. */
 #define RSEQTRACE_ENCODING_BIG_ENDIAN 0x80u
 
 struct rseqtrace_int_desc {
