@@ -129,27 +129,31 @@ enum lttng_ust_tracepoint_loglevel {
 	(RSEQTRACE__UST_INT, type, name, expr, 16, RSEQTRACE_ENCODING_BIG_ENDIAN)
 #define lttng_ust_field_float(type, name, expr) rseqtrace_field_float(type, name, expr)
 #define lttng_ust_field_string(name, expr) rseqtrace_field_string(name, expr)
-#define lttng_ust_field_array(type, name, src, length) rseqtrace_field_array(type, name, src, length)
+#define lttng_ust_field_array(type, name, src, length) rseqtrace_field_array(type, name, RSEQTRACE__UST_SRC(src), length)
 #define lttng_ust_field_array_hex(type, name, src, length) \
-	rseqtrace_field_array_hex(type, name, src, length)
+	rseqtrace_field_array_hex(type, name, RSEQTRACE__UST_SRC(src), length)
 #define lttng_ust_field_array_text(type, name, src, length) \
-	rseqtrace_field_array_text(type, name, src, length)
+	rseqtrace_field_array_text(type, name, RSEQTRACE__UST_SRC(src), length)
 #define lttng_ust_field_array_network(type, name, src, length) \
-	rseqtrace_field_array_network(type, name, src, length)
+	rseqtrace_field_array_network(type, name, RSEQTRACE__UST_SRC(src), length)
 #define lttng_ust_field_array_network_hex(type, name, src, length) \
-	rseqtrace_field_array_network_hex(type, name, src, length)
+	rseqtrace_field_array_network_hex(type, name, RSEQTRACE__UST_SRC(src), length)
 #define lttng_ust_field_sequence(type, name, src, length_type, length) \
-	rseqtrace_field_sequence(type, name, src, length_type, length)
+	rseqtrace_field_sequence(type, name, RSEQTRACE__UST_SRC(src), length_type, length)
 #define lttng_ust_field_sequence_hex(type, name, src, length_type, length) \
-	rseqtrace_field_sequence_hex(type, name, src, length_type, length)
+	rseqtrace_field_sequence_hex(type, name, RSEQTRACE__UST_SRC(src), length_type, length)
 #define lttng_ust_field_sequence_text(type, name, src, length_type, length) \
-	rseqtrace_field_sequence_text(type, name, src, length_type, length)
+	rseqtrace_field_sequence_text(type, name, RSEQTRACE__UST_SRC(src), length_type, length)
 #define lttng_ust_field_sequence_network(type, name, src, length_type, length) \
-	rseqtrace_field_sequence_network(type, name, src, length_type, length)
+	rseqtrace_field_sequence_network(type, name, RSEQTRACE__UST_SRC(src), length_type, length)
 #define lttng_ust_field_sequence_network_hex(type, name, src, length_type, length) \
-	rseqtrace_field_sequence_network_hex(type, name, src, length_type, length)
+	rseqtrace_field_sequence_network_hex(type, name, RSEQTRACE__UST_SRC(src), length_type, length)
 #define lttng_ust_field_enum(provider, enum_name, type, name, expr) \
 	rseqtrace_field_enum(provider, enum_name, type, name, expr)
+
+/* As LTTng-UST, which copies an array's or sequence's source bytes, any
+ * pointer is accepted (a char * for uint8_t elements, a void *). */
+#define RSEQTRACE__UST_SRC(src) ((const void *)(src))
 
 /*
  * Declared, not recorded: LTTng-UST evaluates _nowrite fields only for
