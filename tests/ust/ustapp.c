@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <float.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,21 @@ static void modern(int r)
 		lttng_ust_do_tracepoint(ust_modern, plain, r);
 }
 
+static void vtext(int level_err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (level_err)
+		lttng_ust_vtracelog(LTTNG_UST_TRACEPOINT_LOGLEVEL_ERR, fmt, ap);
+	else
+		lttng_ust_vtracef(fmt, ap);
+	va_end(ap);
+}
+
 static void text(int r)
 {
+	vtext(0, "vtracef %d %s", r, "va_list");
+	vtext(1, "vtracelog %d", r);
 	tracef("round %d of %s", r, "ustapp");
 	tracef("%s", "");
 	tracef("long: %0700d", r);
