@@ -225,11 +225,15 @@ static void datetime(char *out, size_t n, int iso)
 
 /* ---- preamble ----------------------------------------------------------------------- */
 
+/* enc: rseqtrace_encoding, with RSEQTRACE_ENCODING_BIG_ENDIAN or-ed in for
+ * LTTng-UST's network byte order fields (the trace itself is little-endian). */
 static const char *int_tsdl(char *buf, size_t n, unsigned size, int is_signed, unsigned base,
-			    int utf8)
+			    unsigned enc)
 {
-	snprintf(buf, n, "integer { size = %u; align = %u; signed = %s; encoding = %s; base = %u; }",
-		 size * 8, size * 8, is_signed ? "true" : "false", utf8 ? "UTF8" : "none", base);
+	snprintf(buf, n, "integer { size = %u; align = %u; signed = %s; encoding = %s; base = %u;%s }",
+		 size * 8, size * 8, is_signed ? "true" : "false",
+		 (enc & RSEQTRACE_ENCODING_UTF8) ? "UTF8" : "none", base,
+		 (enc & RSEQTRACE_ENCODING_BIG_ENDIAN) ? " byte_order = be;" : "");
 	return buf;
 }
 

@@ -260,7 +260,8 @@ static int get_int_type(struct in *in, struct rt_int_type *t, const char *what)
 		return fail(in, "%s: signedness %llu", what, (unsigned long long)sgn);
 	if (base != 2 && base != 8 && base != 10 && base != 16)
 		return fail(in, "%s: base %llu", what, (unsigned long long)base);
-	if (enc > RSEQTRACE_ENCODING_UTF8 || (enc && size != 1))
+	uint64_t text = enc & ~(uint64_t)RSEQTRACE_ENCODING_BIG_ENDIAN;
+	if (text > RSEQTRACE_ENCODING_UTF8 || (text && size != 1))
 		return fail(in, "%s: encoding %llu for a %llu-byte integer", what,
 			    (unsigned long long)enc, (unsigned long long)size);
 	*t = (struct rt_int_type){ (uint8_t)size, (uint8_t)sgn, (uint8_t)base, (uint8_t)enc };

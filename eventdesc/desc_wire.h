@@ -21,7 +21,8 @@
  *   SEQUENCE type (the length: unsigned INTEGER), type (elements: INTEGER)
  *   ENUM     str name, type (container: INTEGER), u32 n,
  *            { str label, u64 first, u64 last } * n
- * int:   u8 size (1,2,4,8)  u8 signed (0,1)  u8 base (2,8,10,16)  u8 encoding (0, 1 = UTF-8 text, size 1 only)
+ * int:   u8 size (1,2,4,8)  u8 signed (0,1)  u8 base (2,8,10,16)  u8 encoding (0, 1 = UTF-8 text, size 1 only;
+ *        | 0x80: stored big-endian)
  * str:   u16 n (bytes including the final NUL, n >= 2), n bytes
  *
  * The parser checks everything: lengths against the bytes left, the total

@@ -35,7 +35,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* OVERHEAD_UST (bench-overhead-ust): the same events from an LTTng-UST-style
+ * provider and call sites, through rseqtrace's LTTng-UST compatibility headers. */
+#ifdef OVERHEAD_UST
+#include "overhead_ust_tp.h"
+#define EMIT tracepoint
+#else
 #include "overhead_tp.h"
+#define EMIT rseqtrace
+#endif
 
 #ifdef RSEQTRACE_BACKEND_LTTNG
 #define BACKEND "lttng-ust"
@@ -108,10 +116,10 @@ static void __attribute__((noinline)) emit_n(long n, uint32_t id)
 {
 	if (event == INT_STR)
 		for (long i = 0; i < n; i++)
-			rseqtrace(bench, int_str, (int)i, "hello");
+			EMIT(bench, int_str, (int)i, "hello");
 	else
 		for (long i = 0; i < n; i++)
-			rseqtrace(bench, four_ints, (uint64_t)i, (uint64_t)i * 3, id, (int32_t)-i);
+			EMIT(bench, four_ints, (uint64_t)i, (uint64_t)i * 3, id, (int32_t)-i);
 }
 
 /* Paced: sleeps while more than 20 us ahead of rate since t0. */

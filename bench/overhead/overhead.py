@@ -8,7 +8,10 @@ Parts (all by default, in this order):
   sweep     ns/event for the int+string and the four-integer event at 1, 2
             and 8 threads: baseline loop, disabled tracepoint (both tracers),
             rseqtrace rseq mode (monotonic and TSC clock), rseqtrace locked
-            mode, LTTng-UST with a real per-UID session (4 x 4 MiB, discard).
+            mode, LTTng-UST with a real per-UID session (4 x 4 MiB, discard),
+            and the same events from an LTTng-UST-style provider traced by
+            rseqtrace through its LTTng-UST compatibility headers (ust,
+            bench-overhead-ust, rseq mode, monotonic clock).
             Runs alternate between configurations (A/B/C... in a rotating
             order), each figure is the median of --reps runs (>= 5).
   sustain   2 writer threads flat out for a few seconds into 4 x 512 KiB per
@@ -59,6 +62,7 @@ CONFIGS = (
     ("rseq-tsc", "rseqtrace rseq tsc", "rseqtrace"),
     ("locked", "rseqtrace locked", "rseqtrace"),
     ("lttng", "LTTng-UST", "lttng-ust"),
+    ("ust", "rseqtrace via LTTng-UST API", "rseqtrace"),
 )
 
 # ---- the sweep -------------------------------------------------------------------------
@@ -68,6 +72,8 @@ def sweep_run(cfg, ev, threads, ctx):
     build, lttng, ours, scratch = ctx["build"], ctx["lttng"], ctx["ours"], ctx["scratch"]
     prog = os.path.join(build, "bench/overhead/bench-overhead")
     prog_lttng = prog + "-lttng"
+    if cfg == "ust":
+        prog = prog + "-ust"
     n_loop = str(LOOP_ITERATIONS // threads)
     n_ev = str(SWEEP_EVENTS_PER_RUN // threads)
     trace = os.path.join(scratch, "trace")
@@ -96,7 +102,7 @@ def sweep_run(cfg, ev, threads, ctx):
     kv = keyvals(r.stdout.decode())
     res = {"cpu": float(kv["cpu_ns_per_event"]), "wall": float(kv["wall_ns_per_event_per_thread"]),
            "emitted": int(kv["emitted"])}
-    if cfg in ("rseq", "rseq-tsc", "locked"):
+    if cfg in ("rseq", "rseq-tsc", "locked", "ust"):
         want = "locked" if cfg == "locked" else "rseq"
         if "inproc_mode" in kv:
             if kv["inproc_mode"] != want:
@@ -169,9 +175,10 @@ def sweep(ctx, reps):
                     notes = sorted({n for r in rs for n in r["notes"]})
                     row[cfg + "_notes"] = "; ".join(notes)
             rows.append(row)
-            say("   %-13s %d thread%s: rseq %.1f  tsc %.1f  locked %.1f  LTTng %.1f ns  (x%.2f)" % (
-                ev_label, threads, "s" if threads > 1 else " ", row["rseq"], row["rseq-tsc"],
-                row["locked"], row["lttng"], row["rseq"] / row["lttng"]))
+            say("   %-13s %d thread%s: rseq %.1f  tsc %.1f  locked %.1f  LTTng %.1f ns  (x%.2f)"
+                "  LTTng-UST API via rseqtrace %.1f ns" % (
+                    ev_label, threads, "s" if threads > 1 else " ", row["rseq"], row["rseq-tsc"],
+                    row["locked"], row["lttng"], row["rseq"] / row["lttng"], row["ust"]))
     return rows, runs_csv
 
 
@@ -325,14 +332,25 @@ def table(rows):
             r["rseq"], r["rseq-tsc"], r["locked"], r["lttng"], r["rseq"] / r["lttng"],
             r["rseq-tsc"] / r["lttng"], r["locked"] / r["lttng"]))
     say()
+    say("An LTTng-UST-style provider traced by rseqtrace (compat/lttng-ust) beside the same events "
+        "in rseqtrace's macros and in LTTng-UST:")
+    hdr = "%-14s %3s %10s %10s %10s  %8s %8s" % ("event", "thr", "ust-compat", "rseq", "LTTng",
+                                                  "ust/rseq", "ust/L")
+    say(hdr)
+    say("-" * len(hdr))
+    for r in rows:
+        say("%-14s %3d %10.1f %10.1f %10.1f  %8.3f %8.3f" % (
+            r["event_label"], r["threads"], r["ust"], r["rseq"], r["lttng"], r["ust"] / r["rseq"],
+            r["ust"] / r["lttng"]))
+    say()
     say("delivery (recorded + discarded = emitted, runs exact / runs; events recorded, discarded):")
     for r in rows:
         parts = []
-        for cfg in ("rseq", "rseq-tsc", "locked", "lttng"):
+        for cfg in ("rseq", "rseq-tsc", "locked", "lttng", "ust"):
             parts.append("%s %s (%d, %d)" % (cfg, r[cfg + "_delivered"], r[cfg + "_recorded"],
                                              r[cfg + "_discarded"]))
         say("   %-13s %d thr: %s" % (r["event_label"], r["threads"], "  ".join(parts)))
-        for cfg in ("rseq", "rseq-tsc", "locked", "lttng"):
+        for cfg in ("rseq", "rseq-tsc", "locked", "lttng", "ust"):
             if r[cfg + "_notes"]:
                 say("      %s: %s" % (cfg, r[cfg + "_notes"]))
 
@@ -423,7 +441,8 @@ def main():
     args = ap.parse_args()
     parts = set(args.only.split(","))
     build = os.path.abspath(args.build)
-    for p in ("bench/overhead/bench-overhead", "bench/overhead/bench-overhead-lttng"):
+    for p in ("bench/overhead/bench-overhead", "bench/overhead/bench-overhead-lttng",
+              "bench/overhead/bench-overhead-ust"):
         if not os.access(os.path.join(build, p), os.X_OK):
             die("%s not built in %s" % (p, build))
     out = os.path.abspath(args.out or os.path.join(build, "bench-overhead-results"))
@@ -464,9 +483,11 @@ def main():
                 r["rseq_over_lttng"] = r["rseq"] / r["lttng"]
                 r["tsc_over_lttng"] = r["rseq-tsc"] / r["lttng"]
                 r["locked_over_lttng"] = r["locked"] / r["lttng"]
+                r["ust_over_rseq"] = r["ust"] / r["rseq"]
                 r["clock_gettime_ns"] = ctx["floor"]["clock"]
                 r["rdtsc_ns"] = ctx["floor"]["tsc"]
-            fields += ["rseq_over_lttng", "tsc_over_lttng", "locked_over_lttng", "clock_gettime_ns", "rdtsc_ns"]
+            fields += ["rseq_over_lttng", "tsc_over_lttng", "locked_over_lttng", "ust_over_rseq",
+                       "clock_gettime_ns", "rdtsc_ns"]
             write_csv(os.path.join(out, "results.csv"), rows, fields)
         if rows:
             beyond_clock(rows, ctx["floor"])

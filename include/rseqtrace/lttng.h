@@ -49,8 +49,8 @@
  *     discarded) events larger than a sub-buffer.
  *   - Contexts (vpid, vtid, procname) are LTTng channel contexts:
  *     `lttng add-context -u -t vpid -t vtid -t procname`.
- *   - LTTng-UST's extras (network byte order, enum_auto, event classes,
- *     model EMF URIs) have no rseqtrace spelling; use LTTng's macros for them.
+ *   - enum_auto and model EMF URIs have no rseqtrace spelling; network
+ *     byte order fields and event classes map to LTTng-UST's.
  */
 #ifndef RSEQTRACE_LTTNG_H
 #define RSEQTRACE_LTTNG_H
@@ -80,6 +80,12 @@
 				   LTTNG_UST_TP_FIELDS(fields))                               \
 	LTTNG_UST_TRACEPOINT_LOGLEVEL(provider, event, LTTNG_UST_TRACEPOINT_LOGLEVEL_##level)
 
+#define RSEQTRACE_EVENT_CLASS(provider, class, args, fields) \
+	LTTNG_UST_TRACEPOINT_EVENT_CLASS(provider, class, LTTNG_UST_TP_ARGS args, LTTNG_UST_TP_FIELDS(fields))
+#define RSEQTRACE_EVENT_INSTANCE(provider, class, event, level, args)                       \
+	LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(provider, class, provider, event, LTTNG_UST_TP_ARGS args) \
+	LTTNG_UST_TRACEPOINT_LOGLEVEL(provider, event, LTTNG_UST_TRACEPOINT_LOGLEVEL_##level)
+
 #define RSEQTRACE_ENUM(provider, name, values) \
 	LTTNG_UST_TRACEPOINT_ENUM(provider, name, LTTNG_UST_TP_ENUM_VALUES(values))
 
@@ -101,6 +107,18 @@
 	lttng_ust_field_sequence_hex(type, name, ptr, length_type, RSEQTRACE__LTTNG_LENGTH(ptr, length))
 #define rseqtrace_field_sequence_text(type, name, ptr, length_type, length) \
 	lttng_ust_field_sequence_text(type, name, ptr, length_type, RSEQTRACE__LTTNG_LENGTH(ptr, length))
+#define rseqtrace_field_integer_network(type, name, expr) \
+	lttng_ust_field_integer_network(type, name, expr)
+#define rseqtrace_field_integer_network_hex(type, name, expr) \
+	lttng_ust_field_integer_network_hex(type, name, expr)
+#define rseqtrace_field_array_network(type, name, ptr, count) \
+	lttng_ust_field_array_network(type, name, ptr, count)
+#define rseqtrace_field_array_network_hex(type, name, ptr, count) \
+	lttng_ust_field_array_network_hex(type, name, ptr, count)
+#define rseqtrace_field_sequence_network(type, name, ptr, length_type, length) \
+	lttng_ust_field_sequence_network(type, name, ptr, length_type, RSEQTRACE__LTTNG_LENGTH(ptr, length))
+#define rseqtrace_field_sequence_network_hex(type, name, ptr, length_type, length) \
+	lttng_ust_field_sequence_network_hex(type, name, ptr, length_type, RSEQTRACE__LTTNG_LENGTH(ptr, length))
 #define rseqtrace_field_enum(provider, enum_name, type, name, expr) \
 	lttng_ust_field_enum(provider, enum_name, type, name, expr)
 #define rseqtrace_field_blob(name, ptr, length) \

@@ -179,6 +179,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__NAMES(...) RSEQTRACE__CAT(RSEQTRACE__NAMES_, RSEQTRACE__NARGS(__VA_ARGS__))(__VA_ARGS__)
 
 #define RSEQTRACE__DECL_0() void
+#define RSEQTRACE__DECL_1(v) v /* (void): LTTng-UST's spelling of no arguments */
 #define RSEQTRACE__DECL_2(t1, a1) t1 a1
 #define RSEQTRACE__DECL_4(t1, a1, ...) t1 a1, RSEQTRACE__DECL_2(__VA_ARGS__)
 #define RSEQTRACE__DECL_6(t1, a1, ...) t1 a1, RSEQTRACE__DECL_4(__VA_ARGS__)
@@ -191,6 +192,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__DECL_20(t1, a1, ...) t1 a1, RSEQTRACE__DECL_18(__VA_ARGS__)
 
 #define RSEQTRACE__TAIL_0()
+#define RSEQTRACE__TAIL_1(v)
 #define RSEQTRACE__TAIL_2(t1, a1) , t1 a1
 #define RSEQTRACE__TAIL_4(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_2(__VA_ARGS__)
 #define RSEQTRACE__TAIL_6(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_4(__VA_ARGS__)
@@ -203,6 +205,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__TAIL_20(t1, a1, ...) , t1 a1 RSEQTRACE__TAIL_18(__VA_ARGS__)
 
 #define RSEQTRACE__NAMES_0()
+#define RSEQTRACE__NAMES_1(v)
 #define RSEQTRACE__NAMES_2(t1, a1) , a1
 #define RSEQTRACE__NAMES_4(t1, a1, ...) , a1 RSEQTRACE__NAMES_2(__VA_ARGS__)
 #define RSEQTRACE__NAMES_6(t1, a1, ...) , a1 RSEQTRACE__NAMES_4(__VA_ARGS__)
@@ -226,8 +229,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
  * __ARRAY, __SEQ, __ENUM. `expr`, `ptr` and `length` are expressions over
  * the event's arguments, evaluated once, only when the event is enabled.
  */
-#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__INT, type, name, expr, 10)
-#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__INT, type, name, expr, 16)
+#define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__INT, type, name, expr, 10, 0)
+#define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__INT, type, name, expr, 16, 0)
 #define rseqtrace_field_float(type, name, expr) (RSEQTRACE__FLOAT, type, name, expr)
 #define rseqtrace_field_string(name, expr) (RSEQTRACE__STRING, name, expr)
 /* count: an integer constant expression */
@@ -241,6 +244,23 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 16, 0)
 #define rseqtrace_field_sequence_text(type, name, ptr, length_type, length) \
 	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, 1)
+/* Network byte order, as LTTng-UST's _network fields: the value (each
+ * element) already is big-endian (htonl() and the like, a packet's bytes);
+ * its bytes are copied as they are and described as big-endian
+ * (byte_order = be). A sequence's length stays native. */
+#define RSEQTRACE__BE RSEQTRACE_ENCODING_BIG_ENDIAN
+#define rseqtrace_field_integer_network(type, name, expr) \
+	(RSEQTRACE__INT, type, name, expr, 10, RSEQTRACE__BE)
+#define rseqtrace_field_integer_network_hex(type, name, expr) \
+	(RSEQTRACE__INT, type, name, expr, 16, RSEQTRACE__BE)
+#define rseqtrace_field_array_network(type, name, ptr, count) \
+	(RSEQTRACE__ARRAY, type, name, ptr, count, 10, RSEQTRACE__BE)
+#define rseqtrace_field_array_network_hex(type, name, ptr, count) \
+	(RSEQTRACE__ARRAY, type, name, ptr, count, 16, RSEQTRACE__BE)
+#define rseqtrace_field_sequence_network(type, name, ptr, length_type, length) \
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 10, RSEQTRACE__BE)
+#define rseqtrace_field_sequence_network_hex(type, name, ptr, length_type, length) \
+	(RSEQTRACE__SEQ, type, name, ptr, length_type, length, 16, RSEQTRACE__BE)
 /* enum_name: declared with RSEQTRACE_ENUM(provider, enum_name, ...) */
 #define rseqtrace_field_enum(provider, enum_name, type, name, expr) \
 	(RSEQTRACE__ENUM, provider, enum_name, type, name, expr)
@@ -290,8 +310,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__INTD(type, base, enc) \
 	{ sizeof(type), RSEQTRACE__IS_SIGNED(type), base, enc }
 
-#define RSEQTRACE__INT_DESC(type, name_, expr, base) \
-	{ .name = #name_, .kind = RSEQTRACE_FIELD_INTEGER, .elem = RSEQTRACE__INTD(type, base, 0) },
+#define RSEQTRACE__INT_DESC(type, name_, expr, base, enc) \
+	{ .name = #name_, .kind = RSEQTRACE_FIELD_INTEGER, .elem = RSEQTRACE__INTD(type, base, enc) },
 #define RSEQTRACE__FLOAT_DESC(type, name_, expr) \
 	{ .name = #name_, .kind = RSEQTRACE_FIELD_FLOAT, .elem = { sizeof(type), 1, 10, 0 } },
 #define RSEQTRACE__STRING_DESC(name_, expr) \
@@ -317,7 +337,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 /* ---- pass SIZE: type checks, one evaluation of each argument, size ------ */
 
-#define RSEQTRACE__INT_SIZE(type, name, expr, base)                          \
+#define RSEQTRACE__INT_SIZE(type, name, expr, base, enc)                        \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                       \
 		       "field " #name ": not an integer type of 1, 2, 4 or 8 bytes"); \
 	type rseqtrace__v_##name = (expr);                                            \
@@ -337,7 +357,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert((count) > 0 && (count) <= RSEQTRACE_MAX_PAYLOAD,                \
 		       "field " #name ": count must be a constant in [1, RSEQTRACE_MAX_PAYLOAD]"); \
-	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
+	_Static_assert(((enc) & RSEQTRACE_ENCODING_UTF8) == 0 || sizeof(type) == 1,    \
+		       "field " #name ": text needs 8-bit elements"); \
 	const type *rseqtrace__v_##name = (ptr);                                       \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type) * (count);
 #define RSEQTRACE__SEQ_SIZE(type, name, ptr, ltype, length, base, enc)        \
@@ -345,7 +366,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert(RSEQTRACE__IS_INT(ltype) && !RSEQTRACE__IS_SIGNED(ltype),       \
 		       "field " #name ": the length type must be an unsigned integer"); \
-	_Static_assert((enc) == 0 || sizeof(type) == 1, "field " #name ": text needs 8-bit elements"); \
+	_Static_assert(((enc) & RSEQTRACE_ENCODING_UTF8) == 0 || sizeof(type) == 1,    \
+		       "field " #name ": text needs 8-bit elements"); \
 	const type *rseqtrace__v_##name = (ptr);                                       \
 	ltype rseqtrace__n_##name = (length);                                          \
 	if (!rseqtrace__v_##name)                                                      \
@@ -364,7 +386,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 /* ---- pass WRITE: serialization --------------------------------------------- */
 
-#define RSEQTRACE__INT_WRITE(type, name, expr, base) \
+#define RSEQTRACE__INT_WRITE(type, name, expr, base, enc) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
 #define RSEQTRACE__FLOAT_WRITE(type, name, expr) \
 	rseqtrace__o = rseqtrace__put(rseqtrace__p, rseqtrace__o, &rseqtrace__v_##name, sizeof(type), sizeof(type));
@@ -421,29 +443,27 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 
 /* ---- the probe side, in the instantiating translation unit ---------------- */
 
-#define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_)                                  \
-	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##E[] = {     \
+/*
+ * An event class (C) holds the fields and the typed probe; each instance
+ * (E) of it is an event of its own: a description (name, loglevel, the
+ * class's fields), the probe side and its section entry. An event is a
+ * class instantiated once under its own name. An instance (P:E) may take
+ * its class from another provider (CP). level is a constant expression
+ * (enum rseqtrace_loglevel).
+ */
+#define RSEQTRACE__DEFINE_CLASS(P, C, args_, fields_)                                   \
+	static const struct rseqtrace_field_desc rseqtrace__fields_##P##__##C[] = {     \
 		RSEQTRACE__FOR_EACH(DESC, fields_){ .name = 0 } };                            \
-	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
-		.abi = RSEQTRACE_ABI_VERSION,                                           \
-		.loglevel = RSEQTRACE_LOGLEVEL_##L,                                     \
-		.provider = #P,                                                         \
-		.name = #E,                                                             \
-		.signature = RSEQTRACE__STR args_,                                       \
-		.nr_fields = sizeof(rseqtrace__fields_##P##__##E) /                     \
-				     sizeof(rseqtrace__fields_##P##__##E[0]) - 1,       \
-		.fields = rseqtrace__fields_##P##__##E,                                 \
-	};                                                                              \
-	struct rseqtrace__names_##P##__##E {                                            \
+	struct rseqtrace__names_##P##__##C {                                            \
 		char rseqtrace__none;                                                   \
 		RSEQTRACE__FOR_EACH(NAME, fields_)                                               \
 	};                                                                              \
 	_Pragma("GCC diagnostic push")                                                  \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                            \
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")                \
-	static void rseqtrace__probe_##P##__##E(struct rseqtrace_event *rseqtrace__ev,  \
-						const void *rseqtrace__ip               \
-						RSEQTRACE__TAIL args_)                   \
+	static __attribute__((unused)) void rseqtrace__probe_##P##__##C(                \
+		struct rseqtrace_event *rseqtrace__ev, const void *rseqtrace__ip        \
+		RSEQTRACE__TAIL args_)                                                  \
 	{                                                                               \
 		size_t rseqtrace__len = 0;                                              \
 		int rseqtrace__big = 0;                                                 \
@@ -460,14 +480,30 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		RSEQTRACE__FOR_EACH(WRITE, fields_)                                               \
 		rseqtrace__emit(rseqtrace__ev, rseqtrace__ip, rseqtrace__p, rseqtrace__o); \
 	}                                                                               \
-	_Pragma("GCC diagnostic pop")                                                   \
+	_Pragma("GCC diagnostic pop")
+
+#define RSEQTRACE__DEFINE_INSTANCE(CP, C, P, E, level, args_)                          \
+	static const struct rseqtrace_event_desc rseqtrace__desc_##P##__##E = {         \
+		.abi = RSEQTRACE_ABI_VERSION,                                           \
+		.loglevel = (level),                                                    \
+		.provider = #P,                                                         \
+		.name = #E,                                                             \
+		.signature = RSEQTRACE__STR args_,                                       \
+		.nr_fields = sizeof(rseqtrace__fields_##CP##__##C) /                    \
+				     sizeof(rseqtrace__fields_##CP##__##C[0]) - 1,      \
+		.fields = rseqtrace__fields_##CP##__##C,                                \
+	};                                                                              \
 	static struct rseqtrace_event rseqtrace__ev_##P##__##E = {                      \
 		.desc = &rseqtrace__desc_##P##__##E,                                    \
-		.probe = (void (*)(void))rseqtrace__probe_##P##__##E,                   \
+		.probe = (void (*)(void))rseqtrace__probe_##CP##__##C,                  \
 	};                                                                              \
 	static struct rseqtrace_event *rseqtrace__evp_##P##__##E                        \
 		__attribute__((section("rseqtrace_events"), used,                       \
 			       aligned(sizeof(void *)))) = &rseqtrace__ev_##P##__##E;
+
+#define RSEQTRACE__DEFINE_PROBE(P, E, L, args_, fields_) \
+	RSEQTRACE__DEFINE_CLASS(P, E, args_, fields_)    \
+	RSEQTRACE__DEFINE_INSTANCE(P, E, P, E, RSEQTRACE_LOGLEVEL_##L, args_)
 
 #define RSEQTRACE__DEFINE_ENUM(P, N, values_)                                            \
 	static const struct rseqtrace_enum_entry rseqtrace__enum_entries_##P##__##N[] = { \
@@ -490,6 +526,22 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE_EVENT(provider, event, level, args, fields) \
 	RSEQTRACE__DECLARE_TP(provider, event, args)          \
 	RSEQTRACE__EVENT_PROBE(provider, event, level, args, fields)
+
+/*
+ * Events that share their arguments and fields: one class, any number of
+ * instances, each an event "provider:event" of its own (its own loglevel,
+ * its own call sites); the fields and the probe's code exist once.
+ *
+ * RSEQTRACE_EVENT_CLASS(provider, class, RSEQTRACE_ARGS(...), RSEQTRACE_FIELDS(...))
+ * RSEQTRACE_EVENT_INSTANCE(provider, class, event, LEVEL, RSEQTRACE_ARGS(...))
+ *
+ * An instance's arguments are the class's, spelled the same.
+ */
+#define RSEQTRACE_EVENT_CLASS(provider, class, args, fields) \
+	RSEQTRACE__CLASS_PROBE(provider, class, args, fields)
+#define RSEQTRACE_EVENT_INSTANCE(provider, class, event, level, args) \
+	RSEQTRACE__DECLARE_TP(provider, event, args)                  \
+	RSEQTRACE__INSTANCE_PROBE(provider, class, event, RSEQTRACE_LOGLEVEL_##level, args)
 
 /* RSEQTRACE_ENUM(provider, name, RSEQTRACE_ENUM_VALUES(rseqtrace_enum_value(...) ...)) */
 #define RSEQTRACE_ENUM(provider, name, values) RSEQTRACE__ENUM_DEF(provider, name, values)
@@ -535,9 +587,13 @@ static void __attribute__((destructor, used)) rseqtrace__tracepoints_fini(void)
 /* ---- outside the guard: what this inclusion defines ---------------------- */
 
 #undef RSEQTRACE__EVENT_PROBE
+#undef RSEQTRACE__CLASS_PROBE
+#undef RSEQTRACE__INSTANCE_PROBE
 #undef RSEQTRACE__ENUM_DEF
 #ifdef RSEQTRACE_CREATE_PROBES
 #define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields) RSEQTRACE__DEFINE_PROBE(P, E, L, args, fields)
+#define RSEQTRACE__CLASS_PROBE(P, C, args, fields) RSEQTRACE__DEFINE_CLASS(P, C, args, fields)
+#define RSEQTRACE__INSTANCE_PROBE(P, C, E, level, args) RSEQTRACE__DEFINE_INSTANCE(P, C, P, E, level, args)
 #define RSEQTRACE__ENUM_DEF(P, N, values) RSEQTRACE__DEFINE_ENUM(P, N, values)
 #ifndef RSEQTRACE__PROBES_INIT_DEFINED
 #define RSEQTRACE__PROBES_INIT_DEFINED
@@ -556,6 +612,8 @@ static void __attribute__((destructor, used)) rseqtrace__probes_fini(void)
 #endif
 #else
 #define RSEQTRACE__EVENT_PROBE(P, E, L, args, fields)
+#define RSEQTRACE__CLASS_PROBE(P, C, args, fields)
+#define RSEQTRACE__INSTANCE_PROBE(P, C, E, level, args)
 #define RSEQTRACE__ENUM_DEF(P, N, values)
 #endif
 

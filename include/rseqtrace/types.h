@@ -70,12 +70,17 @@ enum rseqtrace_encoding {
 	RSEQTRACE_ENCODING_NONE = 0,
 	RSEQTRACE_ENCODING_UTF8 = 1, /* 8-bit elements shown as text */
 };
+/* A flag or-ed into rseqtrace_int_desc.encoding: the integer (or each
+ * array/sequence element) is big-endian in the record, LTTng-UST's "network
+ * byte order" fields, whose values are in that order already (copied as
+ * they are). Sequence lengths and enum containers stay native. */
+#define RSEQTRACE_ENCODING_BIG_ENDIAN 0x80u
 
 struct rseqtrace_int_desc {
 	uint8_t size;      /* bytes: 1, 2, 4, 8 */
 	uint8_t is_signed;
 	uint8_t base;      /* display base: 2, 8, 10, 16 */
-	uint8_t encoding;  /* enum rseqtrace_encoding */
+	uint8_t encoding;  /* enum rseqtrace_encoding | RSEQTRACE_ENCODING_BIG_ENDIAN */
 };
 
 /* [start, end], inclusive. Values of unsigned containers are stored as

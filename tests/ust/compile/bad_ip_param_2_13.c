@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+/* Not supported: must not compile, with a message naming it. */
+#define LTTNG_UST_TP_IP_PARAM ip
+#define TRACEPOINT_CREATE_PROBES
+#define TRACEPOINT_DEFINE
+#include "common_tp.h"

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+/* Not supported: must not compile, with a message naming it. */
+#define TP_SESSION_CHECK
+#define TRACEPOINT_CREATE_PROBES
+#define TRACEPOINT_DEFINE
+#include "common_tp.h"
