@@ -28,10 +28,14 @@ static const char *format(char *buf, const char *fmt, va_list ap, int *len, char
 	va_copy(again, ap);
 	*heap = NULL;
 	int n = vsnprintf(buf, UST_MSG_STACK, fmt, ap);
-	if (n >= UST_MSG_STACK && vasprintf(heap, fmt, again) >= 0)
-		buf = *heap;
-	else if (n >= UST_MSG_STACK)
-		n = -1;
+	if (n >= UST_MSG_STACK) {
+		if (vasprintf(heap, fmt, again) >= 0) {
+			buf = *heap;
+		} else {
+			*heap = NULL; /* undefined after a failure */
+			n = -1;
+		}
+	}
 	va_end(again);
 	*len = n;
 	return buf;

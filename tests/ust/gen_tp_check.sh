@@ -17,13 +17,13 @@ for f in sample.h sample.c sample.o; do
 done
 # shellcheck disable=SC2086
 "$cc" -Wall -Wextra -Werror $flags -I"$work/default" -o "$work/default/app" \
-	"$src/tests/ust/sample_app.c" "$work/default/sample.o" -L"$libdir" -lrseqtrace -Wl,-rpath,"$libdir"
+	"$src/tests/ust/sample_app.c" "$work/default/sample.o" -L"$libdir" -lrseqtrace-ust -lrseqtrace -Wl,-rpath,"$libdir"
 
 CC=$cc "$gen" -o "$work/outputs/sample.h" --output="$work/outputs/sample.c" "$src/tests/ust/sample.tp"
 [ ! -e "$work/outputs/sample.o" ] || { echo "FAIL: sample.o written though not asked for"; exit 1; }
 # shellcheck disable=SC2086
 "$cc" -Wall -Wextra -Werror $flags -I"$work/outputs" -o "$work/outputs/app" \
-	"$src/tests/ust/sample_app.c" "$work/outputs/sample.c" -L"$libdir" -lrseqtrace -Wl,-rpath,"$libdir"
+	"$src/tests/ust/sample_app.c" "$work/outputs/sample.c" -L"$libdir" -lrseqtrace-ust -lrseqtrace -Wl,-rpath,"$libdir"
 
 if "$gen" -o "$work/outputs/sample.x" "$src/tests/ust/sample.tp" 2>/dev/null; then
 	echo "FAIL: an output named .x was accepted"; exit 1

@@ -4,7 +4,8 @@
  * trace with rseqtrace: the provider headers, probe files and call sites
  * stay as they are; the program is built with this directory first on its
  * include path (`pkg-config --cflags rseqtrace-ust`) and linked with
- * -lrseqtrace instead of -llttng-ust.
+ * -lrseqtrace-ust -lrseqtrace instead of -llttng-ust (`pkg-config --libs
+ * rseqtrace-ust`; librseqtrace-ust holds tracef() and tracelog()).
  *
  * Both API generations are here: the 2.13 names (LTTNG_UST_TRACEPOINT_EVENT,
  * lttng_ust_field_integer, lttng_ust_tracepoint(), ...) and, unless
