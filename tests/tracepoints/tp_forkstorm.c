@@ -35,22 +35,6 @@
 
 #define FORKERS 3
 
-/*
- * GCC 12's AddressSanitizer does not hold its thread registry lock across
- * fork(): a child forked while another thread is inside pthread_create() or
- * exiting inherits the lock held, and hangs in its own first pthread_create()
- * (our fork handler starts the listener thread there). glibc alone has no
- * such problem. Under ASan only, forks therefore wait while the session loop
- * creates or joins its drain thread; everything else still races.
- */
-#if defined(__SANITIZE_ADDRESS__)
-/* writers first: three forkers must not starve the session loop */
-static pthread_rwlock_t asan_fork_guard = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-#define FORK_GUARD(lock) pthread_rwlock_##lock(&asan_fork_guard)
-#else
-#define FORK_GUARD(lock) ((void)0)
-#endif
-
 static const char *probes_so;
 static char dir[4096];
 static int stop;
@@ -83,10 +67,7 @@ static void *forker(void *arg)
 	int i = (int)(intptr_t)arg;
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		doing[i] = "fork";
-		FORK_GUARD(rdlock);
 		pid_t pid = fork();
-		if (pid != 0)
-			FORK_GUARD(unlock);
 		if (pid == 0) {
 			rseqtrace(stress, ev, (uint32_t)gettid(), 0, 0);
 			_exit(0);
@@ -111,10 +92,7 @@ static void *session_loop(void *arg)
 	};
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		*me = "session start";
-		FORK_GUARD(wrlock);
-		int r = rseqtrace_session_start(&cfg);
-		FORK_GUARD(unlock);
-		if (r != 0) {
+		if (rseqtrace_session_start(&cfg) != 0) {
 			start_errors++;
 			fprintf(stderr, "start: %s\n", rseqtrace_session_error());
 			continue;
@@ -123,9 +101,7 @@ static void *session_loop(void *arg)
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);
 		*me = "session stop";
-		FORK_GUARD(wrlock);
 		rseqtrace_session_stop();
-		FORK_GUARD(unlock);
 		sessions++;
 	}
 	*me = "done";
