@@ -42,12 +42,7 @@
 #ifndef LTTNG_UST_TRACEPOINT_INCLUDE
 #error "LTTNG_UST_TRACEPOINT_INCLUDE (or TRACEPOINT_INCLUDE) must name the provider header"
 #endif
-#if defined(LTTNG_UST_TP_IP_PARAM) || defined(TP_IP_PARAM)
-#error "LTTNG_UST_TP_IP_PARAM (TP_IP_PARAM) is not supported by rseqtrace: the ip context is always the call site"
-#endif
-#if defined(LTTNG_UST_TP_SESSION_CHECK) || defined(TP_SESSION_CHECK)
-#error "LTTNG_UST_TP_SESSION_CHECK (TP_SESSION_CHECK) is not supported by rseqtrace"
-#endif
+#include <lttng/rseqtrace-ust-refused.h>
 
 #include <lttng/tracepoint.h>
 
