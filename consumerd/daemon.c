@@ -2,10 +2,12 @@
 /*
  * The daemon: its state, made and undone whole, and its event loop.
  *
- * One thread, one epoll set: the listening socket, every connection, a
- * signalfd (SIGTERM/SIGINT/SIGHUP), the drain timer (armed only while a
- * session is started), the deadline timer of operations that wait for
- * applications, and each trace's wake-up socket. With no started session
+ * The control thread, one epoll set: the listening socket, every
+ * connection, a signalfd (SIGTERM/SIGINT/SIGHUP), the drain timer (armed
+ * only while a session is started), the deadline timer of operations that
+ * wait for applications or drain threads, the drain threads' eventfd, and
+ * each trace's wake-up socket. It decides what to drain; drain threads
+ * (drain.c) do the writing. With no started session
  * and no pending operation the loop sleeps in epoll_wait with no timeout:
  * an idle daemon uses no CPU.
  *
@@ -185,7 +187,7 @@ struct daemon *daemon_new(const struct daemon_config *cfg, char *err, size_t err
 		daemon_free(d);
 		return NULL;
 	}
-	if (daemon_open(d, err, errlen) != 0) {
+	if (daemon_open(d, err, errlen) != 0 || drainers_start(d, err, errlen) != 0) {
 		daemon_free(d);
 		return NULL;
 	}
@@ -202,6 +204,7 @@ void daemon_free(struct daemon *d)
 	while (d->conns)
 		conn_close(d, d->conns);
 	ops_check(d, 1);
+	drainers_stop(d); /* every trace closed: the dying ones are freed */
 	transport_unlisten(d);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd); /* the lock file stays: unlinking it would race */
@@ -310,6 +313,8 @@ int daemon_run(struct daemon *d)
 			} else if (tag == TAG_DRAIN) {
 				read_timer(d->drain_tfd);
 				drain_all(d);
+			} else if (tag == TAG_DRAINED) {
+				drainers_done(d);
 			} else if (tag == TAG_OPS) {
 				read_timer(d->op_tfd);
 				ops_check(d, 0);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rseqtraced: one single-threaded event loop owns everything below; no
- * locks. All of the daemon's state is one struct daemon, made by
+ * rseqtraced: one event loop, the control thread, owns everything below;
+ * drain threads (drain.c) write the traces' packets, each owning some CPUs
+ * of every trace's buffers and stream files, and are handed work through
+ * one lock (struct drainers) and publish counts under one lock per trace
+ * (trace.h): the control thread never waits for the disk. All of the daemon's state is one struct daemon, made by
  * daemon_new() and undone, whole, by daemon_free(). The objects and who
  * points at whom:
  *
@@ -46,6 +49,7 @@ struct daemon_config {
 	int no_listen;                /* fuzzing: no socket, no signals */
 	int ready_fd;                 /* write a byte here once listening */
 	int no_wakeup;                /* drain on the timer only (for comparison) */
+	uint32_t drain_threads;       /* 0: one per online CPU, at most MAX_DRAINERS */
 	int peer_timeout_ms;          /* a peer that sends no first message, or
 	                                 reads none of an answer, for this long is
 	                                 closed (0: the default, 5000) */
@@ -69,6 +73,8 @@ struct daemon {
 	uint64_t *rx_buf;             /* RT_MSG_MAX bytes: one received record */
 	struct conn *conns;
 	struct session *sessions;
+	struct trace *dying;          /* destroyed, waiting for the drain threads to close them */
+	struct drainers *dr;          /* the drain threads (drain.c) */
 	uint64_t current_session;
 	struct op *ops;
 	int ops_running;              /* ops_check() is completing ops */
@@ -91,6 +97,7 @@ struct daemon {
 #define TAG_DRAIN 3ull
 #define TAG_OPS 4ull
 #define TAG_CONNS 5ull
+#define TAG_DRAINED 6ull
 #define TAG_CONN_MIN 16ull
 #define TAG_WAKE (1ull << 63)
 

@@ -309,8 +309,7 @@ void app_gone(struct daemon *d, struct app *a)
 			if (t->owner != a)
 				continue;
 			t->owner = NULL;
-			trace_flush(t);
-			trace_drain(t);
+			trace_flush(d, t);
 			trace_close_buffers(d, t);
 		}
 	}
