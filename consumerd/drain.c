@@ -79,12 +79,17 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 		__atomic_store_n(&dr->half, 1, __ATOMIC_RELAXED);
 }
 
-static int all_done(const struct drainers *dr, const struct trace *t)
+static int all_done_but_users(const struct drainers *dr, const struct trace *t)
 {
 	for (uint32_t k = 0; k < dr->nr; k++)
 		if (t->want[k] || t->done[k] < t->posted)
 			return 0;
-	return t->users == 0;
+	return 1;
+}
+
+static int all_done(const struct drainers *dr, const struct trace *t)
+{
+	return all_done_but_users(dr, t) && t->users == 0;
 }
 
 static void tell_control(struct drainers *dr)
@@ -111,6 +116,7 @@ static void close_output(struct drainers *dr, struct trace *t)
 	free(error);
 	pthread_mutex_lock(&dr->lock);
 	t->closed = 1;
+	t->users--;
 	pthread_mutex_unlock(&dr->lock);
 }
 
@@ -146,13 +152,23 @@ static void *drainer_main(void *arg)
 		do_work(dr, t, k, bits, stopping);
 
 		pthread_mutex_lock(&dr->lock);
-		t->users--;
 		t->done[k] = gen;
-		int last = (bits & DR_CLOSE) && all_done(dr, t);
+		/* Still a user while closing: the trace is not idle (nor
+		 * reaped) before its output is closed. */
+		int last = (bits & DR_CLOSE) && t->users == 1 && all_done_but_users(dr, t);
+		if (!last)
+			t->users--;
+		/* The control thread needs to hear of flushes, closes and
+		 * a trace whose work is all done (to watch it again); not of
+		 * each thread's share of a drain. */
+		int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE)) || all_done(dr, t);
 		pthread_mutex_unlock(&dr->lock);
-		if (last)
+		if (last) {
 			close_output(dr, t);
-		tell_control(dr);
+			tell = 1;
+		}
+		if (tell)
+			tell_control(dr);
 		pthread_mutex_lock(&dr->lock);
 		pthread_cond_broadcast(&dr->idle);
 	}
@@ -243,6 +259,7 @@ void drainers_stop(struct daemon *d)
 	pthread_mutex_unlock(&dr->lock);
 	for (uint32_t k = 0; k < dr->running; k++)
 		pthread_join(dr->th[k].thread, NULL);
+	drainers_done(d); /* closed since the last look: reaped */
 	if (dr->done_fd >= 0) {
 		daemon_unwatch(d, dr->done_fd);
 		close(dr->done_fd);
@@ -263,18 +280,40 @@ void drainers_add(struct daemon *d, struct trace *t)
 	pthread_mutex_unlock(&dr->lock);
 }
 
+/* A drain for thread k that is idle on t: only if one of its CPUs has a
+ * closed sub-buffer (waking threads for nothing is what a timer tick or a
+ * polled trace would cost otherwise). */
+static int drain_needed(const struct drainers *dr, const struct trace *t, uint32_t k)
+{
+	for (uint32_t cpu = k; cpu < t->bs.nr_cpus; cpu += dr->nr)
+		if (rt_cpu_closed(&t->bs, cpu))
+			return 1;
+	return 0;
+}
+
 void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 {
 	struct drainers *dr = d->dr;
+	int woken = 0;
 	pthread_mutex_lock(&dr->lock);
 	if (what & DR_FLUSH)
 		t->stopping = 1;
 	if (what & DR_SKIP)
 		t->stopping = 0;
-	t->posted++;
-	for (uint32_t k = 0; k < dr->nr; k++)
+	uint64_t gen = ++t->posted;
+	for (uint32_t k = 0; k < dr->nr; k++) {
+		/* Nothing pending, nothing in progress (k sets done[k] when
+		 * its work is over): k's reader positions are still. */
+		int idle = !t->want[k] && t->done[k] == gen - 1;
+		if (what == DR_DRAIN && idle && !drain_needed(dr, t, k)) {
+			t->done[k] = gen; /* nothing for k: done already */
+			continue;
+		}
 		t->want[k] |= what;
-	pthread_cond_broadcast(&dr->work);
+		woken = 1;
+	}
+	if (woken)
+		pthread_cond_broadcast(&dr->work);
 	pthread_mutex_unlock(&dr->lock);
 }
 

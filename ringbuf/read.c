@@ -253,18 +253,22 @@ int rt_wake_pair(int *rx, int *tx)
 	return RT_OK;
 }
 
+uint64_t rt_cpu_closed(const struct rt_bufset *bs, uint32_t cpu)
+{
+	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
+	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed
+				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
+	return (off & ~(uint64_t)(bs->subbuf_size - 1)) - consumed;
+}
+
 /* A CPU whose closed, unreleased packets reach the threshold. An
  * impossible offset is the drain's to report, not a reason to stay awake
  * (a consumer that kept finding it "ready" would spin). */
 static int cpu_ready(const struct rt_bufset *bs, uint32_t cpu)
 {
-	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
-	uint64_t closed = off & ~(bs->subbuf_size - 1);
-	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed
-				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
-	return closed >= consumed && closed - consumed >= rt_wake_threshold(bs) &&
-	       closed - consumed <= bs->buf_size;
+	uint64_t n = rt_cpu_closed(bs, cpu);
+	return n >= rt_wake_threshold(bs) && n <= bs->buf_size;
 }
 
 int rt_reader_sleep(struct rt_bufset *bs)
