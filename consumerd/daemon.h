@@ -82,16 +82,16 @@ struct daemon {
 	uint64_t next_sync;
 	int drain_ms;
 	int drain_armed_ms;           /* the drain timer's period now (0: off) */
-	uint64_t wake_unmute_ms;      /* a muted wake-up socket returns then (0: none) */
 	int quit;                     /* shutting down */
 	int done;                     /* leave the loop */
 	uint32_t nr_cpus;
 	uint64_t buffer_memory;       /* bytes of every buffer set mapped now */
-	uint64_t wakeups, drain_passes, writer_wakeups;
+	uint64_t wakeups, drain_passes;
+	uint64_t writer_wakeups;      /* atomic: counted by the drain threads */
 };
 
-/* epoll tags: connections are TAG_CONN_MIN + their id; an app's wake-up
- * socket for a trace is TAG_WAKE | its link's wake_id. */
+/* epoll tags: connections are TAG_CONN_MIN + their id. (Apps' wake-up
+ * sockets are in the drain threads' epoll sets, drain.c.) */
 #define TAG_LISTEN 1ull
 #define TAG_SIGNAL 2ull
 #define TAG_DRAIN 3ull
@@ -99,7 +99,6 @@ struct daemon {
 #define TAG_CONNS 5ull
 #define TAG_DRAINED 6ull
 #define TAG_CONN_MIN 16ull
-#define TAG_WAKE (1ull << 63)
 
 #define DEFAULT_MAX_APP_EVENTS 16384u
 #define DEFAULT_MAX_METADATA (64ull << 20)

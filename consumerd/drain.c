@@ -9,11 +9,35 @@
  *
  * Who owns what: the control thread owns the daemon, sessions and traces
  * (trace.h says which fields drain threads touch). struct drainers' lock
- * guards the list of traces with buffers and each trace's work bits and
- * generations; it is never held during I/O. A trace's output and reader
- * belong to the drain threads from drainers_add() until the last thread
- * closed it (t->closed): the control thread only posts work and reads the
- * counts they publish (trace_publish_cpu, under the trace's stats_lock).
+ * guards the list of traces with buffers, each trace's work bits and
+ * generations and its list of wake-up sockets; it is never held during
+ * I/O. A trace's output and reader belong to the drain threads from
+ * drainers_add() until the last thread closed it (t->closed): the control
+ * thread only posts work and reads the counts they publish
+ * (trace_publish_cpu, under the trace's stats_lock).
+ *
+ * Which thread drains a CPU of a trace: whichever holds its claim
+ * (t->claimed[cpu], under t->claim_lock, which is never held during I/O
+ * either). Posted work (skip, drain, flush, close) goes to the CPU's home
+ * thread, k = cpu % nr; a trace's sleeper (below) also drains any CPU of
+ * its trace that a writer's wake-up says is ready, so that the wake-up
+ * reaches the thread that drains with no relay.
+ *
+ * Wake-ups (ringbuf/layout.h, I5): reader_asleep is one word per buffer
+ * set and a writer's datagram does not say which CPU it came from, so one
+ * thread per trace, its sleeper (t->sleeper, fixed at drainers_add,
+ * spread round-robin over the threads), owns the set's sleep: it alone
+ * stores reader_asleep (rt_reader_sleep before it waits, rt_reader_awake
+ * after), it alone waits on the trace's wake-up sockets (in its own epoll
+ * set), and rt_reader_sleep looks at every CPU of the set, so I5's
+ * argument holds as with one consumer: of the sleeper going to sleep and a
+ * writer closing a packet, one sees the other. The other threads never
+ * touch the flag; their drains only lower readiness (consumed grows),
+ * which can cost a wake-up that was not needed, never one that was. A
+ * ready CPU that another thread is draining at that moment is not waited
+ * on with the flag set (it would read as ready at once: a spin); the
+ * sleeper asks for a kick (t->claim_kick) and the thread that releases
+ * the CPU writes the sleeper's eventfd.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -34,36 +59,134 @@
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
 
+/*
+ * Wake-ups are per app and trace (issue 11 #10), and hints: each socket
+ * may wake its sleeper at most WAKE_MAX_PER_S times a second. Past that it
+ * leaves the sleeper's epoll set until the second is over and its trace is
+ * polled every MUTED_POLL_MS meanwhile: reader_asleep is one per buffer
+ * set, so a writer of the muted app may be the one that clears it, its
+ * wake-up landing on the muted socket; polling keeps every other app's
+ * events moving. A flood costs its trace at most 1000 / MUTED_POLL_MS
+ * cheap drain attempts a second and the daemon no CPU to speak of, while
+ * every other app's wake-ups arrive on sockets of their own. An honest app
+ * that needs more has the drain timer, which drains at its shortest
+ * period while half a buffer is ready.
+ */
+#define WAKE_MAX_PER_S 200
+#define WAKE_WINDOW_MS 1000
+#define MUTED_POLL_MS 5
+
+/* One app's wake-up socket for one trace, owned by the trace's sleeper. */
+struct wake_src {
+	struct wake_src *next;  /* in t->wakes, under the drainers' lock */
+	struct drainers *dr;
+	struct trace *t;
+	int fd;                 /* closed by the sleeper only */
+	int dead;               /* atomic: dropped by the control thread */
+	/* The sleeper's own: */
+	int muted;              /* out of its epoll set until the window ends */
+	uint32_t count;         /* wake-ups in the current window */
+	uint64_t window_ms;     /* start of the current one-second window */
+};
+
 struct drainer {
 	struct drainers *dr;
 	uint32_t k;
 	pthread_t thread;
+	int epfd;               /* its eventfd and the wake-up sockets of its traces */
+	int ev_fd;              /* written for: work, a dropped socket, a kick, quit */
+	int dropped;            /* atomic: a wake-up socket of its traces was dropped */
+	/* Its own: */
+	uint32_t muted;         /* muted sockets */
+	uint64_t poll_ms;       /* next poll of the traces of muted sockets */
 };
 
 struct drainers {
 	pthread_mutex_t lock;
-	pthread_cond_t work;    /* drain threads: a trace has bits for them */
 	pthread_cond_t idle;    /* the control thread, at shutdown only */
-	uint32_t nr, running;
+	uint32_t nr, running, next_sleeper;
 	struct drainer th[MAX_DRAINERS];
 	int done_fd;            /* eventfd in the control thread's epoll set */
 	int quit;
+	int no_wakeup;          /* writers are never asked to wake us */
 	struct trace *traces;   /* dnext */
 	/* For the adaptive timer, since its last tick (atomics). */
 	uint64_t packets;
 	int half;
+	uint64_t *writer_wakeups; /* the daemon's count (atomic adds) */
 };
 
-/* ---- the drain threads ------------------------------------------------------------ */
+static void poke(struct drainer *th)
+{
+	uint64_t one = 1;
+	if (write(th->ev_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		logm(LOG_WARN, "drain thread: eventfd: %s", strerror(errno));
+}
+
+static void tell_control(struct drainers *dr)
+{
+	uint64_t one = 1;
+	if (write(dr->done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		logm(LOG_WARN, "drain thread: eventfd: %s", strerror(errno));
+}
+
+/* ---- CPU claims ------------------------------------------------------------------- */
+
+/* 1 once the calling thread holds cpu of t. Without wait, 0 if another
+ * thread holds it; with kick, that thread will then poke the sleeper. */
+static int claim_cpu(struct trace *t, uint32_t cpu, int wait, int kick)
+{
+	pthread_mutex_lock(&t->claim_lock);
+	while (t->claimed[cpu]) {
+		if (!wait) {
+			if (kick)
+				t->claim_kick = 1;
+			pthread_mutex_unlock(&t->claim_lock);
+			return 0;
+		}
+		pthread_cond_wait(&t->claim_cv, &t->claim_lock);
+	}
+	t->claimed[cpu] = 1;
+	pthread_mutex_unlock(&t->claim_lock);
+	return 1;
+}
+
+static void release_cpu(struct drainers *dr, struct trace *t, uint32_t cpu)
+{
+	pthread_mutex_lock(&t->claim_lock);
+	t->claimed[cpu] = 0;
+	int kick = t->claim_kick;
+	t->claim_kick = 0;
+	pthread_cond_broadcast(&t->claim_cv);
+	pthread_mutex_unlock(&t->claim_lock);
+	if (kick)
+		poke(&dr->th[t->sleeper]);
+}
+
+static void count_drain(struct drainers *dr, const struct trace *t, uint64_t got)
+{
+	__atomic_add_fetch(&dr->packets, got, __ATOMIC_RELAXED);
+	/* Packets of this pass against half of one CPU's buffer. */
+	if (got * 2 * t->bs.subbuf_size >= t->bs.buf_size)
+		__atomic_store_n(&dr->half, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- posted work -------------------------------------------------------------------- */
 
 static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned bits, int stopping)
 {
 	struct output *o = t->out;
 	uint64_t got = 0;
-	for (uint32_t cpu = k; cpu < t->bs.nr_cpus; cpu += dr->nr) {
+	if (stopping)
+		bits &= ~(unsigned)DR_DRAIN;
+	for (uint32_t cpu = k; bits && cpu < t->bs.nr_cpus; cpu += dr->nr) {
+		/* A drain only: if another thread drains this CPU now, that
+		 * is the drain. Anything else waits for the CPU. */
+		if (!claim_cpu(t, cpu, bits != DR_DRAIN, 0))
+			continue;
 		if (bits & DR_SKIP)
 			o->ops->skip_late_cpu(o, cpu);
-		if ((bits & DR_DRAIN) && !stopping) {
+		if (bits & DR_DRAIN) {
 			int r = o->ops->drain_cpu(o, cpu, 0);
 			got += r > 0 ? (uint64_t)r : 0;
 		}
@@ -72,11 +195,9 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 		if (bits & DR_CLOSE)
 			o->ops->close_cpu(o, cpu);
 		trace_publish_cpu(t, cpu);
+		release_cpu(dr, t, cpu);
 	}
-	__atomic_add_fetch(&dr->packets, got, __ATOMIC_RELAXED);
-	/* Packets of this pass against half of one CPU's buffer. */
-	if (got * 2 * t->bs.subbuf_size >= t->bs.buf_size)
-		__atomic_store_n(&dr->half, 1, __ATOMIC_RELAXED);
+	count_drain(dr, t, got);
 }
 
 static int all_done_but_users(const struct drainers *dr, const struct trace *t)
@@ -92,11 +213,35 @@ static int all_done(const struct drainers *dr, const struct trace *t)
 	return all_done_but_users(dr, t) && t->users == 0;
 }
 
-static void tell_control(struct drainers *dr)
+/* Every thread did the last DR_SKIP posted (what came while the trace was
+ * final is counted before anything is drained again). */
+static int skip_done(const struct drainers *dr, const struct trace *t)
 {
-	uint64_t one = 1;
-	if (write(dr->done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-		logm(LOG_WARN, "drain thread: eventfd: %s", strerror(errno));
+	for (uint32_t k = 0; k < dr->nr; k++)
+		if (t->done[k] < t->skip_gen)
+			return 0;
+	return 1;
+}
+
+/* The sleeper may drain t when woken (under the drainers' lock): its
+ * session records, no flush or close is posted, the last skip is done. */
+static int wake_drains(const struct drainers *dr, const struct trace *t)
+{
+	return __atomic_load_n(&t->active, __ATOMIC_RELAXED) && !t->stopping && !t->dclosing &&
+	       skip_done(dr, t);
+}
+
+/* Under the drainers' lock, by a thread that just stopped using t: 1 if
+ * it is the one to close t's output (every thread did its DR_CLOSE and no
+ * other uses t); it stays a user until close_output() is done, so the
+ * trace is not idle, nor reaped, before its output is closed. */
+static int closes_output(const struct drainers *dr, struct trace *t)
+{
+	if (!t->dclosing || t->out_closing || t->users || !all_done_but_users(dr, t))
+		return 0;
+	t->out_closing = 1;
+	t->users++;
+	return 1;
 }
 
 /* The last thread done with a closed trace closes its output (the trace
@@ -128,50 +273,273 @@ static struct trace *next_work(struct drainers *dr, uint32_t k)
 	return NULL;
 }
 
+/* ---- the sleeper's wake-up sockets -------------------------------------------------- */
+
+static void free_wake(struct drainer *me, struct wake_src *ws)
+{
+	if (ws->muted)
+		me->muted--;
+	else
+		epoll_ctl(me->epfd, EPOLL_CTL_DEL, ws->fd, NULL);
+	close(ws->fd);
+	free(ws);
+}
+
+/* Under the drainers' lock: the dropped sockets of t (all with all). */
+static void sweep_wakes(struct drainer *me, struct trace *t, int all)
+{
+	for (struct wake_src **pp = &t->wakes; *pp;) {
+		struct wake_src *ws = *pp;
+		if (all || __atomic_load_n(&ws->dead, __ATOMIC_RELAXED)) {
+			*pp = ws->next;
+			free_wake(me, ws);
+		} else {
+			pp = &ws->next;
+		}
+	}
+}
+
+static void sweep_dropped(struct drainer *me)
+{
+	struct drainers *dr = me->dr;
+	if (!__atomic_exchange_n(&me->dropped, 0, __ATOMIC_RELAXED))
+		return;
+	for (struct trace *t = dr->traces; t; t = t->dnext)
+		if (t->sleeper == me->k)
+			sweep_wakes(me, t, 0);
+}
+
+/* A wake-up socket is readable: counted against its rate limit, then its
+ * trace is drained. */
+static void wake_event(struct drainer *me, struct wake_src *ws)
+{
+	if (__atomic_load_n(&ws->dead, __ATOMIC_RELAXED) || ws->muted)
+		return; /* swept at the top of the loop */
+	uint64_t now = rt_now_ms();
+	if (now - ws->window_ms >= WAKE_WINDOW_MS) {
+		ws->window_ms = now;
+		ws->count = 0;
+	}
+	if (++ws->count > WAKE_MAX_PER_S) {
+		epoll_ctl(me->epfd, EPOLL_CTL_DEL, ws->fd, NULL);
+		ws->muted = 1;
+		if (!me->muted++)
+			me->poll_ms = now + MUTED_POLL_MS;
+		return;
+	}
+	rt_wake_clear(ws->fd); /* a bounded number of datagrams */
+	ws->t->woken = 1;
+	__atomic_add_fetch(me->dr->writer_wakeups, 1, __ATOMIC_RELAXED);
+}
+
+/* Muted sockets whose second is over go back in the epoll set; the traces
+ * of those still muted are polled every MUTED_POLL_MS. Returns how long
+ * the sleeper may wait (-1: no muted socket). */
+static int muted_sockets(struct drainer *me)
+{
+	struct drainers *dr = me->dr;
+	if (!me->muted)
+		return -1;
+	uint64_t now = rt_now_ms();
+	int poll = now >= me->poll_ms;
+	if (poll)
+		me->poll_ms = now + MUTED_POLL_MS;
+	pthread_mutex_lock(&dr->lock);
+	for (struct trace *t = dr->traces; t; t = t->dnext) {
+		if (t->sleeper != me->k)
+			continue;
+		for (struct wake_src *ws = t->wakes; ws; ws = ws->next) {
+			if (!ws->muted)
+				continue;
+			if (now - ws->window_ms >= WAKE_WINDOW_MS) {
+				struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ws };
+				ws->muted = 0;
+				me->muted--;
+				ws->window_ms = now;
+				ws->count = 0;
+				if (epoll_ctl(me->epfd, EPOLL_CTL_ADD, ws->fd, &ev) != 0)
+					logm(LOG_WARN, "drain thread: epoll: %s", strerror(errno));
+			} else if (poll) {
+				t->woken = 1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&dr->lock);
+	if (!me->muted)
+		return -1;
+	return me->poll_ms > now ? (int)(me->poll_ms - now) : 0;
+}
+
+/* ---- the sleeper's drains -------------------------------------------------------------- */
+
+/* Drains the CPUs of t that hold a closed sub-buffer, whichever thread's
+ * home they are, unless another thread drains them now (then it kicks us
+ * when it is done). Called with t->users held. 1 if a CPU was busy. */
+static int wake_drain(struct drainers *dr, struct trace *t)
+{
+	struct output *o = t->out;
+	uint64_t got = 0;
+	int busy = 0;
+	for (uint32_t cpu = 0; cpu < t->bs.nr_cpus; cpu++) {
+		if (!rt_cpu_closed(&t->bs, cpu))
+			continue;
+		if (!claim_cpu(t, cpu, 0, 1)) {
+			busy = 1;
+			continue;
+		}
+		/* A flush or close posted since we looked waits for the
+		 * claim and takes everything: nothing to add after it. */
+		pthread_mutex_lock(&dr->lock);
+		int ok = wake_drains(dr, t);
+		pthread_mutex_unlock(&dr->lock);
+		if (ok) {
+			int r = o->ops->drain_cpu(o, cpu, 0);
+			got += r > 0 ? (uint64_t)r : 0;
+			trace_publish_cpu(t, cpu);
+		}
+		release_cpu(dr, t, cpu);
+	}
+	count_drain(dr, t, got);
+	return busy;
+}
+
+/*
+ * Before the sleeper waits, over the traces whose sleep it owns: a woken
+ * trace, or one with a CPU ready already, is drained now; the others are
+ * armed (reader_asleep set, I5). Returns 1 if the sleeper must not wait
+ * (it drained: readiness must be looked at again).
+ */
+static int sleep_or_drain(struct drainer *me)
+{
+	struct drainers *dr = me->dr;
+	int again = 0;
+	pthread_mutex_lock(&dr->lock);
+	for (struct trace *t = dr->traces; t; t = t->dnext) {
+		if (t->sleeper != me->k)
+			continue;
+		if (!wake_drains(dr, t)) {
+			t->woken = 0;
+			continue;
+		}
+		int drain = t->woken;
+		t->woken = 0;
+		if (!drain && !dr->no_wakeup) {
+			/* The flag, a fence, every CPU of the set (read.c). */
+			if (rt_reader_sleep(&t->bs))
+				drain = 1;
+			else
+				t->armed = 1;
+		}
+		if (!drain)
+			continue;
+		uint64_t gen = t->posted;
+		t->users++;
+		pthread_mutex_unlock(&dr->lock);
+		int busy = wake_drain(dr, t);
+		pthread_mutex_lock(&dr->lock);
+		t->users--;
+		int last = closes_output(dr, t);
+		/* Work posted meanwhile may be waiting for us to be done. */
+		int tell = t->posted != gen && all_done(dr, t);
+		if (last) {
+			pthread_mutex_unlock(&dr->lock);
+			close_output(dr, t);
+			tell = 1;
+			pthread_mutex_lock(&dr->lock);
+		}
+		if (tell)
+			tell_control(dr);
+		pthread_cond_broadcast(&dr->idle);
+		if (!busy)
+			again = 1;
+	}
+	pthread_mutex_unlock(&dr->lock);
+	return again;
+}
+
+static void awake_all(struct drainer *me)
+{
+	struct drainers *dr = me->dr;
+	pthread_mutex_lock(&dr->lock);
+	for (struct trace *t = dr->traces; t; t = t->dnext)
+		if (t->sleeper == me->k && t->armed) {
+			rt_reader_awake(&t->bs);
+			t->armed = 0;
+		}
+	pthread_mutex_unlock(&dr->lock);
+}
+
+/* ---- the drain threads ------------------------------------------------------------ */
+
 static void *drainer_main(void *arg)
 {
 	struct drainer *me = arg;
 	struct drainers *dr = me->dr;
 	uint32_t k = me->k;
-	pthread_mutex_lock(&dr->lock);
 	for (;;) {
-		struct trace *t = next_work(dr, k);
-		if (!t) {
-			if (dr->quit)
-				break;
-			pthread_cond_wait(&dr->work, &dr->lock);
-			continue;
-		}
-		unsigned bits = t->want[k];
-		uint64_t gen = t->posted;
-		int stopping = t->stopping;
-		t->want[k] = 0;
-		t->users++;
-		pthread_mutex_unlock(&dr->lock);
-
-		do_work(dr, t, k, bits, stopping);
-
 		pthread_mutex_lock(&dr->lock);
-		t->done[k] = gen;
-		/* Still a user while closing: the trace is not idle (nor
-		 * reaped) before its output is closed. */
-		int last = (bits & DR_CLOSE) && t->users == 1 && all_done_but_users(dr, t);
-		if (!last)
+		for (struct trace *t; (t = next_work(dr, k));) {
+			unsigned bits = t->want[k];
+			uint64_t gen = t->posted;
+			int stopping = t->stopping;
+			t->want[k] = 0;
+			t->users++;
+			pthread_mutex_unlock(&dr->lock);
+
+			do_work(dr, t, k, bits, stopping);
+
+			pthread_mutex_lock(&dr->lock);
+			/* Its apps' sockets go before the trace can be reaped. */
+			if ((bits & DR_CLOSE) && t->sleeper == k)
+				sweep_wakes(me, t, 1);
+			t->done[k] = gen;
 			t->users--;
-		/* The control thread needs to hear of flushes, closes and
-		 * a trace whose work is all done (to watch it again); not of
-		 * each thread's share of a drain. */
-		int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE)) || all_done(dr, t);
-		pthread_mutex_unlock(&dr->lock);
-		if (last) {
-			close_output(dr, t);
-			tell = 1;
+			int last = closes_output(dr, t);
+			/* The control thread needs to hear of flushes, closes
+			 * and a trace whose work is all done (to watch it
+			 * again); not of each thread's share of a drain. */
+			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE)) || all_done(dr, t);
+			/* The sleeper waits for the skip before it drains. */
+			int kick = (bits & DR_SKIP) && t->sleeper != k && skip_done(dr, t);
+			uint32_t sleeper = t->sleeper;
+			pthread_mutex_unlock(&dr->lock);
+			if (last) {
+				close_output(dr, t);
+				tell = 1;
+			}
+			if (tell)
+				tell_control(dr);
+			if (kick)
+				poke(&dr->th[sleeper]);
+			pthread_mutex_lock(&dr->lock);
+			pthread_cond_broadcast(&dr->idle);
 		}
-		if (tell)
-			tell_control(dr);
-		pthread_mutex_lock(&dr->lock);
-		pthread_cond_broadcast(&dr->idle);
+		sweep_dropped(me);
+		int quit = dr->quit;
+		pthread_mutex_unlock(&dr->lock);
+		if (quit)
+			break;
+
+		int timeout = muted_sockets(me);
+		if (sleep_or_drain(me))
+			timeout = 0;
+		struct epoll_event evs[32];
+		int n = epoll_wait(me->epfd, evs, 32, timeout);
+		awake_all(me);
+		for (int i = 0; i < n; i++) {
+			if (!evs[i].data.ptr) {
+				uint64_t v;
+				if (read(me->ev_fd, &v, sizeof v) < 0 && errno != EAGAIN)
+					logm(LOG_WARN, "drain thread: eventfd: %s", strerror(errno));
+			} else {
+				wake_event(me, evs[i].data.ptr);
+			}
+		}
 	}
+	pthread_mutex_lock(&dr->lock);
+	for (struct trace *t = dr->traces; t; t = t->dnext)
+		if (t->sleeper == k)
+			sweep_wakes(me, t, 1);
 	pthread_mutex_unlock(&dr->lock);
 	ctf_thread_done();
 	return NULL;
@@ -193,11 +561,14 @@ int drainers_start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	pthread_mutex_init(&dr->lock, NULL);
-	pthread_cond_init(&dr->work, NULL);
 	pthread_cond_init(&dr->idle, NULL);
 	dr->nr = d->cfg.drain_threads ? d->cfg.drain_threads : online_cpus();
 	if (dr->nr > MAX_DRAINERS)
 		dr->nr = MAX_DRAINERS;
+	dr->no_wakeup = d->cfg.no_wakeup;
+	dr->writer_wakeups = &d->writer_wakeups;
+	for (uint32_t k = 0; k < MAX_DRAINERS; k++)
+		dr->th[k].epfd = dr->th[k].ev_fd = -1;
 	d->dr = dr;
 	dr->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dr->done_fd < 0 || daemon_watch(d, dr->done_fd, TAG_DRAINED) != 0) {
@@ -205,7 +576,19 @@ int drainers_start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	for (uint32_t k = 0; k < dr->nr; k++) {
-		dr->th[k] = (struct drainer){ .dr = dr, .k = k };
+		struct drainer *th = &dr->th[k];
+		th->dr = dr;
+		th->k = k;
+		th->epfd = epoll_create1(EPOLL_CLOEXEC);
+		th->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+		if (th->epfd < 0 || th->ev_fd < 0 ||
+		    epoll_ctl(th->epfd, EPOLL_CTL_ADD, th->ev_fd, &ev) != 0) {
+			snprintf(err, errlen, "drain threads: %s", strerror(errno));
+			return -1;
+		}
+	}
+	for (uint32_t k = 0; k < dr->nr; k++) {
 		int r = pthread_create(&dr->th[k].thread, NULL, drainer_main, &dr->th[k]);
 		if (r != 0) {
 			snprintf(err, errlen, "cannot start drain threads: %s", strerror(r));
@@ -252,19 +635,26 @@ void drainers_stop(struct daemon *d)
 	struct drainers *dr = d->dr;
 	if (!dr)
 		return;
-	drainers_wait_idle(d);
+	if (dr->running)
+		drainers_wait_idle(d);
 	pthread_mutex_lock(&dr->lock);
 	dr->quit = 1;
-	pthread_cond_broadcast(&dr->work);
 	pthread_mutex_unlock(&dr->lock);
 	for (uint32_t k = 0; k < dr->running; k++)
+		poke(&dr->th[k]);
+	for (uint32_t k = 0; k < dr->running; k++)
 		pthread_join(dr->th[k].thread, NULL);
-	drainers_done(d); /* closed since the last look: reaped */
 	if (dr->done_fd >= 0) {
+		drainers_done(d); /* closed since the last look: reaped */
 		daemon_unwatch(d, dr->done_fd);
 		close(dr->done_fd);
 	}
-	pthread_cond_destroy(&dr->work);
+	for (uint32_t k = 0; k < MAX_DRAINERS; k++) {
+		if (dr->th[k].epfd >= 0)
+			close(dr->th[k].epfd);
+		if (dr->th[k].ev_fd >= 0)
+			close(dr->th[k].ev_fd);
+	}
 	pthread_cond_destroy(&dr->idle);
 	pthread_mutex_destroy(&dr->lock);
 	free(dr);
@@ -275,9 +665,57 @@ void drainers_add(struct daemon *d, struct trace *t)
 {
 	struct drainers *dr = d->dr;
 	pthread_mutex_lock(&dr->lock);
+	t->sleeper = dr->next_sleeper++ % dr->nr;
 	t->dnext = dr->traces;
 	dr->traces = t;
 	pthread_mutex_unlock(&dr->lock);
+	t->dr = dr;
+	poke(&dr->th[t->sleeper]); /* to arm it */
+}
+
+void drainers_set_active(struct trace *t, int active)
+{
+	__atomic_store_n(&t->active, active, __ATOMIC_RELAXED);
+	/* The sleeper arms (or stops draining) it on its next pass. */
+	if (t->dr)
+		poke(&t->dr->th[t->sleeper]);
+}
+
+struct wake_src *drainers_wake_add(struct daemon *d, struct trace *t, int rx)
+{
+	struct drainers *dr = d->dr;
+	struct wake_src *ws = calloc(1, sizeof *ws);
+	if (!ws) {
+		close(rx);
+		return NULL;
+	}
+	ws->dr = dr;
+	ws->t = t;
+	ws->fd = rx;
+	ws->window_ms = rt_now_ms();
+	pthread_mutex_lock(&dr->lock);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ws };
+	if (epoll_ctl(dr->th[t->sleeper].epfd, EPOLL_CTL_ADD, rx, &ev) != 0) {
+		pthread_mutex_unlock(&dr->lock);
+		close(rx);
+		free(ws);
+		return NULL;
+	}
+	ws->next = t->wakes;
+	t->wakes = ws;
+	pthread_mutex_unlock(&dr->lock);
+	return ws;
+}
+
+void drainers_wake_drop(struct wake_src *ws)
+{
+	if (!ws)
+		return;
+	struct drainers *dr = ws->dr;
+	struct drainer *owner = &dr->th[ws->t->sleeper];
+	__atomic_store_n(&ws->dead, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&owner->dropped, 1, __ATOMIC_RELAXED);
+	poke(owner);
 }
 
 /* A drain for thread k that is idle on t: only if one of its CPUs has a
@@ -294,13 +732,17 @@ static int drain_needed(const struct drainers *dr, const struct trace *t, uint32
 void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 {
 	struct drainers *dr = d->dr;
-	int woken = 0;
+	uint32_t wake[MAX_DRAINERS], nwake = 0;
 	pthread_mutex_lock(&dr->lock);
 	if (what & DR_FLUSH)
 		t->stopping = 1;
 	if (what & DR_SKIP)
 		t->stopping = 0;
+	if (what & DR_CLOSE)
+		t->dclosing = 1;
 	uint64_t gen = ++t->posted;
+	if (what & DR_SKIP)
+		t->skip_gen = gen;
 	for (uint32_t k = 0; k < dr->nr; k++) {
 		/* Nothing pending, nothing in progress (k sets done[k] when
 		 * its work is over): k's reader positions are still. */
@@ -309,12 +751,13 @@ void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 			t->done[k] = gen; /* nothing for k: done already */
 			continue;
 		}
+		if (!t->want[k])
+			wake[nwake++] = k;
 		t->want[k] |= what;
-		woken = 1;
 	}
-	if (woken)
-		pthread_cond_broadcast(&dr->work);
 	pthread_mutex_unlock(&dr->lock);
+	for (uint32_t i = 0; i < nwake; i++)
+		poke(&dr->th[wake[i]]);
 }
 
 /* Flushes done: final in a stopped session. */
@@ -428,159 +871,4 @@ void drain_all(struct daemon *d)
 	if (ms > d->cfg.drain_max_ms)
 		ms = d->cfg.drain_max_ms;
 	d->drain_ms = ms;
-}
-
-/* ---- wake-ups ---------------------------------------------------------------------- */
-
-static int trace_readable(const struct trace *t)
-{
-	return t->mapped && !t->final && !t->flushing;
-}
-
-/* Writers wake us once half a buffer is ready on a CPU (ringbuf.h,
- * invariant I5). A trace that has that much ready already gets a drain
- * posted by drain_woken(), and the loop does not sleep; one a drain
- * thread is working on gets a drain posted, and the loop sleeps until a
- * thread says it is done (the eventfd): no spinning on work in progress. */
-int traces_sleep(struct daemon *d)
-{
-	int ready = 0;
-	if (d->cfg.no_wakeup)
-		return 0;
-	struct drainers *dr = d->dr;
-	for (struct session *s = d->sessions; s; s = s->next) {
-		if (s->state != S_ACTIVE)
-			continue;
-		for (struct trace *t = s->traces; t; t = t->next) {
-			if (!trace_readable(t))
-				continue;
-			pthread_mutex_lock(&dr->lock);
-			int busy = trace_busy(dr, t);
-			pthread_mutex_unlock(&dr->lock);
-			if (!rt_reader_sleep(&t->bs)) {
-				t->armed = 1;
-			} else if (busy) {
-				/* A thread is at work on it: post more (an idle
-				 * thread takes its CPUs now) and sleep until a
-				 * thread tells us it is done. */
-				trace_drain(d, t);
-			} else {
-				t->woken = 1;
-				ready = 1;
-			}
-		}
-	}
-	return ready;
-}
-
-/* After the sleep, whatever ended it: writers stop signalling. */
-void traces_awake(struct daemon *d)
-{
-	for (struct session *s = d->sessions; s; s = s->next)
-		for (struct trace *t = s->traces; t; t = t->next)
-			if (t->armed) {
-				if (t->mapped)
-					rt_reader_awake(&t->bs);
-				t->armed = 0;
-			}
-}
-
-/*
- * Wake-ups are per app and trace (issue 11 #10), and hints: each link may
- * wake us at most WAKE_MAX_PER_S times a second. Past that its socket
- * leaves the epoll set until the second is over (wakes_unmute) and the
- * trace is polled meanwhile, so an app that floods its socket costs its
- * trace a few hundred drain attempts a second and the daemon no CPU to
- * speak of, while every other app's wake-ups arrive on sockets of their
- * own. An honest app that needs more
- * has the drain timer, which drains at its shortest period while half a
- * buffer is ready.
- */
-#define WAKE_MAX_PER_S 200
-#define WAKE_WINDOW_MS 1000
-
-static struct link *link_by_wake_id(struct daemon *d, uint64_t id, struct trace **tp)
-{
-	for (struct session *s = d->sessions; s; s = s->next)
-		for (struct trace *t = s->traces; t; t = t->next)
-			for (struct link *l = t->links; l; l = l->next)
-				if (l->wake_id == id && l->wake_rx >= 0) {
-					*tp = t;
-					return l;
-				}
-	return NULL;
-}
-
-void trace_woken(struct daemon *d, uint64_t id)
-{
-	struct trace *t;
-	struct link *l = link_by_wake_id(d, id, &t);
-	if (!l)
-		return;
-	uint64_t now = rt_now_ms();
-	if (now - l->wake_window_ms >= WAKE_WINDOW_MS) {
-		l->wake_window_ms = now;
-		l->wake_count = 0;
-	}
-	if (++l->wake_count > WAKE_MAX_PER_S) {
-		daemon_unwatch(d, l->wake_rx);
-		l->wake_muted = 1;
-		uint64_t back = l->wake_window_ms + WAKE_WINDOW_MS;
-		if (!d->wake_unmute_ms || back < d->wake_unmute_ms)
-			d->wake_unmute_ms = back;
-		return;
-	}
-	rt_wake_clear(l->wake_rx); /* a bounded number of datagrams */
-	t->woken = t->s->state == S_ACTIVE;
-	d->writer_wakeups++;
-}
-
-/* While a link is muted its trace is drained every MUTED_POLL_MS: the
- * reader_asleep flag is one per buffer set, so a writer of the muted app
- * may be the one that clears it, its wake-up landing on the muted socket;
- * polling keeps every other app's events moving meanwhile (a flood costs
- * its trace at most 1000 / MUTED_POLL_MS cheap drain passes a second). */
-#define MUTED_POLL_MS 5
-
-int wakes_timeout_ms(const struct daemon *d)
-{
-	if (!d->wake_unmute_ms)
-		return -1;
-	uint64_t now = rt_now_ms();
-	uint64_t left = d->wake_unmute_ms > now ? d->wake_unmute_ms - now : 0;
-	return left < MUTED_POLL_MS ? (int)left : MUTED_POLL_MS;
-}
-
-void wakes_unmute(struct daemon *d)
-{
-	if (!d->wake_unmute_ms)
-		return;
-	uint64_t now = rt_now_ms(), next = 0;
-	for (struct session *s = d->sessions; s; s = s->next)
-		for (struct trace *t = s->traces; t; t = t->next)
-			for (struct link *l = t->links; l; l = l->next) {
-				if (!l->wake_muted || l->wake_rx < 0)
-					continue;
-				uint64_t back = l->wake_window_ms + WAKE_WINDOW_MS;
-				if (now >= back) {
-					l->wake_muted = 0;
-					daemon_watch(d, l->wake_rx, TAG_WAKE | l->wake_id);
-					continue;
-				}
-				if (!next || back < next)
-					next = back;
-				t->woken = s->state == S_ACTIVE;
-			}
-	d->wake_unmute_ms = next;
-}
-
-void drain_woken(struct daemon *d)
-{
-	for (struct session *s = d->sessions; s; s = s->next)
-		for (struct trace *t = s->traces; t; t = t->next)
-			if (t->woken) {
-				t->woken = 0;
-				if (s->state == S_ACTIVE)
-					trace_drain(d, t);
-			}
 }

@@ -6,11 +6,15 @@
  *
  * The control thread decides, drain threads do: the writes to disk (and
  * the closes of trace files) happen on drain threads, so no control
- * request waits for a disk. Drain thread k owns CPUs k, k + n, k + 2n...
- * of every trace (their reader positions, stream files and counts); the
- * control thread posts work bits to a trace under the drainers' lock, and
- * is told through an eventfd when work is done. Every call here is
- * bounded; no lock is held during I/O; nothing needs a writer.
+ * request waits for a disk. Drain thread k is the home of CPUs k, k + n,
+ * k + 2n... of every trace: the control thread posts work bits (timer
+ * drains, skips, flushes, closes) for them under the drainers' lock,
+ * wakes k through its eventfd, and is told through its own eventfd when
+ * work is done. Writers' wake-ups go to no home: each trace has one
+ * sleeper thread that waits on the trace's wake-up sockets itself and
+ * drains whatever CPU of the trace is ready (drain.c). Every call here is
+ * bounded; no lock the control thread takes is held during I/O; nothing
+ * needs a writer.
  */
 #ifndef RT_CONSUMERD_DRAIN_H
 #define RT_CONSUMERD_DRAIN_H
@@ -20,6 +24,7 @@
 
 struct daemon;
 struct trace;
+struct wake_src;
 
 #define MAX_DRAINERS 16
 
@@ -55,22 +60,15 @@ void trace_flush(struct daemon *d, struct trace *t);
 void trace_resume(struct daemon *d, struct trace *t);
 /* One pass of the drain timer over every started trace. */
 void drain_all(struct daemon *d);
-/* Before the event loop sleeps: asks writers of every started trace that
- * no drain thread is working on to wake us. 1 if a trace has enough ready
- * already (do not sleep). */
-int traces_sleep(struct daemon *d);
-/* After the sleep, whatever ended it. */
-void traces_awake(struct daemon *d);
-/* The wake-up socket of link `id` (an app's, for one trace) is readable:
- * counted against its rate limit, then its trace drained. */
-void trace_woken(struct daemon *d, uint64_t id);
-/* How long the event loop may sleep while a wake-up socket is muted (its
- * trace is polled; -1: none is muted). */
-int wakes_timeout_ms(const struct daemon *d);
-/* Puts muted wake-up sockets whose second is over back in the epoll set;
- * marks the traces of those still muted to be drained. */
-void wakes_unmute(struct daemon *d);
-/* Posts drains of the traces found ready or woken. */
-void drain_woken(struct daemon *d);
+/* The session of t starts or stops recording (the sleeper drains it on
+ * writers' wake-ups only while it records). */
+void drainers_set_active(struct trace *t, int active);
+/* Hands rx, the daemon's end of an app's wake-up socket for t, to t's
+ * sleeper thread, which waits on it and rate-limits it (drain.c). NULL if
+ * that failed (rx is closed then). */
+struct wake_src *drainers_wake_add(struct daemon *d, struct trace *t, int rx);
+/* The socket is no longer wanted: its sleeper closes it soon (ws may be
+ * NULL). ws must not be used after. */
+void drainers_wake_drop(struct wake_src *ws);
 
 #endif

@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 	}
 	int r = daemon_run(d);
 	unsigned long long wakeups = d->wakeups, passes = d->drain_passes,
-			   writer_wakeups = d->writer_wakeups;
+			   writer_wakeups = __atomic_load_n(&d->writer_wakeups, __ATOMIC_RELAXED);
 	daemon_free(d);
 	logm(LOG_INFO, "exiting (%llu wakeups, %llu drain passes, %llu writer wake-ups)",
 	     wakeups, passes, writer_wakeups);

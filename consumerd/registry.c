@@ -336,8 +336,7 @@ void app_unlink_channel(struct trace *t, struct link *l)
 
 void link_free(struct link *l)
 {
-	if (l->wake_rx >= 0)
-		close(l->wake_rx); /* never shared: this also leaves the epoll set */
+	drainers_wake_drop(l->wake); /* the drain thread closes it */
 	free(l->ids);
 	free(l->enabled);
 	free(l);
@@ -359,20 +358,18 @@ int app_link_trace(struct daemon *d, struct trace *t, struct app *a)
 	if (!l)
 		return -1;
 	l->app = a;
-	l->wake_rx = -1;
 	l->next = t->links;
 	t->links = l;
 	/* A wake-up socket per app and trace: what one app sends on it (a
 	 * flood) wakes us for this link only, rate-limited (drain.c), and
 	 * never delays another app's wake-up. */
-	int wake_tx = -1;
-	if (rt_wake_pair(&l->wake_rx, &wake_tx) != RT_OK) {
-		l->wake_rx = -1;
+	int wake_rx = -1, wake_tx = -1;
+	if (!t->mapped || rt_wake_pair(&wake_rx, &wake_tx) != RT_OK)
 		return -1;
-	}
-	l->wake_id = d->next_id++;
+	/* To the trace's sleeper thread, which waits on it itself. */
+	l->wake = drainers_wake_add(d, t, wake_rx);
 	struct rt_msg_buf *b = malloc(sizeof *b);
-	if (!b || daemon_watch(d, l->wake_rx, TAG_WAKE | l->wake_id) != 0) {
+	if (!b || !l->wake) {
 		free(b);
 		close(wake_tx);
 		return -1;

@@ -716,6 +716,8 @@ static void session_switch(struct daemon *d, struct conn *c, uint64_t seq, struc
 			   int active)
 {
 	s->state = active ? S_ACTIVE : S_STOPPED;
+	for (struct trace *t = s->traces; t; t = t->next)
+		drainers_set_active(t, active);
 	send_active(d, s, active);
 	logm(LOG_INFO, "session %s %s", s->name, active ? "started" : "stopping");
 	struct text t = { 0 };
@@ -804,6 +806,8 @@ static int cmd_destroy(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	struct text t = { 0 };
 	if (s->state == S_ACTIVE) {
 		s->state = S_STOPPED;
+		for (struct trace *tr = s->traces; tr; tr = tr->next)
+			drainers_set_active(tr, 0);
 		send_active(d, s, 0);
 		text_add(&t, "Tracing stopped for session %s\n", s->name);
 	}
@@ -827,6 +831,8 @@ void daemon_shutdown(struct daemon *d)
 	for (struct session *s = d->sessions; s; s = s->next) {
 		if (s->state == S_ACTIVE) {
 			s->state = S_STOPPED;
+			for (struct trace *t = s->traces; t; t = t->next)
+				drainers_set_active(t, 0);
 			send_active(d, s, 0);
 		}
 		send_channel_del(d, s);

@@ -85,6 +85,9 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
 	pthread_mutex_init(&t->stats_lock, NULL);
+	pthread_mutex_init(&t->claim_lock, NULL);
+	pthread_cond_init(&t->claim_cv, NULL);
+	t->active = s->state == S_ACTIVE;
 	if (owner) {
 		t->owner_pid = owner->pid;
 		snprintf(t->owner_name, sizeof t->owner_name, "%s", owner->procname);
@@ -117,7 +120,8 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->mode = (enum rt_mode)t->bs.mode;
 	t->cpu = calloc(t->nr_cpus, sizeof *t->cpu);
 	t->pub_cpu = calloc(t->nr_cpus, sizeof *t->pub_cpu);
-	if (!t->cpu || !t->pub_cpu) {
+	t->claimed = calloc(t->nr_cpus, 1);
+	if (!t->cpu || !t->pub_cpu || !t->claimed) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -156,7 +160,10 @@ fail:
 	}
 	free(t->cpu);
 	free(t->pub_cpu);
+	free(t->claimed);
 	pthread_mutex_destroy(&t->stats_lock);
+	pthread_mutex_destroy(&t->claim_lock);
+	pthread_cond_destroy(&t->claim_cv);
 	free(t);
 	return NULL;
 }
@@ -261,12 +268,12 @@ void trace_close_buffers(struct daemon *d, struct trace *t)
 {
 	if (!t->mapped)
 		return;
-	/* Its apps' wake-ups no longer matter: their sockets go now. */
-	for (struct link *l = t->links; l; l = l->next)
-		if (l->wake_rx >= 0) {
-			close(l->wake_rx);
-			l->wake_rx = -1;
-		}
+	/* Its apps' wake-ups no longer matter: their sockets go now (the
+	 * sleeper closes them, at the latest when it closes the trace). */
+	for (struct link *l = t->links; l; l = l->next) {
+		drainers_wake_drop(l->wake);
+		l->wake = NULL;
+	}
 	t->mapped = 0;
 	t->closing = 1;
 	/* Not in the trace and never will be if the trace was final: what
@@ -300,7 +307,10 @@ static void trace_free(struct trace *t)
 	free(t->cpu);
 	free(t->pub_cpu);
 	free(t->pub_error);
+	free(t->claimed);
 	pthread_mutex_destroy(&t->stats_lock);
+	pthread_mutex_destroy(&t->claim_lock);
+	pthread_cond_destroy(&t->claim_cv);
 	free(t->dir);
 	free(t->error);
 	free(t);

@@ -22,6 +22,7 @@
 struct daemon;
 struct session;
 struct output;
+struct wake_src;
 
 /* Counts of one trace, or of one CPU of it. discarded = lost_full +
  * lost_big + lost_abort + corrupt_events + late_events + unwritten_events,
@@ -54,8 +55,6 @@ struct trace {
 	struct rt_bufset bs;    /* bs.wake_fd: -1 (each link has its own) */
 	uint64_t buffer_bytes;  /* bs's size, in the daemon's buffer_memory while mapped */
 	int mapped;             /* bs and out are open */
-	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
-	int woken;              /* a writer woke us, or data was ready: drain */
 	/* Flushed at stop: its files and counts are final, nothing more is
 	 * taken until the next start, which counts what came late as lost. */
 	int final;
@@ -84,7 +83,24 @@ struct trace {
 	uint64_t posted, done[MAX_DRAINERS]; /* work generations: posted, done by k */
 	uint32_t users;         /* drain threads working on it now */
 	int stopping;           /* a flush was posted: drains are skipped until resumed */
+	int dclosing;           /* DR_CLOSE was posted */
+	int out_closing;        /* a thread is closing its output */
 	int closed;             /* its output is closed: the control thread unmaps */
+	uint64_t skip_gen;      /* the generation of the last DR_SKIP posted */
+	uint32_t sleeper;       /* the drain thread that owns its sleep (drain.c) */
+	struct drainers *dr;    /* set once by drainers_add */
+	struct wake_src *wakes; /* its apps' wake-up sockets, in the sleeper's epoll set */
+	/* The sleeper's own (drain.c): */
+	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
+	int woken;              /* a writer woke it, or a muted socket's poll: drain */
+	/* Atomic, stored by the control thread: its session records. */
+	int active;
+	/* Which thread drains a CPU now (drain.c): claimed[cpu], claim_kick
+	 * under claim_lock, which is never held during I/O. */
+	pthread_mutex_t claim_lock;
+	pthread_cond_t claim_cv;
+	uint8_t *claimed;
+	int claim_kick;         /* the sleeper waits for a claimed CPU's release */
 	/* Control thread only: */
 	int flushing;           /* a flush was posted and is not done */
 	int closing;            /* DR_CLOSE posted: the buffers go when closed */

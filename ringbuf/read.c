@@ -116,7 +116,9 @@ static void publish(struct rt_bufset *bs, uint32_t cpu)
 		return;
 	uint64_t n = (start - rd->consumed) / bs->subbuf_size;
 	rd->packets += n < bs->buf_size / bs->subbuf_size ? n : 1;
-	rd->consumed = start;
+	/* Atomic: a daemon thread that does not drain this CPU may look at
+	 * its readiness (rt_cpu_closed). */
+	__atomic_store_n(&rd->consumed, start, __ATOMIC_RELAXED);
 	shared->packets = rd->packets;
 	/* Release: our copies are done before the writers may reuse the space. */
 	__atomic_store_n(&shared->consumed, start, __ATOMIC_RELEASE);
@@ -257,7 +259,7 @@ uint64_t rt_cpu_closed(const struct rt_bufset *bs, uint32_t cpu)
 {
 	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
 	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
-	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed
+	uint64_t consumed = bs->rd ? __atomic_load_n(&bs->rd[cpu].consumed, __ATOMIC_RELAXED)
 				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
 	return (off & ~(uint64_t)(bs->subbuf_size - 1)) - consumed;
 }
