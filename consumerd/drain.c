@@ -12,12 +12,12 @@
  * guards the list of traces with buffers, each trace's work bits and
  * generations and its list of wake-up sockets; it is never held during
  * I/O. A trace's output and reader belong to the drain threads from
- * drainers_add() until the last thread closed it (t->closed): the control
+ * drainers_add() until the last thread closed it (t->dd->closed): the control
  * thread only posts work and reads the counts they publish
  * (trace_publish_cpu, under the trace's stats_lock).
  *
  * Which thread drains a CPU of a trace: whichever holds its claim
- * (t->claimed[cpu], under t->claim_lock, which is never held during I/O
+ * (t->dd->claimed[cpu], under t->dd->claim_lock, which is never held during I/O
  * either). Posted work (skip, drain, flush, close) goes to the CPU's home
  * thread, k = cpu % nr; a trace's sleeper (below) also drains any CPU of
  * its trace that a writer's wake-up says is ready, so that the wake-up
@@ -25,7 +25,7 @@
  *
  * Wake-ups (ringbuf/layout.h, I5): reader_asleep is one word per buffer
  * set and a writer's datagram does not say which CPU it came from, so one
- * thread per trace, its sleeper (t->sleeper, fixed at drainers_add,
+ * thread per trace, its sleeper (t->dd->sleeper, fixed at drainers_add,
  * spread round-robin over the threads), owns the set's sleep: it alone
  * stores reader_asleep (rt_reader_sleep before it waits, rt_reader_awake
  * after), it alone waits on the trace's wake-up sockets (in its own epoll
@@ -36,7 +36,7 @@
  * which can cost a wake-up that was not needed, never one that was. A
  * ready CPU that another thread is draining at that moment is not waited
  * on with the flag set (it would read as ready at once: a spin); the
- * sleeper asks for a kick (t->claim_kick) and the thread that releases
+ * sleeper asks for a kick (t->dd->claim_kick) and the thread that releases
  * the CPU writes the sleeper's eventfd.
  */
 #define _GNU_SOURCE
@@ -76,9 +76,37 @@
 #define WAKE_WINDOW_MS 1000
 #define MUTED_POLL_MS 5
 
+/* The drain threads' state of one trace, from drainers_add until it
+ * leaves their list (trace.h). */
+struct trace_drain {
+	/* Under the drainers' lock: */
+	unsigned want[MAX_DRAINERS]; /* DR_* bits drain thread k has still to do */
+	uint64_t posted, done[MAX_DRAINERS]; /* work generations: posted, done by k */
+	uint32_t users;         /* drain threads working on it now */
+	int stopping;           /* a flush was posted: drains are skipped until resumed */
+	int dclosing;           /* DR_CLOSE was posted */
+	int out_closing;        /* a thread is closing its output */
+	int closed;             /* its output is closed: the control thread unmaps */
+	uint64_t skip_gen;      /* the generation of the last DR_SKIP posted */
+	uint32_t sleeper;       /* the thread that owns its sleep (set once) */
+	struct wake_src *wakes; /* its apps' wake-up sockets, in the sleeper's epoll set */
+	struct drainers *dr;
+	/* The sleeper's own: */
+	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
+	int woken;              /* a writer woke it, or a muted socket's poll: drain */
+	/* Atomic, stored by the control thread: its session records. */
+	int active;
+	/* Which thread drains a CPU now: claimed[cpu] and claim_kick under
+	 * claim_lock, which is never held during I/O. */
+	pthread_mutex_t claim_lock;
+	pthread_cond_t claim_cv;
+	int claim_kick;         /* the sleeper waits for a claimed CPU's release */
+	uint8_t claimed[];
+};
+
 /* One app's wake-up socket for one trace, owned by the trace's sleeper. */
 struct wake_src {
-	struct wake_src *next;  /* in t->wakes, under the drainers' lock */
+	struct wake_src *next;  /* in t->dd->wakes, under the drainers' lock */
 	struct drainers *dr;
 	struct trace *t;
 	int fd;                 /* closed by the sleeper only */
@@ -136,31 +164,31 @@ static void tell_control(struct drainers *dr)
  * thread holds it; with kick, that thread will then poke the sleeper. */
 static int claim_cpu(struct trace *t, uint32_t cpu, int wait, int kick)
 {
-	pthread_mutex_lock(&t->claim_lock);
-	while (t->claimed[cpu]) {
+	pthread_mutex_lock(&t->dd->claim_lock);
+	while (t->dd->claimed[cpu]) {
 		if (!wait) {
 			if (kick)
-				t->claim_kick = 1;
-			pthread_mutex_unlock(&t->claim_lock);
+				t->dd->claim_kick = 1;
+			pthread_mutex_unlock(&t->dd->claim_lock);
 			return 0;
 		}
-		pthread_cond_wait(&t->claim_cv, &t->claim_lock);
+		pthread_cond_wait(&t->dd->claim_cv, &t->dd->claim_lock);
 	}
-	t->claimed[cpu] = 1;
-	pthread_mutex_unlock(&t->claim_lock);
+	t->dd->claimed[cpu] = 1;
+	pthread_mutex_unlock(&t->dd->claim_lock);
 	return 1;
 }
 
 static void release_cpu(struct drainers *dr, struct trace *t, uint32_t cpu)
 {
-	pthread_mutex_lock(&t->claim_lock);
-	t->claimed[cpu] = 0;
-	int kick = t->claim_kick;
-	t->claim_kick = 0;
-	pthread_cond_broadcast(&t->claim_cv);
-	pthread_mutex_unlock(&t->claim_lock);
+	pthread_mutex_lock(&t->dd->claim_lock);
+	t->dd->claimed[cpu] = 0;
+	int kick = t->dd->claim_kick;
+	t->dd->claim_kick = 0;
+	pthread_cond_broadcast(&t->dd->claim_cv);
+	pthread_mutex_unlock(&t->dd->claim_lock);
 	if (kick)
-		poke(&dr->th[t->sleeper]);
+		poke(&dr->th[t->dd->sleeper]);
 }
 
 static void count_drain(struct drainers *dr, const struct trace *t, uint64_t got)
@@ -203,14 +231,14 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 static int all_done_but_users(const struct drainers *dr, const struct trace *t)
 {
 	for (uint32_t k = 0; k < dr->nr; k++)
-		if (t->want[k] || t->done[k] < t->posted)
+		if (t->dd->want[k] || t->dd->done[k] < t->dd->posted)
 			return 0;
 	return 1;
 }
 
 static int all_done(const struct drainers *dr, const struct trace *t)
 {
-	return all_done_but_users(dr, t) && t->users == 0;
+	return all_done_but_users(dr, t) && t->dd->users == 0;
 }
 
 /* Every thread did the last DR_SKIP posted (what came while the trace was
@@ -218,7 +246,7 @@ static int all_done(const struct drainers *dr, const struct trace *t)
 static int skip_done(const struct drainers *dr, const struct trace *t)
 {
 	for (uint32_t k = 0; k < dr->nr; k++)
-		if (t->done[k] < t->skip_gen)
+		if (t->dd->done[k] < t->dd->skip_gen)
 			return 0;
 	return 1;
 }
@@ -227,7 +255,8 @@ static int skip_done(const struct drainers *dr, const struct trace *t)
  * session records, no flush or close is posted, the last skip is done. */
 static int wake_drains(const struct drainers *dr, const struct trace *t)
 {
-	return __atomic_load_n(&t->active, __ATOMIC_RELAXED) && !t->stopping && !t->dclosing &&
+	const struct trace_drain *dd = t->dd;
+	return __atomic_load_n(&dd->active, __ATOMIC_RELAXED) && !dd->stopping && !dd->dclosing &&
 	       skip_done(dr, t);
 }
 
@@ -237,15 +266,18 @@ static int wake_drains(const struct drainers *dr, const struct trace *t)
  * trace is not idle, nor reaped, before its output is closed. */
 static int closes_output(const struct drainers *dr, struct trace *t)
 {
-	if (!t->dclosing || t->out_closing || t->users || !all_done_but_users(dr, t))
+	struct trace_drain *dd = t->dd;
+	if (!dd->dclosing || dd->out_closing || dd->users || !all_done_but_users(dr, t))
 		return 0;
-	t->out_closing = 1;
-	t->users++;
+	t->dd->out_closing = 1;
+	t->dd->users++;
 	return 1;
 }
 
 /* The last thread done with a closed trace closes its output (the trace
- * file's close may wait for the disk: not on the control thread). */
+ * file's close may wait for the disk: not on the control thread). Then,
+ * under the drainers' lock (held on return), the trace is closed and the
+ * caller no longer uses it: it may be reaped once the lock is released. */
 static void close_output(struct drainers *dr, struct trace *t)
 {
 	int r = t->out->ops->close(t->out);
@@ -260,15 +292,14 @@ static void close_output(struct drainers *dr, struct trace *t)
 	pthread_mutex_unlock(&t->stats_lock);
 	free(error);
 	pthread_mutex_lock(&dr->lock);
-	t->closed = 1;
-	t->users--;
-	pthread_mutex_unlock(&dr->lock);
+	t->dd->closed = 1;
+	t->dd->users--;
 }
 
 static struct trace *next_work(struct drainers *dr, uint32_t k)
 {
 	for (struct trace *t = dr->traces; t; t = t->dnext)
-		if (t->want[k])
+		if (t->dd->want[k])
 			return t;
 	return NULL;
 }
@@ -288,7 +319,7 @@ static void free_wake(struct drainer *me, struct wake_src *ws)
 /* Under the drainers' lock: the dropped sockets of t (all with all). */
 static void sweep_wakes(struct drainer *me, struct trace *t, int all)
 {
-	for (struct wake_src **pp = &t->wakes; *pp;) {
+	for (struct wake_src **pp = &t->dd->wakes; *pp;) {
 		struct wake_src *ws = *pp;
 		if (all || __atomic_load_n(&ws->dead, __ATOMIC_RELAXED)) {
 			*pp = ws->next;
@@ -305,7 +336,7 @@ static void sweep_dropped(struct drainer *me)
 	if (!__atomic_exchange_n(&me->dropped, 0, __ATOMIC_RELAXED))
 		return;
 	for (struct trace *t = dr->traces; t; t = t->dnext)
-		if (t->sleeper == me->k)
+		if (t->dd->sleeper == me->k)
 			sweep_wakes(me, t, 0);
 }
 
@@ -328,7 +359,7 @@ static void wake_event(struct drainer *me, struct wake_src *ws)
 		return;
 	}
 	rt_wake_clear(ws->fd); /* a bounded number of datagrams */
-	ws->t->woken = 1;
+	ws->t->dd->woken = 1;
 	__atomic_add_fetch(me->dr->writer_wakeups, 1, __ATOMIC_RELAXED);
 }
 
@@ -346,9 +377,9 @@ static int muted_sockets(struct drainer *me)
 		me->poll_ms = now + MUTED_POLL_MS;
 	pthread_mutex_lock(&dr->lock);
 	for (struct trace *t = dr->traces; t; t = t->dnext) {
-		if (t->sleeper != me->k)
+		if (t->dd->sleeper != me->k)
 			continue;
-		for (struct wake_src *ws = t->wakes; ws; ws = ws->next) {
+		for (struct wake_src *ws = t->dd->wakes; ws; ws = ws->next) {
 			if (!ws->muted)
 				continue;
 			if (now - ws->window_ms >= WAKE_WINDOW_MS) {
@@ -360,7 +391,7 @@ static int muted_sockets(struct drainer *me)
 				if (epoll_ctl(me->epfd, EPOLL_CTL_ADD, ws->fd, &ev) != 0)
 					logm(LOG_WARN, "drain thread: epoll: %s", strerror(errno));
 			} else if (poll) {
-				t->woken = 1;
+				t->dd->woken = 1;
 			}
 		}
 	}
@@ -374,7 +405,7 @@ static int muted_sockets(struct drainer *me)
 
 /* Drains the CPUs of t that hold a closed sub-buffer, whichever thread's
  * home they are, unless another thread drains them now (then it kicks us
- * when it is done). Called with t->users held. 1 if a CPU was busy. */
+ * when it is done). Called with t->dd->users held. 1 if a CPU was busy. */
 static int wake_drain(struct drainers *dr, struct trace *t)
 {
 	struct output *o = t->out;
@@ -415,37 +446,36 @@ static int sleep_or_drain(struct drainer *me)
 	int again = 0;
 	pthread_mutex_lock(&dr->lock);
 	for (struct trace *t = dr->traces; t; t = t->dnext) {
-		if (t->sleeper != me->k)
+		if (t->dd->sleeper != me->k)
 			continue;
 		if (!wake_drains(dr, t)) {
-			t->woken = 0;
+			t->dd->woken = 0;
 			continue;
 		}
-		int drain = t->woken;
-		t->woken = 0;
+		int drain = t->dd->woken;
+		t->dd->woken = 0;
 		if (!drain && !dr->no_wakeup) {
 			/* The flag, a fence, every CPU of the set (read.c). */
 			if (rt_reader_sleep(&t->bs))
 				drain = 1;
 			else
-				t->armed = 1;
+				t->dd->armed = 1;
 		}
 		if (!drain)
 			continue;
-		uint64_t gen = t->posted;
-		t->users++;
+		uint64_t gen = t->dd->posted;
+		t->dd->users++;
 		pthread_mutex_unlock(&dr->lock);
 		int busy = wake_drain(dr, t);
 		pthread_mutex_lock(&dr->lock);
-		t->users--;
+		t->dd->users--;
 		int last = closes_output(dr, t);
 		/* Work posted meanwhile may be waiting for us to be done. */
-		int tell = t->posted != gen && all_done(dr, t);
+		int tell = t->dd->posted != gen && all_done(dr, t);
 		if (last) {
 			pthread_mutex_unlock(&dr->lock);
-			close_output(dr, t);
+			close_output(dr, t); /* t stays listed while we hold the lock */
 			tell = 1;
-			pthread_mutex_lock(&dr->lock);
 		}
 		if (tell)
 			tell_control(dr);
@@ -462,9 +492,9 @@ static void awake_all(struct drainer *me)
 	struct drainers *dr = me->dr;
 	pthread_mutex_lock(&dr->lock);
 	for (struct trace *t = dr->traces; t; t = t->dnext)
-		if (t->sleeper == me->k && t->armed) {
+		if (t->dd->sleeper == me->k && t->dd->armed) {
 			rt_reader_awake(&t->bs);
-			t->armed = 0;
+			t->dd->armed = 0;
 		}
 	pthread_mutex_unlock(&dr->lock);
 }
@@ -479,32 +509,33 @@ static void *drainer_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&dr->lock);
 		for (struct trace *t; (t = next_work(dr, k));) {
-			unsigned bits = t->want[k];
-			uint64_t gen = t->posted;
-			int stopping = t->stopping;
-			t->want[k] = 0;
-			t->users++;
+			unsigned bits = t->dd->want[k];
+			uint64_t gen = t->dd->posted;
+			int stopping = t->dd->stopping;
+			t->dd->want[k] = 0;
+			t->dd->users++;
 			pthread_mutex_unlock(&dr->lock);
 
 			do_work(dr, t, k, bits, stopping);
 
 			pthread_mutex_lock(&dr->lock);
 			/* Its apps' sockets go before the trace can be reaped. */
-			if ((bits & DR_CLOSE) && t->sleeper == k)
+			if ((bits & DR_CLOSE) && t->dd->sleeper == k)
 				sweep_wakes(me, t, 1);
-			t->done[k] = gen;
-			t->users--;
+			t->dd->done[k] = gen;
+			t->dd->users--;
 			int last = closes_output(dr, t);
 			/* The control thread needs to hear of flushes, closes
 			 * and a trace whose work is all done (to watch it
 			 * again); not of each thread's share of a drain. */
 			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE)) || all_done(dr, t);
 			/* The sleeper waits for the skip before it drains. */
-			int kick = (bits & DR_SKIP) && t->sleeper != k && skip_done(dr, t);
-			uint32_t sleeper = t->sleeper;
+			int kick = (bits & DR_SKIP) && t->dd->sleeper != k && skip_done(dr, t);
+			uint32_t sleeper = t->dd->sleeper;
 			pthread_mutex_unlock(&dr->lock);
 			if (last) {
 				close_output(dr, t);
+				pthread_mutex_unlock(&dr->lock);
 				tell = 1;
 			}
 			if (tell)
@@ -527,10 +558,11 @@ static void *drainer_main(void *arg)
 		int n = epoll_wait(me->epfd, evs, 32, timeout);
 		awake_all(me);
 		for (int i = 0; i < n; i++) {
+			uint64_t v;
 			if (!evs[i].data.ptr) {
-				uint64_t v;
 				if (read(me->ev_fd, &v, sizeof v) < 0 && errno != EAGAIN)
-					logm(LOG_WARN, "drain thread: eventfd: %s", strerror(errno));
+					logm(LOG_WARN, "drain thread: eventfd: %s",
+					     strerror(errno));
 			} else {
 				wake_event(me, evs[i].data.ptr);
 			}
@@ -538,7 +570,7 @@ static void *drainer_main(void *arg)
 	}
 	pthread_mutex_lock(&dr->lock);
 	for (struct trace *t = dr->traces; t; t = t->dnext)
-		if (t->sleeper == k)
+		if (t->dd->sleeper == k)
 			sweep_wakes(me, t, 1);
 	pthread_mutex_unlock(&dr->lock);
 	ctf_thread_done();
@@ -601,7 +633,7 @@ int drainers_start(struct daemon *d, char *err, size_t errlen)
 
 static int trace_busy(const struct drainers *dr, const struct trace *t)
 {
-	return !all_done(dr, t);
+	return t->dd && !all_done(dr, t);
 }
 
 int trace_idle(struct daemon *d, struct trace *t)
@@ -661,24 +693,33 @@ void drainers_stop(struct daemon *d)
 	d->dr = NULL;
 }
 
-void drainers_add(struct daemon *d, struct trace *t)
+int drainers_add(struct daemon *d, struct trace *t, int active)
 {
 	struct drainers *dr = d->dr;
+	struct trace_drain *dd = calloc(1, sizeof *dd + t->bs.nr_cpus);
+	if (!dd)
+		return -1;
+	pthread_mutex_init(&dd->claim_lock, NULL);
+	pthread_cond_init(&dd->claim_cv, NULL);
+	dd->dr = dr;
+	dd->active = active;
 	pthread_mutex_lock(&dr->lock);
-	t->sleeper = dr->next_sleeper++ % dr->nr;
+	dd->sleeper = dr->next_sleeper++ % dr->nr;
+	t->dd = dd;
 	t->dnext = dr->traces;
 	dr->traces = t;
 	pthread_mutex_unlock(&dr->lock);
-	t->dr = dr;
-	poke(&dr->th[t->sleeper]); /* to arm it */
+	poke(&dr->th[dd->sleeper]); /* to arm it */
+	return 0;
 }
 
 void drainers_set_active(struct trace *t, int active)
 {
-	__atomic_store_n(&t->active, active, __ATOMIC_RELAXED);
+	if (!t->dd)
+		return; /* closed */
+	__atomic_store_n(&t->dd->active, active, __ATOMIC_RELAXED);
 	/* The sleeper arms (or stops draining) it on its next pass. */
-	if (t->dr)
-		poke(&t->dr->th[t->sleeper]);
+	poke(&t->dd->dr->th[t->dd->sleeper]);
 }
 
 struct wake_src *drainers_wake_add(struct daemon *d, struct trace *t, int rx)
@@ -695,14 +736,14 @@ struct wake_src *drainers_wake_add(struct daemon *d, struct trace *t, int rx)
 	ws->window_ms = rt_now_ms();
 	pthread_mutex_lock(&dr->lock);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ws };
-	if (epoll_ctl(dr->th[t->sleeper].epfd, EPOLL_CTL_ADD, rx, &ev) != 0) {
+	if (epoll_ctl(dr->th[t->dd->sleeper].epfd, EPOLL_CTL_ADD, rx, &ev) != 0) {
 		pthread_mutex_unlock(&dr->lock);
 		close(rx);
 		free(ws);
 		return NULL;
 	}
-	ws->next = t->wakes;
-	t->wakes = ws;
+	ws->next = t->dd->wakes;
+	t->dd->wakes = ws;
 	pthread_mutex_unlock(&dr->lock);
 	return ws;
 }
@@ -712,7 +753,7 @@ void drainers_wake_drop(struct wake_src *ws)
 	if (!ws)
 		return;
 	struct drainers *dr = ws->dr;
-	struct drainer *owner = &dr->th[ws->t->sleeper];
+	struct drainer *owner = &dr->th[ws->t->dd->sleeper];
 	__atomic_store_n(&ws->dead, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&owner->dropped, 1, __ATOMIC_RELAXED);
 	poke(owner);
@@ -735,25 +776,25 @@ void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 	uint32_t wake[MAX_DRAINERS], nwake = 0;
 	pthread_mutex_lock(&dr->lock);
 	if (what & DR_FLUSH)
-		t->stopping = 1;
+		t->dd->stopping = 1;
 	if (what & DR_SKIP)
-		t->stopping = 0;
+		t->dd->stopping = 0;
 	if (what & DR_CLOSE)
-		t->dclosing = 1;
-	uint64_t gen = ++t->posted;
+		t->dd->dclosing = 1;
+	uint64_t gen = ++t->dd->posted;
 	if (what & DR_SKIP)
-		t->skip_gen = gen;
+		t->dd->skip_gen = gen;
 	for (uint32_t k = 0; k < dr->nr; k++) {
 		/* Nothing pending, nothing in progress (k sets done[k] when
 		 * its work is over): k's reader positions are still. */
-		int idle = !t->want[k] && t->done[k] == gen - 1;
+		int idle = !t->dd->want[k] && t->dd->done[k] == gen - 1;
 		if (what == DR_DRAIN && idle && !drain_needed(dr, t, k)) {
-			t->done[k] = gen; /* nothing for k: done already */
+			t->dd->done[k] = gen; /* nothing for k: done already */
 			continue;
 		}
-		if (!t->want[k])
+		if (!t->dd->want[k])
 			wake[nwake++] = k;
-		t->want[k] |= what;
+		t->dd->want[k] |= what;
 	}
 	pthread_mutex_unlock(&dr->lock);
 	for (uint32_t i = 0; i < nwake; i++)
@@ -788,13 +829,20 @@ static struct trace *take_closed(struct drainers *dr)
 	pthread_mutex_lock(&dr->lock);
 	struct trace *found = NULL;
 	for (struct trace **pp = &dr->traces; *pp; pp = &(*pp)->dnext) {
-		if ((*pp)->closed && (*pp)->users == 0) {
+		if ((*pp)->dd->closed && (*pp)->dd->users == 0) {
 			found = *pp;
 			*pp = found->dnext;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&dr->lock);
+	if (found) {
+		/* No thread refers to it any more. */
+		pthread_mutex_destroy(&found->dd->claim_lock);
+		pthread_cond_destroy(&found->dd->claim_cv);
+		free(found->dd);
+		found->dd = NULL;
+	}
 	return found;
 }
 

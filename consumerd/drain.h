@@ -40,8 +40,9 @@ enum {
 int drainers_start(struct daemon *d, char *err, size_t errlen);
 /* Waits for every posted work, then ends the threads. */
 void drainers_stop(struct daemon *d);
-/* A new trace: listed until its output is closed. */
-void drainers_add(struct daemon *d, struct trace *t);
+/* A new trace (its session recording or not): listed until its output is
+ * closed. 0, or -1 out of memory. */
+int drainers_add(struct daemon *d, struct trace *t, int active);
 void drainers_post(struct daemon *d, struct trace *t, unsigned what);
 /* The eventfd is readable: finishes flushes, reaps closed traces. */
 void drainers_done(struct daemon *d);

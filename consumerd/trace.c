@@ -85,9 +85,6 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
 	pthread_mutex_init(&t->stats_lock, NULL);
-	pthread_mutex_init(&t->claim_lock, NULL);
-	pthread_cond_init(&t->claim_cv, NULL);
-	t->active = s->state == S_ACTIVE;
 	if (owner) {
 		t->owner_pid = owner->pid;
 		snprintf(t->owner_name, sizeof t->owner_name, "%s", owner->procname);
@@ -120,8 +117,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->mode = (enum rt_mode)t->bs.mode;
 	t->cpu = calloc(t->nr_cpus, sizeof *t->cpu);
 	t->pub_cpu = calloc(t->nr_cpus, sizeof *t->pub_cpu);
-	t->claimed = calloc(t->nr_cpus, 1);
-	if (!t->cpu || !t->pub_cpu || !t->claimed) {
+	if (!t->cpu || !t->pub_cpu) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -146,10 +142,14 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		t->out->ops->close(t->out);
 		goto fail;
 	}
+	if (drainers_add(d, t, s->state == S_ACTIVE) != 0) {
+		snprintf(err, errlen, "out of memory");
+		t->out->ops->close(t->out);
+		goto fail;
+	}
 	t->mapped = 1;
 	t->next = s->traces;
 	s->traces = t;
-	drainers_add(d, t);
 	logm(LOG_INFO, "session %s: trace %s (%s buffers, %u CPUs)", s->name, t->dir,
 	     t->mode == RT_MODE_LOCKED ? "locked" : "rseq", t->nr_cpus);
 	return t;
@@ -160,10 +160,7 @@ fail:
 	}
 	free(t->cpu);
 	free(t->pub_cpu);
-	free(t->claimed);
 	pthread_mutex_destroy(&t->stats_lock);
-	pthread_mutex_destroy(&t->claim_lock);
-	pthread_cond_destroy(&t->claim_cv);
 	free(t);
 	return NULL;
 }
@@ -307,10 +304,7 @@ static void trace_free(struct trace *t)
 	free(t->cpu);
 	free(t->pub_cpu);
 	free(t->pub_error);
-	free(t->claimed);
 	pthread_mutex_destroy(&t->stats_lock);
-	pthread_mutex_destroy(&t->claim_lock);
-	pthread_cond_destroy(&t->claim_cv);
 	free(t->dir);
 	free(t->error);
 	free(t);

@@ -23,6 +23,7 @@ struct daemon;
 struct session;
 struct output;
 struct wake_src;
+struct trace_drain;
 
 /* Counts of one trace, or of one CPU of it. discarded = lost_full +
  * lost_big + lost_abort + corrupt_events + late_events + unwritten_events,
@@ -76,31 +77,13 @@ struct trace {
 
 	/* Shared with the drain threads (drain.c); everything above is the
 	 * control thread's, except out and bs's reader side, which belong to
-	 * the drain threads (each CPU to one) while the trace is listed.
-	 * Under the drainers' lock: */
+	 * the drain threads (each CPU to the thread holding its claim) while
+	 * the trace is listed. Under the drainers' lock: */
 	struct trace *dnext;    /* in the drainers' list: from create to closed */
-	unsigned want[MAX_DRAINERS]; /* DR_* bits drain thread k has still to do */
-	uint64_t posted, done[MAX_DRAINERS]; /* work generations: posted, done by k */
-	uint32_t users;         /* drain threads working on it now */
-	int stopping;           /* a flush was posted: drains are skipped until resumed */
-	int dclosing;           /* DR_CLOSE was posted */
-	int out_closing;        /* a thread is closing its output */
-	int closed;             /* its output is closed: the control thread unmaps */
-	uint64_t skip_gen;      /* the generation of the last DR_SKIP posted */
-	uint32_t sleeper;       /* the drain thread that owns its sleep (drain.c) */
-	struct drainers *dr;    /* set once by drainers_add */
-	struct wake_src *wakes; /* its apps' wake-up sockets, in the sleeper's epoll set */
-	/* The sleeper's own (drain.c): */
-	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
-	int woken;              /* a writer woke it, or a muted socket's poll: drain */
-	/* Atomic, stored by the control thread: its session records. */
-	int active;
-	/* Which thread drains a CPU now (drain.c): claimed[cpu], claim_kick
-	 * under claim_lock, which is never held during I/O. */
-	pthread_mutex_t claim_lock;
-	pthread_cond_t claim_cv;
-	uint8_t *claimed;
-	int claim_kick;         /* the sleeper waits for a claimed CPU's release */
+	/* The drain threads' state of it (work bits, claims, its sleeper and
+	 * wake-up sockets: drain.c), from drainers_add until it leaves their
+	 * list: not kept for the closed traces that list shows. */
+	struct trace_drain *dd;
 	/* Control thread only: */
 	int flushing;           /* a flush was posted and is not done */
 	int closing;            /* DR_CLOSE posted: the buffers go when closed */
