@@ -514,9 +514,15 @@ static void *drainer_main(void *arg)
 			int stopping = t->dd->stopping;
 			t->dd->want[k] = 0;
 			t->dd->users++;
+			uint32_t sleeper = t->dd->sleeper;
 			pthread_mutex_unlock(&dr->lock);
 
-			do_work(dr, t, k, bits, stopping);
+			/* A timer drain is the sleeper's, on every CPU (as a
+			 * wake-up's): one thread drains a trace in the normal
+			 * course, no claims bounced between threads. */
+			do_work(dr, t, k, k == sleeper ? bits & ~(unsigned)DR_DRAIN : bits, stopping);
+			if ((bits & DR_DRAIN) && k == sleeper && !stopping)
+				wake_drain(dr, t);
 
 			pthread_mutex_lock(&dr->lock);
 			/* Its apps' sockets go before the trace can be reaped. */
@@ -530,8 +536,7 @@ static void *drainer_main(void *arg)
 			 * again); not of each thread's share of a drain. */
 			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE)) || all_done(dr, t);
 			/* The sleeper waits for the skip before it drains. */
-			int kick = (bits & DR_SKIP) && t->dd->sleeper != k && skip_done(dr, t);
-			uint32_t sleeper = t->dd->sleeper;
+			int kick = (bits & DR_SKIP) && sleeper != k && skip_done(dr, t);
 			pthread_mutex_unlock(&dr->lock);
 			if (last) {
 				close_output(dr, t);
@@ -759,12 +764,12 @@ void drainers_wake_drop(struct wake_src *ws)
 	poke(owner);
 }
 
-/* A drain for thread k that is idle on t: only if one of its CPUs has a
+/* A drain for t's sleeper when it is idle on t: only if a CPU has a
  * closed sub-buffer (waking threads for nothing is what a timer tick or a
  * polled trace would cost otherwise). */
-static int drain_needed(const struct drainers *dr, const struct trace *t, uint32_t k)
+static int drain_needed(const struct trace *t)
 {
-	for (uint32_t cpu = k; cpu < t->bs.nr_cpus; cpu += dr->nr)
+	for (uint32_t cpu = 0; cpu < t->bs.nr_cpus; cpu++)
 		if (rt_cpu_closed(&t->bs, cpu))
 			return 1;
 	return 0;
@@ -788,7 +793,9 @@ void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 		/* Nothing pending, nothing in progress (k sets done[k] when
 		 * its work is over): k's reader positions are still. */
 		int idle = !t->dd->want[k] && t->dd->done[k] == gen - 1;
-		if (what == DR_DRAIN && idle && !drain_needed(dr, t, k)) {
+		/* A drain is the sleeper's (drainer_main); a thread at work
+		 * on t gets it too, so that its generation catches up. */
+		if (what == DR_DRAIN && idle && (k != t->dd->sleeper || !drain_needed(t))) {
 			t->dd->done[k] = gen; /* nothing for k: done already */
 			continue;
 		}
