@@ -6,13 +6,13 @@
  *
  * The control thread decides, drain threads do: the writes to disk (and
  * the closes of trace files) happen on drain threads, so no control
- * request waits for a disk. Drain thread k is the home of CPUs k, k + n,
- * k + 2n... of every trace: the control thread posts work bits (timer
- * drains, skips, flushes, closes) for them under the drainers' lock,
- * wakes k through its eventfd, and is told through its own eventfd when
- * work is done. Writers' wake-ups go to no home: each trace has one
- * sleeper thread that waits on the trace's wake-up sockets itself and
- * drains whatever CPU of the trace is ready (drain.c). Every call here is
+ * request waits for a disk. Each trace has one sleeper thread that waits
+ * on the trace's wake-up sockets itself and drains every CPU of the trace
+ * when woken or when the drain timer posts a drain (drain.c). Drain thread
+ * k is the home of CPUs k, k + n, k + 2n... of every trace for skips,
+ * flushes and closes. The control thread posts work bits under the
+ * drainers' lock, wakes the threads concerned through their eventfds, and
+ * is told through its own eventfd when work is done. Every call here is
  * bounded; no lock the control thread takes is held during I/O; nothing
  * needs a writer.
  */
