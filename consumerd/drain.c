@@ -17,11 +17,11 @@
  * (trace_publish_cpu, under the trace's stats_lock).
  *
  * Which thread drains a CPU of a trace: whichever holds its claim
- * (t->dd->claimed[cpu], under t->dd->claim_lock, which is never held during I/O
- * either). Posted work (skip, drain, flush, close) goes to the CPU's home
- * thread, k = cpu % nr; a trace's sleeper (below) also drains any CPU of
- * its trace that a writer's wake-up says is ready, so that the wake-up
- * reaches the thread that drains with no relay.
+ * (t->dd->claimed[cpu], under claim_lock, which is never held during I/O
+ * either). Skips, flushes and closes go to the CPU's home thread, k = cpu
+ * % nr; drains, on a writer's wake-up or the drain timer, are the trace's
+ * sleeper's (below), on every CPU of the trace, so that a wake-up reaches
+ * the thread that drains with no relay.
  *
  * Wake-ups (ringbuf/layout.h, I5): reader_asleep is one word per buffer
  * set and a writer's datagram does not say which CPU it came from, so one
