@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
-from rtd import App, Daemon, check, read_trace, run_tests, tmpdir, wait_until  # noqa: E402
+from rtd import SANITIZED, App, Daemon, check, read_trace, run_tests, tmpdir, wait_until  # noqa: E402
 from rawapp import RawApp, desc  # noqa: E402
 
 CAP = 16384  # the daemon's default --max-app-events
@@ -188,7 +188,15 @@ def test_per_pid_churn():
         grown = (vm_rss_kb(d.proc.pid) - base) * 1024
         per = grown / n
         print(f"daemon RSS grew {grown} bytes over {n} exited processes: {per:.0f} B each")
-        check(per < 1024, f"daemon keeps {per:.0f} bytes per exited process (limit 1024)")
+        if SANITIZED:
+            # ASan's allocator keeps a chunk freed by one thread in that
+            # thread's cache: the drain threads free what the control thread
+            # allocated, so RSS here measures those caches filling (5-13 KB
+            # a process, falling as they fill), not the daemon. The bound is
+            # the normal build's; LeakSanitizer checks this one at exit.
+            print("sanitizer build: RSS bound checked in the normal build only")
+        else:
+            check(per < 1024, f"daemon keeps {per:.0f} bytes per exited process (limit 1024)")
         kv = d.ok("list", "--kv", "churn").stdout
         traces = [l for l in kv.splitlines() if l.startswith("trace=")]
         check(len(traces) == n + 60, f"{len(traces)} traces listed, not {n + 60}")
