@@ -62,13 +62,15 @@ int event_desc_same_layout(const struct event_desc *a, const struct event_desc *
 
 /* ---- apps --------------------------------------------------------------- */
 
-/* Sends b (and fds) to the app; a full socket means the app's listener is
- * stuck, and a stuck app is dropped rather than waited for. */
+/* Sends b (and fds) to the app, or queues it while its socket is full (a
+ * burst of enables can outgrow the socket buffer of a listener that reads
+ * slowly); an app that does not read for peer_timeout_ms is dropped
+ * (transport.c), as is one the daemon cannot send to. */
 int app_send_fds(struct app *a, struct rt_msg_buf *b, const int *fds, uint32_t nfds)
 {
 	if (!a->conn || a->conn->closing)
 		return -1;
-	int r = rt_msg_send_fds(a->conn->fd, b, fds, nfds, MSG_DONTWAIT);
+	int r = send_record(a->conn, b, fds, nfds);
 	if (r != 0) {
 		logm(LOG_WARN, "pid %d (%s): cannot send (%s): dropping the application",
 		     (int)a->pid, a->procname, strerror(-r));

@@ -53,6 +53,34 @@ def test_many_events_capped_and_fast():
         d.cleanup()
 
 
+def test_slow_listener_gets_every_enable():
+    # 16,384 enables are more than a socket buffer holds: the daemon queues
+    # what the socket does not take while the app's listener does not read
+    # (here 1.5 s, less than --peer-timeout-ms) instead of dropping the app.
+    d = Daemon()
+    a = None
+    try:
+        d.ok("create", "slow", "-o", os.path.join(tmpdir(), "t"))
+        d.ok("enable-event", "*")
+        d.ok("start")
+        a = RawApp(d, "slow", hold=True)
+        a.send_events([desc(f"slow:e{i}") for i in range(CAP)])
+        a.ready_req()
+        time.sleep(1.5)
+        a.resume()
+        st = a.wait_ready(timeout=30)
+        check(st is not None and st[0] == 0, f"APP_READY status {st}, not 0")
+        wait_until(lambda: len(a.enabled) == CAP or a.closed, f"{CAP} events enabled", 30)
+        check(not a.closed, "the daemon dropped an app that read slowly:\n" + d.log_text()[-2000:])
+        check(len(a.enabled) == CAP, f"{len(a.enabled)} events enabled, not {CAP}")
+        check("dropping the application" not in d.log_text(), "the daemon logged a drop")
+        d.ok("stop")
+    finally:
+        if a:
+            a.close()
+        d.cleanup()
+
+
 def test_events_after_ready_one_by_one():
     """Like a dlopen of a library with many tracepoints: once registered,
     librseqtrace sends each new event in its own record."""
@@ -208,5 +236,6 @@ def test_per_pid_churn():
 
 
 if __name__ == "__main__":
-    run_tests([test_many_events_capped_and_fast, test_events_after_ready_one_by_one,
+    run_tests([test_many_events_capped_and_fast, test_slow_listener_gets_every_enable,
+               test_events_after_ready_one_by_one,
                test_library_told, test_metadata_cap, test_per_pid_churn])
