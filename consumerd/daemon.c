@@ -2,18 +2,21 @@
 /*
  * The daemon: its state, made and undone whole, and its event loop.
  *
- * One thread, one epoll set: the listening socket, every connection, a
- * signalfd (SIGTERM/SIGINT/SIGHUP), the drain timer (armed only while a
- * session is started), the deadline timer of operations that wait for
- * applications, and each trace's wake-up socket. With no started session
- * and no pending operation the loop sleeps in epoll_wait with no timeout:
- * an idle daemon uses no CPU.
+ * The control thread, one epoll set: the listening socket, every
+ * connection, a signalfd (SIGTERM/SIGINT/SIGHUP), the drain timer (armed
+ * only while a session is started), the deadline timer of operations that
+ * wait for applications or drain threads, and the drain threads' eventfd.
+ * It decides what to drain; drain threads (drain.c) do the writing. With
+ * no started session and no pending operation the loop sleeps in
+ * epoll_wait with no timeout: an idle daemon uses no CPU.
  *
- * Draining: before each sleep the loop tells the writers of every started
- * trace that it sleeps (traces_sleep, ringbuf.h invariant I5); the writer
- * that closes a packet leaving half a CPU's buffer ready wakes it, once.
- * The timer stays, as the bound on how long a quieter trace's events wait
- * in the buffers, and as the backstop for writers that do not wake us.
+ * Draining: writers' wake-ups never come here. Each trace's sleeper
+ * thread tells its writers that it sleeps (ringbuf.h invariant I5) and
+ * waits on the trace's wake-up sockets itself; the writer that closes a
+ * packet leaving half a CPU's buffer ready wakes it, once, and it drains.
+ * The control thread's drain timer stays, as the bound on how long a
+ * quieter trace's events wait in the buffers, and as the backstop for
+ * writers that do not wake us.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -185,7 +188,7 @@ struct daemon *daemon_new(const struct daemon_config *cfg, char *err, size_t err
 		daemon_free(d);
 		return NULL;
 	}
-	if (daemon_open(d, err, errlen) != 0) {
+	if (daemon_open(d, err, errlen) != 0 || drainers_start(d, err, errlen) != 0) {
 		daemon_free(d);
 		return NULL;
 	}
@@ -202,6 +205,7 @@ void daemon_free(struct daemon *d)
 	while (d->conns)
 		conn_close(d, d->conns);
 	ops_check(d, 1);
+	drainers_stop(d); /* every trace closed: the dying ones are freed */
 	transport_unlisten(d);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd); /* the lock file stays: unlinking it would race */
@@ -287,29 +291,25 @@ int daemon_run(struct daemon *d)
 	struct epoll_event evs[64];
 	while (!d->done) {
 		daemon_update_timers(d);
-		/* Data ready already: look at the other fds, but do not sleep. */
-		int ready = traces_sleep(d);
-		int n = epoll_wait(d->epfd, evs, 64, ready ? 0 : wakes_timeout_ms(d));
-		traces_awake(d);
-		wakes_unmute(d);
+		int n = epoll_wait(d->epfd, evs, 64, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			logm(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		d->wakeups += !ready;
+		d->wakeups++;
 		for (int i = 0; i < n && !d->done; i++) {
 			uint64_t tag = evs[i].data.u64;
-			if (tag & TAG_WAKE) {
-				trace_woken(d, tag & ~TAG_WAKE);
-			} else if (tag == TAG_LISTEN) {
+			if (tag == TAG_LISTEN) {
 				transport_accept(d);
 			} else if (tag == TAG_SIGNAL) {
 				handle_signals(d);
 			} else if (tag == TAG_DRAIN) {
 				read_timer(d->drain_tfd);
 				drain_all(d);
+			} else if (tag == TAG_DRAINED) {
+				drainers_done(d);
 			} else if (tag == TAG_OPS) {
 				read_timer(d->op_tfd);
 				ops_check(d, 0);
@@ -322,8 +322,6 @@ int daemon_run(struct daemon *d)
 					conn_event(d, c, evs[i].events);
 			}
 		}
-		if (!d->done)
-			drain_woken(d);
 	}
 	return 0;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rseqtraced: one single-threaded event loop owns everything below; no
- * locks. All of the daemon's state is one struct daemon, made by
+ * rseqtraced: one event loop, the control thread, owns everything below;
+ * drain threads (drain.c) write the traces' packets, each owning some CPUs
+ * of every trace's buffers and stream files, and are handed work through
+ * one lock (struct drainers) and publish counts under one lock per trace
+ * (trace.h): the control thread never waits for the disk. All of the daemon's state is one struct daemon, made by
  * daemon_new() and undone, whole, by daemon_free(). The objects and who
  * points at whom:
  *
@@ -46,6 +49,7 @@ struct daemon_config {
 	int no_listen;                /* fuzzing: no socket, no signals */
 	int ready_fd;                 /* write a byte here once listening */
 	int no_wakeup;                /* drain on the timer only (for comparison) */
+	uint32_t drain_threads;       /* 0: one per online CPU, at most MAX_DRAINERS */
 	int peer_timeout_ms;          /* a peer that sends no first message, or
 	                                 reads none of an answer, for this long is
 	                                 closed (0: the default, 5000) */
@@ -69,6 +73,8 @@ struct daemon {
 	uint64_t *rx_buf;             /* RT_MSG_MAX bytes: one received record */
 	struct conn *conns;
 	struct session *sessions;
+	struct trace *dying;          /* destroyed, waiting for the drain threads to close them */
+	struct drainers *dr;          /* the drain threads (drain.c) */
 	uint64_t current_session;
 	struct op *ops;
 	int ops_running;              /* ops_check() is completing ops */
@@ -76,23 +82,23 @@ struct daemon {
 	uint64_t next_sync;
 	int drain_ms;
 	int drain_armed_ms;           /* the drain timer's period now (0: off) */
-	uint64_t wake_unmute_ms;      /* a muted wake-up socket returns then (0: none) */
 	int quit;                     /* shutting down */
 	int done;                     /* leave the loop */
 	uint32_t nr_cpus;
 	uint64_t buffer_memory;       /* bytes of every buffer set mapped now */
-	uint64_t wakeups, drain_passes, writer_wakeups;
+	uint64_t wakeups, drain_passes;
+	uint64_t writer_wakeups;      /* atomic: counted by the drain threads */
 };
 
-/* epoll tags: connections are TAG_CONN_MIN + their id; an app's wake-up
- * socket for a trace is TAG_WAKE | its link's wake_id. */
+/* epoll tags: connections are TAG_CONN_MIN + their id. (Apps' wake-up
+ * sockets are in the drain threads' epoll sets, drain.c.) */
 #define TAG_LISTEN 1ull
 #define TAG_SIGNAL 2ull
 #define TAG_DRAIN 3ull
 #define TAG_OPS 4ull
 #define TAG_CONNS 5ull
+#define TAG_DRAINED 6ull
 #define TAG_CONN_MIN 16ull
-#define TAG_WAKE (1ull << 63)
 
 #define DEFAULT_MAX_APP_EVENTS 16384u
 #define DEFAULT_MAX_METADATA (64ull << 20)

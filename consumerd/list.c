@@ -319,6 +319,11 @@ static void buffer_memory(struct daemon *d, struct text *t, int kv)
 			 (unsigned long long)(d->cfg.max_buffer_memory >> 20));
 }
 
+void list_one_session(struct daemon *d, const struct session *s, int kv, struct text *t)
+{
+	kv ? list_session_kv(d, s, t) : list_session(d, s, t);
+}
+
 int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	const struct rt_msg_session *r = m->body;
@@ -329,11 +334,11 @@ int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		if (!s)
 			return send_replyf(c, m->hdr.seq, -ENOENT,
 					 "no session named '%s' (see: rseqtrace list)", r->session);
-		/* Show what is on disk now, not what was at the last timer tick. */
+		/* Show what is on disk now, not what was at the last timer
+		 * tick: after a drain pass, or at a short deadline. */
 		if (s->state == S_ACTIVE)
-			for (struct trace *tr = s->traces; tr; tr = tr->next)
-				trace_drain(tr);
-		kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
+			return op_list_session(d, c, m->hdr.seq, s, kv);
+		list_one_session(d, s, kv, &t);
 	} else {
 		if (!d->sessions && !kv)
 			text_add(&t, "No sessions (create one: rseqtrace create NAME)\n\n");

@@ -13,6 +13,7 @@
 
 #include "common/size.h"
 #include "consumerd/daemon.h"
+#include "consumerd/drain.h"
 #include "consumerd/log.h"
 #include "protocol/codec.h"
 
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 "      --drain-max-ms N   longest drain period while a session is started\n"
 "                         (default 200); the period halves down to\n"
 "      --drain-min-ms N   (default 1) while buffers fill up\n"
+"      --drain-threads N  threads writing traces to disk (default: one per\n"
+"                         online CPU, at most 16)\n"
 "      --no-writer-wakeup drain on the timer only: writers never wake the\n"
 "                         daemon when half a buffer is ready (for comparison)\n"
 "      --ack-timeout-ms N how long start/stop wait for applications (default 2000)\n"
@@ -119,7 +122,7 @@ static int daemonize(void)
 int main(int argc, char **argv)
 {
 	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE, O_PEER,
-	       O_MAXMEM, O_MAXEV, O_MAXMETA };
+	       O_MAXMEM, O_MAXEV, O_MAXMETA, O_DTHREADS };
 	static const struct option opts[] = {
 		{ "daemonize", no_argument, 0, 'd' },
 		{ "log", required_argument, 0, 'l' },
@@ -137,6 +140,7 @@ int main(int argc, char **argv)
 		{ "max-buffer-memory", required_argument, 0, O_MAXMEM },
 		{ "max-app-events", required_argument, 0, O_MAXEV },
 		{ "max-metadata", required_argument, 0, O_MAXMETA },
+		{ "drain-threads", required_argument, 0, O_DTHREADS },
 		{ 0, 0, 0, 0 },
 	};
 	struct daemon_config cfg = {
@@ -144,7 +148,7 @@ int main(int argc, char **argv)
 	};
 	const char *log_path = NULL, *home = NULL;
 	const char *max_mem = getenv(MAX_BUFFER_MEMORY_ENV);
-	int detach = 0, level = LOG_INFO, o, max_events = DEFAULT_MAX_APP_EVENTS;
+	int detach = 0, level = LOG_INFO, o, max_events = DEFAULT_MAX_APP_EVENTS, threads = 0;
 	if (max_mem && !*max_mem)
 		max_mem = NULL;
 	while ((o = getopt_long(argc, argv, "dl:vqh", opts, NULL)) != -1) {
@@ -165,6 +169,7 @@ int main(int argc, char **argv)
 		case O_NOWAKE: cfg.no_wakeup = 1; break;
 		case O_MAXMEM: max_mem = optarg; break;
 		case O_MAXEV: bad = parse_int(optarg, 1, RT_MAX_APP_EVENTS, &max_events); break;
+		case O_DTHREADS: bad = parse_int(optarg, 1, MAX_DRAINERS, &threads); break;
 		case O_MAXMETA:
 			bad = parse_size_opt(optarg, &cfg.max_metadata);
 			break;
@@ -180,6 +185,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cfg.max_app_events = (uint32_t)max_events;
+	cfg.drain_threads = (uint32_t)threads;
 	if (max_mem && parse_size_opt(max_mem, &cfg.max_buffer_memory) != 0) {
 		fprintf(stderr, "rseqtraced: bad value '%s' for --max-buffer-memory (or $%s): "
 				"a size such as 512M or 4G\n", max_mem, MAX_BUFFER_MEMORY_ENV);
@@ -240,7 +246,7 @@ int main(int argc, char **argv)
 	}
 	int r = daemon_run(d);
 	unsigned long long wakeups = d->wakeups, passes = d->drain_passes,
-			   writer_wakeups = d->writer_wakeups;
+			   writer_wakeups = __atomic_load_n(&d->writer_wakeups, __ATOMIC_RELAXED);
 	daemon_free(d);
 	logm(LOG_INFO, "exiting (%llu wakeups, %llu drain passes, %llu writer wake-ups)",
 	     wakeups, passes, writer_wakeups);

@@ -26,16 +26,20 @@ struct output_ops {
 	/* Declares event class id of the stream (metadata), before any
 	 * packet that uses it. 0, -EFBIG (the metadata cap), or -errno. */
 	int (*add_event)(struct output *o, uint32_t id, const struct rt_desc *d);
-	/* Writes every closed sub-buffer. Packets written, or -errno. */
-	int (*drain)(struct output *o);
-	/* Writes everything committed, open sub-buffers included, and the
-	 * losses not reported yet; needs no writer. Packets written, or -errno. */
-	int (*flush)(struct output *o);
+	/* One CPU at a time: each CPU is owned by one drain thread at a time,
+	 * and different CPUs are worked on at once.
+	 * Writes the CPU's closed sub-buffers; with partial (a flush) also
+	 * what is committed in the open one, and the losses not reported yet;
+	 * needs no writer. Packets written, or -errno. */
+	int (*drain_cpu)(struct output *o, uint32_t cpu, int partial);
 	/* Skips what was committed since the flush, counted as lost (late). */
-	uint64_t (*skip_late)(struct output *o);
-	void (*stats)(const struct output *o, struct ctf_channel_stats *st);
-	uint64_t (*cpu_events)(const struct output *o, uint32_t cpu);
+	uint64_t (*skip_late_cpu)(struct output *o, uint32_t cpu);
+	/* Counts of one CPU (the error fields are the output's). */
+	void (*cpu_stats)(const struct output *o, uint32_t cpu, struct ctf_channel_stats *st);
+	/* Events lost on one CPU, by cause. */
 	void (*cpu_losses)(const struct output *o, uint32_t cpu, struct ctf_losses *out);
+	/* Closes the CPU's file (which may wait for the disk). */
+	void (*close_cpu)(struct output *o, uint32_t cpu);
 	/* Frees o; returns the first write error it met (0 if none). The
 	 * buffers stay mapped: they are the caller's. */
 	int (*close)(struct output *o);

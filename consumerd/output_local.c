@@ -36,34 +36,29 @@ static int local_add_event(struct output *o, uint32_t id, const struct rt_desc *
 	return ctf_trace_add_event(local(o)->ct, local(o)->stream_id, id, d);
 }
 
-static int local_drain(struct output *o)
+static int local_drain_cpu(struct output *o, uint32_t cpu, int partial)
 {
-	return ctf_channel_drain(local(o)->ch);
+	return ctf_channel_drain_cpu(local(o)->ch, cpu, partial);
 }
 
-static int local_flush(struct output *o)
+static uint64_t local_skip_late_cpu(struct output *o, uint32_t cpu)
 {
-	return ctf_channel_flush(local(o)->ch);
+	return ctf_channel_skip_late_cpu(local(o)->ch, cpu);
 }
 
-static uint64_t local_skip_late(struct output *o)
+static void local_cpu_stats(const struct output *o, uint32_t cpu, struct ctf_channel_stats *st)
 {
-	return ctf_channel_skip_late(local(o)->ch);
-}
-
-static void local_stats(const struct output *o, struct ctf_channel_stats *st)
-{
-	ctf_channel_stats(local(o)->ch, st);
-}
-
-static uint64_t local_cpu_events(const struct output *o, uint32_t cpu)
-{
-	return ctf_channel_cpu_events(local(o)->ch, cpu);
+	ctf_channel_cpu_stats(local(o)->ch, cpu, st);
 }
 
 static void local_cpu_losses(const struct output *o, uint32_t cpu, struct ctf_losses *out)
 {
 	ctf_channel_cpu_losses(local(o)->ch, cpu, out);
+}
+
+static void local_close_cpu(struct output *o, uint32_t cpu)
+{
+	ctf_channel_close_cpu(local(o)->ch, cpu);
 }
 
 static int local_close(struct output *o)
@@ -77,12 +72,11 @@ static int local_close(struct output *o)
 
 static const struct output_ops local_ops = {
 	.add_event = local_add_event,
-	.drain = local_drain,
-	.flush = local_flush,
-	.skip_late = local_skip_late,
-	.stats = local_stats,
-	.cpu_events = local_cpu_events,
+	.drain_cpu = local_drain_cpu,
+	.skip_late_cpu = local_skip_late_cpu,
+	.cpu_stats = local_cpu_stats,
 	.cpu_losses = local_cpu_losses,
+	.close_cpu = local_close_cpu,
 	.close = local_close,
 };
 

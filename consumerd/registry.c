@@ -62,13 +62,15 @@ int event_desc_same_layout(const struct event_desc *a, const struct event_desc *
 
 /* ---- apps --------------------------------------------------------------- */
 
-/* Sends b (and fds) to the app; a full socket means the app's listener is
- * stuck, and a stuck app is dropped rather than waited for. */
+/* Sends b (and fds) to the app, or queues it while its socket is full (a
+ * burst of enables can outgrow the socket buffer of a listener that reads
+ * slowly); an app that does not read for peer_timeout_ms is dropped
+ * (transport.c), as is one the daemon cannot send to. */
 int app_send_fds(struct app *a, struct rt_msg_buf *b, const int *fds, uint32_t nfds)
 {
 	if (!a->conn || a->conn->closing)
 		return -1;
-	int r = rt_msg_send_fds(a->conn->fd, b, fds, nfds, MSG_DONTWAIT);
+	int r = send_record(a->conn, b, fds, nfds);
 	if (r != 0) {
 		logm(LOG_WARN, "pid %d (%s): cannot send (%s): dropping the application",
 		     (int)a->pid, a->procname, strerror(-r));
@@ -309,8 +311,7 @@ void app_gone(struct daemon *d, struct app *a)
 			if (t->owner != a)
 				continue;
 			t->owner = NULL;
-			trace_flush(t);
-			trace_drain(t);
+			trace_flush(d, t);
 			trace_close_buffers(d, t);
 		}
 	}
@@ -337,8 +338,7 @@ void app_unlink_channel(struct trace *t, struct link *l)
 
 void link_free(struct link *l)
 {
-	if (l->wake_rx >= 0)
-		close(l->wake_rx); /* never shared: this also leaves the epoll set */
+	drainers_wake_drop(l->wake); /* the drain thread closes it */
 	free(l->ids);
 	free(l->enabled);
 	free(l);
@@ -360,20 +360,18 @@ int app_link_trace(struct daemon *d, struct trace *t, struct app *a)
 	if (!l)
 		return -1;
 	l->app = a;
-	l->wake_rx = -1;
 	l->next = t->links;
 	t->links = l;
 	/* A wake-up socket per app and trace: what one app sends on it (a
 	 * flood) wakes us for this link only, rate-limited (drain.c), and
 	 * never delays another app's wake-up. */
-	int wake_tx = -1;
-	if (rt_wake_pair(&l->wake_rx, &wake_tx) != RT_OK) {
-		l->wake_rx = -1;
+	int wake_rx = -1, wake_tx = -1;
+	if (!t->mapped || rt_wake_pair(&wake_rx, &wake_tx) != RT_OK)
 		return -1;
-	}
-	l->wake_id = d->next_id++;
+	/* To the trace's sleeper thread, which waits on it itself. */
+	l->wake = drainers_wake_add(d, t, wake_rx);
 	struct rt_msg_buf *b = malloc(sizeof *b);
-	if (!b || daemon_watch(d, l->wake_rx, TAG_WAKE | l->wake_id) != 0) {
+	if (!b || !l->wake) {
 		free(b);
 		close(wake_tx);
 		return -1;

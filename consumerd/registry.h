@@ -64,13 +64,10 @@ struct link {
 	uint32_t nr, cap;   /* entries in ids/enabled, room for */
 	int sent_channel;   /* APP_CHANNEL sent */
 	/* This app's own wake-up socket for this trace (issue 11 #10): our
-	 * end, in the epoll set as TAG_WAKE | wake_id; the other end went to
-	 * the app with APP_CHANNEL. Wake-ups are rate-limited per link. */
-	int wake_rx;
-	uint64_t wake_id;
-	uint64_t wake_window_ms;  /* start of the current one-second window */
-	uint32_t wake_count;      /* wake-ups in that window */
-	int wake_muted;           /* out of the epoll set until the window ends */
+	 * end, owned by the trace's sleeper thread, in its epoll set (drain.c,
+	 * which rate-limits it); the other end went to the app with
+	 * APP_CHANNEL. NULL: none. */
+	struct wake_src *wake;
 };
 #define NO_ID UINT32_MAX
 #define REFUSED_ID (UINT32_MAX - 1) /* never to be given: not asked again */

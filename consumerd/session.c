@@ -172,8 +172,53 @@ static void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64
 	ops_check(d, 0);
 }
 
+/* How long stop, destroy and shutdown wait for the drain threads to take
+ * the buffers to disk before answering (the trace is completed later
+ * anyway), and list for a drain pass. */
+#define DISK_WAIT_MS 10000
+#define LIST_WAIT_MS 1000
+
+static int op_flushes(const struct op *o)
+{
+	return o->kind == OP_STOP || o->kind == OP_DESTROY || o->kind == OP_SHUTDOWN;
+}
+
+/* The sessions an op works on: one, or every one (shutdown). */
+static int op_covers(const struct op *o, const struct session *s)
+{
+	return o->kind == OP_SHUTDOWN || o->session_id == s->id;
+}
+
+static void op_post_flushes(struct daemon *d, struct op_full *o)
+{
+	for (struct session *s = d->sessions; s; s = s->next) {
+		if (!op_covers(&o->op, s))
+			continue;
+		for (struct trace *t = s->traces; t; t = t->next) {
+			trace_flush(d, t);
+			/* Destroyed: answered once its files are closed. */
+			if (o->op.kind == OP_DESTROY)
+				trace_close_buffers(d, t);
+		}
+	}
+}
+
+static int op_draining(struct daemon *d, struct op_full *o)
+{
+	for (struct session *s = d->sessions; s; s = s->next) {
+		if (!op_covers(&o->op, s))
+			continue;
+		for (struct trace *t = s->traces; t; t = t->next)
+			if (o->op.kind == OP_LIST ? !trace_idle(d, t) : t->flushing || t->closing)
+				return 1;
+	}
+	return 0;
+}
+
 static int op_waiting(struct daemon *d, struct op_full *o)
 {
+	if (o->op.draining)
+		return op_draining(d, o);
 	for (uint32_t i = 0; i < o->nr_waits; i++) {
 		struct app *a = app_by_id(d, o->waits[i].app_id);
 		if (a && a->acked < o->waits[i].seq)
@@ -199,22 +244,28 @@ static void op_complete(struct daemon *d, struct op_full *o)
 	struct session *s = session_find_id(d, o->op.session_id);
 	struct text *reply = &o->op.reply;
 	int status = 0;
-	if (s)
+	if (s && o->op.kind != OP_LIST)
 		s->busy = 0;
 	switch (o->op.kind) {
 	case OP_ENABLE:
 	case OP_START:
 		break;
+	case OP_LIST:
+		if (s)
+			list_one_session(d, s, o->op.kv, reply);
+		else
+			status = -ENOENT;
+		break;
 	case OP_STOP:
 	case OP_DESTROY:
 		if (!s)
 			break;
-		for (struct trace *t = s->traces; t; t = t->next) {
-			trace_flush(t);
-			trace_drain(t);
-		}
 		if (s->started_once)
 			session_summary(s, reply);
+		if (op_draining(d, o))
+			text_add(reply, "warning: the trace is not complete yet: its disk did not take "
+					"the buffers within %d s; they are written as it does\n",
+				 DISK_WAIT_MS / 1000);
 		for (struct trace *t = s->traces; t; t = t->next)
 			if (t->error)
 				status = -EIO;
@@ -224,10 +275,6 @@ static void op_complete(struct daemon *d, struct op_full *o)
 	case OP_SHUTDOWN:
 		while (d->sessions) {
 			struct session *x = d->sessions;
-			for (struct trace *t = x->traces; t; t = t->next) {
-				trace_flush(t);
-				trace_drain(t);
-			}
 			struct text sum = { 0 };
 			session_summary(x, &sum);
 			if (sum.s)
@@ -260,8 +307,25 @@ void ops_check(struct daemon *d, int force)
 			int late = now >= o->op.deadline_ms;
 			if (!force && !late && op_waiting(d, o))
 				continue;
-			if (late && !force)
+			if (late && !force && !o->op.draining)
 				op_report_late(d, o);
+			if (!o->op.draining && op_flushes(&o->op)) {
+				/* The apps applied the change: now the buffers go
+				 * to disk, on the drain threads. */
+				o->op.draining = 1;
+				o->op.deadline_ms = now + DISK_WAIT_MS;
+				op_post_flushes(d, o);
+				if (!force) {
+					again = 1;
+					break;
+				}
+			}
+			if (force && o->op.draining)
+				drainers_wait_idle(d);
+			if (late && !force && o->op.draining && o->op.kind != OP_LIST)
+				logm(LOG_WARN, "the drain threads did not flush within %d s (a slow or "
+					       "stalled disk?): answering; the trace is completed as it can be",
+				     DISK_WAIT_MS / 1000);
 			*pp = o->op.next;
 			op_complete(d, o);
 			again = 1;
@@ -269,6 +333,26 @@ void ops_check(struct daemon *d, int force)
 		}
 	}
 	d->ops_running = 0;
+}
+
+int op_list_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s, int kv)
+{
+	struct op_full *o = calloc(1, sizeof *o);
+	if (!o)
+		return send_replyf(c, seq, -ENOMEM, "out of memory");
+	o->op.kind = OP_LIST;
+	o->op.conn_id = c->id;
+	o->op.req_seq = seq;
+	o->op.session_id = s->id;
+	o->op.kv = kv;
+	o->op.draining = 1;
+	o->op.deadline_ms = rt_now_ms() + LIST_WAIT_MS;
+	for (struct trace *t = s->traces; t; t = t->next)
+		trace_drain(d, t);
+	o->op.next = d->ops;
+	d->ops = &o->op;
+	ops_check(d, 0);
+	return 0;
 }
 
 /* ---- Create ---------------------------------------------------------------- */
@@ -632,6 +716,8 @@ static void session_switch(struct daemon *d, struct conn *c, uint64_t seq, struc
 			   int active)
 {
 	s->state = active ? S_ACTIVE : S_STOPPED;
+	for (struct trace *t = s->traces; t; t = t->next)
+		drainers_set_active(t, active);
 	send_active(d, s, active);
 	logm(LOG_INFO, "session %s %s", s->name, active ? "started" : "stopping");
 	struct text t = { 0 };
@@ -658,7 +744,7 @@ static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		}
 	}
 	for (struct trace *t = s->traces; t; t = t->next)
-		trace_resume(t);
+		trace_resume(d, t);
 	session_switch(d, c, m->hdr.seq, s, 1);
 	return 0;
 }
@@ -706,11 +792,9 @@ static void session_free(struct daemon *d, struct session *s)
 void session_destroy_now(struct daemon *d, struct session *s)
 {
 	send_channel_del(d, s);
-	for (struct trace *t = s->traces; t; t = t->next) {
-		trace_flush(t);
-		trace_drain(t);
-	}
-	session_free(d, s);
+	for (struct trace *t = s->traces; t; t = t->next)
+		trace_flush(d, t);
+	session_free(d, s); /* its traces are closed after the flush */
 }
 
 static int cmd_destroy(struct daemon *d, struct conn *c, const struct rt_msg *m)
@@ -722,6 +806,8 @@ static int cmd_destroy(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	struct text t = { 0 };
 	if (s->state == S_ACTIVE) {
 		s->state = S_STOPPED;
+		for (struct trace *tr = s->traces; tr; tr = tr->next)
+			drainers_set_active(tr, 0);
 		send_active(d, s, 0);
 		text_add(&t, "Tracing stopped for session %s\n", s->name);
 	}
@@ -745,6 +831,8 @@ void daemon_shutdown(struct daemon *d)
 	for (struct session *s = d->sessions; s; s = s->next) {
 		if (s->state == S_ACTIVE) {
 			s->state = S_STOPPED;
+			for (struct trace *t = s->traces; t; t = t->next)
+				drainers_set_active(t, 0);
 			send_active(d, s, 0);
 		}
 		send_channel_del(d, s);

@@ -50,7 +50,10 @@ struct session {
 };
 
 /* An operation awaiting app acknowledgements. */
-enum op_kind { OP_ENABLE, OP_START, OP_STOP, OP_DESTROY, OP_SHUTDOWN };
+/* An operation awaiting app acknowledgements, then (stop, destroy,
+ * shutdown) the drain threads' flushes, or (list of a started session) a
+ * drain pass; each wait bounded by its deadline. */
+enum op_kind { OP_ENABLE, OP_START, OP_STOP, OP_DESTROY, OP_SHUTDOWN, OP_LIST };
 struct op {
 	struct op *next;
 	enum op_kind kind;
@@ -59,6 +62,8 @@ struct op {
 	uint64_t session_id;
 	uint64_t sync_seq;      /* every app must have acked this */
 	uint64_t deadline_ms;
+	int draining;           /* apps done: now waiting for the drain threads */
+	int kv;                 /* OP_LIST: list --kv */
 	struct text reply;      /* text prepared when the op was started */
 };
 
@@ -82,8 +87,13 @@ int rules_enabled(const struct session *s, const struct event_desc *e);
 void contexts_text(struct text *t, uint32_t contexts, const char *sep);
 void describe_rule(struct text *t, const struct rule *r);
 
+/* Answers `list SESSION` once a drain pass of the session's traces is
+ * done, or at a short deadline: never later, whatever the disk does. */
+int op_list_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s, int kv);
+
 /* list.c */
 int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m);
+void list_one_session(struct daemon *d, const struct session *s, int kv, struct text *t);
 /* The counts stop prints. */
 void session_summary(struct session *s, struct text *t);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "consumerd/daemon.h"
+#include "consumerd/drain.h"
 #include "consumerd/log.h"
 #include "consumerd/output.h"
 #include "consumerd/registry.h"
@@ -34,7 +35,7 @@ void trace_set_error(struct trace *t, const char *fmt, ...)
 	if (vasprintf(&t->error, fmt, ap) < 0)
 		t->error = NULL;
 	va_end(ap);
-	logm(LOG_ERR, "session %s, trace %s: %s", t->s->name, t->dir ? t->dir : "?",
+	logm(LOG_ERR, "session %s, trace %s: %s", t->s ? t->s->name : "(destroyed)", t->dir ? t->dir : "?",
 	     t->error ? t->error : "out of memory");
 }
 
@@ -83,6 +84,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->contexts = s->contexts;
 	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
+	pthread_mutex_init(&t->stats_lock, NULL);
 	if (owner) {
 		t->owner_pid = owner->pid;
 		snprintf(t->owner_name, sizeof t->owner_name, "%s", owner->procname);
@@ -114,7 +116,8 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->nr_cpus = t->bs.nr_cpus;
 	t->mode = (enum rt_mode)t->bs.mode;
 	t->cpu = calloc(t->nr_cpus, sizeof *t->cpu);
-	if (!t->cpu) {
+	t->pub_cpu = calloc(t->nr_cpus, sizeof *t->pub_cpu);
+	if (!t->cpu || !t->pub_cpu) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -139,6 +142,11 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		t->out->ops->close(t->out);
 		goto fail;
 	}
+	if (drainers_add(d, t, s->state == S_ACTIVE) != 0) {
+		snprintf(err, errlen, "out of memory");
+		t->out->ops->close(t->out);
+		goto fail;
+	}
 	t->mapped = 1;
 	t->next = s->traces;
 	s->traces = t;
@@ -151,6 +159,8 @@ fail:
 		rt_bufset_unmap(&t->bs);
 	}
 	free(t->cpu);
+	free(t->pub_cpu);
+	pthread_mutex_destroy(&t->stats_lock);
 	free(t);
 	return NULL;
 }
@@ -159,11 +169,52 @@ fail:
 
 void trace_refresh_stats(struct trace *t)
 {
-	if (!t->mapped)
+	if (!t->pub_cpu)
 		return;
+	struct cpu_stats sum = { 0 };
+	char *error = NULL;
+	pthread_mutex_lock(&t->stats_lock);
+	for (uint32_t c = 0; c < t->nr_cpus; c++) {
+		const struct cpu_stats *p = &t->pub_cpu[c];
+		sum.packets += p->packets;
+		sum.bytes += p->bytes;
+		sum.events += p->events;
+		sum.discarded += p->discarded;
+		sum.pending_discarded += p->pending_discarded;
+		sum.corrupt_packets += p->corrupt_packets;
+		sum.unwritten_events += p->unwritten_events;
+		sum.corrupt_events += p->corrupt_events;
+		sum.late_events += p->late_events;
+		sum.counter_resets += p->counter_resets;
+		sum.lost_full += p->lost_full;
+		sum.lost_big += p->lost_big;
+		sum.lost_abort += p->lost_abort;
+		t->cpu[c] = *p;
+		t->cpu[c].packets = p->subbufs;
+		t->cpu[c].discarded = p->discarded + p->pending_discarded;
+	}
+	if (t->pub_error && !t->error)
+		error = strdup(t->pub_error);
+	pthread_mutex_unlock(&t->stats_lock);
+	t->total = sum;
+	if (error) {
+		trace_set_error(t, "%s", error);
+		free(error);
+	}
+}
+
+/* Our own counts only (the shared lost counters are an application's to
+ * scribble): nothing here moves unless we drained. Called by the CPU's
+ * drain thread; the lock is held for copies only. */
+void trace_publish_cpu(struct trace *t, uint32_t cpu)
+{
 	struct ctf_channel_stats st;
-	t->out->ops->stats(t->out, &st);
-	t->total = (struct cpu_stats){
+	struct rt_cpu_stats cs;
+	struct ctf_losses l;
+	t->out->ops->cpu_stats(t->out, cpu, &st);
+	t->out->ops->cpu_losses(t->out, cpu, &l);
+	rt_cpu_stats(&t->bs, cpu, &cs);
+	struct cpu_stats p = {
 		.packets = st.packets,
 		.bytes = st.bytes,
 		.events = st.events,
@@ -174,31 +225,20 @@ void trace_refresh_stats(struct trace *t)
 		.corrupt_events = st.corrupt_events,
 		.late_events = st.late_events,
 		.counter_resets = st.counter_resets,
+		.lost_full = l.full,
+		.lost_big = l.big,
+		.lost_abort = l.abort,
+		.subbufs = cs.packets,
 	};
-	/* Our own counts only (the shared lost counters are an application's
-	 * to scribble): nothing here moves unless we drained. */
-	for (uint32_t c = 0; c < t->nr_cpus; c++) {
-		struct rt_cpu_stats cs;
-		struct ctf_losses l;
-		rt_cpu_stats(&t->bs, c, &cs);
-		t->out->ops->cpu_losses(t->out, c, &l);
-		struct cpu_stats *s = &t->cpu[c];
-		s->packets = cs.packets;
-		s->events = t->out->ops->cpu_events(t->out, c);
-		s->discarded = l.total;
-		s->pending_discarded = l.total - l.reported;
-		s->lost_full = l.full;
-		s->lost_big = l.big;
-		s->lost_abort = l.abort;
-		s->corrupt_events = l.corrupt;
-		s->late_events = l.late;
-		s->unwritten_events = l.unwritten;
-		t->total.lost_full += l.full;
-		t->total.lost_big += l.big;
-		t->total.lost_abort += l.abort;
+	char *error = st.write_errors && st.last_error[0] ? strdup(st.last_error) : NULL;
+	pthread_mutex_lock(&t->stats_lock);
+	t->pub_cpu[cpu] = p;
+	if (error && !t->pub_error) {
+		t->pub_error = error;
+		error = NULL;
 	}
-	if (st.write_errors && st.last_error[0])
-		trace_set_error(t, "%s", st.last_error);
+	pthread_mutex_unlock(&t->stats_lock);
+	free(error);
 }
 
 /* ---- closing ---------------------------------------------------------------------- */
@@ -225,32 +265,49 @@ void trace_close_buffers(struct daemon *d, struct trace *t)
 {
 	if (!t->mapped)
 		return;
-	/* Its apps' wake-ups no longer matter: their sockets go now. */
-	for (struct link *l = t->links; l; l = l->next)
-		if (l->wake_rx >= 0) {
-			close(l->wake_rx);
-			l->wake_rx = -1;
-		}
-	if (t->final) {
-		/* Not in the trace and never will be: the trace was final. */
-		uint64_t late = t->out->ops->skip_late(t->out);
-		if (late)
-			logm(LOG_INFO, "session %s, trace %s: %llu events came after stop and are "
-				       "not in the trace", t->s->name, t->dir, (unsigned long long)late);
-	} else {
-		trace_refresh_stats(t);
+	/* Its apps' wake-ups no longer matter: their sockets go now (the
+	 * sleeper closes them, at the latest when it closes the trace). */
+	for (struct link *l = t->links; l; l = l->next) {
+		drainers_wake_drop(l->wake);
+		l->wake = NULL;
 	}
-	int r = t->out->ops->close(t->out);
-	if (r != 0)
-		trace_set_error(t, "trace %s: %s", t->dir, strerror(r < 0 ? -r : r));
+	t->mapped = 0;
+	t->closing = 1;
+	/* Not in the trace and never will be if the trace was final: what
+	 * came since stop is counted as late. */
+	drainers_post(d, t, (t->final ? DR_SKIP : 0) | DR_CLOSE);
+}
+
+/* The drain threads closed t's output: nothing but us refers to it now. */
+static void trace_closed(struct daemon *d, struct trace *t)
+{
+	trace_refresh_stats(t);
+	if (t->total.late_events)
+		logm(LOG_INFO, "trace %s: %llu events came after a stop and are not in the trace",
+		     t->dir, (unsigned long long)t->total.late_events);
+	t->closing = 0;
+	t->flushing = 0; /* done before the close (drain.h: the order of work bits) */
+	t->out = NULL;
 	d->buffer_memory -= t->buffer_bytes;
 	rt_bufset_unmap(&t->bs);
-	t->out = NULL;
-	t->mapped = 0;
 	free_events(t);
 	free(t->cpu);
 	t->cpu = NULL;
+	free(t->pub_cpu);
+	t->pub_cpu = NULL;
 	t->nr_cpus = 0;
+}
+
+static void trace_free(struct trace *t)
+{
+	free_events(t);
+	free(t->cpu);
+	free(t->pub_cpu);
+	free(t->pub_error);
+	pthread_mutex_destroy(&t->stats_lock);
+	free(t->dir);
+	free(t->error);
+	free(t);
 }
 
 void trace_destroy(struct daemon *d, struct trace *t)
@@ -270,11 +327,28 @@ void trace_destroy(struct daemon *d, struct trace *t)
 		link_free(l);
 	}
 	trace_close_buffers(d, t);
-	free_events(t);
-	free(t->cpu);
-	free(t->dir);
-	free(t->error);
-	free(t);
+	if (t->closing) {
+		/* The drain threads still hold it: freed when closed. */
+		t->s = NULL;
+		t->next = d->dying;
+		d->dying = t;
+		return;
+	}
+	trace_free(t);
+}
+
+void trace_reap(struct daemon *d, struct trace *t)
+{
+	trace_closed(d, t);
+	if (t->s)
+		return;
+	for (struct trace **pp = &d->dying; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	trace_free(t);
 }
 
 /* ---- event ids ------------------------------------------------------------------- */

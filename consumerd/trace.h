@@ -9,10 +9,12 @@
 #ifndef RT_CONSUMERD_TRACE_H
 #define RT_CONSUMERD_TRACE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "consumerd/drain.h"
 #include "consumerd/registry.h"
 #include "protocol/messages.h"
 #include "ringbuf/ringbuf.h"
@@ -20,6 +22,8 @@
 struct daemon;
 struct session;
 struct output;
+struct wake_src;
+struct trace_drain;
 
 /* Counts of one trace, or of one CPU of it. discarded = lost_full +
  * lost_big + lost_abort + corrupt_events + late_events + unwritten_events,
@@ -29,6 +33,7 @@ struct cpu_stats {
 	uint64_t corrupt_packets, unwritten_events;
 	uint64_t corrupt_events, late_events, counter_resets;
 	uint64_t lost_full, lost_big, lost_abort;
+	uint64_t subbufs;       /* sub-buffers consumed (per CPU) */
 };
 
 struct trace_event {
@@ -51,8 +56,6 @@ struct trace {
 	struct rt_bufset bs;    /* bs.wake_fd: -1 (each link has its own) */
 	uint64_t buffer_bytes;  /* bs's size, in the daemon's buffer_memory while mapped */
 	int mapped;             /* bs and out are open */
-	int armed;              /* rt_reader_sleep() called, rt_reader_awake() due */
-	int woken;              /* a writer woke us, or data was ready: drain */
 	/* Flushed at stop: its files and counts are final, nothing more is
 	 * taken until the next start, which counts what came late as lost. */
 	int final;
@@ -71,17 +74,44 @@ struct trace {
 	int metadata_full;      /* the cap was reached (logged once) */
 	struct link *links;
 	char *error;            /* first error, shown by stop and list (NULL: none) */
+
+	/* Shared with the drain threads (drain.c); everything above is the
+	 * control thread's, except out and bs's reader side, which belong to
+	 * the drain threads (each CPU to the thread holding its claim) while
+	 * the trace is listed. Under the drainers' lock: */
+	struct trace *dnext;    /* in the drainers' list: from create to closed */
+	/* The drain threads' state of it (work bits, claims, its sleeper and
+	 * wake-up sockets: drain.c), from drainers_add until it leaves their
+	 * list: not kept for the closed traces that list shows. */
+	struct trace_drain *dd;
+	/* Control thread only: */
+	int flushing;           /* a flush was posted and is not done */
+	int closing;            /* DR_CLOSE posted: the buffers go when closed */
+	/* Published by the drain threads, under stats_lock (never held during
+	 * I/O); trace_refresh_stats() copies it into total, cpu and error. */
+	pthread_mutex_t stats_lock;
+	struct cpu_stats *pub_cpu;
+	char *pub_error;
 };
 
 /* Creates buffers and output and adds the trace to s. NULL with err. */
 struct trace *trace_create(struct daemon *d, struct session *s, struct app *owner,
 			   char *err, size_t errlen);
-/* Unlinks its apps (APP_CHANNEL_DEL), closes, frees, removes it from s. */
+/* Unlinks its apps (APP_CHANNEL_DEL), removes it from s, closes it and
+ * frees it (once the drain threads closed it: until then it waits in the
+ * daemon's list of dying traces). */
 void trace_destroy(struct daemon *d, struct trace *t);
-/* Closes output and buffers and frees the per-CPU state and event table;
- * the trace, its path and its counts stay. */
+/* Has the drain threads close its output (asynchronously: the disk may be
+ * slow), then trace_closed() unmaps the buffers and frees the per-CPU state
+ * and event table; the trace, its path and its counts stay. */
 void trace_close_buffers(struct daemon *d, struct trace *t);
+/* Copies what the drain threads published into total, cpu and error. */
 void trace_refresh_stats(struct trace *t);
+/* Drain thread: publishes the counts of one CPU it owns (no I/O). */
+void trace_publish_cpu(struct trace *t, uint32_t cpu);
+/* The drain threads closed t's output: the control thread unmaps its
+ * buffers, and frees it if it was destroyed. */
+void trace_reap(struct daemon *d, struct trace *t);
 /* The id of event e of app a in t, declared in its metadata if new;
  * REFUSED_ID if the name is taken by another layout or the metadata cap is
  * reached (for good), NO_ID if it could not be declared now. O(log n). */

@@ -43,14 +43,28 @@
 /* Repeated conditions (refusals, timeouts, EMFILE): one log line per. */
 #define LOG_EVERY_MS 10000
 
-/* An answer not yet sent in full: text[off..len) is what is left. */
+/* What a connection has still to send, oldest first: an answer's text
+ * (text[off..len) is what is left), or a whole record to an app (rec, with
+ * descriptors of its own, closed once sent). len counts toward
+ * OUT_MAX_BYTES. */
 struct reply_out {
 	struct reply_out *next;
 	uint64_t seq;
 	int32_t status;
 	size_t len, off;
+	struct rt_msg_buf *rec;
+	int fds[RT_MSG_MAX_FDS];
+	uint32_t nfds;
 	char text[];
 };
+
+static void out_free(struct reply_out *o)
+{
+	for (uint32_t i = 0; i < o->nfds; i++)
+		close(o->fds[i]);
+	free(o->rec);
+	free(o);
+}
 
 int transport_listen(struct daemon *d, char *err, size_t errlen)
 {
@@ -180,7 +194,7 @@ void conn_close(struct daemon *d, struct conn *c)
 	while (c->out) {
 		struct reply_out *o = c->out;
 		c->out = o->next;
-		free(o);
+		out_free(o);
 	}
 	daemon_unwatch(d, c->fd);
 	close(c->fd);
@@ -214,6 +228,16 @@ static int conn_flush(struct conn *c)
 	int r = 0, progress = 0;
 	while (c->out) {
 		struct reply_out *o = c->out;
+		if (o->rec) {
+			r = rt_msg_send_fds(c->fd, o->rec, o->fds, o->nfds, MSG_DONTWAIT);
+			if (r != 0)
+				break;
+			progress = 1;
+			c->out = o->next;
+			c->out_bytes -= o->len;
+			out_free(o);
+			continue;
+		}
 		size_t n = o->len - o->off < chunk ? o->len - o->off : chunk;
 		int more = o->off + n < o->len;
 		r = reply_record(c->fd, b, o->seq, o->status, more ? RT_REPLY_MORE : 0,
@@ -225,7 +249,7 @@ static int conn_flush(struct conn *c)
 		if (!more) {
 			c->out = o->next;
 			c->out_bytes -= o->len;
-			free(o);
+			out_free(o);
 		}
 	}
 	free(b);
@@ -238,6 +262,22 @@ static int conn_flush(struct conn *c)
 	else if (progress || !c->deadline_ms)
 		set_deadline(c);
 	daemon_rewatch(c->d, c->fd, TAG_CONN_MIN + c->id, c->out ? EPOLLOUT : EPOLLIN);
+	return 0;
+}
+
+/* Appends o to c's queue and sends what the socket takes. 0, or -1: c is
+ * to be closed (c->closing). */
+static int queue_out(struct conn *c, struct reply_out *o)
+{
+	struct reply_out **pp = &c->out;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = o;
+	c->out_bytes += o->len;
+	if (conn_flush(c) != 0) {
+		c->closing = 1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -258,16 +298,38 @@ int send_reply(struct conn *c, uint64_t seq, int status, const char *text)
 	}
 	*o = (struct reply_out){ .seq = seq, .status = status, .len = len };
 	memcpy(o->text, text, len + 1);
-	struct reply_out **pp = &c->out;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = o;
-	c->out_bytes += len;
-	if (conn_flush(c) != 0) {
-		c->closing = 1;
-		return -1;
+	return queue_out(c, o);
+}
+
+int send_record(struct conn *c, struct rt_msg_buf *b, const int *fds, uint32_t nfds)
+{
+	if (c->closing || nfds > RT_MSG_MAX_FDS)
+		return -EINVAL;
+	if (!c->out) {
+		int r = rt_msg_send_fds(c->fd, b, fds, nfds, MSG_DONTWAIT);
+		if (r != -EAGAIN)
+			return r;
 	}
-	return 0;
+	/* The socket is full, or older records wait: queue a copy, with
+	 * descriptors of its own (the caller keeps and closes its own). */
+	struct reply_out *o = NULL;
+	if (c->out_bytes + sizeof *b <= OUT_MAX_BYTES && (o = calloc(1, sizeof *o)))
+		o->rec = malloc(sizeof *b);
+	if (!o || !o->rec) {
+		free(o);
+		return c->out_bytes + sizeof *b > OUT_MAX_BYTES ? -ENOBUFS : -ENOMEM;
+	}
+	memcpy(o->rec, b, sizeof *b);
+	o->len = sizeof *b;
+	for (; o->nfds < nfds; o->nfds++) {
+		o->fds[o->nfds] = fcntl(fds[o->nfds], F_DUPFD_CLOEXEC, 0);
+		if (o->fds[o->nfds] < 0) {
+			int e = errno;
+			out_free(o);
+			return -e;
+		}
+	}
+	return queue_out(c, o) == 0 ? 0 : -EPIPE;
 }
 
 int send_replyf(struct conn *c, uint64_t seq, int status, const char *fmt, ...)

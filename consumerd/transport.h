@@ -22,6 +22,7 @@
 
 struct daemon;
 struct app;
+struct rt_msg_buf;
 
 enum conn_role { CONN_NEW, CONN_CLI, CONN_APP };
 struct reply_out;
@@ -63,6 +64,11 @@ void conn_event(struct daemon *d, struct conn *c, uint32_t events);
  * what the socket does not take now is queued and sent as the peer reads.
  * Returns 0, or -1 if the connection is to be closed (c->closing). */
 int send_reply(struct conn *c, uint64_t seq, int status, const char *text);
+/* Sends one record (to an app) with its descriptors; what the socket does
+ * not take now is queued behind anything queued before and sent as the
+ * peer reads (it has peer_timeout_ms each time to make room). 0, or
+ * -errno: nothing sent or queued. */
+int send_record(struct conn *c, struct rt_msg_buf *b, const int *fds, uint32_t nfds);
 /* The same with a formatted text (an error); returns 0: the connection
  * stays usable. */
 int send_replyf(struct conn *c, uint64_t seq, int status, const char *fmt, ...)

@@ -50,7 +50,8 @@
  * packets or the disk fills. Metadata blocks are appended the same way.
  *
  * Thread safety: a ctf_trace may be shared by threads (metadata appends
- * and drains of different channels). One thread at a time per channel.
+ * and drains of different channels). One thread at a time per CPU of a
+ * channel (the _cpu calls below).
  */
 #ifndef RT_CTF_H
 #define RT_CTF_H
@@ -163,6 +164,18 @@ uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu);
 void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ctf_losses *out);
 /* Closes the stream files. Does not unmap bs. */
 void ctf_channel_close(struct ctf_channel *c);
+
+/* The same, one CPU at a time: threads may work on different CPUs of one
+ * channel at once (each CPU's stream is owned by one thread at a time);
+ * ctf_channel_stats() and the whole-channel calls need every CPU's owner
+ * to be idle. Returns as the whole-channel calls do. */
+int ctf_channel_drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial);
+uint64_t ctf_channel_skip_late_cpu(struct ctf_channel *c, uint32_t cpu);
+/* One CPU's counts (the error fields are the channel's). */
+void ctf_channel_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_channel_stats *st);
+void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu);
+/* Frees the calling thread's private packet copy (at thread exit). */
+void ctf_thread_done(void);
 
 /* The realtime - CLOCK_MONOTONIC offset in ns, as the metadata states it. */
 int64_t ctf_monotonic_offset_ns(void);

@@ -42,8 +42,11 @@ struct cpu_stream {
 	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (full, big, abort) */
 	uint64_t ring_seen[RT_LOST_CAUSES];  /* raw lost counters at the last sample */
 	uint64_t ring_ns;     /* CLOCK_MONOTONIC of the last sample */
+	/* This CPU's share of struct ctf_channel_stats: one drain thread owns
+	 * a CPU's stream, so its counts are its own (ctf.h, thread safety). */
 	uint64_t counter_resets;
 	uint64_t events;      /* records written to this CPU's stream file */
+	uint64_t packets, bytes, write_lost, corrupt_packets, corrupt_events, late_events;
 };
 
 static uint64_t stream_lost(const struct cpu_stream *s)
@@ -63,11 +66,43 @@ struct ctf_channel {
 	struct ctf_stream_class *cls;
 	struct rt_bufset *bs;
 	char name[64];
-	void *pkt;
-	uint8_t *chain; /* resume_point()'s scratch, made on the first cut */
 	struct cpu_stream *cpu;
-	struct ctf_channel_stats st;
+	pthread_mutex_t err_lock; /* the fields below, written by any CPU's thread */
+	uint64_t write_errors;
+	int last_errno;
+	char last_error[256];
 };
+
+/* The private copy of a run is per thread: threads drain different CPUs
+ * of one channel at once. Grown to the largest sub-buffer seen. */
+static __thread uint8_t *scratch;
+static __thread size_t scratch_size;
+/* resume_point()'s marks, per thread for the same reason; made on the
+ * first cut, grown to the largest run seen. */
+static __thread uint8_t *chain;
+static __thread size_t chain_size;
+
+static uint8_t *scratch_get(size_t n)
+{
+	if (n > scratch_size) {
+		uint8_t *p = realloc(scratch, n);
+		if (!p)
+			return NULL;
+		scratch = p;
+		scratch_size = n;
+	}
+	return scratch;
+}
+
+void ctf_thread_done(void)
+{
+	free(scratch);
+	scratch = NULL;
+	scratch_size = 0;
+	free(chain);
+	chain = NULL;
+	chain_size = 0;
+}
 
 static int check_name(const char *s)
 {
@@ -101,17 +136,13 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		return -EINVAL;
 	}
 	struct ctf_channel *c = calloc(1, sizeof *c);
-	if (!c || !(c->pkt = malloc(bs->subbuf_size)) ||
-	    !(c->cpu = calloc(bs->nr_cpus, sizeof *c->cpu))) {
-		if (c)
-			free(c->pkt);
+	if (!c || !(c->cpu = calloc(bs->nr_cpus, sizeof *c->cpu))) {
 		free(c);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	if (rt_reader_init(bs) != RT_OK) {
 		free(c->cpu);
-		free(c->pkt);
 		free(c);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -122,6 +153,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		rt_lost_counts(&bs->ctl[i], c->cpu[i].ring_seen);
 		c->cpu[i].ring_ns = now;
 	}
+	pthread_mutex_init(&c->err_lock, NULL);
 	c->trace = t;
 	c->cls = cls;
 	c->bs = bs;
@@ -137,11 +169,13 @@ static void __attribute__((format(printf, 3, 4)))
 record_error(struct ctf_channel *c, int e, const char *fmt, ...)
 {
 	va_list ap;
+	pthread_mutex_lock(&c->err_lock);
 	va_start(ap, fmt);
-	vsnprintf(c->st.last_error, sizeof c->st.last_error, fmt, ap);
+	vsnprintf(c->last_error, sizeof c->last_error, fmt, ap);
 	va_end(ap);
-	c->st.last_errno = e;
-	c->st.write_errors++;
+	c->last_errno = e;
+	c->write_errors++;
+	pthread_mutex_unlock(&c->err_lock);
 	pthread_mutex_lock(&c->trace->lock);
 	if (!c->trace->first_error)
 		c->trace->first_error = -e;
@@ -264,9 +298,14 @@ static size_t resume_point(struct ctf_channel *c, const uint8_t *pkt, size_t at,
 			   uint64_t min_ts, uint64_t now)
 {
 	const struct ctf_stream_class *cls = c->cls;
-	size_t slots = c->bs->subbuf_size / 8 + 1;
-	if (!c->chain && !(c->chain = malloc(slots)))
-		return len;
+	size_t slots = len / 8 + 1;
+	if (slots > chain_size) {
+		uint8_t *p = realloc(chain, slots);
+		if (!p)
+			return len;
+		chain = p;
+		chain_size = slots;
+	}
 	/* Records lie 8 bytes apart from where the offset was, so a run that
 	 * ends at len starts at len's phase mod 8 (an application can leave
 	 * an unaligned offset; the records after it are honest all the same).
@@ -285,14 +324,14 @@ static size_t resume_point(struct ctf_channel *c, const uint8_t *pkt, size_t at,
 			ok = eh.id < cls->nr_events && cls->ev[eh.id] && eh.len >= 16 + cls->ctx_len &&
 			     step <= len - p && eh.timestamp >= min_ts && eh.timestamp <= now;
 			if (ok && p + step < len) {
-				ok = c->chain[(p + step) / 8];
+				ok = chain[(p + step) / 8];
 				if (ok) {
 					memcpy(&nx, pkt + p + step, sizeof nx);
 					ok = nx.timestamp >= eh.timestamp;
 				}
 			}
 		}
-		c->chain[p / 8] = (uint8_t)ok;
+		chain[p / 8] = (uint8_t)ok;
 		if (ok)
 			found = p;
 	}
@@ -365,15 +404,15 @@ static int write_whole(struct ctf_channel *c, uint32_t cpu, struct iovec *iov, i
 }
 
 /*
- * Writes c->pkt as one packet: `content` bytes, records from
+ * Writes pkt (RT_PACKET_HEADER_LEN bytes for the header, then the records) as one packet: `content` bytes, records from
  * RT_PACKET_HEADER_LEN, `events` of them, stamped [begin, end]. Every
  * header field comes from our own state.
  */
-static int write_packet(struct ctf_channel *c, uint32_t cpu, size_t content, uint64_t events,
-			uint64_t begin, uint64_t end)
+static int write_packet(struct ctf_channel *c, uint32_t cpu, void *pkt, size_t content,
+			uint64_t events, uint64_t begin, uint64_t end)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
-	struct rt_packet *pk = c->pkt;
+	struct rt_packet *pk = pkt;
 	uint64_t discarded = stream_lost(s);
 	if (discarded < s->reported)
 		discarded = s->reported; /* cannot happen (S3); never go back */
@@ -418,16 +457,15 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, size_t content, uin
 		r = write_whole(c, cpu, iov, n, total);
 	if (r) {
 		s->extra += events; /* S3 */
-		c->st.write_lost += events;
+		s->write_lost += events;
 		return r;
 	}
 	s->seq += (uint64_t)n;
 	s->reported = discarded;
 	s->last_ts = end;
-	c->st.packets++;
-	c->st.events += events;
+	s->packets++;
 	s->events += events;
-	c->st.bytes += total;
+	s->bytes += total;
 	return 0;
 }
 
@@ -456,7 +494,6 @@ static void sample_losses(struct ctf_channel *c, uint32_t cpu)
 			s->ring_cause[i] += delta[i];
 	} else {
 		s->counter_resets++;
-		c->st.counter_resets++;
 	}
 	memcpy(s->ring_seen, raw, sizeof raw);
 	s->ring_ns = now;
@@ -465,9 +502,10 @@ static void sample_losses(struct ctf_channel *c, uint32_t cpu)
 /* Records that could not be trusted: counted, never written (S3). */
 static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records, uint64_t packets)
 {
-	c->cpu[cpu].corrupt += records;
-	c->st.corrupt_events += records;
-	c->st.corrupt_packets += packets;
+	struct cpu_stream *s = &c->cpu[cpu];
+	s->corrupt += records;
+	s->corrupt_events += records;
+	s->corrupt_packets += packets;
 }
 
 /*
@@ -479,8 +517,16 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	struct cpu_stream *s = &c->cpu[cpu];
 	if (cm->resynced)
 		count_corrupt(c, cpu, cm->skipped_records, cm->skipped);
-	uint8_t *pkt = c->pkt;
 	size_t len = (size_t)(cm->end - cm->pos);
+	uint8_t *pkt = scratch_get(RT_PACKET_HEADER_LEN + len);
+	if (!pkt) {
+		/* Not written and not left in the buffer: counted. */
+		uint64_t n = rt_count_records(rt_cpu_data(c->bs, cpu, cm->pos), len);
+		s->extra += n;
+		s->write_lost += n;
+		record_error(c, ENOMEM, "%s_%u: out of memory", c->name, cpu);
+		return -ENOMEM;
+	}
 	/* Our copy first: what we check is what we write. */
 	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
 	len += RT_PACKET_HEADER_LEN;
@@ -514,7 +560,7 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 		return 0;
 	struct rt_event_header first;
 	memcpy(&first, pkt + RT_PACKET_HEADER_LEN, sizeof first);
-	return write_packet(c, cpu, content, events, first.timestamp, last_ts);
+	return write_packet(c, cpu, pkt, content, events, first.timestamp, last_ts);
 }
 
 /* Takes what is committed on one CPU, closed sub-buffers only unless
@@ -526,81 +572,126 @@ static int drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial, int *writ
 	uint64_t per_cpu = c->bs->buf_size / c->bs->subbuf_size + 1;
 	struct rt_committed cm;
 	for (uint64_t n = 0; n < per_cpu && rt_read_committed(c->bs, cpu, partial, &cm) > 0; n++) {
-		uint64_t packets = c->st.packets;
+		uint64_t packets = c->cpu[cpu].packets;
 		int r = take_run(c, cpu, &cm);
 		rt_read_advance(c->bs, cpu, &cm);
 		if (r && !first_err)
 			first_err = r;
-		*written += (int)(c->st.packets - packets);
+		*written += (int)(c->cpu[cpu].packets - packets);
 		if (!cm.closed)
 			break;
 	}
 	return first_err;
 }
 
-/* Drains, then writes an empty packet on every CPU whose losses no
- * written packet reports yet. */
-static int drain_all(struct ctf_channel *c, int partial)
+/* Drains one CPU; with partial (flush) then writes an empty packet if
+ * its losses are not reported by a written packet yet. Packets written,
+ * or -errno of the first failure. */
+int ctf_channel_drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial)
+{
+	int written = 0;
+	int r = drain_cpu(c, cpu, partial, &written);
+	/* Every pass, packets or not: the shorter the time between two
+	 * samples, the fewer drops a scribbled counter can hide. */
+	sample_losses(c, cpu);
+	if (!partial)
+		return r ? r : written;
+	struct cpu_stream *s = &c->cpu[cpu];
+	if (stream_lost(s) != s->reported) {
+		struct rt_packet pk;
+		uint64_t ts = rt_clock_read(c->bs->clock);
+		if (ts < s->last_ts)
+			ts = s->last_ts;
+		int w = write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+		if (w == 0)
+			written++;
+		else if (!r)
+			r = w;
+	}
+	return r ? r : written;
+}
+
+static int drain_every_cpu(struct ctf_channel *c, int partial)
 {
 	int written = 0, first_err = 0;
 	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-		int r = drain_cpu(c, cpu, partial, &written);
-		if (r && !first_err)
+		int r = ctf_channel_drain_cpu(c, cpu, partial);
+		if (r >= 0)
+			written += r;
+		else if (!first_err)
 			first_err = r;
-		/* Every pass, packets or not: the shorter the time between two
-		 * samples, the fewer drops a scribbled counter can hide. */
-		sample_losses(c, cpu);
-		if (!partial)
-			continue;
-		struct cpu_stream *s = &c->cpu[cpu];
-		if (stream_lost(s) != s->reported) {
-			uint64_t ts = rt_clock_read(c->bs->clock);
-			if (ts < s->last_ts)
-				ts = s->last_ts;
-			r = write_packet(c, cpu, RT_PACKET_HEADER_LEN, 0, ts, ts);
-			if (r == 0)
-				written++;
-			else if (!first_err)
-				first_err = r;
-		}
 	}
 	return first_err ? first_err : written;
 }
 
 int ctf_channel_drain(struct ctf_channel *c)
 {
-	return drain_all(c, 0);
+	return drain_every_cpu(c, 0);
 }
 
 int ctf_channel_flush(struct ctf_channel *c)
 {
-	return drain_all(c, 1);
+	return drain_every_cpu(c, 1);
+}
+
+uint64_t ctf_channel_skip_late_cpu(struct ctf_channel *c, uint32_t cpu)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	uint64_t n = rt_read_skip(c->bs, cpu);
+	s->late += n;
+	s->late_events += n;
+	sample_losses(c, cpu);
+	return n;
 }
 
 uint64_t ctf_channel_skip_late(struct ctf_channel *c)
 {
 	uint64_t total = 0;
-	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-		uint64_t n = rt_read_skip(c->bs, cpu);
-		c->cpu[cpu].late += n;
-		total += n;
-		sample_losses(c, cpu);
-	}
-	c->st.late_events += total;
+	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++)
+		total += ctf_channel_skip_late_cpu(c, cpu);
 	return total;
+}
+
+static void add_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_channel_stats *st)
+{
+	const struct cpu_stream *s = &c->cpu[cpu];
+	st->packets += s->packets;
+	st->events += s->events;
+	st->bytes += s->bytes;
+	st->discarded += s->reported;
+	st->lost_unreported += stream_lost(s) - s->reported;
+	st->write_lost += s->write_lost;
+	st->corrupt_packets += s->corrupt_packets;
+	st->corrupt_events += s->corrupt_events;
+	st->late_events += s->late_events;
+	st->counter_resets += s->counter_resets;
+}
+
+static void error_stats(const struct ctf_channel *c, struct ctf_channel_stats *st)
+{
+	struct ctf_channel *w = (struct ctf_channel *)c; /* the lock only */
+	pthread_mutex_lock(&w->err_lock);
+	st->write_errors = c->write_errors;
+	st->last_errno = c->last_errno;
+	memcpy(st->last_error, c->last_error, sizeof st->last_error);
+	pthread_mutex_unlock(&w->err_lock);
+}
+
+void ctf_channel_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_channel_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (cpu < c->bs->nr_cpus)
+		add_cpu_stats(c, cpu, st);
+	error_stats(c, st);
 }
 
 void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st)
 {
-	*st = c->st;
-	st->discarded = 0;
-	st->lost_unreported = 0;
 	/* Our own counts only: nothing here moves unless we drained. */
-	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
-		const struct cpu_stream *s = &c->cpu[cpu];
-		st->discarded += s->reported;
-		st->lost_unreported += stream_lost(s) - s->reported;
-	}
+	memset(st, 0, sizeof *st);
+	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++)
+		add_cpu_stats(c, cpu, st);
+	error_stats(c, st);
 }
 
 void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ctf_losses *out)
@@ -626,18 +717,24 @@ uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)
 	return cpu < c->bs->nr_cpus ? c->cpu[cpu].events : 0;
 }
 
+void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu)
+{
+	if (cpu < c->bs->nr_cpus && c->cpu[cpu].fd >= 0) {
+		close(c->cpu[cpu].fd);
+		c->cpu[cpu].fd = -1;
+	}
+}
+
 void ctf_channel_close(struct ctf_channel *c)
 {
 	if (!c)
 		return;
 	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++)
-		if (c->cpu[cpu].fd >= 0)
-			close(c->cpu[cpu].fd);
+		ctf_channel_close_cpu(c, cpu);
 	pthread_mutex_lock(&c->trace->lock);
 	c->trace->channels--;
 	pthread_mutex_unlock(&c->trace->lock);
+	pthread_mutex_destroy(&c->err_lock);
 	free(c->cpu);
-	free(c->pkt);
-	free(c->chain);
 	free(c);
 }

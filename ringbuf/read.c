@@ -116,7 +116,9 @@ static void publish(struct rt_bufset *bs, uint32_t cpu)
 		return;
 	uint64_t n = (start - rd->consumed) / bs->subbuf_size;
 	rd->packets += n < bs->buf_size / bs->subbuf_size ? n : 1;
-	rd->consumed = start;
+	/* Atomic: a daemon thread that does not drain this CPU may look at
+	 * its readiness (rt_cpu_closed). */
+	__atomic_store_n(&rd->consumed, start, __ATOMIC_RELAXED);
 	shared->packets = rd->packets;
 	/* Release: our copies are done before the writers may reuse the space. */
 	__atomic_store_n(&shared->consumed, start, __ATOMIC_RELEASE);
@@ -253,18 +255,22 @@ int rt_wake_pair(int *rx, int *tx)
 	return RT_OK;
 }
 
+uint64_t rt_cpu_closed(const struct rt_bufset *bs, uint32_t cpu)
+{
+	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
+	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
+	uint64_t consumed = bs->rd ? __atomic_load_n(&bs->rd[cpu].consumed, __ATOMIC_RELAXED)
+				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
+	return (off & ~(uint64_t)(bs->subbuf_size - 1)) - consumed;
+}
+
 /* A CPU whose closed, unreleased packets reach the threshold. An
  * impossible offset is the drain's to report, not a reason to stay awake
  * (a consumer that kept finding it "ready" would spin). */
 static int cpu_ready(const struct rt_bufset *bs, uint32_t cpu)
 {
-	const struct rt_cpu_ctl *c = &bs->ctl[cpu];
-	uint64_t off = __atomic_load_n(&c->w.offset, __ATOMIC_RELAXED);
-	uint64_t closed = off & ~(bs->subbuf_size - 1);
-	uint64_t consumed = bs->rd ? bs->rd[cpu].consumed
-				   : __atomic_load_n(&c->r.consumed, __ATOMIC_RELAXED);
-	return closed >= consumed && closed - consumed >= rt_wake_threshold(bs) &&
-	       closed - consumed <= bs->buf_size;
+	uint64_t n = rt_cpu_closed(bs, cpu);
+	return n >= rt_wake_threshold(bs) && n <= bs->buf_size;
 }
 
 int rt_reader_sleep(struct rt_bufset *bs)

@@ -231,6 +231,12 @@ int rt_wake_pair(int *rx, int *tx);
 /* Before waiting on rx: 1 if a CPU is ready (do not wait, drain), 0 if a
  * writer will signal once one is. */
 int rt_reader_sleep(struct rt_bufset *bs);
+/* Bytes of closed sub-buffers on cpu not released by the consumer, as the
+ * writers' offset says (0: nothing to drain; more than buf_size: an
+ * impossible offset, for the drain to resynchronize). Consumer side, from
+ * any thread: a drain of that CPU running meanwhile makes it stale, never
+ * torn. */
+uint64_t rt_cpu_closed(const struct rt_bufset *bs, uint32_t cpu);
 /* After waiting on rx, whatever ended the wait. */
 void rt_reader_awake(struct rt_bufset *bs);
 /* Reads what is pending on rx without blocking (at most a bounded number

@@ -278,6 +278,7 @@ static void *drain_main(void *arg)
 	S.phase = FLUSHED;
 	pthread_cond_broadcast(&S.cond);
 	pthread_mutex_unlock(&S.lock);
+	ctf_thread_done(); /* this thread's packet copy (ctf/stream.c) */
 	return NULL;
 }
 

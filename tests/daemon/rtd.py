@@ -13,6 +13,8 @@ import tempfile
 import time
 
 BUILD = os.environ.get("RT_BUILD", "")
+# The sanitizer build (RSEQTRACE_SANITIZE): set by tests/daemon/CMakeLists.txt.
+SANITIZED = os.environ.get("RT_SANITIZED", "0") not in ("", "0", "OFF")
 SRC = os.environ.get("RT_SRC", "")
 DAEMON = os.path.join(BUILD, "consumerd", "rseqtraced")
 CLI = os.path.join(BUILD, "cli", "rseqtrace")

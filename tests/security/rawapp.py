@@ -22,7 +22,7 @@ def desc(name, nfields=1):
 
 
 class RawApp:
-    def __init__(self, d, name="rawapp", rseq=1):
+    def __init__(self, d, name="rawapp", rseq=1, hold=False):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.connect(os.path.join(d.home, "rseqtraced.sock"))
         self.readies = []          # APP_READY statuses, in order
@@ -30,6 +30,9 @@ class RawApp:
         self.channels = 0
         self.closed = False
         self.cv = threading.Condition()
+        self.reading = threading.Event()  # hold: nothing read until resume()
+        if not hold:
+            self.reading.set()
         self.sock.sendall(gen_corpus.register(vpid=os.getpid(), rseq=rseq, name=name))
         self.thread = threading.Thread(target=self._pump, daemon=True)
         self.thread.start()
@@ -62,8 +65,12 @@ class RawApp:
             self.cv.wait_for(lambda: len(self.readies) >= n or self.closed, timeout)
             return self.readies[n - 1] if len(self.readies) >= n else None
 
+    def resume(self):
+        self.reading.set()
+
     def _pump(self):
         while True:
+            self.reading.wait()
             try:
                 data, anc, _, _ = self.sock.recvmsg(MSG_MAX, socket.CMSG_SPACE(8 * 4))
             except OSError:

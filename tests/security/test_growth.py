@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
-from rtd import App, Daemon, check, read_trace, run_tests, tmpdir, wait_until  # noqa: E402
+from rtd import SANITIZED, App, Daemon, check, read_trace, run_tests, tmpdir, wait_until  # noqa: E402
 from rawapp import RawApp, desc  # noqa: E402
 
 CAP = 16384  # the daemon's default --max-app-events
@@ -47,6 +47,34 @@ def test_many_events_capped_and_fast():
               log[-3000:])
         d.ok("stop")
         check(d.alive(), "daemon died")
+    finally:
+        if a:
+            a.close()
+        d.cleanup()
+
+
+def test_slow_listener_gets_every_enable():
+    # 16,384 enables are more than a socket buffer holds: the daemon queues
+    # what the socket does not take while the app's listener does not read
+    # (here 1.5 s, less than --peer-timeout-ms) instead of dropping the app.
+    d = Daemon()
+    a = None
+    try:
+        d.ok("create", "slow", "-o", os.path.join(tmpdir(), "t"))
+        d.ok("enable-event", "*")
+        d.ok("start")
+        a = RawApp(d, "slow", hold=True)
+        a.send_events([desc(f"slow:e{i}") for i in range(CAP)])
+        a.ready_req()
+        time.sleep(1.5)
+        a.resume()
+        st = a.wait_ready(timeout=30)
+        check(st is not None and st[0] == 0, f"APP_READY status {st}, not 0")
+        wait_until(lambda: len(a.enabled) == CAP or a.closed, f"{CAP} events enabled", 30)
+        check(not a.closed, "the daemon dropped an app that read slowly:\n" + d.log_text()[-2000:])
+        check(len(a.enabled) == CAP, f"{len(a.enabled)} events enabled, not {CAP}")
+        check("dropping the application" not in d.log_text(), "the daemon logged a drop")
+        d.ok("stop")
     finally:
         if a:
             a.close()
@@ -188,7 +216,15 @@ def test_per_pid_churn():
         grown = (vm_rss_kb(d.proc.pid) - base) * 1024
         per = grown / n
         print(f"daemon RSS grew {grown} bytes over {n} exited processes: {per:.0f} B each")
-        check(per < 1024, f"daemon keeps {per:.0f} bytes per exited process (limit 1024)")
+        if SANITIZED:
+            # ASan's allocator keeps a chunk freed by one thread in that
+            # thread's cache: the drain threads free what the control thread
+            # allocated, so RSS here measures those caches filling (5-13 KB
+            # a process, falling as they fill), not the daemon. The bound is
+            # the normal build's; LeakSanitizer checks this one at exit.
+            print("sanitizer build: RSS bound checked in the normal build only")
+        else:
+            check(per < 1024, f"daemon keeps {per:.0f} bytes per exited process (limit 1024)")
         kv = d.ok("list", "--kv", "churn").stdout
         traces = [l for l in kv.splitlines() if l.startswith("trace=")]
         check(len(traces) == n + 60, f"{len(traces)} traces listed, not {n + 60}")
@@ -200,5 +236,6 @@ def test_per_pid_churn():
 
 
 if __name__ == "__main__":
-    run_tests([test_many_events_capped_and_fast, test_events_after_ready_one_by_one,
+    run_tests([test_many_events_capped_and_fast, test_slow_listener_gets_every_enable,
+               test_events_after_ready_one_by_one,
                test_library_told, test_metadata_cap, test_per_pid_churn])
