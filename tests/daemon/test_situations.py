@@ -231,7 +231,108 @@ def test_app_in_cpuset():
                 d.cleanup()
 
 
+# ---- 2. CPU hotplug -----------------------------------------------------------------
+
+@contextlib.contextmanager
+def cpu1_restored():
+    """Whatever happens inside, CPU 1 is online again afterwards."""
+    check(read(CPU1_ONLINE) == "1", f"CPU 1 is not online ({CPU1_ONLINE})")
+    try:
+        yield
+    finally:
+        for _ in range(50):
+            with contextlib.suppress(OSError):
+                write(CPU1_ONLINE, "1")
+            if read(CPU1_ONLINE) == "1":
+                break
+            time.sleep(0.1)
+
+
+def test_hotplug_while_writing():
+    """CPU 1 goes offline under an app pinned to it in the middle of its
+    writes (the kernel moves it to CPU 0), then comes back."""
+    for buffers in ("uid", "pid"):
+        what = f"CPU 1 offline while writing, {buffers} buffers"
+        with cpu1_restored():
+            d = Daemon()
+            apps = []
+            try:
+                out = session(d, "hp", buffers)
+                go = os.path.join(d.tmp, "go")
+                a = app_on_cpu1(d, "--events", str(N), "--sleep-us", "20", "--wait", go)
+                apps.append(a)
+                wait_until(lambda: os.path.exists(go + ".ready"), "the app to register")
+                open(go, "w").close()
+                time.sleep(0.2)
+                set_cpu1_online(False)
+                time.sleep(0.3)
+                check(a.proc.poll() is None, f"{what}: the app ended before CPU 1 came back")
+                set_cpu1_online(True)
+                check(a.wait() == 0, f"{what}: app exited {a.proc.returncode}: {a.err}")
+                emitted = sum(a.emitted()) + 1
+                d.ok("stop", "hp")
+                events = check_exact(out, d.kv("hp"), emitted, what)
+                check({e["cpu"] for e in events} == {0, 1},
+                      f"{what}: events on CPUs {sorted({e['cpu'] for e in events})}, not 0 and 1")
+                check(d.alive(), f"{what}: the daemon died")
+            except Exception:
+                print(d.log_text()[-4000:])
+                raise
+            finally:
+                kill_all(apps)
+                d.cleanup()
+
+
+def test_hotplug_before_stop():
+    """An app writes on CPU 1 and stays alive; CPU 1 goes offline; stop
+    (per-UID), or the per-PID app's exit, flushes CPU 1's buffer while it
+    is offline; then CPU 1 comes back and a second run uses it again."""
+    for buffers in ("uid", "pid"):
+        what = f"CPU 1 offline between writes and {'stop' if buffers == 'uid' else 'exit'}"
+        with cpu1_restored():
+            d = Daemon()
+            apps = []
+            try:
+                out = session(d, "hs", buffers)
+                hold = os.path.join(d.tmp, "hold")
+                a = app_on_cpu1(d, "--events", str(N - 7), "--hold", hold, "--done", hold + ".done")
+                apps.append(a)
+                wait_until(lambda: os.path.exists(hold + ".done"), f"{what}: the app's writes")
+                set_cpu1_online(False)
+                if buffers == "uid":
+                    d.ok("stop", "hs")
+                    set_cpu1_online(True)
+                    open(hold, "w").close()
+                    check(a.wait() == 0, f"{what}: app exited {a.proc.returncode}: {a.err}")
+                else:
+                    open(hold, "w").close()
+                    check(a.wait() == 0, f"{what}: app exited {a.proc.returncode}: {a.err}")
+                    wait_until(lambda: int(d.kv("hs")["events"]) >= N - 6,
+                               f"{what}: the exited app's trace flushed with CPU 1 offline")
+                    set_cpu1_online(True)
+                    d.ok("stop", "hs")
+                emitted = sum(a.emitted()) + 1
+                events = check_exact(out, d.kv("hs"), emitted, what)
+                check({e["cpu"] for e in events} == {1}, f"{what}: events not all on CPU 1")
+                # CPU 1 back: the same daemon traces on it again.
+                out2 = session(d, "again", buffers)
+                b = app_on_cpu1(d, "--events", "1000")
+                apps.append(b)
+                check(b.wait() == 0, f"app exited {b.proc.returncode}: {b.err}")
+                d.ok("stop", "again")
+                events = check_exact(out2, d.kv("again"), 1001, what + ", then online again")
+                check({e["cpu"] for e in events} == {1}, f"{what}: second run not on CPU 1")
+                check(d.alive(), f"{what}: the daemon died")
+            except Exception:
+                print(d.log_text()[-4000:])
+                raise
+            finally:
+                kill_all(apps)
+                d.cleanup()
+
+
 if __name__ == "__main__":
     check(os.geteuid() == 0, "these tests need root (cgroups, hotplug, namespaces)")
     run_tests([test_daemon_taskset_uid, test_daemon_taskset_pid, test_daemon_cpuset_uid,
-               test_daemon_cpuset_pid, test_app_in_cpuset])
+               test_daemon_cpuset_pid, test_app_in_cpuset, test_hotplug_while_writing,
+               test_hotplug_before_stop])
