@@ -331,8 +331,99 @@ def test_hotplug_before_stop():
                 d.cleanup()
 
 
+# ---- 3. PID namespaces ----------------------------------------------------------------
+
+NS_N = 5000  # events per thread: bt2 decodes about 20,000 a second
+
+
+def ns_child(a):
+    """The tapp that unshare -f forked (its pid in our namespace)."""
+    def child():
+        with contextlib.suppress(OSError):
+            kids = read(f"/proc/{a.pid}/task/{a.pid}/children").split()
+            return int(kids[0]) if kids else None
+    wait_until(lambda: child() is not None, "unshare's child")
+    return child()
+
+
+def two_apps_in_pid_namespaces(buffers, userns):
+    """Two apps, each pid 1 of a namespace of its own, alive at once."""
+    what = f"two apps in {'user+' if userns else ''}PID namespaces, {buffers} buffers"
+    ns = ["-U", "-r"] if userns else []
+    d = Daemon()
+    apps = []
+    try:
+        out = session(d, "ns", buffers, subbuf="64k")
+        go, hold = os.path.join(d.tmp, "go"), os.path.join(d.tmp, "hold")
+        for role in (1, 2):
+            apps.append(App(d, *ns, "-p", "-f", "--mount-proc", TAPP, "--role", str(role),
+                            "--events", str(NS_N), "--threads", "2", "--wait", go, "--hold", hold,
+                            "--done", f"{hold}.{role}", exe=UNSHARE))
+        hosts = [ns_child(a) for a in apps]
+        for h in hosts:
+            wait_until(lambda: registered(d, h), f"{what}: app {h} to register")
+        open(go, "w").close()
+        for role in (1, 2):
+            wait_until(lambda: os.path.exists(f"{hold}.{role}"), f"{what}: app {role} to write")
+        # Both alive: the daemon knows them by their pids in its namespace.
+        procs = sorted(int(l.split()[0].split("=")[1]) for l in
+                       d.ok("list", "--kv", "ns").stdout.splitlines() if l.startswith("process="))
+        check(procs == sorted(set(hosts)) and len(procs) == 2,
+              f"{what}: list shows processes {procs}, the apps are {hosts}")
+        open(hold, "w").close()
+        for a in apps:
+            check(a.wait() == 0, f"{what}: app exited {a.proc.returncode}: {a.err}")
+        emitted = sum(sum(a.emitted()) + 1 for a in apps)
+        d.ok("stop", "ns")
+        events = check_exact(out, d.kv("ns"), emitted, what)
+        firsts = [e for e in events if e["name"] == "rtd:first"]
+        check(len(firsts) == 2 and all(int(e["fields"]["pid"]) == 1 == int(e["vpid"])
+                                       and int(e["vtid"]) == 1 for e in firsts),
+              f"{what}: rtd:first vpid/vtid not the namespace's (1): {firsts}")
+        by_key = seq_events(events)
+        for role in (1, 2):
+            keys = [k for k in by_key if k[0] == role]
+            check(len(keys) == 2 and all(k[1] == 1 for k in keys) and
+                  any(k[2] == 1 for k in keys) and all(1 <= k[2] < 100 for k in keys),
+                  f"{what}: role {role}: (role, vpid, vtid) {keys}: not the namespace's ids")
+            check(all(by_key[k] == list(range(NS_N)) for k in keys),
+                  f"{what}: role {role}: a thread's events are missing, mixed or twice")
+        if buffers == "pid":
+            dirs = sorted(os.listdir(os.path.join(out, "ust", "pid")))
+            check(len(dirs) == 2, f"{what}: per-PID trace directories {dirs}")
+            for role_dir in dirs:
+                evs, _ = read_trace(os.path.join(out, "ust", "pid", role_dir))
+                roles = {int(e["fields"]["role"]) for e in evs if e["name"] == "rtd:seq"}
+                check(len(roles) == 1, f"{what}: {role_dir} holds roles {roles}")
+                host = int(role_dir.split("-")[1])
+                check(host in hosts, f"{what}: {role_dir} is not named by a daemon-side pid {hosts}")
+                with open(os.path.join(out, "ust", "pid", role_dir, "metadata")) as f:
+                    meta = f.read()
+                check("vpid = 1;" in meta, f"{what}: {role_dir}'s metadata env vpid is not the "
+                      "namespace's pid 1")
+    except Exception:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        kill_all(apps)
+        d.cleanup()
+
+
+def test_pid_namespaces_uid():
+    two_apps_in_pid_namespaces("uid", userns=False)
+
+
+def test_pid_namespaces_pid():
+    two_apps_in_pid_namespaces("pid", userns=False)
+
+
+def test_user_pid_namespaces_pid():
+    two_apps_in_pid_namespaces("pid", userns=True)
+
+
 if __name__ == "__main__":
     check(os.geteuid() == 0, "these tests need root (cgroups, hotplug, namespaces)")
     run_tests([test_daemon_taskset_uid, test_daemon_taskset_pid, test_daemon_cpuset_uid,
                test_daemon_cpuset_pid, test_app_in_cpuset, test_hotplug_while_writing,
-               test_hotplug_before_stop])
+               test_hotplug_before_stop, test_pid_namespaces_uid, test_pid_namespaces_pid,
+               test_user_pid_namespaces_pid])
