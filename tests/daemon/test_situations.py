@@ -421,9 +421,92 @@ def test_user_pid_namespaces_pid():
     two_apps_in_pid_namespaces("pid", userns=True)
 
 
+# ---- 4. time namespaces -------------------------------------------------------------
+
+def in_time_ns(d, offset_s, *args):
+    """tapp in a new time namespace whose CLOCK_MONOTONIC is offset_s
+    seconds off ours."""
+    return App(d, "-T", "--monotonic", str(offset_s), "-f", TAPP, *args, exe=UNSHARE)
+
+
+def test_time_namespace_monotonic_refused():
+    """With the monotonic clock, an app whose CLOCK_MONOTONIC is not the
+    daemon's would put its events at the wrong time (or, ahead of it, have
+    them cut as corrupt and take the shared buffer's honest events with
+    them). It is refused, with a warning in list naming the namespace, and
+    runs untraced; the honest apps beside it lose nothing."""
+    for buffers, offset in (("uid", 1000), ("pid", -5), ("uid", -5)):
+        what = f"app in a time namespace ({offset:+d} s), {buffers} buffers, monotonic clock"
+        d = Daemon()
+        apps = []
+        try:
+            out = session(d, "tn", buffers, subbuf="64k")
+            go = os.path.join(d.tmp, "go")
+            honest = App(d, "--role", "2", "--events", str(N), "--wait", go)
+            skewed = in_time_ns(d, offset, "--role", "1", "--events", str(N), "--wait", go)
+            apps += [honest, skewed]
+            for f in (go + ".ready",):
+                wait_until(lambda: os.path.exists(f), "the apps to register")
+            wait_until(lambda: len([l for l in d.ok("list", "--kv", "tn").stdout.splitlines()
+                                    if l.startswith("process=")]) +
+                       int(d.kv("tn")["untraced_processes"]) >= 2, f"{what}: both apps known")
+            open(go, "w").close()
+            for a in apps:
+                check(a.wait() == 0, f"{what}: app exited {a.proc.returncode}: {a.err}")
+            d.ok("stop", "tn")
+            kv = d.kv("tn")
+            check(int(kv["untraced_processes"]) == 1, f"{what}: untraced_processes="
+                  f"{kv['untraced_processes']}, want the skewed app")
+            text = d.ok("list", "tn").stdout
+            check("time namespace" in text and "CLOCK_MONOTONIC" in text,
+                  f"{what}: list does not say why the app is not traced:\n{text}")
+            events = check_exact(out, kv, sum(honest.emitted()) + 1, what)
+            check({int(e["fields"]["role"]) for e in events if e["name"] == "rtd:seq"} == {2},
+                  f"{what}: the skewed app's events are in the trace")
+        except Exception:
+            print(d.log_text()[-4000:])
+            raise
+        finally:
+            kill_all(apps)
+            d.cleanup()
+
+
+def test_time_namespace_tsc_traced():
+    """The TSC is not namespaced: with --clock tsc the same app is traced,
+    on the same timeline as the others (one run before it, one after)."""
+    d = Daemon()
+    apps = []
+    try:
+        out = os.path.join(d.tmp, "tsc")
+        d.ok("create", "tsc", "-o", out, "--clock", "tsc", "--subbuf-size", "64k",
+             "--blocking-timeout", "inf")
+        d.ok("enable-event", "-s", "tsc", "rtd:*")
+        d.ok("start", "tsc")
+        for role, ns in ((1, False), (2, True), (3, False)):
+            a = (in_time_ns(d, 1000, "--role", str(role), "--events", "1000") if ns else
+                 App(d, "--role", str(role), "--events", "1000"))
+            apps.append(a)
+            check(a.wait() == 0, f"app exited {a.proc.returncode}: {a.err}")
+        d.ok("stop", "tsc")
+        kv = d.kv("tsc")
+        check(int(kv["untraced_processes"]) == 0, "an app was refused with the TSC clock")
+        events = check_exact(out, kv, 3 * 1001, "time namespace, TSC clock")
+        roles = [int(e["fields"]["role"]) for e in sorted(events, key=lambda e: e["ts"])
+                 if e["name"] == "rtd:seq"]
+        check(roles == [1] * 1000 + [2] * 1000 + [3] * 1000,
+              "time namespace, TSC clock: the runs are not in the order they ran")
+    except Exception:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        kill_all(apps)
+        d.cleanup()
+
+
 if __name__ == "__main__":
     check(os.geteuid() == 0, "these tests need root (cgroups, hotplug, namespaces)")
     run_tests([test_daemon_taskset_uid, test_daemon_taskset_pid, test_daemon_cpuset_uid,
                test_daemon_cpuset_pid, test_app_in_cpuset, test_hotplug_while_writing,
                test_hotplug_before_stop, test_pid_namespaces_uid, test_pid_namespaces_pid,
-               test_user_pid_namespaces_pid])
+               test_user_pid_namespaces_pid, test_time_namespace_monotonic_refused,
+               test_time_namespace_tsc_traced])
