@@ -276,7 +276,7 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	text_add(t, "\n");
 	loss_warnings(s, &sum, t);
 	if (s->untraced)
-		text_add(t, "  %u processes not traced (no buffers for them; see the warnings)\n",
+		text_add(t, "  %u processes not traced (see the warnings)\n",
 			 s->untraced);
 	if (s->warnings.s)
 		text_add(t, "  Warnings:\n%s", s->warnings.s);

@@ -54,7 +54,8 @@ struct output_config {
 	const char *session_output;  /* the session's directory */
 	int per_pid;                 /* per-PID layout (else per-UID) */
 	uint32_t uid;
-	int32_t pid;                 /* per-PID: the app's pid and name */
+	int32_t pid;                 /* per-PID: the app's pid (the daemon's view) and name */
+	int32_t vpid;                /* per-PID: its pid in its own PID namespace */
 	const char *procname;
 	const char *session_name;
 	enum rt_clock clock;

@@ -123,6 +123,34 @@ static void clean_procname(char *dst, const char *src)
 		snprintf(dst, RT_PROCNAME_MAX, "unknown");
 }
 
+/*
+ * An app in a time namespace reads CLOCK_MONOTONIC with that namespace's
+ * offset; its records carry those timestamps. The kernel says which
+ * (/proc/PID/timens_offsets, Linux 5.6+: "monotonic SECONDS NANOSECONDS",
+ * or the clock's number, 1). 0 when the file is absent (no time
+ * namespaces) or unreadable (logged: the app is traced as if in ours).
+ */
+static int64_t mono_offset_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/timens_offsets", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT || access("/proc/self/timens_offsets", F_OK) == 0)
+			logm(LOG_WARN, "pid %d: cannot read %s (%s): its time namespace is not "
+				       "checked", (int)pid, path, strerror(errno));
+		return 0;
+	}
+	char name[32];
+	long long sec, nsec;
+	int64_t off = 0;
+	while (fscanf(f, "%31s %lld %lld", name, &sec, &nsec) == 3)
+		if (!strcmp(name, "monotonic") || !strcmp(name, "1"))
+			off = (int64_t)sec * 1000000000 + (int64_t)nsec;
+	fclose(f);
+	return off;
+}
+
 static int on_register(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	const struct rt_msg_app_register *r = m->body;
@@ -139,6 +167,7 @@ static int on_register(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	a->ppid = (pid_t)r->ppid;
 	a->rseq = (r->flags & RT_APP_RSEQ) != 0;
 	clean_procname(a->procname, r->procname);
+	a->mono_offset_ns = mono_offset_of(a->pid);
 	c->app = a;
 	logm(LOG_INFO, "application %s[%d] registered (%s)", a->procname, (int)a->pid,
 	     a->rseq ? "rseq" : "no rseq: locked-mode per-PID buffers");
@@ -203,13 +232,32 @@ static int on_events(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	return 0; /* enabled at the next APP_READY_REQ, in as few records as can be */
 }
 
+static void untraced(struct session *s, const struct app *a, const char *why)
+{
+	logm(LOG_WARN, "session %s: %s[%d] not traced: %s", s->name, a->procname, (int)a->pid,
+	     why);
+	s->untraced++;
+	session_warn(s, "    %s[%d] not traced: %s\n", a->procname, (int)a->pid, why);
+}
+
 /* The trace app's events go to in session s, created if needed: the
- * shared one for rseq apps of a per-UID session, else one of its own. */
+ * shared one for rseq apps of a per-UID session, else one of its own.
+ * None for an app whose monotonic clock is not ours: its timestamps would
+ * sit at the wrong time in its own trace, and in a shared buffer they
+ * would break the order every other writer's records are checked by. */
 static struct trace *trace_of(struct daemon *d, struct session *s, struct app *a)
 {
 	struct trace *t = trace_for_app(s, a);
 	if (t)
 		return t;
+	if (s->clock == RT_CLOCK_MONOTONIC && a->mono_offset_ns) {
+		char why[192];
+		snprintf(why, sizeof why, "it runs in a time namespace whose CLOCK_MONOTONIC is "
+					  "%+.3f s off the daemon's (a session with --clock tsc "
+					  "traces it)", (double)a->mono_offset_ns / 1e9);
+		untraced(s, a, why);
+		return NULL;
+	}
 	if (s->buffers == RT_BUFFERS_UID && a->rseq) {
 		for (t = s->traces; t; t = t->next)
 			if (!t->per_pid)
@@ -218,26 +266,26 @@ static struct trace *trace_of(struct daemon *d, struct session *s, struct app *a
 	}
 	char why[RT_PATH_MAX + 128];
 	t = trace_create(d, s, a, why, sizeof why);
-	if (!t) {
-		logm(LOG_WARN, "session %s: no buffers for %s[%d]: %s", s->name, a->procname,
-		     (int)a->pid, why);
-		s->untraced++;
-		session_warn(s, "    %s[%d] not traced: %s\n", a->procname, (int)a->pid, why);
-	}
+	if (!t)
+		untraced(s, a, why);
 	return t;
+}
+
+void app_attach_session(struct daemon *d, struct session *s, struct app *a)
+{
+	if (!s->started_once)
+		return; /* its traces are made at the first start */
+	struct trace *t = trace_of(d, s, a);
+	if (!t || !t->mapped)
+		return;
+	if (app_link_trace(d, t, a) == 0)
+		app_update_trace(t, a, 0);
 }
 
 void app_attach_sessions(struct daemon *d, struct app *a)
 {
-	for (struct session *s = d->sessions; s; s = s->next) {
-		if (!s->started_once)
-			continue; /* its traces are made at the first start */
-		struct trace *t = trace_of(d, s, a);
-		if (!t || !t->mapped)
-			continue;
-		if (app_link_trace(d, t, a) == 0)
-			app_update_trace(t, a, 0);
-	}
+	for (struct session *s = d->sessions; s; s = s->next)
+		app_attach_session(d, s, a);
 }
 
 /* The first APP_READY_REQ ends registration; later ones are sync points

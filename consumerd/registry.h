@@ -45,6 +45,7 @@ struct app {
 	uid_t uid;
 	char procname[RT_PROCNAME_MAX];
 	int rseq;                /* the app can write rseq buffers */
+	int64_t mono_offset_ns;  /* its CLOCK_MONOTONIC minus ours (a time namespace) */
 	int ready;               /* APP_READY sent */
 	uint32_t nr_events, cap_events;
 	struct event_desc *events;  /* the first cfg.max_app_events described */
@@ -82,7 +83,9 @@ int app_send(struct app *a, struct rt_msg_buf *b, int fd);
 int app_send_fds(struct app *a, struct rt_msg_buf *b, const int *fds, uint32_t nfds);
 /* Sends APP_SYNC; returns its seq, 0 if it could not be sent. */
 uint64_t app_sync(struct daemon *d, struct app *a);
-/* Links the app to the traces of every started session. */
+/* Links the app to the traces of session s (if it was started), or of
+ * every started session. */
+void app_attach_session(struct daemon *d, struct session *s, struct app *a);
 void app_attach_sessions(struct daemon *d, struct app *a);
 
 /* Sends t's channel to a (APP_CHANNEL with the memfd and a wake-up socket

@@ -706,7 +706,7 @@ static int session_open_traces(struct daemon *d, struct session *s, char *why, s
 	s->started_once = 1;
 	for (struct conn *c = d->conns; c; c = c->next)
 		if (c->app && c->app->ready)
-			app_attach_sessions(d, c->app);
+			app_attach_session(d, s, c->app);
 	return 0;
 }
 

@@ -126,6 +126,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.per_pid = owner != NULL,
 		.uid = (uint32_t)d->uid,
 		.pid = owner ? (int32_t)owner->pid : 0,
+		.vpid = owner ? (int32_t)owner->vpid : 0,
 		.procname = owner ? owner->procname : NULL,
 		.session_name = s->name,
 		.clock = s->clock,

@@ -75,7 +75,9 @@ struct ctf_trace_config {
 	const char *path;            /* optional: this exact directory instead of the layout */
 	enum ctf_buffering buffering;
 	uint32_t uid;                /* per-UID */
-	int32_t pid;                 /* per-PID: vpid, procname and the directory name */
+	int32_t pid;                 /* per-PID: the directory name and buffering id */
+	int32_t vpid;                /* per-PID: env vpid, the process's pid in its own PID
+	                                namespace (as its events' vpid); 0: pid */
 	const char *procname;
 	const char *trace_name;      /* env trace_name: the session name */
 	const char *hostname;        /* NULL: this host */

@@ -301,7 +301,7 @@ static void preamble(struct sb *b, const struct ctf_trace *t, const struct ctf_t
 	sb_quoted(b, cfg->trace_name ? cfg->trace_name : "rseqtrace");
 	sb_add(b, ";\n\ttrace_creation_datetime = \"%s\";\n", created);
 	if (cfg->buffering == CTF_PER_PID) {
-		sb_add(b, "\tvpid = %d;\n\tprocname = ", (int)cfg->pid);
+		sb_add(b, "\tvpid = %d;\n\tprocname = ", (int)(cfg->vpid ? cfg->vpid : cfg->pid));
 		sb_quoted(b, cfg->procname ? cfg->procname : "");
 		sb_add(b, ";\n\tvpid_datetime = \"%s\";\n", created);
 	}

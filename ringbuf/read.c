@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "ringbuf/ringbuf.h"
 
@@ -346,6 +347,11 @@ static int cpu_online(uint32_t cpu)
 		if (fread(&v, 1, 1, f) != 1)
 			v = '1';
 		fclose(f);
+	} else if (errno == ENOENT) {
+		/* No online file: a CPU that cannot go offline (cpu0), or one
+		 * that is possible but not present (no directory at all). */
+		*strrchr(path, '/') = '\0';
+		return access(path, F_OK) == 0;
 	}
 	return v != '0';
 }

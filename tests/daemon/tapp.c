@@ -5,7 +5,7 @@
  *
  *   tapp [--role R] [--events N] [--threads T] [--fork] [--wait FILE]
  *        [--done FILE] [--forever --progress FILE] [--big] [--sleep-us U]
- *        [--exit CODE] [--signal SIG] [--dlopen LIB] [--spam-wake]
+ *        [--exit CODE] [--signal SIG] [--dlopen LIB] [--spam-wake] [--hold FILE]
  *
  * The first statement of main() emits rtd:first, so `record` can show it
  * traces from the very start. With --fork, a child (role R+100) emits N
@@ -18,6 +18,8 @@
  * N SIGUSR1 to the emitting thread, one at a time, whose handler emits an
  * event of role 999; each handler must return within 5 s. FILE then gets
  * "handled=K stuck=S" (K handlers returned, S did not in time).
+ * --hold FILE: once everything is emitted and printed, waits for FILE
+ * before exiting (a live process whose events are all written).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -42,7 +44,7 @@
 static uint32_t role;
 static uint64_t events = 1000;
 static int threads = 1, do_fork, forever, big, spam_wake;
-static const char *wait_file, *done_file, *progress_file, *dlopen_path;
+static const char *wait_file, *done_file, *progress_file, *dlopen_path, *hold_file;
 static long sleep_us;
 
 /* Waits for the test to create path; gives up after a minute, so a
@@ -193,6 +195,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--signal") && v) sig = atoi(argv[++i]);
 		else if (!strcmp(a, "--dlopen") && v) dlopen_path = argv[++i];
 		else if (!strcmp(a, "--spam-wake")) spam_wake = 1;
+		else if (!strcmp(a, "--hold") && v) hold_file = argv[++i];
 		else if (!strcmp(a, "--handler-signals") && i + 2 < argc) {
 			handler_signals = atoi(argv[++i]);
 			handler_file = argv[++i];
@@ -272,6 +275,7 @@ int main(int argc, char **argv)
 	printf("emitted=%llu\n", (unsigned long long)total);
 	fflush(stdout);
 	touch(done_file);
+	wait_for(hold_file);
 	if (sig)
 		raise(sig);
 	return exit_code;
