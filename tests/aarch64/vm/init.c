@@ -10,12 +10,12 @@
  *   === RUN <name>
  *   === RESULT <name> PASS|FAIL <how it ended> <seconds> s
  *   === KERNEL-ABORTS <name> <n>
+ *   === DONE <passed> passed <failed> failed
  *
  * where n counts the kernel's rseq_ip_fixup trace events while the test ran:
  * each is an rseq critical section the kernel aborted (it moved the IP to
  * the abort handler), in whatever process. The tests are the only programs
  * here with critical sections.
- *   === DONE <passed> passed <failed> failed
  *
  * A test that outlives its time bound is killed and fails; the script's
  * own time bound on qemu covers the rest.
