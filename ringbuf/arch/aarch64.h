@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aarch64 operations for the ring buffer: the op set of arch/x86_64.h
- * (see there for the contract). Compiled in CI with gcc-aarch64-linux-gnu;
- * not run here.
+ * (see there for the contract). Cross-compiled with gcc-aarch64-linux-gnu
+ * and run in rseq mode on an arm64 kernel under qemu-system-aarch64
+ * (scripts/aarch64-vm, ctest aarch64.qemu_rseq).
  */
 #ifndef RT_ARCH_AARCH64_H
 #define RT_ARCH_AARCH64_H
@@ -59,6 +60,7 @@ rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
 changed:
 	return 1;
 aborted:
+	RT_ABORTED(rs);
 	return -1;
 }
 

@@ -36,4 +36,17 @@
 	".quad " RT_STR(start) ", " RT_STR(exit) "\n\t"                     \
 	".popsection\n\t"
 
+/*
+ * Test builds only: with -DRT_TEST_ABORT_HOOK=name, every sequence that
+ * lands on its abort handler calls name(rseq area) before returning -1, so
+ * a test can count the aborts that really happened (tests/aarch64/vm).
+ * The library never defines it.
+ */
+#ifdef RT_TEST_ABORT_HOOK
+void RT_TEST_ABORT_HOOK(void *rs);
+#define RT_ABORTED(rs) RT_TEST_ABORT_HOOK(rs)
+#else
+#define RT_ABORTED(rs) ((void)(rs))
+#endif
+
 #endif

@@ -71,6 +71,7 @@ rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
 changed:
 	return 1;
 aborted:
+	RT_ABORTED(rs);
 	return -1;
 }
 
