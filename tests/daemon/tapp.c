@@ -20,6 +20,8 @@
  * "handled=K stuck=S" (K handlers returned, S did not in time).
  * --hold FILE: once everything is emitted and printed, waits for FILE
  * before exiting (a live process whose events are all written).
+ * Under an in-process session (RSEQTRACE_INPROC) it also prints
+ * "session_mode=rseq" or "session_mode=locked", the buffers' mode.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -40,6 +42,7 @@
 
 #define RSEQTRACE_CREATE_PROBES
 #include "tapp_tp.h"
+#include <rseqtrace/session.h>
 
 static uint32_t role;
 static uint64_t events = 1000;
@@ -273,6 +276,10 @@ int main(int argc, char **argv)
 		printf("spammed=%llu\n", (unsigned long long)spammed);
 	}
 	printf("emitted=%llu\n", (unsigned long long)total);
+	struct rseqtrace_session_stats st;
+	if (rseqtrace_session_stats(&st) == 0)
+		printf("session_mode=%s\n", st.mode == RSEQTRACE_MODE_LOCKED ? "locked"
+					   : st.mode == RSEQTRACE_MODE_RSEQ ? "rseq" : "auto");
 	fflush(stdout);
 	touch(done_file);
 	wait_for(hold_file);

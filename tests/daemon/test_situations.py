@@ -5,7 +5,9 @@ without the CPU its applications write on, and an application in a cpuset
 the daemon is not in; CPU 1 taken offline while an application writes on it
 and between its writes and stop; applications in PID namespaces (and a
 user + PID namespace), two of them with the same vpid at once; an
-application in a time namespace whose CLOCK_MONOTONIC is not the daemon's.
+application in a time namespace whose CLOCK_MONOTONIC is not the daemon's;
+an application whose rseq a seccomp filter denies (per-UID, per-PID and
+in-process sessions).
 Every run counts exactly: emitted = recorded + lost, lost = 0, every event
 once, and babeltrace2 reads the trace cleanly. Nothing here is skipped: a
 machine that refuses a cgroup, a hotplug or a namespace fails the test."""
@@ -16,8 +18,8 @@ import subprocess
 import time
 from collections import defaultdict
 
-from rtd import (TAPP, App, Daemon, Fail, bt_clean, check, check_timestamps, read_trace,
-                 registered, run_tests, wait_until)
+from rtd import (BUILD, TAPP, App, Daemon, Fail, bt_clean, check, check_timestamps,
+                 read_trace, registered, run_tests, tmpdir, wait_until)
 
 N = 20000
 CPUSET = "/sys/fs/cgroup/cpuset"
@@ -503,10 +505,144 @@ def test_time_namespace_tsc_traced():
         d.cleanup()
 
 
+# ---- 5. seccomp: rseq denied --------------------------------------------------------
+
+SECCOMP_EXEC = os.path.join(BUILD, "tests", "daemon", "rt_seccomp_exec")
+SC_N = 5000  # events per thread
+
+
+def under_seccomp(err, *args):
+    """tapp's command line with rseq denied (err: ENOSYS or EPERM) by a
+    seccomp filter; rt_seccomp_exec execs it, so its pid is the app's."""
+    return [SECCOMP_EXEC, err, TAPP, *args]
+
+
+def session_processes(d, name):
+    """pid -> "rseq" or "locked", for each process list shows in the session."""
+    procs = {}
+    for line in d.ok("list", "--kv", name).stdout.splitlines():
+        if line.startswith("process="):
+            pid, _, mode = line.split("=", 1)[1].split()
+            procs[int(pid)] = mode
+    return procs
+
+
+def session_traces(d, name):
+    """(mode, owner_pid, events) of each trace list shows in the session."""
+    traces = []
+    for line in d.ok("list", "--kv", name).stdout.splitlines():
+        if line.startswith("trace="):
+            kv = dict(f.split("=", 1) for f in line.split()[1:])
+            traces.append((kv["mode"], int(kv["owner_pid"]), int(kv["events"])))
+    return sorted(traces)
+
+
+def check_threads(events, role, vpid, what):
+    """role's two threads, of process vpid, each wrote 0..SC_N-1 once, in order."""
+    by_key = seq_events(events)
+    keys = [k for k in by_key if k[0] == role]
+    check(len(keys) == 2 and all(k[1] == vpid for k in keys),
+          f"{what}: role {role}: (role, vpid, vtid) {keys}, want two threads of {vpid}")
+    check(all(by_key[k] == list(range(SC_N)) for k in keys),
+          f"{what}: role {role}: a thread's events are missing, mixed or twice")
+
+
+def seccomp_denied(buffers):
+    """An app whose rseq a seccomp filter denies (glibc could not register
+    it) registers without rseq and writes a locked-mode per-PID set of its
+    own; an app beside it, without the filter, writes rseq. Each with two
+    threads; every event recorded once, nothing lost."""
+    for err in ("ENOSYS", "EPERM"):
+        what = f"rseq denied ({err}) by seccomp, {buffers} buffers"
+        d = Daemon()
+        apps = []
+        try:
+            out = session(d, "sc", buffers, subbuf="64k")
+            go = os.path.join(d.tmp, "go")
+            args = ("--events", str(SC_N), "--threads", "2", "--wait", go)
+            plain = App(d, "--role", "1", *args)
+            apps.append(plain)
+            exe, *denied_args = under_seccomp(err, "--role", "2", *args)
+            denied = App(d, *denied_args, exe=exe)
+            apps.append(denied)
+            wait_until(lambda: len(session_processes(d, "sc")) == 2, f"{what}: both apps")
+            procs = session_processes(d, "sc")
+            check(procs == {plain.pid: "rseq", denied.pid: "locked"},
+                  f"{what}: list shows processes {procs}; want {plain.pid} rseq, "
+                  f"{denied.pid} locked")
+            # Per-UID: the shared rseq set and the denied app's own locked
+            # set; per-PID: a set per app, of its mode.
+            rseq_owner = 0 if buffers == "uid" else plain.pid
+            traces = [(m, o) for m, o, _ in session_traces(d, "sc")]
+            check(traces == [("locked", denied.pid), ("rseq", rseq_owner)],
+                  f"{what}: traces (mode, owner) {traces}; want the denied app's locked set "
+                  f"and an rseq set of {rseq_owner}")
+            registered_line = (f"application rt_tapp[{denied.pid}] registered "
+                               "(no rseq: locked-mode per-PID buffers)")
+            check(registered_line in d.log_text(), f"{what}: the log lacks {registered_line!r}")
+            open(go, "w").close()
+            for a in apps:
+                check(a.wait() == 0, f"{what}: app exited {a.proc.returncode}: {a.err}")
+            emitted = sum(sum(a.emitted()) + 1 for a in apps)  # + rtd:first
+            d.ok("stop", "sc")
+            events = check_exact(out, d.kv("sc"), emitted, what)
+            each = sum(plain.emitted()) + 1
+            traces = session_traces(d, "sc")
+            check(traces == [("locked", denied.pid, each), ("rseq", rseq_owner, each)],
+                  f"{what}: (mode, owner, events) per trace {traces}, want {each} events in each")
+            check_threads(events, 1, plain.pid, what)
+            check_threads(events, 2, denied.pid, what)
+            check(d.alive(), f"{what}: the daemon died")
+        except Exception:
+            print(d.log_text()[-4000:])
+            raise
+        finally:
+            kill_all(apps)
+            d.cleanup()
+
+
+def test_seccomp_rseq_denied_uid():
+    seccomp_denied("uid")
+
+
+def test_seccomp_rseq_denied_pid():
+    seccomp_denied("pid")
+
+
+def test_seccomp_rseq_denied_inproc():
+    """In-process sessions (RSEQTRACE_INPROC, no daemon): under the filter
+    the session's buffers are locked mode, without it rseq; every event of
+    both threads recorded, nothing lost."""
+    for err in ("ENOSYS", "EPERM", None):
+        what = f"in-process session, rseq {'denied (' + err + ')' if err else 'allowed'}"
+        out = tmpdir()
+        env = dict(os.environ, RSEQTRACE_INPROC=out, RSEQTRACE_DAEMON="0",
+                   RSEQTRACE_EVENTS="rtd:*", RSEQTRACE_CONTEXT="vpid,vtid")
+        for k in ("GLIBC_TUNABLES", "RSEQTRACE_LOCKED"):
+            env.pop(k, None)
+        args = ("--events", str(SC_N), "--threads", "2")
+        cmd = under_seccomp(err, *args) if err else [TAPP, *args]
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, f"{what}: exit {p.returncode}: {p.stderr}")
+        lines = p.stdout.splitlines()
+        want = "session_mode=" + ("locked" if err else "rseq")
+        check(want in lines, f"{what}: the app printed {lines}, want {want}")
+        emitted = sum(int(l.split("=")[1]) for l in lines if l.startswith("emitted=")) + 1
+        events, discarded = read_trace(out)
+        check_timestamps(events)
+        check(sum(discarded.values()) == 0, f"{what}: {discarded} events discarded")
+        check(len(events) == emitted, f"{what}: recorded {len(events)} != emitted {emitted}")
+        firsts = [e for e in events if e["name"] == "rtd:first"]
+        check(len(firsts) == 1, f"{what}: {len(firsts)} rtd:first events")
+        check_threads(events, 0, int(firsts[0]["fields"]["pid"]), what)
+        bt_clean(out)
+
+
 if __name__ == "__main__":
     check(os.geteuid() == 0, "these tests need root (cgroups, hotplug, namespaces)")
     run_tests([test_daemon_taskset_uid, test_daemon_taskset_pid, test_daemon_cpuset_uid,
                test_daemon_cpuset_pid, test_app_in_cpuset, test_hotplug_while_writing,
                test_hotplug_before_stop, test_pid_namespaces_uid, test_pid_namespaces_pid,
                test_user_pid_namespaces_pid, test_time_namespace_monotonic_refused,
-               test_time_namespace_tsc_traced])
+               test_time_namespace_tsc_traced, test_seccomp_rseq_denied_uid,
+               test_seccomp_rseq_denied_pid, test_seccomp_rseq_denied_inproc])
