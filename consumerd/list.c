@@ -101,9 +101,18 @@ static void trace_errors(const struct session *s, struct text *t, const char *pr
 			text_add(t, "%s%s\n", prefix, tr->error);
 }
 
+/* The counts the drain threads published, into each trace's totals: they
+ * tell the control thread only of flushes and closes, not of each drain. */
+static void refresh_counts(const struct session *s)
+{
+	for (struct trace *tr = s->traces; tr; tr = tr->next)
+		trace_refresh_stats(tr);
+}
+
 void session_summary(struct session *s, struct text *t)
 {
 	struct cpu_stats sum;
+	refresh_counts(s);
 	session_totals(s, &sum);
 	char b[32];
 	human_bytes(b, sizeof b, sum.bytes);
@@ -321,6 +330,7 @@ static void buffer_memory(struct daemon *d, struct text *t, int kv)
 
 void list_one_session(struct daemon *d, const struct session *s, int kv, struct text *t)
 {
+	refresh_counts(s);
 	kv ? list_session_kv(d, s, t) : list_session(d, s, t);
 }
 
@@ -343,7 +353,7 @@ int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		if (!d->sessions && !kv)
 			text_add(&t, "No sessions (create one: rseqtrace create NAME)\n\n");
 		for (struct session *s = d->sessions; s; s = s->next)
-			kv ? list_session_kv(d, s, &t) : list_session(d, s, &t);
+			list_one_session(d, s, kv, &t);
 		if (!kv)
 			list_apps(d, &t);
 		buffer_memory(d, &t, kv);
