@@ -113,6 +113,11 @@ int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_
 /* Frees t; every channel must have been closed. Returns the first write
  * error the trace met (0 if none). */
 int ctf_trace_close(struct ctf_trace *t);
+/* Writes the metadata described since the last call (ctf_trace_add_event
+ * and ctf_trace_add_stream_class only describe it in memory): every drain
+ * does, before its packets, and the close. 0, or the trace's first write
+ * error (the file then ends after the last whole block). */
+int ctf_trace_write_metadata(struct ctf_trace *t);
 
 /* Binds bs (which must carry the trace's uuid and this stream id) to a
  * stream class; stream files are created at the first packet. name is a

@@ -33,11 +33,20 @@ struct ctf_stream_class {
 };
 
 struct ctf_trace {
-	pthread_mutex_t lock; /* metadata file, stream classes, event tables */
+	pthread_mutex_t lock; /* pending metadata, stream classes, event tables */
 	char *dir;
 	int dir_fd;           /* the checked trace directory: files are made relative to it */
+	/* Metadata is described in memory (under lock) by whoever adds an
+	 * event, the daemon's control thread included, and written to the
+	 * file by ctf_trace_write_metadata (a drain, the close): a stalled
+	 * disk never holds the one that describes. */
+	char *pend;           /* TSDL not written yet, under lock */
+	size_t pend_len, pend_cap;
+	uint64_t meta_reserved; /* written + pending bytes, under lock: the cap's count */
+	pthread_mutex_t write_lock; /* held while the file is written; orders writers */
 	int meta_fd;
-	off_t meta_size;
+	off_t meta_size;      /* bytes in the file, under write_lock */
+	int meta_error;       /* the file's first write error, under write_lock */
 	uint64_t meta_max;    /* 0: no cap */
 	uint8_t uuid[16];
 	enum rt_clock clock;

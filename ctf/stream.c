@@ -568,6 +568,14 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
  * (or an application storing offsets) cannot hold us on one CPU. */
 static int drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial, int *written)
 {
+	/* The events these packets hold are described in the file first; if
+	 * that fails no packet is written (its events could not be read), and
+	 * they wait in the buffer, where writers count what no longer fits. */
+	int m = ctf_trace_write_metadata(c->trace);
+	if (m) {
+		record_error(c, -m, "cannot write %s/metadata: %s", c->trace->dir, strerror(-m));
+		return m;
+	}
 	int first_err = 0;
 	uint64_t per_cpu = c->bs->buf_size / c->bs->subbuf_size + 1;
 	struct rt_committed cm;

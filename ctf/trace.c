@@ -97,33 +97,67 @@ static void sb_quoted(struct sb *b, const char *s)
 
 /* ---- metadata file ------------------------------------------------------------ */
 
-/* Appends the whole block or nothing (a short write is truncated away).
+/* Queues the whole block for the file, or nothing; called under t->lock.
  * A block that would pass the cap is refused: the metadata a hostile
- * application can make us write is bounded, and no write error is left. */
+ * application can make us write is bounded. */
 static int append(struct ctf_trace *t, struct sb *b)
 {
 	if (b->oom)
 		return -ENOMEM;
-	if (t->meta_max && (uint64_t)t->meta_size + b->len > t->meta_max)
+	if (t->meta_max && t->meta_reserved + b->len > t->meta_max)
 		return -EFBIG;
+	if (t->pend_len + b->len > t->pend_cap) {
+		size_t cap = t->pend_cap ? t->pend_cap : 4096;
+		while (cap < t->pend_len + b->len)
+			cap *= 2;
+		char *p = realloc(t->pend, cap);
+		if (!p)
+			return -ENOMEM;
+		t->pend = p;
+		t->pend_cap = cap;
+	}
+	memcpy(t->pend + t->pend_len, b->s, b->len);
+	t->pend_len += b->len;
+	t->meta_reserved += b->len;
+	return 0;
+}
+
+int ctf_trace_write_metadata(struct ctf_trace *t)
+{
+	pthread_mutex_lock(&t->write_lock);
+	pthread_mutex_lock(&t->lock);
+	char *s = t->pend;
+	size_t len = t->pend_len;
+	t->pend = NULL;
+	t->pend_len = t->pend_cap = 0;
+	pthread_mutex_unlock(&t->lock);
+	int r = t->meta_error;
 	size_t done = 0;
-	while (done < b->len) {
-		ssize_t w = pwrite(t->meta_fd, b->s + done, b->len - done, t->meta_size + (off_t)done);
+	while (!r && done < len) {
+		ssize_t w = pwrite(t->meta_fd, s + done, len - done, t->meta_size + (off_t)done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			int e = w < 0 ? errno : ENOSPC;
+			/* The file ends where the last whole block did; the
+			 * rest is not written and the trace keeps the error. */
+			r = w < 0 ? -errno : -ENOSPC;
 			if (ftruncate(t->meta_fd, t->meta_size) != 0) {
 				/* the file now ends in a partial block */
 			}
+			t->meta_error = r;
+			pthread_mutex_lock(&t->lock);
 			if (!t->first_error)
-				t->first_error = -e;
-			return -e;
+				t->first_error = r;
+			pthread_mutex_unlock(&t->lock);
+			break;
 		}
 		done += (size_t)w;
 	}
-	t->meta_size += (off_t)done;
-	return 0;
+	if (!r)
+		t->meta_size += (off_t)done;
+	pthread_mutex_unlock(&t->write_lock);
+	free(s);
+	return r;
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -394,6 +428,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	if (!t)
 		return set_err(err, errlen, -ENOMEM, "out of memory");
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->write_lock, NULL);
 	t->meta_fd = -1;
 	t->dir_fd = -1;
 	t->clock = cfg->clock;
@@ -418,6 +453,8 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	preamble(&b, t, cfg);
 	r = append(t, &b);
 	free(b.s);
+	if (!r)
+		r = ctf_trace_write_metadata(t);
 	if (r) {
 		set_err(err, errlen, r, "cannot write %s/%s: %s", t->dir, meta, strerror(-r));
 		close(t->meta_fd);
@@ -431,6 +468,8 @@ fail:
 	if (t->dir_fd >= 0)
 		close(t->dir_fd);
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->write_lock);
+	free(t->pend);
 	free(t->dir);
 	free(t);
 	return r;
@@ -661,6 +700,8 @@ int ctf_trace_close(struct ctf_trace *t)
 {
 	if (!t)
 		return 0;
+	if (t->meta_fd >= 0)
+		ctf_trace_write_metadata(t);
 	int r = t->first_error;
 	if (t->meta_fd >= 0 && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
 		r = -errno;
@@ -677,6 +718,8 @@ int ctf_trace_close(struct ctf_trace *t)
 		free(c);
 	}
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->write_lock);
+	free(t->pend);
 	free(t->dir);
 	free(t);
 	return r;
