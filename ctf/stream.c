@@ -136,7 +136,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		return -EINVAL;
 	}
 	struct ctf_channel *c = calloc(1, sizeof *c);
-	if (!c || !(c->cpu = calloc(bs->nr_cpus, sizeof *c->cpu))) {
+	if (!c || !(c->cpu = calloc(bs->nr_max, sizeof *c->cpu))) { /* room to grow */
 		free(c);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -148,7 +148,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		return -ENOMEM;
 	}
 	uint64_t now = mono_ns();
-	for (uint32_t i = 0; i < bs->nr_cpus; i++) {
+	for (uint32_t i = 0; i < bs->nr_max; i++) {
 		c->cpu[i].fd = -1;
 		rt_lost_counts(&bs->ctl[i], c->cpu[i].ring_seen);
 		c->cpu[i].ring_ns = now;

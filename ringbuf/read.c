@@ -25,10 +25,12 @@ int rt_reader_init(struct rt_bufset *bs)
 {
 	if (bs->rd)
 		return RT_OK;
-	bs->rd = calloc(bs->nr_cpus, sizeof *bs->rd);
+	/* For every index the set may grow to: their control lines are
+	 * mapped from the start. */
+	bs->rd = calloc(bs->nr_max, sizeof *bs->rd);
 	if (!bs->rd)
 		return RT_E_SYS;
-	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
+	for (uint32_t c = 0; c < bs->nr_max; c++) {
 		const struct rt_cpu_reader *r = &bs->ctl[c].r;
 		bs->rd[c].consumed = __atomic_load_n(&r->consumed, __ATOMIC_ACQUIRE) &
 				     ~(bs->subbuf_size - 1);
@@ -371,6 +373,10 @@ int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 {
 	if (cpu >= bs->nr_cpus)
 		return RT_E_INVAL;
+	/* A concurrency id is not a place a consumer can go to: only the
+	 * daemon's reader, which needs no writer (I6), takes such sets. */
+	if (bs->index == RT_INDEX_CID)
+		return RT_E_MODE;
 	int r = 0;
 	if (bs->mode == RT_MODE_LOCKED) {
 		/* A writer may hold the lock and be stopped (SIGSTOP, a
