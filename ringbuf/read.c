@@ -43,7 +43,7 @@ int rt_reader_init(struct rt_bufset *bs)
 
 int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 {
-	if (cpu >= bs->nr_cpus)
+	if (cpu >= rt_nr_buffers(bs))
 		return RT_E_INVAL;
 	if (!bs->rd && rt_reader_init(bs) != RT_OK)
 		return RT_E_SYS;
@@ -73,7 +73,7 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 
 void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
 {
-	if (cpu >= bs->nr_cpus || (!bs->rd && rt_reader_init(bs) != RT_OK))
+	if (cpu >= rt_nr_buffers(bs) || (!bs->rd && rt_reader_init(bs) != RT_OK))
 		return;
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	struct rt_cpu_reader *shared = &bs->ctl[cpu].r;
@@ -171,7 +171,7 @@ static uint64_t count_skipped(const struct rt_bufset *bs, uint32_t cpu, uint64_t
 
 int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm)
 {
-	if (cpu >= bs->nr_cpus)
+	if (cpu >= rt_nr_buffers(bs))
 		return RT_E_INVAL;
 	if (!bs->rd && rt_reader_init(bs) != RT_OK)
 		return RT_E_SYS;
@@ -371,7 +371,7 @@ static int flush_steps(struct rt_bufset *bs, void *rs, uint32_t cpu)
 
 int rt_flush(struct rt_bufset *bs, uint32_t cpu)
 {
-	if (cpu >= bs->nr_cpus)
+	if (cpu >= rt_nr_buffers(bs))
 		return RT_E_INVAL;
 	/* A concurrency id is not a place a consumer can go to: only the
 	 * daemon's reader, which needs no writer (I6), takes such sets. */

@@ -318,6 +318,13 @@ static inline struct rseq *rt_rseq_area(void)
 	return (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
 }
 
+/* Buffers in use now, for a thread other than the one that grows the set
+ * (rt_bufset_grow publishes the count after mapping the buffers). */
+static inline uint32_t rt_nr_buffers(const struct rt_bufset *bs)
+{
+	return __atomic_load_n(&bs->nr_cpus, __ATOMIC_ACQUIRE);
+}
+
 /* Offsets in struct rseq (uapi): glibc 2.36's <sys/rseq.h> stops at flags. */
 #define RT_RSEQ_CPU_ID 4
 #define RT_RSEQ_MM_CID 24
