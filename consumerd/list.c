@@ -169,7 +169,7 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		text_add(t, "trace=%s mode=%s index=%s buffers=%u owner_pid=%d events=%llu "
 			    "discarded=%llu\n", tr->dir,
 			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq",
-			 tr->index == RT_INDEX_CID ? "mm_cid" : "cpu", tr->nr_cpus, (int)tr->owner_pid,
+			 tr->index == RT_INDEX_CID ? "mm_cid" : "cpu", tr->nr_buffers, (int)tr->owner_pid,
 			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
 		for (uint32_t c = 0; c < tr->nr_cpus; c++)
 			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu "

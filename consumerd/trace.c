@@ -125,6 +125,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	d->buffer_memory += t->buffer_bytes;
 	t->nr_cpus = t->bs.nr_cpus;
 	t->index = t->bs.index;
+	t->nr_buffers = t->nr_cpus;
 	t->mode = (enum rt_mode)t->bs.mode;
 	/* Room for every buffer an mm_cid set may grow to. */
 	t->cpu = calloc(t->bs.nr_max, sizeof *t->cpu);
@@ -269,6 +270,7 @@ int trace_grow(struct daemon *d, struct trace *t, uint32_t nr, char *why, size_t
 	t->buffer_bytes += more;
 	d->buffer_memory += more;
 	t->nr_cpus = t->bs.nr_cpus;
+	t->nr_buffers = t->nr_cpus;
 	return 0;
 }
 

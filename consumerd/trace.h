@@ -65,6 +65,7 @@ struct trace {
 	 * processes. */
 	uint32_t nr_cpus;       /* buffers in use: bs.nr_cpus (cpu[] has bs.nr_max) */
 	uint32_t index;         /* enum rt_index of its buffers, kept after close */
+	uint32_t nr_buffers;    /* the most it had in use, kept after close */
 	uint32_t grow_refused;  /* the largest buffer count refused (the cap), logged */
 	struct cpu_stats *cpu;
 	struct cpu_stats total; /* refreshed after each drain, kept after close */

@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Per-PID buffers indexed by the threads' rseq mm_cid (issue 17, part 3),
+with the real daemon, CLI and librseqtrace, decoded with bt2:
+
+- threads > CPUs hopping between CPUs: every event once, recorded +
+  discarded == emitted, the set indexed by mm_cid (list --kv: index=mm_cid)
+  with at most one buffer per CPU;
+- a process started under `taskset -c 0` maps one buffer, not one per CPU
+  (its /proc/PID/smaps);
+- growth: a process that registers with one allowed CPU, then widens its
+  affinity and starts threads: events after the widening are recorded, the
+  set grows to more buffers, and whatever found no buffer meanwhile is
+  counted as lost_nobuf, exactly;
+- the fallback: RSEQTRACE_CID=0 indexes by CPU (index=cpu), same oracle;
+- hostile growth requests (out of range, a channel not its own) close the
+  connection with a clear message, and the daemon serves on.
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+
+from rtd import (App, Daemon, check, registered, run_tests, wait_until)
+from test_e2e import check_oracle, decode
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "security"))
+import rawapp  # noqa: E402
+import gen_corpus  # noqa: E402
+
+N = 20000
+NCPU = os.cpu_count()
+
+
+def session(d, extra=()):
+    out = os.path.join(d.tmp, "out")
+    d.ok("create", "c", "-o", out, "--buffers-pid", "--subbuf-size", "256k", "--num-subbuf", "32",
+         *extra)
+    d.ok("enable-event", "rtd:*")
+    d.ok("start")
+    return out
+
+
+def traces(d):
+    return [dict(kv.split("=", 1) for kv in l.split())
+            for l in d.ok("list", "--kv", "c").stdout.splitlines() if l.startswith("trace=")]
+
+
+def index_streams(out):
+    """The channel0_<index> files of every per-PID trace under out."""
+    names = []
+    for root, _, files in os.walk(out):
+        names += [f for f in files if f.startswith("channel0_")]
+    return sorted(names)
+
+
+def run_oracle(env=None, taskset=None, threads=4, extra_args=(), sleep_us=0):
+    """One per-PID process of `threads` threads emitting N events each.
+    Returns (d, out, kv after stop, trace lines, events, discarded)."""
+    d = Daemon(env=env)
+    out = session(d)
+    args = ["--role", "1", "--events", str(N), "--threads", str(threads), *extra_args]
+    if sleep_us:
+        args += ["--sleep-us", str(sleep_us)]
+    if taskset:
+        exe = shutil.which("taskset")
+        check(exe, "taskset is not installed (util-linux)")
+        p = subprocess.Popen([exe, "-c", taskset, rtd_tapp(), *args], env=d.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        o, e = p.communicate(timeout=120)
+        check(p.returncode == 0, f"tapp exited {p.returncode}: {e}")
+    else:
+        app = App(d, *args)
+        check(app.wait(120) == 0, f"tapp exited {app.proc.returncode}: {app.err}")
+    wait_until(lambda: all(t.get("owner_pid") for t in traces(d)), "the trace")
+    d.ok("stop")
+    kv = d.kv("c")
+    tr = traces(d)
+    events, discarded = decode(out)
+    check_oracle(events, discarded, {1: (None, N, threads)}, extra_first=1)
+    check(int(kv["discarded"]) == discarded,
+          f"list says {kv['discarded']} discarded, the trace {discarded}")
+    return d, out, kv, tr, events, discarded
+
+
+def rtd_tapp():
+    from rtd import TAPP
+    return TAPP
+
+
+def test_threads_hop_cpus():
+    """4 threads on 2 CPUs, migrating freely: indexed by mm_cid, exact."""
+    d, out, kv, tr, events, discarded = run_oracle()
+    try:
+        check(len(tr) == 1 and tr[0]["index"] == "mm_cid", f"traces: {tr}")
+        n = int(tr[0]["buffers"])
+        check(1 <= n <= NCPU, f"{n} buffers for {NCPU} CPUs")
+        streams = index_streams(out)
+        check(len(streams) <= n, f"streams {streams} for {n} buffers")
+        check(int(kv["lost_nobuf"]) == 0, f"lost_nobuf {kv['lost_nobuf']} with every CPU allowed")
+        check({e["cpu"] for e in events} <= set(range(n)), "packet cpu_id is not a buffer index")
+        print(f"mm_cid: {len(events)} events, {discarded} discarded, buffers {n}, streams {streams}")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_fallback_cpu_index():
+    """RSEQTRACE_CID=0: indexed by CPU as before, same oracle."""
+    d, out, kv, tr, events, discarded = run_oracle(env={"RSEQTRACE_CID": "0"})
+    try:
+        check(len(tr) == 1 and tr[0]["index"] == "cpu" and int(tr[0]["buffers"]) == NCPU,
+              f"traces: {tr}")
+        print(f"cpu: {len(events)} events, {discarded} discarded")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def shared_buffer_bytes(pid):
+    """Bytes of rseqtrace-buffers memfd mappings in pid's address space."""
+    total, cur = 0, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and ":" in head[3]:
+                cur = "rseqtrace-buffers" in line and head[1][3] == "s"
+                if cur:
+                    a, b = (int(x, 16) for x in head[0].split("-"))
+                    total += b - a
+    return total
+
+
+def test_taskset_maps_one_buffer():
+    """Started under taskset -c 0 with 2 threads: one buffer mapped."""
+    exe = shutil.which("taskset")
+    check(exe, "taskset is not installed (util-linux)")
+    d = Daemon()
+    p = None
+    try:
+        session(d)
+        go = os.path.join(d.tmp, "go")
+        p = subprocess.Popen([exe, "-c", "0", rtd_tapp(), "--role", "1", "--events", "1000",
+                              "--threads", "2", "--wait", go],
+                             env=d.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until(lambda: os.path.exists(go + ".ready"), "the app to register")
+        wait_until(lambda: registered(d, p.pid), "the app to register")
+        tr = traces(d)
+        check(len(tr) == 1 and tr[0]["index"] == "mm_cid" and tr[0]["buffers"] == "1",
+              f"traces: {tr}")
+        mapped = shared_buffer_bytes(p.pid)
+        one = 4096 + 32 * 262144  # header and control lines (a page here), one buffer
+        check(0 < mapped <= one + 4096 * ((NCPU * 256 + 4095) // 4096),
+              f"{mapped} bytes of buffers mapped, one buffer is {one}")
+        open(go, "w").close()
+        o, e = p.communicate(timeout=60)
+        check(p.returncode == 0, f"tapp exited {p.returncode}: {e}")
+        print(f"taskset -c 0: {mapped} bytes mapped ({NCPU} CPUs would be "
+              f"{4096 + NCPU * 32 * 262144})")
+        d.ok("stop")
+        kv = d.kv("c")
+        check(int(kv["events"]) == 2 * 1000 + 1 and int(kv["discarded"]) == 0, f"kv {kv}")
+        d.ok("destroy")
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+        d.cleanup()
+
+
+def test_growth():
+    """One allowed CPU at registration, then every CPU and 6 threads: the
+    set grows, the events after the growth are recorded, the ones that
+    found no buffer are counted (lost_nobuf) and nothing else is lost."""
+    if NCPU < 2:
+        print("one CPU: mm_cid cannot pass 0, nothing to grow")
+        return
+    for attempt in range(3):
+        d, out, kv, tr, events, discarded = run_oracle(taskset="0", threads=6,
+                                                       extra_args=("--widen",), sleep_us=20)
+        try:
+            n = int(tr[0]["buffers"])
+            print(f"growth: {len(events)} events, {discarded} discarded "
+                  f"(lost_nobuf {kv['lost_nobuf']}), buffers {n}, streams {index_streams(out)}")
+            check(tr[0]["index"] == "mm_cid", f"traces: {tr}")
+            check(discarded == int(kv["lost_nobuf"]) + int(kv["lost_full"]),
+                  f"discarded {discarded} not explained by cause: {kv}")
+            check(int(kv["lost_full"]) == 0, f"buffer full: {kv['lost_full']}")
+            if n == 1:
+                check(int(kv["lost_nobuf"]) == 0, "lost_nobuf without a growth")
+                continue  # the kernel kept every thread on mm_cid 0: try again
+            check(2 <= n <= NCPU, f"{n} buffers")
+            late = [e for e in events if e["cpu"] >= 1]
+            check(late, "no event in the buffers added by the growth")
+            d.ok("destroy")
+            return
+        finally:
+            d.cleanup()
+    check(False, "the kernel never gave a second mm_cid to 6 busy threads on every CPU")
+
+
+def test_hostile_grow():
+    """APP_GROW with an out-of-range count, or for a channel not its own:
+    the connection is closed with a clear message; the daemon serves on."""
+    d = Daemon()
+    try:
+        session(d)
+        cases = [
+            ("count past the set", lambda key: d.nr_cpus + 1,
+             "asked for %d buffers, its set has" % (NCPU + 1)),
+            ("another channel", None, "not an mm_cid channel of its own"),
+            ("zero", lambda key: 0, "malformed message"),
+            ("past the wire bound", lambda key: 4097, "malformed message"),
+        ]
+        d.nr_cpus = NCPU
+        for what, count, said in cases:
+            a = rawapp.RawApp(d, name="grower", rseq=3)
+            a.ready_req()
+            check(a.wait_ready() is not None, f"{what}: no APP_READY")
+            wait_until(lambda: a.keys, f"{what}: no channel")
+            key = a.keys[0]
+            value = count(key) if count else 1
+            if count is None:
+                key += 1000  # a key no channel of this app has
+            a.sock.sendall(gen_corpus.msg(gen_corpus.T["GROW"], struct.pack("<QII", key, value, 0)))
+            with a.cv:
+                a.cv.wait_for(lambda: a.closed, 10)
+            check(a.closed, f"{what}: the daemon kept the connection")
+            a.close()
+            wait_until(lambda: said in d.log_text(), f"{what}: '{said}' in the daemon log")
+            check(d.alive(), f"{what}: the daemon died")
+        # An honest request is answered with the count.
+        a = rawapp.RawApp(d, name="grower", rseq=3)
+        a.ready_req()
+        check(a.wait_ready() is not None, "no APP_READY")
+        wait_until(lambda: a.keys, "no channel")
+        a.sock.sendall(gen_corpus.msg(gen_corpus.T["GROW"], struct.pack("<QII", a.keys[0], NCPU, 0)))
+        wait_until(lambda: a.grown, "no APP_GROWN")
+        check(a.grown[-1] == (a.keys[0], NCPU), f"APP_GROWN {a.grown}")
+        a.close()
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests([test_threads_hop_cpus, test_fallback_cpu_index, test_taskset_maps_one_buffer,
+               test_growth, test_hostile_grow])
