@@ -179,6 +179,13 @@ static void *map_reserved(int fd, uint64_t size, uint64_t used, int populate)
 	return base;
 }
 
+static uint32_t fast_path(uint32_t mode, uint32_t index)
+{
+	if (mode != RT_MODE_RSEQ)
+		return RT_FAST_NONE;
+	return index == RT_INDEX_CID ? RT_FAST_CID : RT_FAST_CPU;
+}
+
 static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 {
 	struct rt_shm_header *h = base;
@@ -190,6 +197,7 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->nr_cpus = h->nr_cpus;
 	bs->nr_max = h->nr_cpus;
 	bs->index = h->index;
+	bs->fast = fast_path(h->mode, h->index);
 	bs->mode = h->mode;
 	bs->clock = h->clock;
 	bs->fd = fd;
@@ -336,6 +344,7 @@ int rt_bufset_map_some(int fd, uint32_t nr, struct rt_bufset *bs, char *err, siz
 	bs->nr_cpus = nr;
 	bs->nr_max = h.nr_cpus;
 	bs->index = h.index;
+	bs->fast = fast_path(h.mode, h.index);
 	bs->mode = h.mode;
 	bs->clock = h.clock;
 	return RT_OK;

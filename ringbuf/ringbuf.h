@@ -44,6 +44,13 @@ enum rt_index {
 	RT_INDEX_CID = 1,   /* the writer thread's rseq mm_cid: rseq mode only */
 };
 
+/* rt_bufset.fast: which inlined attempt rt_write makes. */
+enum rt_fast {
+	RT_FAST_NONE = 0, /* locked mode: the slow path only */
+	RT_FAST_CPU = 1,  /* rseq, indexed by cpu_id_start, checked against cpu_id */
+	RT_FAST_CID = 2,  /* rseq, indexed and checked by mm_cid */
+};
+
 enum rt_clock {
 	RT_CLOCK_MONOTONIC = 0, /* CLOCK_MONOTONIC, ns */
 	RT_CLOCK_TSC = 1,       /* the cycle counter */
@@ -112,6 +119,7 @@ struct rt_bufset {
 	uint32_t nr_cpus;
 	uint32_t nr_max;   /* the header's count: indices that may ever exist */
 	uint32_t index;    /* enum rt_index */
+	uint32_t fast;     /* rt_write's inlined path: enum rt_fast, from mode and index */
 	uint32_t mode;
 	uint32_t clock;
 	int fd;
@@ -368,6 +376,33 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
 	return bs->data + (uint64_t)cpu * bs->buf_size + (pos & (bs->buf_size - 1));
 }
 
+/* rt_write's one attempt at buffer `cpu`, checked in the sequence against
+ * the rseq word id (cpu_id or mm_cid): 0 when committed. */
+static inline __attribute__((always_inline)) int
+rt_write_at(struct rt_bufset *bs, struct rseq *rs, const uint32_t *id, uint32_t cpu,
+	    void *rec, uint32_t len)
+{
+	/* One unsigned compare bounds len on both sides: a record shorter
+	 * than its header wraps around to a huge value. */
+	if (__builtin_expect(cpu < __atomic_load_n(&bs->nr_cpus, __ATOMIC_RELAXED) &&
+			     len - RT_EVENT_HEADER_LEN <= rt_max_record(bs) - RT_EVENT_HEADER_LEN &&
+			     (len & 7) == 0, 1)) {
+		uint64_t *offp = &bs->ctl[cpu].w.offset;
+		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
+		uint64_t in_sub = old & (bs->subbuf_size - 1);
+		if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
+			/* Read the clock after loading `old`: whoever reserves
+			 * in this buffer after our load moves `offset`, our
+			 * commit then fails and we retry with a later
+			 * timestamp. So timestamps in a buffer never go back. */
+			((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
+			return rt_arch_copy_commit_at(rs, id, cpu, offp, old, old + len,
+						      rt_cpu_data(bs, cpu, old), rec, len);
+		}
+	}
+	return -1;
+}
+
 /*
  * Writes one record (at most rt_max_record() bytes): rec points to len
  * bytes (len a multiple of 8, rec 8-aligned) that begin with a struct
@@ -378,36 +413,25 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
  *
  * This is the common case, one attempt, inlined at the call site;
  * rt_write_slow() (write.c) has the same loop with the packet switch, the
- * bounded retries, locked mode and the drops.
+ * bounded retries, locked mode and the drops. Per-CPU sets test one word
+ * (bs->fast) as before mm_cid indexing existed; mm_cid sets a second.
  */
 static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
 {
-	if (__builtin_expect(bs->mode == RT_MODE_RSEQ, 1)) {
+	if (__builtin_expect(bs->fast == RT_FAST_CPU, 1)) {
 		struct rseq *rs = rt_rseq_area();
-		uint32_t cpu = rt_index_of(bs, rs);
-		/* One unsigned compare bounds len on both sides: a record
-		 * shorter than its header wraps around to a huge value. */
-		if (__builtin_expect(cpu < __atomic_load_n(&bs->nr_cpus, __ATOMIC_RELAXED) &&
-				     len - RT_EVENT_HEADER_LEN <= rt_max_record(bs) - RT_EVENT_HEADER_LEN &&
-				     (len & 7) == 0, 1)) {
-			uint64_t *offp = &bs->ctl[cpu].w.offset;
-			uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
-			uint64_t in_sub = old & (bs->subbuf_size - 1);
-			if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
-				/* Read the clock after loading `old`: whoever
-				 * reserves on this CPU after our load moves
-				 * `offset`, our commit then fails and we retry
-				 * with a later timestamp. So timestamps in a
-				 * buffer never go back. */
-				((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
-				/* An unregistered thread reads cpu_id -1 or -2
-				 * here and aborts before storing anything. */
-				if (rt_arch_copy_commit_at(rs, rt_index_word(bs, rs), cpu, offp, old,
-							   old + len, rt_cpu_data(bs, cpu, old),
-							   rec, len) == 0)
-					return RT_OK;
-			}
-		}
+		uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+		/* An unregistered thread reads cpu_id -1 or -2 in the
+		 * sequence and aborts before storing anything. */
+		if (rt_write_at(bs, rs, (const uint32_t *)((char *)rs + RT_RSEQ_CPU_ID), cpu,
+				rec, len) == 0)
+			return RT_OK;
+	} else if (bs->fast == RT_FAST_CID) {
+		struct rseq *rs = rt_rseq_area();
+		uint32_t cid = rt_index_of(bs, rs); /* UINT32_MAX if unregistered */
+		if (rt_write_at(bs, rs, (const uint32_t *)((char *)rs + RT_RSEQ_MM_CID), cid,
+				rec, len) == 0)
+			return RT_OK;
 	}
 	return rt_write_slow(bs, rec, len);
 }
