@@ -167,7 +167,7 @@ static int on_register(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	a->ppid = (pid_t)r->ppid;
 	a->rseq = (r->flags & RT_APP_RSEQ) != 0;
 	a->cid = (r->flags & RT_APP_CID) != 0; /* decoded: only with RT_APP_RSEQ */
-	a->nr_allowed = r->nr_allowed;          /* decoded: 1..RT_MAX_INDEX */
+	a->nr_start = r->nr_start;          /* decoded: 1..RT_MAX_INDEX */
 	clean_procname(a->procname, r->procname);
 	a->mono_offset_ns = mono_offset_of(a->pid);
 	c->app = a;

@@ -109,7 +109,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	uint32_t ready = d->nr_cpus;
 	if (owner && owner->rseq && owner->cid) {
 		p.index = RT_INDEX_CID;
-		ready = owner->nr_allowed < d->nr_cpus ? owner->nr_allowed : d->nr_cpus;
+		ready = owner->nr_start < d->nr_cpus ? owner->nr_start : d->nr_cpus;
 		p.nr_ready = ready;
 	}
 	memcpy(p.uuid, uuid, sizeof uuid);

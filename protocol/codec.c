@@ -234,7 +234,7 @@ static int check_body(struct rt_msg *m)
 		const struct rt_msg_app_register *r = b;
 		return !(r->flags & ~RT_APP_FLAGS) && r->bits_per_long == 64 &&
 		       (!(r->flags & RT_APP_CID) || (r->flags & RT_APP_RSEQ)) &&
-		       r->nr_allowed >= 1 && r->nr_allowed <= RT_MAX_INDEX && !r->reserved &&
+		       r->nr_start >= 1 && r->nr_start <= RT_MAX_INDEX && !r->reserved &&
 		       r->vpid != 0 && fixed_str_ok(r->procname, sizeof r->procname);
 	}
 	case RT_MSG_APP_EVENTS:

@@ -44,7 +44,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 4u /* 4: buffers indexed by mm_cid (APP_GROW, nr_ready, nr_allowed) */
+#define RT_PROTO_VERSION 4u /* 4: buffers indexed by mm_cid (APP_GROW, nr_ready, nr_start) */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -179,9 +179,10 @@ struct rt_msg_app_register {
 	uint32_t flags;  /* RT_APP_* */
 	uint32_t bits_per_long;
 	char procname[RT_PROCNAME_MAX];
-	/* CPUs the registering thread may run on (1..RT_MAX_INDEX): how many
-	 * mm_cid buffers a per-PID set starts with. */
-	uint32_t nr_allowed;
+	/* How many mm_cid buffers a per-PID set starts with (1..RT_MAX_INDEX):
+	 * the app's guess at its concurrency, min(CPUs it may run on, its
+	 * threads + 1). More come on demand (APP_GROW). */
+	uint32_t nr_start;
 	uint32_t reserved;
 };
 

@@ -511,12 +511,37 @@ static int try_connect(void)
 	return fd;
 }
 
-/* The CPUs this thread may run on: an mm_cid set starts with that many
- * buffers (mm_cid stays below it while no thread widens its affinity). */
-static uint32_t allowed_cpus(void)
+/* This process's threads now (/proc/self/stat, field 20), 1 if unknown. */
+static int thread_count(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	int t = p ? atoi(p + 1) : 1;
+	return t > 0 ? t : 1;
+}
+
+/*
+ * How many buffers an mm_cid set starts with: the kernel keeps mm_cid below
+ * both the process's thread count and the CPUs it may run on. One thread
+ * more than now, as most traced programs start one and each growth costs
+ * the events written meanwhile (lost_nobuf); the rest on demand.
+ */
+static uint32_t start_buffers(void)
 {
 	cpu_set_t set;
 	int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+	int t = thread_count() + 1;
+	if (t < n)
+		n = t;
 	return n < 1 ? 1 : n > (int)RT_MAX_INDEX ? RT_MAX_INDEX : (uint32_t)n;
 }
 
@@ -540,7 +565,7 @@ static int do_register(int timeout_ms)
 		.ppid = (uint32_t)getppid(),
 		.flags = (rseq ? RT_APP_RSEQ : 0) | (ctl.cid ? RT_APP_CID : 0),
 		.bits_per_long = 64,
-		.nr_allowed = allowed_cpus(),
+		.nr_start = start_buffers(),
 	};
 	char comm[RT_PROCNAME_MAX] = "";
 	prctl(PR_GET_NAME, comm);
