@@ -147,6 +147,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.stream_id = STREAM_ID,
 		.contexts = t->contexts,
 		.max_metadata = d->cfg.max_metadata,
+		.index_cid = t->index == RT_INDEX_CID,
 	};
 	if (output_local_open(&cfg, &t->bs, &t->out, err, errlen) != 0)
 		goto fail;

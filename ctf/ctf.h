@@ -85,6 +85,9 @@ struct ctf_trace_config {
 	uint64_t tsc_freq;           /* RT_CLOCK_TSC: Hz; 0 measures it (20 ms) */
 	const uint8_t *uuid;         /* 16 bytes; NULL: random */
 	uint64_t max_metadata;       /* bytes the metadata file may reach; 0: no cap */
+	/* The streams are the writers' mm_cid buffers, not CPUs: packets'
+	 * cpu_id is then a concurrency id (env rseqtrace_buffer_index). */
+	int index_cid;
 };
 
 struct ctf_trace;

@@ -94,11 +94,21 @@ def rtd_tapp():
     return TAPP
 
 
+def env_index(trace_dir):
+    """The trace's env rseqtrace_buffer_index, from its metadata."""
+    with open(os.path.join(trace_dir, "metadata")) as f:
+        for line in f:
+            if "rseqtrace_buffer_index" in line:
+                return line.split('"')[1]
+    return None
+
+
 def test_threads_hop_cpus():
     """4 threads on 2 CPUs, migrating freely: indexed by mm_cid, exact."""
     d, out, kv, tr, events, discarded = run_oracle()
     try:
         check(len(tr) == 1 and tr[0]["index"] == INDEX, f"traces: {tr}")
+        check(env_index(tr[0]["trace"]) == INDEX, "env rseqtrace_buffer_index")
         n = int(tr[0]["buffers"])
         check(1 <= n <= NCPU, f"{n} buffers for {NCPU} CPUs")
         streams = index_streams(out)
@@ -117,6 +127,7 @@ def test_fallback_cpu_index():
     try:
         check(len(tr) == 1 and tr[0]["index"] == "cpu" and int(tr[0]["buffers"]) == NCPU,
               f"traces: {tr}")
+        check(env_index(tr[0]["trace"]) == "cpu", "env rseqtrace_buffer_index")
         print(f"cpu: {len(events)} events, {discarded} discarded")
         d.ok("destroy")
     finally:
