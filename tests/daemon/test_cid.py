@@ -15,8 +15,13 @@ with the real daemon, CLI and librseqtrace, decoded with bt2:
 - hostile growth requests (out of range, a channel not its own) close the
   connection with a clear message, and the daemon serves on.
 """
+import array
+import fcntl
 import os
 import shutil
+import socket
+import tempfile
+import threading
 import struct
 import subprocess
 import sys
@@ -264,6 +269,94 @@ def test_hostile_grow():
         d.cleanup()
 
 
+def buffer_set(nr, subbuf=4096, num=2):
+    """A well-formed mm_cid-indexed buffer set of nr buffers (layout.h),
+    sealed like rt_bufset_create's: the memfd."""
+    doff = (256 + nr * 256 + 4095) & ~4095
+    total = doff + nr * subbuf * num
+    fd = os.memfd_create("fake-buffers", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.ftruncate(fd, total)
+    hdr = struct.pack("<QIIIIIIIIQQ16sII48x", 0x72736571747263, 2, 256, 256, nr, subbuf, num,
+                      1, 0, doff, total, bytes(16), 0, 1) + bytes(128)
+    os.pwrite(fd, hdr, 0)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    return fd
+
+
+def fake_daemon_growth(home, nr_max, nr_ready, grown, result):
+    """A daemon that registers one app, gives it an mm_cid channel of
+    nr_ready of nr_max buffers, then answers APP_GROWN with `grown`
+    (key, count) unasked. result["closed"]: the app hung up on it."""
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ls.bind(os.path.join(home, "rseqtraced.sock"))
+    ls.listen(1)
+    ls.settimeout(30)
+    try:
+        c, _ = ls.accept()
+        c.settimeout(30)
+        T = gen_corpus.T
+        while True:
+            data = c.recv(65536)
+            if not data:
+                return
+            typ, seq = struct.unpack_from("<HIIQ", data, 6)[0], struct.unpack_from("<Q", data, 16)[0]
+            if typ == T["REGISTER"]:
+                result["flags"] = struct.unpack_from("<I", data, 24 + 8)[0]
+            if typ == T["READY_REQ"]:
+                break
+        mfd = buffer_set(nr_max)
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        body = struct.pack("<QIIQII", 7, 3, 0, 0, nr_ready, 0)
+        c.sendmsg([gen_corpus.msg(T["CHANNEL"], body, nfds=2)],
+                  [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [mfd, b.fileno()]))])
+        os.close(mfd)
+        b.close()
+        c.send(gen_corpus.msg(T["READY"], struct.pack("<iI", 0, 0), seq=seq))
+        time.sleep(0.2)
+        c.send(gen_corpus.msg(T["GROWN"], struct.pack("<QII", grown[0], grown[1], 0)))
+        while c.recv(65536):
+            pass
+        result["closed"] = True
+        a.close()
+    except OSError as e:
+        result["error"] = str(e)
+    finally:
+        ls.close()
+
+
+def test_hostile_grown():
+    """The app side: APP_GROWN that shrinks the set, passes its header's
+    count or names another channel turns tracing off with a clear message
+    (and the app runs on)."""
+    if not CID:
+        print("no mm_cid here: the app never registers for mm_cid buffers")
+        return
+    cases = [((7, 3), 1, "buffers are ready, we have 1 of at most 2"),
+             ((7, 1), 2, "buffers are ready, we have 2 of at most 2"),
+             ((8, 2), 1, "not an mm_cid channel of ours")]
+    for grown, ready, said in cases:
+        home = tempfile.mkdtemp(prefix="rt-fake-")
+        try:
+            result = {}
+            t = threading.Thread(target=fake_daemon_growth, args=(home, 2, ready, grown, result))
+            t.start()
+            time.sleep(0.1)
+            go = os.path.join(home, "go")
+            env = dict(os.environ, RSEQTRACE_HOME=home, RSEQTRACE_REGISTER_TIMEOUT_MS="5000")
+            env.pop("RSEQTRACE_CID", None)
+            p = subprocess.Popen([rtd_tapp(), "--events", "10", "--wait", go], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            t.join(30)
+            open(go, "w").close()
+            o, e = p.communicate(timeout=30)
+            check(result.get("flags", 0) & 2, f"{grown}: the app did not register for mm_cid")
+            check(result.get("closed"), f"{grown}: the app kept the connection: {result}")
+            check(p.returncode == 0, f"{grown}: tapp exited {p.returncode}: {e}")
+            check(said in e, f"{grown}: no '{said}' in its stderr: {e!r}")
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([test_threads_hop_cpus, test_fallback_cpu_index, test_taskset_maps_one_buffer,
-               test_growth, test_hostile_grow])
+               test_growth, test_hostile_grow, test_hostile_grown])
