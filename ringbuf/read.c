@@ -99,6 +99,7 @@ void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats 
 	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
 	st->lost_invalid = __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
+	st->lost_nobuf = __atomic_load_n(&c->w.lost_nobuf, __ATOMIC_RELAXED);
 	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
 }
 
@@ -367,6 +368,13 @@ static int flush_steps(struct rt_bufset *bs, void *rs, uint32_t cpu)
 	while ((r = flush_step(bs, rs, cpu)) == 2 && ++step < 4)
 		;
 	return r == 2 ? RT_E_ABORT : r;
+}
+
+int rt_flush_idle(struct rt_bufset *bs, uint32_t cpu)
+{
+	if (cpu >= bs->nr_cpus)
+		return RT_E_INVAL;
+	return flush_steps(bs, NULL, cpu);
 }
 
 int rt_flush(struct rt_bufset *bs, uint32_t cpu)

@@ -158,7 +158,7 @@ struct rt_reader_pos {
 
 struct rt_cpu_stats {
 	uint64_t offset, consumed;
-	uint64_t lost_full, lost_big, lost_abort, lost_invalid;
+	uint64_t lost_full, lost_big, lost_abort, lost_invalid, lost_nobuf;
 	uint64_t packets;
 };
 
@@ -211,6 +211,10 @@ void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt);
  * when a locked-mode buffer's lock is held (it never waits for it: try
  * again later, a bounded number of times). */
 int rt_flush(struct rt_bufset *bs, uint32_t cpu);
+/* The same with plain stores, for a caller that knows no writer can run
+ * (it joined them all): the only flush an mm_cid set has in-process, as a
+ * concurrency id is not a place a consumer can go to. */
+int rt_flush_idle(struct rt_bufset *bs, uint32_t cpu);
 /* Allocates the reader's private positions (idempotent). */
 int rt_reader_init(struct rt_bufset *bs);
 
