@@ -21,7 +21,10 @@
  * data + cpu * buf_size + (p mod buf_size). They never wrap in practice
  * (2^64 bytes), so a compare of positions has no ABA problem.
  *
- * Per CPU, with S = offset / subbuf_size and p = offset mod subbuf_size:
+ * Per buffer (per CPU, or per mm_cid: what makes it safe is the same, one
+ * writer at a time runs with that index, and the kernel aborts a sequence
+ * whose thread was preempted, migrated or signalled), with
+ * S = offset / subbuf_size and p = offset mod subbuf_size:
  *
  *   I1  Every byte below `offset` is committed. Sub-buffers before S are
  *       closed packets; S is open and holds [header, events) up to p,
