@@ -207,7 +207,7 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 	uint64_t got = 0;
 	if (stopping)
 		bits &= ~(unsigned)DR_DRAIN;
-	for (uint32_t cpu = k; bits && cpu < t->bs.nr_cpus; cpu += dr->nr) {
+	for (uint32_t cpu = k; bits && cpu < rt_nr_buffers(&t->bs); cpu += dr->nr) {
 		/* A drain only: if another thread drains this CPU now, that
 		 * is the drain. Anything else waits for the CPU. */
 		if (!claim_cpu(t, cpu, bits != DR_DRAIN, 0))
@@ -411,7 +411,7 @@ static int wake_drain(struct drainers *dr, struct trace *t)
 	struct output *o = t->out;
 	uint64_t got = 0;
 	int busy = 0;
-	for (uint32_t cpu = 0; cpu < t->bs.nr_cpus; cpu++) {
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(&t->bs); cpu++) {
 		if (!rt_cpu_closed(&t->bs, cpu))
 			continue;
 		if (!claim_cpu(t, cpu, 0, 1)) {
@@ -701,7 +701,7 @@ void drainers_stop(struct daemon *d)
 int drainers_add(struct daemon *d, struct trace *t, int active)
 {
 	struct drainers *dr = d->dr;
-	struct trace_drain *dd = calloc(1, sizeof *dd + t->bs.nr_cpus);
+	struct trace_drain *dd = calloc(1, sizeof *dd + t->bs.nr_max); /* room to grow */
 	if (!dd)
 		return -1;
 	pthread_mutex_init(&dd->claim_lock, NULL);
@@ -769,7 +769,7 @@ void drainers_wake_drop(struct wake_src *ws)
  * polled trace would cost otherwise). */
 static int drain_needed(const struct trace *t)
 {
-	for (uint32_t cpu = 0; cpu < t->bs.nr_cpus; cpu++)
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(&t->bs); cpu++)
 		if (rt_cpu_closed(&t->bs, cpu))
 			return 1;
 	return 0;

@@ -52,6 +52,7 @@ static void session_totals(const struct session *s, struct cpu_stats *sum)
 		sum->lost_full += ts.lost_full;
 		sum->lost_big += ts.lost_big;
 		sum->lost_abort += ts.lost_abort;
+		sum->lost_nobuf += ts.lost_nobuf;
 	}
 }
 
@@ -65,6 +66,7 @@ static void losses_text(struct text *t, const struct cpu_stats *s)
 		{ s->lost_full, "buffer full" },
 		{ s->lost_big, "too big" },
 		{ s->lost_abort, "aborted" },
+		{ s->lost_nobuf, "no buffer for the thread's mm_cid yet" },
 		{ s->corrupt_events, "corrupt" },
 		{ s->late_events, "late" },
 		{ s->unwritten_events, "write errors" },
@@ -92,6 +94,11 @@ static void loss_warnings(const struct session *s, const struct cpu_stats *sum, 
 		text_add(t, "warning: %llu events lost (aborted: a writer stepped in a debugger, "
 			    "a lock held too long, or a thread that cannot use rseq)\n",
 			 (unsigned long long)sum->lost_abort);
+	if (sum->lost_nobuf)
+		text_add(t, "warning: %llu events lost (no buffer yet for their thread's mm_cid: "
+			    "a process that gained CPUs or threads while buffers were added, or the "
+			    "daemon's --max-buffer-memory)\n",
+			 (unsigned long long)sum->lost_nobuf);
 }
 
 static void trace_errors(const struct session *s, struct text *t, const char *prefix)
@@ -150,28 +157,31 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
 		    "corrupt_packets=%llu\nunwritten_events=%llu\ncorrupt_events=%llu\n"
 		    "late_events=%llu\ncounter_resets=%llu\nlost_full=%llu\nlost_big=%llu\n"
-		    "lost_abort=%llu\n",
+		    "lost_abort=%llu\nlost_nobuf=%llu\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
 		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
 		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
 		 (unsigned long long)sum.unwritten_events, (unsigned long long)sum.corrupt_events,
 		 (unsigned long long)sum.late_events, (unsigned long long)sum.counter_resets,
 		 (unsigned long long)sum.lost_full, (unsigned long long)sum.lost_big,
-		 (unsigned long long)sum.lost_abort);
+		 (unsigned long long)sum.lost_abort, (unsigned long long)sum.lost_nobuf);
 	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
-		text_add(t, "trace=%s mode=%s owner_pid=%d events=%llu discarded=%llu\n", tr->dir,
-			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq", (int)tr->owner_pid,
+		text_add(t, "trace=%s mode=%s index=%s buffers=%u owner_pid=%d events=%llu "
+			    "discarded=%llu\n", tr->dir,
+			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq",
+			 tr->index == RT_INDEX_CID ? "mm_cid" : "cpu", tr->nr_buffers, (int)tr->owner_pid,
 			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
 		for (uint32_t c = 0; c < tr->nr_cpus; c++)
 			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu "
-				    "lost_full=%llu lost_big=%llu lost_abort=%llu corrupt=%llu "
-				    "late=%llu unwritten=%llu\n", c, tr->dir,
+				    "lost_full=%llu lost_big=%llu lost_abort=%llu lost_nobuf=%llu "
+				    "corrupt=%llu late=%llu unwritten=%llu\n", c, tr->dir,
 				 (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].events,
 				 (unsigned long long)tr->cpu[c].discarded,
 				 (unsigned long long)tr->cpu[c].lost_full,
 				 (unsigned long long)tr->cpu[c].lost_big,
 				 (unsigned long long)tr->cpu[c].lost_abort,
+				 (unsigned long long)tr->cpu[c].lost_nobuf,
 				 (unsigned long long)tr->cpu[c].corrupt_events,
 				 (unsigned long long)tr->cpu[c].late_events,
 				 (unsigned long long)tr->cpu[c].unwritten_events);
@@ -223,9 +233,10 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
 		char rel[RT_PATH_MAX];
 		trace_rel(s, tr, rel, sizeof rel);
-		text_add(t, "  Trace %s: %s buffers, %s%s\n", rel,
+		text_add(t, "  Trace %s: %s buffers, %s%s%s\n", rel,
 			 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
 			 tr->per_pid ? "per-PID" : "per-UID (shared)",
+			 tr->index == RT_INDEX_CID ? ", one per thread concurrency id (mm_cid)" : "",
 			 tr->per_pid && !tr->owner ? ", process exited" : "");
 		/* A closed trace keeps its counts only (trace.h). */
 		uint32_t shown = tr->events ? tr->nr_events : 0;
@@ -244,8 +255,9 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 		}
 		text_add(t, "%s\n", any ? "" : " none now");
 		for (uint32_t c = 0; c < tr->nr_cpus; c++) {
-			text_add(t, "    CPU %-3u %8llu packets %10llu discarded %12llu events recorded",
-				 c, (unsigned long long)tr->cpu[c].packets,
+			text_add(t, "    %s %-3u %8llu packets %10llu discarded %12llu events recorded",
+				 tr->index == RT_INDEX_CID ? "cid" : "CPU", c,
+				 (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].discarded,
 				 (unsigned long long)tr->cpu[c].events);
 			losses_text(t, &tr->cpu[c]);

@@ -63,6 +63,7 @@ struct output_config {
 	uint32_t stream_id;
 	uint32_t contexts;           /* RT_CTX_* every record carries */
 	uint64_t max_metadata;       /* add_event fails with -EFBIG past it */
+	int index_cid;               /* buffers indexed by mm_cid (ctf.h) */
 };
 
 /* Creates the trace directory and its metadata and binds bs (mapped,

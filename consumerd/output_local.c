@@ -154,6 +154,7 @@ int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
 		.clock = cfg->clock,
 		.uuid = cfg->uuid,
 		.max_metadata = cfg->max_metadata,
+		.index_cid = cfg->index_cid,
 	};
 	int r = ctf_trace_create(&tc, &l->ct, err, errlen);
 	if (r != 0) {

@@ -166,11 +166,14 @@ static int on_register(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	a->vpid = (pid_t)r->vpid;
 	a->ppid = (pid_t)r->ppid;
 	a->rseq = (r->flags & RT_APP_RSEQ) != 0;
+	a->cid = (r->flags & RT_APP_CID) != 0; /* decoded: only with RT_APP_RSEQ */
+	a->nr_start = r->nr_start;          /* decoded: 1..RT_MAX_INDEX */
 	clean_procname(a->procname, r->procname);
 	a->mono_offset_ns = mono_offset_of(a->pid);
 	c->app = a;
 	logm(LOG_INFO, "application %s[%d] registered (%s)", a->procname, (int)a->pid,
-	     a->rseq ? "rseq" : "no rseq: locked-mode per-PID buffers");
+	     !a->rseq ? "no rseq: locked-mode per-PID buffers" :
+	     a->cid ? "rseq, mm_cid" : "rseq");
 	return 0;
 }
 
@@ -335,6 +338,49 @@ static int on_sync_ack(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	return 0;
 }
 
+/*
+ * APP_GROW: a thread of the app has an mm_cid its per-PID set has no
+ * buffer for yet. The key must name an mm_cid set this app owns and the
+ * count stay within the set's header (rt_bufset_grow checks it again);
+ * anything else closes the connection, as any bad message does. Past the
+ * memory cap the answer keeps the count: the app keeps counting those
+ * events as lost (lost_nobuf) and does not ask again for that count.
+ */
+static int on_grow(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_app_key *k = m->body;
+	struct app *a = c->app;
+	struct trace *t = NULL;
+	for (struct session *s = d->sessions; s && !t; s = s->next)
+		for (t = s->traces; t; t = t->next)
+			if (t->key == k->key)
+				break;
+	if (!t || t->owner != a || !t->mapped || t->bs.index != RT_INDEX_CID) {
+		logm(LOG_WARN, "%s[%d] asked to grow channel %llu, not an mm_cid channel of its own: "
+			       "connection closed", a->procname, (int)a->pid, (unsigned long long)k->key);
+		return -1;
+	}
+	if (k->value > t->bs.nr_max) {
+		logm(LOG_WARN, "%s[%d] asked for %u buffers, its set has %u: connection closed",
+		     a->procname, (int)a->pid, k->value, t->bs.nr_max);
+		return -1;
+	}
+	char why[256];
+	if (trace_grow(d, t, k->value, why, sizeof why) != 0 && k->value > t->grow_refused) {
+		t->grow_refused = k->value; /* said once per count asked for */
+		logm(LOG_WARN, "%s[%d]: %s", a->procname, (int)a->pid, why);
+	}
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	if (!b)
+		return -1;
+	rt_msg_init(b, RT_MSG_APP_GROWN, 0);
+	struct rt_msg_app_key ans = { .key = t->key, .value = t->bs.nr_cpus };
+	rt_msg_put(b, &ans, sizeof ans);
+	int r = app_send(a, b, -1);
+	free(b);
+	return r;
+}
+
 int app_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	if (m->hdr.type != RT_MSG_APP_REGISTER && !c->app)
@@ -344,6 +390,7 @@ int app_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	case RT_MSG_APP_EVENTS: return on_events(d, c, m);
 	case RT_MSG_APP_READY_REQ: return on_ready_req(d, c, m);
 	case RT_MSG_APP_SYNC_ACK: return on_sync_ack(d, c, m);
+	case RT_MSG_APP_GROW: return on_grow(d, c, m);
 	}
 	return -1;
 }
@@ -431,6 +478,7 @@ int app_link_trace(struct daemon *d, struct trace *t, struct app *a)
 			 (t->per_pid ? RT_CHAN_PER_PID : 0),
 		.contexts = t->contexts,
 		.blocking_us = t->s->blocking_us,
+		.nr_ready = t->bs.nr_cpus,
 	};
 	rt_msg_put(b, &ch, sizeof ch);
 	int fds[2] = { t->bs.fd, wake_tx };

@@ -46,6 +46,8 @@ struct app {
 	char procname[RT_PROCNAME_MAX];
 	int rseq;                /* the app can write rseq buffers */
 	int64_t mono_offset_ns;  /* its CLOCK_MONOTONIC minus ours (a time namespace) */
+	int cid;                 /* ... indexed by its threads' mm_cid (RT_APP_CID) */
+	uint32_t nr_start;       /* mm_cid buffers to start with (its guess) */
 	int ready;               /* APP_READY sent */
 	uint32_t nr_events, cap_events;
 	struct event_desc *events;  /* the first cfg.max_app_events described */

@@ -54,10 +54,8 @@ struct trace *trace_for_app(struct session *s, struct app *a)
 /* Refuses a buffer set that would take the daemon's buffers past the cap,
  * before anything is mapped. Every set is counted while mapped, per-UID,
  * per-PID and locked-mode alike (trace_close_buffers gives it back). */
-static int reserve_buffer_memory(struct daemon *d, const struct session *s, char *err,
-				 size_t errlen)
+static int reserve_buffer_memory(struct daemon *d, uint64_t need, char *err, size_t errlen)
 {
-	uint64_t need = rt_bufset_bytes(d->nr_cpus, s->subbuf_size, s->num_subbuf);
 	uint64_t cap = d->cfg.max_buffer_memory;
 	if (d->buffer_memory + need <= cap)
 		return 0;
@@ -104,19 +102,34 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.clock = s->clock,
 		.stream_id = STREAM_ID,
 	};
+	/* A process's own rseq buffers, indexed by its threads' mm_cid:
+	 * no two of its threads run with one id at a time, and the ids stay
+	 * below its thread count and its allowed CPUs. It starts with a
+	 * buffer per CPU it may run on and asks for more (APP_GROW). */
+	uint32_t ready = d->nr_cpus;
+	if (owner && owner->rseq && owner->cid) {
+		p.index = RT_INDEX_CID;
+		ready = owner->nr_start < d->nr_cpus ? owner->nr_start : d->nr_cpus;
+		p.nr_ready = ready;
+	}
 	memcpy(p.uuid, uuid, sizeof uuid);
-	if (reserve_buffer_memory(d, s, err, errlen) != 0)
+	uint64_t need = rt_bufset_bytes(d->nr_cpus, s->subbuf_size, s->num_subbuf) -
+			(uint64_t)(d->nr_cpus - ready) * s->subbuf_size * s->num_subbuf;
+	if (reserve_buffer_memory(d, need, err, errlen) != 0)
 		goto fail;
 	/* bs.wake_fd stays -1: each app gets a wake-up socket of its own
 	 * (app_link_trace), and our own flushes need not wake us. */
 	if (rt_bufset_create(&p, &t->bs, err, errlen) != RT_OK)
 		goto fail;
-	t->buffer_bytes = t->bs.map_size;
+	t->buffer_bytes = need; /* what is populated, not the address space reserved */
 	d->buffer_memory += t->buffer_bytes;
 	t->nr_cpus = t->bs.nr_cpus;
+	t->index = t->bs.index;
+	t->nr_buffers = t->nr_cpus;
 	t->mode = (enum rt_mode)t->bs.mode;
-	t->cpu = calloc(t->nr_cpus, sizeof *t->cpu);
-	t->pub_cpu = calloc(t->nr_cpus, sizeof *t->pub_cpu);
+	/* Room for every buffer an mm_cid set may grow to. */
+	t->cpu = calloc(t->bs.nr_max, sizeof *t->cpu);
+	t->pub_cpu = calloc(t->bs.nr_max, sizeof *t->pub_cpu);
 	if (!t->cpu || !t->pub_cpu) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -134,6 +147,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.stream_id = STREAM_ID,
 		.contexts = t->contexts,
 		.max_metadata = d->cfg.max_metadata,
+		.index_cid = t->index == RT_INDEX_CID,
 	};
 	if (output_local_open(&cfg, &t->bs, &t->out, err, errlen) != 0)
 		goto fail;
@@ -151,8 +165,9 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 	t->mapped = 1;
 	t->next = s->traces;
 	s->traces = t;
-	logm(LOG_INFO, "session %s: trace %s (%s buffers, %u CPUs)", s->name, t->dir,
-	     t->mode == RT_MODE_LOCKED ? "locked" : "rseq", t->nr_cpus);
+	logm(LOG_INFO, "session %s: trace %s (%s buffers, %u %s)", s->name, t->dir,
+	     t->mode == RT_MODE_LOCKED ? "locked" : "rseq", t->nr_cpus,
+	     t->index == RT_INDEX_CID ? "by mm_cid" : "CPUs");
 	return t;
 fail:
 	if (t->bs.hdr) {
@@ -190,6 +205,7 @@ void trace_refresh_stats(struct trace *t)
 		sum.lost_full += p->lost_full;
 		sum.lost_big += p->lost_big;
 		sum.lost_abort += p->lost_abort;
+		sum.lost_nobuf += p->lost_nobuf;
 		t->cpu[c] = *p;
 		t->cpu[c].packets = p->subbufs;
 		t->cpu[c].discarded = p->discarded + p->pending_discarded;
@@ -229,6 +245,7 @@ void trace_publish_cpu(struct trace *t, uint32_t cpu)
 		.lost_full = l.full,
 		.lost_big = l.big,
 		.lost_abort = l.abort,
+		.lost_nobuf = l.nobuf,
 		.subbufs = cs.packets,
 	};
 	char *error = st.write_errors && st.last_error[0] ? strdup(st.last_error) : NULL;
@@ -240,6 +257,22 @@ void trace_publish_cpu(struct trace *t, uint32_t cpu)
 	}
 	pthread_mutex_unlock(&t->stats_lock);
 	free(error);
+}
+
+int trace_grow(struct daemon *d, struct trace *t, uint32_t nr, char *why, size_t n)
+{
+	if (nr <= t->bs.nr_cpus)
+		return 0;
+	uint64_t more = (uint64_t)(nr - t->bs.nr_cpus) * t->bs.buf_size;
+	if (reserve_buffer_memory(d, more, why, n) != 0)
+		return -1;
+	if (rt_bufset_grow(&t->bs, nr, why, n) != RT_OK)
+		return -1;
+	t->buffer_bytes += more;
+	d->buffer_memory += more;
+	t->nr_cpus = t->bs.nr_cpus;
+	t->nr_buffers = t->nr_cpus;
+	return 0;
 }
 
 /* ---- closing ---------------------------------------------------------------------- */

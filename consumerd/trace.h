@@ -32,7 +32,7 @@ struct cpu_stats {
 	uint64_t packets, bytes, events, discarded, pending_discarded;
 	uint64_t corrupt_packets, unwritten_events;
 	uint64_t corrupt_events, late_events, counter_resets;
-	uint64_t lost_full, lost_big, lost_abort;
+	uint64_t lost_full, lost_big, lost_abort, lost_nobuf;
 	uint64_t subbufs;       /* sub-buffers consumed (per CPU) */
 };
 
@@ -63,7 +63,10 @@ struct trace {
 	 * (its app gone, or its session destroyed) keeps its path and counts,
 	 * which is all `list` shows of it: nothing else grows with exited
 	 * processes. */
-	uint32_t nr_cpus;
+	uint32_t nr_cpus;       /* buffers in use: bs.nr_cpus (cpu[] has bs.nr_max) */
+	uint32_t index;         /* enum rt_index of its buffers, kept after close */
+	uint32_t nr_buffers;    /* the most it had in use, kept after close */
+	uint32_t grow_refused;  /* the largest buffer count refused (the cap), logged */
 	struct cpu_stats *cpu;
 	struct cpu_stats total; /* refreshed after each drain, kept after close */
 	struct trace_event **events; /* by id */
@@ -112,6 +115,9 @@ void trace_publish_cpu(struct trace *t, uint32_t cpu);
 /* The drain threads closed t's output: the control thread unmaps its
  * buffers, and frees it if it was destroyed. */
 void trace_reap(struct daemon *d, struct trace *t);
+/* Gives an mm_cid-indexed trace nr buffers (more memory, within the cap).
+ * 0, or -1 with why (the count stays). */
+int trace_grow(struct daemon *d, struct trace *t, uint32_t nr, char *why, size_t n);
 /* The id of event e of app a in t, declared in its metadata if new;
  * REFUSED_ID if the name is taken by another layout or the metadata cap is
  * reached (for good), NO_ID if it could not be declared now. O(log n). */

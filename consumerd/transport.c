@@ -554,7 +554,7 @@ static int is_cli_type(uint16_t t)
 static int is_app_type(uint16_t t)
 {
 	return t == RT_MSG_APP_REGISTER || t == RT_MSG_APP_EVENTS ||
-	       t == RT_MSG_APP_READY_REQ || t == RT_MSG_APP_SYNC_ACK;
+	       t == RT_MSG_APP_READY_REQ || t == RT_MSG_APP_SYNC_ACK || t == RT_MSG_APP_GROW;
 }
 
 int conn_dispatch(struct daemon *d, struct conn *c, const void *buf, size_t n,

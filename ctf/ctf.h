@@ -85,6 +85,9 @@ struct ctf_trace_config {
 	uint64_t tsc_freq;           /* RT_CLOCK_TSC: Hz; 0 measures it (20 ms) */
 	const uint8_t *uuid;         /* 16 bytes; NULL: random */
 	uint64_t max_metadata;       /* bytes the metadata file may reach; 0: no cap */
+	/* The streams are the writers' mm_cid buffers, not CPUs: packets'
+	 * cpu_id is then a concurrency id (env rseqtrace_buffer_index). */
+	int index_cid;
 };
 
 struct ctf_trace;
@@ -160,6 +163,7 @@ struct ctf_losses {
 	uint64_t full;      /* the writer found the buffer full (discard mode, or its wait timed out) */
 	uint64_t big;       /* larger than a sub-buffer, or than the probe's staging buffer */
 	uint64_t abort;     /* too many failed attempts, or a thread that cannot write the set's mode */
+	uint64_t nobuf;     /* the writer's mm_cid had no buffer yet (more were asked for) */
 	uint64_t corrupt;   /* records that could not be trusted */
 	uint64_t late;      /* committed while the channel was stopped */
 	uint64_t unwritten; /* in packets the output failed to write */

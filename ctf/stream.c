@@ -136,7 +136,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		return -EINVAL;
 	}
 	struct ctf_channel *c = calloc(1, sizeof *c);
-	if (!c || !(c->cpu = calloc(bs->nr_cpus, sizeof *c->cpu))) {
+	if (!c || !(c->cpu = calloc(bs->nr_max, sizeof *c->cpu))) { /* room to grow */
 		free(c);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -148,7 +148,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		return -ENOMEM;
 	}
 	uint64_t now = mono_ns();
-	for (uint32_t i = 0; i < bs->nr_cpus; i++) {
+	for (uint32_t i = 0; i < bs->nr_max; i++) {
 		c->cpu[i].fd = -1;
 		rt_lost_counts(&bs->ctl[i], c->cpu[i].ring_seen);
 		c->cpu[i].ring_ns = now;
@@ -622,7 +622,7 @@ int ctf_channel_drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial)
 static int drain_every_cpu(struct ctf_channel *c, int partial)
 {
 	int written = 0, first_err = 0;
-	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++) {
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++) {
 		int r = ctf_channel_drain_cpu(c, cpu, partial);
 		if (r >= 0)
 			written += r;
@@ -655,7 +655,7 @@ uint64_t ctf_channel_skip_late_cpu(struct ctf_channel *c, uint32_t cpu)
 uint64_t ctf_channel_skip_late(struct ctf_channel *c)
 {
 	uint64_t total = 0;
-	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++)
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++)
 		total += ctf_channel_skip_late_cpu(c, cpu);
 	return total;
 }
@@ -688,7 +688,7 @@ static void error_stats(const struct ctf_channel *c, struct ctf_channel_stats *s
 void ctf_channel_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_channel_stats *st)
 {
 	memset(st, 0, sizeof *st);
-	if (cpu < c->bs->nr_cpus)
+	if (cpu < rt_nr_buffers(c->bs))
 		add_cpu_stats(c, cpu, st);
 	error_stats(c, st);
 }
@@ -697,7 +697,7 @@ void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st
 {
 	/* Our own counts only: nothing here moves unless we drained. */
 	memset(st, 0, sizeof *st);
-	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++)
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++)
 		add_cpu_stats(c, cpu, st);
 	error_stats(c, st);
 }
@@ -705,13 +705,14 @@ void ctf_channel_stats(const struct ctf_channel *c, struct ctf_channel_stats *st
 void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ctf_losses *out)
 {
 	memset(out, 0, sizeof *out);
-	if (cpu >= c->bs->nr_cpus)
+	if (cpu >= rt_nr_buffers(c->bs))
 		return;
 	const struct cpu_stream *s = &c->cpu[cpu];
 	*out = (struct ctf_losses){
 		.full = s->ring_cause[RT_LOST_FULL],
 		.big = s->ring_cause[RT_LOST_BIG],
 		.abort = s->ring_cause[RT_LOST_ABORT],
+		.nobuf = s->ring_cause[RT_LOST_NOBUF],
 		.corrupt = s->corrupt,
 		.late = s->late,
 		.unwritten = s->extra,
@@ -722,12 +723,12 @@ void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ct
 
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)
 {
-	return cpu < c->bs->nr_cpus ? c->cpu[cpu].events : 0;
+	return cpu < rt_nr_buffers(c->bs) ? c->cpu[cpu].events : 0;
 }
 
 void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu)
 {
-	if (cpu < c->bs->nr_cpus && c->cpu[cpu].fd >= 0) {
+	if (cpu < rt_nr_buffers(c->bs) && c->cpu[cpu].fd >= 0) {
 		close(c->cpu[cpu].fd);
 		c->cpu[cpu].fd = -1;
 	}
@@ -737,7 +738,7 @@ void ctf_channel_close(struct ctf_channel *c)
 {
 	if (!c)
 		return;
-	for (uint32_t cpu = 0; cpu < c->bs->nr_cpus; cpu++)
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++)
 		ctf_channel_close_cpu(c, cpu);
 	pthread_mutex_lock(&c->trace->lock);
 	c->trace->channels--;

@@ -339,6 +339,9 @@ static void preamble(struct sb *b, const struct ctf_trace *t, const struct ctf_t
 		sb_quoted(b, cfg->procname ? cfg->procname : "");
 		sb_add(b, ";\n\tvpid_datetime = \"%s\";\n", created);
 	}
+	/* What a stream (channel0_N) and a packet's cpu_id number: the CPU,
+	 * or the writer thread's rseq mm_cid (per-PID buffers, Linux 6.3+). */
+	sb_add(b, "\trseqtrace_buffer_index = \"%s\";\n", cfg->index_cid ? "mm_cid" : "cpu");
 	sb_add(b, "};\n\n");
 
 	const char *clk;

@@ -186,7 +186,9 @@ static uint32_t fixed_size(uint16_t type, int *has_var, uint32_t *nfds)
 	case RT_MSG_APP_READY: return sizeof(struct rt_msg_app_ready);
 	case RT_MSG_APP_CHANNEL: *nfds = 2; return sizeof(struct rt_msg_app_channel);
 	case RT_MSG_APP_CHANNEL_DEL:
-	case RT_MSG_APP_ACTIVE: return sizeof(struct rt_msg_app_key);
+	case RT_MSG_APP_ACTIVE:
+	case RT_MSG_APP_GROW:
+	case RT_MSG_APP_GROWN: return sizeof(struct rt_msg_app_key);
 	case RT_MSG_APP_ENABLE: *has_var = 1; return sizeof(struct rt_msg_app_enable);
 	}
 	return UINT32_MAX;
@@ -230,7 +232,9 @@ static int check_body(struct rt_msg *m)
 	}
 	case RT_MSG_APP_REGISTER: {
 		const struct rt_msg_app_register *r = b;
-		return !(r->flags & ~RT_APP_RSEQ) && r->bits_per_long == 64 &&
+		return !(r->flags & ~RT_APP_FLAGS) && r->bits_per_long == 64 &&
+		       (!(r->flags & RT_APP_CID) || (r->flags & RT_APP_RSEQ)) &&
+		       r->nr_start >= 1 && r->nr_start <= RT_MAX_INDEX && !r->reserved &&
 		       r->vpid != 0 && fixed_str_ok(r->procname, sizeof r->procname);
 	}
 	case RT_MSG_APP_EVENTS:
@@ -243,13 +247,19 @@ static int check_body(struct rt_msg *m)
 	case RT_MSG_APP_CHANNEL: {
 		const struct rt_msg_app_channel *c = b;
 		return c->key != 0 && !(c->flags & ~RT_CHAN_FLAGS) && !(c->contexts & ~RT_CTX_ALL) &&
-		       rt_blocking_ok(c->blocking_us);
+		       rt_blocking_ok(c->blocking_us) && c->nr_ready >= 1 &&
+		       c->nr_ready <= RT_MAX_INDEX && !c->reserved;
 	}
 	case RT_MSG_APP_CHANNEL_DEL:
 	case RT_MSG_APP_ACTIVE: {
 		const struct rt_msg_app_key *k = b;
 		uint32_t maxv = m->hdr.type == RT_MSG_APP_ACTIVE ? 1 : 0;
 		return k->key != 0 && k->value <= maxv && !k->reserved;
+	}
+	case RT_MSG_APP_GROW:
+	case RT_MSG_APP_GROWN: {
+		const struct rt_msg_app_key *k = b;
+		return k->key != 0 && k->value >= 1 && k->value <= RT_MAX_INDEX && !k->reserved;
 	}
 	case RT_MSG_APP_ENABLE:
 		return ((const struct rt_msg_app_enable *)b)->key != 0 && check_enable(m);

@@ -44,7 +44,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 3u /* 3: CREATE and APP_CHANNEL carry the blocking timeout */
+#define RT_PROTO_VERSION 4u /* 4: buffers indexed by mm_cid (APP_GROW, nr_ready, nr_start) */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -78,6 +78,7 @@ enum rt_msg_type {
 	RT_MSG_APP_EVENTS = 33,
 	RT_MSG_APP_READY_REQ = 34,
 	RT_MSG_APP_SYNC_ACK = 35,
+	RT_MSG_APP_GROW = 36,
 	/* daemon -> app */
 	RT_MSG_APP_READY = 48,
 	RT_MSG_APP_CHANNEL = 49,
@@ -85,6 +86,7 @@ enum rt_msg_type {
 	RT_MSG_APP_ENABLE = 51,
 	RT_MSG_APP_ACTIVE = 52,
 	RT_MSG_APP_SYNC = 53,
+	RT_MSG_APP_GROWN = 54,
 };
 
 struct rt_msg_hdr {
@@ -168,14 +170,24 @@ struct rt_msg_reply {
 /* ---- Application messages ---------------------------------------------- */
 
 #define RT_APP_RSEQ 1u /* every thread of the app can write rseq buffers */
+#define RT_APP_CID 2u  /* ... and per-PID buffers indexed by rseq mm_cid (needs RT_APP_RSEQ) */
+#define RT_APP_FLAGS (RT_APP_RSEQ | RT_APP_CID)
 
 struct rt_msg_app_register {
 	uint32_t vpid;   /* getpid() in the app's namespace (SO_PEERCRED wins) */
 	uint32_t ppid;
-	uint32_t flags;  /* RT_APP_RSEQ */
+	uint32_t flags;  /* RT_APP_* */
 	uint32_t bits_per_long;
 	char procname[RT_PROCNAME_MAX];
+	/* How many mm_cid buffers a per-PID set starts with (1..RT_MAX_INDEX):
+	 * the app's guess at its concurrency, min(CPUs it may run on, its
+	 * threads + 1). More come on demand (APP_GROW). */
+	uint32_t nr_start;
+	uint32_t reserved;
 };
+
+/* Bound on buffer counts and indices on the wire (ringbuf's RT_MAX_CPUS). */
+#define RT_MAX_INDEX 4096u
 
 /* Variable part: `count` entries, each a struct rt_msg_desc_len followed
  * by len bytes of event description (eventdesc/desc_wire.h) and zero
@@ -208,7 +220,22 @@ struct rt_msg_app_channel {
 	uint32_t flags;    /* RT_CHAN_* */
 	uint32_t contexts; /* RT_CTX_* fields after every event header */
 	uint64_t blocking_us; /* RT_BLOCKING_*, or a timeout in us */
+	/* Buffers ready to map (1..RT_MAX_INDEX): for a set indexed by
+	 * mm_cid, the first nr_ready; for a per-CPU set, all of them (its
+	 * count). The app checks it against the set's header. */
+	uint32_t nr_ready;
+	uint32_t reserved;
 };
+
+/*
+ * APP_GROW (app -> daemon) and APP_GROWN (the answer) use struct
+ * rt_msg_app_key: key = an mm_cid-indexed per-PID channel of this app,
+ * value = a buffer count, 1..RT_MAX_INDEX on the wire. GROW: "a thread of
+ * mine has mm_cid value - 1: I need value buffers". GROWN: "value buffers
+ * are ready" (at least as many as before; fewer than asked means refused:
+ * the daemon's memory cap). Each side checks value against the set's
+ * header count and its own state; out of range closes the connection.
+ */
 
 /* APP_CHANNEL_DEL (value 0) and APP_ACTIVE (value 0 or 1). */
 struct rt_msg_app_key {

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared-memory layout of one buffer set: one memfd holding a buffer for
- * every possible CPU.
+ * every possible CPU, or (per-PID sets, rseq mode) for every concurrency
+ * id (rseq mm_cid) the process could have: nr_cpus of them, of which only
+ * those in use are ever touched or mapped (ringbuf.h, rt_bufset_grow).
+ * Below, "CPU" is the buffer's index, whichever of the two it means.
  *
  *   +----------------------+ 0
  *   | struct rt_shm_header |   magic, version, geometry, mode, clock
@@ -18,7 +21,10 @@
  * data + cpu * buf_size + (p mod buf_size). They never wrap in practice
  * (2^64 bytes), so a compare of positions has no ABA problem.
  *
- * Per CPU, with S = offset / subbuf_size and p = offset mod subbuf_size:
+ * Per buffer (per CPU, or per mm_cid: what makes it safe is the same, one
+ * writer at a time runs with that index, and the kernel aborts a sequence
+ * whose thread was preempted, migrated or signalled), with
+ * S = offset / subbuf_size and p = offset mod subbuf_size:
  *
  *   I1  Every byte below `offset` is committed. Sub-buffers before S are
  *       closed packets; S is open and holds [header, events) up to p,
@@ -100,7 +106,13 @@ struct rt_shm_header {
 	uint64_t total_size;
 	uint8_t uuid[16];     /* trace uuid, copied into every packet header */
 	uint32_t stream_id;   /* CTF stream class id, copied into every packet */
-	uint32_t reserved[13];
+	/* What a buffer's number means (enum rt_index in ringbuf.h): the CPU
+	 * (0, and sets made before this field) or the writer thread's rseq
+	 * mm_cid, for a set one process alone writes. nr_cpus then bounds
+	 * the concurrency ids; which of them have memory is a matter between
+	 * the set's creator and its process (APP_GROW), never read here. */
+	uint32_t index;
+	uint32_t reserved[12];
 	/* Second cache line: the consumer's word, stored around its sleeps and
 	 * read by writers once per packet they close (I5). Was reserved (zero)
 	 * in sets made before wake-ups, which reads as "awake": compatible. */
@@ -129,6 +141,9 @@ struct rt_cpu_writer {
 	/* Lost records, continued: malformed (shorter than the event header,
 	 * or not a multiple of 8). Was zero padding: older sets read as 0. */
 	uint64_t lost_invalid;
+	/* Lost records, continued: the writer's index (its mm_cid) had no
+	 * buffer mapped yet; more were asked for. Was zero padding. */
+	uint64_t lost_nobuf;
 } __attribute__((aligned(RT_CACHE_LINE)));
 #define RT_LOCK_WAITERS 0x80000000u
 

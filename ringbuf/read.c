@@ -25,10 +25,12 @@ int rt_reader_init(struct rt_bufset *bs)
 {
 	if (bs->rd)
 		return RT_OK;
-	bs->rd = calloc(bs->nr_cpus, sizeof *bs->rd);
+	/* For every index the set may grow to: their control lines are
+	 * mapped from the start. */
+	bs->rd = calloc(bs->nr_max, sizeof *bs->rd);
 	if (!bs->rd)
 		return RT_E_SYS;
-	for (uint32_t c = 0; c < bs->nr_cpus; c++) {
+	for (uint32_t c = 0; c < bs->nr_max; c++) {
 		const struct rt_cpu_reader *r = &bs->ctl[c].r;
 		bs->rd[c].consumed = __atomic_load_n(&r->consumed, __ATOMIC_ACQUIRE) &
 				     ~(bs->subbuf_size - 1);
@@ -41,7 +43,7 @@ int rt_reader_init(struct rt_bufset *bs)
 
 int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 {
-	if (cpu >= bs->nr_cpus)
+	if (cpu >= rt_nr_buffers(bs))
 		return RT_E_INVAL;
 	if (!bs->rd && rt_reader_init(bs) != RT_OK)
 		return RT_E_SYS;
@@ -71,7 +73,7 @@ int rt_read_next(struct rt_bufset *bs, uint32_t cpu, void *out, uint32_t *len)
 
 void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt)
 {
-	if (cpu >= bs->nr_cpus || (!bs->rd && rt_reader_init(bs) != RT_OK))
+	if (cpu >= rt_nr_buffers(bs) || (!bs->rd && rt_reader_init(bs) != RT_OK))
 		return;
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	struct rt_cpu_reader *shared = &bs->ctl[cpu].r;
@@ -97,6 +99,7 @@ void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats 
 	st->lost_big = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	st->lost_abort = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
 	st->lost_invalid = __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
+	st->lost_nobuf = __atomic_load_n(&c->w.lost_nobuf, __ATOMIC_RELAXED);
 	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
 }
 
@@ -169,7 +172,7 @@ static uint64_t count_skipped(const struct rt_bufset *bs, uint32_t cpu, uint64_t
 
 int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm)
 {
-	if (cpu >= bs->nr_cpus)
+	if (cpu >= rt_nr_buffers(bs))
 		return RT_E_INVAL;
 	if (!bs->rd && rt_reader_init(bs) != RT_OK)
 		return RT_E_SYS;
@@ -367,10 +370,21 @@ static int flush_steps(struct rt_bufset *bs, void *rs, uint32_t cpu)
 	return r == 2 ? RT_E_ABORT : r;
 }
 
-int rt_flush(struct rt_bufset *bs, uint32_t cpu)
+int rt_flush_idle(struct rt_bufset *bs, uint32_t cpu)
 {
 	if (cpu >= bs->nr_cpus)
 		return RT_E_INVAL;
+	return flush_steps(bs, NULL, cpu);
+}
+
+int rt_flush(struct rt_bufset *bs, uint32_t cpu)
+{
+	if (cpu >= rt_nr_buffers(bs))
+		return RT_E_INVAL;
+	/* A concurrency id is not a place a consumer can go to: only the
+	 * daemon's reader, which needs no writer (I6), takes such sets. */
+	if (bs->index == RT_INDEX_CID)
+		return RT_E_MODE;
 	int r = 0;
 	if (bs->mode == RT_MODE_LOCKED) {
 		/* A writer may hold the lock and be stopped (SIGSTOP, a

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -42,6 +43,7 @@ const char *rt_strerror(int status)
 	case RT_E_INVAL: return "invalid argument or buffer header";
 	case RT_E_SYS: return "system call failed";
 	case RT_E_CORRUPT: return "shared memory is inconsistent";
+	case RT_E_NOBUF: return "no buffer for this concurrency id yet (record discarded)";
 	}
 	return "unknown status";
 }
@@ -86,6 +88,33 @@ int rt_rseq_usable(void)
 	return __rseq_size > 0 && (int32_t)rt_rseq_area()->cpu_id >= 0;
 }
 
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE 27
+#endif
+
+/*
+ * The kernel fills the rseq fields up to its feature size (the aux vector;
+ * 0 there means a kernel before 6.3: 20 bytes, no mm_cid). glibc 2.35-2.39
+ * report __rseq_size 32 and 2.40 reports 20 while both register a 32-byte
+ * area, so for those two values the kernel's size, capped at 32, is what
+ * is filled; any other __rseq_size is glibc's own statement (librseq
+ * decides the same way). mm_cid is at 24..28.
+ */
+int rt_cid_usable(void)
+{
+	const char *force = getenv("RSEQTRACE_CID");
+	if (force && strcmp(force, "0") == 0)
+		return 0;
+	if (!rt_rseq_usable())
+		return 0;
+	unsigned long size = __rseq_size;
+	if (size == 20 || size == 32) {
+		unsigned long kernel = getauxval(AT_RSEQ_FEATURE_SIZE);
+		size = kernel < 32 ? kernel : 32;
+	}
+	return size >= RT_RSEQ_MM_CID + 4;
+}
+
 enum rt_mode rt_mode_default(void)
 {
 	const char *force = getenv("RSEQTRACE_LOCKED");
@@ -128,6 +157,35 @@ uint64_t rt_bufset_bytes(uint32_t nr_cpus, uint32_t subbuf, uint32_t num)
 	return data_offset(nr_cpus) + (uint64_t)nr_cpus * subbuf * num;
 }
 
+/*
+ * Maps the first `used` bytes of the set's file at the start of `size`
+ * bytes of address space, the rest reserved (PROT_NONE, private,
+ * MAP_NORESERVE: neither memory nor a file mapping) for rt_bufset_grow.
+ */
+static void *map_reserved(int fd, uint64_t size, uint64_t used, int populate)
+{
+	int flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
+	if (used == size)
+		return mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	void *base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return base;
+	if (mmap(base, used, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		int e = errno;
+		munmap(base, size);
+		errno = e;
+		return MAP_FAILED;
+	}
+	return base;
+}
+
+static uint32_t fast_path(uint32_t mode, uint32_t index)
+{
+	if (mode != RT_MODE_RSEQ)
+		return RT_FAST_NONE;
+	return index == RT_INDEX_CID ? RT_FAST_CID : RT_FAST_CPU;
+}
+
 static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 {
 	struct rt_shm_header *h = base;
@@ -137,10 +195,15 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->subbuf_size = h->subbuf_size;
 	bs->buf_size = (uint64_t)h->subbuf_size * h->num_subbuf;
 	bs->nr_cpus = h->nr_cpus;
+	bs->nr_max = h->nr_cpus;
+	bs->index = h->index;
+	bs->fast = fast_path(h->mode, h->index);
 	bs->mode = h->mode;
 	bs->clock = h->clock;
 	bs->fd = fd;
 	bs->wake_fd = -1;
+	bs->grow_fd = -1;
+	bs->want = 0;
 	bs->wait_ns = 0;
 	bs->wait_while = NULL;
 	bs->map_size = size;
@@ -159,6 +222,11 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		return fail(err, errlen, RT_E_INVAL, "bad mode %d", (int)p->mode);
 	if (p->clock > RT_CLOCK_NONE)
 		return fail(err, errlen, RT_E_INVAL, "bad clock %d", (int)p->clock);
+	if (p->index != RT_INDEX_CPU && (p->index != RT_INDEX_CID || mode != RT_MODE_RSEQ))
+		return fail(err, errlen, RT_E_INVAL, "bad index %d for mode %d", (int)p->index, (int)mode);
+	uint32_t ready = p->index == RT_INDEX_CID && p->nr_ready ? p->nr_ready : nr_cpus;
+	if (ready > nr_cpus)
+		return fail(err, errlen, RT_E_INVAL, "%u buffers ready of %u", ready, nr_cpus);
 
 	uint64_t doff = data_offset(nr_cpus);
 	uint64_t size = rt_bufset_bytes(nr_cpus, p->subbuf_size, p->num_subbuf);
@@ -176,7 +244,11 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		close(fd);
 		return fail(err, errlen, RT_E_SYS, "cannot seal buffers: %s", strerror(e));
 	}
-	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint64_t buf_size = (uint64_t)p->subbuf_size * p->num_subbuf;
+	/* Only the buffers in use: the file is sparse, the rest costs no
+	 * memory until rt_bufset_grow maps it. */
+	uint64_t used = doff + ready * buf_size;
+	void *base = map_reserved(fd, size, used, 0);
 	if (base == MAP_FAILED) {
 		int e = errno;
 		close(fd);
@@ -185,7 +257,7 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 	}
 	/* Fault the pages in now, in the creator, rather than in traced
 	 * threads' first writes (twice the cost of an event otherwise). */
-	madvise(base, size, MADV_POPULATE_WRITE);
+	madvise(base, used, MADV_POPULATE_WRITE);
 	struct rt_shm_header *h = base;
 	h->version = RT_LAYOUT_VERSION;
 	h->header_size = RT_SHM_HEADER_SIZE;
@@ -199,7 +271,9 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 	h->total_size = size;
 	memcpy(h->uuid, p->uuid, sizeof h->uuid);
 	h->stream_id = p->stream_id;
+	h->index = p->index;
 	set_view(bs, base, fd, size);
+	bs->nr_cpus = ready;
 	/* Lock words start at 0, free: the memfd is zero-filled. */
 	/* The magic last: a reader that sees it sees a complete header. */
 	__atomic_store_n(&h->magic, RT_SHM_MAGIC, __ATOMIC_RELEASE);
@@ -207,6 +281,11 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 }
 
 int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
+{
+	return rt_bufset_map_some(fd, 0, bs, err, errlen);
+}
+
+int rt_bufset_map_some(int fd, uint32_t nr, struct rt_bufset *bs, char *err, size_t errlen)
 {
 	struct stat st;
 	if (fstat(fd, &st) != 0)
@@ -238,6 +317,12 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 		return fail(err, errlen, RT_E_INVAL, "bad buffer mode %u", h.mode);
 	if (h.clock > RT_CLOCK_NONE)
 		return fail(err, errlen, RT_E_INVAL, "bad buffer clock %u", h.clock);
+	if (h.index != RT_INDEX_CPU && (h.index != RT_INDEX_CID || h.mode != RT_MODE_RSEQ))
+		return fail(err, errlen, RT_E_INVAL, "bad buffer index %u for mode %u", h.index, h.mode);
+	if (h.index == RT_INDEX_CPU ? nr != 0 && nr != h.nr_cpus : nr > h.nr_cpus)
+		return fail(err, errlen, RT_E_INVAL, "%u buffers to map, the set has %u", nr, h.nr_cpus);
+	if (nr == 0)
+		nr = h.nr_cpus;
 	uint64_t doff = data_offset(h.nr_cpus);
 	uint64_t size = rt_bufset_bytes(h.nr_cpus, h.subbuf_size, h.num_subbuf);
 	if (h.data_offset != doff || h.total_size != size)
@@ -247,7 +332,8 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 			    "buffer memory is %lld bytes, its header says %llu",
 			    (long long)st.st_size, (unsigned long long)size);
 
-	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	uint64_t used = doff + (uint64_t)nr * h.subbuf_size * h.num_subbuf;
+	void *base = map_reserved(fd, size, used, 1);
 	if (base == MAP_FAILED)
 		return fail(err, errlen, RT_E_SYS, "mmap: %s", strerror(errno));
 	/* Use the copy we validated, not what the mapping says now. */
@@ -255,9 +341,34 @@ int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen)
 	bs->data = (char *)base + doff;
 	bs->subbuf_size = h.subbuf_size;
 	bs->buf_size = (uint64_t)h.subbuf_size * h.num_subbuf;
-	bs->nr_cpus = h.nr_cpus;
+	bs->nr_cpus = nr;
+	bs->nr_max = h.nr_cpus;
+	bs->index = h.index;
+	bs->fast = fast_path(h.mode, h.index);
 	bs->mode = h.mode;
 	bs->clock = h.clock;
+	return RT_OK;
+}
+
+int rt_bufset_grow(struct rt_bufset *bs, uint32_t nr, char *err, size_t errlen)
+{
+	if (bs->index != RT_INDEX_CID || nr > bs->nr_max)
+		return fail(err, errlen, RT_E_INVAL, "cannot grow to %u buffers (%s set of %u)", nr,
+			    bs->index == RT_INDEX_CID ? "an mm_cid" : "a per-CPU", bs->nr_max);
+	uint32_t have = bs->nr_cpus;
+	if (nr <= have)
+		return RT_OK;
+	uint64_t from = (uint64_t)(bs->data - (char *)bs->hdr) + have * bs->buf_size;
+	uint64_t len = (uint64_t)(nr - have) * bs->buf_size;
+	char *at = (char *)bs->hdr + from;
+	if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, bs->fd, (off_t)from) ==
+	    MAP_FAILED)
+		return fail(err, errlen, RT_E_SYS, "cannot map buffers %u..%u: %s", have, nr - 1,
+			    strerror(errno));
+	/* Faulted here, not in the writers' first records. */
+	madvise(at, len, MADV_POPULATE_WRITE);
+	/* The mapping before the count that lets writers use it. */
+	__atomic_store_n(&bs->nr_cpus, nr, __ATOMIC_RELEASE);
 	return RT_OK;
 }
 
@@ -272,5 +383,6 @@ void rt_bufset_unmap(struct rt_bufset *bs)
 	free(bs->rd);
 	memset(bs, 0, sizeof *bs);
 	bs->fd = -1;
+	bs->grow_fd = -1;
 	bs->wake_fd = -1;
 }

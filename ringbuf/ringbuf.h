@@ -36,6 +36,21 @@ enum rt_mode {
 	RT_MODE_LOCKED = 2, /* the same under a robust process-shared mutex */
 };
 
+/* What a buffer's number is (rt_shm_header.index). Concurrency ids are
+ * unique only among the threads of one process (one mm): an RT_INDEX_CID
+ * set is written by one process alone (per-PID buffers), never shared. */
+enum rt_index {
+	RT_INDEX_CPU = 0,   /* the CPU the writer runs on (rseq cpu_id) */
+	RT_INDEX_CID = 1,   /* the writer thread's rseq mm_cid: rseq mode only */
+};
+
+/* rt_bufset.fast: which inlined attempt rt_write makes. */
+enum rt_fast {
+	RT_FAST_NONE = 0, /* locked mode: the slow path only */
+	RT_FAST_CPU = 1,  /* rseq, indexed by cpu_id_start, checked against cpu_id */
+	RT_FAST_CID = 2,  /* rseq, indexed and checked by mm_cid */
+};
+
 enum rt_clock {
 	RT_CLOCK_MONOTONIC = 0, /* CLOCK_MONOTONIC, ns */
 	RT_CLOCK_TSC = 1,       /* the cycle counter */
@@ -54,6 +69,8 @@ enum rt_status {
 			    * malformed record is dropped (counted) with it */
 	RT_E_SYS = -6,     /* a system call failed, errno set */
 	RT_E_CORRUPT = -7, /* the consumer found inconsistent shared memory */
+	RT_E_NOBUF = -8,   /* dropped: no buffer for this mm_cid yet (counted;
+			    * more were asked for, rt_bufset.grow_fd) */
 };
 
 /* rt_bufset.wait_ns: wait until the consumer makes room or the set's
@@ -82,6 +99,8 @@ struct rt_params {
 	uint8_t uuid[16];
 	uint32_t stream_id;
 	uint32_t nr_cpus;     /* 0: the number of possible CPUs */
+	enum rt_index index;  /* RT_INDEX_CID: rseq mode only */
+	uint32_t nr_ready;    /* RT_INDEX_CID: buffers populated at first (0: all) */
 };
 
 /* The process-local view of a mapped buffer set. Read-only after mapping,
@@ -93,7 +112,14 @@ struct rt_bufset {
 	char *data;
 	uint64_t subbuf_size;
 	uint64_t buf_size; /* per CPU: subbuf_size * num_subbuf */
+	/* Buffers usable now (indices below it are mapped). The header's
+	 * count (nr_max) for CPU-indexed sets; for RT_INDEX_CID sets it
+	 * grows (rt_bufset_grow, a release store; writers load it relaxed:
+	 * a stale value only sends them to the slow path). */
 	uint32_t nr_cpus;
+	uint32_t nr_max;   /* the header's count: indices that may ever exist */
+	uint32_t index;    /* enum rt_index */
+	uint32_t fast;     /* rt_write's inlined path: enum rt_fast, from mode and index */
 	uint32_t mode;
 	uint32_t clock;
 	int fd;
@@ -109,6 +135,12 @@ struct rt_bufset {
 	 * it lets every waiter go; NULL: no such condition). */
 	uint64_t wait_ns;
 	const uint8_t *wait_while;
+	/* RT_INDEX_CID: a writer whose mm_cid has no buffer yet raises `want`
+	 * (atomic max, indices wanted) and, if it raised it, writes 1 to
+	 * grow_fd (an eventfd of whoever maps the set, not owned; -1: none),
+	 * whose reader asks the set's creator for more (rt_bufset_grow). */
+	int grow_fd;
+	uint32_t want;
 	size_t map_size;
 	/* Consumer only, allocated by its first rt_read_next: the positions it
 	 * trusts. The copies in shared memory are published for writers and
@@ -126,7 +158,7 @@ struct rt_reader_pos {
 
 struct rt_cpu_stats {
 	uint64_t offset, consumed;
-	uint64_t lost_full, lost_big, lost_abort, lost_invalid;
+	uint64_t lost_full, lost_big, lost_abort, lost_invalid, lost_nobuf;
 	uint64_t packets;
 };
 
@@ -134,6 +166,16 @@ struct rt_cpu_stats {
 int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 		     char *err, size_t errlen);
 int rt_bufset_map(int fd, struct rt_bufset *bs, char *err, size_t errlen);
+/* The same, mapping only the first nr buffers of an RT_INDEX_CID set
+ * (1..nr_max; RT_E_INVAL otherwise). The rest of the set's size is
+ * reserved address space (PROT_NONE, private: no memory, no file pages)
+ * that rt_bufset_grow maps in place, so no pointer into the set moves.
+ * For a CPU-indexed set nr must be 0 or its count: every buffer is mapped. */
+int rt_bufset_map_some(int fd, uint32_t nr, struct rt_bufset *bs, char *err, size_t errlen);
+/* Maps and populates buffers [bs->nr_cpus, nr) of an RT_INDEX_CID set,
+ * then publishes nr_cpus = nr. RT_OK, RT_E_INVAL (nr beyond the header's
+ * count, or not a CID set), RT_E_SYS. A smaller nr changes nothing. */
+int rt_bufset_grow(struct rt_bufset *bs, uint32_t nr, char *err, size_t errlen);
 void rt_bufset_unmap(struct rt_bufset *bs); /* also closes the fd */
 int rt_possible_cpus(void);
 /* The one check of a set's geometry (nr_cpus, sub-buffer size and count),
@@ -149,6 +191,10 @@ const char *rt_strerror(int status);
 uint32_t rt_current_cpu(void);
 /* Whether this thread can write an RT_MODE_RSEQ buffer set. */
 int rt_rseq_usable(void);
+/* Whether this thread can write an RT_INDEX_CID set: rseq usable and the
+ * kernel fills mm_cid (its rseq feature size reaches it, as librseq
+ * decides), unless RSEQTRACE_CID=0 forces CPU indexing. */
+int rt_cid_usable(void);
 /* RT_MODE_LOCKED if RSEQTRACE_LOCKED=1 or rseq is unusable, else RSEQ. */
 enum rt_mode rt_mode_default(void);
 
@@ -165,6 +211,10 @@ void rt_read_release(struct rt_bufset *bs, uint32_t cpu, const void *pkt);
  * when a locked-mode buffer's lock is held (it never waits for it: try
  * again later, a bounded number of times). */
 int rt_flush(struct rt_bufset *bs, uint32_t cpu);
+/* The same with plain stores, for a caller that knows no writer can run
+ * (it joined them all): the only flush an mm_cid set has in-process, as a
+ * concurrency id is not a place a consumer can go to. */
+int rt_flush_idle(struct rt_bufset *bs, uint32_t cpu);
 /* Allocates the reader's private positions (idempotent). */
 int rt_reader_init(struct rt_bufset *bs);
 
@@ -196,7 +246,7 @@ uint64_t rt_count_records(const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* The lost counters one by one, indexed by enum rt_lost_cause. */
-enum rt_lost_cause { RT_LOST_FULL, RT_LOST_BIG, RT_LOST_ABORT, RT_LOST_CAUSES };
+enum rt_lost_cause { RT_LOST_FULL, RT_LOST_BIG, RT_LOST_ABORT, RT_LOST_NOBUF, RT_LOST_CAUSES };
 void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES]);
 
 /*
@@ -253,6 +303,9 @@ int rt_packet_close(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old);
 int rt_write_locked(struct rt_bufset *bs, void *rec, uint32_t len);
 int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len);
 int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status);
+/* An RT_INDEX_CID writer found no buffer for index idx: counts the drop
+ * (RT_E_NOBUF) and asks for idx + 1 buffers. Never blocks. */
+int rt_drop_nobuf(struct rt_bufset *bs, uint32_t idx);
 int rt_lock_cpu(struct rt_bufset *bs, uint32_t cpu);
 void rt_unlock_cpu(struct rt_bufset *bs, uint32_t cpu);
 
@@ -277,6 +330,41 @@ static inline struct rseq *rt_rseq_area(void)
 	return (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
 }
 
+/* Buffers in use now, for a thread other than the one that grows the set
+ * (rt_bufset_grow publishes the count after mapping the buffers). */
+static inline uint32_t rt_nr_buffers(const struct rt_bufset *bs)
+{
+	return __atomic_load_n(&bs->nr_cpus, __ATOMIC_ACQUIRE);
+}
+
+/* Offsets in struct rseq (uapi): glibc 2.36's <sys/rseq.h> stops at flags. */
+#define RT_RSEQ_CPU_ID 4
+#define RT_RSEQ_MM_CID 24
+
+/* The word of this thread's rseq area that a set's index is checked
+ * against inside the sequence: cpu_id, or mm_cid. */
+static inline const uint32_t *rt_index_word(const struct rt_bufset *bs, const void *rs)
+{
+	return (const uint32_t *)((const char *)rs +
+				  (bs->index == RT_INDEX_CID ? RT_RSEQ_MM_CID : RT_RSEQ_CPU_ID));
+}
+
+/*
+ * The buffer this thread writes: cpu_id_start, or mm_cid. An RT_INDEX_CID
+ * set also needs the thread registered: an unregistered thread's mm_cid
+ * reads 0 and the kernel would abort nothing, so its cpu_id (-1, -2) sends
+ * it to the slow path (UINT32_MAX), which refuses it. Registration does
+ * not change under a running thread, so checking it before the sequence
+ * is enough; for CPU indexing the sequence's cpu_id compare does it.
+ */
+static inline uint32_t rt_index_of(const struct rt_bufset *bs, const struct rseq *rs)
+{
+	if (bs->index == RT_INDEX_CID)
+		return (int32_t)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) < 0 ? UINT32_MAX :
+		       __atomic_load_n(rt_index_word(bs, rs), __ATOMIC_RELAXED);
+	return __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+}
+
 static inline uint64_t rt_clock_read(uint32_t clock)
 {
 	if (clock == RT_CLOCK_MONOTONIC) {
@@ -292,6 +380,33 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
 	return bs->data + (uint64_t)cpu * bs->buf_size + (pos & (bs->buf_size - 1));
 }
 
+/* rt_write's one attempt at buffer `cpu`, checked in the sequence against
+ * the rseq word id (cpu_id or mm_cid): 0 when committed. */
+static inline __attribute__((always_inline)) int
+rt_write_at(struct rt_bufset *bs, struct rseq *rs, const uint32_t *id, uint32_t cpu,
+	    void *rec, uint32_t len)
+{
+	/* One unsigned compare bounds len on both sides: a record shorter
+	 * than its header wraps around to a huge value. */
+	if (__builtin_expect(cpu < __atomic_load_n(&bs->nr_cpus, __ATOMIC_RELAXED) &&
+			     len - RT_EVENT_HEADER_LEN <= rt_max_record(bs) - RT_EVENT_HEADER_LEN &&
+			     (len & 7) == 0, 1)) {
+		uint64_t *offp = &bs->ctl[cpu].w.offset;
+		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
+		uint64_t in_sub = old & (bs->subbuf_size - 1);
+		if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
+			/* Read the clock after loading `old`: whoever reserves
+			 * in this buffer after our load moves `offset`, our
+			 * commit then fails and we retry with a later
+			 * timestamp. So timestamps in a buffer never go back. */
+			((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
+			return rt_arch_copy_commit_at(rs, id, cpu, offp, old, old + len,
+						      rt_cpu_data(bs, cpu, old), rec, len);
+		}
+	}
+	return -1;
+}
+
 /*
  * Writes one record (at most rt_max_record() bytes): rec points to len
  * bytes (len a multiple of 8, rec 8-aligned) that begin with a struct
@@ -302,35 +417,25 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
  *
  * This is the common case, one attempt, inlined at the call site;
  * rt_write_slow() (write.c) has the same loop with the packet switch, the
- * bounded retries, locked mode and the drops.
+ * bounded retries, locked mode and the drops. Per-CPU sets test one word
+ * (bs->fast) as before mm_cid indexing existed; mm_cid sets a second.
  */
 static inline int rt_write(struct rt_bufset *bs, void *rec, uint32_t len)
 {
-	if (__builtin_expect(bs->mode == RT_MODE_RSEQ, 1)) {
+	if (__builtin_expect(bs->fast == RT_FAST_CPU, 1)) {
 		struct rseq *rs = rt_rseq_area();
 		uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-		/* One unsigned compare bounds len on both sides: a record
-		 * shorter than its header wraps around to a huge value. */
-		if (__builtin_expect(cpu < bs->nr_cpus &&
-				     len - RT_EVENT_HEADER_LEN <= rt_max_record(bs) - RT_EVENT_HEADER_LEN &&
-				     (len & 7) == 0, 1)) {
-			uint64_t *offp = &bs->ctl[cpu].w.offset;
-			uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
-			uint64_t in_sub = old & (bs->subbuf_size - 1);
-			if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
-				/* Read the clock after loading `old`: whoever
-				 * reserves on this CPU after our load moves
-				 * `offset`, our commit then fails and we retry
-				 * with a later timestamp. So timestamps in a
-				 * buffer never go back. */
-				((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
-				/* An unregistered thread reads cpu_id -1 or -2
-				 * here and aborts before storing anything. */
-				if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
-							rt_cpu_data(bs, cpu, old), rec, len) == 0)
-					return RT_OK;
-			}
-		}
+		/* An unregistered thread reads cpu_id -1 or -2 in the
+		 * sequence and aborts before storing anything. */
+		if (rt_write_at(bs, rs, (const uint32_t *)((char *)rs + RT_RSEQ_CPU_ID), cpu,
+				rec, len) == 0)
+			return RT_OK;
+	} else if (bs->fast == RT_FAST_CID) {
+		struct rseq *rs = rt_rseq_area();
+		uint32_t cid = rt_index_of(bs, rs); /* UINT32_MAX if unregistered */
+		if (rt_write_at(bs, rs, (const uint32_t *)((char *)rs + RT_RSEQ_MM_CID), cid,
+				rec, len) == 0)
+			return RT_OK;
 	}
 	return rt_write_slow(bs, rec, len);
 }

@@ -25,7 +25,8 @@ uint64_t rt_lost_total(const struct rt_cpu_ctl *c)
 	return __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED) +
 	       __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED) +
 	       __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
+	       __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&c->w.lost_nobuf, __ATOMIC_RELAXED);
 }
 
 void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES])
@@ -33,6 +34,7 @@ void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES])
 	out[RT_LOST_FULL] = __atomic_load_n(&c->w.lost_full, __ATOMIC_RELAXED);
 	out[RT_LOST_BIG] = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	out[RT_LOST_ABORT] = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
+	out[RT_LOST_NOBUF] = __atomic_load_n(&c->w.lost_nobuf, __ATOMIC_RELAXED);
 }
 
 /* Lost counters take atomic adds from every mode and every process: they
@@ -43,9 +45,37 @@ int rt_drop(struct rt_bufset *bs, uint32_t cpu, int status)
 	uint64_t *counter = status == RT_E_FULL ? &w->lost_full
 			    : status == RT_E_BIG ? &w->lost_big
 			    : status == RT_E_INVAL ? &w->lost_invalid
+			    : status == RT_E_NOBUF ? &w->lost_nobuf
 						 : &w->lost_abort;
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 	return status;
+}
+
+/* Counted in the control line of idx, which exists for every index the
+ * header allows (the control lines are mapped whole), so the loss is
+ * reported by that buffer's first packet once it has memory. An index
+ * beyond the header's count (a kernel bound we did not expect) is counted
+ * on buffer 0. The eventfd write, once per index wanted, is
+ * async-signal-safe and leaves errno alone. */
+int rt_drop_nobuf(struct rt_bufset *bs, uint32_t idx)
+{
+	rt_drop(bs, idx < bs->nr_max ? idx : 0, RT_E_NOBUF);
+	if (idx >= bs->nr_max)
+		return RT_E_NOBUF;
+	uint32_t want = __atomic_load_n(&bs->want, __ATOMIC_RELAXED);
+	while (want < idx + 1)
+		if (__atomic_compare_exchange_n(&bs->want, &want, idx + 1, 1,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			if (bs->grow_fd >= 0) {
+				int saved = errno;
+				uint64_t one = 1;
+				ssize_t r = write(bs->grow_fd, &one, sizeof one);
+				(void)r; /* a full eventfd already says "look" */
+				errno = saved;
+			}
+			break;
+		}
+	return RT_E_NOBUF;
 }
 
 /* Every write path checks the record before it touches it: RT_OK, or the
@@ -65,7 +95,8 @@ static int commit(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old,
 {
 	uint64_t *offp = &bs->ctl[cpu].w.offset;
 	if (rs)
-		return rt_arch_copy_commit(rs, cpu, offp, old, newv, dst, src, len);
+		return rt_arch_copy_commit_at(rs, rt_index_word(bs, rs), cpu, offp, old, newv,
+					      dst, src, len);
 	if (__atomic_load_n(offp, __ATOMIC_RELAXED) != old)
 		return 1;
 	memcpy(dst, src, len);
@@ -219,16 +250,19 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 	struct rseq *rs = rt_rseq_area();
 	if ((int32_t)rs->cpu_id < 0)
 		return RT_E_MODE; /* no rseq in this thread: never mix modes */
-	uint32_t cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED) % bs->nr_cpus;
+	int cid = bs->index == RT_INDEX_CID;
+	uint32_t cpu = rt_index_of(bs, rs);
 	int bad = record_size_check(bs, len);
 	if (bad)
-		return rt_drop(bs, cpu, bad);
+		return rt_drop(bs, cid ? (cpu < bs->nr_max ? cpu : 0) : cpu % bs->nr_cpus, bad);
 
 	struct rt_event_header *eh = rec;
 	struct space_wait w = { 0 };
 	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
-		cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-		if (cpu >= bs->nr_cpus) {
+		cpu = rt_index_of(bs, rs);
+		if (cpu >= __atomic_load_n(&bs->nr_cpus, __ATOMIC_ACQUIRE)) {
+			if (cid) /* a concurrency id with no buffer yet */
+				return rt_drop_nobuf(bs, cpu);
 			cpu %= bs->nr_cpus; /* a CPU the set was not sized for */
 			break;
 		}
@@ -246,8 +280,7 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 			continue;
 		}
 		eh->timestamp = rt_clock_read(bs->clock); /* after `old`: see rt_write */
-		if (rt_arch_copy_commit(rs, cpu, offp, old, old + len,
-					rt_cpu_data(bs, cpu, old), rec, len) == 0)
+		if (commit(bs, rs, cpu, old, old + len, rt_cpu_data(bs, cpu, old), rec, len) == 0)
 			return RT_OK;
 	}
 	return rt_drop(bs, cpu, RT_E_ABORT);

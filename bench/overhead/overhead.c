@@ -10,7 +10,9 @@
  *   overhead enabled  EVENT N THREADS   every event enabled (exit 3 if not)
  *   overhead sustain  EVENT MS THREADS [RATE]  emit for MS milliseconds, flat out or
  *                                       at RATE events/s per thread (sleeping when ahead)
- *   overhead hold     EVENT N 1         emit N events, print "ready", wait for EOF on stdin
+ *   overhead hold     EVENT N THREADS   THREADS threads emit N events each at once, then
+ *                                       "ready" is printed and the process waits for EOF
+ *                                       on stdin (the memory table)
  *   overhead clock    EVENT N THREADS   clock_gettime(CLOCK_MONOTONIC) in the loop, no tracepoint
  *   overhead tsc      EVENT N THREADS   rdtsc in the loop, no tracepoint
  *
@@ -207,9 +209,28 @@ static int parse_args(int argc, char **argv)
 }
 
 /* Emits, says so, and keeps the process (and its buffers) alive until stdin closes. */
+static void *hold_worker(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&start_line);
+	emit_n(amount, 0);
+	return NULL;
+}
+
+/* The threads run together, so that each may get a buffer of its own
+ * (per-CPU, or per mm_cid), as a process's threads do. */
 static int hold(void)
 {
-	emit_n(amount, 0);
+	pthread_t th[MAX_THREADS];
+	pthread_barrier_init(&start_line, NULL, (unsigned)nr_threads);
+	for (int i = 1; i < nr_threads; i++)
+		if (pthread_create(&th[i], NULL, hold_worker, NULL) != 0) {
+			perror("pthread_create");
+			return 1;
+		}
+	hold_worker(NULL);
+	for (int i = 1; i < nr_threads; i++)
+		pthread_join(th[i], NULL);
 	printf("ready pid=%d\n", (int)getpid());
 	fflush(stdout);
 	char c;

@@ -17,8 +17,10 @@ Parts (all by default, in this order):
   sustain   2 writer threads flat out for a few seconds into 4 x 512 KiB per
             CPU (LTTng's default per-UID channel) in both tracers: events/s
             and loss.
-  memory    shared-memory bytes mapped by 10 concurrent traced processes,
-            per-UID and per-PID buffers, both tracers.
+  memory    shared-memory bytes mapped (and resident) by 10 concurrent traced
+            processes of 2 threads each, per-UID and per-PID buffers, both
+            tracers; per-PID also with every process under `taskset -c 0`
+            (rseqtrace indexes per-PID buffers by mm_cid: one buffer then).
 Every traced run checks delivery: events recorded in the trace + discarded
 events the trace reports = events the program emitted.
 
@@ -52,6 +54,7 @@ SWEEP_EVENTS_PER_RUN = 250000
 LOOP_ITERATIONS = 100000000       # baseline and disabled runs (all threads together)
 SUSTAIN_MS = 1500
 MEMORY_PROCS = 10
+MEMORY_THREADS = 2                # per process, emitting at once
 
 CONFIGS = (
     # name, label, tracer
@@ -261,14 +264,20 @@ def shared_mappings(pid):
 def memory(ctx):
     build, lttng, ours, scratch = ctx["build"], ctx["lttng"], ctx["ours"], ctx["scratch"]
     prog = os.path.join(build, "bench/overhead/bench-overhead")
-    say("== memory: shared memory mapped by %d concurrent traced processes, 4 x 512 KiB per CPU, "
-        "%d CPUs" % (MEMORY_PROCS, os.cpu_count()))
+    say("== memory: shared memory mapped by %d concurrent traced processes of %d threads, "
+        "4 x 512 KiB per buffer, %d CPUs" % (MEMORY_PROCS, MEMORY_THREADS, os.cpu_count()))
     rows = []
-    cases = [("lttng-ust", "uid"), ("lttng-ust", "pid"), ("rseqtrace", "uid"), ("rseqtrace", "pid")]
-    for tracer, buffers in cases:
+    taskset = shutil.which("taskset")
+    cases = [("lttng-ust", "uid", None), ("lttng-ust", "pid", None), ("lttng-ust", "pid", "0"),
+             ("rseqtrace", "uid", None), ("rseqtrace", "pid", None), ("rseqtrace", "pid", "0")]
+    for tracer, buffers, cpus in cases:
+        if cpus and not taskset:
+            say("   %-9s per-%s, taskset -c %s: not measured (no taskset)" % (tracer, buffers.upper(), cpus))
+            continue
         if tracer == "rseqtrace" and buffers == "uid" and not ours.per_uid:
-            rows.append(dict(tracer=tracer, buffers=buffers, processes=MEMORY_PROCS, objects="",
-                             bytes="", rss="", note="needs the daemon (per-UID buffers); not measured"))
+            rows.append(dict(tracer=tracer, buffers=buffers, cpus="all", processes=MEMORY_PROCS,
+                             objects="", bytes="", rss="",
+                             note="needs the daemon (per-UID buffers); not measured"))
             say("   %-9s per-%s: not measured (the in-process session has per-process buffers only)"
                 % (tracer, buffers.upper()))
             continue
@@ -277,10 +286,13 @@ def memory(ctx):
         session = None
         if tracer == "lttng-ust":
             session = lttng.session(trace, 512 << 10, 4, buffers=buffers, contexts=ours.contexts())
-            cmd, env = [prog + "-lttng", "hold", "str", "1000", "1"], clean_env()
+            cmd, env = [prog + "-lttng", "hold", "str", "1000", str(MEMORY_THREADS)], clean_env()
         else:
             session = ours.session(trace, 512 << 10, 4, buffers=buffers)
-            cmd, env = [prog, "hold", "str", "1000", "1"], ours.env(trace, 512 << 10, 4)
+            cmd, env = ([prog, "hold", "str", "1000", str(MEMORY_THREADS)],
+                        ours.env(trace, 512 << 10, 4))
+        if cpus:
+            cmd = [taskset, "-c", cpus] + cmd
         procs = [subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
                  for _ in range(MEMORY_PROCS)]
         for p in procs:
@@ -304,15 +316,20 @@ def memory(ctx):
         total = sum(v[0] for v in unique.values())
         rss = sum(v[1] for v in unique.values())
         kinds = sorted({re.sub(r"[-0-9]+$", "", os.path.basename(k[2])) or "(anonymous)" for k in unique})
-        rows.append(dict(tracer=tracer, buffers=buffers, processes=MEMORY_PROCS, objects=len(unique),
-                         bytes=total, rss=rss, note=" ".join(kinds)))
-        say("   %-9s per-%s: %3d shared objects, %7.1f MiB mapped, %7.1f MiB resident  (%s)" % (
-            tracer, buffers.upper(), len(unique), total / 2**20, rss / 2**20, " ".join(kinds)))
-    for buffers in ("uid", "pid"):
-        o = [r for r in rows if r["tracer"] == "rseqtrace" and r["buffers"] == buffers and r["bytes"] != ""]
-        l = [r for r in rows if r["tracer"] == "lttng-ust" and r["buffers"] == buffers]
-        if o and l and l[0]["bytes"]:
-            say("   per-%s: rseqtrace / LTTng-UST = %.2f" % (buffers.upper(), o[0]["bytes"] / l[0]["bytes"]))
+        where = "taskset -c " + cpus if cpus else "all CPUs"
+        rows.append(dict(tracer=tracer, buffers=buffers, cpus=cpus or "all", processes=MEMORY_PROCS,
+                         objects=len(unique), bytes=total, rss=rss, note=" ".join(kinds)))
+        say("   %-9s per-%s, %-13s %3d shared objects, %7.1f MiB mapped, %7.1f MiB resident  (%s)" % (
+            tracer, buffers.upper(), where + ":", len(unique), total / 2**20, rss / 2**20,
+            " ".join(kinds)))
+    for buffers, cpus in (("uid", "all"), ("pid", "all"), ("pid", "0")):
+        pick = [(r["tracer"], r) for r in rows if r["buffers"] == buffers and r["cpus"] == cpus]
+        o = [r for t, r in pick if t == "rseqtrace" and r["bytes"] != ""]
+        l = [r for t, r in pick if t == "lttng-ust" and r["bytes"]]
+        if o and l:
+            say("   per-%s%s: rseqtrace / LTTng-UST = %.2f mapped, %.2f resident" % (
+                buffers.upper(), ", taskset -c " + cpus if cpus != "all" else "",
+                o[0]["bytes"] / l[0]["bytes"], o[0]["rss"] / l[0]["rss"] if l[0]["rss"] else 0))
     return rows
 
 

@@ -23,8 +23,8 @@
 	".popsection\n\t"
 
 static inline __attribute__((always_inline)) int
-rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
-		    uint64_t newv, void *dst, const void *src, uint64_t len)
+rt_arch_copy_commit_at(void *rs, const uint32_t *id, uint32_t cpu, uint64_t *offp,
+		       uint64_t expect, uint64_t newv, void *dst, const void *src, uint64_t len)
 {
 	__asm__ goto(
 		RT_RSEQ_CS_TABLE(3, 1f, 2f, 4f)
@@ -33,7 +33,7 @@ rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
 		"add x9, x9, :lo12:3b\n\t"
 		"str x9, [%[rs], #8]\n\t"
 		"1:\n\t"
-		"ldr w10, [%[rs], #4]\n\t"
+		"ldr w10, [%[id]]\n\t"
 		"cmp w10, %w[cpu]\n\t"
 		"bne 4f\n\t"
 		"ldr x10, [%[offp]]\n\t"
@@ -51,7 +51,7 @@ rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
 		"2:\n\t"
 		RT_RSEQ_ABORT(4, %l[aborted])
 		:
-		: [rs] "r"(rs), [cpu] "r"(cpu), [offp] "r"(offp),
+		: [rs] "r"(rs), [id] "r"(id), [cpu] "r"(cpu), [offp] "r"(offp),
 		  [expect] "r"(expect), [newv] "r"(newv), [dst] "r"(dst),
 		  [src] "r"(src), [len] "r"(len)
 		: "memory", "cc", "x9", "x10", "x11"
@@ -62,6 +62,15 @@ changed:
 aborted:
 	RT_ABORTED(rs);
 	return -1;
+}
+
+/* Indexed by CPU: the word checked is rseq->cpu_id (offset 4). */
+static inline __attribute__((always_inline)) int
+rt_arch_copy_commit(void *rs, uint32_t cpu, uint64_t *offp, uint64_t expect,
+		    uint64_t newv, void *dst, const void *src, uint64_t len)
+{
+	return rt_arch_copy_commit_at(rs, (const uint32_t *)((char *)rs + 4), cpu, offp,
+				      expect, newv, dst, src, len);
 }
 
 static inline uint64_t rt_arch_cycles(void)

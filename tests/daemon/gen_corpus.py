@@ -18,7 +18,7 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, ADD_CONTEXT=8,
          REPLY=16,
          REGISTER=32, EVENTS=33, READY_REQ=34, SYNC_ACK=35, READY=48, CHANNEL=49,
-         CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53)
+         CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53, GROW=36, GROWN=54)
 
 
 def msg(t, body=b"", seq=1, nfds=0, version=VERSION, magic=MAGIC, length=None):
@@ -50,8 +50,10 @@ def addctx(contexts, name="", reserved=0):
     return msg(T["ADD_CONTEXT"], fixstr(name, 64) + struct.pack("<II", contexts, reserved))
 
 
-def register(vpid=4242, rseq=1, name="fuzzapp"):
-    return msg(T["REGISTER"], struct.pack("<IIII", vpid, 1, rseq, 64) + fixstr(name, 16))
+def register(vpid=4242, rseq=1, name="fuzzapp", allowed=1, bits=64):
+    """APP_REGISTER; rseq is the flags word (1: rseq, 3: rseq + mm_cid)."""
+    return msg(T["REGISTER"], struct.pack("<IIII", vpid, 1, rseq, bits) + fixstr(name, 16) +
+               struct.pack("<II", allowed, 0))
 
 
 def wstr(s):
@@ -172,9 +174,14 @@ def seeds():
         "events_bad_desc": msg(T["EVENTS"], struct.pack("<II", 0, 1) + struct.pack("<II", 8, 0) + b"\xff" * 8),
         "ack_unasked": msg(T["SYNC_ACK"], seq=77),
         "reply_from_peer": msg(T["REPLY"], struct.pack("<iIII", 0, 0, 2, 0) + b"x\0"),
-        "channel_from_peer": msg(T["CHANNEL"], struct.pack("<QIIQ", 1, 0, 0, 0), nfds=1),
+        "channel_from_peer": msg(T["CHANNEL"], struct.pack("<QIIQII", 1, 0, 0, 0, 1, 0), nfds=1),
         "register_twice": register() + b"",
-        "bits32": msg(T["REGISTER"], struct.pack("<IIII", 1, 1, 1, 32) + fixstr("a", 16)),
+        "bits32": register(vpid=1, name="a", bits=32),
+        "register_no_cpus": register(allowed=0),
+        "register_cid_without_rseq": register(rseq=2),
+        "grow_zero": register(rseq=3) + b"",
+        "grow_past_bound": register(rseq=3) + b"",
+        "grown_from_peer": msg(T["GROWN"], struct.pack("<QII", 1, 1, 0)),
         "context_none": addctx(0),
         "context_unknown_bit": addctx(16),
         "context_reserved": addctx(8, reserved=1),
@@ -188,6 +195,10 @@ def seeds():
             chunks.append(chunk(register()))
         if name == "ack_unasked":
             chunks.insert(0, chunk(register()))
+        if name == "grow_zero":
+            chunks.append(chunk(msg(T["GROW"], struct.pack("<QII", 1, 0, 0))))
+        if name == "grow_past_bound":
+            chunks.append(chunk(msg(T["GROW"], struct.pack("<QII", 1, 4097, 0))))
         chunks.append(chunk(sess("LIST")))  # the daemon must still serve
         yield "bad_" + name, b"".join(chunks)
 

@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	}
 	struct rt_msg_app_register r = { .vpid = (uint32_t)getpid(), .ppid = 1,
 					 .flags = strcmp(argv[1], "holdlocks") ? RT_APP_RSEQ : 0,
-					 .bits_per_long = 64 };
+					 .bits_per_long = 64, .nr_start = 1 };
 	snprintf(r.procname, sizeof r.procname, "scribbler");
 	rt_msg_init(&sbuf, RT_MSG_APP_REGISTER, 1);
 	rt_msg_put(&sbuf, &r, sizeof r);

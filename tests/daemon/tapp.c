@@ -22,6 +22,9 @@
  * before exiting (a live process whose events are all written).
  * Under an in-process session (RSEQTRACE_INPROC) it also prints
  * "session_mode=rseq" or "session_mode=locked", the buffers' mode.
+ * --widen: before its threads start, the process (started under
+ * `taskset -c 0`, say) may run on every CPU: its threads' mm_cids can
+ * then pass the buffers it registered with.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -46,7 +49,7 @@
 
 static uint32_t role;
 static uint64_t events = 1000;
-static int threads = 1, do_fork, forever, big, spam_wake;
+static int threads = 1, do_fork, forever, big, spam_wake, widen;
 static const char *wait_file, *done_file, *progress_file, *dlopen_path, *hold_file;
 static long sleep_us;
 
@@ -199,6 +202,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--dlopen") && v) dlopen_path = argv[++i];
 		else if (!strcmp(a, "--spam-wake")) spam_wake = 1;
 		else if (!strcmp(a, "--hold") && v) hold_file = argv[++i];
+		else if (!strcmp(a, "--widen")) widen = 1;
 		else if (!strcmp(a, "--handler-signals") && i + 2 < argc) {
 			handler_signals = atoi(argv[++i]);
 			handler_file = argv[++i];
@@ -242,6 +246,14 @@ int main(int argc, char **argv)
 		signal(SIGUSR1, on_usr1);
 		emitter = pthread_self();
 		pthread_create(&signaller, NULL, signaller_main, NULL);
+	}
+	if (widen) {
+		cpu_set_t all;
+		CPU_ZERO(&all);
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			CPU_SET(c, &all);
+		if (sched_setaffinity(0, sizeof all, &all) != 0)
+			perror("tapp: sched_setaffinity");
 	}
 	pthread_t t[64];
 	if (threads > 64)

@@ -108,7 +108,7 @@ int oracle_init(struct oracle *o, struct rt_bufset *bs, uint32_t nr_streams, uin
 	memset(o, 0, sizeof *o);
 	o->bs = bs;
 	void *mem = malloc(seqmap_bytes(nr_streams, max_seq));
-	o->cpu = calloc(bs->nr_cpus, sizeof *o->cpu);
+	o->cpu = calloc(bs->nr_max, sizeof *o->cpu) /* room to grow */;
 	o->pkt = aligned_alloc(64, bs->subbuf_size);
 	if (!mem || !o->cpu || !o->pkt)
 		return -1;
@@ -259,7 +259,10 @@ void oracle_final(struct oracle *o)
 		int moved = 0;
 		for (uint32_t cpu = 0; cpu < o->bs->nr_cpus; cpu++) {
 			moved |= oracle_drain(o, cpu) > 0;
-			int r = rt_flush(o->bs, cpu);
+			/* The writers are joined: an mm_cid set's buffers
+			 * are flushed without them. */
+			int r = o->bs->index == RT_INDEX_CID ? rt_flush_idle(o->bs, cpu)
+							     : rt_flush(o->bs, cpu);
 			if (r < 0)
 				oracle_error(o, "rt_flush(cpu %u): %s", cpu, rt_strerror(r));
 			moved |= r == 1;
@@ -277,11 +280,13 @@ void oracle_losses(struct oracle *o, struct loss *l)
 	for (uint32_t cpu = 0; cpu < o->bs->nr_cpus; cpu++) {
 		struct rt_cpu_stats st;
 		rt_cpu_stats(o->bs, cpu, &st);
-		uint64_t lost = st.lost_full + st.lost_big + st.lost_abort + st.lost_invalid;
+		uint64_t lost = st.lost_full + st.lost_big + st.lost_abort + st.lost_invalid +
+				st.lost_nobuf;
 		l->full += st.lost_full;
 		l->big += st.lost_big;
 		l->abort += st.lost_abort;
 		l->invalid += st.lost_invalid;
+		l->nobuf += st.lost_nobuf;
 		CHECK(o, o->cpu[cpu].last_discarded == lost,
 		      "cpu %u: last packet reports %llu events discarded, counters say %llu", cpu,
 		      (unsigned long long)o->cpu[cpu].last_discarded, (unsigned long long)lost);
@@ -292,5 +297,5 @@ void oracle_losses(struct oracle *o, struct loss *l)
 		      "cpu %u: after the final flush, consumed %llu, offset %llu", cpu,
 		      (unsigned long long)st.consumed, (unsigned long long)st.offset);
 	}
-	l->total = l->full + l->big + l->abort + l->invalid;
+	l->total = l->full + l->big + l->abort + l->invalid + l->nobuf;
 }

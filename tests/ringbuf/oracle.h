@@ -82,7 +82,7 @@ void oracle_final(struct oracle *o);
 
 /* Losses as the writers' counters and as the trace tells them. */
 struct loss {
-	uint64_t full, big, abort, invalid; /* rt_cpu_stats, summed over CPUs */
+	uint64_t full, big, abort, invalid, nobuf; /* rt_cpu_stats, summed over CPUs */
 	uint64_t total;
 };
 /* Sums the lost counters and checks per CPU that they equal the

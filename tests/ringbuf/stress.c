@@ -16,6 +16,11 @@
  *     last packet's events_discarded per CPU, and the writers' own tally
  *     of the statuses rt_write returned, cause by cause.
  *
+ * --index cid: the set is indexed by the threads' rseq mm_cid, starts with
+ * one buffer and grows as writers ask (a grower thread plays the listener
+ * and the daemon: eventfd, rt_bufset_grow); the records that found no
+ * buffer yet are counted (RT_E_NOBUF, lost_nobuf) like any other loss.
+ *
  * Emitted counts are per thread and per context (thread / handler), so no
  * counter has two writers and the handler needs no atomics.
  */
@@ -27,6 +32,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,7 +40,7 @@
 #include "oracle.h"
 
 #define STACK_REC 4096u /* the largest record built on the stack */
-#define NSTATUS 8       /* -RT_E_CORRUPT + 1 */
+#define NSTATUS 9       /* -RT_E_NOBUF + 1 */
 
 struct counts {
 	uint64_t emitted;
@@ -68,6 +74,7 @@ static struct {
 	int timeout;
 	int require_nested;
 	int stall_lock_ms; /* locked mode: hold CPU 0's lock this long, repeatedly */
+	enum rt_index index;
 } opt = {
 	.threads = 16,
 	.records = 20000,
@@ -242,6 +249,29 @@ static void *watchdog_main(void *arg)
 	_exit(3);
 }
 
+/* The listener's and the daemon's part for an mm_cid set: grows it to the
+ * buffers its writers want, as they ask (eventfd), until the end. */
+static int grow_efd = -1;
+static uint64_t grows;
+
+static void *grower_main(void *arg)
+{
+	(void)arg;
+	while (!writers_done) {
+		uint64_t n;
+		if (read(grow_efd, &n, sizeof n) < 0) {
+			usleep(200);
+			continue;
+		}
+		char err[200];
+		if (rt_bufset_grow(&bs, __atomic_load_n(&bs.want, __ATOMIC_RELAXED), err,
+				   sizeof err) != RT_OK)
+			die("rt_bufset_grow: %s", err);
+		grows++;
+	}
+	return NULL;
+}
+
 static const char *mode_name(int m)
 {
 	return m == RT_MODE_RSEQ ? "rseq" : m == RT_MODE_LOCKED ? "locked" : m == 0 ? "auto" : "?";
@@ -265,7 +295,7 @@ static void usage(void)
 		"  [--mode auto|rseq|locked] [--expect-mode any|rseq|locked]\n"
 		"  [--expect-loss any|zero|some] [--timer-us U] [--hop-every H]\n"
 		"  [--clock mono|tsc] [--big-every B] [--max-every M] [--handler-cap C]\n"
-		"  [--timeout S] [--require-nested] [--stall-lock-ms MS]\n");
+		"  [--timeout S] [--require-nested] [--stall-lock-ms MS] [--index cpu|cid]\n");
 	exit(2);
 }
 
@@ -277,7 +307,7 @@ static void parse(int argc, char **argv)
 		{"expect-loss", 1, 0, 'L'}, {"timer-us", 1, 0, 'T'}, {"hop-every", 1, 0, 'H'},
 		{"clock", 1, 0, 'c'}, {"big-every", 1, 0, 'b'}, {"max-every", 1, 0, 'x'},
 		{"handler-cap", 1, 0, 'C'}, {"timeout", 1, 0, 'w'}, {"require-nested", 0, 0, 'R'},
-		{"stall-lock-ms", 1, 0, 'S'},
+		{"stall-lock-ms", 1, 0, 'S'}, {"index", 1, 0, 'I'},
 		{0, 0, 0, 0},
 	};
 	int c;
@@ -303,6 +333,7 @@ static void parse(int argc, char **argv)
 		case 'w': opt.timeout = atoi(optarg); break;
 		case 'R': opt.require_nested = 1; break;
 		case 'S': opt.stall_lock_ms = atoi(optarg); break;
+		case 'I': opt.index = !strcmp(optarg, "cid") ? RT_INDEX_CID : RT_INDEX_CPU; break;
 		default: usage();
 		}
 	}
@@ -331,10 +362,21 @@ int main(int argc, char **argv)
 		.subbuf_size = opt.subbuf, .num_subbuf = opt.nsub, .mode = opt.mode,
 		.clock = opt.clock, .stream_id = 3,
 		.uuid = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+		.index = opt.index, .nr_ready = 1,
 	};
+	if (opt.index == RT_INDEX_CID && !rt_cid_usable())
+		die("--index cid: this kernel does not fill rseq mm_cid (or RSEQTRACE_CID=0)");
 	int r = rt_bufset_create(&p, &bs, err, sizeof err);
 	if (r != RT_OK)
 		die("rt_bufset_create: %s (%s)", rt_strerror(r), err);
+	pthread_t grower;
+	if (opt.index == RT_INDEX_CID) {
+		grow_efd = eventfd(0, EFD_CLOEXEC);
+		if (grow_efd < 0)
+			die("eventfd: %s", strerror(errno));
+		bs.grow_fd = grow_efd;
+		pthread_create(&grower, NULL, grower_main, NULL);
+	}
 	printf("mode %s (asked %s, rseq usable here: %d, RSEQTRACE_LOCKED=%s), %u CPUs, "
 	       "%u x %u B per CPU, %u threads x %llu records, timer %u us, clock %s\n",
 	       mode_name((int)bs.mode), mode_name(opt.mode), rt_rseq_usable(),
@@ -386,6 +428,12 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < opt.threads; i++)
 		pthread_join(writers[i].thread, NULL);
 	writers_done = 1;
+	if (opt.index == RT_INDEX_CID) {
+		uint64_t one = 1;
+		if (write(grow_efd, &one, sizeof one) != sizeof one) /* wakes the grower */
+			die("eventfd: %s", strerror(errno));
+		pthread_join(grower, NULL);
+	}
 	if (opt.stall_lock_ms)
 		pthread_join(staller, NULL);
 	pthread_join(reader, NULL);
@@ -407,7 +455,8 @@ int main(int argc, char **argv)
 	}
 	uint64_t ok = tot.status[0], full = tot.status[-RT_E_FULL];
 	uint64_t big = tot.status[-RT_E_BIG], abrt = tot.status[-RT_E_ABORT];
-	uint64_t other = tot.emitted - ok - full - big - abrt;
+	uint64_t nobuf = tot.status[-RT_E_NOBUF];
+	uint64_t other = tot.emitted - ok - full - big - abrt - nobuf;
 
 	printf("%.2f s: emitted %llu (%llu by signal handlers), read %llu in %llu packets\n",
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
@@ -421,6 +470,13 @@ int main(int argc, char **argv)
 	       (unsigned long long)abrt, (unsigned long long)other);
 	printf("signals %llu (%llu landed inside rt_write), CPU hops %llu\n",
 	       (unsigned long long)signals, (unsigned long long)nested, (unsigned long long)hops);
+	if (opt.index == RT_INDEX_CID)
+		printf("indexed by mm_cid: %u of %u buffers after %llu growths, no buffer yet: "
+		       "counted %llu, writers saw %llu\n", bs.nr_cpus, bs.nr_max,
+		       (unsigned long long)grows, (unsigned long long)loss.nobuf,
+		       (unsigned long long)nobuf);
+	CHECK(&orc, loss.nobuf == nobuf, "lost_nobuf %llu, writers saw RT_E_NOBUF %llu times",
+	      (unsigned long long)loss.nobuf, (unsigned long long)nobuf);
 
 	CHECK(&orc, other == 0, "%llu writes returned an unexpected status",
 	      (unsigned long long)other);

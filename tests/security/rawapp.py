@@ -28,6 +28,8 @@ class RawApp:
         self.readies = []          # APP_READY statuses, in order
         self.enabled = set()       # (key, index) enabled now
         self.channels = 0
+        self.keys = []             # channel keys, in order
+        self.grown = []            # APP_GROWN (key, count)
         self.closed = False
         self.cv = threading.Condition()
         self.reading = threading.Event()  # hold: nothing read until resume()
@@ -93,6 +95,9 @@ class RawApp:
                     self.readies.append(struct.unpack_from("<iI", body))
                 elif typ == T["CHANNEL"]:
                     self.channels += 1
+                    self.keys.append(struct.unpack_from("<Q", body)[0])
+                elif typ == T["GROWN"]:
+                    self.grown.append(struct.unpack_from("<QI", body))
                 elif typ == T["ENABLE_APP"]:
                     key, count = struct.unpack_from("<QI", body)
                     for i in range(count):

@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -65,6 +66,7 @@ struct ctl_chan {
 	uint64_t key;
 	struct rt_channel *ch;
 	int per_pid;
+	uint32_t asked; /* mm_cid sets: the buffer count last asked for (APP_GROW) */
 };
 
 static struct {
@@ -80,10 +82,15 @@ static struct {
 	int timeout_ms;       /* RSEQTRACE_REGISTER_TIMEOUT_MS: how long start-up waits */
 	int disabled;         /* RSEQTRACE_DAEMON=0 */
 	int listener_running;
+	/* Writers of mm_cid-indexed sets signal it when a thread's mm_cid has
+	 * no buffer yet (rt_bufset.grow_fd); the listener asks the daemon. */
+	int grow_efd;
+	int cid;              /* registered with RT_APP_CID */
+	sigset_t fork_mask;   /* the signal mask around fork (before_fork) */
 	char dir[RT_PATH_MAX];
 	uint64_t rbuf[RT_MSG_MAX / 8];
 	struct rt_msg_buf sbuf;
-} ctl = { .io = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
+} ctl = { .io = PTHREAD_MUTEX_INITIALIZER, .fd = -1, .grow_efd = -1 };
 
 /* ---- time ------------------------------------------------------------- */
 
@@ -224,12 +231,22 @@ static int on_channel(const struct rt_msg *m, const int *fds)
 	}
 	struct rt_bufset bs;
 	char err[200];
-	if (rt_bufset_map(fds[0], &bs, err, sizeof err) != RT_OK) {
+	if (rt_bufset_map_some(fds[0], c->nr_ready, &bs, err, sizeof err) != RT_OK) {
 		fprintf(stderr, "rseqtrace: bad buffers from the daemon (%s): tracing off\n", err);
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
+	/* mm_cid ids are unique within this process only: such a set must be
+	 * ours alone, and only if we said our threads can index by them. */
+	if (bs.index == RT_INDEX_CID && (!(c->flags & RT_CHAN_PER_PID) || !ctl.cid)) {
+		fprintf(stderr, "rseqtrace: the daemon sent %s buffers indexed by mm_cid: "
+				"tracing off\n", ctl.cid ? "shared" : "unasked-for");
+		rt_bufset_unmap(&bs);
+		close(fds[1]);
+		return -1;
+	}
+	bs.grow_fd = ctl.grow_efd;
 	bs.wake_fd = wake_fd_checked(fds[1]); /* before any writer sees bs */
 	/* Blocking mode (decoded: INF or a bounded number of us). */
 	bs.wait_ns = c->blocking_us == RT_BLOCKING_INF ? RT_WAIT_FOREVER : c->blocking_us * 1000u;
@@ -256,6 +273,54 @@ static int on_channel(const struct rt_msg *m, const int *fds)
 	};
 	if (c->flags & RT_CHAN_ACTIVE)
 		rt_channel_set_active(ch, 1);
+	return 0;
+}
+
+/* APP_GROWN: value buffers of an mm_cid set are ready. Fewer than we
+ * have, or more than the set's header allows, is a daemon we stop
+ * trusting (the connection is dropped, tracing goes off). */
+static int on_grown(const struct rt_msg *m)
+{
+	const struct rt_msg_app_key *k = m->body;
+	struct ctl_chan *c = chan_find(k->key);
+	struct rt_bufset *bs = c ? rt_channel_bufset(c->ch) : NULL;
+	if (!bs || bs->index != RT_INDEX_CID) {
+		fprintf(stderr, "rseqtrace: the daemon grew channel %llu, not an mm_cid channel of "
+				"ours: tracing off\n", (unsigned long long)k->key);
+		return -1;
+	}
+	if (k->value < bs->nr_cpus || k->value > bs->nr_max) {
+		fprintf(stderr, "rseqtrace: the daemon says %u buffers are ready, we have %u of at "
+				"most %u: tracing off\n", k->value, bs->nr_cpus, bs->nr_max);
+		return -1;
+	}
+	char err[200];
+	if (rt_bufset_grow(bs, k->value, err, sizeof err) != RT_OK) {
+		fprintf(stderr, "rseqtrace: %s: tracing off\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Asks for the buffers writers want and nobody asked for yet. */
+static int ask_growth(uint64_t deadline)
+{
+	uint64_t n;
+	if (read(ctl.grow_efd, &n, sizeof n) < 0 && errno != EAGAIN)
+		return 0;
+	for (uint32_t i = 0; i < ctl.nr_chans; i++) {
+		struct ctl_chan *c = &ctl.chans[i];
+		struct rt_bufset *bs = rt_channel_bufset(c->ch);
+		uint32_t want = __atomic_load_n(&bs->want, __ATOMIC_RELAXED);
+		if (bs->index != RT_INDEX_CID || want <= bs->nr_cpus || want <= c->asked)
+			continue;
+		rt_msg_init(&ctl.sbuf, RT_MSG_APP_GROW, ++ctl.seq);
+		struct rt_msg_app_key k = { .key = c->key, .value = want };
+		rt_msg_put(&ctl.sbuf, &k, sizeof k);
+		if (send_msg(&ctl.sbuf, deadline) != 0)
+			return -1;
+		c->asked = want;
+	}
 	return 0;
 }
 
@@ -326,6 +391,8 @@ static int apply(const struct rt_msg *m, const int *fds, uint64_t deadline)
 	case RT_MSG_APP_ACTIVE:
 	case RT_MSG_APP_CHANNEL_DEL:
 		return on_key(m);
+	case RT_MSG_APP_GROWN:
+		return on_grown(m);
 	case RT_MSG_APP_SYNC:
 		/* Everything before it is applied: say so, with its seq. */
 		rt_msg_init(&ctl.sbuf, RT_MSG_APP_SYNC_ACK, m->hdr.seq);
@@ -444,6 +511,40 @@ static int try_connect(void)
 	return fd;
 }
 
+/* This process's threads now (/proc/self/stat, field 20), 1 if unknown. */
+static int thread_count(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	int t = p ? atoi(p + 1) : 1;
+	return t > 0 ? t : 1;
+}
+
+/*
+ * How many buffers an mm_cid set starts with: the kernel keeps mm_cid below
+ * both the process's thread count and the CPUs it may run on. One thread
+ * more than now, as most traced programs start one and each growth costs
+ * the events written meanwhile (lost_nobuf); the rest on demand.
+ */
+static uint32_t start_buffers(void)
+{
+	cpu_set_t set;
+	int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+	int t = thread_count() + 1;
+	if (t < n)
+		n = t;
+	return n < 1 ? 1 : n > (int)RT_MAX_INDEX ? RT_MAX_INDEX : (uint32_t)n;
+}
+
 /* Connects and registers; the caller holds the registry lock and io.
  * Returns 0 once APP_READY arrived, -1 if there is no socket, -3 if nobody
  * listens on it (a stale one), -2 if the daemon accepted the connection
@@ -457,11 +558,14 @@ static int do_register(int timeout_ms)
 	ctl.fd = fd;
 	ctl.nr = 0;
 	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+	int rseq = rt_mode_default() == RT_MODE_RSEQ;
+	ctl.cid = rseq && ctl.grow_efd >= 0 && rt_cid_usable();
 	struct rt_msg_app_register r = {
 		.vpid = (uint32_t)getpid(),
 		.ppid = (uint32_t)getppid(),
-		.flags = rt_mode_default() == RT_MODE_RSEQ ? RT_APP_RSEQ : 0,
+		.flags = (rseq ? RT_APP_RSEQ : 0) | (ctl.cid ? RT_APP_CID : 0),
 		.bits_per_long = 64,
+		.nr_start = start_buffers(),
 	};
 	char comm[RT_PROCNAME_MAX] = "";
 	prctl(PR_GET_NAME, comm);
@@ -577,11 +681,15 @@ static void *listener(void *arg)
 				wait_ms = RETRY_POLL_MS;
 			continue;
 		}
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = ctl.grow_efd, .events = POLLIN } };
+		if (poll(p, ctl.grow_efd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			usleep(100000);
 		rt_registry_lock();
 		pthread_mutex_lock(&ctl.io);
+		if (ctl.fd == fd && (p[1].revents & POLLIN) &&
+		    ask_growth(mono_ms() + (uint64_t)listen_timeout()) != 0)
+			disconnect();
 		if (ctl.fd == fd)
 			pump(0, mono_ms() + (uint64_t)listen_timeout());
 		pthread_mutex_unlock(&ctl.io);
@@ -610,8 +718,15 @@ static void start_listener(int last)
 
 /* ---- fork ------------------------------------------------------------------------ */
 
+/* Signals stay blocked from here (the first prepare handler: registered
+ * last) until the child has dropped its parent's per-PID channels: an
+ * mm_cid set is safe only for the threads of one process, and a child's
+ * handler tracing into its parent's set would share ids with it. */
 static void before_fork(void)
 {
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &ctl.fork_mask);
 	rt_registry_lock();
 	pthread_mutex_lock(&ctl.io);
 }
@@ -620,6 +735,7 @@ static void after_fork_parent(void)
 {
 	pthread_mutex_unlock(&ctl.io);
 	rt_registry_unlock();
+	pthread_sigmask(SIG_SETMASK, &ctl.fork_mask, NULL);
 }
 
 /* Only this thread survives. The child keeps the shared (per-UID) buffers
@@ -636,6 +752,16 @@ static void after_fork_child(void)
 	ctl.readies = 0;
 	ctl.nr = 0;
 	chans_remove_all(1);
+	pthread_sigmask(SIG_SETMASK, &ctl.fork_mask, NULL);
+	/* An eventfd of our own: the parent's listener reads the inherited
+	 * one. Same number, so nothing holds a closed one. */
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd >= 0 && ctl.grow_efd >= 0) {
+		dup3(efd, ctl.grow_efd, O_CLOEXEC);
+		close(efd);
+	} else if (efd >= 0) {
+		ctl.grow_efd = efd;
+	}
 	ctl.listener_running = 0;
 	if (ctl.disabled)
 		return;
@@ -674,6 +800,7 @@ __attribute__((constructor(65535))) static void rt_ctl_init(void)
 	if (rt_sock_dir(ctl.dir, sizeof ctl.dir, secure_getenv) != 0)
 		return; /* nowhere to look: tracing stays off */
 	ctl.timeout_ms = env_timeout();
+	ctl.grow_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* -1: no mm_cid sets */
 	if (rt_registry_subscribe(on_registry, NULL) != 0)
 		return;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
