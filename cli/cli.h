@@ -41,6 +41,11 @@ int parse_context(const char *s, uint32_t *bits);
 int check_pattern(const char *p);
 int absolute_path(const char *in, char *out, size_t n);
 int copy_name(char *dst, size_t n, const char *name, const char *what);
+/* -k/--kernel and friends: lttng's other domains, refused with one message. */
+int refuse_domain(const char *opt);
+/* One request, its answer printed; the CLI's exit status. */
+int cli_run(const char *home, struct rt_msg_buf *b);
+int cli_usage_error(const char *cmd);
 
 /* commands.c */
 int cmd_create(int argc, char **argv, const char *home);
@@ -48,6 +53,8 @@ int cmd_rule(int argc, char **argv, const char *home, int enable);
 int cmd_session_op(int argc, char **argv, const char *home, uint16_t type);
 int cmd_list(int argc, char **argv, const char *home);
 int cmd_add_context(int argc, char **argv, const char *home);
+/* channel.c */
+int cmd_channel(int argc, char **argv, const char *home, int enable);
 
 /* record.c */
 int cmd_record(int argc, char **argv);
@@ -56,6 +63,8 @@ int cmd_record(int argc, char **argv);
 enum {
 	OPT_BUF_UID = 300, OPT_BUF_PID, OPT_SUBBUF, OPT_NUMSUB, OPT_CLOCK, OPT_BLOCKING,
 	OPT_LOGLEVEL, OPT_LOGLEVEL_ONLY, OPT_KV, OPT_HOME,
+	OPT_DISCARD, OPT_OVERWRITE, OPT_SWITCH_TIMER, OPT_READ_TIMER, OPT_MONITOR_TIMER,
+	OPT_TRACEFILE_SIZE, OPT_TRACEFILE_COUNT, OPT_OUTPUT_TYPE, OPT_BUF_GLOBAL,
 };
 
 #endif

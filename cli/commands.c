@@ -8,8 +8,7 @@
 
 #include "cli/cli.h"
 
-/* One request, its answer printed; the CLI's exit status. */
-static int run(const char *home, struct rt_msg_buf *b)
+int cli_run(const char *home, struct rt_msg_buf *b)
 {
 	struct client c;
 	if (client_connect(&c, home) != 0)
@@ -23,7 +22,7 @@ static int run(const char *home, struct rt_msg_buf *b)
 	return st == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static int usage_error(const char *cmd)
+int cli_usage_error(const char *cmd)
 {
 	fprintf(stderr, "Try 'rseqtrace %s --help'.\n", cmd);
 	return EXIT_USAGE;
@@ -35,7 +34,7 @@ static int request(const char *home, uint16_t type, const void *body, size_t len
 	static struct rt_msg_buf b;
 	rt_msg_init(&b, type, 0);
 	rt_msg_put(&b, body, len);
-	return run(home, &b);
+	return cli_run(home, &b);
 }
 
 /* The optional session name after the options: at most one. */
@@ -43,7 +42,7 @@ static int session_arg(int argc, char **argv, const char *cmd, char *session, si
 {
 	if (argc - optind > 1) {
 		cli_error("%s takes at most one session name", cmd);
-		return usage_error(cmd);
+		return cli_usage_error(cmd);
 	}
 	if (optind < argc && copy_name(session, n, argv[optind], "session name") != 0)
 		return EXIT_USAGE;
@@ -107,11 +106,11 @@ int cmd_create(int argc, char **argv, const char *home)
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r == 0)
-			return usage_error("create");
+			return cli_usage_error("create");
 	}
 	if (argc - optind > 1) {
 		cli_error("create takes one session name, got '%s' too", argv[optind + 1]);
-		return usage_error("create");
+		return cli_usage_error("create");
 	}
 	if (optind < argc && copy_name(cr.name, sizeof cr.name, argv[optind], "session name") != 0)
 		return EXIT_USAGE;
@@ -126,26 +125,34 @@ int cmd_create(int argc, char **argv, const char *home)
 int cmd_rule(int argc, char **argv, const char *home, int enable)
 {
 	static const char enable_help[] =
-"Usage: rseqtrace enable-event [-s NAME] PATTERN... [--loglevel LEVEL | --loglevel-only LEVEL]\n"
-"       rseqtrace enable-event [-s NAME] -a\n"
+"Usage: rseqtrace enable-event [-u] [-s NAME] [-c CHANNEL] PATTERN...\n"
+"                              [--loglevel LEVEL | --loglevel-only LEVEL]\n"
+"       rseqtrace enable-event [-u] [-s NAME] [-c CHANNEL] -a\n"
 "Record the events whose names match a PATTERN ('*' matches anything:\n"
 "'myprov:*', '*'), in processes running now and started later.\n"
 "  -s, --session NAME      the session (default: the current one)\n"
+"  -c, --channel CHANNEL   the channel (default: channel0, made if needed\n"
+"                          before the first start; see enable-channel)\n"
 "  -a, --all               every event (same as '*')\n"
 "  --loglevel LEVEL        only events at least as severe as LEVEL\n"
 "  --loglevel-only LEVEL   only events of exactly LEVEL\n"
 "LEVEL: 0..14 or TRACE_EMERG, TRACE_ALERT, TRACE_CRIT, TRACE_ERR, TRACE_WARNING,\n"
 "TRACE_NOTICE, TRACE_INFO, TRACE_DEBUG_SYSTEM, ..., TRACE_DEBUG_LINE, TRACE_DEBUG.\n"
-"The last rule that matches an event decides (see disable-event).\n"
-"lttng: lttng enable-event -u [-s NAME] PATTERN [--loglevel ...]\n";
+"The last rule of a channel that matches an event decides (see\n"
+"disable-event). An event enabled in two channels is recorded in both.\n"
+"lttng: lttng enable-event -u [-s NAME] [-c CHANNEL] PATTERN [--loglevel ...]\n";
 	static const char disable_help[] =
-"Usage: rseqtrace disable-event [-s NAME] PATTERN...\n"
-"       rseqtrace disable-event [-s NAME] -a\n"
+"Usage: rseqtrace disable-event [-u] [-s NAME] [-c CHANNEL] PATTERN...\n"
+"       rseqtrace disable-event [-u] [-s NAME] [-c CHANNEL] -a\n"
 "Stop recording the events whose names match a PATTERN (added as a rule\n"
-"that wins over earlier ones); -a removes every rule.\n"
-"lttng: lttng disable-event -u [-s NAME] PATTERN | -a\n";
+"of the channel, default channel0, that wins over earlier ones); -a\n"
+"removes every rule of the channel.\n"
+"lttng: lttng disable-event -u [-s NAME] [-c CHANNEL] PATTERN | -a\n";
 	static const struct option opts[] = {
 		{ "session", required_argument, 0, 's' },
+		{ "channel", required_argument, 0, 'c' },
+		{ "userspace", no_argument, 0, 'u' },
+		{ "kernel", no_argument, 0, 'k' },
 		{ "all", no_argument, 0, 'a' },
 		{ "loglevel", required_argument, 0, OPT_LOGLEVEL },
 		{ "loglevel-only", required_argument, 0, OPT_LOGLEVEL_ONLY },
@@ -156,39 +163,45 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 	struct rt_msg_rule r = { 0 };
 	int all = 0, o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "s:ah", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:ukah", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			if (copy_name(r.session, sizeof r.session, optarg, "session name") != 0)
 				return EXIT_USAGE;
 			break;
+		case 'c':
+			if (copy_name(r.channel, sizeof r.channel, optarg, "channel name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 'u': break;
+		case 'k': return refuse_domain("-k");
 		case 'a': all = 1; break;
 		case OPT_LOGLEVEL:
 		case OPT_LOGLEVEL_ONLY:
 			if (!enable) {
 				cli_error("disable-event takes no loglevel");
-				return usage_error(cmd);
+				return cli_usage_error(cmd);
 			}
 			if (r.loglevel_type != RT_LOGLEVEL_ALL) {
 				cli_error("give --loglevel or --loglevel-only, once");
-				return usage_error(cmd);
+				return cli_usage_error(cmd);
 			}
 			if (parse_loglevel(optarg, &r.loglevel) != 0)
 				return EXIT_USAGE;
 			r.loglevel_type = o == OPT_LOGLEVEL ? RT_LOGLEVEL_RANGE : RT_LOGLEVEL_SINGLE;
 			break;
 		case 'h': fputs(enable ? enable_help : disable_help, stdout); return EXIT_OK;
-		default: return usage_error(cmd);
+		default: return cli_usage_error(cmd);
 		}
 	}
 	int npat = argc - optind;
 	if (all && npat) {
 		cli_error("give patterns or -a, not both");
-		return usage_error(cmd);
+		return cli_usage_error(cmd);
 	}
 	if (!all && !npat) {
 		cli_error("%s needs at least one event pattern (or -a for all)", cmd);
-		return usage_error(cmd);
+		return cli_usage_error(cmd);
 	}
 	if (npat > (int)RT_MAX_PATTERNS) {
 		cli_error("at most %u patterns at once", RT_MAX_PATTERNS);
@@ -202,7 +215,7 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 	if (all && !enable) {
 		r.flags = RT_RULE_ALL;
 		rt_msg_put(&b, &r, sizeof r);
-		return run(home, &b);
+		return cli_run(home, &b);
 	}
 	r.count = all ? 1 : (uint32_t)npat;
 	rt_msg_put(&b, &r, sizeof r);
@@ -210,24 +223,29 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 		rt_msg_put(&b, "*", 2);
 	for (int i = optind; i < argc; i++)
 		rt_msg_put(&b, argv[i], strlen(argv[i]) + 1);
-	return run(home, &b);
+	return cli_run(home, &b);
 }
 
 int cmd_add_context(int argc, char **argv, const char *home)
 {
 	static const char help[] =
-"Usage: rseqtrace add-context [-s NAME] -t TYPE [-t TYPE]...\n"
-"Record TYPE with every event of a session (default: the current one), from\n"
-"its first start on; a session that has been started keeps its contexts.\n"
-"  -s, --session NAME   the session\n"
+"Usage: rseqtrace add-context [-u] [-s NAME] [-c CHANNEL] -t TYPE [-t TYPE]...\n"
+"Record TYPE with every event of a channel (default: every channel of the\n"
+"session, channel0 made if it has none), from the session's first start\n"
+"on; a session that has been started keeps its contexts.\n"
+"  -s, --session NAME   the session (default: the current one)\n"
+"  -c, --channel NAME   the channel\n"
 "  -t, --type TYPE      ip, vpid, vtid or procname (repeatable, or a comma list)\n"
-"Sessions record vpid, vtid and procname by default. ip is the address the\n"
+"Channels record vpid, vtid and procname by default. ip is the address the\n"
 "tracepoint's call returns to, in the function that traced: with the\n"
 "lttng_ust_statedump:* events enabled (librseqtrace-probes.so emits them),\n"
 "'babeltrace2 --debug-info TRACE' shows the binary, function and source line.\n"
-"lttng: lttng add-context -u [-s NAME] -t ip\n";
+"lttng: lttng add-context -u [-s NAME] [-c CHANNEL] -t ip\n";
 	static const struct option opts[] = {
 		{ "session", required_argument, 0, 's' },
+		{ "channel", required_argument, 0, 'c' },
+		{ "userspace", no_argument, 0, 'u' },
+		{ "kernel", no_argument, 0, 'k' },
 		{ "type", required_argument, 0, 't' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -235,27 +253,33 @@ int cmd_add_context(int argc, char **argv, const char *home)
 	struct rt_msg_context x = { 0 };
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:ukt:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			if (copy_name(x.session, sizeof x.session, optarg, "session name") != 0)
 				return EXIT_USAGE;
 			break;
+		case 'c':
+			if (copy_name(x.channel, sizeof x.channel, optarg, "channel name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 'u': break;
+		case 'k': return refuse_domain("-k");
 		case 't':
 			if (parse_context(optarg, &x.contexts) != 0)
 				return EXIT_USAGE;
 			break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
-		default: return usage_error("add-context");
+		default: return cli_usage_error("add-context");
 		}
 	}
 	if (optind < argc) {
 		cli_error("unexpected argument '%s' (contexts are given with -t TYPE)", argv[optind]);
-		return usage_error("add-context");
+		return cli_usage_error("add-context");
 	}
 	if (!x.contexts) {
 		cli_error("add-context needs at least one -t TYPE (ip, vpid, vtid, procname)");
-		return usage_error("add-context");
+		return cli_usage_error("add-context");
 	}
 	return request(home, RT_MSG_ADD_CONTEXT, &x, sizeof x);
 }
@@ -286,7 +310,7 @@ int cmd_session_op(int argc, char **argv, const char *home, uint16_t type)
 			fputs(help, stdout);
 			return EXIT_OK;
 		}
-		return usage_error(cmd);
+		return cli_usage_error(cmd);
 	}
 	struct rt_msg_session s = { 0 };
 	int r = session_arg(argc, argv, cmd, s.session, sizeof s.session);
@@ -317,7 +341,7 @@ int cmd_list(int argc, char **argv, const char *home)
 			return EXIT_OK;
 		}
 		if (o != OPT_KV)
-			return usage_error("list");
+			return cli_usage_error("list");
 		s.flags |= RT_LIST_KV;
 	}
 	int r = session_arg(argc, argv, "list", s.session, sizeof s.session);

@@ -18,6 +18,8 @@ static void usage(FILE *f)
 "\n"
 "Sessions (talk to your rseqtraced; start it with: rseqtraced --daemonize):\n"
 "  create [NAME]    create a session (and make it current)      lttng create\n"
+"  enable-channel C make a channel (its own buffers and files)   lttng enable-channel -u\n"
+"  disable-channel C stop recording a channel's events          lttng disable-channel -u\n"
 "  enable-event P.. record events matching patterns             lttng enable-event -u\n"
 "  disable-event P.. stop recording them                        lttng disable-event -u\n"
 "  add-context -t T also record T (ip, vpid, vtid, procname)    lttng add-context -u\n"
@@ -75,6 +77,10 @@ int main(int argc, char **argv)
 		return cmd_rule(cargc, cargv, home, 1);
 	if (strcmp(cmd, "disable-event") == 0)
 		return cmd_rule(cargc, cargv, home, 0);
+	if (strcmp(cmd, "enable-channel") == 0)
+		return cmd_channel(cargc, cargv, home, 1);
+	if (strcmp(cmd, "disable-channel") == 0)
+		return cmd_channel(cargc, cargv, home, 0);
 	if (strcmp(cmd, "add-context") == 0)
 		return cmd_add_context(cargc, cargv, home);
 	if (strcmp(cmd, "start") == 0)

@@ -141,3 +141,9 @@ int copy_name(char *dst, size_t n, const char *name, const char *what)
 	snprintf(dst, n, "%s", name);
 	return 0;
 }
+
+int refuse_domain(const char *opt)
+{
+	cli_error("%s: rseqtrace traces user space only (lttng's -u domain)", opt);
+	return EXIT_USAGE;
+}

@@ -12,6 +12,19 @@
 #include "consumerd/trace.h"
 #include "consumerd/transport.h"
 
+static const char *channel_name(const struct trace *t)
+{
+	return t->ch ? t->ch->name : "?";
+}
+
+static void blocking_text(struct text *t, uint64_t us)
+{
+	if (us == RT_BLOCKING_INF)
+		text_add(t, "inf");
+	else
+		text_add(t, "%llu", (unsigned long long)us);
+}
+
 static const char *state_name(enum session_state st)
 {
 	return st == S_ACTIVE ? "active" : st == S_STOPPED ? "stopped" : "created, not started";
@@ -148,13 +161,26 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		    s->state == S_STOPPED ? "stopped" : "created", s->output,
 		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
-	if (s->blocking_us == RT_BLOCKING_INF)
-		text_add(t, "blocking_timeout=inf\n");
-	else
-		text_add(t, "blocking_timeout=%llu\n", (unsigned long long)s->blocking_us);
-	text_add(t, "contexts=");
-	contexts_text(t, s->contexts, ",");
-	text_add(t, "\nevents=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
+	text_add(t, "blocking_timeout=");
+	blocking_text(t, s->blocking_us);
+	/* The first channel's (the one most sessions have), or those channel0
+	 * would have. */
+	text_add(t, "\ncontexts=");
+	contexts_text(t, s->channels ? s->channels->contexts : RT_CTX_VPID | RT_CTX_VTID |
+			 RT_CTX_PROCNAME, ",");
+	text_add(t, "\n");
+	for (const struct channel *ch = s->channels; ch; ch = ch->next) {
+		text_add(t, "channel=%s enabled=%d subbuf_size=%u num_subbuf=%u overwrite=%d "
+			    "switch_timer=%u read_timer=%u monitor_timer=%u blocking_timeout=",
+			 ch->name, ch->enabled, ch->subbuf_size, ch->num_subbuf, ch->overwrite,
+			 ch->switch_timer_us, ch->read_timer_us, ch->monitor_timer_us);
+		blocking_text(t, ch->blocking_us);
+		text_add(t, " tracefile_size=%llu tracefile_count=%u contexts=",
+			 (unsigned long long)ch->tracefile_size, ch->tracefile_count);
+		contexts_text(t, ch->contexts, ",");
+		text_add(t, "\n");
+	}
+	text_add(t, "events=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
 		    "corrupt_packets=%llu\nunwritten_events=%llu\ncorrupt_events=%llu\n"
 		    "late_events=%llu\ncounter_resets=%llu\nlost_full=%llu\nlost_big=%llu\n"
 		    "lost_abort=%llu\nlost_nobuf=%llu\n",
@@ -166,15 +192,15 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		 (unsigned long long)sum.lost_full, (unsigned long long)sum.lost_big,
 		 (unsigned long long)sum.lost_abort, (unsigned long long)sum.lost_nobuf);
 	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
-		text_add(t, "trace=%s mode=%s index=%s buffers=%u owner_pid=%d events=%llu "
-			    "discarded=%llu\n", tr->dir,
+		text_add(t, "trace=%s channel=%s mode=%s index=%s buffers=%u owner_pid=%d events=%llu "
+			    "discarded=%llu\n", tr->dir, channel_name(tr),
 			 tr->mode == RT_MODE_LOCKED ? "locked" : "rseq",
 			 tr->index == RT_INDEX_CID ? "mm_cid" : "cpu", tr->nr_buffers, (int)tr->owner_pid,
 			 (unsigned long long)tr->total.events, (unsigned long long)tr->total.discarded);
 		for (uint32_t c = 0; c < tr->nr_cpus; c++)
-			text_add(t, "cpu=%u trace=%s packets=%llu events=%llu discarded=%llu "
+			text_add(t, "cpu=%u trace=%s channel=%s packets=%llu events=%llu discarded=%llu "
 				    "lost_full=%llu lost_big=%llu lost_abort=%llu lost_nobuf=%llu "
-				    "corrupt=%llu late=%llu unwritten=%llu\n", c, tr->dir,
+				    "corrupt=%llu late=%llu unwritten=%llu\n", c, tr->dir, channel_name(tr),
 				 (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].events,
 				 (unsigned long long)tr->cpu[c].discarded,
@@ -196,13 +222,108 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 				if (l->app == c->app)
 					text_add(t, "process=%d %s %s\n", (int)c->app->pid,
 						 c->app->procname, c->app->rseq ? "rseq" : "locked");
-	for (uint32_t i = 0; i < s->nr_rules; i++)
-		text_add(t, "rule=%s %s %u %d\n", s->rules[i].enable ? "enable" : "disable",
-			 s->rules[i].pattern, s->rules[i].loglevel_type, s->rules[i].loglevel);
+	for (const struct channel *ch = s->channels; ch; ch = ch->next)
+		for (uint32_t i = 0; i < ch->nr_rules; i++)
+			text_add(t, "rule=%s %s %u %d %s\n", ch->rules[i].enable ? "enable" : "disable",
+				 ch->rules[i].pattern, ch->rules[i].loglevel_type, ch->rules[i].loglevel,
+				 ch->name);
 	if (s->warnings.s)
 		text_add(t, "warnings=%u\n", (unsigned)s->warnings.len);
 	text_add(t, "untraced_processes=%u\n", s->untraced);
 	text_add(t, "\n");
+}
+
+static void list_trace(const struct session *s, const struct trace *tr, struct text *t)
+{
+	char rel[RT_PATH_MAX];
+	trace_rel(s, tr, rel, sizeof rel);
+	text_add(t, "    Trace %s: %s buffers, %s%s%s\n", rel,
+		 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
+		 tr->per_pid ? "per-PID" : "per-UID (shared)",
+		 tr->index == RT_INDEX_CID ? ", one per thread concurrency id (mm_cid)" : "",
+		 tr->per_pid && !tr->owner ? ", process exited" : "");
+	/* A closed trace keeps its counts only (trace.h). */
+	uint32_t shown = tr->events ? tr->nr_events : 0;
+	text_add(t, "      Events (%u):", tr->nr_events);
+	for (uint32_t e = 0; e < shown && e < 32; e++)
+		text_add(t, " %s", tr->events[e]->desc.name);
+	text_add(t, "%s\n", shown > 32 ? " ..." : "");
+	if (tr->refused_events)
+		text_add(t, "      %u event classes refused (layout conflicts, metadata cap)\n",
+			 tr->refused_events);
+	text_add(t, "      Processes:");
+	int any = 0;
+	for (const struct link *l = tr->links; l; l = l->next) {
+		text_add(t, " %s[%d]", l->app->procname, (int)l->app->pid);
+		any = 1;
+	}
+	text_add(t, "%s\n", any ? "" : " none now");
+	for (uint32_t c = 0; c < tr->nr_cpus; c++) {
+		text_add(t, "      %s %-3u %8llu packets %10llu discarded %12llu events recorded",
+			 tr->index == RT_INDEX_CID ? "cid" : "CPU", c,
+			 (unsigned long long)tr->cpu[c].packets,
+			 (unsigned long long)tr->cpu[c].discarded,
+			 (unsigned long long)tr->cpu[c].events);
+		losses_text(t, &tr->cpu[c]);
+		text_add(t, "\n");
+	}
+	char b[32];
+	human_bytes(b, sizeof b, tr->total.bytes);
+	text_add(t, "      total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
+		 (unsigned long long)tr->total.packets, (unsigned long long)tr->total.discarded,
+		 (unsigned long long)tr->total.events, b);
+	if (tr->total.pending_discarded)
+		text_add(t, "      %llu more discarded, reported at the next packet or stop\n",
+			 (unsigned long long)tr->total.pending_discarded);
+	if (tr->total.corrupt_packets || tr->total.corrupt_events)
+		text_add(t, "      %llu packets were corrupt or cut short: %llu events an "
+			    "application overwrote were discarded\n",
+			 (unsigned long long)tr->total.corrupt_packets,
+			 (unsigned long long)tr->total.corrupt_events);
+	if (tr->total.late_events)
+		text_add(t, "      %llu events came after a stop (discarded)\n",
+			 (unsigned long long)tr->total.late_events);
+	if (tr->total.counter_resets)
+		text_add(t, "      the lost-event counters were overwritten %llu times "
+			    "(their jumps not counted)\n",
+			 (unsigned long long)tr->total.counter_resets);
+	if (tr->total.unwritten_events)
+		text_add(t, "      %llu events could not be written\n",
+			 (unsigned long long)tr->total.unwritten_events);
+	if (tr->error)
+		text_add(t, "      ERROR: %s\n", tr->error);
+}
+
+static void list_channel(const struct session *s, const struct channel *ch, struct text *t)
+{
+	char sb[32];
+	human_bytes(sb, sizeof sb, ch->subbuf_size);
+	text_add(t, "  Channel %s [%s]: %u x %s per %s, %s mode", ch->name,
+		 ch->enabled ? "enabled" : "disabled", ch->num_subbuf, sb,
+		 s->buffers == RT_BUFFERS_PID ? "process buffer" : "CPU",
+		 ch->overwrite ? "overwrite" : "discard");
+	if (ch->blocking_us == RT_BLOCKING_INF)
+		text_add(t, ", a full buffer makes writers wait");
+	else if (ch->blocking_us)
+		text_add(t, ", a full buffer makes writers wait up to %llu us",
+			 (unsigned long long)ch->blocking_us);
+	text_add(t, "\n    Timers:   switch %u us, read %u us, monitor %u us\n",
+		 ch->switch_timer_us, ch->read_timer_us, ch->monitor_timer_us);
+	if (ch->tracefile_size || ch->tracefile_count)
+		text_add(t, "    Trace files: %llu bytes, %u files\n",
+			 (unsigned long long)ch->tracefile_size, ch->tracefile_count);
+	text_add(t, "    Contexts: ");
+	contexts_text(t, ch->contexts, ", ");
+	text_add(t, "\n    Event rules:%s\n",
+		 ch->nr_rules ? "" : " none (rseqtrace enable-event -c CHANNEL PATTERN)");
+	for (uint32_t i = 0; i < ch->nr_rules; i++) {
+		text_add(t, "      %-8s", ch->rules[i].enable ? "enable" : "disable");
+		describe_rule(t, &ch->rules[i]);
+		text_add(t, "\n");
+	}
+	for (const struct trace *tr = s->traces; tr; tr = tr->next)
+		if (tr->ch == ch)
+			list_trace(s, tr, t);
 }
 
 static void list_session(struct daemon *d, const struct session *s, struct text *t)
@@ -210,85 +331,13 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	text_add(t, "Session %s [%s]%s\n", s->name, state_name(s->state),
 		 d->current_session == s->id ? " (current)" : "");
 	text_add(t, "  Output:   %s\n", s->output);
-	char sb[32];
-	human_bytes(sb, sizeof sb, s->subbuf_size);
-	text_add(t, "  Buffers:  per-%s, %u x %s per CPU, clock %s\n",
-		 s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, sb,
+	text_add(t, "  Buffers:  per-%s, clock %s\n", s->buffers == RT_BUFFERS_PID ? "PID" : "UID",
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
-	text_add(t, "  Channel:  channel0 (contexts ");
-	contexts_text(t, s->contexts, ", ");
-	if (s->blocking_us == RT_BLOCKING_INF)
-		text_add(t, "), blocking: a full buffer makes writers wait\n");
-	else if (s->blocking_us)
-		text_add(t, "), blocking: a full buffer makes writers wait up to %llu us\n",
-			 (unsigned long long)s->blocking_us);
-	else
-		text_add(t, "), discard mode: a full buffer drops events\n");
-	text_add(t, "  Event rules:%s\n", s->nr_rules ? "" : " none (rseqtrace enable-event PATTERN)");
-	for (uint32_t i = 0; i < s->nr_rules; i++) {
-		text_add(t, "    %-8s", s->rules[i].enable ? "enable" : "disable");
-		describe_rule(t, &s->rules[i]);
-		text_add(t, "\n");
-	}
-	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
-		char rel[RT_PATH_MAX];
-		trace_rel(s, tr, rel, sizeof rel);
-		text_add(t, "  Trace %s: %s buffers, %s%s%s\n", rel,
-			 tr->mode == RT_MODE_LOCKED ? "locked-mode" : "rseq",
-			 tr->per_pid ? "per-PID" : "per-UID (shared)",
-			 tr->index == RT_INDEX_CID ? ", one per thread concurrency id (mm_cid)" : "",
-			 tr->per_pid && !tr->owner ? ", process exited" : "");
-		/* A closed trace keeps its counts only (trace.h). */
-		uint32_t shown = tr->events ? tr->nr_events : 0;
-		text_add(t, "    Events (%u):", tr->nr_events);
-		for (uint32_t e = 0; e < shown && e < 32; e++)
-			text_add(t, " %s", tr->events[e]->desc.name);
-		text_add(t, "%s\n", shown > 32 ? " ..." : "");
-		if (tr->refused_events)
-			text_add(t, "    %u event classes refused (layout conflicts, metadata cap)\n",
-				 tr->refused_events);
-		text_add(t, "    Processes:");
-		int any = 0;
-		for (const struct link *l = tr->links; l; l = l->next) {
-			text_add(t, " %s[%d]", l->app->procname, (int)l->app->pid);
-			any = 1;
-		}
-		text_add(t, "%s\n", any ? "" : " none now");
-		for (uint32_t c = 0; c < tr->nr_cpus; c++) {
-			text_add(t, "    %s %-3u %8llu packets %10llu discarded %12llu events recorded",
-				 tr->index == RT_INDEX_CID ? "cid" : "CPU", c,
-				 (unsigned long long)tr->cpu[c].packets,
-				 (unsigned long long)tr->cpu[c].discarded,
-				 (unsigned long long)tr->cpu[c].events);
-			losses_text(t, &tr->cpu[c]);
-			text_add(t, "\n");
-		}
-		char b[32];
-		human_bytes(b, sizeof b, tr->total.bytes);
-		text_add(t, "    total   %8llu packets %10llu discarded %12llu events recorded, %s\n",
-			 (unsigned long long)tr->total.packets, (unsigned long long)tr->total.discarded,
-			 (unsigned long long)tr->total.events, b);
-		if (tr->total.pending_discarded)
-			text_add(t, "    %llu more discarded, reported at the next packet or stop\n",
-				 (unsigned long long)tr->total.pending_discarded);
-		if (tr->total.corrupt_packets || tr->total.corrupt_events)
-			text_add(t, "    %llu packets were corrupt or cut short: %llu events an "
-				    "application overwrote were discarded\n",
-				 (unsigned long long)tr->total.corrupt_packets,
-				 (unsigned long long)tr->total.corrupt_events);
-		if (tr->total.late_events)
-			text_add(t, "    %llu events came after a stop (discarded)\n",
-				 (unsigned long long)tr->total.late_events);
-		if (tr->total.counter_resets)
-			text_add(t, "    the lost-event counters were overwritten %llu times "
-				    "(their jumps not counted)\n",
-				 (unsigned long long)tr->total.counter_resets);
-		if (tr->total.unwritten_events)
-			text_add(t, "    %llu events could not be written\n",
-				 (unsigned long long)tr->total.unwritten_events);
-		if (tr->error)
-			text_add(t, "    ERROR: %s\n", tr->error);
-	}
+	if (!s->channels)
+		text_add(t, "  Channels: none (rseqtrace enable-channel NAME, or enable-event "
+			    "makes channel0)\n");
+	for (const struct channel *ch = s->channels; ch; ch = ch->next)
+		list_channel(s, ch, t);
 	struct cpu_stats sum;
 	session_totals(s, &sum);
 	text_add(t, "  Total: %llu events recorded, %llu discarded",

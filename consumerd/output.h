@@ -60,15 +60,21 @@ struct output_config {
 	const char *session_name;
 	enum rt_clock clock;
 	const uint8_t *uuid;         /* the buffer set's */
-	uint32_t stream_id;
+	uint32_t stream_id;          /* the channel's stream class */
+	const char *channel;         /* its name: stream files NAME_<index> */
+	/* Another channel's open output whose trace directory and metadata
+	 * this one shares (its stream class added there); NULL: a new one. */
+	struct output *share;
 	uint32_t contexts;           /* RT_CTX_* every record carries */
 	uint64_t max_metadata;       /* add_event fails with -EFBIG past it */
 	int index_cid;               /* buffers indexed by mm_cid (ctf.h) */
 };
 
-/* Creates the trace directory and its metadata and binds bs (mapped,
- * made with cfg->uuid and stream id). On failure nothing is left on disk
- * that was not there. 0, or -errno with a message in err. */
+/* Creates the trace directory and its metadata (or, with cfg->share,
+ * adds a stream class to that one's) and binds bs (mapped, made with
+ * cfg->uuid and stream id). On failure nothing is left on disk that was
+ * not there. 0, or -errno with a message in err. The directory and
+ * metadata are closed with the last output that shares them. */
 int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
 		      struct output **out, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,16 @@
 
 #include "consumerd/output.h"
 
-#define CHANNEL_NAME "channel0"
+/* A trace directory, shared by the outputs of its channels; closed by the
+ * last (outputs are closed by the drain threads, in any order). */
+struct local_trace {
+	struct ctf_trace *ct;
+	atomic_int refs;
+};
 
 struct output_local {
 	struct output o;
-	struct ctf_trace *ct;
+	struct local_trace *lt;
 	struct ctf_channel *ch;
 	uint32_t stream_id;
 };
@@ -33,7 +39,7 @@ static struct output_local *local(const struct output *o)
 
 static int local_add_event(struct output *o, uint32_t id, const struct rt_desc *d)
 {
-	return ctf_trace_add_event(local(o)->ct, local(o)->stream_id, id, d);
+	return ctf_trace_add_event(local(o)->lt->ct, local(o)->stream_id, id, d);
 }
 
 static int local_drain_cpu(struct output *o, uint32_t cpu, int partial)
@@ -61,11 +67,20 @@ static void local_close_cpu(struct output *o, uint32_t cpu)
 	ctf_channel_close_cpu(local(o)->ch, cpu);
 }
 
+static int trace_unref(struct local_trace *lt)
+{
+	if (atomic_fetch_sub(&lt->refs, 1) != 1)
+		return 0;
+	int r = ctf_trace_close(lt->ct);
+	free(lt);
+	return r;
+}
+
 static int local_close(struct output *o)
 {
 	struct output_local *l = local(o);
 	ctf_channel_close(l->ch);
-	int r = l->ct ? ctf_trace_close(l->ct) : 0;
+	int r = trace_unref(l->lt);
 	free(l);
 	return r;
 }
@@ -129,20 +144,15 @@ static void layout_parent(const struct output_config *cfg, char *out, size_t n)
 		out[0] = '\0';
 }
 
-int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
-		      struct output **out, char *err, size_t errlen)
+/* A new trace directory and its metadata, in lttng's layout. */
+static int trace_open(const struct output_config *cfg, struct local_trace **out,
+		      char *err, size_t errlen)
 {
-	*out = NULL;
-	struct output_local *l = calloc(1, sizeof *l);
-	if (!l) {
+	struct local_trace *lt = calloc(1, sizeof *lt);
+	if (!lt) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	l->o.ops = &local_ops;
-	l->stream_id = cfg->stream_id;
-	char created[PATH_MAX], where[PATH_MAX];
-	layout_parent(cfg, where, sizeof where);
-	first_missing(where, created, sizeof created);
 	struct ctf_trace_config tc = {
 		.output = cfg->session_output,
 		.buffering = cfg->per_pid ? CTF_PER_PID : CTF_PER_UID,
@@ -156,19 +166,50 @@ int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
 		.max_metadata = cfg->max_metadata,
 		.index_cid = cfg->index_cid,
 	};
-	int r = ctf_trace_create(&tc, &l->ct, err, errlen);
+	int r = ctf_trace_create(&tc, &lt->ct, err, errlen);
 	if (r != 0) {
-		free(l);
+		free(lt);
 		return r;
 	}
-	snprintf(l->o.dir, sizeof l->o.dir, "%s", ctf_trace_dir(l->ct));
-	r = ctf_trace_add_stream_class(l->ct, cfg->stream_id, cfg->contexts);
+	atomic_init(&lt->refs, 1);
+	*out = lt;
+	return 0;
+}
+
+int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
+		      struct output **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct output_local *l = calloc(1, sizeof *l);
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	l->o.ops = &local_ops;
+	l->stream_id = cfg->stream_id;
+	char created[PATH_MAX] = "", where[PATH_MAX];
+	int r;
+	if (cfg->share) {
+		l->lt = local(cfg->share)->lt;
+		atomic_fetch_add(&l->lt->refs, 1);
+	} else {
+		layout_parent(cfg, where, sizeof where);
+		first_missing(where, created, sizeof created);
+		r = trace_open(cfg, &l->lt, err, errlen);
+		if (r != 0) {
+			free(l);
+			return r;
+		}
+	}
+	snprintf(l->o.dir, sizeof l->o.dir, "%s", ctf_trace_dir(l->lt->ct));
+	r = ctf_trace_add_stream_class(l->lt->ct, cfg->stream_id, cfg->contexts);
 	if (r != 0)
 		snprintf(err, errlen, "cannot write %s/metadata: %s", l->o.dir, strerror(-r));
 	else
-		r = ctf_channel_open(l->ct, CHANNEL_NAME, cfg->stream_id, bs, &l->ch, err, errlen);
+		r = ctf_channel_open(l->lt->ct, cfg->channel, cfg->stream_id, bs, &l->ch, err, errlen);
 	if (r != 0) {
-		ctf_trace_close(l->ct);
+		trace_unref(l->lt);
+		/* A directory of ours alone; one shared keeps its metadata. */
 		remove_created(l->o.dir, created);
 		free(l);
 		return r;

@@ -243,14 +243,16 @@ static void untraced(struct session *s, const struct app *a, const char *why)
 	session_warn(s, "    %s[%d] not traced: %s\n", a->procname, (int)a->pid, why);
 }
 
-/* The trace app's events go to in session s, created if needed: the
- * shared one for rseq apps of a per-UID session, else one of its own.
+/* The trace app's events of channel ch go to in session s, created if
+ * needed: the shared one for rseq apps of a per-UID session, else one of
+ * its own.
  * None for an app whose monotonic clock is not ours: its timestamps would
  * sit at the wrong time in its own trace, and in a shared buffer they
  * would break the order every other writer's records are checked by. */
-static struct trace *trace_of(struct daemon *d, struct session *s, struct app *a)
+static struct trace *trace_of(struct daemon *d, struct session *s, struct channel *ch,
+			      struct app *a)
 {
-	struct trace *t = trace_for_app(s, a);
+	struct trace *t = trace_for_app(s, ch, a);
 	if (t)
 		return t;
 	if (s->clock == RT_CLOCK_MONOTONIC && a->mono_offset_ns) {
@@ -263,12 +265,12 @@ static struct trace *trace_of(struct daemon *d, struct session *s, struct app *a
 	}
 	if (s->buffers == RT_BUFFERS_UID && a->rseq) {
 		for (t = s->traces; t; t = t->next)
-			if (!t->per_pid)
+			if (!t->per_pid && t->ch == ch)
 				return t;
 		return NULL;
 	}
 	char why[RT_PATH_MAX + 128];
-	t = trace_create(d, s, a, why, sizeof why);
+	t = trace_create(d, s, ch, a, why, sizeof why);
 	if (!t)
 		untraced(s, a, why);
 	return t;
@@ -278,11 +280,13 @@ void app_attach_session(struct daemon *d, struct session *s, struct app *a)
 {
 	if (!s->started_once)
 		return; /* its traces are made at the first start */
-	struct trace *t = trace_of(d, s, a);
-	if (!t || !t->mapped)
-		return;
-	if (app_link_trace(d, t, a) == 0)
-		app_update_trace(t, a, 0);
+	for (struct channel *ch = s->channels; ch; ch = ch->next) {
+		struct trace *t = trace_of(d, s, ch, a);
+		if (!t)
+			return; /* not traced (said once): nor in its other channels */
+		if (t->mapped && app_link_trace(d, t, a) == 0)
+			app_update_trace(t, a, 0);
+	}
 }
 
 void app_attach_sessions(struct daemon *d, struct app *a)
@@ -477,7 +481,7 @@ int app_link_trace(struct daemon *d, struct trace *t, struct app *a)
 		.flags = (t->s->state == S_ACTIVE ? RT_CHAN_ACTIVE : 0) |
 			 (t->per_pid ? RT_CHAN_PER_PID : 0),
 		.contexts = t->contexts,
-		.blocking_us = t->s->blocking_us,
+		.blocking_us = t->ch->blocking_us,
 		.nr_ready = t->bs.nr_cpus,
 	};
 	rt_msg_put(b, &ch, sizeof ch);
@@ -546,7 +550,7 @@ int app_update_trace(struct trace *t, struct app *a, uint32_t from)
 		}
 		if (i == a->nr_events)
 			break;
-		int want = rules_enabled(t->s, &a->events[i]);
+		int want = rules_enabled(t->ch, &a->events[i]);
 		if (want && l->ids[i] == NO_ID)
 			l->ids[i] = trace_event_id(t, a, &a->events[i]);
 		if (l->ids[i] == NO_ID || l->ids[i] == REFUSED_ID)

@@ -53,7 +53,12 @@
 #define DEFAULT_UID_NUM_SUBBUF 8u
 #define DEFAULT_PID_SUBBUF (256u * 1024)
 #define DEFAULT_PID_NUM_SUBBUF 4u
-#define DEFAULT_CONTEXTS (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME)
+
+void channel_default_geometry(enum rt_buffers b, uint32_t *subbuf, uint32_t *num)
+{
+	*subbuf = b == RT_BUFFERS_PID ? DEFAULT_PID_SUBBUF : DEFAULT_UID_SUBBUF;
+	*num = b == RT_BUFFERS_PID ? DEFAULT_PID_NUM_SUBBUF : DEFAULT_UID_NUM_SUBBUF;
+}
 
 /* ---- Rules ---------------------------------------------------------------- */
 
@@ -68,11 +73,13 @@ static int rule_matches(const struct rule *r, const struct event_desc *e)
 	}
 }
 
-int rules_enabled(const struct session *s, const struct event_desc *e)
+int rules_enabled(const struct channel *ch, const struct event_desc *e)
 {
-	for (uint32_t i = s->nr_rules; i-- > 0;)
-		if (rule_matches(&s->rules[i], e))
-			return s->rules[i].enable;
+	if (!ch->enabled)
+		return 0;
+	for (uint32_t i = ch->nr_rules; i-- > 0;)
+		if (rule_matches(&ch->rules[i], e))
+			return ch->rules[i].enable;
 	return 0;
 }
 
@@ -110,9 +117,7 @@ struct session *session_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
-/* Finds the session a command names, or answers the CLI why not. */
-static struct session *command_session(struct daemon *d, struct conn *c, uint64_t seq,
-				       const char *name)
+struct session *command_session(struct daemon *d, struct conn *c, uint64_t seq, const char *name)
 {
 	struct session *s = session_find(d, name);
 	if (!s) {
@@ -144,9 +149,8 @@ struct op_full {
 	uint32_t nr_waits;
 };
 
-/* Starts an op: every app with unsynchronized changes gets an APP_SYNC. */
-static void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64_t seq,
-		     struct session *s, struct text *reply)
+void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64_t seq,
+	      struct session *s, struct text *reply)
 {
 	struct op_full *o = calloc(1, sizeof *o);
 	if (!o) {
@@ -437,7 +441,7 @@ static int has_trace_already(const char *dir)
 	return stat(p, &st) == 0;
 }
 
-static int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char *why, size_t n)
+int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char *why, size_t n)
 {
 	if (rt_check_geometry(d->nr_cpus, subbuf, num, why, n) != RT_OK)
 		return 0;
@@ -489,11 +493,15 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		status = -EMFILE;
 		snprintf(why, sizeof why, "too many sessions (%d)", MAX_SESSIONS);
 	}
-	int pid = cr->buffers == RT_BUFFERS_PID;
-	s->subbuf_size = cr->subbuf_size ? cr->subbuf_size
-			 : pid ? DEFAULT_PID_SUBBUF : DEFAULT_UID_SUBBUF;
-	s->num_subbuf = cr->num_subbuf ? cr->num_subbuf
-			: pid ? DEFAULT_PID_NUM_SUBBUF : DEFAULT_UID_NUM_SUBBUF;
+	channel_default_geometry((enum rt_buffers)cr->buffers, &s->subbuf_size, &s->num_subbuf);
+	if (cr->subbuf_size) {
+		s->subbuf_size = cr->subbuf_size;
+		s->given |= RT_CHA_SUBBUF;
+	}
+	if (cr->num_subbuf) {
+		s->num_subbuf = cr->num_subbuf;
+		s->given |= RT_CHA_NUM_SUBBUF;
+	}
 	if (!status && !check_geometry(d, s->subbuf_size, s->num_subbuf, why, sizeof why))
 		status = -EINVAL;
 	if (!status) {
@@ -545,7 +553,6 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	s->buffers = (enum rt_buffers)cr->buffers;
 	s->clock = cr->clock == RT_MSG_CLOCK_TSC ? RT_CLOCK_TSC : RT_CLOCK_MONOTONIC;
 	s->blocking_us = cr->blocking_us;
-	s->contexts = DEFAULT_CONTEXTS;
 	s->state = S_CREATED;
 	s->next = d->sessions;
 	d->sessions = s;
@@ -570,15 +577,14 @@ void describe_rule(struct text *t, const struct rule *r)
 		text_add(t, " (loglevel == TRACE_%s)", rt_loglevel_name(r->loglevel));
 }
 
-/* Applies the session's rules to every app linked to its traces. */
-static void session_update_apps(struct daemon *d, struct session *s)
+void session_update_apps(struct daemon *d, struct session *s)
 {
 	for (struct trace *t = s->traces; t; t = t->next)
 		for (struct link *l = t->links; l; l = l->next)
 			app_update_trace(t, l->app, 0);
 }
 
-static int add_rule(struct session *s, const struct rule *r)
+static int add_rule(struct channel *s, const struct rule *r)
 {
 	for (uint32_t i = 0; i < s->nr_rules; i++) {
 		struct rule *o = &s->rules[i];
@@ -608,16 +614,21 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	struct session *s = command_session(d, c, seq, r->session);
 	if (!s)
 		return 0;
+	char why[256];
+	int status;
+	struct channel *ch = channel_get(d, s, r->channel, &status, why, sizeof why);
+	if (!ch)
+		return send_replyf(c, seq, status, "%s", why);
 	struct text t = { 0 };
 	if (!enable && (r->flags & RT_RULE_ALL)) {
-		free(s->rules);
-		s->rules = NULL;
-		s->nr_rules = 0;
-		text_add(&t, "All events disabled in session %s\n", s->name);
+		free(ch->rules);
+		ch->rules = NULL;
+		ch->nr_rules = 0;
+		text_add(&t, "All events disabled in channel %s of session %s\n", ch->name, s->name);
 	} else {
-		if (s->nr_rules + m->nstr > MAX_RULES) {
-			return send_replyf(c, seq, -E2BIG, "session '%s' has too many event rules (%d)",
-					 s->name, MAX_RULES);
+		if (ch->nr_rules + m->nstr > MAX_RULES) {
+			return send_replyf(c, seq, -E2BIG, "channel '%s' of session '%s' has too many "
+					 "event rules (%d)", ch->name, s->name, MAX_RULES);
 		}
 		for (uint32_t i = 0; i < m->nstr; i++) {
 			struct rule rule = {
@@ -626,13 +637,14 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 				.loglevel = r->loglevel,
 			};
 			snprintf(rule.pattern, sizeof rule.pattern, "%s", m->strs[i]);
-			if (add_rule(s, &rule) != 0) {
+			if (add_rule(ch, &rule) != 0) {
 				text_free(&t);
 				return send_replyf(c, seq, -ENOMEM, "out of memory");
 			}
 			text_add(&t, "Event rule ");
 			describe_rule(&t, &rule);
-			text_add(&t, " %s in session %s\n", enable ? "enabled" : "disabled", s->name);
+			text_add(&t, " %s in channel %s of session %s\n",
+				 enable ? "enabled" : "disabled", ch->name, s->name);
 		}
 	}
 	session_update_apps(d, s);
@@ -655,10 +667,28 @@ void contexts_text(struct text *t, uint32_t contexts, const char *sep)
 		text_add(t, "none");
 }
 
+static void add_contexts(const struct session *s, struct channel *ch, uint32_t contexts,
+			 struct text *t)
+{
+	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
+		uint32_t bit = rt_contexts[i].bit;
+		if (contexts & bit)
+			text_add(t, (ch->contexts & bit)
+				 ? "Context %s is already recorded in channel %s of session %s\n"
+				 : "Context %s added to channel %s of session %s\n",
+				 rt_contexts[i].name, ch->name, s->name);
+	}
+	ch->contexts |= contexts;
+	text_add(t, "Every event of channel %s records: ", ch->name);
+	contexts_text(t, ch->contexts, ", ");
+	text_add(t, "\n");
+}
+
 /*
- * Adds contexts to every trace the session will create. Like lttng, only
- * before the session's first start: a trace's stream class (and so every
- * record's layout) is fixed when it is created.
+ * Adds contexts to the named channel, or (none named) to every channel of
+ * the session, made first if there is none, as lttng's add-context does.
+ * Like lttng, only before the session's first start: a channel's stream
+ * class (and so every record's layout) is fixed when its traces are made.
  */
 static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
@@ -670,20 +700,20 @@ static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg
 		return send_replyf(c, m->hdr.seq, -EBUSY,
 				 "session '%s' has been started: contexts can only be added before "
 				 "its first start (create a new session)", s->name);
-	struct text t = { 0 };
-	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
-		uint32_t bit = rt_contexts[i].bit;
-		if (!(x->contexts & bit))
-			continue;
-		text_add(&t, (s->contexts & bit) ? "Context %s is already recorded in session %s\n"
-						 : "Context %s added to session %s\n",
-			 rt_contexts[i].name, s->name);
+	char why[256];
+	int status;
+	struct channel *one = NULL;
+	if (x->channel[0] || !s->channels) {
+		one = channel_get(d, s, x->channel, &status, why, sizeof why);
+		if (!one)
+			return send_replyf(c, m->hdr.seq, status, "%s", why);
 	}
-	s->contexts |= x->contexts;
-	text_add(&t, "Every event of session %s records: ", s->name);
-	contexts_text(&t, s->contexts, ", ");
-	text_add(&t, "\n");
-	logm(LOG_INFO, "session %s: contexts now 0x%x", s->name, s->contexts);
+	struct text t = { 0 };
+	for (struct channel *ch = s->channels; ch; ch = ch->next)
+		if (!one || ch == one)
+			add_contexts(s, ch, x->contexts, &t);
+	logm(LOG_INFO, "session %s: contexts 0x%x added to %s", s->name, x->contexts,
+	     one ? one->name : "every channel");
 	send_reply(c, m->hdr.seq, 0, t.oom ? "context added" : t.s);
 	text_free(&t);
 	return 0;
@@ -713,8 +743,9 @@ static void send_active(struct daemon *d, struct session *s, int active)
  * that needs its own buffers. On failure nothing stays behind. */
 static int session_open_traces(struct daemon *d, struct session *s, char *why, size_t n)
 {
-	if (s->buffers == RT_BUFFERS_UID && !trace_create(d, s, NULL, why, n))
-		return -1;
+	for (struct channel *ch = s->channels; ch && s->buffers == RT_BUFFERS_UID; ch = ch->next)
+		if (!trace_create(d, s, ch, NULL, why, n))
+			return -1;
 	s->started_once = 1;
 	for (struct conn *c = d->conns; c; c = c->next)
 		if (c->app && c->app->ready)
@@ -748,6 +779,12 @@ static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 				 s->name);
 	if (!s->started_once) {
 		char why[RT_PATH_MAX + 128];
+		int status;
+		/* Events enabled after the start go to channel0, which exists
+		 * from the start then (lttng makes none and refuses it later). */
+		if (!s->channels && !channel_get(d, s, "", &status, why, sizeof why))
+			return send_replyf(c, m->hdr.seq, status, "cannot start session '%s': %s",
+					 s->name, why);
 		if (session_open_traces(d, s, why, sizeof why) != 0) {
 			while (s->traces)
 				trace_destroy(d, s->traces);
@@ -796,7 +833,11 @@ static void session_free(struct daemon *d, struct session *s)
 	if (d->current_session == s->id)
 		d->current_session = 0;
 	logm(LOG_INFO, "session %s destroyed", s->name);
-	free(s->rules);
+	while (s->channels) {
+		struct channel *ch = s->channels;
+		s->channels = ch->next;
+		channel_free(ch);
+	}
 	text_free(&s->warnings);
 	free(s);
 }
@@ -865,6 +906,8 @@ int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	case RT_MSG_DESTROY: return cmd_destroy(d, c, m);
 	case RT_MSG_LIST: return cmd_list(d, c, m);
 	case RT_MSG_ADD_CONTEXT: return cmd_add_context(d, c, m);
+	case RT_MSG_ENABLE_CHANNEL: return cmd_enable_channel(d, c, m);
+	case RT_MSG_DISABLE_CHANNEL: return cmd_disable_channel(d, c, m);
 	}
 	return -1;
 }

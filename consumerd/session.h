@@ -27,23 +27,46 @@ struct rule {
 	int loglevel;
 };
 
+/* A channel (lttng's): its own buffer sets (per UID, or per process, as
+ * the session's buffer type) and stream files NAME_<index>, one stream
+ * class in the metadata of each trace directory, its contexts and event
+ * rules. Its attributes are fixed when it is made; channels are made
+ * before the session's first start only (so are LTTng-UST's). */
+struct channel {
+	struct channel *next;
+	char name[RT_NAME_MAX];
+	uint32_t stream_id;     /* its stream class in every trace directory */
+	int enabled;            /* disable-channel: no event of it is recorded */
+	uint32_t subbuf_size, num_subbuf;
+	int overwrite;          /* stored: refused until the ring buffer has the mode */
+	uint32_t switch_timer_us, read_timer_us, monitor_timer_us; /* shown, saved */
+	uint64_t blocking_us;   /* RT_BLOCKING_*, or a timeout: sent to apps */
+	uint64_t tracefile_size; /* stored: refused until the output rotates files */
+	uint32_t tracefile_count;
+	uint32_t contexts;      /* RT_CTX_*: fixed at the session's first start */
+	struct rule *rules;
+	uint32_t nr_rules;
+};
+
 struct session {
 	struct session *next;
 	uint64_t id;
 	char name[RT_NAME_MAX];
 	char output[RT_PATH_MAX];
 	char created_at[32];    /* YYYYMMDD-HHMMSS */
-	enum rt_buffers buffers;
+	enum rt_buffers buffers; /* of every channel (one type per session, as lttng) */
+	/* Defaults of the channels it makes (create's options, else the
+	 * buffer type's): given says which create set (RT_CHA_*). */
 	uint32_t subbuf_size, num_subbuf;
+	uint64_t blocking_us;
+	uint32_t given;
 	enum rt_clock clock;
-	uint64_t blocking_us;   /* RT_BLOCKING_*, or a timeout: its channel's, sent to apps */
-	uint32_t contexts;      /* RT_CTX_*: fixed at the first start */
 	enum session_state state;
 	int started_once;
 	int busy;               /* an operation awaits app acknowledgements */
-	struct rule *rules;
-	uint32_t nr_rules;
-	struct trace *traces;
+	struct channel *channels; /* in the order they were made */
+	uint32_t nr_channels;
+	struct trace *traces;   /* of every channel */
 	struct text warnings;   /* layout conflicts and the like, shown by list */
 	uint32_t warnings_dropped; /* past the warnings' size cap: counted only */
 	uint32_t untraced;      /* processes refused buffers (the memory cap...) */
@@ -81,8 +104,31 @@ void daemon_shutdown(struct daemon *d);
 /* Adds a line to what list shows of s; past a size cap, counts it only
  * (one client cannot grow it without bound). */
 void session_warn(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The last rule of s that matches e decides. */
-int rules_enabled(const struct session *s, const struct event_desc *e);
+/* The last rule of ch that matches e decides; nothing of a disabled
+ * channel is enabled. */
+int rules_enabled(const struct channel *ch, const struct event_desc *e);
+
+/* channel.c */
+struct channel *channel_find(const struct session *s, const char *name);
+/* The channel a command names ("" = RT_DEFAULT_CHANNEL), made with the
+ * session's defaults if it does not exist and the session was never
+ * started. NULL with why (and *status) if it cannot be. */
+struct channel *channel_get(struct daemon *d, struct session *s, const char *name,
+			    int *status, char *why, size_t n);
+void channel_free(struct channel *ch);
+int cmd_enable_channel(struct daemon *d, struct conn *c, const struct rt_msg *m);
+int cmd_disable_channel(struct daemon *d, struct conn *c, const struct rt_msg *m);
+/* Applies the channels' rules to every app linked to the session's traces. */
+void session_update_apps(struct daemon *d, struct session *s);
+/* Finds the session a command names, or answers the CLI why not. */
+struct session *command_session(struct daemon *d, struct conn *c, uint64_t seq, const char *name);
+/* Default geometry of a channel of a session with these buffers. */
+void channel_default_geometry(enum rt_buffers b, uint32_t *subbuf, uint32_t *num);
+/* Checks a geometry against the ring buffer's rules and the daemon's cap. */
+int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char *why, size_t n);
+/* Starts an op: every app with unsynchronized changes gets an APP_SYNC. */
+void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64_t seq,
+	      struct session *s, struct text *reply);
 /* "vpid, vtid" (sep ", ") or "vpid,vtid" (sep ","). */
 void contexts_text(struct text *t, uint32_t contexts, const char *sep);
 void describe_rule(struct text *t, const struct rule *r);

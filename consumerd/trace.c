@@ -18,8 +18,6 @@
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
 
-#define STREAM_ID 0u
-
 /* The protocol's context bits are the library's: apps hand them to
  * rt_channel_create and the CTF writer takes them as they are. */
 _Static_assert(RT_CTX_VPID == RSEQTRACE_CTX_VPID && RT_CTX_VTID == RSEQTRACE_CTX_VTID &&
@@ -39,14 +37,25 @@ void trace_set_error(struct trace *t, const char *fmt, ...)
 	     t->error ? t->error : "out of memory");
 }
 
-struct trace *trace_for_app(struct session *s, struct app *a)
+struct trace *trace_for_app(struct session *s, const struct channel *ch, struct app *a)
 {
 	for (struct trace *t = s->traces; t; t = t->next)
-		for (struct link *l = t->links; l; l = l->next)
+		for (struct link *l = t->links; l && t->ch == ch; l = l->next)
 			if (l->app == a)
 				return t;
 	for (struct trace *t = s->traces; t; t = t->next)
-		if (t->owner == a)
+		if (t->owner == a && t->ch == ch)
+			return t;
+	return NULL;
+}
+
+/* The open trace of another channel whose directory a trace of s for
+ * owner (NULL: per-UID) shares: one metadata, one stream class per
+ * channel, as lttng lays them out. */
+static struct trace *trace_sibling(struct session *s, const struct app *owner)
+{
+	for (struct trace *t = s->traces; t; t = t->next)
+		if (t->mapped && t->owner == owner && t->per_pid == (owner != NULL))
 			return t;
 	return NULL;
 }
@@ -67,19 +76,21 @@ static int reserve_buffer_memory(struct daemon *d, uint64_t need, char *err, siz
 	return -1;
 }
 
-struct trace *trace_create(struct daemon *d, struct session *s, struct app *owner,
-			   char *err, size_t errlen)
+struct trace *trace_create(struct daemon *d, struct session *s, struct channel *ch,
+			   struct app *owner, char *err, size_t errlen)
 {
+	struct trace *sib = trace_sibling(s, owner);
 	struct trace *t = calloc(1, sizeof *t);
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->s = s;
+	t->ch = ch;
 	t->key = d->next_id++;
 	t->owner = owner;
 	t->per_pid = owner != NULL;
-	t->contexts = s->contexts;
+	t->contexts = ch->contexts;
 	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
 	pthread_mutex_init(&t->stats_lock, NULL);
@@ -87,20 +98,23 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		t->owner_pid = owner->pid;
 		snprintf(t->owner_name, sizeof t->owner_name, "%s", owner->procname);
 	}
-	uint8_t uuid[16];
-	if (getrandom(uuid, sizeof uuid, 0) != (ssize_t)sizeof uuid) {
+	uint8_t *uuid = t->uuid;
+	if (sib) {
+		memcpy(uuid, sib->uuid, sizeof t->uuid); /* one trace, one uuid */
+	} else if (getrandom(uuid, sizeof t->uuid, 0) != (ssize_t)sizeof t->uuid) {
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		goto fail;
+	} else {
+		uuid[6] = (uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
+		uuid[8] = (uuid[8] & 0x3f) | 0x80;
 	}
-	uuid[6] = (uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
-	uuid[8] = (uuid[8] & 0x3f) | 0x80;
 
 	struct rt_params p = {
-		.subbuf_size = s->subbuf_size,
-		.num_subbuf = s->num_subbuf,
+		.subbuf_size = ch->subbuf_size,
+		.num_subbuf = ch->num_subbuf,
 		.mode = owner && !owner->rseq ? RT_MODE_LOCKED : RT_MODE_RSEQ,
 		.clock = s->clock,
-		.stream_id = STREAM_ID,
+		.stream_id = ch->stream_id,
 	};
 	/* A process's own rseq buffers, indexed by its threads' mm_cid:
 	 * no two of its threads run with one id at a time, and the ids stay
@@ -112,9 +126,9 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		ready = owner->nr_start < d->nr_cpus ? owner->nr_start : d->nr_cpus;
 		p.nr_ready = ready;
 	}
-	memcpy(p.uuid, uuid, sizeof uuid);
-	uint64_t need = rt_bufset_bytes(d->nr_cpus, s->subbuf_size, s->num_subbuf) -
-			(uint64_t)(d->nr_cpus - ready) * s->subbuf_size * s->num_subbuf;
+	memcpy(p.uuid, uuid, sizeof t->uuid);
+	uint64_t need = rt_bufset_bytes(d->nr_cpus, ch->subbuf_size, ch->num_subbuf) -
+			(uint64_t)(d->nr_cpus - ready) * ch->subbuf_size * ch->num_subbuf;
 	if (reserve_buffer_memory(d, need, err, errlen) != 0)
 		goto fail;
 	/* bs.wake_fd stays -1: each app gets a wake-up socket of its own
@@ -144,7 +158,9 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct app *owne
 		.session_name = s->name,
 		.clock = s->clock,
 		.uuid = uuid,
-		.stream_id = STREAM_ID,
+		.stream_id = ch->stream_id,
+		.channel = ch->name,
+		.share = sib ? sib->out : NULL,
 		.contexts = t->contexts,
 		.max_metadata = d->cfg.max_metadata,
 		.index_cid = t->index == RT_INDEX_CID,
@@ -364,6 +380,7 @@ void trace_destroy(struct daemon *d, struct trace *t)
 	if (t->closing) {
 		/* The drain threads still hold it: freed when closed. */
 		t->s = NULL;
+		t->ch = NULL;
 		t->next = d->dying;
 		d->dying = t;
 		return;

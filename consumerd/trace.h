@@ -44,6 +44,8 @@ struct trace_event {
 struct trace {
 	struct trace *next;
 	struct session *s;
+	struct channel *ch;     /* its channel, of s (NULL once s is destroyed) */
+	uint8_t uuid[16];       /* its trace directory's (shared by its channels) */
 	uint64_t key;           /* channel key sent to apps; unique per daemon */
 	struct app *owner;      /* per-PID trace: its app (NULL once gone) */
 	pid_t owner_pid;
@@ -97,9 +99,11 @@ struct trace {
 	char *pub_error;
 };
 
-/* Creates buffers and output and adds the trace to s. NULL with err. */
-struct trace *trace_create(struct daemon *d, struct session *s, struct app *owner,
-			   char *err, size_t errlen);
+/* Creates buffers and output of channel ch of s, for owner's process
+ * (NULL: per-UID), and adds the trace to s. The traces of one owner share
+ * a directory and its metadata. NULL with err. */
+struct trace *trace_create(struct daemon *d, struct session *s, struct channel *ch,
+			   struct app *owner, char *err, size_t errlen);
 /* Unlinks its apps (APP_CHANNEL_DEL), removes it from s, closes it and
  * frees it (once the drain threads closed it: until then it waits in the
  * daemon's list of dying traces). */
@@ -123,7 +127,9 @@ int trace_grow(struct daemon *d, struct trace *t, uint32_t nr, char *why, size_t
  * reached (for good), NO_ID if it could not be declared now. O(log n). */
 uint32_t trace_event_id(struct trace *t, struct app *a, const struct event_desc *e);
 void trace_set_error(struct trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The trace of session s that app a is linked to or owns, if any. */
-struct trace *trace_for_app(struct session *s, struct app *a);
+/* The trace of channel ch of session s that app a is linked to or owns,
+ * if any. */
+struct channel;
+struct trace *trace_for_app(struct session *s, const struct channel *ch, struct app *a);
 
 #endif

@@ -548,7 +548,7 @@ void transport_tick(struct daemon *d)
 
 static int is_cli_type(uint16_t t)
 {
-	return t >= RT_MSG_CREATE && t <= RT_MSG_ADD_CONTEXT;
+	return t >= RT_MSG_CREATE && t <= RT_MSG_DISABLE_CHANNEL;
 }
 
 static int is_app_type(uint16_t t)

@@ -58,6 +58,12 @@ int rt_pattern_ok(const char *s)
 }
 
 
+/* A fixed-size name field: "" or a valid name (rt_session_name_ok). */
+static int name_field_ok(const char *s, size_t cap)
+{
+	return fixed_str_ok(s, cap) && (!s[0] || rt_session_name_ok(s));
+}
+
 /* Splits var into exactly `count` non-empty NUL-terminated strings. */
 static int split_strings(struct rt_msg *m, uint32_t count)
 {
@@ -76,9 +82,8 @@ static int split_strings(struct rt_msg *m, uint32_t count)
 static int check_rule(struct rt_msg *m, uint16_t type)
 {
 	const struct rt_msg_rule *r = m->body;
-	if (!fixed_str_ok(r->session, sizeof r->session))
-		return 0;
-	if (r->session[0] && !rt_session_name_ok(r->session))
+	if (!name_field_ok(r->session, sizeof r->session) ||
+	    !name_field_ok(r->channel, sizeof r->channel))
 		return 0;
 	if (type == RT_MSG_DISABLE) {
 		if (r->loglevel_type != RT_LOGLEVEL_ALL || r->loglevel != 0 ||
@@ -99,6 +104,38 @@ static int check_rule(struct rt_msg *m, uint16_t type)
 		if (!rt_pattern_ok(m->strs[i]))
 			return 0;
 	return 1;
+}
+
+static int check_channel(const struct rt_msg_channel *c, uint16_t type)
+{
+	if (!name_field_ok(c->session, sizeof c->session) || !c->channel[0] ||
+	    !name_field_ok(c->channel, sizeof c->channel) || c->reserved)
+		return 0;
+	if (type == RT_MSG_DISABLE_CHANNEL)
+		return !c->set && !c->subbuf_size && !c->num_subbuf && !c->overwrite &&
+		       !c->switch_timer_us && !c->read_timer_us && !c->monitor_timer_us &&
+		       !c->buffers && !c->blocking_us && !c->tracefile_size && !c->tracefile_count;
+	/* Every attribute not set is zero: no data hides in the message. */
+	const struct {
+		uint32_t bit;
+		uint64_t v;
+	} attr[] = {
+		{ RT_CHA_SUBBUF, c->subbuf_size },
+		{ RT_CHA_NUM_SUBBUF, c->num_subbuf },
+		{ RT_CHA_OVERWRITE, c->overwrite },
+		{ RT_CHA_SWITCH_TIMER, c->switch_timer_us },
+		{ RT_CHA_READ_TIMER, c->read_timer_us },
+		{ RT_CHA_MONITOR_TIMER, c->monitor_timer_us },
+		{ RT_CHA_BLOCKING, c->blocking_us },
+		{ RT_CHA_TRACEFILE_SIZE, c->tracefile_size },
+		{ RT_CHA_TRACEFILE_COUNT, c->tracefile_count },
+		{ RT_CHA_BUFFERS, c->buffers },
+	};
+	for (size_t i = 0; i < sizeof attr / sizeof attr[0]; i++)
+		if (!(c->set & attr[i].bit) && attr[i].v)
+			return 0;
+	return !(c->set & ~RT_CHA_ALL) && c->overwrite <= 1 && c->buffers <= RT_BUFFERS_PID &&
+	       rt_blocking_ok(c->blocking_us);
 }
 
 int rt_blocking_ok(uint64_t us)
@@ -177,6 +214,8 @@ static uint32_t fixed_size(uint16_t type, int *has_var, uint32_t *nfds)
 	case RT_MSG_DESTROY:
 	case RT_MSG_LIST: return sizeof(struct rt_msg_session);
 	case RT_MSG_ADD_CONTEXT: return sizeof(struct rt_msg_context);
+	case RT_MSG_ENABLE_CHANNEL:
+	case RT_MSG_DISABLE_CHANNEL: return sizeof(struct rt_msg_channel);
 	case RT_MSG_REPLY: *has_var = 1; return sizeof(struct rt_msg_reply);
 	case RT_MSG_APP_REGISTER: return sizeof(struct rt_msg_app_register);
 	case RT_MSG_APP_EVENTS: *has_var = 1; return sizeof(struct rt_msg_app_events);
@@ -216,10 +255,13 @@ static int check_body(struct rt_msg *m)
 	}
 	case RT_MSG_ADD_CONTEXT: {
 		const struct rt_msg_context *x = b;
-		return fixed_str_ok(x->session, sizeof x->session) &&
-		       (!x->session[0] || rt_session_name_ok(x->session)) &&
+		return name_field_ok(x->session, sizeof x->session) &&
+		       name_field_ok(x->channel, sizeof x->channel) &&
 		       x->contexts && !(x->contexts & ~RT_CTX_ALL) && !x->reserved;
 	}
+	case RT_MSG_ENABLE_CHANNEL:
+	case RT_MSG_DISABLE_CHANNEL:
+		return check_channel(b, m->hdr.type);
 	case RT_MSG_REPLY: {
 		const struct rt_msg_reply *r = b;
 		if ((r->flags & ~RT_REPLY_MORE) || r->reserved || r->status > 0 ||

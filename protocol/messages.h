@@ -23,7 +23,9 @@
  *   CLI -> daemon            daemon -> CLI
  *   CREATE, ENABLE, DISABLE, REPLY (one or more, RT_REPLY_MORE on all
  *   START, STOP, DESTROY,    but the last), hdr.seq echoes the request
- *   LIST, ADD_CONTEXT
+ *   LIST, ADD_CONTEXT,
+ *   ENABLE_CHANNEL,
+ *   DISABLE_CHANNEL
  *
  *   app -> daemon            daemon -> app
  *   APP_REGISTER             APP_CHANNEL (+2 fds), APP_CHANNEL_DEL,
@@ -44,7 +46,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 4u /* 4: buffers indexed by mm_cid (APP_GROW, nr_ready, nr_start) */
+#define RT_PROTO_VERSION 5u /* 5: channels (ENABLE_CHANNEL, DISABLE_CHANNEL, rule and context channel) */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -71,6 +73,8 @@ enum rt_msg_type {
 	RT_MSG_DESTROY = 6,
 	RT_MSG_LIST = 7,
 	RT_MSG_ADD_CONTEXT = 8,
+	RT_MSG_ENABLE_CHANNEL = 9,
+	RT_MSG_DISABLE_CHANNEL = 10,
 	/* daemon -> CLI */
 	RT_MSG_REPLY = 16,
 	/* app -> daemon */
@@ -138,6 +142,7 @@ struct rt_msg_rule {
 	int32_t loglevel;
 	uint32_t count;
 	uint32_t flags;             /* RT_RULE_ALL (DISABLE only) */
+	char channel[RT_NAME_MAX];  /* "" = RT_DEFAULT_CHANNEL */
 };
 
 #define RT_LIST_KV 1u /* LIST: key=value lines for scripts instead of prose */
@@ -147,6 +152,43 @@ struct rt_msg_rule {
 struct rt_msg_context {
 	char session[RT_NAME_MAX];  /* "" = the current session */
 	uint32_t contexts;          /* RT_CTX_*, at least one */
+	uint32_t reserved;
+	char channel[RT_NAME_MAX];  /* "" = every channel (RT_DEFAULT_CHANNEL if none) */
+};
+
+/* The channel enable-event and friends use when none is named, created
+ * on first use with the session's defaults, as lttng's. */
+#define RT_DEFAULT_CHANNEL "channel0"
+
+/* ENABLE_CHANNEL: creates a channel (each attribute whose RT_CHA_* bit is
+ * in `set`; the others take the session's defaults), or enables an
+ * existing one (then no attribute may be set). DISABLE_CHANNEL: `set` 0,
+ * every attribute 0. Channel names follow the session names' rules. */
+#define RT_CHA_SUBBUF 1u
+#define RT_CHA_NUM_SUBBUF 2u
+#define RT_CHA_OVERWRITE 4u       /* overwrite: 0 discard, 1 overwrite */
+#define RT_CHA_SWITCH_TIMER 8u
+#define RT_CHA_READ_TIMER 16u
+#define RT_CHA_MONITOR_TIMER 32u
+#define RT_CHA_BLOCKING 64u
+#define RT_CHA_TRACEFILE_SIZE 128u
+#define RT_CHA_TRACEFILE_COUNT 256u
+#define RT_CHA_BUFFERS 512u
+#define RT_CHA_ALL 1023u
+struct rt_msg_channel {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	char channel[RT_NAME_MAX];
+	uint32_t set;               /* RT_CHA_* */
+	uint32_t subbuf_size;       /* a power of two (checked by the daemon) */
+	uint32_t num_subbuf;
+	uint32_t overwrite;         /* 0 or 1 */
+	uint32_t switch_timer_us;   /* lttng's timers, in microseconds; 0 = off */
+	uint32_t read_timer_us;
+	uint32_t monitor_timer_us;
+	uint32_t buffers;           /* enum rt_buffers */
+	uint64_t blocking_us;       /* RT_BLOCKING_*, or a timeout in us */
+	uint64_t tracefile_size;    /* bytes, 0 = unlimited */
+	uint32_t tracefile_count;   /* 0 = unlimited */
 	uint32_t reserved;
 };
 

@@ -16,6 +16,7 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
                        "messages.h")) as _f:
     VERSION = int(re.search(r"#define RT_PROTO_VERSION (\d+)u", _f.read()).group(1))
 T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, ADD_CONTEXT=8,
+         ENABLE_CHANNEL=9, DISABLE_CHANNEL=10,
          REPLY=16,
          REGISTER=32, EVENTS=33, READY_REQ=34, SYNC_ACK=35, READY=48, CHANNEL=49,
          CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53, GROW=36, GROWN=54)
@@ -36,18 +37,28 @@ def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking
                struct.pack("<IIIIIQ", buffers, subbuf, num, clock, 0, blocking))
 
 
-def rule(t, patterns, session="", lt=0, ll=0, flags=0):
+def rule(t, patterns, session="", lt=0, ll=0, flags=0, channel=""):
     var = b"".join(p.encode() + b"\0" for p in patterns)
-    return msg(T[t], fixstr(session, 64) + struct.pack("<IiII", lt, ll, len(patterns), flags) + var)
+    return msg(T[t], fixstr(session, 64) + struct.pack("<IiII", lt, ll, len(patterns), flags) +
+               fixstr(channel, 64) + var)
+
+
+def chan(t, channel, session="", set_=0, subbuf=0, num=0, overwrite=0, timers=(0, 0, 0),
+         buffers=0, blocking=0, tf_size=0, tf_count=0, reserved=0):
+    """ENABLE_CHANNEL / DISABLE_CHANNEL (struct rt_msg_channel)."""
+    return msg(T[t], fixstr(session, 64) + fixstr(channel, 64) +
+               struct.pack("<IIIIIIIIQQII", set_, subbuf, num, overwrite, *timers, buffers,
+                           blocking, tf_size, tf_count, reserved))
 
 
 def sess(t, name="", flags=0):
     return msg(T[t], fixstr(name, 64) + struct.pack("<II", flags, 0))
 
 
-def addctx(contexts, name="", reserved=0):
+def addctx(contexts, name="", reserved=0, channel=""):
     """ADD_CONTEXT; contexts: RT_CTX_* bits (1 vpid, 2 vtid, 4 procname, 8 ip)."""
-    return msg(T["ADD_CONTEXT"], fixstr(name, 64) + struct.pack("<II", contexts, reserved))
+    return msg(T["ADD_CONTEXT"], fixstr(name, 64) + struct.pack("<II", contexts, reserved) +
+               fixstr(channel, 64))
 
 
 def register(vpid=4242, rseq=1, name="fuzzapp", allowed=1, bits=64):
@@ -129,6 +140,25 @@ def seeds():
                 chunk(msg(T["READY_REQ"]), 2), chunk(sess("STOP"), 0, drain=True),
                 chunk(b"", 1, reset=True), chunk(sess("DESTROY"), 0, drain=True)]
     yield "conversation_pid_locked", b"".join(conv_pid)
+    # Channels: two with their own rules and contexts, an event in both,
+    # one disabled and enabled again, refusals (after the start, a second
+    # buffer type, an attribute of an existing channel, overwrite).
+    yield "channels", b"".join([
+        chunk(create(), 0), chunk(chan("ENABLE_CHANNEL", "a", set_=3, subbuf=4096, num=4), 0),
+        chunk(chan("ENABLE_CHANNEL", "b", set_=64 | 8, timers=(1000, 0, 0), blocking=100), 0),
+        chunk(chan("ENABLE_CHANNEL", "c", set_=512, buffers=1), 0),
+        chunk(chan("ENABLE_CHANNEL", "c", set_=4, overwrite=1), 0),
+        chunk(chan("ENABLE_CHANNEL", "a", set_=1, subbuf=8192), 0),
+        chunk(rule("ENABLE", ["prov:*"], channel="a"), 0),
+        chunk(rule("ENABLE", ["prov:start", "other:*"], channel="b"), 0),
+        chunk(addctx(8, channel="b"), 0), chunk(addctx(1), 0),
+        chunk(register(), 1), chunk(events(0, evs), 1), chunk(msg(T["READY_REQ"]), 1),
+        chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
+        chunk(chan("ENABLE_CHANNEL", "d"), 0), chunk(rule("ENABLE", ["*"], channel="e"), 0),
+        chunk(chan("DISABLE_CHANNEL", "b"), 0), chunk(chan("DISABLE_CHANNEL", "b"), 0),
+        chunk(chan("ENABLE_CHANNEL", "b"), 0), chunk(chan("DISABLE_CHANNEL", "zz"), 0),
+        chunk(sess("LIST"), 0, drain=True), chunk(sess("LIST", flags=1), 0),
+        chunk(sess("STOP"), 0, drain=True), chunk(sess("DESTROY"), 0, drain=True)])
     # Layout conflict: two apps, same name, other fields.
     yield "layout_conflict", b"".join([
         chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0), chunk(sess("START"), 0),
@@ -163,8 +193,21 @@ def seeds():
         "blocking_too_long": create(blocking=1 << 31),
         "subbuf_not_pow2": create(subbuf=3000),
         "subbuf_huge": create(subbuf=1 << 26, num=1024),
-        "count_mismatch": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 3, 0) + b"a\0b\0"),
-        "empty_pattern": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 2, 0) + b"a\0\0"),
+        "count_mismatch": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 3, 0) +
+                              fixstr("", 64) + b"a\0b\0"),
+        "empty_pattern": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 2, 0) +
+                             fixstr("", 64) + b"a\0\0"),
+        "rule_bad_channel": rule("ENABLE", ["*"], channel="../c"),
+        "context_bad_channel": addctx(8, channel=".x"),
+        "channel_no_name": chan("ENABLE_CHANNEL", ""),
+        "channel_bad_name": chan("ENABLE_CHANNEL", "a/b"),
+        "channel_unset_attr": chan("ENABLE_CHANNEL", "c", subbuf=4096),
+        "channel_unknown_bit": chan("ENABLE_CHANNEL", "c", set_=1024),
+        "channel_overwrite_2": chan("ENABLE_CHANNEL", "c", set_=4, overwrite=2),
+        "channel_buffers_3": chan("ENABLE_CHANNEL", "c", set_=512, buffers=3),
+        "channel_blocking_long": chan("ENABLE_CHANNEL", "c", set_=64, blocking=1 << 31),
+        "channel_reserved": chan("ENABLE_CHANNEL", "c", reserved=1),
+        "disable_channel_attr": chan("DISABLE_CHANNEL", "c", set_=1, subbuf=4096),
         "pattern_chars": rule("ENABLE", ["a b"]),
         "loglevel_range": rule("ENABLE", ["*"], lt=1, ll=99),
         "disable_all_with_patterns": rule("DISABLE", ["x"], flags=1),

@@ -75,7 +75,8 @@ def cpu_lines(d):
     for line in d.ok("list", "--kv", "b").stdout.splitlines():
         if line.startswith("cpu="):
             f = dict(w.split("=", 1) for w in line.split() if "=" in w)
-            cpus[int(f["cpu"])] = {k: int(v) for k, v in f.items() if k not in ("cpu", "trace")}
+            cpus[int(f["cpu"])] = {k: int(v) for k, v in f.items()
+                                  if k not in ("cpu", "trace", "channel")}
     return cpus
 
 

@@ -41,7 +41,7 @@ def test_add_context_two_sessions():
         d.ok("enable-event", "-a")
         d.ok("create", "withip", "-o", with_ip)
         r = d.ok("add-context", "-t", "ip")
-        check("Context ip added to session withip" in r.stdout, r.stdout)
+        check("Context ip added to channel channel0 of session withip" in r.stdout, r.stdout)
         r = d.ok("add-context", "-s", "withip", "-t", "vpid,ip")
         check("Context vpid is already recorded" in r.stdout and
               "Context ip is already recorded" in r.stdout, r.stdout)
@@ -50,7 +50,7 @@ def test_add_context_two_sessions():
               f"kv contexts: {d.kv('withip')}")
         check(d.kv("plain").get("contexts") == "vpid,vtid,procname",
               f"kv contexts: {d.kv('plain')}")
-        check("(contexts ip, vpid, vtid, procname)" in d.ok("list", "withip").stdout,
+        check("Contexts: ip, vpid, vtid, procname" in d.ok("list", "withip").stdout,
               d.ok("list", "withip").stdout)
         d.ok("enable-event", "-a")
         d.ok("start", "withip")
@@ -112,8 +112,9 @@ def test_cli_errors():
         d.cleanup()
 
 
-def raw_context(contexts, reserved=0, session=b""):
-    body = session + bytes(64 - len(session)) + struct.pack("<II", contexts, reserved)
+def raw_context(contexts, reserved=0, session=b"", channel=b""):
+    body = session + bytes(64 - len(session)) + struct.pack("<II", contexts, reserved) + \
+        channel + bytes(64 - len(channel))
     return struct.pack("<IHHIIQ", 0x50435452, PROTO_VERSION, 8, len(body), 0, 5) + body
 
 
@@ -125,7 +126,8 @@ def test_hostile_add_context():
     try:
         d.ok("create", "h", "-o", os.path.join(tmpdir(), "t"))
         for rec in (raw_context(0), raw_context(16), raw_context(8 | 32), raw_context(8, 1),
-                    raw_context(8, session=b"../x"), raw_context(8)[:-4]):
+                    raw_context(8, session=b"../x"), raw_context(8, channel=b"-c"),
+                    raw_context(8)[:-4]):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             s.connect(os.path.join(d.home, "rseqtraced.sock"))
             s.settimeout(5)
