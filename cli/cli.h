@@ -51,8 +51,17 @@ int cli_usage_error(const char *cmd);
 int cmd_create(int argc, char **argv, const char *home);
 int cmd_rule(int argc, char **argv, const char *home, int enable);
 int cmd_session_op(int argc, char **argv, const char *home, uint16_t type);
-int cmd_list(int argc, char **argv, const char *home);
+int cmd_list(int argc, char **argv, const char *home, int mi);
 int cmd_add_context(int argc, char **argv, const char *home);
+/* view.c */
+int cmd_status(int argc, char **argv, const char *home, int mi);
+int cmd_view(int argc, char **argv, const char *home);
+/* mi.c: --mi xml of list (name "": every session) and status (current). */
+int mi_list(const char *home, const char *name, int current, const char *cmd);
+const char *mi_loglevel_type(uint32_t loglevel_type);
+/* save.c */
+int cmd_save(int argc, char **argv, const char *home);
+int cmd_load(int argc, char **argv, const char *home);
 /* channel.c */
 int cmd_channel(int argc, char **argv, const char *home, int enable);
 

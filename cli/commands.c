@@ -319,14 +319,16 @@ int cmd_session_op(int argc, char **argv, const char *home, uint16_t type)
 	return request(home, type, &s, sizeof s);
 }
 
-int cmd_list(int argc, char **argv, const char *home)
+int cmd_list(int argc, char **argv, const char *home, int mi)
 {
 	static const char help[] =
-"Usage: rseqtrace list [NAME] [--kv]\n"
-"Show sessions (state, output directory, buffers, event rules, traces with\n"
-"recorded and discarded events per CPU) and the registered processes.\n"
-"  --kv   key=value lines for scripts\n"
-"lttng: lttng list [NAME]\n";
+"Usage: rseqtrace [--mi xml] list [NAME] [--kv]\n"
+"Show sessions (state, output directory, channels with their attributes,\n"
+"event rules, traces with recorded and discarded events per stream) and the\n"
+"registered processes.\n"
+"  --kv        key=value lines for scripts\n"
+"  --mi xml    (before list) lttng's machine interface XML\n"
+"lttng: lttng [--mi xml] list [NAME]\n";
 	static const struct option opts[] = {
 		{ "kv", no_argument, 0, OPT_KV },
 		{ "help", no_argument, 0, 'h' },
@@ -347,5 +349,11 @@ int cmd_list(int argc, char **argv, const char *home)
 	int r = session_arg(argc, argv, "list", s.session, sizeof s.session);
 	if (r != EXIT_OK)
 		return r;
+	if (mi && (s.flags & RT_LIST_KV)) {
+		cli_error("give --kv or --mi xml, not both");
+		return cli_usage_error("list");
+	}
+	if (mi)
+		return mi_list(home, s.session, 0, "list");
 	return request(home, RT_MSG_LIST, &s, sizeof s);
 }

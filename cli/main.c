@@ -26,8 +26,13 @@ static void usage(FILE *f)
 "  start [NAME]     start tracing                               lttng start\n"
 "  stop [NAME]      stop, flush, complete the trace on disk     lttng stop\n"
 "  destroy [NAME]   stop and forget a session (trace stays)     lttng destroy\n"
-"  list [NAME]      sessions, traces, counts, processes         lttng list\n"
+"  list [NAME]      sessions, channels, counts, processes       lttng list\n"
+"  status           the current session                         lttng status\n"
+"  view [NAME]      babeltrace2 (or --viewer) on its trace      lttng view\n"
+"  save [NAME]      save sessions to lttng's XML (-o DIR, --all) lttng save\n"
+"  load [NAME]      make sessions from a saved file (-i PATH)   lttng load\n"
 "\n"
+"  --mi xml         lttng's machine interface output (list, status)\n"
 "  --home DIR       the daemon's socket directory (default: $RSEQTRACE_HOME,\n"
 "                   else $XDG_RUNTIME_DIR/rseqtrace, else ~/.rseqtrace)\n"
 "  -h, --help       this help; 'rseqtrace COMMAND --help' for a command\n"
@@ -40,6 +45,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *home = NULL;
+	int mi = 0;
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -53,6 +59,20 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
 			home = argv[i + 1];
 			i += 2;
+			continue;
+		}
+		if ((strcmp(argv[i], "--mi") == 0 || strcmp(argv[i], "-m") == 0) && i + 1 < argc) {
+			if (strcmp(argv[i + 1], "xml") != 0) {
+				cli_error("--mi '%s': the machine interface is xml (as lttng's)", argv[i + 1]);
+				return EXIT_USAGE;
+			}
+			mi = 1;
+			i += 2;
+			continue;
+		}
+		if (strcmp(argv[i], "--mi=xml") == 0) {
+			mi = 1;
+			i++;
 			continue;
 		}
 		if (strncmp(argv[i], "--home=", 7) == 0) {
@@ -71,6 +91,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i];
 	int cargc = argc - i;
 	char **cargv = argv + i;
+	if (mi && strcmp(cmd, "list") != 0 && strcmp(cmd, "status") != 0) {
+		cli_error("--mi xml: only list and status have machine interface output");
+		return EXIT_USAGE;
+	}
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(cargc, cargv, home);
 	if (strcmp(cmd, "enable-event") == 0)
@@ -90,7 +114,15 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "destroy") == 0)
 		return cmd_session_op(cargc, cargv, home, RT_MSG_DESTROY);
 	if (strcmp(cmd, "list") == 0)
-		return cmd_list(cargc, cargv, home);
+		return cmd_list(cargc, cargv, home, mi);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(cargc, cargv, home, mi);
+	if (strcmp(cmd, "view") == 0)
+		return cmd_view(cargc, cargv, home);
+	if (strcmp(cmd, "save") == 0)
+		return cmd_save(cargc, cargv, home);
+	if (strcmp(cmd, "load") == 0)
+		return cmd_load(cargc, cargv, home);
 	if (strcmp(cmd, "record") == 0) {
 		if (home)
 			cli_error("record runs a private daemon; --home does not apply");

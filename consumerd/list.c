@@ -400,8 +400,11 @@ int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	const struct rt_msg_session *r = m->body;
 	int kv = r->flags & RT_LIST_KV;
 	struct text t = { 0 };
-	if (r->session[0]) {
+	if (r->session[0] || (r->flags & RT_LIST_CURRENT)) {
 		struct session *s = session_find(d, r->session);
+		if (!s && !r->session[0])
+			return send_replyf(c, m->hdr.seq, -ENOENT,
+					 "no current session: create one (rseqtrace create NAME)");
 		if (!s)
 			return send_replyf(c, m->hdr.seq, -ENOENT,
 					 "no session named '%s' (see: rseqtrace list)", r->session);

@@ -568,6 +568,8 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 
 /* ---- Enable / disable ------------------------------------------------------ */
 
+/* A rule as list, stop and the answers show it: pattern and loglevel
+ * (the filter and exclusions go here too: one rendering of a rule). */
 void describe_rule(struct text *t, const struct rule *r)
 {
 	text_add(t, "%s", r->pattern);

@@ -248,7 +248,7 @@ static int check_body(struct rt_msg *m)
 	case RT_MSG_DESTROY:
 	case RT_MSG_LIST: {
 		const struct rt_msg_session *s = b;
-		uint32_t allowed = m->hdr.type == RT_MSG_LIST ? RT_LIST_KV : 0;
+		uint32_t allowed = m->hdr.type == RT_MSG_LIST ? RT_LIST_KV | RT_LIST_CURRENT : 0;
 		return fixed_str_ok(s->session, sizeof s->session) &&
 		       (!s->session[0] || rt_session_name_ok(s->session)) &&
 		       !(s->flags & ~allowed) && !s->reserved;

@@ -146,6 +146,7 @@ struct rt_msg_rule {
 };
 
 #define RT_LIST_KV 1u /* LIST: key=value lines for scripts instead of prose */
+#define RT_LIST_CURRENT 2u /* LIST: session "" is the current one (status), not all */
 
 /* ADD_CONTEXT: fields recorded with every event of the session's traces,
  * added before its first start (RT_CTX_* below). */

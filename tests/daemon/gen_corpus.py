@@ -110,7 +110,8 @@ def seeds():
     evs = [desc("prov:start", 6, (("n", 0), ("v", 1))), desc("prov:stop", 3, ()),
            desc("other:tick", 14, (("t", 0), ("s", 2), ("q", 3)))]
     cli_flow = [create(), rule("ENABLE", ["prov:*"]), rule("ENABLE", ["other:tick"], lt=1, ll=4),
-                sess("START"), sess("LIST"), sess("LIST", flags=1), sess("STOP"), sess("DESTROY")]
+                sess("START"), sess("LIST"), sess("LIST", flags=1), sess("LIST", flags=2),
+                sess("LIST", flags=3), sess("STOP"), sess("DESTROY"), sess("LIST", flags=2)]
     yield "cli_flow", b"".join(chunk(m, drain=True) for m in cli_flow)
     # Contexts: added before the first start (ip, then one already there),
     # refused after it; an app gets a channel with the ip context.
@@ -197,6 +198,7 @@ def seeds():
                               fixstr("", 64) + b"a\0b\0"),
         "empty_pattern": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 2, 0) +
                              fixstr("", 64) + b"a\0\0"),
+        "list_unknown_flag": sess("LIST", flags=4),
         "rule_bad_channel": rule("ENABLE", ["*"], channel="../c"),
         "context_bad_channel": addctx(8, channel=".x"),
         "channel_no_name": chan("ENABLE_CHANNEL", ""),

@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * save and load, in lttng's session XML (the schema lttng-tools ships,
+ * session.xsd): a file `lttng load` reads, and what `lttng save` writes
+ * for a user-space session loads here. save writes what `list --kv` says
+ * (cli/model.h), always every attribute and in one order, so save -> load
+ * -> save gives the same bytes. load reads the file with libxml2 (no
+ * network, no entities, no DTD) into the same model, refuses by name any
+ * element rseqtrace cannot honour, then replays it as the CLI's requests
+ * (create, enable-channel, add-context, enable-event, disable-channel,
+ * start).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+
+#include "cli/cli.h"
+#include "cli/model.h"
+#include "common/context.h"
+
+#define SESSION_FILE_MAX (16u << 20)
+#define SUFFIX ".lttng"
+
+/* lttng's context type names of ours (session.xsd event_context_type_type). */
+static const struct {
+	uint32_t bit;
+	const char *xml;
+} ctx_names[] = {
+	{ RT_CTX_IP, "IP" },
+	{ RT_CTX_VPID, "VPID" },
+	{ RT_CTX_VTID, "VTID" },
+	{ RT_CTX_PROCNAME, "PROCNAME" },
+};
+#define NR_CTX (sizeof ctx_names / sizeof ctx_names[0])
+
+/* ---- save ---------------------------------------------------------------- */
+
+static void el(xmlTextWriterPtr w, const char *name, const char *v)
+{
+	xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
+}
+
+static void elu(xmlTextWriterPtr w, const char *name, unsigned long long v)
+{
+	xmlTextWriterWriteFormatElement(w, BAD_CAST name, "%llu", v);
+}
+
+static void start(xmlTextWriterPtr w, const char *name)
+{
+	xmlTextWriterStartElement(w, BAD_CAST name);
+}
+
+static void end(xmlTextWriterPtr w)
+{
+	xmlTextWriterEndElement(w);
+}
+
+static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
+{
+	start(w, "channel");
+	el(w, "name", c->name);
+	el(w, "enabled", c->enabled ? "true" : "false");
+	el(w, "overwrite_mode", c->overwrite ? "OVERWRITE" : "DISCARD");
+	elu(w, "subbuffer_size", c->subbuf_size);
+	elu(w, "subbuffer_count", c->num_subbuf);
+	elu(w, "switch_timer_interval", c->switch_timer_us);
+	elu(w, "read_timer_interval", c->read_timer_us);
+	el(w, "output_type", "MMAP");
+	if (c->blocking_us == RT_BLOCKING_INF)
+		el(w, "blocking_timeout", "-1");
+	else
+		elu(w, "blocking_timeout", c->blocking_us);
+	elu(w, "monitor_timer_interval", c->monitor_timer_us);
+	elu(w, "tracefile_size", c->tracefile_size);
+	elu(w, "tracefile_count", c->tracefile_count);
+	elu(w, "live_timer_interval", 0);
+	start(w, "events");
+	for (uint32_t i = 0; i < c->nr_rules; i++) {
+		const struct m_rule *r = &c->rules[i];
+		start(w, "event");
+		el(w, "name", r->pattern);
+		el(w, "enabled", r->enable ? "true" : "false");
+		el(w, "type", "TRACEPOINT");
+		el(w, "loglevel_type", mi_loglevel_type(r->loglevel_type));
+		xmlTextWriterWriteFormatElement(w, BAD_CAST "loglevel", "%d",
+						r->loglevel_type == RT_LOGLEVEL_ALL ? -1 : r->loglevel);
+		end(w);
+	}
+	end(w);
+	start(w, "contexts");
+	for (size_t i = 0; i < NR_CTX; i++) {
+		if (!(c->contexts & ctx_names[i].bit))
+			continue;
+		start(w, "context");
+		el(w, "type", ctx_names[i].xml);
+		end(w);
+	}
+	end(w);
+	end(w);
+}
+
+/* The document of one session; NULL (printed) if it cannot be written. */
+static xmlBufferPtr save_document(const struct m_session *s)
+{
+	if (s->tsc) {
+		cli_error("session %s uses --clock tsc, which lttng's session XML cannot say: not "
+			  "saved", s->name);
+		return NULL;
+	}
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	if (!w) {
+		xmlBufferFree(buf);
+		cli_error("out of memory");
+		return NULL;
+	}
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "\t");
+	xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+	start(w, "sessions");
+	start(w, "session");
+	el(w, "name", s->name);
+	start(w, "domains");
+	start(w, "domain");
+	el(w, "type", "UST");
+	el(w, "buffer_type", s->per_pid ? "PER_PID" : "PER_UID");
+	start(w, "channels");
+	for (uint32_t i = 0; i < s->nr_channels; i++)
+		save_channel(w, &s->channels[i]);
+	end(w);
+	end(w);
+	end(w);
+	el(w, "started", strcmp(s->state, "active") == 0 ? "true" : "false");
+	start(w, "output");
+	start(w, "consumer_output");
+	el(w, "enabled", "true");
+	start(w, "destination");
+	el(w, "path", s->output);
+	end(w);
+	end(w);
+	end(w);
+	end(w);
+	end(w);
+	xmlTextWriterEndDocument(w);
+	xmlFreeTextWriter(w);
+	return buf;
+}
+
+/* ~/.rseqtrace/sessions, made (0700) if missing: the default of both. */
+static int default_dir(char *out, size_t n, int make)
+{
+	const char *h = getenv("HOME");
+	if (!h || h[0] != '/') {
+		cli_error("no HOME for the default sessions directory: give -o/-i");
+		return -1;
+	}
+	snprintf(out, n, "%s/.rseqtrace", h);
+	if (make)
+		mkdir(out, 0700);
+	snprintf(out, n, "%s/.rseqtrace/sessions", h);
+	if (make && mkdir(out, 0700) != 0 && errno != EEXIST) {
+		cli_error("cannot make %s: %m", out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes buf to dir/NAME.lttng through a temporary file (a reader never
+ * sees half a file); an existing one only with force. */
+static int write_file(const char *dir, const char *name, xmlBufferPtr buf, int force)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/%s" SUFFIX, dir, name);
+	snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+	if (!force && access(path, F_OK) == 0) {
+		cli_error("%s exists: give -f to overwrite it", path);
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cli_error("cannot write %s: %m", tmp);
+		return -1;
+	}
+	const char *p = (const char *)xmlBufferContent(buf);
+	size_t len = (size_t)xmlBufferLength(buf);
+	/* lttng's files end at the closing tag: so do ours (byte-stable). */
+	while (len && p[len - 1] == '\n')
+		len--;
+	ssize_t w = write(fd, p, len);
+	int ok = w == (ssize_t)len && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		cli_error("cannot write %s: %m", path);
+		unlink(tmp);
+		return -1;
+	}
+	printf("Session %s saved in %s\n", name, path);
+	return 0;
+}
+
+int cmd_save(int argc, char **argv, const char *home)
+{
+	static const char help[] =
+"Usage: rseqtrace save [NAME | -a] [-o DIR] [-f]\n"
+"Save sessions (default: every one) as DIR/NAME.lttng in lttng's session\n"
+"XML: channels and their attributes, contexts, event rules, output, and\n"
+"whether it is started. 'rseqtrace load' and 'lttng load' read it.\n"
+"  -o, --output-path DIR  the directory (default ~/.rseqtrace/sessions)\n"
+"  -a, --all              every session\n"
+"  -f, --force            overwrite an existing file\n"
+"lttng: lttng save [NAME] [-o DIR] [-f]\n";
+	static const struct option opts[] = {
+		{ "output-path", required_argument, 0, 'o' },
+		{ "all", no_argument, 0, 'a' },
+		{ "force", no_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	char dir[PATH_MAX] = "", name[RT_NAME_MAX] = "";
+	int force = 0, all = 0, o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "o:afh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'o':
+			if (absolute_path(optarg, dir, sizeof dir) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'a': all = 1; break;
+		case 'f': force = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage_error("save");
+		}
+	}
+	if (argc - optind > 1 || (all && optind < argc)) {
+		cli_error("save takes one session name, or --all");
+		return cli_usage_error("save");
+	}
+	if (optind < argc && copy_name(name, sizeof name, argv[optind], "session name") != 0)
+		return EXIT_USAGE;
+	if (!dir[0] && default_dir(dir, sizeof dir, 1) != 0)
+		return EXIT_FAIL;
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		cli_error("%s is not a directory", dir);
+		return EXIT_FAIL;
+	}
+	struct m_list l;
+	/* Each session's own list: the whole list shows no channels. */
+	struct m_list names;
+	if (model_fetch(home, name, 0, &names) != 0)
+		return EXIT_FAIL;
+	int status = EXIT_OK;
+	if (!names.nr) {
+		cli_error("no session to save");
+		status = EXIT_FAIL;
+	}
+	for (uint32_t i = 0; i < names.nr && status == EXIT_OK; i++) {
+		if (model_fetch(home, names.sessions[i].name, 0, &l) != 0 || l.nr != 1) {
+			status = EXIT_FAIL;
+			break;
+		}
+		xmlBufferPtr doc = save_document(&l.sessions[0]);
+		if (!doc || write_file(dir, l.sessions[0].name, doc, force) != 0)
+			status = EXIT_FAIL;
+		xmlBufferFree(doc);
+		model_free(&l);
+	}
+	model_free(&names);
+	return status;
+}
+
+/* ---- load: the file into the model ---------------------------------------- */
+
+struct loader {
+	const char *path;
+	const char *only;       /* load this session only ("" = all) */
+	int failed;
+};
+
+static int is(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
+}
+
+static int unsupported(struct loader *ld, const xmlNode *n, const char *where, const char *why)
+{
+	cli_error("%s:%ld: <%s>%s%s: %s", ld->path, xmlGetLineNo(n), (const char *)n->name,
+		  where[0] ? " in " : "", where, why);
+	ld->failed = 1;
+	return -1;
+}
+
+/* The element's text, trimmed, in out (truncated to n). */
+static const char *text(const xmlNode *n, char *out, size_t n_out)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	const char *s = c ? (const char *)c : "";
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	size_t len = strlen(s);
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
+		       s[len - 1] == '\r'))
+		len--;
+	snprintf(out, n_out, "%.*s", (int)len, s);
+	xmlFree(c);
+	return out;
+}
+
+static int boolean(const xmlNode *n)
+{
+	char v[16];
+	text(n, v, sizeof v);
+	return !strcmp(v, "true") || !strcmp(v, "1");
+}
+
+/* An unsigned number of the file, at most max. */
+static int number(struct loader *ld, const xmlNode *n, const char *where, uint64_t max,
+		  uint64_t *out)
+{
+	char v[32], *end;
+	text(n, v, sizeof v);
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (!v[0] || *end || v[0] == '-' || errno || x > max)
+		return unsupported(ld, n, where, "not a number rseqtrace takes");
+	*out = x;
+	return 0;
+}
+
+static int has_children(const xmlNode *n)
+{
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return 1;
+	return 0;
+}
+
+static int load_event(struct loader *ld, const xmlNode *ev, struct m_channel *c, const char *where)
+{
+	struct m_rule *r = model_add_rule(c);
+	if (!r)
+		return unsupported(ld, ev, where, "out of memory");
+	r->enable = 1;
+	char v[RT_PATTERN_MAX];
+	for (const xmlNode *n = ev->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(n, "name")) {
+			text(n, r->pattern, sizeof r->pattern);
+		} else if (is(n, "enabled")) {
+			r->enable = boolean(n);
+		} else if (is(n, "type")) {
+			if (strcmp(text(n, v, sizeof v), "TRACEPOINT") != 0)
+				return unsupported(ld, n, where, "only TRACEPOINT events are traced");
+		} else if (is(n, "loglevel_type")) {
+			text(n, v, sizeof v);
+			if (!strcmp(v, "ALL"))
+				r->loglevel_type = RT_LOGLEVEL_ALL;
+			else if (!strcmp(v, "RANGE"))
+				r->loglevel_type = RT_LOGLEVEL_RANGE;
+			else if (!strcmp(v, "SINGLE"))
+				r->loglevel_type = RT_LOGLEVEL_SINGLE;
+			else
+				return unsupported(ld, n, where, "loglevel type is ALL, RANGE or SINGLE");
+		} else if (is(n, "loglevel")) {
+			text(n, v, sizeof v);
+			r->loglevel = (int32_t)strtol(v, NULL, 10);
+		} else if (is(n, "exclusions") && !has_children(n)) {
+			continue;
+		} else if (is(n, "filter") || is(n, "exclusions")) {
+			return unsupported(ld, n, where, "event filters and exclusions are not "
+							 "supported yet");
+		} else {
+			return unsupported(ld, n, where, "not supported by rseqtrace");
+		}
+	}
+	if (r->loglevel_type == RT_LOGLEVEL_ALL)
+		r->loglevel = 0;
+	else if (r->loglevel < RT_LOGLEVEL_MIN || r->loglevel > RT_LOGLEVEL_MAX)
+		return unsupported(ld, ev, where, "loglevel out of range (0..14)");
+	if (!r->pattern[0])
+		return unsupported(ld, ev, where, "an event needs a <name>");
+	return 0;
+}
+
+static int load_contexts(struct loader *ld, const xmlNode *list, struct m_channel *c,
+			 const char *where)
+{
+	char v[64];
+	for (const xmlNode *x = list->children; x; x = x->next) {
+		if (x->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(x, "context"))
+			return unsupported(ld, x, where, "not supported by rseqtrace");
+		for (const xmlNode *n = x->children; n; n = n->next) {
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			if (!is(n, "type"))
+				return unsupported(ld, n, where, "perf counter and application contexts "
+								 "are not supported (ip, vpid, vtid, procname are)");
+			text(n, v, sizeof v);
+			size_t i = 0;
+			while (i < NR_CTX && strcmp(v, ctx_names[i].xml) != 0)
+				i++;
+			if (i == NR_CTX) {
+				char why[128];
+				snprintf(why, sizeof why, "context %s is not supported (IP, VPID, VTID, "
+							  "PROCNAME are)", v);
+				return unsupported(ld, n, where, why);
+			}
+			c->contexts |= ctx_names[i].bit;
+		}
+	}
+	return 0;
+}
+
+static int load_channel(struct loader *ld, const xmlNode *ch, struct m_session *s)
+{
+	struct m_channel *c = model_add_channel(s);
+	if (!c)
+		return unsupported(ld, ch, s->name, "out of memory");
+	c->enabled = 1;
+	c->subbuf_size = c->num_subbuf = 0; /* 0: the daemon's default */
+	for (const xmlNode *n = ch->children; n; n = n->next)
+		if (is(n, "name"))
+			text(n, c->name, sizeof c->name);
+	char where[2 * RT_NAME_MAX + 32], v[32];
+	snprintf(where, sizeof where, "channel %s of session %s", c->name, s->name);
+	uint64_t x;
+	for (const xmlNode *n = ch->children; n && !ld->failed; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || is(n, "name"))
+			continue;
+		if (is(n, "enabled")) {
+			c->enabled = boolean(n);
+		} else if (is(n, "overwrite_mode")) {
+			c->overwrite = strcmp(text(n, v, sizeof v), "OVERWRITE") == 0;
+		} else if (is(n, "subbuffer_size")) {
+			if (number(ld, n, where, UINT32_MAX, &x) == 0)
+				c->subbuf_size = (uint32_t)x;
+		} else if (is(n, "subbuffer_count")) {
+			if (number(ld, n, where, UINT32_MAX, &x) == 0)
+				c->num_subbuf = (uint32_t)x;
+		} else if (is(n, "switch_timer_interval")) {
+			if (number(ld, n, where, UINT32_MAX, &x) == 0)
+				c->switch_timer_us = (uint32_t)x;
+		} else if (is(n, "read_timer_interval")) {
+			if (number(ld, n, where, UINT32_MAX, &x) == 0)
+				c->read_timer_us = (uint32_t)x;
+		} else if (is(n, "monitor_timer_interval")) {
+			if (number(ld, n, where, UINT32_MAX, &x) == 0)
+				c->monitor_timer_us = (uint32_t)x;
+		} else if (is(n, "blocking_timeout")) {
+			if (strcmp(text(n, v, sizeof v), "-1") == 0)
+				c->blocking_us = RT_BLOCKING_INF;
+			else if (number(ld, n, where, RT_BLOCKING_MAX_US, &x) == 0)
+				c->blocking_us = x;
+		} else if (is(n, "output_type")) {
+			if (strcmp(text(n, v, sizeof v), "MMAP") != 0)
+				unsupported(ld, n, where, "channels are mmap only");
+		} else if (is(n, "tracefile_size")) {
+			if (number(ld, n, where, UINT64_MAX, &x) == 0)
+				c->tracefile_size = x;
+		} else if (is(n, "tracefile_count")) {
+			if (number(ld, n, where, UINT32_MAX, &x) == 0)
+				c->tracefile_count = (uint32_t)x;
+		} else if (is(n, "live_timer_interval")) {
+			if (number(ld, n, where, 0, &x) != 0)
+				break;
+		} else if (is(n, "events")) {
+			for (const xmlNode *e = n->children; e && !ld->failed; e = e->next) {
+				if (is(e, "event"))
+					load_event(ld, e, c, where);
+				else if (e->type == XML_ELEMENT_NODE)
+					unsupported(ld, e, where, "not supported by rseqtrace");
+			}
+		} else if (is(n, "contexts")) {
+			load_contexts(ld, n, c, where);
+		} else {
+			unsupported(ld, n, where, "not supported by rseqtrace");
+		}
+	}
+	return ld->failed ? -1 : 0;
+}
+
+static int load_domain(struct loader *ld, const xmlNode *d, struct m_session *s)
+{
+	char type[32] = "", v[32];
+	for (const xmlNode *n = d->children; n; n = n->next)
+		if (is(n, "type"))
+			text(n, type, sizeof type);
+	int ust = strcmp(type, "UST") == 0;
+	for (const xmlNode *n = d->children; n && !ld->failed; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || is(n, "type"))
+			continue;
+		if (is(n, "buffer_type")) {
+			text(n, v, sizeof v);
+			if (ust && strcmp(v, "PER_UID") && strcmp(v, "PER_PID"))
+				return unsupported(ld, n, s->name, "buffers are PER_UID or PER_PID");
+			if (ust)
+				s->per_pid = strcmp(v, "PER_PID") == 0;
+		} else if (is(n, "channels") && !ust) {
+			if (has_children(n)) {
+				char why[96];
+				snprintf(why, sizeof why, "the %s domain is not traced (user space only)",
+					 type);
+				return unsupported(ld, n, s->name, why);
+			}
+		} else if (is(n, "channels")) {
+			for (const xmlNode *c = n->children; c && !ld->failed; c = c->next) {
+				if (is(c, "channel"))
+					load_channel(ld, c, s);
+				else if (c->type == XML_ELEMENT_NODE)
+					unsupported(ld, c, s->name, "not supported by rseqtrace");
+			}
+		} else if ((is(n, "process_attr_trackers") || is(n, "trackers")) && !has_children(n)) {
+			continue;
+		} else if (is(n, "process_attr_trackers") || is(n, "trackers")) {
+			return unsupported(ld, n, s->name, "process trackers are not supported yet");
+		} else {
+			return unsupported(ld, n, s->name, "not supported by rseqtrace");
+		}
+	}
+	return ld->failed ? -1 : 0;
+}
+
+static int load_output(struct loader *ld, const xmlNode *out, struct m_session *s)
+{
+	for (const xmlNode *n = out->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(n, "consumer_output"))
+			return unsupported(ld, n, s->name, "snapshot sessions are not supported yet");
+		for (const xmlNode *c = n->children; c; c = c->next) {
+			if (c->type != XML_ELEMENT_NODE || is(c, "enabled"))
+				continue;
+			if (!is(c, "destination"))
+				return unsupported(ld, c, s->name, "not supported by rseqtrace");
+			for (const xmlNode *p = c->children; p; p = p->next) {
+				if (is(p, "path"))
+					text(p, s->output, sizeof s->output);
+				else if (p->type == XML_ELEMENT_NODE)
+					return unsupported(ld, p, s->name, "network outputs (relayd) are "
+									   "not supported yet");
+			}
+		}
+	}
+	return 0;
+}
+
+static int load_attributes(struct loader *ld, const xmlNode *a, struct m_session *s)
+{
+	for (const xmlNode *n = a->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if ((is(n, "snapshot_mode") && !boolean(n)) || is(n, "live_timer_interval")) {
+			uint64_t x;
+			if (is(n, "live_timer_interval") && number(ld, n, s->name, 0, &x) != 0)
+				return -1;
+			continue;
+		}
+		return unsupported(ld, n, s->name, "snapshot, live and rotation sessions are not "
+						   "supported yet");
+	}
+	return 0;
+}
+
+static int load_session(struct loader *ld, const xmlNode *x, struct m_session *s)
+{
+	for (const xmlNode *n = x->children; n; n = n->next)
+		if (is(n, "name"))
+			text(n, s->name, sizeof s->name);
+	snprintf(s->state, sizeof s->state, "created");
+	for (const xmlNode *n = x->children; n && !ld->failed; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || is(n, "name"))
+			continue;
+		if (is(n, "domains")) {
+			for (const xmlNode *d = n->children; d && !ld->failed; d = d->next) {
+				if (is(d, "domain"))
+					load_domain(ld, d, s);
+				else if (d->type == XML_ELEMENT_NODE)
+					unsupported(ld, d, s->name, "not supported by rseqtrace");
+			}
+		} else if (is(n, "started")) {
+			if (boolean(n))
+				snprintf(s->state, sizeof s->state, "active");
+		} else if (is(n, "output")) {
+			load_output(ld, n, s);
+		} else if (is(n, "attributes")) {
+			load_attributes(ld, n, s);
+		} else {
+			unsupported(ld, n, s->name, "not supported by rseqtrace");
+		}
+	}
+	return ld->failed ? -1 : 0;
+}
+
+/* The sessions of one file (those named ld->only, if set) into l. */
+static int load_file(struct loader *ld, struct m_list *l)
+{
+	struct stat st;
+	if (stat(ld->path, &st) != 0 || st.st_size > SESSION_FILE_MAX) {
+		cli_error("%s: %s", ld->path, errno && st.st_size <= SESSION_FILE_MAX ?
+			  strerror(errno) : "larger than a session file may be (16 MiB)");
+		return -1;
+	}
+	xmlDocPtr doc = xmlReadFile(ld->path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		cli_error("%s: not a session file: %s", ld->path,
+			  e && e->message ? e->message : "XML error");
+		return -1;
+	}
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root || !is(root, "sessions")) {
+		cli_error("%s: not a session file (its root is not <sessions>)", ld->path);
+		xmlFreeDoc(doc);
+		return -1;
+	}
+	for (const xmlNode *n = root->children; n && !ld->failed; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(n, "session")) {
+			unsupported(ld, n, "", "not supported by rseqtrace");
+			break;
+		}
+		char name[RT_NAME_MAX] = "";
+		for (const xmlNode *c = n->children; c; c = c->next)
+			if (is(c, "name"))
+				text(c, name, sizeof name);
+		if (ld->only[0] && strcmp(name, ld->only) != 0)
+			continue;
+		struct m_session *s = realloc(l->sessions, (l->nr + 1) * sizeof *s);
+		if (!s) {
+			ld->failed = 1;
+			break;
+		}
+		l->sessions = s;
+		memset(&s[l->nr], 0, sizeof *s);
+		load_session(ld, n, &s[l->nr++]);
+	}
+	xmlFreeDoc(doc);
+	return ld->failed ? -1 : 0;
+}
+
+/* ---- load: the model to the daemon ------------------------------------------ */
+
+/* One request; its answer printed only if it failed (or if loud). */
+static int send_request(const char *home, struct rt_msg_buf *b, int loud)
+{
+	struct client c;
+	if (client_connect(&c, home) != 0)
+		return -1;
+	char *text = NULL;
+	int st = client_request(&c, b, &text);
+	client_close(&c);
+	if (text && (st != 0 || loud))
+		cli_print_reply(st, text);
+	free(text);
+	return st;
+}
+
+static int send_body(const char *home, uint16_t type, const void *body, size_t len,
+		     const char *pattern, int loud)
+{
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, type, 0);
+	rt_msg_put(&b, body, len);
+	if (pattern)
+		rt_msg_put(&b, pattern, strlen(pattern) + 1);
+	return send_request(home, &b, loud);
+}
+
+static int replay_channel(const char *home, const struct m_session *s, const struct m_channel *c)
+{
+	struct rt_msg_channel m = { 0 };
+	snprintf(m.session, sizeof m.session, "%s", s->name);
+	if (copy_name(m.channel, sizeof m.channel, c->name, "channel name") != 0)
+		return -1;
+	m.set = RT_CHA_SWITCH_TIMER | RT_CHA_READ_TIMER | RT_CHA_MONITOR_TIMER | RT_CHA_BLOCKING;
+	m.switch_timer_us = c->switch_timer_us;
+	m.read_timer_us = c->read_timer_us;
+	m.monitor_timer_us = c->monitor_timer_us;
+	m.blocking_us = c->blocking_us;
+	if (c->subbuf_size) {
+		m.set |= RT_CHA_SUBBUF;
+		m.subbuf_size = c->subbuf_size;
+	}
+	if (c->num_subbuf) {
+		m.set |= RT_CHA_NUM_SUBBUF;
+		m.num_subbuf = c->num_subbuf;
+	}
+	if (c->overwrite) {
+		m.set |= RT_CHA_OVERWRITE;
+		m.overwrite = 1;
+	}
+	if (c->tracefile_size) {
+		m.set |= RT_CHA_TRACEFILE_SIZE;
+		m.tracefile_size = c->tracefile_size;
+	}
+	if (c->tracefile_count) {
+		m.set |= RT_CHA_TRACEFILE_COUNT;
+		m.tracefile_count = c->tracefile_count;
+	}
+	if (send_body(home, RT_MSG_ENABLE_CHANNEL, &m, sizeof m, NULL, 0) != 0)
+		return -1;
+	if (c->contexts) {
+		struct rt_msg_context x = { .contexts = c->contexts };
+		snprintf(x.session, sizeof x.session, "%s", s->name);
+		snprintf(x.channel, sizeof x.channel, "%s", c->name);
+		if (send_body(home, RT_MSG_ADD_CONTEXT, &x, sizeof x, NULL, 0) != 0)
+			return -1;
+	}
+	for (uint32_t i = 0; i < c->nr_rules; i++) {
+		const struct m_rule *r = &c->rules[i];
+		if (check_pattern(r->pattern) != 0)
+			return -1;
+		struct rt_msg_rule rule = { .count = 1 };
+		snprintf(rule.session, sizeof rule.session, "%s", s->name);
+		snprintf(rule.channel, sizeof rule.channel, "%s", c->name);
+		if (r->enable) {
+			rule.loglevel_type = r->loglevel_type;
+			rule.loglevel = r->loglevel;
+		}
+		if (send_body(home, r->enable ? RT_MSG_ENABLE : RT_MSG_DISABLE, &rule, sizeof rule,
+			      r->pattern, 0) != 0)
+			return -1;
+	}
+	if (!c->enabled) {
+		struct rt_msg_channel d = { 0 };
+		snprintf(d.session, sizeof d.session, "%s", s->name);
+		snprintf(d.channel, sizeof d.channel, "%s", c->name);
+		if (send_body(home, RT_MSG_DISABLE_CHANNEL, &d, sizeof d, NULL, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Makes session s in the daemon (replacing one of that name with force);
+ * a session half made is destroyed again. */
+static int replay_session(const char *home, const struct m_session *s, int force)
+{
+	struct rt_msg_session ss = { 0 };
+	if (copy_name(ss.session, sizeof ss.session, s->name, "session name") != 0)
+		return -1;
+	if (force) {
+		/* No session of that name: nothing to replace, not an error. */
+		static struct rt_msg_buf b;
+		rt_msg_init(&b, RT_MSG_DESTROY, 0);
+		rt_msg_put(&b, &ss, sizeof ss);
+		struct client c;
+		char *text = NULL;
+		if (client_connect(&c, home) == 0) {
+			client_request(&c, &b, &text);
+			client_close(&c);
+		}
+		free(text);
+	}
+	struct rt_msg_create cr = { .buffers = s->per_pid ? RT_BUFFERS_PID : RT_BUFFERS_UID };
+	snprintf(cr.name, sizeof cr.name, "%s", s->name);
+	if (s->output[0] && absolute_path(s->output, cr.output, sizeof cr.output) != 0)
+		return -1;
+	if (send_body(home, RT_MSG_CREATE, &cr, sizeof cr, NULL, 0) != 0)
+		return -1;
+	int r = 0;
+	for (uint32_t i = 0; i < s->nr_channels && !r; i++)
+		r = replay_channel(home, s, &s->channels[i]);
+	if (!r && strcmp(s->state, "active") == 0)
+		r = send_body(home, RT_MSG_START, &ss, sizeof ss, NULL, 0) ? -1 : 0;
+	if (r) {
+		send_body(home, RT_MSG_DESTROY, &ss, sizeof ss, NULL, 0);
+		return -1;
+	}
+	printf("Session %s loaded\n", s->name);
+	return 0;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int cmd_load(int argc, char **argv, const char *home)
+{
+	static const char help[] =
+"Usage: rseqtrace load [NAME | -a] [-i PATH] [-f]\n"
+"Make the sessions (default: every one) of a session file in lttng's XML\n"
+"(written by 'rseqtrace save' or 'lttng save'). What rseqtrace cannot do\n"
+"(kernel channels, filters, snapshot or network outputs, ...) is refused,\n"
+"naming the element, and nothing of that session is made.\n"
+"  -i, --input-path PATH  a file, or a directory of *.lttng files (default\n"
+"                         ~/.rseqtrace/sessions)\n"
+"  -a, --all              every session\n"
+"  -f, --force            replace a session of the same name\n"
+"lttng: lttng load [NAME] [-i PATH] [-f]\n";
+	static const struct option opts[] = {
+		{ "input-path", required_argument, 0, 'i' },
+		{ "all", no_argument, 0, 'a' },
+		{ "force", no_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	char in[PATH_MAX] = "", name[RT_NAME_MAX] = "";
+	int force = 0, all = 0, o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "i:afh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'i':
+			if (absolute_path(optarg, in, sizeof in) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'a': all = 1; break;
+		case 'f': force = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage_error("load");
+		}
+	}
+	if (argc - optind > 1 || (all && optind < argc)) {
+		cli_error("load takes one session name, or --all");
+		return cli_usage_error("load");
+	}
+	if (optind < argc && copy_name(name, sizeof name, argv[optind], "session name") != 0)
+		return EXIT_USAGE;
+	if (!in[0] && default_dir(in, sizeof in, 0) != 0)
+		return EXIT_FAIL;
+	struct m_list l = { 0 };
+	struct loader ld = { .only = name };
+	struct stat st;
+	if (stat(in, &st) != 0) {
+		cli_error("%s: %m", in);
+		return EXIT_FAIL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **ents;
+		int n = scandir(in, &ents, NULL, by_name);
+		if (n < 0) {
+			cli_error("%s: %m", in);
+			return EXIT_FAIL;
+		}
+		for (int i = 0; i < n; i++) {
+			char path[PATH_MAX];
+			if (!ld.failed && has_suffix(ents[i]->d_name, SUFFIX) &&
+			    snprintf(path, sizeof path, "%s/%s", in, ents[i]->d_name) < (int)sizeof path) {
+				ld.path = path;
+				load_file(&ld, &l);
+			}
+			free(ents[i]);
+		}
+		free(ents);
+	} else {
+		ld.path = in;
+		load_file(&ld, &l);
+	}
+	int status = ld.failed ? EXIT_FAIL : EXIT_OK;
+	if (!ld.failed && !l.nr) {
+		cli_error(name[0] ? "no session named '%s' in %s" : "no session in %s%s",
+			  name[0] ? name : in, name[0] ? in : "");
+		status = EXIT_FAIL;
+	}
+	for (uint32_t i = 0; i < l.nr && status == EXIT_OK; i++)
+		if (replay_session(home, &l.sessions[i], force) != 0)
+			status = EXIT_FAIL;
+	model_free(&l);
+	return status;
+}

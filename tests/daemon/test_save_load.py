@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""status, view, --mi xml, save and load.
+
+- status shows the current session; view runs the viewer on a stopped
+  session's trace and refuses an active one.
+- --mi xml list/status: the element tree of lttng 2.13's `lttng --mi xml
+  list NAME` for an equivalent session made with the real lttng (a real
+  lttng-sessiond: the running one, or one started here and stopped after).
+- save writes a file session.xsd (lttng-tools) validates; save -> load ->
+  save is byte-stable; a file the real `lttng save` wrote (UST only: two
+  channels, loglevels, a disabled event, contexts, per-PID) loads with the
+  same channels, attributes, rules and contexts; ours loads in lttng;
+  elements rseqtrace cannot honour are refused by name and nothing is made.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+from rtd import App, Daemon, Fail, check, run_tests, tmpdir
+
+XSD = "/usr/share/xml/lttng/session.xsd"
+MI_NS = "{https://lttng.org/xml/ns/lttng-mi}"
+
+
+def kv_lines(d, session, key):
+    out = d.ok("list", "--kv", session).stdout
+    return [dict(f.split("=", 1) for f in l.split() if "=" in f)
+            for l in out.splitlines() if l.startswith(key + "=")]
+
+
+def rules(d, session):
+    out = d.ok("list", "--kv", session).stdout
+    return [l.split("=", 1)[1] for l in out.splitlines() if l.startswith("rule=")]
+
+
+def make_session(d, name, out):
+    d.ok("create", name, "-o", out, "--buffers-pid")
+    d.ok("enable-channel", "-u", "mych", "--subbuf-size", "64k", "--num-subbuf", "4",
+         "--switch-timer", "1000", "--blocking-timeout", "100", "--monitor-timer", "1000000")
+    d.ok("enable-event", "-u", "-c", "mych", "prov:*", "--loglevel", "TRACE_INFO")
+    d.ok("enable-event", "-u", "-c", "mych", "x:y", "--loglevel-only", "TRACE_ERR")
+    d.ok("enable-channel", "-u", "other")
+    d.ok("enable-event", "-u", "-c", "other", "a:b")
+    d.ok("disable-event", "-u", "-c", "other", "a:b")
+    d.ok("add-context", "-u", "-c", "mych", "-t", "vpid", "-t", "ip")
+
+
+# ---- a real lttng-sessiond -------------------------------------------------
+
+class Lttng:
+    """The running lttng-sessiond, or one started (and stopped) here."""
+
+    def __init__(self):
+        for tool in ("lttng", "lttng-sessiond", "xmllint"):
+            if not shutil.which(tool):
+                raise Fail(f"{tool} is not installed (scripts/deps: lttng-tools, libxml2-utils)")
+        self.pidfile = ("/var/run/lttng/lttng-sessiond.pid" if os.getuid() == 0 else
+                        os.path.expanduser("~/.lttng/lttng-sessiond.pid"))
+        self.started = None
+        if not self.running():
+            subprocess.run(["lttng-sessiond", "--daemonize", "--no-kernel"], check=True,
+                           timeout=60)
+            check(self.running(), "lttng-sessiond started but names no live process")
+            with open(self.pidfile) as f:
+                self.started = int(f.read())
+        self.sessions = []
+
+    def running(self):
+        try:
+            with open(self.pidfile) as f:
+                os.kill(int(f.read()), 0)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def run(self, *args):
+        p = subprocess.run(["lttng", *args], capture_output=True, text=True, timeout=60)
+        if p.returncode:
+            raise Fail(f"lttng {' '.join(args)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
+        return p.stdout
+
+    def make_session(self, name, out):
+        self.run("create", name, "-o", out)
+        self.sessions.append(name)
+        s = ("-s", name)
+        self.run("enable-channel", "-u", *s, "mych", "--subbuf-size", "64k", "--num-subbuf", "4",
+                 "--switch-timer", "1000", "--blocking-timeout", "100", "--buffers-pid")
+        self.run("enable-event", "-u", *s, "-c", "mych", "prov:*", "--loglevel", "TRACE_INFO")
+        self.run("enable-event", "-u", *s, "-c", "mych", "x:y", "--loglevel-only", "TRACE_ERR")
+        self.run("enable-channel", "-u", *s, "other", "--buffers-pid")
+        self.run("enable-event", "-u", *s, "-c", "other", "a:b")
+        self.run("disable-event", "-u", *s, "-c", "other", "a:b")
+        self.run("add-context", "-u", *s, "-c", "mych", "-t", "vpid", "-t", "ip")
+
+    def close(self):
+        for s in self.sessions:
+            subprocess.run(["lttng", "destroy", s], capture_output=True, timeout=60)
+        if self.started:
+            os.kill(self.started, signal.SIGTERM)
+            for _ in range(100):
+                try:
+                    os.kill(self.started, 0)
+                except OSError:
+                    break
+                time.sleep(0.1)
+
+
+def shape(elem, skip=()):
+    """The element tree as nested (tag, children) with leaf texts dropped,
+    children in order; tags in skip are left out."""
+    return (elem.tag, [shape(c, skip) for c in elem if c.tag not in skip])
+
+
+def test_status_view():
+    d = Daemon()
+    try:
+        r = d.cli("status")
+        check(r.returncode == 1 and "no current session" in r.stderr, r.stderr)
+        out = os.path.join(tmpdir(), "out")
+        d.ok("create", "sv", "-o", out)
+        d.ok("enable-event", "rtd:seq")
+        r = d.ok("status")
+        check("Session sv [created, not started] (current)" in r.stdout and
+              "Channel channel0 [enabled]" in r.stdout and "rtd:seq" in r.stdout, r.stdout)
+        r = d.cli("view")
+        check(r.returncode == 1 and "never started" in r.stderr, r.stderr)
+        d.ok("start")
+        r = d.cli("view")
+        check(r.returncode == 1 and "is active: stop it first" in r.stderr, r.stderr)
+        a = App(d, "--events", "5")
+        check(a.wait() == 0, a.err)
+        d.ok("stop")
+        r = d.ok("view")
+        check(r.stdout.count("rtd:seq:") == 5, f"babeltrace2 output: {r.stdout[-2000:]}")
+        r = d.ok("view", "sv", "--viewer", "echo viewer")
+        check(r.stdout.strip() == "viewer " + out, r.stdout)
+        r = d.ok("view", "--trace-path", out, "-e", "echo v")
+        check(r.stdout.strip() == "v " + out, r.stdout)
+        r = d.cli("view", "nosuch")
+        check(r.returncode == 1 and "no session named 'nosuch'" in r.stderr, r.stderr)
+    finally:
+        d.cleanup()
+
+
+def test_mi_like_lttng():
+    """Our --mi xml list NAME has the element tree lttng's has for the same
+    session (values aside; discarded_events etc. included)."""
+    lt = Lttng()
+    d = Daemon()
+    try:
+        name = f"rtmi-{os.getpid()}"
+        out = os.path.join(tmpdir(), "lt")
+        lt.make_session(name, out)
+        theirs = ET.fromstring(lt.run("--mi", "xml", "list", name))
+        make_session(d, name, os.path.join(tmpdir(), "ours"))
+        ours = ET.fromstring(d.ok("--mi", "xml", "list", name).stdout)
+        # lttng lists a channel's events newest first, we in rule order:
+        # compare each channel's events as a set of shapes.
+        def norm(root):
+            s = shape(root)
+            return s
+        t_ch = {c.find(MI_NS + "name").text: c for c in theirs.iter(MI_NS + "channel")}
+        o_ch = {c.find(MI_NS + "name").text: c for c in ours.iter(MI_NS + "channel")}
+        check(set(t_ch) == set(o_ch) == {"mych", "other"}, f"channels {set(t_ch)} {set(o_ch)}")
+        for n in t_ch:
+            check(shape(t_ch[n], skip=(MI_NS + "events",)) == shape(o_ch[n], skip=(MI_NS + "events",)),
+                  f"channel {n}: {shape(t_ch[n])} != {shape(o_ch[n])}")
+            te = sorted((e.find(MI_NS + "name").text, str(shape(e)),
+                         (e.find(MI_NS + "loglevel").text if e.find(MI_NS + "loglevel") is not None else ""),
+                         e.find(MI_NS + "enabled").text)
+                        for e in t_ch[n].iter(MI_NS + "event"))
+            oe = sorted((e.find(MI_NS + "name").text, str(shape(e)),
+                         (e.find(MI_NS + "loglevel").text if e.find(MI_NS + "loglevel") is not None else ""),
+                         e.find(MI_NS + "enabled").text)
+                        for e in o_ch[n].iter(MI_NS + "event"))
+            check(te == oe, f"channel {n} events:\n{te}\n{oe}")
+        check(shape(theirs, skip=(MI_NS + "channels",)) == shape(ours, skip=(MI_NS + "channels",)),
+              f"document:\n{shape(theirs, skip=(MI_NS + 'channels',))}\n"
+              f"{shape(ours, skip=(MI_NS + 'channels',))}")
+        check(theirs.attrib == ours.attrib, f"{theirs.attrib} != {ours.attrib}")
+        a = {c.tag: c.text for c in o_ch["mych"].find(MI_NS + "attributes")}
+        check(a[MI_NS + "subbuffer_size"] == "65536" and a[MI_NS + "blocking_timeout"] == "100"
+              and a[MI_NS + "switch_timer_interval"] == "1000", str(a))
+        # status: the current session, the same document.
+        st = ET.fromstring(d.ok("--mi", "xml", "status").stdout)
+        check(shape(st) == shape(ours), "status and list NAME differ")
+        # list of every session: names and paths only, as lttng's.
+        all_t = ET.fromstring(lt.run("--mi", "xml", "list"))
+        all_o = ET.fromstring(d.ok("--mi", "xml", "list").stdout)
+        one_t = [s for s in all_t.iter(MI_NS + "session") if s.find(MI_NS + "name").text == name]
+        one_o = list(all_o.iter(MI_NS + "session"))
+        check(len(one_t) == 1 and len(one_o) == 1 and shape(one_t[0]) == shape(one_o[0]),
+              f"{[shape(s) for s in one_t]} {[shape(s) for s in one_o]}")
+        r = d.cli("--mi", "xml", "start")
+        check(r.returncode == 2 and "only list and status" in r.stderr, r.stderr)
+        r = d.cli("--mi", "json", "list")
+        check(r.returncode == 2, r.stderr)
+    finally:
+        d.cleanup()
+        lt.close()
+
+
+def test_round_trip():
+    d = Daemon()
+    try:
+        base = tmpdir()
+        save = os.path.join(base, "save")
+        os.mkdir(save)
+        make_session(d, "rt", os.path.join(base, "out & <x>"))
+        d.ok("disable-channel", "-u", "other")
+        d.ok("create", "second", "-o", os.path.join(base, "out2"))
+        d.ok("enable-event", "rtd:*")
+        before = {k: (kv_lines(d, s, "channel"), rules(d, s)) for s in ("rt", "second")
+                  for k in [s]}
+        r = d.ok("save", "-o", save)
+        check("Session rt saved" in r.stdout and "Session second saved" in r.stdout, r.stdout)
+        first = {s: open(os.path.join(save, s + ".lttng"), "rb").read() for s in ("rt", "second")}
+        for s in first:
+            x = subprocess.run(["xmllint", "--noout", "--schema", XSD, os.path.join(save, s + ".lttng")],
+                               capture_output=True, text=True)
+            check(x.returncode == 0, f"{s}.lttng does not validate against {XSD}: {x.stderr}")
+        r = d.cli("save", "rt", "-o", save)
+        check(r.returncode == 1 and "give -f" in r.stderr, r.stderr)
+        r = d.cli("load", "-i", save)
+        check(r.returncode == 1 and "already exists" in r.stderr, r.stderr)
+        d.ok("destroy", "rt")
+        d.ok("destroy", "second")
+        r = d.ok("load", "-i", os.path.join(save, "rt.lttng"))
+        check("Session rt loaded" in r.stdout, r.stdout)
+        d.ok("load", "second", "-i", save)
+        after = {s: (kv_lines(d, s, "channel"), rules(d, s)) for s in ("rt", "second")}
+        check(after == before, f"loaded sessions differ:\n{before}\n{after}")
+        d.ok("load", "-i", save, "-f")  # replaces both
+        d.ok("save", "-o", save, "-f")
+        for s in first:
+            again = open(os.path.join(save, s + ".lttng"), "rb").read()
+            check(again == first[s], f"{s}: save -> load -> save changed the file:\n"
+                                     f"{first[s].decode()}\n---\n{again.decode()}")
+    finally:
+        d.cleanup()
+
+
+def test_lttng_files():
+    """A file lttng save wrote loads here; ours loads in lttng; what we
+    cannot honour is refused by element name, and nothing is made."""
+    lt = Lttng()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        name = f"rtld-{os.getpid()}"
+        lt.make_session(name, os.path.join(base, "lt"))
+        lsave = os.path.join(base, "lsave")
+        os.mkdir(lsave)
+        lt.run("save", "-o", lsave, name)
+        their_file = os.path.join(lsave, name + ".lttng")
+        r = d.ok("load", "-i", their_file)
+        check(f"Session {name} loaded" in r.stdout, r.stdout)
+        chans = {c["channel"]: c for c in kv_lines(d, name, "channel")}
+        check(set(chans) == {"mych", "other"}, str(chans))
+        m = chans["mych"]
+        check(m["subbuf_size"] == "65536" and m["num_subbuf"] == "4" and
+              m["switch_timer"] == "1000" and m["blocking_timeout"] == "100" and
+              m["monitor_timer"] == "1000000" and m["contexts"] == "ip,vpid,vtid,procname",
+              f"mych: {m}")
+        got = sorted(rules(d, name))
+        check(got == sorted(["enable prov:* 1 6 mych", "enable x:y 2 3 mych",
+                             "disable a:b 0 0 other"]), f"rules {got}")
+        check(d.kv(name)["buffers"] == "pid", "per-PID lost")
+        # Ours in lttng.
+        osave = os.path.join(base, "osave")
+        os.mkdir(osave)
+        ours_name = f"rtours-{os.getpid()}"
+        make_session(d, ours_name, os.path.join(base, "ours"))
+        d.ok("save", ours_name, "-o", osave)
+        lt.sessions.append(ours_name)
+        lt.run("load", "-i", os.path.join(osave, ours_name + ".lttng"))
+        mi = ET.fromstring(lt.run("--mi", "xml", "list", ours_name))
+        lchans = {c.find(MI_NS + "name").text for c in mi.iter(MI_NS + "channel")}
+        levents = sorted(e.find(MI_NS + "name").text for e in mi.iter(MI_NS + "event"))
+        check(lchans == {"mych", "other"} and levents == ["a:b", "prov:*", "x:y"],
+              f"lttng loaded {lchans} {levents}")
+        # Refusals, each by element name; nothing of the session is made.
+        text = open(their_file).read()
+        cases = [
+            ("<loglevel_type>RANGE</loglevel_type>",
+             "<loglevel_type>RANGE</loglevel_type><filter>a == 1</filter>", "<filter>"),
+            ("<type>VPID</type>", "<type>PTHREAD_ID</type>", "context PTHREAD_ID"),
+            ("<output_type>MMAP</output_type>", "<output_type>SPLICE</output_type>", "<output_type>"),
+            ("<started>false</started>",
+             "<started>false</started><attributes><snapshot_mode>true</snapshot_mode></attributes>",
+             "<snapshot_mode>"),
+            ("<process_attr_trackers/>",
+             "<process_attr_trackers><vpid_process_attr_tracker><process_attr_values>"
+             "<vpid><id>1</id></vpid></process_attr_values></vpid_process_attr_tracker>"
+             "</process_attr_trackers>", "<process_attr_trackers>"),
+            ("<type>JUL</type>\n\t\t\t\t<buffer_type>PER_PID</buffer_type>\n\t\t\t\t<channels/>",
+             "<type>JUL</type><buffer_type>PER_PID</buffer_type><channels><channel>"
+             "<name>j</name></channel></channels>", "the JUL domain"),
+            ("<path>", "<net_output><control_uri>tcp://h</control_uri></net_output><!--", "<net_output>"),
+        ]
+        for i, (old, new, what) in enumerate(cases):
+            check(old in text, f"lttng's file has no {old!r}:\n{text}")
+            bad = text.replace(old, new, 1)
+            if new.endswith("<!--"):
+                bad = bad.replace("</path>", "-->", 1)
+            p = os.path.join(base, f"bad{i}.lttng")
+            with open(p, "w") as f:
+                f.write(bad.replace(name, f"bad{i}"))
+            r = d.cli("load", "-i", p)
+            check(r.returncode == 1 and what in r.stderr, f"case {what}: {r.stderr}")
+            r = d.cli("list", f"bad{i}")
+            check(r.returncode == 1, f"bad{i} was made anyway")
+        p = os.path.join(base, "notxml.lttng")
+        with open(p, "w") as f:
+            f.write("<sessions><session>")
+        r = d.cli("load", "-i", p)
+        check(r.returncode == 1 and "not a session file" in r.stderr, r.stderr)
+    finally:
+        d.cleanup()
+        lt.close()
+
+
+if __name__ == "__main__":
+    run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_lttng_files])
