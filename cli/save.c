@@ -318,6 +318,21 @@ static const char *text(const xmlNode *n, char *out, size_t n_out)
 	return out;
 }
 
+/* The element's text in out, or refused if it does not fit (a name or a
+ * pattern cut short would silently be another one). */
+static int text_fit(struct loader *ld, const xmlNode *n, const char *where, char *out, size_t size)
+{
+	char tmp[RT_PATH_MAX + 2];
+	text(n, tmp, sizeof tmp);
+	if (strlen(tmp) >= size) {
+		char why[64];
+		snprintf(why, sizeof why, "longer than rseqtrace takes (%zu characters)", size - 1);
+		return unsupported(ld, n, where, why);
+	}
+	memcpy(out, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
 static int boolean(const xmlNode *n)
 {
 	char v[16];
@@ -358,7 +373,8 @@ static int load_event(struct loader *ld, const xmlNode *ev, struct m_channel *c,
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		if (is(n, "name")) {
-			text(n, r->pattern, sizeof r->pattern);
+			if (text_fit(ld, n, where, r->pattern, sizeof r->pattern) != 0)
+				return -1;
 		} else if (is(n, "enabled")) {
 			r->enable = boolean(n);
 		} else if (is(n, "type")) {
@@ -434,8 +450,8 @@ static int load_channel(struct loader *ld, const xmlNode *ch, struct m_session *
 	c->enabled = 1;
 	c->subbuf_size = c->num_subbuf = 0; /* 0: the daemon's default */
 	for (const xmlNode *n = ch->children; n; n = n->next)
-		if (is(n, "name"))
-			text(n, c->name, sizeof c->name);
+		if (is(n, "name") && text_fit(ld, n, s->name, c->name, sizeof c->name) != 0)
+			return -1;
 	char where[2 * RT_NAME_MAX + 32], v[32];
 	snprintf(where, sizeof where, "channel %s of session %s", c->name, s->name);
 	uint64_t x;
@@ -548,8 +564,10 @@ static int load_output(struct loader *ld, const xmlNode *out, struct m_session *
 			if (!is(c, "destination"))
 				return unsupported(ld, c, s->name, "not supported by rseqtrace");
 			for (const xmlNode *p = c->children; p; p = p->next) {
-				if (is(p, "path"))
-					text(p, s->output, sizeof s->output);
+				if (is(p, "path")) {
+					if (text_fit(ld, p, s->name, s->output, sizeof s->output) != 0)
+						return -1;
+				}
 				else if (p->type == XML_ELEMENT_NODE)
 					return unsupported(ld, p, s->name, "network outputs (relayd) are "
 									   "not supported yet");
@@ -579,8 +597,8 @@ static int load_attributes(struct loader *ld, const xmlNode *a, struct m_session
 static int load_session(struct loader *ld, const xmlNode *x, struct m_session *s)
 {
 	for (const xmlNode *n = x->children; n; n = n->next)
-		if (is(n, "name"))
-			text(n, s->name, sizeof s->name);
+		if (is(n, "name") && text_fit(ld, n, "", s->name, sizeof s->name) != 0)
+			return -1;
 	snprintf(s->state, sizeof s->state, "created");
 	for (const xmlNode *n = x->children; n && !ld->failed; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || is(n, "name"))
@@ -638,8 +656,10 @@ static int load_file(struct loader *ld, struct m_list *l)
 		}
 		char name[RT_NAME_MAX] = "";
 		for (const xmlNode *c = n->children; c; c = c->next)
-			if (is(c, "name"))
-				text(c, name, sizeof name);
+			if (is(c, "name") && text_fit(ld, c, "", name, sizeof name) != 0)
+				break;
+		if (ld->failed)
+			break;
 		if (ld->only[0] && strcmp(name, ld->only) != 0)
 			continue;
 		struct m_session *s = realloc(l->sessions, (l->nr + 1) * sizeof *s);

@@ -313,6 +313,18 @@ def test_lttng_files():
             check(r.returncode == 1 and what in r.stderr, f"case {what}: {r.stderr}")
             r = d.cli("list", f"bad{i}")
             check(r.returncode == 1, f"bad{i} was made anyway")
+        # Too long for us: refused, never cut short into another name.
+        for i, (old, new) in enumerate(((f"<name>{name}</name>", "<name>" + "n" * 70 + "</name>"),
+                                        ("<name>x:y</name>", "<name>" + "p" * 300 + "</name>"))):
+            p = os.path.join(base, f"long{i}.lttng")
+            with open(p, "w") as f:
+                f.write(text.replace(old, new, 1).replace(name, f"long{i}")
+                        .replace(os.path.join(base, "lt"), os.path.join(base, f"long{i}")))
+            r = d.cli("load", "-i", p)
+            check(r.returncode == 1 and "longer than rseqtrace takes" in r.stderr,
+                  f"long {i}: exit {r.returncode} {r.stderr}")
+            check(d.cli("list", "n" * 63).returncode == 1 and d.cli("list", f"long{i}").returncode == 1,
+                  "a session was made from a file with a name or pattern too long")
         p = os.path.join(base, "notxml.lttng")
         with open(p, "w") as f:
             f.write("<sessions><session>")
