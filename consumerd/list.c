@@ -89,15 +89,26 @@ static void losses_text(struct text *t, const struct cpu_stats *s)
 			text_add(t, ", %llu %s", (unsigned long long)cause[i].n, cause[i].what);
 }
 
+/* The blocking timeout of the channel that lost events to full buffers
+ * (the first one, if several did): what the hint is about. */
+static uint64_t losing_blocking(const struct session *s)
+{
+	for (const struct trace *tr = s->traces; tr; tr = tr->next)
+		if (tr->total.lost_full && tr->ch)
+			return tr->ch->blocking_us;
+	return s->blocking_us;
+}
+
 /* What the user can change so that the writers lose nothing. */
 static void loss_warnings(const struct session *s, const struct cpu_stats *sum, struct text *t)
 {
+	uint64_t blocking = losing_blocking(s);
 	if (sum->lost_full)
 		text_add(t, "warning: %llu events lost (buffer full): %s\n",
 			 (unsigned long long)sum->lost_full,
-			 s->blocking_us == RT_BLOCKING_INF ?
+			 blocking == RT_BLOCKING_INF ?
 			 "writers still waiting when the session stopped gave them up" :
-			 s->blocking_us ? "increase --subbuf-size/--num-subbuf or --blocking-timeout" :
+			 blocking ? "increase --subbuf-size/--num-subbuf or --blocking-timeout" :
 			 "increase --subbuf-size/--num-subbuf or use --blocking-timeout");
 	if (sum->lost_big)
 		text_add(t, "warning: %llu events lost (too big for a sub-buffer or the probe's "

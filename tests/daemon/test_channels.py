@@ -172,7 +172,39 @@ def test_disable_enable_channel():
         d.cleanup()
 
 
+def test_loss_hint_of_the_channel():
+    """The stop warning for events lost to full buffers names what the
+    channel that lost them can change: its blocking timeout is set by
+    enable-channel, not the session's default."""
+    import signal
+    d = Daemon()
+    try:
+        out = os.path.join(tmpdir(), "out")
+        d.ok("create", "lh", "-o", out)
+        d.ok("enable-channel", "-u", "tiny", "--subbuf-size", "4k", "--num-subbuf", "2",
+             "--blocking-timeout", "1000")
+        d.ok("enable-event", "-c", "tiny", "rtd:seq")
+        d.ok("start")
+        go = os.path.join(tmpdir(), "go")
+        a = App(d, "--events", "3000", "--wait", go)
+        wait_until(lambda: os.path.exists(go + ".ready"), "the app to reach main()")
+        wait_until(lambda: f"process={a.pid} " in d.ok("list", "--kv", "lh").stdout,
+                   "the app to get the channel's buffers")
+        d.ok("enable-event", "-c", "tiny", "rtd:seq")  # answered once the app applied all
+        d.proc.send_signal(signal.SIGSTOP)  # no consumer: the writer waits 1 ms, then drops
+        try:
+            open(go, "w").close()
+            check(a.wait(120) == 0, a.err)
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        r = d.ok("stop").stdout
+        check("events lost (buffer full): increase --subbuf-size/--num-subbuf or "
+              "--blocking-timeout" in r, f"stop: {r}")
+    finally:
+        d.cleanup()
+
+
 if __name__ == "__main__":
     need(TAPP)
     run_tests([test_two_channels_uid, test_two_channels_pid, test_refusals,
-               test_disable_enable_channel])
+               test_disable_enable_channel, test_loss_hint_of_the_channel])
