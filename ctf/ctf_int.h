@@ -17,8 +17,9 @@ struct ctf_fl {
 
 /* An event class compiled for checking records of its stream class. */
 struct ctf_ev {
-	uint32_t exact_len; /* when fixed: the exact record length */
-	int fixed;          /* no strings, no sequences */
+	uint32_t payload_start; /* in the staged record (eventdesc/record.h) */
+	uint32_t exact_len;     /* when fixed: the staged record's exact length */
+	int fixed;              /* no strings, no sequences */
 	uint32_t nr;
 	struct ctf_fl f[];
 };
@@ -26,7 +27,7 @@ struct ctf_ev {
 struct ctf_stream_class {
 	uint32_t id;
 	unsigned contexts;
-	uint32_t ctx_len, hdr_len;
+	uint32_t ctx_len, ctx_end;
 	uint32_t nr_events;      /* size of ev[] */
 	struct ctf_ev **ev;      /* by event id; NULL: undeclared */
 	struct ctf_stream_class *next;

@@ -38,6 +38,7 @@ struct cpu_stream {
 	uint64_t seq;
 	uint64_t reported;
 	uint64_t last_ts;
+	uint64_t dec_ts;      /* the last timestamp decoded in the sub-buffer being read (I7) */
 	uint64_t ring, extra, corrupt, late; /* S3 */
 	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (full, big, abort) */
 	uint64_t ring_seen[RT_LOST_CAUSES];  /* raw lost counters at the last sample */
@@ -80,10 +81,8 @@ struct ctf_channel {
  * of one channel at once. Grown to the largest sub-buffer seen. */
 static __thread uint8_t *scratch;
 static __thread size_t scratch_size;
-/* resume_point()'s marks, per thread for the same reason; made on the
- * first cut, grown to the largest run seen. */
-static __thread uint8_t *chain;
-static __thread size_t chain_size;
+
+static uint64_t count_records(void *arg, const void *from, uint64_t len);
 
 static uint8_t *scratch_get(size_t n)
 {
@@ -102,9 +101,6 @@ void ctf_thread_done(void)
 	free(scratch);
 	scratch = NULL;
 	scratch_size = 0;
-	free(chain);
-	chain = NULL;
-	chain_size = 0;
 }
 
 static int check_name(const char *s)
@@ -157,6 +153,8 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		c->cpu[i].ring_ns = now;
 	}
 	pthread_mutex_init(&c->err_lock, NULL);
+	bs->count_records = count_records;
+	bs->count_arg = c;
 	c->trace = t;
 	c->cls = cls;
 	c->bs = bs;
@@ -200,19 +198,20 @@ static size_t align_up(size_t o, size_t a)
 	return (o + a - 1) & ~(a - 1);
 }
 
-/* 1 if the payload decodes to exactly len bytes. */
-static int payload_ok(const struct ctf_ev *ev, const uint8_t *rec, size_t len, size_t hdr_len)
+/* The exact end of the staged record rec[0, avail) of event ev (record.h),
+ * or 0 if its payload does not decode within avail. */
+static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
 {
 	if (ev->fixed)
-		return len == ev->exact_len;
-	size_t pos = hdr_len;
+		return ev->exact_len <= avail ? ev->exact_len : 0;
+	size_t pos = ev->payload_start;
 	for (uint32_t i = 0; i < ev->nr; i++) {
 		const struct ctf_fl *f = &ev->f[i];
 		switch (f->kind) {
 		case RSEQTRACE_FIELD_STRING: {
-			if (pos >= len)
+			if (pos >= avail)
 				return 0;
-			const uint8_t *nul = memchr(rec + pos, 0, len - pos);
+			const uint8_t *nul = memchr(rec + pos, 0, avail - pos);
 			if (!nul)
 				return 0;
 			pos = (size_t)(nul - rec) + 1;
@@ -220,11 +219,11 @@ static int payload_ok(const struct ctf_ev *ev, const uint8_t *rec, size_t len, s
 		}
 		case RSEQTRACE_FIELD_SEQUENCE: {
 			pos = align_up(pos, f->lsize);
-			if (pos + f->lsize > len)
+			if (pos + f->lsize > avail)
 				return 0;
 			uint64_t n = read_le(rec + pos, f->lsize);
 			pos = align_up(pos + f->lsize, f->esize);
-			if (pos > len || n > (len - pos) / f->esize)
+			if (pos > avail || n > (avail - pos) / f->esize)
 				return 0;
 			pos += (size_t)n * f->esize;
 			break;
@@ -235,111 +234,125 @@ static int payload_ok(const struct ctf_ev *ev, const uint8_t *rec, size_t len, s
 		default:
 			pos = align_up(pos, f->esize) + f->esize;
 		}
-		if (pos > len)
+		if (pos > avail)
 			return 0;
 	}
-	return pos == len;
+	return pos;
+}
+
+/* A record as decoded: its timestamp and where it ends exactly. */
+struct rec_view {
+	uint64_t ts;
+	size_t end;
+};
+
+/*
+ * Decodes the record at p[at, len) (ringbuf/packet.h): 1 if its header
+ * names a declared event and its payload decodes within len. A compact
+ * timestamp is rebuilt as CTF readers do: the smallest value >= prev
+ * whose low bits match. The compact form is the staged record less its
+ * first 8 bytes, so offsets count from at - 8 then (never read: the
+ * payload starts after the header). Under the trace lock: registrations
+ * grow cls->ev.
+ */
+static int decode(const struct ctf_stream_class *cls, const uint8_t *p, size_t at, size_t len,
+		  uint64_t prev, struct rec_view *r)
+{
+	if (len - at < 4)
+		return 0;
+	uint32_t word = (uint32_t)read_le(p + at, 4), id;
+	size_t origin;
+	if ((word & RT_EH_EXTENDED) != RT_EH_EXTENDED) {
+		id = word & RT_EH_EXTENDED;
+		r->ts = (prev & ~(uint64_t)RT_EH_TS_MASK) | (word >> RT_EH_ID_BITS);
+		if (r->ts < prev)
+			r->ts += (uint64_t)RT_EH_TS_MASK + 1;
+		origin = at - RT_EH_COMPACT_SKIP;
+	} else {
+		if (len - at < RT_EH_ROOM)
+			return 0;
+		id = word >> RT_EH_ID_BITS;
+		r->ts = read_le(p + at + 4, 8);
+		origin = at;
+	}
+	const struct ctf_ev *ev = id < cls->nr_events ? cls->ev[id] : NULL;
+	size_t end = ev ? record_end(ev, p + origin, len - origin) : 0;
+	r->end = origin + end;
+	return end != 0;
 }
 
 /*
- * Walks the records at pkt[from, len). Returns the exact end of the last
- * good record; counts good records in *events and sets *last_ts to the
- * last one's timestamp. Stops at the first record that the metadata could
- * not decode or whose timestamp is before the previous one or after
- * `now`, setting *cut.
+ * Walks the records at pkt[from, len), compact timestamps relative to
+ * base at first. Returns the exact end of the last good record; counts
+ * good records in *events and sets *last_ts to the last one's timestamp
+ * (base if none). Stops at the first record that the metadata could not
+ * decode or whose timestamp is before the previous one or after `now`,
+ * setting *cut: records carry no length, so nothing after it can be
+ * delimited.
  */
 static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_t len,
-		   uint64_t first_ts, uint64_t now, uint64_t *events, uint64_t *last_ts, int *cut)
+		   uint64_t base, uint64_t now, uint64_t *events, uint64_t *last_ts, int *cut)
 {
 	const struct ctf_stream_class *cls = c->cls;
 	size_t at = from, last_end = from;
-	uint64_t prev_ts = first_ts;
+	uint64_t prev = base;
 	*events = 0;
 	*cut = 0;
-	*last_ts = first_ts;
 	pthread_mutex_lock(&c->trace->lock);
 	while (at < len) {
-		struct rt_event_header eh;
-		if (len - at < sizeof eh) {
+		struct rec_view r;
+		if (!decode(cls, pkt, at, len, prev, &r) || r.ts < prev || r.ts > now) {
 			*cut = 1;
 			break;
 		}
-		memcpy(&eh, pkt + at, sizeof eh);
-		size_t rl = eh.len;
-		const struct ctf_ev *ev = eh.id < cls->nr_events ? cls->ev[eh.id] : NULL;
-		if (!ev || rl < 16 + cls->ctx_len || align_up(rl, 8) > len - at ||
-		    eh.timestamp < prev_ts || eh.timestamp > now ||
-		    !payload_ok(ev, pkt + at, rl, cls->hdr_len)) {
-			*cut = 1;
-			break;
-		}
-		prev_ts = eh.timestamp;
-		last_end = at + rl;
-		at += align_up(rl, 8);
+		prev = r.ts;
+		last_end = r.end;
+		at = align_up(r.end, 8);
 		(*events)++;
 	}
 	pthread_mutex_unlock(&c->trace->lock);
-	*last_ts = prev_ts;
+	*last_ts = prev;
 	return last_end;
 }
 
-/*
- * After a cut at `at`: the first position in (at, len) from which
- * records whose headers look right (a known id, a length that fits, a
- * timestamp from min_ts up to now, not decreasing) follow one another up to
- * exactly len, the end the writers committed; len if there is none.
- *
- * Writers append where the offset is, so when an application leaves garbage
- * and a plausible offset behind it in an open sub-buffer, honest records run
- * from that offset to the end: this finds them instead of losing the rest of
- * the packet. Older records left between them (a forward jump of the offset)
- * are older than min_ts, the last timestamp taken, so they are not taken
- * again. One header look per position, from the end back: linear. What it
- * finds is then walked as usual; a payload that does not decode cuts again.
- */
-static size_t resume_point(struct ctf_channel *c, const uint8_t *pkt, size_t at, size_t len,
-			   uint64_t min_ts, uint64_t now)
+/* bs->count_records: records delimited by decoding them; what follows
+ * one that does not decode counts as one more. */
+static uint64_t count_records(void *arg, const void *from, uint64_t len)
 {
-	const struct ctf_stream_class *cls = c->cls;
-	size_t slots = len / 8 + 1;
-	if (slots > chain_size) {
-		uint8_t *p = realloc(chain, slots);
-		if (!p)
-			return len;
-		chain = p;
-		chain_size = slots;
-	}
-	/* Records lie 8 bytes apart from where the offset was, so a run that
-	 * ends at len starts at len's phase mod 8 (an application can leave
-	 * an unaligned offset; the records after it are honest all the same).
-	 * chain[p / 8]: a chain of records starts at p and ends at len. */
-	size_t first = at + 1, found = len;
-	first += (len - first) % 8;
-	if (first + 8 > len)
-		return len;
-	pthread_mutex_lock(&c->trace->lock); /* registrations grow cls->ev */
-	for (size_t p = len - 8; p >= first; p -= 8) {
-		struct rt_event_header eh, nx;
-		int ok = 0;
-		if (len - p >= sizeof eh) {
-			memcpy(&eh, pkt + p, sizeof eh);
-			size_t step = align_up(eh.len, 8);
-			ok = eh.id < cls->nr_events && cls->ev[eh.id] && eh.len >= 16 + cls->ctx_len &&
-			     step <= len - p && eh.timestamp >= min_ts && eh.timestamp <= now;
-			if (ok && p + step < len) {
-				ok = chain[(p + step) / 8];
-				if (ok) {
-					memcpy(&nx, pkt + p + step, sizeof nx);
-					ok = nx.timestamp >= eh.timestamp;
-				}
-			}
-		}
-		chain[p / 8] = (uint8_t)ok;
-		if (ok)
-			found = p;
+	struct ctf_channel *c = arg;
+	const uint8_t *p = from;
+	uint64_t n = 0;
+	size_t at = 0;
+	pthread_mutex_lock(&c->trace->lock);
+	while (at < len) {
+		struct rec_view r;
+		n++;
+		if (!decode(c->cls, p, at, (size_t)len, 0, &r))
+			break;
+		at = align_up(r.end, 8);
 	}
 	pthread_mutex_unlock(&c->trace->lock);
-	return found;
+	return n;
+}
+
+/*
+ * The timestamp a run's compact headers count from (I7, layout.h): the
+ * packet's timestamp_begin when the run starts the packet, else the last
+ * one decoded in the packet, which is no earlier. Either way no earlier
+ * than the stream's last (S2) and no later than now: a value an
+ * application wrote that breaks this is not taken (its own records then
+ * decode to other times, or are cut).
+ */
+static uint64_t run_base(struct ctf_channel *c, uint32_t cpu, const struct rt_committed *cm)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	uint64_t start = cm->pos & ~(uint64_t)(c->bs->subbuf_size - 1);
+	uint64_t base = s->dec_ts;
+	if (cm->pos - start == RT_PACKET_HEADER_LEN) {
+		const struct rt_packet *pk = (const void *)rt_cpu_data(c->bs, cpu, start);
+		base = __atomic_load_n(&pk->open.timestamp_begin, __ATOMIC_RELAXED);
+	}
+	return base < s->last_ts || base > cm->now ? s->last_ts : base;
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -543,7 +556,7 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	uint8_t *pkt = scratch_get(RT_PACKET_HEADER_LEN + len);
 	if (!pkt) {
 		/* Not written and not left in the buffer: counted. */
-		uint64_t n = rt_count_records(rt_cpu_data(c->bs, cpu, cm->pos), len);
+		uint64_t n = rt_count_records(c->bs, rt_cpu_data(c->bs, cpu, cm->pos), len);
 		s->extra += n;
 		s->write_lost += n;
 		record_error(c, ENOMEM, "%s_%u: out of memory", c->name, cpu);
@@ -552,37 +565,24 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	/* Our copy first: what we check is what we write. */
 	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
 	len += RT_PACKET_HEADER_LEN;
-	uint64_t events, last_ts;
+	uint64_t events, last_ts, base = run_base(c, cpu, cm);
 	int cut;
-	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, s->last_ts, cm->now, &events,
+	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, base, cm->now, &events,
 			      &last_ts, &cut);
-	if (cm->bad_close) {
+	s->dec_ts = last_ts;
+	if (cm->bad_close)
 		/* Walked to the sub-buffer's end: what follows the last record
 		 * is an older lap's, and a cut there is expected. */
 		count_corrupt(c, cpu, 0, 1);
-	} else {
-		/* Garbage up to a run of good records is cut out of our copy;
-		 * what it held is counted, the records after it are kept. */
-		for (uint64_t bad_packets = 1; cut; bad_packets = 0) {
-			size_t kept = align_up(content, 8);
-			size_t r = resume_point(c, pkt, kept, len, last_ts, cm->now);
-			uint64_t lost = rt_count_records(pkt + kept, r - kept);
-			count_corrupt(c, cpu, lost ? lost : 1, bad_packets);
-			if (r >= len)
-				break;
-			memmove(pkt + kept, pkt + r, len - r);
-			len -= r - kept;
-			uint64_t more;
-			content = walk(c, pkt, kept, len, last_ts, cm->now, &more, &last_ts, &cut);
-			events += more;
-		}
-	}
+	else if (cut)
+		/* The rest of the run cannot be delimited: one record lost at
+		 * least, counted as one. A later run starts where the
+		 * writers' offset was, on a record again. */
+		count_corrupt(c, cpu, 1, 1);
 	sample_losses(c, cpu);
 	if (!events)
 		return 0;
-	struct rt_event_header first;
-	memcpy(&first, pkt + RT_PACKET_HEADER_LEN, sizeof first);
-	return write_packet(c, cpu, pkt, content, events, first.timestamp, last_ts);
+	return write_packet(c, cpu, pkt, content, events, base, last_ts);
 }
 
 /* Takes what is committed on one CPU, closed sub-buffers only unless
@@ -762,6 +762,7 @@ void ctf_channel_close(struct ctf_channel *c)
 		return;
 	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++)
 		ctf_channel_close_cpu(c, cpu);
+	c->bs->count_records = NULL;
 	pthread_mutex_lock(&c->trace->lock);
 	c->trace->channels--;
 	pthread_mutex_unlock(&c->trace->lock);

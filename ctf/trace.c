@@ -5,9 +5,9 @@
  * event class, appended as they come.
  *
  * The packet header and context described here are ringbuf/packet.h field
- * for field; the event header is struct rt_event_header with `len` left
- * undescribed, as padding to the timestamp (babeltrace2 warns about any other header field);
- * event contexts and the payload follow eventdesc/record.h.
+ * for field; the event header is packet.h's compact/extended pair (a
+ * 5-bit tag and a variant, as LTTng-UST's); event contexts and the
+ * payload follow eventdesc/record.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -347,7 +347,12 @@ static void preamble(struct sb *b, const struct ctf_trace *t, const struct ctf_t
 	const char *clk;
 	clock_block(b, cfg, &clk);
 	sb_add(b, "typealias integer { size = 64; align = 64; signed = false; map = clock.%s.value; }"
-		  " := uint64_clock_t;\n\n", clk);
+		  " := uint64_clock_t;\n", clk);
+	/* The event header's (ringbuf/packet.h). */
+	sb_add(b, "typealias integer { size = %u; align = 1; signed = false; map = clock.%s.value; }"
+		  " := uint27_clock_t;\n", RT_EH_TS_BITS, clk);
+	sb_add(b, "typealias integer { size = 64; align = 1; signed = false; map = clock.%s.value; }"
+		  " := uint64_clock_packed_t;\n\n", clk);
 }
 
 /* ---- trace ------------------------------------------------------------------------ */
@@ -511,7 +516,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 	c->id = stream_id;
 	c->contexts = contexts;
 	c->ctx_len = rt_ctx_len(contexts);
-	c->hdr_len = rt_hdr_len(c->ctx_len);
+	c->ctx_end = rt_ctx_end(contexts);
 
 	struct sb b = { 0 };
 	sb_add(&b, "stream {\n\tid = %u;\n"
@@ -524,10 +529,22 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 		   "\t\tuint64_t packet_size;\n"
 		   "\t\tuint64_t events_discarded;\n"
 		   "\t};\n"
+		   /* packet.h: both forms end at 4 (mod 8) after an 8-aligned
+		    * start; the extended timestamp is at byte 4, 32-bit aligned,
+		    * and described bit-aligned so that the extended struct does
+		    * not move its id to the next 32-bit boundary. */
 		   "\tevent.header := struct {\n"
-		   "\t\tuint32_t id;\n"
-		   "\t\tuint64_clock_t timestamp;\n"
-		   "\t};\n", stream_id);
+		   "\t\tenum : integer { size = %u; align = 1; signed = false; }"
+		   " { compact = 0 ... %u, extended = %u } id;\n"
+		   "\t\tvariant <id> {\n"
+		   "\t\t\tstruct { uint27_clock_t timestamp; } compact;\n"
+		   "\t\t\tstruct {\n"
+		   "\t\t\t\tinteger { size = %u; align = 1; signed = false; } id;\n"
+		   "\t\t\t\tuint64_clock_packed_t timestamp;\n"
+		   "\t\t\t} extended;\n"
+		   "\t\t} v;\n"
+		   "\t} align(64);\n", stream_id, RT_EH_ID_BITS, RT_EH_EXTENDED - 1, RT_EH_EXTENDED,
+		   32 - RT_EH_ID_BITS);
 	if (contexts) {
 		/* In record order (common/context.h). The names are
 		 * LTTng-UST's: babeltrace2's debug-info filter needs an
@@ -615,7 +632,9 @@ static size_t align_up(size_t o, size_t a)
 	return (o + a - 1) & ~(a - 1);
 }
 
-/* What the record checker needs, with the exact length when it is fixed. */
+/* What the record checker needs, with the exact length when it is fixed:
+ * the payload starts at the contexts' end aligned to its largest field
+ * (record.h), as CTF aligns the `fields` structure. */
 static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_class *c)
 {
 	struct ctf_ev *ev = calloc(1, sizeof *ev + d->nr_fields * sizeof ev->f[0]);
@@ -623,7 +642,14 @@ static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_c
 		return NULL;
 	ev->nr = d->nr_fields;
 	ev->fixed = 1;
-	size_t pos = c->hdr_len;
+	uint32_t align = 1;
+	for (uint32_t i = 0; i < d->nr_fields; i++) {
+		const struct rt_field *f = &d->fields[i];
+		uint32_t a = rt_field_align(f->kind, f->elem.size, f->length.size);
+		align = a > align ? a : align;
+	}
+	ev->payload_start = rt_payload_start(c->ctx_end, align);
+	size_t pos = ev->payload_start;
 	for (uint32_t i = 0; i < d->nr_fields; i++) {
 		const struct rt_field *f = &d->fields[i];
 		struct ctf_fl *l = &ev->f[i];
@@ -644,7 +670,7 @@ static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_c
 			ev->fixed = 0;
 		}
 	}
-	ev->exact_len = d->nr_fields ? (uint32_t)pos : 16 + c->ctx_len;
+	ev->exact_len = (uint32_t)pos;
 	return ev;
 }
 
@@ -684,9 +710,8 @@ int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_
 	       event_id, stream_id, (int)d->loglevel);
 	for (uint32_t i = 0; i < d->nr_fields; i++)
 		field_tsdl(&b, &d->fields[i]);
-	/* A non-empty payload starts 8-aligned (record.h); an empty one is
-	 * not aligned by babeltrace2 at all. */
-	sb_add(&b, d->nr_fields ? "\t} align(64);\n};\n\n" : "\t};\n};\n\n");
+	/* Aligned as its largest field, as record.h places it. */
+	sb_add(&b, "\t};\n};\n\n");
 	r = append(t, &b);
 	free(b.s);
 	if (r) {

@@ -58,21 +58,51 @@ struct rt_packet {
 #define RT_PACKET_HEADER_LEN ((uint32_t)sizeof(struct rt_packet))
 
 /*
- * Every record begins with this header. The writer stores the timestamp
- * itself (after it has read the buffer offset it will commit against), so
- * callers only fill in the id and leave room for the timestamp.
+ * Every record begins with an event header in one of two forms (CTF: a
+ * 5-bit enum tag `id` and a variant on it, ctf/trace.c), as LTTng's
+ * compact header:
+ *
+ *   compact    u32 { id:5 (0..30), ts:27 (the timestamp's low 27 bits) }
+ *   extended   u32 { 31:5, id:27 }, u64 timestamp (at byte 4)
+ *
+ * and records start 8-aligned. A reader rebuilds a compact timestamp as
+ * the smallest value at or after the previous event's (or the packet's
+ * timestamp_begin) whose low 27 bits match, so a writer uses the compact
+ * form only when ts - timestamp_begin of the open packet < 2^27 (layout.h,
+ * I7): every event of the packet lies in [timestamp_begin, ts], so the
+ * gap from any of them is smaller still.
+ *
+ * Writers stage a record with RT_EH_ROOM bytes of header room in front of
+ * the contexts; word 0 holds rt_eh_extended(id), set by the caller. Both
+ * forms end at an offset = 4 (mod 8), so everything after the header has
+ * the same alignment in both: the extended form is the staged record
+ * whole, the compact one its last len - 8 bytes, with the compact word
+ * stored at byte 8. rt_write() picks the form and stores the timestamp;
+ * neither store changes word 0, so a retry stages the same record.
  */
 struct rt_event_header {
-	uint32_t id;
-	uint32_t len;       /* the record's exact length before padding to 8 */
-	uint64_t timestamp;
+	uint32_t word;     /* rt_eh_extended(id) */
+	uint32_t ts[2];    /* room: the extended timestamp, or the compact word in ts[1] */
 };
 
-#define RT_EVENT_HEADER_LEN ((uint32_t)sizeof(struct rt_event_header))
+#define RT_EH_ROOM ((uint32_t)sizeof(struct rt_event_header)) /* 12 */
+#define RT_EH_COMPACT_SKIP 8u /* the compact form starts this far into the staged record */
+#define RT_EH_ID_BITS 5
+#define RT_EH_EXTENDED 31u    /* the tag of the extended form; ids 0..30 may be compact */
+#define RT_EH_TS_BITS 27
+#define RT_EH_TS_MASK ((1u << RT_EH_TS_BITS) - 1)
+#define RT_EH_MAX_ID ((1u << (32 - RT_EH_ID_BITS)) - 1)
+/* The shortest record a writer stages: the header room, padded to 8. */
+#define RT_MIN_RECORD 16u
+
+static inline uint32_t rt_eh_extended(uint32_t id)
+{
+	return RT_EH_EXTENDED | id << RT_EH_ID_BITS;
+}
 
 _Static_assert(sizeof(struct rt_packet_open) == 56, "packet open layout");
 _Static_assert(sizeof(struct rt_packet_close) == 32, "packet close layout");
 _Static_assert(sizeof(struct rt_packet) % 8 == 0, "records stay 8-aligned");
-_Static_assert(sizeof(struct rt_event_header) == 16, "event header layout");
+_Static_assert(sizeof(struct rt_event_header) == 12, "event header room");
 
 #endif

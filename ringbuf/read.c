@@ -128,20 +128,11 @@ static void publish(struct rt_bufset *bs, uint32_t cpu)
 	__atomic_store_n(&shared->consumed, start, __ATOMIC_RELEASE);
 }
 
-uint64_t rt_count_records(const void *from, uint64_t len)
+uint64_t rt_count_records(const struct rt_bufset *bs, const void *from, uint64_t len)
 {
-	const char *p = from;
-	uint64_t n = 0, at = 0;
-	while (len - at >= RT_EVENT_HEADER_LEN) {
-		struct rt_event_header eh;
-		memcpy(&eh, p + at, sizeof eh);
-		uint64_t rl = ((uint64_t)eh.len + 7) & ~7ull;
-		if (eh.len < RT_EVENT_HEADER_LEN || rl > len - at)
-			break;
-		n++;
-		at += rl;
-	}
-	return n;
+	if (bs->count_records)
+		return bs->count_records(bs->count_arg, from, len);
+	return len != 0;
 }
 
 /* The end of the records of a closed sub-buffer, from its closing fields
@@ -164,7 +155,7 @@ static uint64_t count_skipped(const struct rt_bufset *bs, uint32_t cpu, uint64_t
 	for (uint64_t s = from, i = 0; s != to && i < nsub; s += bs->subbuf_size, i++) {
 		int bad;
 		uint64_t end = closed_end(bs, cpu, s, &bad);
-		n += rt_count_records(rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN,
+		n += rt_count_records(bs, rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN,
 				      end - s - RT_PACKET_HEADER_LEN);
 	}
 	return n;
@@ -238,7 +229,7 @@ uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu)
 	struct rt_committed cm;
 	for (uint64_t i = 0; i <= nsub && rt_read_committed(bs, cpu, 1, &cm) > 0; i++) {
 		n += cm.skipped_records +
-		     rt_count_records(rt_cpu_data(bs, cpu, cm.pos), cm.end - cm.pos);
+		     rt_count_records(bs, rt_cpu_data(bs, cpu, cm.pos), cm.end - cm.pos);
 		rt_read_advance(bs, cpu, &cm);
 	}
 	return n;

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/rseq.h>
 #include <time.h>
 
@@ -147,6 +148,13 @@ struct rt_bufset {
 	 * never read back, so an application that scribbles on them cannot
 	 * make the consumer skip or re-read packets. */
 	struct rt_reader_pos *rd;
+	/* Consumer only: the records in len bytes of committed records from
+	 * `from` (a bounded walk). Only a reader that knows the events can
+	 * delimit records (packet.h: no length in the header), so the one
+	 * that decodes them sets this, for what rt_read_committed skips and
+	 * rt_read_skip drops; NULL counts a non-empty run as one record. */
+	uint64_t (*count_records)(void *arg, const void *from, uint64_t len);
+	void *count_arg;
 };
 
 struct rt_reader_pos {
@@ -241,8 +249,8 @@ int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt
 void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm);
 /* Skips everything committed on cpu; returns the records counted there. */
 uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu);
-/* Records a run of len bytes holds, by their lengths (a bounded walk). */
-uint64_t rt_count_records(const void *from, uint64_t len);
+/* Records a run of len bytes holds, by bs->count_records. */
+uint64_t rt_count_records(const struct rt_bufset *bs, const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* The lost counters one by one, indexed by enum rt_lost_cause. */
@@ -380,6 +388,33 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
 	return bs->data + (uint64_t)cpu * bs->buf_size + (pos & (bs->buf_size - 1));
 }
 
+/*
+ * Stamps a staged record (packet.h) to be committed in the open packet
+ * whose header is at pkt, and returns how many of its leading bytes not
+ * to copy: RT_EH_COMPACT_SKIP for the compact form, 0 for the extended.
+ * Called after the load of `old`, like every timestamp: whoever reserves
+ * in this buffer after that load moves `offset`, the commit then fails
+ * and the caller stamps again, later. So timestamps in a buffer never go
+ * back. The packet's timestamp_begin is committed data below `old` (I1),
+ * unchanged while `offset` is (I7, layout.h).
+ */
+static inline __attribute__((always_inline)) uint32_t
+rt_stamp(const struct rt_bufset *bs, void *rec, const char *pkt)
+{
+	struct rt_event_header *eh = rec;
+	uint64_t ts = rt_clock_read(bs->clock);
+	uint64_t begin = __atomic_load_n((const uint64_t *)(pkt + offsetof(struct rt_packet,
+									      open.timestamp_begin)),
+					 __ATOMIC_RELAXED);
+	uint32_t id = eh->word >> RT_EH_ID_BITS;
+	if (__builtin_expect(id < RT_EH_EXTENDED && ts - begin <= RT_EH_TS_MASK, 1)) {
+		eh->ts[1] = id | (uint32_t)ts << RT_EH_ID_BITS;
+		return RT_EH_COMPACT_SKIP;
+	}
+	memcpy(eh->ts, &ts, sizeof ts);
+	return 0;
+}
+
 /* rt_write's one attempt at buffer `cpu`, checked in the sequence against
  * the rseq word id (cpu_id or mm_cid): 0 when committed. */
 static inline __attribute__((always_inline)) int
@@ -387,21 +422,18 @@ rt_write_at(struct rt_bufset *bs, struct rseq *rs, const uint32_t *id, uint32_t 
 	    void *rec, uint32_t len)
 {
 	/* One unsigned compare bounds len on both sides: a record shorter
-	 * than its header wraps around to a huge value. */
+	 * than its header room wraps around to a huge value. */
 	if (__builtin_expect(cpu < __atomic_load_n(&bs->nr_cpus, __ATOMIC_RELAXED) &&
-			     len - RT_EVENT_HEADER_LEN <= rt_max_record(bs) - RT_EVENT_HEADER_LEN &&
+			     len - RT_MIN_RECORD <= rt_max_record(bs) - RT_MIN_RECORD &&
 			     (len & 7) == 0, 1)) {
 		uint64_t *offp = &bs->ctl[cpu].w.offset;
 		uint64_t old = __atomic_load_n(offp, __ATOMIC_RELAXED);
 		uint64_t in_sub = old & (bs->subbuf_size - 1);
 		if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
-			/* Read the clock after loading `old`: whoever reserves
-			 * in this buffer after our load moves `offset`, our
-			 * commit then fails and we retry with a later
-			 * timestamp. So timestamps in a buffer never go back. */
-			((struct rt_event_header *)rec)->timestamp = rt_clock_read(bs->clock);
-			return rt_arch_copy_commit_at(rs, id, cpu, offp, old, old + len,
-						      rt_cpu_data(bs, cpu, old), rec, len);
+			char *dst = rt_cpu_data(bs, cpu, old);
+			uint32_t skip = rt_stamp(bs, rec, dst - in_sub);
+			return rt_arch_copy_commit_at(rs, id, cpu, offp, old, old + len - skip, dst,
+						      (char *)rec + skip, len - skip);
 		}
 	}
 	return -1;
@@ -409,11 +441,13 @@ rt_write_at(struct rt_bufset *bs, struct rseq *rs, const uint32_t *id, uint32_t 
 
 /*
  * Writes one record (at most rt_max_record() bytes): rec points to len
- * bytes (len a multiple of 8, rec 8-aligned) that begin with a struct
- * rt_event_header whose id is set; the timestamp is filled in here.
+ * staged bytes (len a multiple of 8, rec 4-aligned) that begin with a
+ * struct rt_event_header whose word is rt_eh_extended(id) (packet.h); the
+ * header's form and timestamp are chosen here, and the buffer takes len
+ * or len - 8 bytes.
  * Returns RT_OK or a negative rt_status; every drop is counted in the
- * buffer of the CPU it happened on, a malformed record (shorter than its
- * header, or len not a multiple of 8) too, as RT_E_INVAL.
+ * buffer of the CPU it happened on, a malformed record (shorter than
+ * RT_MIN_RECORD, or len not a multiple of 8) too, as RT_E_INVAL.
  *
  * This is the common case, one attempt, inlined at the call site;
  * rt_write_slow() (write.c) has the same loop with the packet switch, the

@@ -79,11 +79,11 @@ int rt_drop_nobuf(struct rt_bufset *bs, uint32_t idx)
 }
 
 /* Every write path checks the record before it touches it: RT_OK, or the
- * cause it is dropped for. A record shorter than its header would have its
- * timestamp stored past its end and be committed as a torn event. */
+ * cause it is dropped for. A record shorter than its header room would
+ * have its timestamp stored past its end and be committed as a torn event. */
 static int record_size_check(const struct rt_bufset *bs, uint32_t len)
 {
-	if (len < RT_EVENT_HEADER_LEN || (len & 7) != 0)
+	if (len < RT_MIN_RECORD || (len & 7) != 0)
 		return RT_E_INVAL;
 	return len > rt_max_record(bs) ? RT_E_BIG : RT_OK;
 }
@@ -256,7 +256,6 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 	if (bad)
 		return rt_drop(bs, cid ? (cpu < bs->nr_max ? cpu : 0) : cpu % bs->nr_cpus, bad);
 
-	struct rt_event_header *eh = rec;
 	struct space_wait w = { 0 };
 	for (int tries = 0; tries < RT_MAX_TRIES; tries++) {
 		cpu = rt_index_of(bs, rs);
@@ -279,8 +278,9 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 			}
 			continue;
 		}
-		eh->timestamp = rt_clock_read(bs->clock); /* after `old`: see rt_write */
-		if (commit(bs, rs, cpu, old, old + len, rt_cpu_data(bs, cpu, old), rec, len) == 0)
+		char *dst = rt_cpu_data(bs, cpu, old);
+		uint32_t skip = rt_stamp(bs, rec, dst - in_sub); /* after `old` */
+		if (commit(bs, rs, cpu, old, old + len - skip, dst, (char *)rec + skip, len - skip) == 0)
 			return RT_OK;
 	}
 	return rt_drop(bs, cpu, RT_E_ABORT);
@@ -492,7 +492,6 @@ static int write_locked_once(struct rt_bufset *bs, void *rec, uint32_t len, uint
 	*cpu_out = cpu;
 
 	int status = RT_E_ABORT;
-	struct rt_event_header *eh = rec;
 	uint64_t *offp = &bs->ctl[cpu].w.offset;
 	/* At most: close, open, write. */
 	for (int step = 0; step < 3; step++) {
@@ -505,8 +504,9 @@ static int write_locked_once(struct rt_bufset *bs, void *rec, uint32_t len, uint
 			status = RT_E_ABORT;
 			continue;
 		}
-		eh->timestamp = rt_clock_read(bs->clock);
-		commit(bs, NULL, cpu, old, old + len, rt_cpu_data(bs, cpu, old), rec, len);
+		char *dst = rt_cpu_data(bs, cpu, old);
+		uint32_t skip = rt_stamp(bs, rec, dst - in_sub);
+		commit(bs, NULL, cpu, old, old + len - skip, dst, (char *)rec + skip, len - skip);
 		status = RT_OK;
 		break;
 	}

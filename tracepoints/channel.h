@@ -16,7 +16,7 @@ struct rt_channel {
 	struct rt_bufset bs;
 	uint32_t contexts;
 	uint32_t ctx_len;  /* bytes of context after the event header */
-	uint32_t hdr_len;  /* 16 + ctx_len rounded up to 8: where the payload starts */
+	uint32_t ctx_end;  /* where they end in a staged record (record.h) */
 	uint8_t active;    /* read by probes; written under the registry lock */
 	uint8_t owns_mapping;
 	uint64_t refused;  /* RT_E_MODE refusals */
@@ -30,6 +30,7 @@ struct rt_channel {
 struct rt_attach {
 	struct rt_channel *chan;
 	uint32_t id;
+	uint32_t hdr_len; /* where the payload starts in this channel (record.h) */
 };
 
 struct rt_ev_state {

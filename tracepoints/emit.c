@@ -19,6 +19,8 @@
 #include "tracepoints/channel.h"
 #include "eventdesc/record.h"
 
+/* The largest header room, contexts and padding (record.h) stay within
+ * the room the probe leaves in front of its 8-aligned payload. */
 _Static_assert(RSEQTRACE__HDR_RESERVE >= 16 + 8 + 4 + 4 + RT_PROCNAME_LEN, "header reserve");
 _Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");
 
@@ -61,14 +63,16 @@ void rt_emit_after_fork_child(void)
 	cached_tid = 0;
 }
 
-/* In the order of common/context.h (eventdesc/record.h). */
-static void fill_context(const struct rt_channel *ch, char *rec, const void *ip)
+/* In the order of common/context.h (eventdesc/record.h), then zeros up
+ * to the payload at hdr_len. */
+static void fill_context(const struct rt_channel *ch, char *rec, const void *ip, uint32_t hdr_len)
 {
-	char *c = rec + 16;
+	char *c = rec + RT_EH_ROOM;
 	if (ch->contexts & RSEQTRACE_CTX_IP) {
 		uint64_t v = (uint64_t)(uintptr_t)ip;
-		memcpy(c, &v, 8);
-		c += 8;
+		memset(c, 0, 4); /* up to 16: the ip is 8-aligned */
+		memcpy(c + 4, &v, 8);
+		c += 12;
 	}
 	if (ch->contexts & RSEQTRACE_CTX_VPID) {
 		int32_t v = rt_vpid();
@@ -84,7 +88,7 @@ static void fill_context(const struct rt_channel *ch, char *rec, const void *ip)
 		memcpy(c, procname(), RT_PROCNAME_LEN);
 		c += RT_PROCNAME_LEN;
 	}
-	memset(c, 0, (size_t)(rec + ch->hdr_len - c));
+	memset(c, 0, (size_t)(rec + hdr_len - c));
 }
 
 static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
@@ -97,7 +101,6 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 	struct rt_ev_state *st = attachments(ev);
 	if (!st)
 		return;
-	size_t len8 = (len + 7) & ~(size_t)7;
 	/* Zero the padding after the last field with one 8-byte store into
 	 * the staging buffer's slack (RSEQTRACE__SLACK): a store only, since
 	 * loading the word the probe has just written byte by byte would
@@ -108,13 +111,11 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 		struct rt_channel *ch = st->a[i].chan;
 		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
 			continue;
-		char *rec = payload - ch->hdr_len;
-		struct rt_event_header *eh = (struct rt_event_header *)rec;
-		eh->id = st->a[i].id;
-		eh->len = rt_exact_len(ch->ctx_len, (uint32_t)len);
-		if (ch->contexts)
-			fill_context(ch, rec, ip);
-		int r = rt_write(&ch->bs, rec, ch->hdr_len + (uint32_t)len8);
+		uint32_t hdr_len = st->a[i].hdr_len;
+		char *rec = payload - hdr_len;
+		((struct rt_event_header *)rec)->word = rt_eh_extended(st->a[i].id);
+		fill_context(ch, rec, ip, hdr_len);
+		int r = rt_write(&ch->bs, rec, (hdr_len + (uint32_t)len + 7) & ~7u);
 		if (__builtin_expect(r == RT_E_MODE, 0)) {
 			/* Counted where the trace sees it (events_discarded)
 			 * and per channel, so it is never silent. */

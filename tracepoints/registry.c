@@ -30,6 +30,7 @@
 
 #include "tracepoints/channel.h"
 #include "eventdesc/desc_wire.h"
+#include "eventdesc/record.h"
 #include "tracepoints/rcu.h"
 #include "eventdesc/record.h"
 #include "tracepoints/runtime.h"
@@ -521,8 +522,23 @@ static struct rt_ev_state *without(const struct rt_ev_state *st, const struct rt
 	return n;
 }
 
+/* The payload's alignment: its largest field's (record.h). */
+static uint32_t payload_align(const struct rseqtrace_event_desc *d)
+{
+	uint32_t a = 1;
+	for (uint32_t i = 0; i < d->nr_fields; i++) {
+		const struct rseqtrace_field_desc *f = &d->fields[i];
+		uint32_t fa = rt_field_align(f->kind, f->elem.size, f->length.size);
+		if (fa > a)
+			a = fa;
+	}
+	return a;
+}
+
 int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
 {
+	if (id > RT_EH_MAX_ID) /* the event header's (packet.h) */
+		return -EINVAL;
 	pthread_mutex_lock(&reg_lock);
 	struct ev_entry *e = find_handle(handle);
 	if (!e || e->duplicate) {
@@ -540,10 +556,11 @@ int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
 	n->nr = nr;
 	if (nr)
 		memcpy(n->a, cur->a, nr * sizeof n->a[0]);
+	struct rt_attach a = { ch, id, rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)) };
 	if (at < 0)
-		n->a[n->nr++] = (struct rt_attach){ ch, id };
+		n->a[n->nr++] = a;
 	else
-		n->a[at].id = id;
+		n->a[at] = a;
 	struct rt_ev_state *old = publish(e, n);
 	pthread_mutex_unlock(&reg_lock);
 	if (old) {
@@ -592,8 +609,8 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 			 name ? name : "?", contexts);
 		return NULL;
 	}
-	uint32_t hdr_len = rt_hdr_len(rt_ctx_len(contexts));
-	if (hdr_len > RSEQTRACE__HDR_RESERVE || hdr_len + 8 > rt_max_record(bs)) {
+	uint32_t ctx_end = rt_ctx_end(contexts);
+	if (rt_payload_start(ctx_end, 8) > RSEQTRACE__HDR_RESERVE || ctx_end + 16 > rt_max_record(bs)) {
 		snprintf(err, errlen, "channel %s: sub-buffers of %llu bytes are too small",
 			 name ? name : "?", (unsigned long long)bs->subbuf_size);
 		return NULL;
@@ -608,7 +625,7 @@ struct rt_channel *rt_channel_create(const struct rt_bufset *bs, unsigned contex
 	ch->bs.wait_while = &ch->active;
 	ch->contexts = contexts;
 	ch->ctx_len = rt_ctx_len(contexts);
-	ch->hdr_len = hdr_len;
+	ch->ctx_end = ctx_end;
 	ch->owns_mapping = owns_mapping != 0;
 	snprintf(ch->name, sizeof ch->name, "%s", name ? name : "channel");
 	pthread_mutex_lock(&reg_lock);

@@ -167,9 +167,8 @@ static void *worker_main(void *arg)
 	union record rec;
 	for (uint32_t i = 0; i < MAX_RECORD / 8; i++)
 		rec.w[i] = 0x5a5a5a5a00000000ull | i;
-	rec.h.id = w->len; /* the bench's marker: a record's id is its length */
-	rec.h.len = 0;
-	rec.h.timestamp = 0;
+	/* The bench's marker: a record's id is its staged length. */
+	rec.h = (struct rt_event_header){ .word = rt_eh_extended(w->len) };
 
 	pthread_barrier_wait(w->start);
 	double t0 = now_ns();
@@ -196,10 +195,15 @@ static uint64_t count_records(const char *pkt, uint32_t len)
 {
 	uint64_t n = 0;
 	for (uint32_t pos = RT_PACKET_HEADER_LEN; pos < len;) {
-		const struct rt_event_header *eh = (const void *)(pkt + pos);
-		if (eh->id < RT_EVENT_HEADER_LEN || eh->id % 8 || eh->id > len - pos)
-			die("malformed record at byte %u of a packet (id %u)", pos, eh->id);
-		pos += eh->id;
+		/* The compact form (ringbuf/packet.h) is 8 bytes shorter. */
+		uint32_t word, id, stored;
+		memcpy(&word, pkt + pos, 4);
+		id = (word & RT_EH_EXTENDED) == RT_EH_EXTENDED ? word >> RT_EH_ID_BITS
+							       : (word & RT_EH_EXTENDED);
+		stored = (word & RT_EH_EXTENDED) == RT_EH_EXTENDED ? id : id - RT_EH_COMPACT_SKIP;
+		if (id < RT_MIN_RECORD || id % 8 || stored > len - pos)
+			die("malformed record at byte %u of a packet (id %u)", pos, id);
+		pos += stored;
 		n++;
 	}
 	return n;

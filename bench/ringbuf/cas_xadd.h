@@ -160,8 +160,8 @@ cas_write(struct cas_set *cs, void *rec, uint32_t len, int clock)
 			cas_close_packet(cs, cpu, old, ts);
 		cas_open_packet(cs, cpu, at - RT_PACKET_HEADER_LEN, ts);
 	}
-	struct rt_event_header *eh = rec;
-	eh->timestamp = ts;
+	struct rt_event_header *eh = rec; /* always the extended form */
+	memcpy(eh->ts, &ts, sizeof ts);
 	cas_copy_words(rt_cpu_data(bs, cpu, at), rec, len);
 	/* lock xadd; release: the record is visible before its commit. */
 	__atomic_fetch_add(&cas_counter(cs, cpu, at)->count, len, __ATOMIC_RELEASE);

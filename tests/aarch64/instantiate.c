@@ -18,7 +18,10 @@ int main(void)
 	struct rt_bufset bs;
 	if (rt_bufset_create(&p, &bs, NULL, 0) != RT_OK)
 		return 2;
-	struct rt_event_header rec = { .id = 1 };
+	struct {
+		struct rt_event_header h;
+		uint32_t pad;
+	} rec = { .h = { .word = rt_eh_extended(1) } };
 	int r = rt_abi_write(&bs, &rec, sizeof rec);
 	rt_bufset_unmap(&bs);
 	return r == RT_OK ? 0 : 1;

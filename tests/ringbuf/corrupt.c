@@ -345,13 +345,18 @@ static uint64_t walk_packet(const void *pkt, uint32_t len)
 {
 	const char *p = (const char *)pkt + RT_PACKET_HEADER_LEN, *end = (const char *)pkt + len;
 	uint64_t sum = 0;
+	uint64_t prev = 0;
 	while (end - p >= (long)REC_FIXED) {
-		const struct rec *r = (const struct rec *)p;
-		if (r->len < REC_FIXED || r->len % 8 || r->len > (uint64_t)(end - p))
+		struct rec_at at;
+		if (!rec_decode(p, (uint32_t)(end - p), prev, &at))
 			break;
-		for (uint32_t i = 0; i < r->len / 8; i++)
+		uint32_t stored = at.r->len - at.stored;
+		if (at.r->len < REC_FIXED || at.r->len % 8 || stored > (uint64_t)(end - p))
+			break;
+		for (uint32_t i = 0; i < stored / 8; i++)
 			sum += ((const uint64_t *)p)[i];
-		p += r->len;
+		prev = at.ts;
+		p += stored;
 	}
 	return sum;
 }

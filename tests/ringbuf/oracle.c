@@ -33,10 +33,9 @@ static uint64_t rec_sum(const struct rec *r, uint32_t len)
 void rec_build(void *buf, uint32_t stream, uint64_t seq, uint32_t len)
 {
 	struct rec *r = buf;
-	r->h.id = REC_ID;
-	r->h.len = 0;
-	r->h.timestamp = 0;
+	r->h = (struct rt_event_header){ .word = rt_eh_extended(rec_id(stream)) };
 	r->stream = stream;
+	r->pad = 0;
 	r->len = len;
 	r->seq = seq;
 	for (uint32_t i = 0; i < (len - REC_FIXED) / 8; i++)
@@ -123,43 +122,71 @@ void oracle_fini(struct oracle *o)
 	free(o->pkt);
 }
 
-/* Checks one record at p with avail bytes left in the packet; returns its
- * length, or 0 when the rest of the packet cannot be parsed. */
+int rec_decode(const char *p, uint32_t avail, uint64_t prev, struct rec_at *out)
+{
+	uint32_t word;
+	if (avail < 4)
+		return 0;
+	memcpy(&word, p, 4);
+	if ((word & RT_EH_EXTENDED) != RT_EH_EXTENDED) {
+		/* The smallest time >= prev with these low bits, as CTF reads it. */
+		uint64_t low = word >> RT_EH_ID_BITS, mod = (uint64_t)RT_EH_TS_MASK + 1;
+		out->ts = (prev & ~(mod - 1)) | low;
+		if (out->ts < prev)
+			out->ts += mod;
+		out->id = word & RT_EH_EXTENDED;
+		out->r = (const struct rec *)(p - RT_EH_COMPACT_SKIP);
+		out->stored = RT_EH_COMPACT_SKIP; /* less: the record's len is staged */
+	} else {
+		if (avail < RT_EH_ROOM)
+			return 0;
+		memcpy(&out->ts, p + 4, 8);
+		out->id = word >> RT_EH_ID_BITS;
+		out->r = (const struct rec *)p;
+		out->stored = 0;
+	}
+	return 1;
+}
+
+/* Checks one record at p with avail bytes left in the packet; returns the
+ * bytes it takes, or 0 when the rest of the packet cannot be parsed. */
 static uint32_t check_record(struct oracle *o, uint32_t cpu, const struct rt_packet *pk,
 			     const char *p, uint32_t avail)
 {
 	struct oracle_cpu *c = &o->cpu[cpu];
-	const struct rec *r = (const struct rec *)p;
-	if (avail < REC_FIXED) {
+	struct rec_at at;
+	if (avail < REC_FIXED - RT_EH_COMPACT_SKIP || !rec_decode(p, avail, c->last_ts, &at)) {
 		oracle_error(o, "cpu %u packet %llu: %u stray bytes at the end", cpu,
 			     (unsigned long long)pk->open.packet_seq_num, avail);
 		return 0;
 	}
-	if (r->h.id != REC_ID || r->len < REC_FIXED || r->len % 8 || r->len > avail) {
+	const struct rec *r = at.r;
+	uint32_t stored = r->len - at.stored;
+	if (r->len < REC_FIXED || r->len % 8 || stored > avail || at.id != rec_id(r->stream)) {
 		oracle_error(o, "cpu %u packet %llu: bad record header id %#x len %u (avail %u)",
-			     cpu, (unsigned long long)pk->open.packet_seq_num, r->h.id, r->len, avail);
+			     cpu, (unsigned long long)pk->open.packet_seq_num, at.id, r->len, avail);
 		return 0;
 	}
 	if (rec_sum(r, r->len) != r->sum) {
 		oracle_error(o, "cpu %u: record stream %u seq %llu len %u: checksum mismatch",
 			     cpu, r->stream, (unsigned long long)r->seq, r->len);
-		return r->len;
+		return stored;
 	}
 	for (uint32_t i = 0; i < (r->len - REC_FIXED) / 8; i++)
 		if (r->payload[i] != payload_word(r->stream, r->seq, i)) {
 			oracle_error(o, "cpu %u: record stream %u seq %llu: payload word %u wrong",
 				     cpu, r->stream, (unsigned long long)r->seq, i);
-			return r->len;
+			return stored;
 		}
 	if (r->stream >= o->seen.nr_streams || r->seq >= o->seen.max_seq) {
 		oracle_error(o, "cpu %u: record (stream %u, seq %llu) out of range", cpu,
 			     r->stream, (unsigned long long)r->seq);
-		return r->len;
+		return stored;
 	}
 	if (seqmap_set(&o->seen, r->stream, r->seq))
 		oracle_error(o, "cpu %u: record (stream %u, seq %llu) read twice", cpu,
 			     r->stream, (unsigned long long)r->seq);
-	uint64_t ts = r->h.timestamp;
+	uint64_t ts = at.ts;
 	if (ts < c->last_ts)
 		oracle_error(o, "cpu %u: timestamp goes back %llu -> %llu (stream %u seq %llu)",
 			     cpu, (unsigned long long)c->last_ts, (unsigned long long)ts,
@@ -172,7 +199,7 @@ static uint32_t check_record(struct oracle *o, uint32_t cpu, const struct rt_pac
 	c->last_ts = ts;
 	c->records++;
 	o->records++;
-	return r->len;
+	return stored;
 }
 
 void oracle_packet(struct oracle *o, uint32_t cpu, const void *pkt, uint32_t len)

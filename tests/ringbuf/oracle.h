@@ -3,17 +3,21 @@
  * The test oracle for the ring buffer: a self-checking record format and a
  * reader that verifies every packet and record it drains.
  *
- * A record is
+ * A record is, staged (ringbuf/packet.h)
  *
- *   struct rt_event_header   id = REC_ID, timestamp filled by rt_write
- *   u32 stream, u32 len      who wrote it, its total length in bytes
+ *   struct rt_event_header   word = rt_eh_extended(rec_id(stream)), room for
+ *                            the timestamp, filled by rt_write
+ *   u32 len                  its staged length in bytes
+ *   u32 stream, u32 pad      who wrote it
  *   u64 seq                  the stream's sequence number
  *   u64 sum                  checksum of stream, len, seq and the payload
  *   u64 payload[]            (len - REC_FIXED) / 8 words derived from
  *                            (stream, seq, index)
  *
  * so the reader can tell an intact record from any torn or foreign one
- * without knowing anything the writer knew.
+ * without knowing anything the writer knew. Even streams use an id that
+ * may take the compact header, odd ones one that never does: both forms
+ * are written and checked.
  */
 #ifndef RT_TEST_ORACLE_H
 #define RT_TEST_ORACLE_H
@@ -23,21 +27,42 @@
 
 #include "ringbuf/ringbuf.h"
 
-#define REC_ID 0x5ecu
+#define REC_ID 0x5ecu      /* always extended */
+#define REC_ID_SMALL 3u    /* compact when the timestamp allows */
 #define REC_FIXED 40u
 
 struct rec {
 	struct rt_event_header h;
-	uint32_t stream;
 	uint32_t len;
+	uint32_t stream;
+	uint32_t pad;
 	uint64_t seq;
 	uint64_t sum;
 	uint64_t payload[];
 };
 
+static inline uint32_t rec_id(uint32_t stream)
+{
+	return stream % 2 ? REC_ID : REC_ID_SMALL;
+}
+
 /* Fills buf (8-aligned, len bytes, len a multiple of 8 >= REC_FIXED).
  * Pure computation: safe in a signal handler. */
 void rec_build(void *buf, uint32_t stream, uint64_t seq, uint32_t len);
+
+/*
+ * The record stored at p, avail bytes before the end of its packet: its
+ * staged view (which starts 8 bytes before p in the compact form: only
+ * its header is not there), its event id, its timestamp rebuilt from prev
+ * (the previous event's, or the packet's timestamp_begin), and the bytes
+ * it takes at p. 0 if not even its header fits.
+ */
+struct rec_at {
+	const struct rec *r;
+	uint32_t id, stored;
+	uint64_t ts;
+};
+int rec_decode(const char *p, uint32_t avail, uint64_t prev, struct rec_at *out);
 
 /* A bitmap of sequence numbers per stream. */
 struct seqmap {

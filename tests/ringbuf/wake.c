@@ -82,7 +82,7 @@ static void pin(uint32_t cpu)
 
 static int write_one(struct rt_bufset *bs, uint64_t v)
 {
-	struct rec r = { .h = { .id = 1, .len = sizeof r }, .value = v };
+	struct rec r = { .h = { .word = rt_eh_extended(1) }, .value = v };
 	return rt_write(bs, &r, sizeof r);
 }
 

@@ -13,8 +13,10 @@ position, not a counter.
   counters     absurd lost-event counters: discarded stays sane and counted.
   prefix       garbage left at the writers' offset in an open sub-buffer,
                with the offset moved past it (on the 8-byte grid or off
-               it): the honest records written after it in the same packet
-               are kept, the garbage counted.
+               it): the records before it are kept, the rest of that
+               packet (which no header length delimits any more) is
+               counted as corrupt, and the stream goes on with the next
+               packet; list and trace agree.
   sigstop      an app stopped by SIGSTOP during `stop`: stop returns in
                bounded time; what it writes once continued is not added to
                the stopped trace, and list and the trace agree.
@@ -175,19 +177,29 @@ def garbage_before_honest_records(mode):
         b = App(d, "-c", "0", TAPP, "--role", "2",
                 "--events", "20", exe=taskset)
         check(b.wait(60) == 0, b.err)
+        # Enough to fill that packet and several after it.
+        c = App(d, "-c", "0", TAPP, "--role", "3",
+                "--events", "400", "--sleep-us", "500", exe=taskset)
+        check(c.wait(60) == 0, c.err)
         p = d.cli("stop", timeout=60)
         check(p.returncode == 0, f"stop failed: {p.stdout} {p.stderr}")
         kv = d.kv("s")
         bt_readable(out)
         events, discarded = read_trace(out)
-        first, second = role_events(events, 1), role_events(events, 2)
-        check(len(first) == 5 and len(second) == 20,
-              f"recorded {len(first)} of 5 before the garbage and {len(second)} of 20 after it "
-              f"(missing after: {missing_ranges(second, 20)}): {kv}")
-        check(int(kv["corrupt_events"]) >= 1 and int(kv["discarded"]) == sum(discarded.values()),
+        first, second, third = (role_events(events, r) for r in (1, 2, 3))
+        check(len(first) == 5, f"recorded {len(first)} of 5 before the garbage: {kv}")
+        # Records carry no length (ringbuf/packet.h): what follows the
+        # garbage in its packet cannot be delimited and is lost, counted;
+        # the packets after it are recorded whole.
+        seqs = sorted(e["fields"]["seq"] for e in third)
+        check(seqs and seqs == list(range(seqs[0], 400)) and seqs[0] < 400 - 100,
+              f"role 3 after the cut packet: {missing_ranges(third, 400)} missing, "
+              f"{len(second)} of role 2 recorded: {kv}")
+        check(int(kv["corrupt_events"]) >= 1 and int(kv["corrupt_packets"]) >= 1 and
+              int(kv["discarded"]) == sum(discarded.values()),
               f"the garbage was not counted, or list and trace disagree: {kv} {discarded}")
-        print(f"{mode}: 5 + 20 honest events kept around the garbage, {kv['corrupt_events']} "
-              f"counted corrupt")
+        print(f"{mode}: 5 before the garbage kept, {len(second)} of 20 and {len(third)} of 400 "
+              f"after it, {kv['corrupt_events']} counted corrupt")
     finally:
         d.cleanup()
 
