@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+#define RSEQTRACE_CREATE_PROBES
+#include "gaps_tp.h"
