@@ -337,22 +337,35 @@ static uint64_t count_records(void *arg, const void *from, uint64_t len)
 
 /*
  * The timestamp a run's compact headers count from (I7, layout.h): the
- * packet's timestamp_begin when the run starts the packet, else the last
- * one decoded in the packet, which is no earlier. Either way no earlier
- * than the stream's last (S2) and no later than now: a value an
- * application wrote that breaks this is not taken (its own records then
- * decode to other times, or are cut).
+ * last one decoded on this CPU, and never before the stream's last (S2),
+ * which is also the packet's timestamp_begin. A run that starts a packet
+ * starts with an extended header: it counts from nothing before it. A run
+ * that starts inside one follows records this CPU's walks decoded (drawn
+ * out, skipped as late or cut: all decoded), whose timestamps lie between
+ * the packet's begin and its own, which decode the same from any of them.
+ * Nothing of the shared packet header is read.
  */
-static uint64_t run_base(struct ctf_channel *c, uint32_t cpu, const struct rt_committed *cm)
+static uint64_t run_base(const struct cpu_stream *s)
+{
+	return s->dec_ts > s->last_ts ? s->dec_ts : s->last_ts;
+}
+
+/*
+ * Walks a run where it lies in the buffer, for what is not written: the
+ * records that decode, plus one for what follows a cut, and the last
+ * timestamp for the next run. Reads shared memory that writers may still
+ * change: every value is checked before use, as in our copy.
+ */
+static uint64_t walk_in_place(struct ctf_channel *c, uint32_t cpu, const struct rt_committed *cm)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
-	uint64_t start = cm->pos & ~(uint64_t)(c->bs->subbuf_size - 1);
-	uint64_t base = s->dec_ts;
-	if (cm->pos - start == RT_PACKET_HEADER_LEN) {
-		const struct rt_packet *pk = (const void *)rt_cpu_data(c->bs, cpu, start);
-		base = __atomic_load_n(&pk->open.timestamp_begin, __ATOMIC_RELAXED);
-	}
-	return base < s->last_ts || base > cm->now ? s->last_ts : base;
+	uint64_t start = cm->pos & ~(uint64_t)(c->bs->subbuf_size - 1), events, last_ts;
+	int cut;
+	walk(c, (const uint8_t *)rt_cpu_data(c->bs, cpu, start), (size_t)(cm->pos - start),
+	     (size_t)(cm->end - start), run_base(s), cm->now, &events, &last_ts, &cut);
+	if (!cm->bad_close) /* see take_run */
+		s->dec_ts = last_ts;
+	return events + (uint64_t)cut;
 }
 
 /* ---- writing -------------------------------------------------------------- */
@@ -552,11 +565,25 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	struct cpu_stream *s = &c->cpu[cpu];
 	if (cm->resynced)
 		count_corrupt(c, cpu, cm->skipped_records, cm->skipped);
+	if (cm->bad_close) {
+		/* Where its records end is unknown: past the last one of this
+		 * lap, an older lap's compact records would decode as well,
+		 * later than they are. None is written, each that decodes is
+		 * counted (an older lap's too: the count errs high, never low),
+		 * and the next packet starts with an extended header. */
+		uint64_t start = cm->pos & ~(uint64_t)(c->bs->subbuf_size - 1), events, last_ts;
+		int cut;
+		walk(c, (const uint8_t *)rt_cpu_data(c->bs, cpu, start), (size_t)(cm->pos - start),
+		     (size_t)(cm->end - start), run_base(s), cm->now, &events, &last_ts, &cut);
+		count_corrupt(c, cpu, events, 1);
+		sample_losses(c, cpu);
+		return 0;
+	}
 	size_t len = (size_t)(cm->end - cm->pos);
 	uint8_t *pkt = scratch_get(RT_PACKET_HEADER_LEN + len);
 	if (!pkt) {
 		/* Not written and not left in the buffer: counted. */
-		uint64_t n = rt_count_records(c->bs, rt_cpu_data(c->bs, cpu, cm->pos), len);
+		uint64_t n = walk_in_place(c, cpu, cm);
 		s->extra += n;
 		s->write_lost += n;
 		record_error(c, ENOMEM, "%s_%u: out of memory", c->name, cpu);
@@ -565,16 +592,12 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	/* Our copy first: what we check is what we write. */
 	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
 	len += RT_PACKET_HEADER_LEN;
-	uint64_t events, last_ts, base = run_base(c, cpu, cm);
+	uint64_t events, last_ts, base = run_base(s);
 	int cut;
 	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, base, cm->now, &events,
 			      &last_ts, &cut);
 	s->dec_ts = last_ts;
-	if (cm->bad_close)
-		/* Walked to the sub-buffer's end: what follows the last record
-		 * is an older lap's, and a cut there is expected. */
-		count_corrupt(c, cpu, 0, 1);
-	else if (cut)
+	if (cut)
 		/* The rest of the run cannot be delimited: one record lost at
 		 * least, counted as one. A later run starts where the
 		 * writers' offset was, on a record again. */
@@ -582,6 +605,8 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	sample_losses(c, cpu);
 	if (!events)
 		return 0;
+	/* begin = base: a reader decodes our compact headers from it as we
+	 * did (no earlier than the previous packet's end, S2). */
 	return write_packet(c, cpu, pkt, content, events, base, last_ts);
 }
 
@@ -667,7 +692,14 @@ int ctf_channel_flush(struct ctf_channel *c)
 uint64_t ctf_channel_skip_late_cpu(struct ctf_channel *c, uint32_t cpu)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
-	uint64_t n = rt_read_skip(c->bs, cpu);
+	uint64_t n = 0, nsub = c->bs->buf_size / c->bs->subbuf_size;
+	struct rt_committed cm;
+	/* Decoded, not only skipped: reading resumes inside the last packet,
+	 * whose compact headers count from these records (run_base). */
+	for (uint64_t i = 0; i <= nsub && rt_read_committed(c->bs, cpu, 1, &cm) > 0; i++) {
+		n += cm.skipped_records + walk_in_place(c, cpu, &cm);
+		rt_read_advance(c->bs, cpu, &cm);
+	}
 	s->late += n;
 	s->late_events += n;
 	sample_losses(c, cpu);

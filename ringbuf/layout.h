@@ -76,6 +76,20 @@
  *       An offset that breaks I3 moves pos to the offset's sub-buffer;
  *       the sub-buffers skipped are counted, with the records found in
  *       them.
+ *
+ * Event headers (packet.h) carry the low 27 bits of a timestamp (compact)
+ * or all of it (extended); a reader rebuilds a compact one as the smallest
+ * value at or after the previous record's whose low bits match:
+ *
+ *   I7  A writer uses the compact form only when ts - timestamp_begin of
+ *       the open packet < 2^27 (the header it read is committed, below
+ *       `old`), and never for a packet's first record. Every record of the
+ *       packet lies in [timestamp_begin, ts], so a compact record is less
+ *       than 2^27 after the one before it, and decodes exactly from it, or
+ *       from any timestamp between the packet's begin and its own. The
+ *       daemon so never reads a shared timestamp_begin: it counts from the
+ *       last timestamp it decoded on that CPU (every run it takes, writes
+ *       or not, is decoded) and writes that as the packet's begin.
  */
 #ifndef RT_LAYOUT_H
 #define RT_LAYOUT_H

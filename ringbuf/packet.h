@@ -68,9 +68,10 @@ struct rt_packet {
  * and records start 8-aligned. A reader rebuilds a compact timestamp as
  * the smallest value at or after the previous event's (or the packet's
  * timestamp_begin) whose low 27 bits match, so a writer uses the compact
- * form only when ts - timestamp_begin of the open packet < 2^27 (layout.h,
- * I7): every event of the packet lies in [timestamp_begin, ts], so the
- * gap from any of them is smaller still.
+ * form only when ts - timestamp_begin of the open packet < 2^27, and not
+ * for the packet's first record (layout.h, I7): every event of the packet
+ * lies in [timestamp_begin, ts], so the gap from any of them is smaller
+ * still.
  *
  * Writers stage a record with RT_EH_ROOM bytes of header room in front of
  * the contexts; word 0 holds rt_eh_extended(id), set by the caller. Both

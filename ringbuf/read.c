@@ -142,8 +142,7 @@ static uint64_t closed_end(const struct rt_bufset *bs, uint32_t cpu, uint64_t st
 	const struct rt_packet *pk = (const void *)rt_cpu_data(bs, cpu, start);
 	uint64_t bits = __atomic_load_n(&pk->close.content_size, __ATOMIC_RELAXED);
 	/* Byte-exact, not 8-byte aligned: writers that an application left
-	 * an unaligned offset close at an unaligned end, after honest records
-	 * that the daemon finds again (ctf/stream.c, resume_point). */
+	 * an unaligned offset close at an unaligned end. */
 	*bad = bits % 8 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8;
 	return *bad ? start + bs->subbuf_size : start + bits / 8;
 }
@@ -221,18 +220,6 @@ void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committ
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	rd->pos = cm->closed ? sub_start(bs, cm->pos) + bs->subbuf_size : cm->end;
 	publish(bs, cpu);
-}
-
-uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu)
-{
-	uint64_t n = 0, nsub = bs->buf_size / bs->subbuf_size;
-	struct rt_committed cm;
-	for (uint64_t i = 0; i <= nsub && rt_read_committed(bs, cpu, 1, &cm) > 0; i++) {
-		n += cm.skipped_records +
-		     rt_count_records(bs, rt_cpu_data(bs, cpu, cm.pos), cm.end - cm.pos);
-		rt_read_advance(bs, cpu, &cm);
-	}
-	return n;
 }
 
 /* ---- Wake-ups (invariant I5) -------------------------------------------- */

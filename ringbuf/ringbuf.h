@@ -151,8 +151,8 @@ struct rt_bufset {
 	/* Consumer only: the records in len bytes of committed records from
 	 * `from` (a bounded walk). Only a reader that knows the events can
 	 * delimit records (packet.h: no length in the header), so the one
-	 * that decodes them sets this, for what rt_read_committed skips and
-	 * rt_read_skip drops; NULL counts a non-empty run as one record. */
+	 * that decodes them sets this, for what rt_read_committed skips; NULL
+	 * counts a non-empty run as one record. */
 	uint64_t (*count_records)(void *arg, const void *from, uint64_t len);
 	void *count_arg;
 };
@@ -247,8 +247,6 @@ struct rt_committed {
 };
 int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm);
 void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm);
-/* Skips everything committed on cpu; returns the records counted there. */
-uint64_t rt_read_skip(struct rt_bufset *bs, uint32_t cpu);
 /* Records a run of len bytes holds, by bs->count_records. */
 uint64_t rt_count_records(const struct rt_bufset *bs, const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
@@ -389,17 +387,18 @@ static inline char *rt_cpu_data(const struct rt_bufset *bs, uint32_t cpu, uint64
 }
 
 /*
- * Stamps a staged record (packet.h) to be committed in the open packet
- * whose header is at pkt, and returns how many of its leading bytes not
- * to copy: RT_EH_COMPACT_SKIP for the compact form, 0 for the extended.
- * Called after the load of `old`, like every timestamp: whoever reserves
- * in this buffer after that load moves `offset`, the commit then fails
- * and the caller stamps again, later. So timestamps in a buffer never go
- * back. The packet's timestamp_begin is committed data below `old` (I1),
- * unchanged while `offset` is (I7, layout.h).
+ * Stamps a staged record (packet.h) to be committed in_sub bytes into the
+ * open packet whose header is at pkt, and returns how many of its leading
+ * bytes not to copy: RT_EH_COMPACT_SKIP for the compact form, 0 for the
+ * extended. The first record of a packet is always extended, so a reader
+ * needs no packet header to decode the rest (I7, layout.h). Called after
+ * the load of `old`, like every timestamp: whoever reserves in this
+ * buffer after that load moves `offset`, the commit then fails and the
+ * caller stamps again, later. So timestamps in a buffer never go back.
+ * The packet's timestamp_begin is committed data below `old` (I1).
  */
 static inline __attribute__((always_inline)) uint32_t
-rt_stamp(const struct rt_bufset *bs, void *rec, const char *pkt)
+rt_stamp(const struct rt_bufset *bs, void *rec, const char *pkt, uint64_t in_sub)
 {
 	struct rt_event_header *eh = rec;
 	uint64_t ts = rt_clock_read(bs->clock);
@@ -407,7 +406,8 @@ rt_stamp(const struct rt_bufset *bs, void *rec, const char *pkt)
 									      open.timestamp_begin)),
 					 __ATOMIC_RELAXED);
 	uint32_t id = eh->word >> RT_EH_ID_BITS;
-	if (__builtin_expect(id < RT_EH_EXTENDED && ts - begin <= RT_EH_TS_MASK, 1)) {
+	if (__builtin_expect(id < RT_EH_EXTENDED && ts - begin <= RT_EH_TS_MASK &&
+			     in_sub != RT_PACKET_HEADER_LEN, 1)) {
 		eh->ts[1] = id | (uint32_t)ts << RT_EH_ID_BITS;
 		return RT_EH_COMPACT_SKIP;
 	}
@@ -431,7 +431,7 @@ rt_write_at(struct rt_bufset *bs, struct rseq *rs, const uint32_t *id, uint32_t 
 		uint64_t in_sub = old & (bs->subbuf_size - 1);
 		if (__builtin_expect(rt_fits(bs, in_sub, len), 1)) {
 			char *dst = rt_cpu_data(bs, cpu, old);
-			uint32_t skip = rt_stamp(bs, rec, dst - in_sub);
+			uint32_t skip = rt_stamp(bs, rec, dst - in_sub, in_sub);
 			return rt_arch_copy_commit_at(rs, id, cpu, offp, old, old + len - skip, dst,
 						      (char *)rec + skip, len - skip);
 		}

@@ -279,7 +279,7 @@ int rt_write_slow(struct rt_bufset *bs, void *rec, uint32_t len)
 			continue;
 		}
 		char *dst = rt_cpu_data(bs, cpu, old);
-		uint32_t skip = rt_stamp(bs, rec, dst - in_sub); /* after `old` */
+		uint32_t skip = rt_stamp(bs, rec, dst - in_sub, in_sub); /* after `old` */
 		if (commit(bs, rs, cpu, old, old + len - skip, dst, (char *)rec + skip, len - skip) == 0)
 			return RT_OK;
 	}
@@ -505,7 +505,7 @@ static int write_locked_once(struct rt_bufset *bs, void *rec, uint32_t len, uint
 			continue;
 		}
 		char *dst = rt_cpu_data(bs, cpu, old);
-		uint32_t skip = rt_stamp(bs, rec, dst - in_sub);
+		uint32_t skip = rt_stamp(bs, rec, dst - in_sub, in_sub);
 		commit(bs, NULL, cpu, old, old + len - skip, dst, (char *)rec + skip, len - skip);
 		status = RT_OK;
 		break;

@@ -36,11 +36,12 @@
  *     Lock order: registry lock, then your locks.
  *
  * Record format (every writer into a channel must follow it, see
- * record.h): struct rt_event_header (id; len = the exact length in bytes
- * the CTF description decodes, i.e. the record length before padding to
- * 8; timestamp), the channel's contexts, zero padding to 8, the payload.
- * The CTF writer uses `len` to cut the packet's content_size at the real
- * end of its last event.
+ * record.h): 12 bytes of event header room whose first word is
+ * rt_eh_extended(id) (ringbuf/packet.h; rt_write picks the header's form
+ * and stores the timestamp), the channel's contexts, zeros up to the
+ * payload, aligned as its largest field, the payload, zeros up to 8.
+ * Records carry no length: the CTF writer finds each one's end by
+ * decoding it.
  */
 #ifndef RT_RUNTIME_H
 #define RT_RUNTIME_H

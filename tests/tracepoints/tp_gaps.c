@@ -54,8 +54,20 @@ int main(int argc, char **argv)
 		printf("events=%d\n", n);
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "paced") == 0) {
+		uint64_t end = mono_ns() + strtoull(argv[2], NULL, 10) * 1000000u;
+		long us = atol(argv[3]);
+		while (mono_ns() < end) {
+			one(emitted % 2 ? 35 : 0);
+			struct timespec ts = { 0, us * 1000L };
+			nanosleep(&ts, NULL);
+		}
+		one(0);
+		printf("events=%d\n", emitted);
+		return 0;
+	}
 	if (argc != 2 || strcmp(argv[1], "gaps") != 0) {
-		fprintf(stderr, "usage: tp_gaps gaps | hello N\n");
+		fprintf(stderr, "usage: tp_gaps gaps | hello N | paced MS US\n");
 		return 2;
 	}
 	for (int i = 0; i < GAPS_EVENTS; i++) {
