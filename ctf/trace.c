@@ -32,6 +32,7 @@
 #endif
 
 _Static_assert(sizeof(struct rt_packet) == 88, "packet layout described below");
+_Static_assert(RT_RECORD_HDR_ROOM == RT_EH_ROOM, "record.h and packet.h agree");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "metadata says byte_order = le");
 
 /* ---- string builder -------------------------------------------------------- */

@@ -9,7 +9,7 @@
  *   | header   | ip? vpid? vtid? procname? | 0 | payload (if any) | 0 |
  *   +----------+---------------------------+---+------------------+---+
  *
- * The header room is RT_EH_ROOM bytes: the extended form fills it, the
+ * The header room is RT_EH_ROOM (12) bytes: the extended form fills it, the
  * compact one is its last 4 bytes and the record as stored starts 8 bytes
  * later; both forms end at 4 (mod 8), so every offset below keeps its
  * alignment in either. Each present context follows the previous one, in
@@ -29,12 +29,15 @@
 #include <rseqtrace/types.h>
 
 #include "common/context.h"
-#include "ringbuf/packet.h"
+
+/* ringbuf/packet.h's RT_EH_ROOM (checked where both are seen: emit.c,
+ * ctf/trace.c); eventdesc/ stays below ringbuf/. */
+#define RT_RECORD_HDR_ROOM 12u
 
 /* Where the contexts start: the ip is 8-aligned. */
 static inline uint32_t rt_ctx_start(uint32_t contexts)
 {
-	return (contexts & RSEQTRACE_CTX_IP) ? 16u : RT_EH_ROOM;
+	return (contexts & RSEQTRACE_CTX_IP) ? 16u : RT_RECORD_HDR_ROOM;
 }
 
 /* Where they end, a multiple of 4. */

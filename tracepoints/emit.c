@@ -23,6 +23,7 @@
  * the room the probe leaves in front of its 8-aligned payload. */
 _Static_assert(RSEQTRACE__HDR_RESERVE >= 16 + 8 + 4 + 4 + RT_PROCNAME_LEN, "header reserve");
 _Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");
+_Static_assert(RT_RECORD_HDR_ROOM == RT_EH_ROOM, "record.h and packet.h agree");
 
 static int32_t cached_pid;
 static __thread __attribute__((tls_model("initial-exec"))) int32_t cached_tid;
