@@ -38,7 +38,7 @@ struct cpu_stream {
 	uint64_t seq;
 	uint64_t reported;
 	uint64_t last_ts;
-	uint64_t dec_ts;      /* the last timestamp decoded in the sub-buffer being read (I7) */
+	uint64_t dec_ts;      /* the last timestamp decoded on this CPU (run_base, I7) */
 	uint64_t ring, extra, corrupt, late; /* S3 */
 	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (full, big, abort) */
 	uint64_t ring_seen[RT_LOST_CAUSES];  /* raw lost counters at the last sample */
@@ -251,9 +251,10 @@ struct rec_view {
  * names a declared event and its payload decodes within len. A compact
  * timestamp is rebuilt as CTF readers do: the smallest value >= prev
  * whose low bits match. The compact form is the staged record less its
- * first 8 bytes, so offsets count from at - 8 then (never read: the
- * payload starts after the header). Under the trace lock: registrations
- * grow cls->ev.
+ * first 8 bytes, so offsets count from at - 8 then (at >= 8 always: runs
+ * start after a packet header; those 8 bytes are never read, the payload
+ * starts after the header). Under the trace lock: registrations grow
+ * cls->ev.
  */
 static int decode(const struct ctf_stream_class *cls, const uint8_t *p, size_t at, size_t len,
 		  uint64_t prev, struct rec_view *r)
@@ -315,19 +316,21 @@ static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_
 	return last_end;
 }
 
-/* bs->count_records: records delimited by decoding them; what follows
- * one that does not decode counts as one more. */
+/* bs->count_records, for sub-buffers skipped by a resynchronization:
+ * records delimited by decoding them, from `from`, RT_PACKET_HEADER_LEN
+ * into its sub-buffer; what follows one that does not decode counts as
+ * one more. */
 static uint64_t count_records(void *arg, const void *from, uint64_t len)
 {
 	struct ctf_channel *c = arg;
-	const uint8_t *p = from;
+	const uint8_t *p = (const uint8_t *)from - RT_PACKET_HEADER_LEN;
 	uint64_t n = 0;
-	size_t at = 0;
+	size_t at = RT_PACKET_HEADER_LEN, end = RT_PACKET_HEADER_LEN + (size_t)len;
 	pthread_mutex_lock(&c->trace->lock);
-	while (at < len) {
+	while (at < end) {
 		struct rec_view r;
 		n++;
-		if (!decode(c->cls, p, at, (size_t)len, 0, &r))
+		if (!decode(c->cls, p, at, end, 0, &r))
 			break;
 		at = align_up(r.end, 8);
 	}
@@ -363,7 +366,7 @@ static uint64_t walk_in_place(struct ctf_channel *c, uint32_t cpu, const struct 
 	int cut;
 	walk(c, (const uint8_t *)rt_cpu_data(c->bs, cpu, start), (size_t)(cm->pos - start),
 	     (size_t)(cm->end - start), run_base(s), cm->now, &events, &last_ts, &cut);
-	if (!cm->bad_close) /* see take_run */
+	if (!cm->bad_close) /* its timestamps may be an older lap's: see take_run */
 		s->dec_ts = last_ts;
 	return events + (uint64_t)cut;
 }
@@ -571,11 +574,7 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 		 * later than they are. None is written, each that decodes is
 		 * counted (an older lap's too: the count errs high, never low),
 		 * and the next packet starts with an extended header. */
-		uint64_t start = cm->pos & ~(uint64_t)(c->bs->subbuf_size - 1), events, last_ts;
-		int cut;
-		walk(c, (const uint8_t *)rt_cpu_data(c->bs, cpu, start), (size_t)(cm->pos - start),
-		     (size_t)(cm->end - start), run_base(s), cm->now, &events, &last_ts, &cut);
-		count_corrupt(c, cpu, events, 1);
+		count_corrupt(c, cpu, walk_in_place(c, cpu, cm), 1);
 		sample_losses(c, cpu);
 		return 0;
 	}

@@ -128,13 +128,6 @@ static void publish(struct rt_bufset *bs, uint32_t cpu)
 	__atomic_store_n(&shared->consumed, start, __ATOMIC_RELEASE);
 }
 
-uint64_t rt_count_records(const struct rt_bufset *bs, const void *from, uint64_t len)
-{
-	if (bs->count_records)
-		return bs->count_records(bs->count_arg, from, len);
-	return len != 0;
-}
-
 /* The end of the records of a closed sub-buffer, from its closing fields
  * (written by an application: bounded, and flagged when impossible). */
 static uint64_t closed_end(const struct rt_bufset *bs, uint32_t cpu, uint64_t start, int *bad)
@@ -153,9 +146,9 @@ static uint64_t count_skipped(const struct rt_bufset *bs, uint32_t cpu, uint64_t
 	uint64_t n = 0, nsub = bs->buf_size / bs->subbuf_size;
 	for (uint64_t s = from, i = 0; s != to && i < nsub; s += bs->subbuf_size, i++) {
 		int bad;
-		uint64_t end = closed_end(bs, cpu, s, &bad);
-		n += rt_count_records(bs, rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN,
-				      end - s - RT_PACKET_HEADER_LEN);
+		uint64_t len = closed_end(bs, cpu, s, &bad) - s - RT_PACKET_HEADER_LEN;
+		const char *recs = rt_cpu_data(bs, cpu, s) + RT_PACKET_HEADER_LEN;
+		n += bs->count_records ? bs->count_records(bs->count_arg, recs, len) : len != 0;
 	}
 	return n;
 }

@@ -149,10 +149,11 @@ struct rt_bufset {
 	 * make the consumer skip or re-read packets. */
 	struct rt_reader_pos *rd;
 	/* Consumer only: the records in len bytes of committed records from
-	 * `from` (a bounded walk). Only a reader that knows the events can
-	 * delimit records (packet.h: no length in the header), so the one
-	 * that decodes them sets this, for what rt_read_committed skips; NULL
-	 * counts a non-empty run as one record. */
+	 * `from`, the start of a sub-buffer's records (a bounded walk). Only a
+	 * reader that knows the events can delimit records (packet.h: no
+	 * length in the header), so the one that decodes them sets this, for
+	 * the sub-buffers rt_read_committed skips; NULL counts a non-empty
+	 * run as one record. */
 	uint64_t (*count_records)(void *arg, const void *from, uint64_t len);
 	void *count_arg;
 };
@@ -247,8 +248,6 @@ struct rt_committed {
 };
 int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm);
 void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm);
-/* Records a run of len bytes holds, by bs->count_records. */
-uint64_t rt_count_records(const struct rt_bufset *bs, const void *from, uint64_t len);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* The lost counters one by one, indexed by enum rt_lost_cause. */
