@@ -20,6 +20,10 @@ struct ctf_ev {
 	uint32_t payload_start; /* in the staged record (eventdesc/record.h) */
 	uint32_t exact_len;     /* when fixed: the staged record's exact length */
 	int fixed;              /* no strings, no sequences */
+	/* The fields before the first string or sequence sit at offsets
+	 * known in advance (records start 8-aligned): the checker starts
+	 * after them, at field first_var and offset var_start. */
+	uint32_t first_var, var_start;
 	uint32_t nr;
 	struct ctf_fl f[];
 };

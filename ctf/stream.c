@@ -185,8 +185,21 @@ record_error(struct ctf_channel *c, int e, const char *fmt, ...)
 
 /* ---- checking a packet ------------------------------------------------------ */
 
+/* Records are little-endian (packet.h) as the hosts are: loads, not a
+ * byte loop, on the path every record takes. */
 static uint64_t read_le(const uint8_t *p, unsigned n)
 {
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "records are read in place");
+	uint8_t v1;
+	uint16_t v2;
+	uint32_t v4;
+	uint64_t v8;
+	switch (n) {
+	case 1: memcpy(&v1, p, 1); return v1;
+	case 2: memcpy(&v2, p, 2); return v2;
+	case 4: memcpy(&v4, p, 4); return v4;
+	case 8: memcpy(&v8, p, 8); return v8;
+	}
 	uint64_t v = 0;
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
@@ -198,25 +211,44 @@ static size_t align_up(size_t o, size_t a)
 	return (o + a - 1) & ~(a - 1);
 }
 
+/* Just past the NUL of the string at rec[pos, avail), or 0 if there is
+ * none. Strings in records are mostly short: the first 32 bytes are
+ * scanned a word at a time here (the lowest byte whose "has a zero" bit
+ * is set is the first zero: borrows only reach bytes above it), longer
+ * ones by memchr. */
+static size_t string_end(const uint8_t *rec, size_t pos, size_t avail)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	for (int n = 0; n < 4 && avail - pos >= 8; n++, pos += 8) {
+		uint64_t w;
+		memcpy(&w, rec + pos, 8);
+		uint64_t zero = (w - ones) & ~w & highs;
+		if (zero)
+			return pos + (size_t)(__builtin_ctzll(zero) >> 3) + 1;
+	}
+	if (pos >= avail)
+		return 0;
+	const uint8_t *nul = memchr(rec + pos, 0, avail - pos);
+	return nul ? (size_t)(nul - rec) + 1 : 0;
+}
+
 /* The exact end of the staged record rec[0, avail) of event ev (record.h),
  * or 0 if its payload does not decode within avail. */
 static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
 {
 	if (ev->fixed)
 		return ev->exact_len <= avail ? ev->exact_len : 0;
-	size_t pos = ev->payload_start;
-	for (uint32_t i = 0; i < ev->nr; i++) {
+	size_t pos = ev->var_start;
+	if (pos > avail)
+		return 0;
+	for (uint32_t i = ev->first_var; i < ev->nr; i++) {
 		const struct ctf_fl *f = &ev->f[i];
 		switch (f->kind) {
-		case RSEQTRACE_FIELD_STRING: {
-			if (pos >= avail)
+		case RSEQTRACE_FIELD_STRING:
+			pos = string_end(rec, pos, avail);
+			if (!pos)
 				return 0;
-			const uint8_t *nul = memchr(rec + pos, 0, avail - pos);
-			if (!nul)
-				return 0;
-			pos = (size_t)(nul - rec) + 1;
 			break;
-		}
 		case RSEQTRACE_FIELD_SEQUENCE: {
 			pos = align_up(pos, f->lsize);
 			if (pos + f->lsize > avail)

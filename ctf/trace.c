@@ -668,6 +668,10 @@ static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_c
 			pos = align_up(pos, l->esize) + (size_t)l->esize * l->count;
 			break;
 		default:
+			if (ev->fixed) {
+				ev->first_var = i;
+				ev->var_start = (uint32_t)pos;
+			}
 			ev->fixed = 0;
 		}
 	}
