@@ -74,6 +74,20 @@ enum {
 	OPT_LOGLEVEL, OPT_LOGLEVEL_ONLY, OPT_KV, OPT_HOME,
 	OPT_DISCARD, OPT_OVERWRITE, OPT_SWITCH_TIMER, OPT_READ_TIMER, OPT_MONITOR_TIMER,
 	OPT_TRACEFILE_SIZE, OPT_TRACEFILE_COUNT, OPT_OUTPUT_TYPE, OPT_BUF_GLOBAL,
+	OPT_LIVE = 400, OPT_HOSTNAME,
 };
+
+/* netout.c: create's relayd options */
+struct net_opts {
+	char host[RT_HOST_MAX];
+	uint16_t ctrl, data;
+	unsigned url;              /* 1: -U, 2: -C, 4: -D */
+	uint32_t live_us;
+	char hostname[RT_HOSTNAME_MAX];
+};
+/* 1 if opt was one of them (consuming arg), 0 if not, -1 on error. */
+int parse_net_opt(int opt, const char *arg, struct net_opts *n);
+/* Fills cr's relayd fields and checks that a relayd answers. 0 or -1. */
+int net_opts_apply(struct net_opts *n, struct rt_msg_create *cr);
 
 #endif

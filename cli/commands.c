@@ -65,6 +65,7 @@ int cmd_create(int argc, char **argv, const char *home)
 "Usage: rseqtrace create [NAME] [-o DIR] [--buffers-uid|--buffers-pid]\n"
 "                        [--subbuf-size SIZE] [--num-subbuf N] [--clock monotonic|tsc]\n"
 "                        [--blocking-timeout USEC|inf]\n"
+"                        [-U URL | -C URL -D URL] [--live[=USEC]] [--hostname NAME]\n"
 "Create a tracing session (not started yet) and make it the current one.\n"
 "  NAME                 session name (default auto-YYYYMMDD-HHMMSS)\n"
 "  -o, --output DIR     where the trace goes (default\n"
@@ -82,17 +83,34 @@ int cmd_create(int argc, char **argv, const char *home)
 "                       session stops), then drops the event (counted); 0, the\n"
 "                       default, drops at once (discard mode). Never in a writer\n"
 "                       nested in a signal handler, which always discards\n"
+"  -U, --set-url net://HOST[:CTRL_PORT[:DATA_PORT]]\n"
+"                       stream to the lttng-relayd there (ports 5342, 5343 by\n"
+"                       default) instead of writing files; it must be running\n"
+"  -C, --ctrl-url tcp://HOST:PORT, -D, --data-url tcp://HOST:PORT\n"
+"                       the same, the two ports given apart\n"
+"  --live[=USEC]        live session: viewers (babeltrace2 -i lttng-live) see\n"
+"                       events within USEC microseconds (default 1000000);\n"
+"                       without a URL, streams to net://127.0.0.1\n"
+"  --hostname NAME      the host name the relayd files the trace under\n"
+"                       (default: this host's)\n"
 "lttng: lttng create NAME -o DIR + lttng enable-channel -u --buffers-uid ...\n";
-	struct option opts[10] = {
+	struct option opts[16] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' },
+		{ "set-url", required_argument, 0, 'U' },
+		{ "ctrl-url", required_argument, 0, 'C' },
+		{ "data-url", required_argument, 0, 'D' },
+		{ "live", optional_argument, 0, OPT_LIVE },
+		{ "hostname", required_argument, 0, OPT_HOSTNAME },
 	};
-	memcpy(opts + 2, buffer_options, sizeof buffer_options);
+	_Static_assert(7 + sizeof buffer_options / sizeof buffer_options[0] < 16, "options");
+	memcpy(opts + 7, buffer_options, sizeof buffer_options);
 	struct rt_msg_create cr = { 0 };
 	struct buffer_opts bo = { 0 };
+	struct net_opts no = { 0 };
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "o:hU:C:D:", opts, NULL)) != -1) {
 		if (o == 'h') {
 			fputs(help, stdout);
 			return EXIT_OK;
@@ -103,6 +121,8 @@ int cmd_create(int argc, char **argv, const char *home)
 			continue;
 		}
 		int r = parse_buffer_opt(o, optarg, &bo);
+		if (r == 0)
+			r = parse_net_opt(o, optarg, &no);
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r == 0)
@@ -119,6 +139,8 @@ int cmd_create(int argc, char **argv, const char *home)
 	cr.num_subbuf = bo.num_subbuf;
 	cr.clock = bo.clock;
 	cr.blocking_us = bo.blocking_us;
+	if (net_opts_apply(&no, &cr) != 0)
+		return EXIT_FAIL;
 	return request(home, RT_MSG_CREATE, &cr, sizeof cr);
 }
 

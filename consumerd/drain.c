@@ -412,7 +412,7 @@ static int wake_drain(struct drainers *dr, struct trace *t)
 	uint64_t got = 0;
 	int busy = 0;
 	for (uint32_t cpu = 0; cpu < rt_nr_buffers(&t->bs); cpu++) {
-		if (!rt_cpu_closed(&t->bs, cpu))
+		if (!rt_cpu_closed(&t->bs, cpu) && !o->every_tick)
 			continue;
 		if (!claim_cpu(t, cpu, 0, 1)) {
 			busy = 1;
@@ -769,6 +769,8 @@ void drainers_wake_drop(struct wake_src *ws)
  * polled trace would cost otherwise). */
 static int drain_needed(const struct trace *t)
 {
+	if (t->out->every_tick)
+		return 1;
 	for (uint32_t cpu = 0; cpu < rt_nr_buffers(&t->bs); cpu++)
 		if (rt_cpu_closed(&t->bs, cpu))
 			return 1;

@@ -7,6 +7,7 @@
 
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
+#include "consumerd/output.h"
 #include "consumerd/registry.h"
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
@@ -172,6 +173,12 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		    s->state == S_STOPPED ? "stopped" : "created", s->output,
 		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	if (s->relayd) {
+		char why[256];
+		int up = relayd_link_status(s->relayd, why, sizeof why);
+		text_add(t, "relayd=%s\nrelayd_error=%s\nlive_timer=%u\n", up ? "up" : "down", why,
+			 s->live_us);
+	}
 	text_add(t, "blocking_timeout=");
 	blocking_text(t, s->blocking_us);
 	/* The first channel's (the one most sessions have), or those channel0
@@ -342,6 +349,14 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	text_add(t, "Session %s [%s]%s\n", s->name, state_name(s->state),
 		 d->current_session == s->id ? " (current)" : "");
 	text_add(t, "  Output:   %s\n", s->output);
+	if (s->relayd) {
+		char why[256];
+		int up = relayd_link_status(s->relayd, why, sizeof why);
+		text_add(t, "  Relayd:   %s%s%s%s\n", up ? "connected" : "down", up ? "" : " (",
+			 up ? "" : why, up ? "" : ")");
+		if (s->live_us)
+			text_add(t, "  Live:     timer %u us\n", s->live_us);
+	}
 	text_add(t, "  Buffers:  per-%s, clock %s\n", s->buffers == RT_BUFFERS_PID ? "PID" : "UID",
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
 	if (!s->channels)

@@ -47,8 +47,13 @@ struct output_ops {
 
 struct output {
 	const struct output_ops *ops;
+	/* drain_cpu on every CPU at every drain timer tick, not only where a
+	 * sub-buffer closed (a network output: its link, live beacons). */
+	int every_tick;
 	char dir[PATH_MAX];      /* where it is, for messages and `list` */
 };
+
+struct relayd_link;
 
 struct output_config {
 	const char *session_output;  /* the session's directory */
@@ -68,6 +73,7 @@ struct output_config {
 	uint32_t contexts;           /* RT_CTX_* every record carries */
 	uint64_t max_metadata;       /* add_event fails with -EFBIG past it */
 	int index_cid;               /* buffers indexed by mm_cid (ctf.h) */
+	struct relayd_link *relayd;  /* non-NULL: stream to this relayd (output_relayd_open) */
 };
 
 /* Creates the trace directory and its metadata (or, with cfg->share,
@@ -77,5 +83,26 @@ struct output_config {
  * metadata are closed with the last output that shares them. */
 int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
 		      struct output **out, char *err, size_t errlen);
+
+/* Network output (output_relayd.c): a session's link to an lttng-relayd,
+ * shared by its traces, made by a drain thread when first needed. */
+struct relayd_link_config {
+	char host[256];
+	uint16_t ctrl_port, data_port;
+	uint32_t live_us;            /* 0: not live */
+	char hostname[64];           /* the relayd files the trace under it */
+	char session_name[256];
+	char created_at[32];         /* YYYYMMDD-HHMMSS */
+};
+struct relayd_link *relayd_link_new(const struct relayd_link_config *cfg);
+/* The session drops its reference (outputs hold their own). */
+void relayd_link_put(struct relayd_link *l);
+/* At start: a link that failed may be made again by the next drain. */
+void relayd_link_retry(struct relayd_link *l);
+/* 1 if up; else 0 with why it is down. Never waits on the network. */
+int relayd_link_status(struct relayd_link *l, char *why, size_t n);
+/* Binds bs to a trace streamed over cfg->relayd. No network I/O. */
+int output_relayd_open(const struct output_config *cfg, struct rt_bufset *bs,
+		       struct output **out, char *err, size_t errlen);
 
 #endif

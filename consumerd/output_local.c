@@ -114,7 +114,7 @@ static void first_missing(const char *path, char *out, size_t n)
 	}
 }
 
-/* Removes dir's metadata and the directories from dir up to top, if empty. */
+/* Removes dir's metadata, its empty index/ and the directories from dir up to top, if empty. */
 static void remove_created(const char *dir, const char *top)
 {
 	if (!top[0] || !dir[0])
@@ -122,6 +122,8 @@ static void remove_created(const char *dir, const char *top)
 	char p[PATH_MAX + 16];
 	snprintf(p, sizeof p, "%s/metadata", dir);
 	unlink(p);
+	snprintf(p, sizeof p, "%s/index", dir);
+	rmdir(p);
 	snprintf(p, sizeof p, "%s", dir);
 	size_t tl = strlen(top);
 	while (strlen(p) >= tl && strncmp(p, top, tl) == 0) {

@@ -33,6 +33,7 @@
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
 #include "consumerd/log.h"
+#include "consumerd/output.h"
 #include "consumerd/registry.h"
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
@@ -472,6 +473,35 @@ static int count_sessions(const struct daemon *d)
 	return n;
 }
 
+/* A network session: its link to the relayd (made later, by a drain
+ * thread; the CLI checked that the relayd answers). */
+static int relayd_for(struct session *s, const struct rt_msg_create *cr, char *why, size_t n)
+{
+	struct relayd_link_config lc = { .ctrl_port = cr->relayd_ctrl, .data_port = cr->relayd_data,
+					 .live_us = cr->live_us };
+	snprintf(lc.host, sizeof lc.host, "%s", cr->relayd_host);
+	snprintf(lc.session_name, sizeof lc.session_name, "%s", s->name);
+	snprintf(lc.created_at, sizeof lc.created_at, "%s", s->created_at);
+	if (cr->hostname[0])
+		snprintf(lc.hostname, sizeof lc.hostname, "%s", cr->hostname);
+	else if (gethostname(lc.hostname, sizeof lc.hostname - 1) != 0 ||
+		 !rt_session_name_ok(lc.hostname))
+		snprintf(lc.hostname, sizeof lc.hostname, "localhost");
+	int w = snprintf(s->output, sizeof s->output, "net://%s%s%s:%u:%u", strchr(lc.host, ':') ? "[" : "",
+			 lc.host, strchr(lc.host, ':') ? "]" : "", lc.ctrl_port, lc.data_port);
+	if (w < 0 || (size_t)w >= sizeof s->output) {
+		snprintf(why, n, "relayd host too long");
+		return -ENAMETOOLONG;
+	}
+	s->relayd = relayd_link_new(&lc);
+	s->live_us = cr->live_us;
+	if (!s->relayd) {
+		snprintf(why, n, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 {
 	const struct rt_msg_create *cr = m->body;
@@ -504,7 +534,9 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	if (!status && !check_geometry(d, s->subbuf_size, s->num_subbuf, why, sizeof why))
 		status = -EINVAL;
-	if (!status) {
+	if (!status && cr->relayd_host[0]) {
+		status = relayd_for(s, cr, why, sizeof why);
+	} else if (!status) {
 		if (cr->output[0]) {
 			snprintf(s->output, sizeof s->output, "%s", cr->output);
 		} else {
@@ -517,7 +549,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 			}
 		}
 	}
-	if (!status) {
+	if (!status && !s->relayd) {
 		size_t len = strlen(s->output);
 		while (len > 1 && s->output[len - 1] == '/')
 			s->output[--len] = '\0';
@@ -546,6 +578,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		}
 	}
 	if (status) {
+		relayd_link_put(s->relayd);
 		free(s);
 		return send_replyf(c, seq, status, "%s", why);
 	}
@@ -560,7 +593,11 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	logm(LOG_INFO, "session %s created: output %s, per-%s buffers, %u x %u bytes", s->name,
 	     s->output, s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, s->subbuf_size);
 	struct text t = { 0 };
-	text_add(&t, "Session %s created.\nTraces will be written in %s\n", s->name, s->output);
+	if (s->relayd)
+		text_add(&t, "Session %s created.\nTraces will be streamed to %s%s\n", s->name,
+			 s->output, s->live_us ? " (live)" : "");
+	else
+		text_add(&t, "Session %s created.\nTraces will be written in %s\n", s->name, s->output);
 	send_reply(c, seq, 0, t.oom ? "created" : t.s);
 	text_free(&t);
 	return 0;
@@ -794,6 +831,8 @@ static int cmd_start(struct daemon *d, struct conn *c, const struct rt_msg *m)
 					 s->name, why);
 		}
 	}
+	if (s->relayd)
+		relayd_link_retry(s->relayd);
 	for (struct trace *t = s->traces; t; t = t->next)
 		trace_resume(d, t);
 	session_switch(d, c, m->hdr.seq, s, 1);
@@ -841,6 +880,7 @@ static void session_free(struct daemon *d, struct session *s)
 		channel_free(ch);
 	}
 	text_free(&s->warnings);
+	relayd_link_put(s->relayd); /* the traces' outputs hold theirs until closed */
 	free(s);
 }
 

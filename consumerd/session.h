@@ -17,6 +17,7 @@ struct daemon;
 struct conn;
 struct trace;
 struct event_desc;
+struct relayd_link;
 
 enum session_state { S_CREATED, S_ACTIVE, S_STOPPED };
 
@@ -70,6 +71,8 @@ struct session {
 	struct text warnings;   /* layout conflicts and the like, shown by list */
 	uint32_t warnings_dropped; /* past the warnings' size cap: counted only */
 	uint32_t untraced;      /* processes refused buffers (the memory cap...) */
+	struct relayd_link *relayd; /* streamed to an lttng-relayd (output_relayd.c) */
+	uint32_t live_us;
 };
 
 /* An operation awaiting app acknowledgements. */

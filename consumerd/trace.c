@@ -164,8 +164,10 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct channel *
 		.contexts = t->contexts,
 		.max_metadata = d->cfg.max_metadata,
 		.index_cid = t->index == RT_INDEX_CID,
+		.relayd = s->relayd,
 	};
-	if (output_local_open(&cfg, &t->bs, &t->out, err, errlen) != 0)
+	if ((s->relayd ? output_relayd_open : output_local_open)(&cfg, &t->bs, &t->out, err,
+								 errlen) != 0)
 		goto fail;
 	t->dir = strdup(t->out->dir);
 	if (!t->dir) {

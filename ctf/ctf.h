@@ -11,7 +11,8 @@
  *                                (before any packet that uses its id)
  *   ctf_channel_open()           binds a mapped rt_bufset to a stream class
  *   ctf_channel_drain()          writes closed sub-buffers as packets to
- *                                <dir>/<channel>_<cpu>
+ *                                <dir>/<channel>_<cpu>, and their entries
+ *                                to <dir>/index/<channel>_<cpu>.idx (index.h)
  *   ctf_channel_flush()          at stop: also takes the open sub-buffers'
  *                                committed records, and reports losses
  *   ctf_channel_skip_late()      at restart: counts as lost what writers
@@ -70,6 +71,24 @@ enum ctf_buffering {
 	CTF_PER_PID = 1, /* <output>/ust/pid/<procname>-<pid>-<YYYYMMDD-HHMMSS>/ */
 };
 
+struct iovec;
+struct ctf_index_entry;
+
+/* Where packets and metadata go instead of files (a network output,
+ * consumerd/output_relayd.c). With a sink the trace makes no directory. */
+struct ctf_sink {
+	/* New metadata text, whole TSDL blocks, in order. 0 or -errno (the
+	 * trace keeps no error: the sink resends what it was given). */
+	int (*metadata)(void *arg, const char *text, size_t len);
+	/* n (1 or 2) packets of CPU cpu's stream of stream class (channel)
+	 * stream_id, iov[i] each, with their index entries (offsets as in a
+	 * stream file). 0, or -errno: the packets' events are counted as
+	 * unwritten. */
+	int (*packets)(void *arg, uint32_t stream_id, uint32_t cpu, const struct iovec *iov,
+		       const struct ctf_index_entry *idx, int n);
+	void *arg;
+};
+
 struct ctf_trace_config {
 	const char *output;          /* session directory, created (mode 0700) if missing */
 	const char *path;            /* optional: this exact directory instead of the layout */
@@ -88,6 +107,7 @@ struct ctf_trace_config {
 	/* The streams are the writers' mm_cid buffers, not CPUs: packets'
 	 * cpu_id is then a concurrency id (env rseqtrace_buffer_index). */
 	int index_cid;
+	const struct ctf_sink *sink;  /* NULL: files (path: the name in messages) */
 };
 
 struct ctf_trace;
@@ -185,6 +205,11 @@ uint64_t ctf_channel_skip_late_cpu(struct ctf_channel *c, uint32_t cpu);
 /* One CPU's counts (the error fields are the channel's). */
 void ctf_channel_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_channel_stats *st);
 void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu);
+/* Writes an empty packet (header and context only) on one CPU's stream,
+ * stamped now: a live viewer's first packet of a stream. 0 or -errno. */
+int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu);
+/* The last packet's timestamp_end on one CPU (0: none yet). */
+uint64_t ctf_channel_cpu_last_ts(const struct ctf_channel *c, uint32_t cpu);
 /* Frees the calling thread's private packet copy (at thread exit). */
 void ctf_thread_done(void);
 

@@ -41,6 +41,7 @@ struct ctf_trace {
 	pthread_mutex_t lock; /* pending metadata, stream classes, event tables */
 	char *dir;
 	int dir_fd;           /* the checked trace directory: files are made relative to it */
+	int index_fd;         /* its index/ directory (-1: none) */
 	/* Metadata is described in memory (under lock) by whoever adds an
 	 * event, the daemon's control thread included, and written to the
 	 * file by ctf_trace_write_metadata (a drain, the close): a stalled
@@ -58,6 +59,7 @@ struct ctf_trace {
 	struct ctf_stream_class *classes;
 	int first_error;
 	int channels;
+	const struct ctf_sink *sink; /* instead of files */
 };
 
 struct ctf_stream_class *ctf_find_class(struct ctf_trace *t, uint32_t id);

@@ -30,11 +30,14 @@
 #include <unistd.h>
 
 #include "ctf/ctf_int.h"
+#include "ctf/index.h"
 #include "eventdesc/record.h"
 
 struct cpu_stream {
 	int fd;
 	off_t size;
+	int idx_fd;           /* index/<channel>_<cpu>.idx: one entry per packet in the file */
+	int idx_dropped;      /* the index could not be kept whole and was removed */
 	uint64_t seq;
 	uint64_t reported;
 	uint64_t last_ts;
@@ -149,6 +152,7 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 	uint64_t now = mono_ns();
 	for (uint32_t i = 0; i < bs->nr_max; i++) {
 		c->cpu[i].fd = -1;
+		c->cpu[i].idx_fd = -1;
 		rt_lost_counts(&bs->ctl[i], c->cpu[i].ring_seen);
 		c->cpu[i].ring_ns = now;
 	}
@@ -405,6 +409,76 @@ static uint64_t walk_in_place(struct ctf_channel *c, uint32_t cpu, const struct 
 
 /* ---- writing -------------------------------------------------------------- */
 
+/* The index is a help to readers, not the trace: one that cannot be kept
+ * whole is removed (babeltrace2 then reads the stream file's packet
+ * headers instead), never left saying less than the stream holds. */
+static void drop_index(struct ctf_channel *c, uint32_t cpu, int e)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	char name[96];
+	snprintf(name, sizeof name, "%s_%u.idx", c->name, cpu);
+	close(s->idx_fd);
+	s->idx_fd = -1;
+	s->idx_dropped = 1;
+	unlinkat(c->trace->index_fd, name, 0);
+	record_error(c, e, "%s/index/%s: %s; index removed", c->trace->dir, name, strerror(e));
+}
+
+/* Writes all of buf at the end of the index (its size is known from the
+ * packets it indexes: header + one entry per packet). */
+static int index_append(struct cpu_stream *s, const uint8_t *buf, size_t len, off_t at)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = pwrite(s->idx_fd, buf + done, len - done, at + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -ENOSPC;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+static void open_index(struct ctf_channel *c, uint32_t cpu, const char *stream_name)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	if (c->trace->index_fd < 0 || s->idx_dropped)
+		return;
+	char name[96];
+	snprintf(name, sizeof name, "%s.idx", stream_name);
+	s->idx_fd = openat(c->trace->index_fd, name,
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->idx_fd < 0) {
+		s->idx_dropped = 1;
+		record_error(c, errno, "cannot create %s/index/%s: %s", c->trace->dir, name,
+			     strerror(errno));
+		return;
+	}
+	uint8_t hdr[CTF_INDEX_HEADER_LEN];
+	ctf_index_header_encode(hdr);
+	int r = index_append(s, hdr, sizeof hdr, 0);
+	if (r)
+		drop_index(c, cpu, -r);
+}
+
+/* The index entries of the n packets just written (S1: the stream had
+ * `before` bytes, s->seq - n packets). */
+static void index_packets(struct ctf_channel *c, uint32_t cpu, const struct ctf_index_entry *e,
+			  int n)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	if (s->idx_fd < 0)
+		return;
+	uint8_t buf[2 * CTF_INDEX_ENTRY_LEN];
+	for (int i = 0; i < n; i++)
+		ctf_index_entry_encode(&e[i], buf + i * CTF_INDEX_ENTRY_LEN);
+	off_t at = CTF_INDEX_HEADER_LEN + (off_t)(s->seq - (uint64_t)n) * CTF_INDEX_ENTRY_LEN;
+	int r = index_append(s, buf, (size_t)n * CTF_INDEX_ENTRY_LEN, at);
+	if (r)
+		drop_index(c, cpu, -r);
+}
+
 static int open_stream(struct ctf_channel *c, uint32_t cpu)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
@@ -421,6 +495,7 @@ static int open_stream(struct ctf_channel *c, uint32_t cpu)
 		record_error(c, e, "cannot create %s/%s: %s", c->trace->dir, name, strerror(e));
 		return -e;
 	}
+	open_index(c, cpu, name);
 	return 0;
 }
 
@@ -535,15 +610,31 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, void *pkt, size_t c
 	iov[n++] = (struct iovec){ pk, align_up(content, 8) };
 	size_t total = (with_lead ? sizeof lead : 0) + align_up(content, 8);
 
-	int r = open_stream(c, cpu);
-	if (r == 0)
-		r = write_whole(c, cpu, iov, n, total);
+	struct ctf_index_entry idx[2];
+	uint64_t at = (uint64_t)s->size;
+	if (with_lead) {
+		ctf_index_of_packet(&lead, at, &idx[0]);
+		at += sizeof lead;
+	}
+	ctf_index_of_packet(pk, at, &idx[n - 1]);
+
+	int r;
+	if (c->trace->sink) {
+		r = c->trace->sink->packets(c->trace->sink->arg, c->cls->id, cpu, iov, idx, n);
+		if (r == 0)
+			s->size += (off_t)total;
+	} else {
+		r = open_stream(c, cpu);
+		if (r == 0)
+			r = write_whole(c, cpu, iov, n, total);
+	}
 	if (r) {
 		s->extra += events; /* S3 */
 		s->write_lost += events;
 		return r;
 	}
 	s->seq += (uint64_t)n;
+	index_packets(c, cpu, idx, n);
 	s->reported = discarded;
 	s->last_ts = end;
 	s->packets++;
@@ -684,17 +775,28 @@ int ctf_channel_drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial)
 		return r ? r : written;
 	struct cpu_stream *s = &c->cpu[cpu];
 	if (stream_lost(s) != s->reported) {
-		struct rt_packet pk;
-		uint64_t ts = rt_clock_read(c->bs->clock);
-		if (ts < s->last_ts)
-			ts = s->last_ts;
-		int w = write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+		int w = ctf_channel_empty_packet_cpu(c, cpu);
 		if (w == 0)
 			written++;
 		else if (!r)
 			r = w;
 	}
 	return r ? r : written;
+}
+
+int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	struct rt_packet pk;
+	uint64_t ts = rt_clock_read(c->bs->clock);
+	if (ts < s->last_ts)
+		ts = s->last_ts;
+	return write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+}
+
+uint64_t ctf_channel_cpu_last_ts(const struct ctf_channel *c, uint32_t cpu)
+{
+	return cpu < c->bs->nr_max ? c->cpu[cpu].last_ts : 0;
 }
 
 static int drain_every_cpu(struct ctf_channel *c, int partial)
@@ -813,9 +915,15 @@ uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)
 
 void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu)
 {
-	if (cpu < rt_nr_buffers(c->bs) && c->cpu[cpu].fd >= 0) {
+	if (cpu >= rt_nr_buffers(c->bs))
+		return;
+	if (c->cpu[cpu].fd >= 0) {
 		close(c->cpu[cpu].fd);
 		c->cpu[cpu].fd = -1;
+	}
+	if (c->cpu[cpu].idx_fd >= 0) {
+		close(c->cpu[cpu].idx_fd);
+		c->cpu[cpu].idx_fd = -1;
 	}
 }
 

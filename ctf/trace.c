@@ -132,6 +132,12 @@ int ctf_trace_write_metadata(struct ctf_trace *t)
 	t->pend = NULL;
 	t->pend_len = t->pend_cap = 0;
 	pthread_mutex_unlock(&t->lock);
+	if (t->sink) {
+		int e = len ? t->sink->metadata(t->sink->arg, s, len) : 0;
+		pthread_mutex_unlock(&t->write_lock);
+		free(s);
+		return e;
+	}
 	int r = t->meta_error;
 	size_t done = 0;
 	while (!r && done < len) {
@@ -431,7 +437,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 		     char *err, size_t errlen)
 {
 	*out = NULL;
-	if ((!cfg->output && !cfg->path) || (cfg->clock != RT_CLOCK_MONOTONIC && cfg->clock != RT_CLOCK_TSC))
+	if ((!cfg->output && !cfg->path && !cfg->sink) || (cfg->clock != RT_CLOCK_MONOTONIC && cfg->clock != RT_CLOCK_TSC))
 		return set_err(err, errlen, -EINVAL, "no output directory, or unknown clock");
 	struct ctf_trace *t = calloc(1, sizeof *t);
 	if (!t)
@@ -440,6 +446,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	pthread_mutex_init(&t->write_lock, NULL);
 	t->meta_fd = -1;
 	t->dir_fd = -1;
+	t->index_fd = -1;
 	t->clock = cfg->clock;
 	t->meta_max = cfg->max_metadata;
 	if (cfg->uuid)
@@ -448,6 +455,27 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 		random_uuid(t->uuid);
 
 	const char *meta = "metadata";
+	t->sink = cfg->sink;
+	if (t->sink) {
+		struct sb b = { 0 };
+		preamble(&b, t, cfg);
+		int r = append(t, &b);
+		free(b.s);
+		t->dir = strdup(cfg->path ? cfg->path : "");
+		if (!r && !t->dir)
+			r = -ENOMEM;
+		if (!r) {
+			*out = t;
+			return 0;
+		}
+		set_err(err, errlen, r, "cannot describe the trace: %s", strerror(-r));
+		pthread_mutex_destroy(&t->lock);
+		pthread_mutex_destroy(&t->write_lock);
+		free(t->pend);
+		free(t->dir);
+		free(t);
+		return r;
+	}
 	int r = open_trace_dir(t, cfg, err, errlen);
 	if (r)
 		goto fail;
@@ -458,6 +486,9 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 		set_err(err, errlen, r, "cannot create %s/%s: %s", t->dir, meta, strerror(-r));
 		goto fail;
 	}
+	/* In our fresh trace directory: nobody else can have put it there. */
+	if (mkdirat(t->dir_fd, "index", 0700) == 0)
+		t->index_fd = openat(t->dir_fd, "index", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct sb b = { 0 };
 	preamble(&b, t, cfg);
 	r = append(t, &b);
@@ -474,8 +505,12 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	*out = t;
 	return 0;
 fail:
-	if (t->dir_fd >= 0)
+	if (t->index_fd >= 0)
+		close(t->index_fd);
+	if (t->dir_fd >= 0) {
+		unlinkat(t->dir_fd, "index", AT_REMOVEDIR);
 		close(t->dir_fd);
+	}
 	pthread_mutex_destroy(&t->lock);
 	pthread_mutex_destroy(&t->write_lock);
 	free(t->pend);
@@ -733,13 +768,15 @@ int ctf_trace_close(struct ctf_trace *t)
 {
 	if (!t)
 		return 0;
-	if (t->meta_fd >= 0)
+	if (t->meta_fd >= 0 || t->sink)
 		ctf_trace_write_metadata(t);
 	int r = t->first_error;
 	if (t->meta_fd >= 0 && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
 		r = -errno;
 	if (t->meta_fd >= 0)
 		close(t->meta_fd);
+	if (t->index_fd >= 0)
+		close(t->index_fd);
 	if (t->dir_fd >= 0)
 		close(t->dir_fd);
 	while (t->classes) {

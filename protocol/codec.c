@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "protocol/codec.h"
 
 static int fail(char *err, size_t errlen, const char *what)
@@ -151,6 +153,18 @@ static int check_create(const struct rt_msg_create *c)
 	if (c->name[0] && !rt_session_name_ok(c->name))
 		return 0;
 	if (c->output[0] && c->output[0] != '/')
+		return 0;
+	if (!fixed_str_ok(c->relayd_host, sizeof c->relayd_host) ||
+	    !fixed_str_ok(c->hostname, sizeof c->hostname))
+		return 0;
+	if (c->relayd_host[0] ? c->output[0] || !c->relayd_ctrl || !c->relayd_data ||
+				(c->hostname[0] && !rt_session_name_ok(c->hostname))
+			      : c->hostname[0] || c->relayd_ctrl || c->relayd_data || c->live_us)
+		return 0;
+	/* numeric: the daemon never resolves a name (the CLI did) */
+	uint8_t a[16];
+	if (c->relayd_host[0] && inet_pton(AF_INET, c->relayd_host, a) != 1 &&
+	    inet_pton(AF_INET6, c->relayd_host, a) != 1)
 		return 0;
 	if (c->buffers > RT_BUFFERS_PID || c->clock > RT_MSG_CLOCK_TSC || c->reserved ||
 	    !rt_blocking_ok(c->blocking_us))

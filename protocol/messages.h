@@ -46,12 +46,14 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 5u /* 5: channels (ENABLE_CHANNEL, DISABLE_CHANNEL, rule and context channel) */
+#define RT_PROTO_VERSION 6u /* 6: CREATE to a relayd (relayd_host...); 5: channels */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
 #define RT_NAME_MAX 64u           /* session name, NUL included */
 #define RT_PATH_MAX 4096u         /* output directory, NUL included */
+#define RT_HOST_MAX 256u          /* a relayd's host name or address, NUL included */
+#define RT_HOSTNAME_MAX 64u       /* the name a relayd files traces under, NUL included */
 #define RT_PATTERN_MAX 256u       /* one event pattern, NUL included */
 #define RT_MAX_PATTERNS 64u       /* patterns per ENABLE/DISABLE */
 #define RT_PROCNAME_MAX 16u       /* like the kernel's comm, NUL included */
@@ -123,6 +125,11 @@ struct rt_msg_create {
 	uint32_t clock;             /* enum rt_msg_clock */
 	uint32_t reserved;
 	uint64_t blocking_us;       /* RT_BLOCKING_*, or a timeout in us */
+	/* Streaming to an lttng-relayd instead of files (output then ""). */
+	char relayd_host[RT_HOST_MAX];   /* numeric IPv4/IPv6; "" = local files */
+	char hostname[RT_HOSTNAME_MAX];  /* the relayd files it under it; "" = ours */
+	uint16_t relayd_ctrl, relayd_data; /* ports */
+	uint32_t live_us;                /* live timer; 0 = not live */
 };
 
 /* Blocking timeout of a channel (lttng's enable-channel --blocking-timeout):

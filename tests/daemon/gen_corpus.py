@@ -32,9 +32,11 @@ def fixstr(s, n):
     return b + b"\0" * (n - len(b))
 
 
-def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking=0):
+def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking=0,
+           relayd="", hostname="", ctrl=0, data=0, live=0):
     return msg(T["CREATE"], fixstr(name, 64) + fixstr(output, 4096) +
-               struct.pack("<IIIIIQ", buffers, subbuf, num, clock, 0, blocking))
+               struct.pack("<IIIIIQ", buffers, subbuf, num, clock, 0, blocking) +
+               fixstr(relayd, 256) + fixstr(hostname, 64) + struct.pack("<HHI", ctrl, data, live))
 
 
 def rule(t, patterns, session="", lt=0, ll=0, flags=0, channel=""):
@@ -128,6 +130,14 @@ def seeds():
     conv += [chunk(events(3, [desc("prov:late", 2)]), 1), chunk(rule("DISABLE", ["prov:stop"]), 0)]
     conv += [chunk(sess("STOP"), 0, drain=True), chunk(sess("LIST"), 0), chunk(sess("DESTROY"), 0, drain=True)]
     yield "conversation_uid", b"".join(conv)
+    # Streamed to a relayd that is not there (port 1 refuses at once):
+    # the drains find the link down, list says so.
+    yield "conversation_relayd_down", b"".join(
+        [chunk(create(relayd="127.0.0.1", ctrl=1, data=1, live=100000, hostname="h"), 0),
+         chunk(rule("ENABLE", ["*"]), 0)] + [chunk(m, 1) for m in app] +
+        [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
+         chunk(sess("LIST"), 0), chunk(sess("LIST", flags=1), 0),
+         chunk(sess("STOP"), 0, drain=True), chunk(sess("DESTROY"), 0, drain=True)])
     # Blocking mode: the session's timeout goes to the app in APP_CHANNEL.
     yield "conversation_blocking", b"".join(
         [chunk(create(blocking=(1 << 64) - 1), 0), chunk(rule("ENABLE", ["*"]), 0)] +
@@ -189,7 +199,12 @@ def seeds():
         "garbage_after_nul": msg(T["START"], b"a\0b" + bytes(61) + bytes(8)),
         "bad_session_chars": sess("START", name="../etc"),
         "relative_output": create(output="rel/dir"),
-        "reserved_set": msg(T["CREATE"], fixstr("s", 64) + fixstr("", 4096) + struct.pack("<IIIIII", 0, 4096, 4, 0, 1, 0)),
+        "reserved_set": msg(T["CREATE"], fixstr("s", 64) + fixstr("", 4096) + struct.pack("<IIIIII", 0, 4096, 4, 0, 1, 0) + bytes(328)),
+        "relayd_name_not_numeric": create(relayd="localhost", ctrl=1, data=2),
+        "relayd_with_output": create(relayd="127.0.0.1", ctrl=1, data=2, output="/tmp/x"),
+        "relayd_no_port": create(relayd="127.0.0.1", ctrl=0, data=2),
+        "live_without_relayd": create(live=1000),
+        "relayd_bad_hostname": create(relayd="::1", ctrl=1, data=2, hostname="../x"),
         "bad_clock": create(clock=7),
         "blocking_too_long": create(blocking=1 << 31),
         "subbuf_not_pow2": create(subbuf=3000),

@@ -67,8 +67,10 @@ def need(path):
 class Daemon:
     """A private rseqtraced in its own socket directory."""
 
-    def __init__(self, home=None, args=(), env=None, user=None):
+    def __init__(self, home=None, args=(), env=None, user=None, prefix=()):
+        """prefix: a command the daemon and the CLI run under (ip netns exec NS)."""
         need(DAEMON)
+        self.prefix = list(prefix)
         self.tmp = tempfile.mkdtemp(prefix="rt-test-")
         os.chmod(self.tmp, 0o755)
         self.home = home or os.path.join(self.tmp, "home")
@@ -80,7 +82,7 @@ class Daemon:
             self.env.update(env)
         r, w = os.pipe()
         logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([DAEMON, "--ready-fd", str(w), *args], env=self.env,
+        self.proc = subprocess.Popen([*self.prefix, DAEMON, "--ready-fd", str(w), *args], env=self.env,
                                      stdout=logf, stderr=logf, pass_fds=(w,))
         os.close(w)
         logf.close()
@@ -110,7 +112,8 @@ class Daemon:
         e = dict(self.env)
         if env:
             e.update(env)
-        p = subprocess.run([CLI, *args], env=e, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run([*self.prefix, CLI, *args], env=e, capture_output=True, text=True,
+                           timeout=timeout)
         if check_rc is not None and p.returncode != check_rc:
             raise Fail(f"rseqtrace {' '.join(args)}: exit {p.returncode}, wanted {check_rc}\n"
                        f"stdout: {p.stdout}\nstderr: {p.stderr}\ndaemon log:\n{self.log_text()}")

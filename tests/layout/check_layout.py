@@ -4,7 +4,7 @@ and CMakeLists.txt files (no build needed). Fails, naming each offence, when:
 
   - a folder includes a folder it may not (ALLOWED below): e.g. anything
     under tracepoints/, probes/ or cli/ including consumerd/, cli/ including
-    ringbuf/, a lower layer (common, protocol, eventdesc, ringbuf, ctf)
+    ringbuf/, a lower layer (common, protocol, eventdesc, ringbuf, ctf, net)
     including a higher one;
   - a quoted include is not written from the project root ("ringbuf/x.h")
     and is not a file next to the includer (probes' provider headers);
@@ -27,9 +27,10 @@ ALLOWED = {
     "eventdesc": {"common", "include"},
     "ringbuf": {"common"},
     "ctf": {"common", "eventdesc", "ringbuf", "include"},
+    "net": {"ctf", "ringbuf", "common"},
     "tracepoints": {"common", "protocol", "eventdesc", "ringbuf", "ctf", "include"},
     "probes": {"include"},
-    "consumerd": {"common", "protocol", "eventdesc", "ringbuf", "ctf", "include"},
+    "consumerd": {"common", "protocol", "eventdesc", "ringbuf", "ctf", "net", "include"},
     "cli": {"common", "protocol"},
     "include": set(),
 }
