@@ -121,6 +121,41 @@ def stream_then_read(buffers, env=None):
         r.stop()
 
 
+def test_two_channels():
+    """Two channels, one trace directory on the relayd: one metadata stream,
+    each channel's streams; every event recorded in both."""
+    r = Relayd()
+    d = Daemon()
+    try:
+        d.ok("create", "ch", "-U", r.url(), "--hostname", HOST)
+        d.ok("enable-channel", "-u", "hot", "--subbuf-size", "64k")
+        d.ok("enable-event", "-c", "hot", "rtd:*")
+        d.ok("enable-event", "-c", "channel0", "rtd:*")
+        d.ok("start")
+        n = 3000
+        app = App(d, "--role", "1", "--events", str(n))
+        check(app.wait() == 0, "app")
+        d.ok("stop")
+        d.ok("destroy")
+        events, discarded = relayd_events(r, 2 * (n + 1))
+        check(not sum(discarded.values()), f"discarded {discarded}")
+        seqs = sorted(int(e["fields"]["seq"]) for e in events if e["name"] == "rtd:seq")
+        check(seqs == sorted(list(range(n)) * 2), f"{len(seqs)} of {2 * n} events (both channels)")
+        dirs = list(trace_dirs(r.out))
+        check(len(dirs) == 1, f"relayd trace dirs {dirs}")
+        files = set(os.listdir(dirs[0]))
+        check(any(f.startswith("hot_") for f in files) and any(f.startswith("channel0_") for f in files),
+              f"stream files {sorted(files)}")
+        check(check_trace_index(dirs[0]) > 0, "no index")
+        bt_clean(r.out)
+    except Exception:
+        print(d.log_text()[-3000:], r.log_text())
+        raise
+    finally:
+        d.cleanup()
+        r.stop()
+
+
 def bt_live(url):
     return subprocess.Popen(["babeltrace2", "-i", "lttng-live", url], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, errors="replace")
@@ -245,6 +280,6 @@ def test_relayd_killed():
 
 import sys  # noqa: E402
 _all = [test_no_relayd, test_stream_then_read, test_stream_then_read_per_pid,
-        test_stream_then_read_2_11, test_live,
+        test_stream_then_read_2_11, test_two_channels, test_live,
         test_relayd_killed]
 run_tests([t for t in _all if len(sys.argv) < 2 or t.__name__ in sys.argv[1:]])
