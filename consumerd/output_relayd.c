@@ -415,8 +415,11 @@ static int net_drain_cpu(struct output *o, uint32_t cpu, int partial)
 	int due = live_ns && idle >= live_ns;
 	uint64_t ts = due ? rt_clock_read(r->bs->clock) : 0;
 	int n = ctf_channel_drain_cpu(r->ch, cpu, partial || due);
-	if (due && n == 0 && ts >= ctf_channel_cpu_last_ts(r->ch, cpu))
+	if (due && n == 0 && ts >= ctf_channel_cpu_last_ts(r->ch, cpu)) {
+		/* the stream's next packet begins no earlier than the beacon */
+		ctf_channel_cpu_floor(r->ch, cpu, ts);
 		beacon(r, cpu, ts);
+	}
 	return n < 0 ? n : n + written;
 }
 

@@ -208,6 +208,10 @@ void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu);
 /* Writes an empty packet (header and context only) on one CPU's stream,
  * stamped now: a live viewer's first packet of a stream. 0 or -errno. */
 int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu);
+/* A live beacon told readers that nothing comes before ts on this CPU:
+ * a later packet begins no earlier than ts when its first record allows
+ * it (a record stamped before ts, committed after the beacon, does not). */
+void ctf_channel_cpu_floor(struct ctf_channel *c, uint32_t cpu, uint64_t ts);
 /* The last packet's timestamp_end on one CPU (0: none yet). */
 uint64_t ctf_channel_cpu_last_ts(const struct ctf_channel *c, uint32_t cpu);
 /* Frees the calling thread's private packet copy (at thread exit). */

@@ -38,6 +38,7 @@ struct cpu_stream {
 	off_t size;
 	int idx_fd;           /* index/<channel>_<cpu>.idx: one entry per packet in the file */
 	int idx_dropped;      /* the index could not be kept whole and was removed */
+	uint64_t floor;       /* a live beacon said nothing before this (ctf_channel_cpu_floor) */
 	uint64_t seq;
 	uint64_t reported;
 	uint64_t last_ts;
@@ -729,7 +730,18 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 		return 0;
 	/* begin = base: a reader decodes our compact headers from it as we
 	 * did (no earlier than the previous packet's end, S2). */
-	return write_packet(c, cpu, pkt, content, events, base, last_ts);
+	uint64_t begin = base;
+	if (s->floor > base) {
+		/* After a live beacon at floor the packet may not begin
+		 * before it; any time up to its first record decodes it. */
+		struct rec_view r;
+		pthread_mutex_lock(&c->trace->lock);
+		int ok = decode(c->cls, pkt, RT_PACKET_HEADER_LEN, len, base, &r);
+		pthread_mutex_unlock(&c->trace->lock);
+		if (ok && r.ts >= s->floor)
+			begin = s->floor;
+	}
+	return write_packet(c, cpu, pkt, content, events, begin, last_ts);
 }
 
 /* Takes what is committed on one CPU, closed sub-buffers only unless
@@ -792,6 +804,12 @@ int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu)
 	if (ts < s->last_ts)
 		ts = s->last_ts;
 	return write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+}
+
+void ctf_channel_cpu_floor(struct ctf_channel *c, uint32_t cpu, uint64_t ts)
+{
+	if (cpu < c->bs->nr_max && ts > c->cpu[cpu].floor)
+		c->cpu[cpu].floor = ts;
 }
 
 uint64_t ctf_channel_cpu_last_ts(const struct ctf_channel *c, uint32_t cpu)
