@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/context.h"
 
 int cli_run(const char *home, struct rt_msg_buf *b)
 {
@@ -257,7 +258,8 @@ int cmd_add_context(int argc, char **argv, const char *home)
 "on; a session that has been started keeps its contexts.\n"
 "  -s, --session NAME   the session (default: the current one)\n"
 "  -c, --channel NAME   the channel\n"
-"  -t, --type TYPE      ip, vpid, vtid or procname (repeatable, or a comma list)\n"
+"  -t, --type TYPE      one of: " RT_CONTEXT_NAMES "\n"
+"                       (repeatable, or a comma list; lttng's names and fields)\n"
 "Channels record vpid, vtid and procname by default. ip is the address the\n"
 "tracepoint's call returns to, in the function that traced: with the\n"
 "lttng_ust_statedump:* events enabled (librseqtrace-probes.so emits them),\n"
@@ -300,7 +302,7 @@ int cmd_add_context(int argc, char **argv, const char *home)
 		return cli_usage_error("add-context");
 	}
 	if (!x.contexts) {
-		cli_error("add-context needs at least one -t TYPE (ip, vpid, vtid, procname)");
+		cli_error("add-context needs at least one -t TYPE (" RT_CONTEXT_NAMES ")");
 		return cli_usage_error("add-context");
 	}
 	return request(home, RT_MSG_ADD_CONTEXT, &x, sizeof x);

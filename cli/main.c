@@ -22,7 +22,7 @@ static void usage(FILE *f)
 "  disable-channel C stop recording a channel's events          lttng disable-channel -u\n"
 "  enable-event P.. record events matching patterns             lttng enable-event -u\n"
 "  disable-event P.. stop recording them                        lttng disable-event -u\n"
-"  add-context -t T also record T (ip, vpid, vtid, procname)    lttng add-context -u\n"
+"  add-context -t T also record T (ip, cpu_id, vuid, ...)      lttng add-context -u\n"
 "  start [NAME]     start tracing                               lttng start\n"
 "  stop [NAME]      stop, flush, complete the trace on disk     lttng stop\n"
 "  destroy [NAME]   stop and forget a session (trace stays)     lttng destroy\n"

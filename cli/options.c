@@ -86,8 +86,8 @@ int parse_context(const char *s, uint32_t *bits)
 		size_t n = strcspn(p, ",");
 		uint32_t bit = rt_context_bit(p, n);
 		if (!bit) {
-			cli_error("unknown context '%.*s': choose ip, vpid, vtid or procname "
-				  "(lttng add-context -u -t TYPE names)", (int)n, p);
+			cli_error("unknown context '%.*s': choose one of " RT_CONTEXT_NAMES
+				  " (lttng add-context -u -t TYPE names)", (int)n, p);
 			return -1;
 		}
 		*bits |= bit;

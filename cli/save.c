@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -32,17 +33,16 @@
 #define SESSION_FILE_MAX (16u << 20)
 #define SUFFIX ".lttng"
 
-/* lttng's context type names of ours (session.xsd event_context_type_type). */
-static const struct {
-	uint32_t bit;
-	const char *xml;
-} ctx_names[] = {
-	{ RT_CTX_IP, "IP" },
-	{ RT_CTX_VPID, "VPID" },
-	{ RT_CTX_VTID, "VTID" },
-	{ RT_CTX_PROCNAME, "PROCNAME" },
-};
-#define NR_CTX (sizeof ctx_names / sizeof ctx_names[0])
+/* lttng's context type name (session.xsd event_context_type_type, and what
+ * lttng save writes for the newer ones): ours in capitals. */
+static const char *ctx_xml(const struct rt_context *x, char out[32])
+{
+	size_t i = 0;
+	for (; x->name[i] && i < 31; i++)
+		out[i] = (char)toupper((unsigned char)x->name[i]);
+	out[i] = 0;
+	return out;
+}
 
 /* ---- save ---------------------------------------------------------------- */
 
@@ -99,11 +99,12 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 	}
 	end(w);
 	start(w, "contexts");
-	for (size_t i = 0; i < NR_CTX; i++) {
-		if (!(c->contexts & ctx_names[i].bit))
+	for (size_t i = 0; i < RT_NR_CONTEXTS; i++) {
+		char xml[32];
+		if (!(c->contexts & rt_contexts[i].bit))
 			continue;
 		start(w, "context");
-		el(w, "type", ctx_names[i].xml);
+		el(w, "type", ctx_xml(&rt_contexts[i], xml));
 		end(w);
 	}
 	end(w);
@@ -425,18 +426,19 @@ static int load_contexts(struct loader *ld, const xmlNode *list, struct m_channe
 				continue;
 			if (!is(n, "type"))
 				return unsupported(ld, n, where, "perf counter and application contexts "
-								 "are not supported (ip, vpid, vtid, procname are)");
+								 "are not supported");
 			text(n, v, sizeof v);
 			size_t i = 0;
-			while (i < NR_CTX && strcmp(v, ctx_names[i].xml) != 0)
+			char xml[32];
+			while (i < RT_NR_CONTEXTS && strcmp(v, ctx_xml(&rt_contexts[i], xml)) != 0)
 				i++;
-			if (i == NR_CTX) {
-				char why[128];
-				snprintf(why, sizeof why, "context %s is not supported (IP, VPID, VTID, "
-							  "PROCNAME are)", v);
+			if (i == RT_NR_CONTEXTS) {
+				char why[160];
+				snprintf(why, sizeof why, "context %s is not supported (see rseqtrace "
+							  "add-context --help for those that are)", v);
 				return unsupported(ld, n, where, why);
 			}
-			c->contexts |= ctx_names[i].bit;
+			c->contexts |= rt_contexts[i].bit;
 		}
 	}
 	return 0;

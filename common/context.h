@@ -3,8 +3,9 @@
  * Event contexts: the fields a channel records after every event header.
  * The bits are the protocol's and the public RSEQTRACE_CTX_* values
  * (include/rseqtrace/types.h); the table is in record order (see
- * eventdesc/record.h): ip first, so that every context is naturally aligned
- * with no padding between them.
+ * eventdesc/record.h): the 8-byte ones first, then the 4-byte ones, then
+ * procname, so that every context is naturally aligned with no padding
+ * between them. Names, sizes, signedness and bases are LTTng-UST 2.13's.
  */
 #ifndef RT_COMMON_CONTEXT_H
 #define RT_COMMON_CONTEXT_H
@@ -16,7 +17,30 @@
 #define RT_CTX_VTID 2u
 #define RT_CTX_PROCNAME 4u
 #define RT_CTX_IP 8u
-#define RT_CTX_ALL (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME | RT_CTX_IP)
+#define RT_CTX_CPU_ID (1u << 4)
+#define RT_CTX_PTHREAD_ID (1u << 5)
+#define RT_CTX_VUID (1u << 6)
+#define RT_CTX_VEUID (1u << 7)
+#define RT_CTX_VSUID (1u << 8)
+#define RT_CTX_VGID (1u << 9)
+#define RT_CTX_VEGID (1u << 10)
+#define RT_CTX_VSGID (1u << 11)
+#define RT_CTX_CGROUP_NS (1u << 12)
+#define RT_CTX_IPC_NS (1u << 13)
+#define RT_CTX_MNT_NS (1u << 14)
+#define RT_CTX_NET_NS (1u << 15)
+#define RT_CTX_PID_NS (1u << 16)
+#define RT_CTX_TIME_NS (1u << 17)
+#define RT_CTX_USER_NS (1u << 18)
+#define RT_CTX_UTS_NS (1u << 19)
+#define RT_CTX_ALL ((1u << 20) - 1)
+/* The contexts read with getresuid / getresgid on every event. */
+#define RT_CTX_UIDS (RT_CTX_VUID | RT_CTX_VEUID | RT_CTX_VSUID)
+#define RT_CTX_GIDS (RT_CTX_VGID | RT_CTX_VEGID | RT_CTX_VSGID)
+#define RT_CTX_NS (RT_CTX_CGROUP_NS | RT_CTX_IPC_NS | RT_CTX_MNT_NS | RT_CTX_NET_NS | \
+		   RT_CTX_PID_NS | RT_CTX_TIME_NS | RT_CTX_USER_NS | RT_CTX_UTS_NS)
+/* The 8-byte contexts, first in a record (8-aligned: eventdesc/record.h). */
+#define RT_CTX_WIDE (RT_CTX_IP | RT_CTX_PTHREAD_ID | RT_CTX_NS)
 
 #define RT_PROCNAME_LEN 16u /* the procname context: the thread's comm */
 
@@ -28,7 +52,10 @@ struct rt_context {
 	uint32_t count;
 };
 
-#define RT_NR_CONTEXTS 4u
+#define RT_NR_CONTEXTS 20u
+/* For messages: every name rt_context_bit knows. */
+#define RT_CONTEXT_NAMES "ip, vpid, vtid, procname, pthread_id, cpu_id, vuid, veuid, vsuid, " \
+	"vgid, vegid, vsgid, cgroup_ns, ipc_ns, mnt_ns, net_ns, pid_ns, time_ns, user_ns, uts_ns"
 extern const struct rt_context rt_contexts[RT_NR_CONTEXTS];
 
 /* The bit of the context named by the n bytes at name, 0 if none. */

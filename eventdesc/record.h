@@ -4,9 +4,9 @@
  * the CTF writer that describes and checks it (ctf/). Offsets are those of
  * the staged record (ringbuf/packet.h), whose start is 8-aligned:
  *
- *   0          12 (16 with ip)        ctx_end    hdr_len                 end
+ *   0          12 (16 with ip...)     ctx_end    hdr_len                 end
  *   +----------+---------------------------+---+------------------+---+
- *   | header   | ip? vpid? vtid? procname? | 0 | payload (if any) | 0 |
+ *   | header   | 8-byte? 4-byte? procname? | 0 | payload (if any) | 0 |
  *   +----------+---------------------------+---+------------------+---+
  *
  * The header room is RT_EH_ROOM (12) bytes: the extended form fills it, the
@@ -14,8 +14,9 @@
  * later; both forms end at 4 (mod 8), so every offset below keeps its
  * alignment in either. Each present context follows the previous one, in
  * the order of common/context.h's table, whatever order the
- * RSEQTRACE_CTX_* bits were chosen in: ip uint64 (8-aligned, so at 16),
- * vpid int32, vtid int32, procname char[16]. The payload starts at
+ * RSEQTRACE_CTX_* bits were chosen in: the 8-byte ones (ip, pthread_id,
+ * the namespaces; 8-aligned, so from 16), then the 4-byte ones (vpid, vtid,
+ * cpu_id, the ids), then procname char[16]. The payload starts at
  * hdr_len, ctx_end aligned to the payload's alignment, the largest of its
  * fields' (CTF aligns a structure so; rt_field_align); the staged record
  * is padded with zeros to 8 bytes. A record carries no length: a reader
@@ -34,10 +35,11 @@
  * ctf/trace.c); eventdesc/ stays below ringbuf/. */
 #define RT_RECORD_HDR_ROOM 12u
 
-/* Where the contexts start: the ip is 8-aligned. */
+/* Where the contexts start: the 8-byte ones (ip, pthread_id, the
+ * namespaces) come first, 8-aligned. */
 static inline uint32_t rt_ctx_start(uint32_t contexts)
 {
-	return (contexts & RSEQTRACE_CTX_IP) ? 16u : RT_RECORD_HDR_ROOM;
+	return (contexts & RT_CTX_WIDE) ? 16u : RT_RECORD_HDR_ROOM;
 }
 
 /* Where they end, a multiple of 4. */

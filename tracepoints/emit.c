@@ -8,9 +8,11 @@
  * first event (contexts are cached per thread).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,7 +23,8 @@
 
 /* The largest header room, contexts and padding (record.h) stay within
  * the room the probe leaves in front of its 8-aligned payload. */
-_Static_assert(RSEQTRACE__HDR_RESERVE >= 16 + 8 + 4 + 4 + RT_PROCNAME_LEN, "header reserve");
+_Static_assert(RSEQTRACE__HDR_RESERVE >= ((16 + 10 * 8 + 9 * 4 + RT_PROCNAME_LEN + 7) & ~7),
+	       "header reserve");
 _Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");
 _Static_assert(RT_RECORD_HDR_ROOM == RT_EH_ROOM, "record.h and packet.h agree");
 
@@ -64,10 +67,99 @@ void rt_emit_after_fork_child(void)
 	cached_tid = 0;
 }
 
-/* In the order of common/context.h (eventdesc/record.h), then zeros up
- * to the payload at hdr_len. */
+/* The inode of the calling thread's namespace i (as `lsns` shows it), 0
+ * if /proc is not there. Read once per thread: a thread that unshare()s or
+ * setns()es after its first event keeps recording its first ones
+ * (LTTng-UST resets its cache in wrappers of those calls; we have none). */
+static uint64_t ns_inode(unsigned i)
+{
+	/* Whole paths: no snprintf in what may be a signal handler. */
+	static const char *const paths[] = {
+		"/proc/thread-self/ns/cgroup", "/proc/thread-self/ns/ipc", "/proc/thread-self/ns/mnt",
+		"/proc/thread-self/ns/net", "/proc/thread-self/ns/pid", "/proc/thread-self/ns/time",
+		"/proc/thread-self/ns/user", "/proc/thread-self/ns/uts",
+	};
+	static __thread __attribute__((tls_model("initial-exec"))) uint64_t cache[8];
+	static __thread __attribute__((tls_model("initial-exec"))) uint8_t cached;
+	if (!(cached & (1u << i))) {
+		struct stat st;
+		cache[i] = stat(paths[i], &st) == 0 ? (uint64_t)st.st_ino : 0;
+		cached |= (uint8_t)(1u << i);
+	}
+	return cache[i];
+}
+
+/* A context's value for this event. Ids are read at every event (one
+ * system call for the three of a kind): set*id() can change them at any
+ * time and a stale id would be a wrong trace. */
+static void context_value(uint32_t bit, char *c, const void *ip, uint32_t ids[2][3], int have[2])
+{
+	if (bit & (RT_CTX_UIDS | RT_CTX_GIDS)) {
+		int k = (bit & RT_CTX_GIDS) != 0;
+		if (!have[k]) {
+			if (k)
+				syscall(SYS_getresgid, &ids[1][0], &ids[1][1], &ids[1][2]);
+			else
+				syscall(SYS_getresuid, &ids[0][0], &ids[0][1], &ids[0][2]);
+			have[k] = 1;
+		}
+		unsigned j = (bit & (RT_CTX_VUID | RT_CTX_VGID)) ? 0 :
+			     (bit & (RT_CTX_VEUID | RT_CTX_VEGID)) ? 1 : 2;
+		memcpy(c, &ids[k][j], 4);
+		return;
+	}
+	if (bit & RT_CTX_NS) {
+		uint64_t v = ns_inode((unsigned)__builtin_ctz(bit / RT_CTX_CGROUP_NS));
+		memcpy(c, &v, 8);
+		return;
+	}
+	uint64_t v8;
+	int32_t v4;
+	switch (bit) {
+	case RT_CTX_IP: v8 = (uint64_t)(uintptr_t)ip; memcpy(c, &v8, 8); break;
+	case RT_CTX_PTHREAD_ID: v8 = (uint64_t)pthread_self(); memcpy(c, &v8, 8); break;
+	case RT_CTX_VPID: v4 = rt_vpid(); memcpy(c, &v4, 4); break;
+	case RT_CTX_VTID: v4 = vtid(); memcpy(c, &v4, 4); break;
+	case RT_CTX_CPU_ID: v4 = (int32_t)rt_current_cpu(); memcpy(c, &v4, 4); break;
+	case RT_CTX_PROCNAME: memcpy(c, procname(), RT_PROCNAME_LEN); break;
+	}
+}
+
+/* Any contexts, in the order of common/context.h (eventdesc/record.h),
+ * then zeros up to the payload at hdr_len. cpu_id is the CPU this thread
+ * runs on now; rt_write may record on another if the thread migrates in
+ * between. */
+static void fill_every_context(const struct rt_channel *ch, char *rec, const void *ip,
+			       uint32_t hdr_len)
+{
+	char *c = rec + RT_EH_ROOM;
+	if (rt_ctx_start(ch->contexts) > RT_EH_ROOM) {
+		memset(c, 0, 4); /* up to 16: the first context is 8-aligned */
+		c += 4;
+	}
+	uint32_t ids[2][3];
+	int have[2] = { 0, 0 };
+	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
+		const struct rt_context *x = &rt_contexts[i];
+		if (!(ch->contexts & x->bit))
+			continue;
+		context_value(x->bit, c, ip, ids, have);
+		c += x->size * x->count;
+	}
+	memset(c, 0, (size_t)(rec + hdr_len - c));
+}
+
+#define CLASSIC_CONTEXTS (RSEQTRACE_CTX_IP | RSEQTRACE_CTX_VPID | RSEQTRACE_CTX_VTID | \
+			  RSEQTRACE_CTX_PROCNAME)
+
+/* The default contexts and ip straight, the others through the table: a
+ * channel pays for the contexts it records only. */
 static void fill_context(const struct rt_channel *ch, char *rec, const void *ip, uint32_t hdr_len)
 {
+	if (__builtin_expect(ch->contexts & ~CLASSIC_CONTEXTS, 0)) {
+		fill_every_context(ch, rec, ip, hdr_len);
+		return;
+	}
 	char *c = rec + RT_EH_ROOM;
 	if (ch->contexts & RSEQTRACE_CTX_IP) {
 		uint64_t v = (uint64_t)(uintptr_t)ip;

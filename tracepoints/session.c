@@ -548,7 +548,7 @@ static unsigned env_contexts(void)
 		ctx |= bit;
 		if (!bit && n)
 			fprintf(stderr, "rseqtrace: RSEQTRACE_CONTEXT: unknown context \"%.*s\" "
-				"(known: vpid, vtid, procname, ip)\n", (int)n, v);
+				"(known: " RT_CONTEXT_NAMES ")\n", (int)n, v);
 		v += n + (v[n] != '\0');
 	}
 	return ctx;

@@ -72,8 +72,9 @@ extern "C" {
 #define RSEQTRACE_MAX_PAYLOAD 16384u
 #endif
 /* Room the probe leaves in front of the payload for the event header and
- * the largest event context (16 + ip 8 + vpid 4 + vtid 4 + procname 16). */
-#define RSEQTRACE__HDR_RESERVE 48u
+ * every event context at once (16 + 10 8-byte, 9 4-byte, procname 16;
+ * common/context.h): stack only, never copied. */
+#define RSEQTRACE__HDR_RESERVE 152u
 
 /* ---- librseqtrace entry points used by the expansions ------------------ */
 

@@ -53,9 +53,24 @@ enum rseqtrace_context {
 	RSEQTRACE_CTX_VTID = 1u << 1,     /* int32 thread id */
 	RSEQTRACE_CTX_PROCNAME = 1u << 2, /* char[16], the thread's name (comm) */
 	RSEQTRACE_CTX_IP = 1u << 3,       /* uint64 (hex), the call site's return address */
+	RSEQTRACE_CTX_CPU_ID = 1u << 4,   /* int32, the CPU the event was recorded on */
+	RSEQTRACE_CTX_PTHREAD_ID = 1u << 5, /* uint64, pthread_self() */
+	RSEQTRACE_CTX_VUID = 1u << 6,     /* uint32 real, effective, saved user ids */
+	RSEQTRACE_CTX_VEUID = 1u << 7,
+	RSEQTRACE_CTX_VSUID = 1u << 8,
+	RSEQTRACE_CTX_VGID = 1u << 9,     /* uint32 real, effective, saved group ids */
+	RSEQTRACE_CTX_VEGID = 1u << 10,
+	RSEQTRACE_CTX_VSGID = 1u << 11,
+	RSEQTRACE_CTX_CGROUP_NS = 1u << 12, /* uint64 inode numbers of the thread's namespaces */
+	RSEQTRACE_CTX_IPC_NS = 1u << 13,
+	RSEQTRACE_CTX_MNT_NS = 1u << 14,
+	RSEQTRACE_CTX_NET_NS = 1u << 15,
+	RSEQTRACE_CTX_PID_NS = 1u << 16,
+	RSEQTRACE_CTX_TIME_NS = 1u << 17,
+	RSEQTRACE_CTX_USER_NS = 1u << 18,
+	RSEQTRACE_CTX_UTS_NS = 1u << 19,
 };
-#define RSEQTRACE_CTX_ALL (RSEQTRACE_CTX_VPID | RSEQTRACE_CTX_VTID | RSEQTRACE_CTX_PROCNAME | \
-			   RSEQTRACE_CTX_IP)
+#define RSEQTRACE_CTX_ALL ((1u << 20) - 1)
 
 enum rseqtrace_field_kind {
 	RSEQTRACE_FIELD_INTEGER = 1,

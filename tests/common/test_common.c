@@ -82,8 +82,12 @@ static void test_context(void)
 	CHECK(rt_ctx_len(0) == 0);
 	CHECK(rt_ctx_len(RT_CTX_IP) == 8);
 	CHECK(rt_ctx_len(RT_CTX_VPID | RT_CTX_VTID) == 8);
-	CHECK(rt_ctx_len(RT_CTX_ALL) == 8 + 4 + 4 + RT_PROCNAME_LEN);
-	/* record order: ip first, so every context is naturally aligned */
+	CHECK(rt_ctx_len(RT_CTX_ALL) == 10 * 8 + 9 * 4 + RT_PROCNAME_LEN);
+	CHECK(rt_context_bit("cpu_id", 6) == RT_CTX_CPU_ID);
+	CHECK(rt_context_bit("pthread_id", 10) == RT_CTX_PTHREAD_ID);
+	CHECK(rt_context_bit("vsgid", 5) == RT_CTX_VSGID);
+	CHECK(rt_context_bit("uts_ns", 6) == RT_CTX_UTS_NS);
+	/* record order: 8-byte ones first, so every context is naturally aligned */
 	CHECK(rt_contexts[0].bit == RT_CTX_IP);
 	uint32_t all = 0, off = 16;
 	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {

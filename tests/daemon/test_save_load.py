@@ -287,7 +287,7 @@ def test_lttng_files():
         cases = [
             ("<loglevel_type>RANGE</loglevel_type>",
              "<loglevel_type>RANGE</loglevel_type><filter>a == 1</filter>", "<filter>"),
-            ("<type>VPID</type>", "<type>PTHREAD_ID</type>", "context PTHREAD_ID"),
+            ("<type>VPID</type>", "<type>PRIO</type>", "context PRIO"),
             ("<output_type>MMAP</output_type>", "<output_type>SPLICE</output_type>", "<output_type>"),
             ("<started>false</started>",
              "<started>false</started><attributes><snapshot_mode>true</snapshot_mode></attributes>",
