@@ -235,10 +235,7 @@ static void arm(int tfd, int period_ms, int one_shot_ms)
 
 void daemon_update_timers(struct daemon *d)
 {
-	int active = 0;
-	for (struct session *s = d->sessions; s; s = s->next)
-		active |= s->state == S_ACTIVE;
-	int want = active ? d->drain_ms : 0;
+	int want = drain_period_ms(d);
 	if (want != d->drain_armed_ms) {
 		arm(d->drain_tfd, want, -1);
 		d->drain_armed_ms = want;

@@ -218,7 +218,7 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 			int r = o->ops->drain_cpu(o, cpu, 0);
 			got += r > 0 ? (uint64_t)r : 0;
 		}
-		if (bits & DR_FLUSH)
+		if (bits & (DR_FLUSH | DR_SWITCH))
 			o->ops->drain_cpu(o, cpu, 1);
 		if (bits & DR_CLOSE)
 			o->ops->close_cpu(o, cpu);
@@ -887,6 +887,12 @@ void trace_flush(struct daemon *d, struct trace *t)
 	drainers_post(d, t, DR_FLUSH);
 }
 
+void trace_switch(struct daemon *d, struct trace *t)
+{
+	if (t->mapped && !t->final && !t->flushing)
+		drainers_post(d, t, DR_SWITCH);
+}
+
 /* At start: what writers committed while the trace was final is counted
  * as lost (late) and reported in the next packet, never written. */
 void trace_resume(struct daemon *d, struct trace *t)
@@ -906,13 +912,52 @@ void trace_resume(struct daemon *d, struct trace *t)
  * period.
  */
 #define BUSY_MS 10
+
+static int timer_ms(uint32_t us)
+{
+	return us ? (int)((us + 999u) / 1000u) : 0;
+}
+
+/* lttng's channel timers, on this tick: the switch timer closes the open
+ * packets at its period (a reader sees data at most one period old); the
+ * read timer bounds the tick's period (drain_period_ms), each tick drains. */
+static void channel_timers(struct daemon *d, struct trace *t, uint64_t now)
+{
+	int sw = t->ch ? timer_ms(t->ch->switch_timer_us) : 0;
+	if (sw && now >= t->next_switch_ms) {
+		t->next_switch_ms = now + (uint64_t)sw;
+		trace_switch(d, t);
+	} else {
+		trace_drain(d, t);
+	}
+}
+
+int drain_period_ms(const struct daemon *d)
+{
+	int ms = 0;
+	for (const struct session *s = d->sessions; s; s = s->next) {
+		if (s->state != S_ACTIVE)
+			continue;
+		ms = d->drain_ms;
+		for (const struct channel *ch = s->channels; ch; ch = ch->next) {
+			int sw = timer_ms(ch->switch_timer_us), rd = timer_ms(ch->read_timer_us);
+			if (sw && sw < ms)
+				ms = sw;
+			if (rd && rd < ms)
+				ms = rd;
+		}
+	}
+	return ms;
+}
+
 void drain_all(struct daemon *d)
 {
 	struct drainers *dr = d->dr;
+	uint64_t now = rt_now_ms();
 	for (struct session *s = d->sessions; s; s = s->next)
 		if (s->state == S_ACTIVE)
 			for (struct trace *t = s->traces; t; t = t->next)
-				trace_drain(d, t);
+				channel_timers(d, t, now);
 	d->drain_passes++;
 	uint64_t got = __atomic_exchange_n(&dr->packets, 0, __ATOMIC_RELAXED);
 	int half = __atomic_exchange_n(&dr->half, 0, __ATOMIC_RELAXED);

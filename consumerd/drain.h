@@ -34,6 +34,7 @@ enum {
 	DR_DRAIN = 2,  /* closed sub-buffers (skipped while stopping) */
 	DR_FLUSH = 4,  /* everything committed, and unreported losses */
 	DR_CLOSE = 8,  /* close the files; the last thread closes the output */
+	DR_SWITCH = 16, /* the open packets too, the session recording on (switch timer) */
 };
 
 /* Threads: cfg.drain_threads (0: one per online CPU, at most MAX_DRAINERS). */
@@ -59,6 +60,12 @@ void trace_drain(struct daemon *d, struct trace *t);
 void trace_flush(struct daemon *d, struct trace *t);
 /* At start: what came while final is counted as lost, then drains go on. */
 void trace_resume(struct daemon *d, struct trace *t);
+/* Posts a switch: t's open packets are closed and written as a flush
+ * does, while its session records on (the channel's switch timer). */
+void trace_switch(struct daemon *d, struct trace *t);
+/* The drain timer's period: the adaptive one, or shorter for a started
+ * channel's switch or read timer (ms, 0 if nothing records). */
+int drain_period_ms(const struct daemon *d);
 /* One pass of the drain timer over every started trace. */
 void drain_all(struct daemon *d);
 /* The session of t starts or stops recording (the sleeper drains it on

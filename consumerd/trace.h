@@ -92,6 +92,7 @@ struct trace {
 	/* Control thread only: */
 	int flushing;           /* a flush was posted and is not done */
 	int closing;            /* DR_CLOSE posted: the buffers go when closed */
+	uint64_t next_switch_ms; /* its channel's switch timer: the next switch due */
 	/* Published by the drain threads, under stats_lock (never held during
 	 * I/O); trace_refresh_stats() copies it into total, cpu and error. */
 	pthread_mutex_t stats_lock;
