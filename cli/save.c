@@ -46,6 +46,21 @@ static const char *ctx_xml(const struct rt_context *x, char out[32])
 
 /* ---- save ---------------------------------------------------------------- */
 
+static void elu(xmlTextWriterPtr w, const char *name, unsigned long long v);
+static void el(xmlTextWriterPtr w, const char *name, const char *v);
+
+/* lttng's <perf> element (session.xsd event_perf_context_type): the
+ * counter's perf_event_attr type and config, and its field name. */
+static void save_perf(xmlTextWriterPtr w, const struct rt_context *x)
+{
+	char field[64];
+	xmlTextWriterStartElement(w, BAD_CAST "perf");
+	elu(w, "type", x->perf_type);
+	elu(w, "config", x->perf_config);
+	el(w, "name", rt_context_field(x, field));
+	xmlTextWriterEndElement(w);
+}
+
 static void el(xmlTextWriterPtr w, const char *name, const char *v)
 {
 	xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
@@ -104,7 +119,10 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 		if (!(c->contexts & rt_contexts[i].bit))
 			continue;
 		start(w, "context");
-		el(w, "type", ctx_xml(&rt_contexts[i], xml));
+		if (rt_contexts[i].bit & RT_CTX_PERF)
+			save_perf(w, &rt_contexts[i]);
+		else
+			el(w, "type", ctx_xml(&rt_contexts[i], xml));
 		end(w);
 	}
 	end(w);
@@ -412,6 +430,27 @@ static int load_event(struct loader *ld, const xmlNode *ev, struct m_channel *c,
 	return 0;
 }
 
+/* A <perf> context: known by its field name (perf_thread_task_clock). */
+static int load_perf(struct loader *ld, const xmlNode *perf, struct m_channel *c,
+		     const char *where)
+{
+	char v[64] = "", field[64];
+	for (const xmlNode *n = perf->children; n; n = n->next)
+		if (is(n, "name"))
+			text(n, v, sizeof v);
+	for (size_t i = 0; i < RT_NR_CONTEXTS; i++) {
+		if ((rt_contexts[i].bit & RT_CTX_PERF) &&
+		    strcmp(v, rt_context_field(&rt_contexts[i], field)) == 0) {
+			c->contexts |= rt_contexts[i].bit;
+			return 0;
+		}
+	}
+	char why[160];
+	snprintf(why, sizeof why, "perf counter '%s' is not supported (see rseqtrace add-context "
+				  "--help for those that are)", v);
+	return unsupported(ld, perf, where, why);
+}
+
 static int load_contexts(struct loader *ld, const xmlNode *list, struct m_channel *c,
 			 const char *where)
 {
@@ -424,9 +463,13 @@ static int load_contexts(struct loader *ld, const xmlNode *list, struct m_channe
 		for (const xmlNode *n = x->children; n; n = n->next) {
 			if (n->type != XML_ELEMENT_NODE)
 				continue;
+			if (is(n, "perf")) {
+				if (load_perf(ld, n, c, where))
+					return -1;
+				continue;
+			}
 			if (!is(n, "type"))
-				return unsupported(ld, n, where, "perf counter and application contexts "
-								 "are not supported");
+				return unsupported(ld, n, where, "application contexts are not supported");
 			text(n, v, sizeof v);
 			size_t i = 0;
 			char xml[32];

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/context.h"
 #include "common/glob.h"
 #include "common/loglevel.h"
 #include "common/time.h"
@@ -723,6 +724,30 @@ static void add_contexts(const struct session *s, struct channel *ch, uint32_t c
 	text_add(t, "\n");
 }
 
+/* A perf:thread:* counter the kernel refuses here (no such PMU event,
+ * perf_event_paranoid > 2, seccomp) is refused at add-context, naming it
+ * (LTTng-UST leaves such a field out of its apps' traces instead): the
+ * daemon runs on the apps' machine, so what it is refused they are too. */
+static int perf_refused(uint32_t contexts, char *why, size_t n)
+{
+	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++) {
+		const struct rt_context *x = &rt_contexts[i];
+		if (!(contexts & x->bit & RT_CTX_PERF))
+			continue;
+		int fd = rt_perf_open(x);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		snprintf(why, n, "context %s: perf_event_open refused it on this machine (%s)%s",
+			 x->name, strerror(-fd),
+			 fd == -EACCES || fd == -EPERM ? ": see /proc/sys/kernel/perf_event_paranoid" :
+			 fd == -ENOENT ? ": no such counter here (a virtual machine without a PMU?)" : "");
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Adds contexts to the named channel, or (none named) to every channel of
  * the session, made first if there is none, as lttng's add-context does.
@@ -741,6 +766,8 @@ static int cmd_add_context(struct daemon *d, struct conn *c, const struct rt_msg
 				 "its first start (create a new session)", s->name);
 	char why[256];
 	int status;
+	if (perf_refused(x->contexts, why, sizeof why))
+		return send_replyf(c, m->hdr.seq, -EINVAL, "%s", why);
 	struct channel *one = NULL;
 	if (x->channel[0] || !s->channels) {
 		one = channel_get(d, s, x->channel, &status, why, sizeof why);

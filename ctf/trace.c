@@ -594,7 +594,8 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 			int_tsdl(type, sizeof type, x->size, x->is_signed, x->base, x->text);
 			if (x->count > 1)
 				snprintf(count, sizeof count, "[%u]", x->count);
-			sb_add(&b, "\t\t%s _%s%s;\n", type, x->name, count);
+			char field[64];
+			sb_add(&b, "\t\t%s _%s%s;\n", type, rt_context_field(x, field), count);
 		}
 		sb_add(&b, "\t};\n");
 	}

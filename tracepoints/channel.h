@@ -44,5 +44,9 @@ void rt_registry_after_fork_child(void);
 void rt_registry_before_fork(void);
 void rt_registry_after_fork_parent(void);
 void rt_emit_after_fork_child(void);
+/* perf.c: counter i of the perf:thread:* contexts for the calling thread
+ * (0 if the kernel refused it); the forked child's are closed. */
+uint64_t rt_perf_value(unsigned i);
+void rt_perf_after_fork_child(void);
 
 #endif

@@ -23,7 +23,7 @@
 
 /* The largest header room, contexts and padding (record.h) stay within
  * the room the probe leaves in front of its 8-aligned payload. */
-_Static_assert(RSEQTRACE__HDR_RESERVE >= ((16 + 10 * 8 + 9 * 4 + RT_PROCNAME_LEN + 7) & ~7),
+_Static_assert(RSEQTRACE__HDR_RESERVE >= ((16 + 20 * 8 + 9 * 4 + RT_PROCNAME_LEN + 7) & ~7),
 	       "header reserve");
 _Static_assert(RSEQTRACE__HDR_RESERVE % 8 == 0, "payload stays 8-aligned");
 _Static_assert(RT_RECORD_HDR_ROOM == RT_EH_ROOM, "record.h and packet.h agree");
@@ -65,6 +65,7 @@ void rt_emit_after_fork_child(void)
 {
 	__atomic_store_n(&cached_pid, (int32_t)getpid(), __ATOMIC_RELAXED);
 	cached_tid = 0;
+	rt_perf_after_fork_child();
 }
 
 /* The inode of the calling thread's namespace i (as `lsns` shows it), 0
@@ -106,6 +107,11 @@ static void context_value(uint32_t bit, char *c, const void *ip, uint32_t ids[2]
 		unsigned j = (bit & (RT_CTX_VUID | RT_CTX_VGID)) ? 0 :
 			     (bit & (RT_CTX_VEUID | RT_CTX_VEGID)) ? 1 : 2;
 		memcpy(c, &ids[k][j], 4);
+		return;
+	}
+	if (bit & RT_CTX_PERF) {
+		uint64_t v = rt_perf_value((unsigned)__builtin_ctz(bit >> RT_CTX_PERF_FIRST));
+		memcpy(c, &v, 8);
 		return;
 	}
 	if (bit & RT_CTX_NS) {

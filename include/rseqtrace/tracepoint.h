@@ -72,9 +72,9 @@ extern "C" {
 #define RSEQTRACE_MAX_PAYLOAD 16384u
 #endif
 /* Room the probe leaves in front of the payload for the event header and
- * every event context at once (16 + 10 8-byte, 9 4-byte, procname 16;
+ * every event context at once (16 + 20 8-byte, 9 4-byte, procname 16;
  * common/context.h): stack only, never copied. */
-#define RSEQTRACE__HDR_RESERVE 152u
+#define RSEQTRACE__HDR_RESERVE 232u
 
 /* ---- librseqtrace entry points used by the expansions ------------------ */
 

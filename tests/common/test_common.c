@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rseqtrace/types.h>
+
 #include "common/context.h"
 #include "common/glob.h"
 #include "common/loglevel.h"
@@ -82,7 +84,12 @@ static void test_context(void)
 	CHECK(rt_ctx_len(0) == 0);
 	CHECK(rt_ctx_len(RT_CTX_IP) == 8);
 	CHECK(rt_ctx_len(RT_CTX_VPID | RT_CTX_VTID) == 8);
-	CHECK(rt_ctx_len(RT_CTX_ALL) == 10 * 8 + 9 * 4 + RT_PROCNAME_LEN);
+	CHECK(rt_ctx_len(RT_CTX_ALL) == 20 * 8 + 9 * 4 + RT_PROCNAME_LEN);
+	CHECK(rt_context_bit("perf:thread:task-clock", 22) == RSEQTRACE_CTX_PERF_TASK_CLOCK);
+	char field[64];
+	for (unsigned i = 0; i < RT_NR_CONTEXTS; i++)
+		if (rt_contexts[i].bit == RSEQTRACE_CTX_PERF_CPU_CYCLES)
+			CHECK(strcmp(rt_context_field(&rt_contexts[i], field), "perf_thread_cpu_cycles") == 0);
 	CHECK(rt_context_bit("cpu_id", 6) == RT_CTX_CPU_ID);
 	CHECK(rt_context_bit("pthread_id", 10) == RT_CTX_PTHREAD_ID);
 	CHECK(rt_context_bit("vsgid", 5) == RT_CTX_VSGID);
