@@ -20,8 +20,10 @@ extern "C" {
 #endif
 
 /* 2: probes take the call site's return address (the `ip` context);
- * tracepoints carry the ABI they were built for. */
-#define RSEQTRACE_ABI_VERSION 2u
+ * tracepoints carry the ABI they were built for. 3: probes leave
+ * RSEQTRACE__HDR_RESERVE 232 bytes for every context (was 48): a probe
+ * built for 2 is refused rather than overrun by a channel's contexts. */
+#define RSEQTRACE_ABI_VERSION 3u
 
 /* The 15 levels of LTTng-UST (syslog's 8, then 7 debug levels). Lower is
  * more severe; "loglevel L" in a filter means "L or more severe". */
