@@ -58,7 +58,7 @@ def sess(t, name="", flags=0):
 
 
 def addctx(contexts, name="", reserved=0, channel=""):
-    """ADD_CONTEXT; contexts: RT_CTX_* bits (1 vpid, 2 vtid, 4 procname, 8 ip, ... 1 << 19 uts_ns)."""
+    """ADD_CONTEXT; contexts: RT_CTX_* bits (1 vpid, 2 vtid, 4 procname, 8 ip, ... 1 << 29 perf:thread:context-switches)."""
     return msg(T["ADD_CONTEXT"], fixstr(name, 64) + struct.pack("<II", contexts, reserved) +
                fixstr(channel, 64))
 
@@ -243,7 +243,7 @@ def seeds():
         "grow_past_bound": register(rseq=3) + b"",
         "grown_from_peer": msg(T["GROWN"], struct.pack("<QII", 1, 1, 0)),
         "context_none": addctx(0),
-        "context_unknown_bit": addctx(1 << 20),
+        "context_unknown_bit": addctx(1 << 30),
         "context_reserved": addctx(8, reserved=1),
         "context_bad_session": addctx(8, name="../x"),
     }

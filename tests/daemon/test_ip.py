@@ -125,7 +125,7 @@ def test_hostile_add_context():
     d = Daemon()
     try:
         d.ok("create", "h", "-o", os.path.join(tmpdir(), "t"))
-        for rec in (raw_context(0), raw_context(1 << 20), raw_context(8 | 1 << 31), raw_context(8, 1),
+        for rec in (raw_context(0), raw_context(1 << 30), raw_context(8 | 1 << 31), raw_context(8, 1),
                     raw_context(8, session=b"../x"), raw_context(8, channel=b"-c"),
                     raw_context(8)[:-4]):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
