@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: MIT */
+/* Filter programs: the verifier, the binder and the interpreter (program.h). */
+#define _GNU_SOURCE
+#include <byteswap.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/glob.h"
+#include "filter/program.h"
+
+enum { T_NONE = 0, T_I, T_F, T_S };
+
+struct rt_fp_field {
+	uint32_t kind;
+	uint32_t count;     /* ARRAY */
+	uint8_t elem_size;
+	uint8_t len_size;   /* SEQUENCE */
+	uint8_t type;       /* rt_fp_field_type, 0 if programs cannot read it */
+};
+
+struct rt_fp {
+	struct rt_fp_hdr h;
+	const struct rt_fp_insn *insns;
+	const unsigned char *consts;
+	const char *strs;
+	/* The event's fields, copied: a provider can be unloaded while a
+	 * program bound to its event still exists (not running). */
+	struct rt_fp_field *fields;
+	uint32_t nr_fields;
+	/* Fields before this one have a fixed offset (off[]); from it on,
+	 * offsets depend on the record (strings, sequences). */
+	uint32_t first_var;
+	uint32_t *off;
+	unsigned char bytes[]; /* the program, then off[] */
+};
+
+uint8_t rt_fp_field_type(uint32_t kind, uint8_t size, uint8_t is_signed, uint8_t encoding)
+{
+	switch (kind) {
+	case RSEQTRACE_FIELD_INTEGER:
+	case RSEQTRACE_FIELD_ENUM: {
+		uint8_t t;
+		switch (size) {
+		case 1: t = RT_FP_S8; break;
+		case 2: t = RT_FP_S16; break;
+		case 4: t = RT_FP_S32; break;
+		case 8: t = RT_FP_S64; break;
+		default: return 0;
+		}
+		t = (uint8_t)(t + !is_signed);
+		if (kind == RSEQTRACE_FIELD_INTEGER && (encoding & RSEQTRACE_ENCODING_BIG_ENDIAN) &&
+		    size > 1)
+			t |= RT_FP_BE;
+		return t;
+	}
+	case RSEQTRACE_FIELD_FLOAT:
+		return size == 4 ? RT_FP_F32 : size == 8 ? RT_FP_F64 : 0;
+	case RSEQTRACE_FIELD_STRING:
+		return RT_FP_STRING;
+	}
+	return 0;
+}
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+
+static int stack_type_of(uint8_t ft)
+{
+	uint8_t t = ft & (uint8_t)~RT_FP_BE;
+	if (t >= RT_FP_S8 && t <= RT_FP_U64)
+		return T_I;
+	return t == RT_FP_F32 || t == RT_FP_F64 ? T_F : T_S;
+}
+
+/* What one instruction pops and pushes: in[] (top last), out. */
+struct effect {
+	int nin;
+	int in[2];
+	int out; /* T_NONE: pushes nothing */
+};
+
+static int effect_of(const struct rt_fp *f, const struct rt_fp_insn *in, uint32_t pc,
+		     struct effect *e, char *err, size_t errlen)
+{
+	*e = (struct effect){ 0 };
+	switch (in->op) {
+	case RT_FP_PUSH_INT:
+	case RT_FP_PUSH_FLOAT:
+		if (in->a >= f->h.nr_consts)
+			return bad(err, errlen, "insn %u: constant %u of %u", pc, in->a, f->h.nr_consts);
+		e->out = in->op == RT_FP_PUSH_INT ? T_I : T_F;
+		return 0;
+	case RT_FP_PUSH_STR: {
+		if (in->b >= f->h.str_len)
+			return bad(err, errlen, "insn %u: string offset %u past %u", pc, in->b, f->h.str_len);
+		size_t left = f->h.str_len - in->b;
+		const char *nul = memchr(f->strs + in->b, 0, left < RT_FP_MAX_LIT + 1 ? left : RT_FP_MAX_LIT + 1);
+		if (!nul)
+			return bad(err, errlen, "insn %u: string literal longer than %u bytes", pc, RT_FP_MAX_LIT);
+		e->out = T_S;
+		return 0;
+	}
+	case RT_FP_LOAD_FIELD: {
+		if (in->a >= f->nr_fields)
+			return bad(err, errlen, "insn %u: field %u, the event has %u", pc, in->a, f->nr_fields);
+		uint8_t own = f->fields[in->a].type;
+		if (!own || own != in->type)
+			return bad(err, errlen, "insn %u: field %u read as type %u, it is %u", pc,
+				   in->a, in->type, own);
+		e->out = stack_type_of(own);
+		return 0;
+	}
+	case RT_FP_LOAD_CTX:
+		if (in->a < 1 || in->a >= RT_FP_NR_CTX)
+			return bad(err, errlen, "insn %u: unknown context %u", pc, in->a);
+		e->out = in->a == RT_FP_CTX_PROCNAME ? T_S : T_I;
+		return 0;
+	case RT_FP_I2F:
+		if (in->a > 1)
+			return bad(err, errlen, "insn %u: conversion of slot %u", pc, in->a);
+		if (in->a == 0) {
+			*e = (struct effect){ 1, { T_I }, T_F };
+		} else {
+			/* Below the top: checked by the caller (depth 2). */
+			*e = (struct effect){ 0, { 0 }, T_NONE };
+		}
+		return 0;
+	case RT_FP_NEG_I: case RT_FP_NOT_I: case RT_FP_BNOT: case RT_FP_BOOL_I:
+		*e = (struct effect){ 1, { T_I }, T_I };
+		return 0;
+	case RT_FP_NEG_F:
+		*e = (struct effect){ 1, { T_F }, T_F };
+		return 0;
+	case RT_FP_NOT_F: case RT_FP_BOOL_F:
+		*e = (struct effect){ 1, { T_F }, T_I };
+		return 0;
+	case RT_FP_ADD: case RT_FP_SUB: case RT_FP_MUL: case RT_FP_DIV: case RT_FP_MOD:
+	case RT_FP_SHL: case RT_FP_SHR: case RT_FP_BAND: case RT_FP_BOR: case RT_FP_BXOR:
+		*e = (struct effect){ 2, { T_I, T_I }, T_I };
+		return 0;
+	case RT_FP_CMP_I:
+	case RT_FP_CMP_F:
+		if (in->type >= RT_FP_NR_CONDS)
+			return bad(err, errlen, "insn %u: condition %u", pc, in->type);
+		*e = (struct effect){ 2, { in->op == RT_FP_CMP_I ? T_I : T_F,
+					 in->op == RT_FP_CMP_I ? T_I : T_F }, T_I };
+		return 0;
+	case RT_FP_STR_EQ:
+	case RT_FP_STR_MATCH:
+		if (in->type > 1)
+			return bad(err, errlen, "insn %u: string comparison %u", pc, in->type);
+		*e = (struct effect){ 2, { T_S, T_S }, T_I };
+		return 0;
+	case RT_FP_JF:
+	case RT_FP_JT:
+	case RT_FP_RET:
+		*e = (struct effect){ 1, { T_I }, T_NONE };
+		return 0;
+	}
+	return bad(err, errlen, "insn %u: unknown opcode %u", pc, in->op);
+}
+
+/* The abstract stack: the type of each slot. */
+struct astack {
+	int depth; /* -1: no path reaches here yet */
+	uint8_t t[RT_FP_MAX_STACK];
+};
+
+static int same_stack(const struct astack *a, const struct astack *b)
+{
+	return a->depth == b->depth && memcmp(a->t, b->t, (size_t)a->depth) == 0;
+}
+
+/*
+ * One pass in program order: jumps go forward only, so every path into
+ * an instruction is known by the time it is reached (the fall-through
+ * from the one before, and the jumps recorded in at[]).
+ */
+static int verify_flow(const struct rt_fp *f, char *err, size_t errlen)
+{
+	uint32_t n = f->h.nr_insns;
+	struct astack *at = malloc(n * sizeof *at);
+	if (!at)
+		return bad(err, errlen, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		at[i].depth = -1;
+	struct astack cur = { .depth = 0 };
+	int r = -1;
+	for (uint32_t pc = 0; pc < n; pc++) {
+		const struct rt_fp_insn *in = &f->insns[pc];
+		if (at[pc].depth >= 0 && !same_stack(&at[pc], &cur)) {
+			bad(err, errlen, "insn %u: paths join with different stacks", pc);
+			goto out;
+		}
+		struct effect e;
+		if (effect_of(f, in, pc, &e, err, errlen) != 0)
+			goto out;
+		if (in->op == RT_FP_I2F && in->a == 1) {
+			if (cur.depth < 2 || cur.t[cur.depth - 2] != T_I) {
+				bad(err, errlen, "insn %u: converts a slot that is not an int", pc);
+				goto out;
+			}
+			cur.t[cur.depth - 2] = T_F;
+			continue;
+		}
+		if (cur.depth < e.nin) {
+			bad(err, errlen, "insn %u: pops %d of %d slots", pc, e.nin, cur.depth);
+			goto out;
+		}
+		for (int k = 0; k < e.nin; k++)
+			if (cur.t[cur.depth - e.nin + k] != e.in[k]) {
+				bad(err, errlen, "insn %u: operand of the wrong type", pc);
+				goto out;
+			}
+		if (in->op == RT_FP_JF || in->op == RT_FP_JT) {
+			if (in->b <= pc || in->b >= n) {
+				bad(err, errlen, "insn %u: jump to %u (forward, inside the program only)",
+				    pc, in->b);
+				goto out;
+			}
+			if (at[in->b].depth < 0)
+				at[in->b] = cur; /* taken: the value stays */
+			else if (!same_stack(&at[in->b], &cur)) {
+				bad(err, errlen, "insn %u: paths join with different stacks", in->b);
+				goto out;
+			}
+		}
+		if (in->op == RT_FP_RET) {
+			if (pc != n - 1 || cur.depth != 1) {
+				bad(err, errlen, "insn %u: return before the end or with %d slots", pc,
+				    cur.depth);
+				goto out;
+			}
+			r = 0;
+			goto out;
+		}
+		cur.depth -= e.nin;
+		if (e.out) {
+			if (cur.depth >= (int)RT_FP_MAX_STACK) {
+				bad(err, errlen, "insn %u: stack deeper than %u", pc, RT_FP_MAX_STACK);
+				goto out;
+			}
+			cur.t[cur.depth++] = (uint8_t)e.out;
+		}
+	}
+	bad(err, errlen, "the program does not end with a return");
+out:
+	free(at);
+	return r;
+}
+
+/* Offsets of the fields that do not depend on the record. */
+static uint64_t field_size_fixed(const struct rt_fp_field *fd, int *var)
+{
+	*var = 0;
+	switch (fd->kind) {
+	case RSEQTRACE_FIELD_INTEGER:
+	case RSEQTRACE_FIELD_FLOAT:
+	case RSEQTRACE_FIELD_ENUM:
+		return fd->elem_size;
+	case RSEQTRACE_FIELD_ARRAY:
+		return (uint64_t)fd->elem_size * fd->count;
+	}
+	*var = 1;
+	return 0;
+}
+
+/* The record's alignment of a field (tracepoint.h's SIZE pass). */
+static uint32_t field_align(const struct rt_fp_field *fd)
+{
+	switch (fd->kind) {
+	case RSEQTRACE_FIELD_STRING:
+		return 1;
+	case RSEQTRACE_FIELD_SEQUENCE:
+		return fd->len_size ? fd->len_size : 1;
+	}
+	return fd->elem_size ? fd->elem_size : 1;
+}
+
+static void layout_fixed(struct rt_fp *f)
+{
+	uint64_t o = 0;
+	uint32_t i = 0;
+	for (; i < f->nr_fields; i++) {
+		int var;
+		uint32_t a = field_align(&f->fields[i]);
+		o = (o + a - 1) & ~(uint64_t)(a - 1);
+		f->off[i] = (uint32_t)(o > UINT32_MAX ? UINT32_MAX : o);
+		uint64_t sz = field_size_fixed(&f->fields[i], &var);
+		if (var)
+			break;
+		o += sz;
+	}
+	f->first_var = i;
+}
+
+struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_event_desc *desc,
+			 char *err, size_t errlen)
+{
+	struct rt_fp_hdr h;
+	if (n < sizeof h || n > RT_FP_MAX_BYTES) {
+		bad(err, errlen, "program of %zu bytes (%zu..%zu)", n, sizeof h, (size_t)RT_FP_MAX_BYTES);
+		return NULL;
+	}
+	memcpy(&h, prog, sizeof h);
+	if (h.magic != RT_FP_MAGIC || h.version != RT_FP_VERSION || h.reserved) {
+		bad(err, errlen, "not a filter program of version %u", RT_FP_VERSION);
+		return NULL;
+	}
+	if (h.nr_insns < 1 || h.nr_insns > RT_FP_MAX_INSNS || h.nr_consts > RT_FP_MAX_CONSTS ||
+	    h.str_len > RT_FP_MAX_STRS) {
+		bad(err, errlen, "program counts out of range");
+		return NULL;
+	}
+	size_t want = sizeof h + (size_t)h.nr_insns * 8 + (size_t)h.nr_consts * 8 + h.str_len;
+	if (want != n) {
+		bad(err, errlen, "program of %zu bytes, its header says %zu", n, want);
+		return NULL;
+	}
+	if (h.str_len && ((const char *)prog)[n - 1] != 0) {
+		bad(err, errlen, "string literals not NUL-terminated");
+		return NULL;
+	}
+	uint32_t nf = desc->nr_fields;
+	size_t offs = (n + 7) & ~(size_t)7;
+	struct rt_fp *f = calloc(1, sizeof *f + offs + (size_t)nf * (sizeof(uint32_t) +
+				 sizeof(struct rt_fp_field)) + 4 + 8);
+	if (!f) {
+		bad(err, errlen, "out of memory");
+		return NULL;
+	}
+	memcpy(f->bytes, prog, n);
+	f->h = h;
+	f->insns = (const struct rt_fp_insn *)(f->bytes + sizeof h);
+	f->consts = f->bytes + sizeof h + (size_t)h.nr_insns * 8;
+	f->strs = (const char *)f->consts + (size_t)h.nr_consts * 8;
+	f->nr_fields = nf;
+	f->fields = (struct rt_fp_field *)(f->bytes + offs);
+	f->off = (uint32_t *)(f->fields + nf);
+	for (uint32_t i = 0; i < nf; i++) {
+		const struct rseqtrace_field_desc *fd = &desc->fields[i];
+		f->fields[i] = (struct rt_fp_field){
+			.kind = fd->kind, .count = fd->count, .elem_size = fd->elem.size,
+			.len_size = fd->length.size,
+			.type = rt_fp_field_type(fd->kind, fd->elem.size, fd->elem.is_signed,
+						 fd->elem.encoding),
+		};
+	}
+	if (verify_flow(f, err, errlen) != 0) {
+		free(f);
+		return NULL;
+	}
+	layout_fixed(f);
+	return f;
+}
+
+void rt_fp_free(struct rt_fp *f)
+{
+	free(f);
+}
+
+/* ---- the interpreter ------------------------------------------------------- */
+
+union slot {
+	int64_t i;
+	double f;
+	const char *s; /* NUL-terminated within the record or the program */
+};
+
+static uint64_t load_uint(const char *p, uint32_t size)
+{
+	switch (size) {
+	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+/* The offset of field k in this record; -1 past its end. */
+static int64_t field_offset(const struct rt_fp *f, uint32_t k, const struct rt_fp_env *env)
+{
+	/* k < nr_fields (verified), so off[first_var] is set when k >= first_var. */
+	if (k <= f->first_var)
+		return f->off[k] <= env->len ? (int64_t)f->off[k] : -1;
+	uint64_t o = f->off[f->first_var];
+	for (uint32_t i = f->first_var; i < k; i++) {
+		const struct rt_fp_field *fd = &f->fields[i];
+		uint32_t a = field_align(fd);
+		o = (o + a - 1) & ~(uint64_t)(a - 1);
+		if (o > env->len)
+			return -1;
+		switch (fd->kind) {
+		case RSEQTRACE_FIELD_STRING: {
+			const char *nul = memchr(env->payload + o, 0, env->len - o);
+			if (!nul)
+				return -1;
+			o = (uint64_t)(nul - env->payload) + 1;
+			break;
+		}
+		case RSEQTRACE_FIELD_SEQUENCE: {
+			if (env->len - o < fd->len_size)
+				return -1;
+			uint64_t cnt = load_uint(env->payload + o, fd->len_size);
+			o += fd->len_size;
+			uint32_t ea = fd->elem_size ? fd->elem_size : 1;
+			o = (o + ea - 1) & ~(uint64_t)(ea - 1);
+			if (o > env->len || cnt > env->len || cnt * ea > env->len - o)
+				return -1;
+			o += cnt * ea;
+			break;
+		}
+		default: {
+			int var;
+			o += field_size_fixed(fd, &var);
+		}
+		}
+	}
+	const struct rt_fp_field *fd = &f->fields[k];
+	uint32_t a = field_align(fd);
+	o = (o + a - 1) & ~(uint64_t)(a - 1);
+	return o <= env->len ? (int64_t)o : -1;
+}
+
+static int load_field(const struct rt_fp *f, const struct rt_fp_insn *in,
+		      const struct rt_fp_env *env, union slot *out)
+{
+	int64_t o = field_offset(f, in->a, env);
+	if (o < 0)
+		return -1;
+	const char *p = env->payload + o;
+	size_t left = env->len - (size_t)o;
+	uint8_t t = in->type & (uint8_t)~RT_FP_BE;
+	if (t == RT_FP_STRING) {
+		if (!memchr(p, 0, left))
+			return -1;
+		out->s = p;
+		return 0;
+	}
+	if (t == RT_FP_F32 || t == RT_FP_F64) {
+		if (left < (t == RT_FP_F32 ? 4u : 8u))
+			return -1;
+		if (t == RT_FP_F32) {
+			float v;
+			memcpy(&v, p, 4);
+			out->f = v;
+		} else {
+			memcpy(&out->f, p, 8);
+		}
+		return 0;
+	}
+	static const uint8_t sizes[] = { 0, 1, 1, 2, 2, 4, 4, 8, 8 };
+	uint32_t size = sizes[t];
+	if (left < size)
+		return -1;
+	uint64_t v = load_uint(p, size);
+	if (in->type & RT_FP_BE)
+		v = size == 2 ? bswap_16((uint16_t)v) : size == 4 ? bswap_32((uint32_t)v) : bswap_64(v);
+	int is_signed = (t - RT_FP_S8) % 2 == 0;
+	if (is_signed && size < 8) {
+		uint32_t sh = 64 - 8 * size;
+		out->i = (int64_t)(v << sh) >> sh;
+	} else {
+		out->i = (int64_t)v;
+	}
+	return 0;
+}
+
+static void load_ctx(uint16_t which, const struct rt_fp_env *env, union slot *out)
+{
+	switch (which) {
+	case RT_FP_CTX_VPID: out->i = env->vpid; break;
+	case RT_FP_CTX_VTID: out->i = env->vtid; break;
+	case RT_FP_CTX_PROCNAME: out->s = env->procname; break;
+	case RT_FP_CTX_CPU_ID: out->i = sched_getcpu(); break;
+	case RT_FP_CTX_PTHREAD_ID: out->i = (int64_t)pthread_self(); break;
+	default: out->i = (int64_t)(uintptr_t)env->ip; break;
+	}
+}
+
+static int cond_holds(uint8_t c, int cmp)
+{
+	switch (c) {
+	case RT_FP_EQ: return cmp == 0;
+	case RT_FP_NE: return cmp != 0;
+	case RT_FP_LT: return cmp < 0;
+	case RT_FP_LE: return cmp <= 0;
+	case RT_FP_GT: return cmp > 0;
+	default: return cmp >= 0;
+	}
+}
+
+/* -1: the program stops, false (a zero divisor, a shift out of range). */
+static int int_op(uint8_t op, int64_t a, int64_t b, int64_t *r)
+{
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+	switch (op) {
+	case RT_FP_ADD: *r = (int64_t)(ua + ub); return 0;
+	case RT_FP_SUB: *r = (int64_t)(ua - ub); return 0;
+	case RT_FP_MUL: *r = (int64_t)(ua * ub); return 0;
+	case RT_FP_DIV:
+	case RT_FP_MOD:
+		if (b == 0)
+			return -1;
+		if (a == INT64_MIN && b == -1)
+			*r = op == RT_FP_DIV ? INT64_MIN : 0;
+		else
+			*r = op == RT_FP_DIV ? a / b : a % b;
+		return 0;
+	case RT_FP_SHL:
+	case RT_FP_SHR:
+		if (b < 0 || b > 63)
+			return -1;
+		*r = (int64_t)(op == RT_FP_SHL ? ua << b : ua >> b);
+		return 0;
+	case RT_FP_BAND: *r = (int64_t)(ua & ub); return 0;
+	case RT_FP_BOR: *r = (int64_t)(ua | ub); return 0;
+	default: *r = (int64_t)(ua ^ ub); return 0;
+	}
+}
+
+int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
+{
+	union slot st[RT_FP_MAX_STACK];
+	int sp = 0; /* the verifier bounds it and types every slot */
+	for (uint32_t pc = 0;; pc++) {
+		const struct rt_fp_insn *in = &f->insns[pc];
+		switch (in->op) {
+		case RT_FP_PUSH_INT:
+			memcpy(&st[sp++].i, f->consts + (size_t)in->a * 8, 8);
+			break;
+		case RT_FP_PUSH_FLOAT:
+			memcpy(&st[sp++].f, f->consts + (size_t)in->a * 8, 8);
+			break;
+		case RT_FP_PUSH_STR:
+			st[sp++].s = f->strs + in->b;
+			break;
+		case RT_FP_LOAD_FIELD:
+			if (load_field(f, in, env, &st[sp++]) != 0)
+				return 0;
+			break;
+		case RT_FP_LOAD_CTX:
+			load_ctx(in->a, env, &st[sp++]);
+			break;
+		case RT_FP_I2F:
+			st[sp - 1 - in->a].f = (double)st[sp - 1 - in->a].i;
+			break;
+		case RT_FP_NEG_I: st[sp - 1].i = (int64_t)(0 - (uint64_t)st[sp - 1].i); break;
+		case RT_FP_NEG_F: st[sp - 1].f = -st[sp - 1].f; break;
+		case RT_FP_NOT_I: st[sp - 1].i = st[sp - 1].i == 0; break;
+		case RT_FP_NOT_F: st[sp - 1].i = st[sp - 1].f == 0; break;
+		case RT_FP_BNOT: st[sp - 1].i = (int64_t)~(uint64_t)st[sp - 1].i; break;
+		case RT_FP_BOOL_I: st[sp - 1].i = st[sp - 1].i != 0; break;
+		case RT_FP_BOOL_F: st[sp - 1].i = st[sp - 1].f != 0; break;
+		case RT_FP_CMP_I: {
+			int64_t a = st[sp - 2].i, b = st[sp - 1].i;
+			st[sp - 2].i = cond_holds(in->type, (a > b) - (a < b));
+			sp--;
+			break;
+		}
+		case RT_FP_CMP_F: {
+			double a = st[sp - 2].f, b = st[sp - 1].f;
+			int c;
+			switch (in->type) {
+			case RT_FP_EQ: c = a == b; break;
+			case RT_FP_NE: c = a != b; break;
+			case RT_FP_LT: c = a < b; break;
+			case RT_FP_LE: c = a <= b; break;
+			case RT_FP_GT: c = a > b; break;
+			default: c = a >= b; break;
+			}
+			st[sp - 2].i = c;
+			sp--;
+			break;
+		}
+		case RT_FP_STR_EQ:
+		case RT_FP_STR_MATCH: {
+			int eq = in->op == RT_FP_STR_EQ ? strcmp(st[sp - 2].s, st[sp - 1].s) == 0
+							: rt_glob_match(st[sp - 1].s, st[sp - 2].s);
+			st[sp - 2].i = in->type ? !eq : eq;
+			sp--;
+			break;
+		}
+		case RT_FP_JF:
+		case RT_FP_JT:
+			if ((st[sp - 1].i != 0) == (in->op == RT_FP_JT))
+				pc = in->b - 1;
+			else
+				sp--;
+			break;
+		case RT_FP_RET:
+			return st[sp - 1].i != 0;
+		default: {
+			int64_t r;
+			if (int_op(in->op, st[sp - 2].i, st[sp - 1].i, &r) != 0)
+				return 0;
+			st[sp - 2].i = r;
+			sp--;
+		}
+		}
+	}
+}
