@@ -50,6 +50,7 @@ int cli_usage_error(const char *cmd);
 /* commands.c */
 int cmd_create(int argc, char **argv, const char *home);
 int cmd_rule(int argc, char **argv, const char *home, int enable);
+int cmd_track(int argc, char **argv, const char *home, int track);
 int cmd_session_op(int argc, char **argv, const char *home, uint16_t type);
 int cmd_list(int argc, char **argv, const char *home, int mi);
 int cmd_add_context(int argc, char **argv, const char *home);
@@ -74,6 +75,7 @@ enum {
 	OPT_LOGLEVEL, OPT_LOGLEVEL_ONLY, OPT_KV, OPT_HOME,
 	OPT_DISCARD, OPT_OVERWRITE, OPT_SWITCH_TIMER, OPT_READ_TIMER, OPT_MONITOR_TIMER,
 	OPT_TRACEFILE_SIZE, OPT_TRACEFILE_COUNT, OPT_OUTPUT_TYPE, OPT_BUF_GLOBAL,
+	OPT_EXCLUDE, OPT_VPID, OPT_VUID, OPT_VGID,
 	OPT_LIVE = 400, OPT_HOSTNAME,
 };
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* create, enable-event, disable-event, start, stop, destroy, list. */
+/* create, enable-event, disable-event, track, untrack, start, stop, destroy, list. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +153,7 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 	static const char enable_help[] =
 "Usage: rseqtrace enable-event [-u] [-s NAME] [-c CHANNEL] PATTERN...\n"
 "                              [--loglevel LEVEL | --loglevel-only LEVEL]\n"
+"                              [--filter EXPR] [--exclude NAME[,NAME]...]\n"
 "       rseqtrace enable-event [-u] [-s NAME] [-c CHANNEL] -a\n"
 "Record the events whose names match a PATTERN ('*' matches anything:\n"
 "'myprov:*', '*'), in processes running now and started later.\n"
@@ -159,6 +163,13 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 "  -a, --all               every event (same as '*')\n"
 "  --loglevel LEVEL        only events at least as severe as LEVEL\n"
 "  --loglevel-only LEVEL   only events of exactly LEVEL\n"
+"  -f, --filter EXPR       only hits for which EXPR is true (lttng's filter\n"
+"                          grammar: fields, $ctx.vpid/vtid/procname/cpu_id/...,\n"
+"                          == != < <= > >= && || ! & | ^ ~ << >> + - * / %%,\n"
+"                          \"glob*\" strings); false for an event without such\n"
+"                          fields. Example: --filter 'size > 4096 && name == \"a*\"'\n"
+"  -x, --exclude NAMES     not these events (comma-separated names or patterns),\n"
+"                          with a PATTERN that has a '*': 'prov:*' -x 'prov:noisy*'\n"
 "LEVEL: 0..14 or TRACE_EMERG, TRACE_ALERT, TRACE_CRIT, TRACE_ERR, TRACE_WARNING,\n"
 "TRACE_NOTICE, TRACE_INFO, TRACE_DEBUG_SYSTEM, ..., TRACE_DEBUG_LINE, TRACE_DEBUG.\n"
 "The last rule of a channel that matches an event decides (see\n"
@@ -179,15 +190,29 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 		{ "all", no_argument, 0, 'a' },
 		{ "loglevel", required_argument, 0, OPT_LOGLEVEL },
 		{ "loglevel-only", required_argument, 0, OPT_LOGLEVEL_ONLY },
+		{ "filter", required_argument, 0, 'f' },
+		{ "exclude", required_argument, 0, 'x' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *cmd = enable ? "enable-event" : "disable-event";
 	struct rt_msg_rule r = { 0 };
 	int all = 0, o;
+	const char *filter = NULL, *exclude = NULL;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "s:c:ukah", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:c:ukahf:x:", opts, NULL)) != -1) {
 		switch (o) {
+		case 'f':
+		case 'x':
+			if (!enable) {
+				cli_error("disable-event takes no --%s", o == 'f' ? "filter" : "exclude");
+				return cli_usage_error(cmd);
+			}
+			if (o == 'f')
+				filter = optarg;
+			else
+				exclude = optarg;
+			break;
 		case 's':
 			if (copy_name(r.session, sizeof r.session, optarg, "session name") != 0)
 				return EXIT_USAGE;
@@ -233,6 +258,36 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 	for (int i = optind; i < argc; i++)
 		if (check_pattern(argv[i]) != 0)
 			return EXIT_USAGE;
+	/* The exclusions, comma-separated, each a pattern. */
+	char excl[RT_MAX_EXCLUSIONS][RT_PATTERN_MAX];
+	for (const char *p = exclude; p && *p;) {
+		size_t n = strcspn(p, ",");
+		if (r.nr_exclusions == RT_MAX_EXCLUSIONS || n >= RT_PATTERN_MAX) {
+			cli_error("at most %u exclusions of %u characters", RT_MAX_EXCLUSIONS,
+				  RT_PATTERN_MAX - 1);
+			return EXIT_USAGE;
+		}
+		memcpy(excl[r.nr_exclusions], p, n);
+		excl[r.nr_exclusions][n] = 0;
+		if (check_pattern(excl[r.nr_exclusions]) != 0)
+			return EXIT_USAGE;
+		r.nr_exclusions++;
+		p += n + (p[n] == ',');
+	}
+	if (filter) {
+		size_t n = strlen(filter);
+		if (n == 0 || n >= RT_FILTER_TEXT_MAX) {
+			cli_error("a filter expression has 1 to %u characters", RT_FILTER_TEXT_MAX - 1);
+			return EXIT_USAGE;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!((unsigned char)filter[i] >= 0x20 && (unsigned char)filter[i] < 0x7f) &&
+			    filter[i] != '\t') {
+				cli_error("a filter expression is one line of printable ASCII");
+				return EXIT_USAGE;
+			}
+		r.filter_len = (uint32_t)n + 1;
+	}
 	static struct rt_msg_buf b;
 	rt_msg_init(&b, enable ? RT_MSG_ENABLE : RT_MSG_DISABLE, 0);
 	if (all && !enable) {
@@ -246,6 +301,108 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 		rt_msg_put(&b, "*", 2);
 	for (int i = optind; i < argc; i++)
 		rt_msg_put(&b, argv[i], strlen(argv[i]) + 1);
+	for (uint32_t i = 0; i < r.nr_exclusions; i++)
+		rt_msg_put(&b, excl[i], strlen(excl[i]) + 1);
+	if (filter)
+		rt_msg_put(&b, filter, r.filter_len);
+	return cli_run(home, &b);
+}
+
+/* A comma-separated list of ids, appended to b; their count, or -1. */
+static int put_ids(struct rt_msg_buf *b, const char *list, const char *what)
+{
+	int n = 0;
+	for (const char *p = list; *p;) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p || (*end && *end != ',') || errno || v > UINT32_MAX || *p == '-') {
+			cli_error("bad %s list '%s': comma-separated numbers", what, list);
+			return -1;
+		}
+		if (n == (int)RT_TRACK_MAX_VALUES) {
+			cli_error("at most %u values at once", RT_TRACK_MAX_VALUES);
+			return -1;
+		}
+		uint32_t x = (uint32_t)v;
+		rt_msg_put(b, &x, sizeof x);
+		n++;
+		p = *end ? end + 1 : end;
+	}
+	if (!n)
+		cli_error("empty %s list", what);
+	return n ? n : -1;
+}
+
+int cmd_track(int argc, char **argv, const char *home, int track)
+{
+	static const char help[] =
+"Usage: rseqtrace track|untrack [-u] [-s NAME] (--vpid | --vuid | --vgid) (LIST | --all)\n"
+"Choose the processes a session records, by process ID, user ID or group ID\n"
+"(lttng 2.13's process attribute trackers). A session tracks every process at\n"
+"first; 'track --vpid 12,34' records those only (the list grows with each\n"
+"track), 'untrack --vpid 12' takes one out, 'untrack --vpid --all' records\n"
+"none, 'track --vpid --all' every one again. A process must pass all three.\n"
+"An untracked process's events stay disabled in it (the disabled cost).\n"
+"  -s, --session NAME   the session (default: the current one)\n"
+"  -u, --userspace      accepted for lttng's sake (user space is all there is)\n"
+"lttng: lttng track -u --vpid 12,34 | --all\n";
+	static const struct option opts[] = {
+		{ "session", required_argument, 0, 's' },
+		{ "userspace", no_argument, 0, 'u' },
+		{ "vpid", optional_argument, 0, OPT_VPID },
+		{ "vuid", optional_argument, 0, OPT_VUID },
+		{ "vgid", optional_argument, 0, OPT_VGID },
+		{ "all", no_argument, 0, 'a' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *cmd = track ? "track" : "untrack";
+	struct rt_msg_track t = { 0 };
+	const char *list = NULL;
+	int attr = -1, all = 0, o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "s:uah", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			if (copy_name(t.session, sizeof t.session, optarg, "session name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 'u': break;
+		case 'a': all = 1; break;
+		case OPT_VPID:
+		case OPT_VUID:
+		case OPT_VGID:
+			if (attr >= 0) {
+				cli_error("give one of --vpid, --vuid, --vgid");
+				return cli_usage_error(cmd);
+			}
+			attr = o == OPT_VPID ? RT_TRACK_VPID : o == OPT_VUID ? RT_TRACK_VUID : RT_TRACK_VGID;
+			list = optarg;
+			break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage_error(cmd);
+		}
+	}
+	/* --vpid 12 (a separate argument) as well as --vpid=12. */
+	if (attr >= 0 && !list && optind < argc)
+		list = argv[optind++];
+	if (attr < 0 || !!list == all || optind < argc) {
+		cli_error("%s needs one of --vpid, --vuid, --vgid with a LIST or --all", cmd);
+		return cli_usage_error(cmd);
+	}
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, track ? RT_MSG_TRACK : RT_MSG_UNTRACK, 0);
+	t.attr = (uint32_t)attr;
+	t.flags = all ? RT_TRACK_ALL : 0;
+	rt_msg_put(&b, &t, sizeof t);
+	if (!all) {
+		int n = put_ids(&b, list, "id");
+		if (n < 0)
+			return EXIT_USAGE;
+		t.count = (uint32_t)n; /* known once the list is parsed: patch it in */
+		memcpy(b.payload + offsetof(struct rt_msg_track, count), &t.count, sizeof t.count);
+	}
 	return cli_run(home, &b);
 }
 

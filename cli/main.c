@@ -23,6 +23,8 @@ static void usage(FILE *f)
 "  enable-event P.. record events matching patterns             lttng enable-event -u\n"
 "  disable-event P.. stop recording them                        lttng disable-event -u\n"
 "  add-context -t T also record T (ip, cpu_id, vuid, ...)      lttng add-context -u\n"
+"  track --vpid L   record only these processes (--vuid, --vgid) lttng track -u\n"
+"  untrack --vpid L stop recording them (--all: none)           lttng untrack -u\n"
 "  start [NAME]     start tracing                               lttng start\n"
 "  stop [NAME]      stop, flush, complete the trace on disk     lttng stop\n"
 "  destroy [NAME]   stop and forget a session (trace stays)     lttng destroy\n"
@@ -105,6 +107,8 @@ int main(int argc, char **argv)
 		return cmd_channel(cargc, cargv, home, 1);
 	if (strcmp(cmd, "disable-channel") == 0)
 		return cmd_channel(cargc, cargv, home, 0);
+	if (strcmp(cmd, "track") == 0 || strcmp(cmd, "untrack") == 0)
+		return cmd_track(cargc, cargv, home, cmd[0] == 't');
 	if (strcmp(cmd, "add-context") == 0)
 		return cmd_add_context(cargc, cargv, home);
 	if (strcmp(cmd, "start") == 0)

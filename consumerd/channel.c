@@ -31,7 +31,7 @@ struct channel *channel_find(const struct session *s, const char *name)
 
 void channel_free(struct channel *ch)
 {
-	free(ch->rules);
+	channel_rules_free(ch);
 	free(ch);
 }
 

@@ -240,11 +240,18 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 				if (l->app == c->app)
 					text_add(t, "process=%d %s %s\n", (int)c->app->pid,
 						 c->app->procname, c->app->rseq ? "rseq" : "locked");
+	uint32_t k = 0; /* rule_exclude= and rule_filter= name the rule= lines by number */
 	for (const struct channel *ch = s->channels; ch; ch = ch->next)
-		for (uint32_t i = 0; i < ch->nr_rules; i++)
-			text_add(t, "rule=%s %s %u %d %s\n", ch->rules[i].enable ? "enable" : "disable",
-				 ch->rules[i].pattern, ch->rules[i].loglevel_type, ch->rules[i].loglevel,
-				 ch->name);
+		for (uint32_t i = 0; i < ch->nr_rules; i++, k++) {
+			const struct rule *r = &ch->rules[i];
+			text_add(t, "rule=%s %s %u %d %s\n", r->enable ? "enable" : "disable",
+				 r->pattern, r->loglevel_type, r->loglevel, ch->name);
+			for (uint32_t x = 0; x < r->nr_excl; x++)
+				text_add(t, "rule_exclude=%u %s\n", k, r->excl[x]);
+			if (r->filter_text)
+				text_add(t, "rule_filter=%u %s\n", k, r->filter_text);
+		}
+	trackers_text(t, s, 1);
 	if (s->warnings.s)
 		text_add(t, "warnings=%u\n", (unsigned)s->warnings.len);
 	text_add(t, "untraced_processes=%u\n", s->untraced);
@@ -364,6 +371,8 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 			    "makes channel0)\n");
 	for (const struct channel *ch = s->channels; ch; ch = ch->next)
 		list_channel(s, ch, t);
+	text_add(t, "  Trackers:\n");
+	trackers_text(t, s, 0);
 	struct cpu_stats sum;
 	session_totals(s, &sum);
 	text_add(t, "  Total: %llu events recorded, %llu discarded",

@@ -163,6 +163,7 @@ static int on_register(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	a->id = d->next_id++;
 	a->pid = c->pid; /* the kernel's word, not the app's */
 	a->uid = c->uid;
+	a->gid = c->gid;
 	a->vpid = (pid_t)r->vpid;
 	a->ppid = (pid_t)r->ppid;
 	a->rseq = (r->flags & RT_APP_RSEQ) != 0;
@@ -438,6 +439,10 @@ void app_unlink_channel(struct trace *t, struct link *l)
 void link_free(struct link *l)
 {
 	drainers_wake_drop(l->wake); /* the drain thread closes it */
+	for (uint32_t i = 0; l->filt && i < l->nr; i++)
+		free(l->filt[i]);
+	free(l->filt);
+	free(l->filt_len);
 	free(l->ids);
 	free(l->enabled);
 	free(l);
@@ -521,13 +526,56 @@ static int grow_link(struct link *l, uint32_t n)
 		if (!en)
 			return -1;
 		l->enabled = en;
+		uint8_t **fl = realloc(l->filt, cap * sizeof *fl);
+		if (!fl)
+			return -1;
+		l->filt = fl;
+		uint32_t *fll = realloc(l->filt_len, cap * sizeof *fll);
+		if (!fll)
+			return -1;
+		l->filt_len = fll;
 		l->cap = cap;
 	}
 	for (uint32_t i = l->nr; i < n; i++) {
 		l->ids[i] = NO_ID;
 		l->enabled[i] = 0;
+		l->filt[i] = NULL;
+		l->filt_len[i] = 0;
 	}
 	l->nr = n;
+	return 0;
+}
+
+/* APP_FILTER for event i of a in t, if its filter differs from the one
+ * last sent. Takes nothing; 0 or -1 (not sent: the event stays off). */
+static int send_filter(struct trace *t, struct app *a, struct link *l, uint32_t i,
+		       const uint8_t *var, uint32_t len, uint32_t n)
+{
+	if (len == l->filt_len[i] && (!len || memcmp(var, l->filt[i], len) == 0))
+		return 0;
+	struct rt_msg_buf *b = malloc(sizeof *b);
+	uint8_t *copy = len ? malloc(len) : NULL;
+	if (!b || (len && !copy)) {
+		free(b);
+		free(copy);
+		return -1;
+	}
+	rt_msg_init(b, RT_MSG_APP_FILTER, 0);
+	struct rt_msg_app_filter fm = { .key = t->key, .index = i, .count = n };
+	rt_msg_put(b, &fm, sizeof fm);
+	int r = rt_msg_put(b, var, len);
+	if (r == 0)
+		r = app_send(a, b, -1);
+	free(b);
+	if (r != 0) {
+		free(copy);
+		return -1;
+	}
+	if (len)
+		memcpy(copy, var, len);
+	free(l->filt[i]);
+	l->filt[i] = copy;
+	l->filt_len[i] = len;
 	return 0;
 }
 
@@ -550,11 +598,18 @@ int app_update_trace(struct trace *t, struct app *a, uint32_t from)
 		}
 		if (i == a->nr_events)
 			break;
-		int want = rules_enabled(t->ch, &a->events[i]);
+		uint8_t *fv = NULL;
+		uint32_t fv_len = 0, nprog = 0;
+		int want = session_tracks(t->s, a) &&
+			   rules_filter(t->s, t->ch, &a->events[i], &fv, &fv_len, &nprog);
 		if (want && l->ids[i] == NO_ID)
 			l->ids[i] = trace_event_id(t, a, &a->events[i]);
 		if (l->ids[i] == NO_ID || l->ids[i] == REFUSED_ID)
 			want = 0;
+		/* The filter goes first: the event is never on unfiltered. */
+		if (want && send_filter(t, a, l, i, fv, fv_len, nprog) != 0)
+			want = 0;
+		free(fv);
 		if (want == l->enabled[i])
 			continue;
 		if (hdr.count == 0) {

@@ -43,6 +43,7 @@ struct app {
 	uint64_t id;
 	pid_t pid, vpid, ppid;
 	uid_t uid;
+	gid_t gid;
 	char procname[RT_PROCNAME_MAX];
 	int rseq;                /* the app can write rseq buffers */
 	int64_t mono_offset_ns;  /* its CLOCK_MONOTONIC minus ours (a time namespace) */
@@ -64,6 +65,10 @@ struct link {
 	struct app *app;
 	uint32_t *ids;      /* per app event index: id in the trace, or NO_ID */
 	uint8_t *enabled;   /* per app event index: as last sent to the app */
+	/* per app event index: APP_FILTER's variable part as last sent
+	 * (NULL, 0: none) */
+	uint8_t **filt;
+	uint32_t *filt_len;
 	uint32_t nr, cap;   /* entries in ids/enabled, room for */
 	int sent_channel;   /* APP_CHANNEL sent */
 	/* This app's own wake-up socket for this trace (issue 11 #10): our

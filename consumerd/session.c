@@ -39,6 +39,8 @@
 #include "consumerd/session.h"
 #include "consumerd/trace.h"
 #include "consumerd/transport.h"
+#include "filter/compile.h"
+#include "filter/program.h"
 #include "ringbuf/ringbuf.h"
 
 #define MAX_SESSIONS 256
@@ -68,6 +70,9 @@ static int rule_matches(const struct rule *r, const struct event_desc *e)
 {
 	if (!rt_glob_match(r->pattern, e->name))
 		return 0;
+	for (uint32_t i = 0; i < r->nr_excl; i++)
+		if (rt_glob_match(r->excl[i], e->name))
+			return 0;
 	switch (r->loglevel_type) {
 	case RT_LOGLEVEL_RANGE: return e->loglevel <= r->loglevel;
 	case RT_LOGLEVEL_SINGLE: return e->loglevel == r->loglevel;
@@ -83,6 +88,88 @@ int rules_enabled(const struct channel *ch, const struct event_desc *e)
 		if (rule_matches(&ch->rules[i], e))
 			return ch->rules[i].enable;
 	return 0;
+}
+
+/* Appends one program to APP_FILTER's variable part. */
+static int put_program(uint8_t **var, uint32_t *len, const uint8_t *p, size_t n)
+{
+	uint32_t add = (uint32_t)sizeof(struct rt_msg_desc_len) + rt_pad8((uint32_t)n);
+	uint8_t *v = realloc(*var, *len + add);
+	if (!v)
+		return -1;
+	struct rt_msg_desc_len dl = { .len = (uint32_t)n };
+	memcpy(v + *len, &dl, sizeof dl);
+	memcpy(v + *len + sizeof dl, p, n);
+	memset(v + *len + sizeof dl + n, 0, add - sizeof dl - n);
+	*var = v;
+	*len += add;
+	return 0;
+}
+
+int rules_filter(struct session *s, const struct channel *ch, const struct event_desc *e,
+		 uint8_t **var, uint32_t *var_len, uint32_t *n)
+{
+	*var = NULL;
+	*var_len = 0;
+	*n = 0;
+	int any = 0;
+	for (uint32_t i = ch->enabled ? ch->nr_rules : 0; i-- > 0;) {
+		const struct rule *r = &ch->rules[i];
+		if (!rule_matches(r, e))
+			continue;
+		if (!r->enable)
+			break;
+		if (!r->filter) {
+			free(*var);
+			*var = NULL;
+			*var_len = 0;
+			*n = 0;
+			return 1; /* every hit, whatever other rules filter */
+		}
+		uint8_t *prog;
+		size_t len;
+		char why[256];
+		int c = rt_filter_compile(r->filter, e->parsed, &prog, &len, why, sizeof why);
+		if (c < 0)
+			session_warn(s, "filter '%s' on %s: %s: the rule is off for it", r->filter_text,
+				     e->name, why);
+		if (c <= 0)
+			continue; /* cannot apply to this event: false for it, as lttng */
+		if (*n == RT_FILTER_PROGS_MAX ||
+		    *var_len + sizeof(struct rt_msg_desc_len) + rt_pad8((uint32_t)len) >
+			    RT_MSG_MAX - sizeof(struct rt_msg_hdr) - sizeof(struct rt_msg_app_filter)) {
+			session_warn(s, "%s: more filters than one event can carry (%u, %u bytes): "
+					"filter '%s' left out", e->name, RT_FILTER_PROGS_MAX,
+				     RT_MSG_MAX, r->filter_text);
+			free(prog);
+			continue;
+		}
+		if (put_program(var, var_len, prog, len) != 0) {
+			free(prog);
+			continue;
+		}
+		free(prog);
+		(*n)++;
+		any = 1;
+	}
+	return any;
+}
+
+static int tracker_allows(const struct tracker *t, uint32_t v)
+{
+	if (t->policy == TRACK_ALL)
+		return 1;
+	for (uint32_t i = 0; t->policy == TRACK_SET && i < t->nr; i++)
+		if (t->values[i] == v)
+			return 1;
+	return 0;
+}
+
+int session_tracks(const struct session *s, const struct app *a)
+{
+	return tracker_allows(&s->trackers[RT_TRACK_VPID], (uint32_t)a->vpid) &&
+	       tracker_allows(&s->trackers[RT_TRACK_VUID], (uint32_t)a->uid) &&
+	       tracker_allows(&s->trackers[RT_TRACK_VGID], (uint32_t)a->gid);
 }
 
 void session_warn(struct session *s, const char *fmt, ...)
@@ -611,10 +698,16 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 void describe_rule(struct text *t, const struct rule *r)
 {
 	text_add(t, "%s", r->pattern);
+	for (uint32_t i = 0; i < r->nr_excl; i++)
+		text_add(t, "%s%s", i ? ", " : " (excluding ", r->excl[i]);
+	if (r->nr_excl)
+		text_add(t, ")");
 	if (r->loglevel_type == RT_LOGLEVEL_RANGE)
 		text_add(t, " (loglevel <= TRACE_%s)", rt_loglevel_name(r->loglevel));
 	else if (r->loglevel_type == RT_LOGLEVEL_SINGLE)
 		text_add(t, " (loglevel == TRACE_%s)", rt_loglevel_name(r->loglevel));
+	if (r->filter_text)
+		text_add(t, " (filter: %s)", r->filter_text);
 }
 
 void session_update_apps(struct daemon *d, struct session *s)
@@ -624,26 +717,104 @@ void session_update_apps(struct daemon *d, struct session *s)
 			app_update_trace(t, l->app, 0);
 }
 
-static int add_rule(struct channel *s, const struct rule *r)
+static void rule_free(struct rule *r)
+{
+	free(r->filter_text);
+	rt_filter_free(r->filter);
+	free(r->excl);
+}
+
+void channel_rules_free(struct channel *ch)
+{
+	for (uint32_t i = 0; i < ch->nr_rules; i++)
+		rule_free(&ch->rules[i]);
+	free(ch->rules);
+	ch->rules = NULL;
+	ch->nr_rules = 0;
+}
+
+static int same_rule(const struct rule *a, const struct rule *b)
+{
+	if (strcmp(a->pattern, b->pattern) != 0 || a->loglevel_type != b->loglevel_type ||
+	    a->loglevel != b->loglevel || a->nr_excl != b->nr_excl ||
+	    !a->filter_text != !b->filter_text ||
+	    (a->filter_text && strcmp(a->filter_text, b->filter_text) != 0))
+		return 0;
+	return !a->nr_excl || memcmp(a->excl, b->excl, a->nr_excl * sizeof a->excl[0]) == 0;
+}
+
+/* Takes r's allocations (on failure too). */
+static int add_rule(struct channel *s, struct rule *r)
 {
 	for (uint32_t i = 0; i < s->nr_rules; i++) {
 		struct rule *o = &s->rules[i];
-		if (strcmp(o->pattern, r->pattern) == 0 && o->loglevel_type == r->loglevel_type &&
-		    o->loglevel == r->loglevel) {
+		if (same_rule(o, r)) {
 			/* Same rule again: move it last, where it decides. */
+			rule_free(o);
 			memmove(o, o + 1, (s->nr_rules - i - 1) * sizeof *o);
 			s->rules[s->nr_rules - 1] = *r;
 			return 0;
 		}
 	}
-	if (s->nr_rules >= MAX_RULES)
+	struct rule *n = s->nr_rules < MAX_RULES ? realloc(s->rules, (s->nr_rules + 1) * sizeof *n)
+						  : NULL;
+	if (!n) {
+		rule_free(r);
 		return -1;
-	struct rule *n = realloc(s->rules, (s->nr_rules + 1) * sizeof *n);
-	if (!n)
-		return -1;
+	}
 	s->rules = n;
 	s->rules[s->nr_rules++] = *r;
 	return 0;
+}
+
+/* lttng's rule: exclusions go with a pattern that has a '*', and each
+ * must be able to match something the pattern does: it starts with the
+ * pattern's text before its first '*'. */
+static int check_exclusions(const struct rt_msg *m, char *why, size_t n)
+{
+	for (uint32_t i = 0; m->nexcl && i < m->nstr; i++) {
+		const char *pat = m->strs[i], *star = strchr(pat, '*');
+		if (!star) {
+			snprintf(why, n, "exclusions need a pattern with a '*': '%s' has none", pat);
+			return -1;
+		}
+		for (uint32_t k = 0; k < m->nexcl; k++) {
+			const char *x = m->strs[m->nstr + k];
+			if (strncmp(x, pat, (size_t)(star - pat)) != 0) {
+				snprintf(why, n, "exclusion '%s' cannot match an event of '%s'", x, pat);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A rule for pattern i of an ENABLE/DISABLE, with its own copies. */
+static int make_rule(const struct rt_msg *m, uint32_t i, int enable, struct rule *rule,
+		     char *why, size_t n)
+{
+	const struct rt_msg_rule *r = m->body;
+	*rule = (struct rule){ .enable = enable, .loglevel_type = r->loglevel_type,
+			       .loglevel = r->loglevel, .nr_excl = m->nexcl };
+	snprintf(rule->pattern, sizeof rule->pattern, "%s", m->strs[i]);
+	if (m->nexcl && !(rule->excl = calloc(m->nexcl, sizeof rule->excl[0])))
+		goto oom;
+	for (uint32_t k = 0; k < m->nexcl; k++)
+		snprintf(rule->excl[k], sizeof rule->excl[k], "%s", m->strs[m->nstr + k]);
+	if (m->filter) {
+		rule->filter = rt_filter_parse(m->filter, why, n);
+		if (!rule->filter) {
+			rule_free(rule);
+			return -EINVAL;
+		}
+		if (!(rule->filter_text = strdup(m->filter)))
+			goto oom;
+	}
+	return 0;
+oom:
+	rule_free(rule);
+	snprintf(why, n, "out of memory");
+	return -ENOMEM;
 }
 
 static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
@@ -654,42 +825,140 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	struct session *s = command_session(d, c, seq, r->session);
 	if (!s)
 		return 0;
-	char why[256];
+	char why[300];
 	int status;
 	struct channel *ch = channel_get(d, s, r->channel, &status, why, sizeof why);
 	if (!ch)
 		return send_replyf(c, seq, status, "%s", why);
 	struct text t = { 0 };
 	if (!enable && (r->flags & RT_RULE_ALL)) {
-		free(ch->rules);
-		ch->rules = NULL;
-		ch->nr_rules = 0;
+		channel_rules_free(ch);
 		text_add(&t, "All events disabled in channel %s of session %s\n", ch->name, s->name);
 	} else {
 		if (ch->nr_rules + m->nstr > MAX_RULES) {
 			return send_replyf(c, seq, -E2BIG, "channel '%s' of session '%s' has too many "
 					 "event rules (%d)", ch->name, s->name, MAX_RULES);
 		}
+		if (check_exclusions(m, why, sizeof why) != 0)
+			return send_replyf(c, seq, -EINVAL, "%s", why);
+		/* Every rule is made before any is added: a bad filter adds none. */
+		struct rule rules[RT_MAX_PATTERNS];
 		for (uint32_t i = 0; i < m->nstr; i++) {
-			struct rule rule = {
-				.enable = enable,
-				.loglevel_type = r->loglevel_type,
-				.loglevel = r->loglevel,
-			};
-			snprintf(rule.pattern, sizeof rule.pattern, "%s", m->strs[i]);
-			if (add_rule(ch, &rule) != 0) {
+			int e = make_rule(m, i, enable, &rules[i], why, sizeof why);
+			if (e) {
+				while (i-- > 0)
+					rule_free(&rules[i]);
+				return send_replyf(c, seq, e, e == -EINVAL ? "invalid filter: %s" : "%s",
+						   why);
+			}
+		}
+		for (uint32_t i = 0; i < m->nstr; i++) {
+			text_add(&t, "Event rule ");
+			describe_rule(&t, &rules[i]);
+			text_add(&t, " %s in channel %s of session %s\n",
+				 enable ? "enabled" : "disabled", ch->name, s->name);
+			if (add_rule(ch, &rules[i]) != 0) {
+				while (++i < m->nstr)
+					rule_free(&rules[i]);
 				text_free(&t);
 				return send_replyf(c, seq, -ENOMEM, "out of memory");
 			}
-			text_add(&t, "Event rule ");
-			describe_rule(&t, &rule);
-			text_add(&t, " %s in channel %s of session %s\n",
-				 enable ? "enabled" : "disabled", ch->name, s->name);
 		}
 	}
 	session_update_apps(d, s);
 	op_begin(d, OP_ENABLE, c, seq, s, &t);
 	return 0;
+}
+
+/* ---- Trackers ------------------------------------------------------------------ */
+
+static const char *const track_names[RT_TRACK_NR] = { "vpid", "vuid", "vgid" };
+
+static int tracker_has(const struct tracker *tr, uint32_t v)
+{
+	for (uint32_t i = 0; i < tr->nr; i++)
+		if (tr->values[i] == v)
+			return 1;
+	return 0;
+}
+
+/*
+ * lttng 2.13's process attribute trackers: a session starts tracking
+ * every process; `track --all` goes back to that, `untrack --all` tracks
+ * none; tracking values makes (or grows) an inclusion set, untracking
+ * takes values out of it. An untracked process's events stay disabled in
+ * it: it pays the disabled-tracepoint cost only.
+ */
+static int cmd_track(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_track *tm = m->body;
+	uint64_t seq = m->hdr.seq;
+	int track = m->hdr.type == RT_MSG_TRACK;
+	struct session *s = command_session(d, c, seq, tm->session);
+	if (!s)
+		return 0;
+	struct tracker *tr = &s->trackers[tm->attr];
+	const char *name = track_names[tm->attr];
+	struct text t = { 0 };
+	if (tm->flags & RT_TRACK_ALL) {
+		free(tr->values);
+		*tr = (struct tracker){ .policy = track ? TRACK_ALL : TRACK_NONE };
+		text_add(&t, "All %ss %stracked in session %s\n", name, track ? "" : "un", s->name);
+	} else {
+		const uint32_t *v = (const uint32_t *)(const void *)m->var;
+		if (!track && tr->policy != TRACK_SET)
+			return send_replyf(c, seq, -EINVAL, "the %s tracker of session %s tracks %s: "
+					   "no value to untrack", name, s->name,
+					   tr->policy == TRACK_ALL ? "all processes" : "none");
+		for (uint32_t i = 0; i < tm->count; i++) {
+			uint32_t x;
+			memcpy(&x, v + i, 4);
+			if (track && tr->policy == TRACK_SET && tracker_has(tr, x))
+				continue;
+			if (!track) {
+				for (uint32_t k = 0; k < tr->nr; k++)
+					if (tr->values[k] == x)
+						tr->values[k--] = tr->values[--tr->nr];
+				text_add(&t, "%s %u untracked in session %s\n", name, x, s->name);
+				continue;
+			}
+			if (tr->policy != TRACK_SET) {
+				free(tr->values);
+				*tr = (struct tracker){ .policy = TRACK_SET };
+			}
+			if (tr->nr >= RT_TRACK_MAX_VALUES) {
+				text_free(&t);
+				return send_replyf(c, seq, -E2BIG, "the %s tracker holds %u values at most",
+						   name, RT_TRACK_MAX_VALUES);
+			}
+			uint32_t *nv = realloc(tr->values, (tr->nr + 1) * sizeof *nv);
+			if (!nv) {
+				text_free(&t);
+				return send_replyf(c, seq, -ENOMEM, "out of memory");
+			}
+			tr->values = nv;
+			tr->values[tr->nr++] = x;
+			text_add(&t, "%s %u tracked in session %s\n", name, x, s->name);
+		}
+	}
+	session_update_apps(d, s);
+	op_begin(d, OP_ENABLE, c, seq, s, &t);
+	return 0;
+}
+
+void trackers_text(struct text *t, const struct session *s, int kv)
+{
+	for (unsigned a = 0; a < RT_TRACK_NR; a++) {
+		const struct tracker *tr = &s->trackers[a];
+		text_add(t, kv ? "tracker=%s " : "    %s: ", track_names[a]);
+		if (tr->policy != TRACK_SET)
+			text_add(t, "%s", tr->policy == TRACK_ALL ? "all" : "none");
+		for (uint32_t i = 0; tr->policy == TRACK_SET && i < tr->nr; i++)
+			text_add(t, "%s%u", i ? "," : "", tr->values[i]);
+		if (tr->policy == TRACK_SET && !tr->nr)
+			text_add(t, "none");
+		text_add(t, "\n");
+	}
 }
 
 /* ---- Contexts ------------------------------------------------------------------ */
@@ -906,6 +1175,8 @@ static void session_free(struct daemon *d, struct session *s)
 		s->channels = ch->next;
 		channel_free(ch);
 	}
+	for (unsigned a = 0; a < RT_TRACK_NR; a++)
+		free(s->trackers[a].values);
 	text_free(&s->warnings);
 	relayd_link_put(s->relayd); /* the traces' outputs hold theirs until closed */
 	free(s);
@@ -970,6 +1241,8 @@ int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	case RT_MSG_CREATE: return cmd_create(d, c, m);
 	case RT_MSG_ENABLE:
 	case RT_MSG_DISABLE: return cmd_rule(d, c, m);
+	case RT_MSG_TRACK:
+	case RT_MSG_UNTRACK: return cmd_track(d, c, m);
 	case RT_MSG_START: return cmd_start(d, c, m);
 	case RT_MSG_STOP: return cmd_stop(d, c, m);
 	case RT_MSG_DESTROY: return cmd_destroy(d, c, m);

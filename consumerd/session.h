@@ -21,11 +21,27 @@ struct relayd_link;
 
 enum session_state { S_CREATED, S_ACTIVE, S_STOPPED };
 
+struct rt_filter;
+
 struct rule {
 	char pattern[RT_PATTERN_MAX];
 	int enable;
 	uint32_t loglevel_type;
 	int loglevel;
+	/* enable-event --filter: the text as given and its parse (owned). */
+	char *filter_text;
+	struct rt_filter *filter;
+	/* enable-event --exclude: names the pattern does not match (owned). */
+	char (*excl)[RT_PATTERN_MAX];
+	uint32_t nr_excl;
+};
+
+/* Process attribute trackers (track/untrack), one per attribute. */
+enum track_policy { TRACK_ALL = 0, TRACK_NONE, TRACK_SET };
+struct tracker {
+	enum track_policy policy;
+	uint32_t nr;
+	uint32_t *values; /* TRACK_SET: the ids */
 };
 
 /* A channel (lttng's): its own buffer sets (per UID, or per process, as
@@ -67,6 +83,7 @@ struct session {
 	int busy;               /* an operation awaits app acknowledgements */
 	struct channel *channels; /* in the order they were made */
 	uint32_t nr_channels;
+	struct tracker trackers[RT_TRACK_NR];
 	struct trace *traces;   /* of every channel */
 	struct text warnings;   /* layout conflicts and the like, shown by list */
 	uint32_t warnings_dropped; /* past the warnings' size cap: counted only */
@@ -119,6 +136,8 @@ struct channel *channel_find(const struct session *s, const char *name);
 struct channel *channel_get(struct daemon *d, struct session *s, const char *name,
 			    int *status, char *why, size_t n);
 void channel_free(struct channel *ch);
+/* Frees ch's rules (their filters and exclusions) and leaves it none. */
+void channel_rules_free(struct channel *ch);
 int cmd_enable_channel(struct daemon *d, struct conn *c, const struct rt_msg *m);
 int cmd_disable_channel(struct daemon *d, struct conn *c, const struct rt_msg *m);
 /* Applies the channels' rules to every app linked to the session's traces. */
@@ -132,9 +151,24 @@ int check_geometry(struct daemon *d, uint32_t subbuf, uint32_t num, char *why, s
 /* Starts an op: every app with unsynchronized changes gets an APP_SYNC. */
 void op_begin(struct daemon *d, enum op_kind kind, struct conn *c, uint64_t seq,
 	      struct session *s, struct text *reply);
+/*
+ * Whether e is recorded in channel ch, with which filter programs: the
+ * enable rules of ch that match e after the last disable rule that does
+ * (none of a disabled channel). 1 and no programs (*n = 0): every hit; 1
+ * and *n programs (in var, as APP_FILTER's variable part, *var_len bytes,
+ * malloc'd): hits any accepts; 0: not recorded (no rule, or none whose
+ * filter applies to e). Warnings go to s.
+ */
+int rules_filter(struct session *s, const struct channel *ch, const struct event_desc *e,
+		 uint8_t **var, uint32_t *var_len, uint32_t *n);
+/* Whether the process passes s's trackers. */
+struct app;
+int session_tracks(const struct session *s, const struct app *a);
 /* "vpid, vtid" (sep ", ") or "vpid,vtid" (sep ","). */
 void contexts_text(struct text *t, uint32_t contexts, const char *sep);
 void describe_rule(struct text *t, const struct rule *r);
+/* The trackers of s, for list (kv: key=value lines). */
+void trackers_text(struct text *t, const struct session *s, int kv);
 
 /* Answers `list SESSION` once a drain pass of the session's traces is
  * done, or at a short deadline: never later, whatever the disk does. */

@@ -472,9 +472,12 @@ void transport_accept(struct daemon *d)
 			continue;
 		}
 		evicted += make_room(d);
-		if (!conn_add(d, fd, cr.pid, cr.uid)) {
+		struct conn *nc = conn_add(d, fd, cr.pid, cr.uid);
+		if (!nc) {
 			logm(LOG_ERR, "out of memory for a connection");
 			close(fd);
+		} else {
+			nc->gid = cr.gid; /* for the vgid tracker */
 		}
 	}
 	if (refused)
@@ -548,7 +551,7 @@ void transport_tick(struct daemon *d)
 
 static int is_cli_type(uint16_t t)
 {
-	return t >= RT_MSG_CREATE && t <= RT_MSG_DISABLE_CHANNEL;
+	return t >= RT_MSG_CREATE && t <= RT_MSG_UNTRACK;
 }
 
 static int is_app_type(uint16_t t)

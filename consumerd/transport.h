@@ -34,6 +34,7 @@ struct conn {
 	enum conn_role role;
 	pid_t pid;
 	uid_t uid;
+	gid_t gid;
 	struct app *app;
 	int closing;
 	struct reply_out *out;  /* answers not sent yet, oldest first */

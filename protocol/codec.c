@@ -66,19 +66,34 @@ static int name_field_ok(const char *s, size_t cap)
 	return fixed_str_ok(s, cap) && (!s[0] || rt_session_name_ok(s));
 }
 
-/* Splits var into exactly `count` non-empty NUL-terminated strings. */
-static int split_strings(struct rt_msg *m, uint32_t count)
+/* Splits the start of var into exactly `count` non-empty NUL-terminated
+ * strings; returns the bytes they take, 0 if they are not there. */
+static uint32_t split_strings(struct rt_msg *m, uint32_t count)
 {
 	const char *p = m->var, *end = m->var + m->var_len;
 	m->nstr = 0;
-	while (p < end) {
-		const char *nul = memchr(p, '\0', (size_t)(end - p));
-		if (!nul || nul == p || m->nstr == count)
+	while (m->nstr < count) {
+		const char *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+		if (!nul || nul == p)
 			return 0;
 		m->strs[m->nstr++] = p;
 		p = nul + 1;
 	}
-	return m->nstr == count;
+	return (uint32_t)(p - m->var);
+}
+
+/* A filter expression: printable ASCII and tabs (one line), NUL-terminated,
+ * exactly n bytes; the daemon parses it. */
+static int filter_text_ok(const char *s, uint32_t n)
+{
+	if (n < 2 || n > RT_FILTER_TEXT_MAX || s[n - 1] != '\0')
+		return 0;
+	for (uint32_t i = 0; i + 1 < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!(c >= 0x20 && c < 0x7f) && c != '\t')
+			return 0;
+	}
+	return 1;
 }
 
 static int check_rule(struct rt_msg *m, uint16_t type)
@@ -89,7 +104,7 @@ static int check_rule(struct rt_msg *m, uint16_t type)
 		return 0;
 	if (type == RT_MSG_DISABLE) {
 		if (r->loglevel_type != RT_LOGLEVEL_ALL || r->loglevel != 0 ||
-		    (r->flags & ~RT_RULE_ALL))
+		    (r->flags & ~RT_RULE_ALL) || r->nr_exclusions || r->filter_len)
 			return 0;
 		if (r->flags & RT_RULE_ALL)
 			return r->count == 0 && m->var_len == 0;
@@ -99,12 +114,25 @@ static int check_rule(struct rt_msg *m, uint16_t type)
 		if (r->loglevel_type == RT_LOGLEVEL_ALL ? r->loglevel != 0
 		    : r->loglevel < RT_LOGLEVEL_MIN || r->loglevel > RT_LOGLEVEL_MAX)
 			return 0;
+		if (r->nr_exclusions > RT_MAX_EXCLUSIONS ||
+		    (r->filter_len && (r->filter_len < 2 || r->filter_len > RT_FILTER_TEXT_MAX)))
+			return 0;
 	}
-	if (r->count == 0 || r->count > RT_MAX_PATTERNS || !split_strings(m, r->count))
+	if (r->count == 0 || r->count > RT_MAX_PATTERNS)
 		return 0;
-	for (uint32_t i = 0; i < m->nstr; i++)
+	uint32_t used = split_strings(m, r->count + r->nr_exclusions);
+	if (!used || m->var_len - used != r->filter_len)
+		return 0;
+	m->nstr = r->count;
+	m->nexcl = r->nr_exclusions;
+	for (uint32_t i = 0; i < m->nstr + m->nexcl; i++)
 		if (!rt_pattern_ok(m->strs[i]))
 			return 0;
+	if (r->filter_len) {
+		m->filter = m->var + used;
+		if (!filter_text_ok(m->filter, r->filter_len))
+			return 0;
+	}
 	return 1;
 }
 
@@ -138,6 +166,44 @@ static int check_channel(const struct rt_msg_channel *c, uint16_t type)
 			return 0;
 	return !(c->set & ~RT_CHA_ALL) && c->overwrite <= 1 && c->buffers <= RT_BUFFERS_PID &&
 	       rt_blocking_ok(c->blocking_us);
+}
+
+static int check_track(const struct rt_msg *m)
+{
+	const struct rt_msg_track *t = m->body;
+	if (!fixed_str_ok(t->session, sizeof t->session) ||
+	    (t->session[0] && !rt_session_name_ok(t->session)))
+		return 0;
+	if (t->attr >= RT_TRACK_NR || (t->flags & ~RT_TRACK_ALL) || t->reserved)
+		return 0;
+	if (t->flags & RT_TRACK_ALL ? t->count != 0
+	    : t->count == 0 || t->count > RT_TRACK_MAX_VALUES)
+		return 0;
+	return (uint64_t)t->count * 4 == m->var_len;
+}
+
+/* APP_FILTER: count programs, each a length, its bytes and zero padding. */
+static int check_app_filter(const struct rt_msg *m)
+{
+	const struct rt_msg_app_filter *f = m->body;
+	if (f->key == 0 || f->count > RT_FILTER_PROGS_MAX || f->index >= RT_MAX_APP_EVENTS)
+		return 0;
+	uint32_t off = 0;
+	for (uint32_t i = 0; i < f->count; i++) {
+		struct rt_msg_desc_len dl;
+		if (m->var_len - off < sizeof dl)
+			return 0;
+		memcpy(&dl, m->var + off, sizeof dl);
+		off += sizeof dl;
+		if (dl.reserved || dl.len == 0 || dl.len > RT_FILTER_PROG_MAX ||
+		    rt_pad8(dl.len) > m->var_len - off)
+			return 0;
+		for (uint32_t p = dl.len; p < rt_pad8(dl.len); p++)
+			if (m->var[off + p])
+				return 0;
+		off += rt_pad8(dl.len);
+	}
+	return off == m->var_len;
 }
 
 int rt_blocking_ok(uint64_t us)
@@ -230,6 +296,9 @@ static uint32_t fixed_size(uint16_t type, int *has_var, uint32_t *nfds)
 	case RT_MSG_ADD_CONTEXT: return sizeof(struct rt_msg_context);
 	case RT_MSG_ENABLE_CHANNEL:
 	case RT_MSG_DISABLE_CHANNEL: return sizeof(struct rt_msg_channel);
+	case RT_MSG_TRACK:
+	case RT_MSG_UNTRACK: *has_var = 1; return sizeof(struct rt_msg_track);
+	case RT_MSG_APP_FILTER: *has_var = 1; return sizeof(struct rt_msg_app_filter);
 	case RT_MSG_REPLY: *has_var = 1; return sizeof(struct rt_msg_reply);
 	case RT_MSG_APP_REGISTER: return sizeof(struct rt_msg_app_register);
 	case RT_MSG_APP_EVENTS: *has_var = 1; return sizeof(struct rt_msg_app_events);
@@ -295,6 +364,11 @@ static int check_body(struct rt_msg *m)
 	}
 	case RT_MSG_APP_EVENTS:
 		return check_events(m);
+	case RT_MSG_TRACK:
+	case RT_MSG_UNTRACK:
+		return check_track(m);
+	case RT_MSG_APP_FILTER:
+		return check_app_filter(m);
 	case RT_MSG_APP_READY: {
 		const struct rt_msg_app_ready *r = b;
 		return r->status <= 0 && r->status >= -4095 &&

@@ -25,9 +25,11 @@ struct rt_msg {
 	const void *body;  /* the fixed part, NULL when the type has none */
 	const char *var;   /* the variable part */
 	uint32_t var_len;
-	/* ENABLE/DISABLE: the patterns; REPLY: strs[0] is the text. */
-	uint32_t nstr;
-	const char *strs[RT_MAX_PATTERNS];
+	/* ENABLE/DISABLE: the patterns, then the exclusions (nexcl of them);
+	 * REPLY: strs[0] is the text. */
+	uint32_t nstr, nexcl;
+	const char *filter; /* ENABLE: the filter expression, or NULL */
+	const char *strs[RT_MAX_PATTERNS + RT_MAX_EXCLUSIONS];
 };
 
 /* A message under construction: header, fixed part, variable part. */

@@ -46,7 +46,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 6u /* 6: CREATE to a relayd (relayd_host...); 5: channels */
+#define RT_PROTO_VERSION 7u /* 5: channels; 6: CREATE to a relayd; 7: filters, exclusions (ENABLE), APP_FILTER, TRACK/UNTRACK */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -60,6 +60,10 @@
 #define RT_MAX_APP_EVENTS 65536u  /* event descriptions per application */
 #define RT_DESC_MAX 16384u        /* one event description */
 #define RT_ENABLE_MAX 2048u       /* entries per APP_ENABLE */
+#define RT_FILTER_TEXT_MAX 4096u  /* a filter expression, NUL included */
+#define RT_MAX_EXCLUSIONS 64u     /* exclusion patterns per ENABLE */
+#define RT_FILTER_PROGS_MAX 16u   /* programs per APP_FILTER (filter/program.h RT_FP_MAX_PER_EVENT) */
+#define RT_FILTER_PROG_MAX 16384u /* bytes of one program (at least RT_FP_MAX_BYTES) */
 
 #define RT_SOCK_NAME "rseqtraced.sock"
 #define RT_LOCK_NAME "rseqtraced.lock"
@@ -77,6 +81,8 @@ enum rt_msg_type {
 	RT_MSG_ADD_CONTEXT = 8,
 	RT_MSG_ENABLE_CHANNEL = 9,
 	RT_MSG_DISABLE_CHANNEL = 10,
+	RT_MSG_TRACK = 11,
+	RT_MSG_UNTRACK = 12,
 	/* daemon -> CLI */
 	RT_MSG_REPLY = 16,
 	/* app -> daemon */
@@ -93,6 +99,7 @@ enum rt_msg_type {
 	RT_MSG_APP_ACTIVE = 52,
 	RT_MSG_APP_SYNC = 53,
 	RT_MSG_APP_GROWN = 54,
+	RT_MSG_APP_FILTER = 55,
 };
 
 struct rt_msg_hdr {
@@ -142,7 +149,10 @@ struct rt_msg_create {
 #define RT_RULE_ALL 1u /* DISABLE: every rule, no pattern follows */
 
 /* ENABLE and DISABLE. Variable part: `count` NUL-terminated patterns,
- * back to back, filling it exactly. */
+ * then `nr_exclusions` exclusion patterns (ENABLE only), back to back,
+ * then (ENABLE only) filter_len bytes of filter expression, printable
+ * ASCII, NUL-terminated; filling it exactly. A rule with exclusions has
+ * patterns with a '*' only (lttng's rule). */
 struct rt_msg_rule {
 	char session[RT_NAME_MAX];  /* "" = the current session */
 	uint32_t loglevel_type;     /* enum rt_loglevel_type; ALL for DISABLE */
@@ -150,6 +160,21 @@ struct rt_msg_rule {
 	uint32_t count;
 	uint32_t flags;             /* RT_RULE_ALL (DISABLE only) */
 	char channel[RT_NAME_MAX];  /* "" = RT_DEFAULT_CHANNEL */
+	uint32_t nr_exclusions;     /* 0..RT_MAX_EXCLUSIONS */
+	uint32_t filter_len;        /* 0 (no filter) or 2..RT_FILTER_TEXT_MAX, NUL included */
+};
+
+/* TRACK and UNTRACK (lttng's process attribute trackers). Variable part:
+ * count uint32 values (ids), none with RT_TRACK_ALL. */
+enum rt_track_attr { RT_TRACK_VPID = 0, RT_TRACK_VUID = 1, RT_TRACK_VGID = 2, RT_TRACK_NR };
+#define RT_TRACK_ALL 1u
+#define RT_TRACK_MAX_VALUES 1024u
+struct rt_msg_track {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	uint32_t attr;              /* enum rt_track_attr */
+	uint32_t flags;             /* RT_TRACK_ALL */
+	uint32_t count;             /* 0 with RT_TRACK_ALL, else 1..RT_TRACK_MAX_VALUES */
+	uint32_t reserved;
 };
 
 #define RT_LIST_KV 1u /* LIST: key=value lines for scripts instead of prose */
@@ -306,6 +331,23 @@ struct rt_msg_enable_entry {
 	uint32_t id;      /* the event id in this channel's metadata */
 	uint32_t enabled; /* 0 or 1 */
 	uint32_t reserved;
+};
+
+/*
+ * APP_FILTER: the filter of event `index` in channel `key` from now on,
+ * for the event's current attachment and its next ones: `count`
+ * programs (filter/program.h), the event recorded if any accepts it; 0:
+ * no filter. Sent before the APP_ENABLE that enables the event, and when
+ * the session's rules change it. Variable part: count x {struct
+ * rt_msg_desc_len (len 1..RT_FILTER_PROG_MAX), program, zero pad to 8}.
+ * The app verifies each program against its own description of the
+ * event: a program it refuses disables that event in that channel (said
+ * on stderr), the connection stays.
+ */
+struct rt_msg_app_filter {
+	uint64_t key;
+	uint32_t index;
+	uint32_t count; /* 0..RT_FILTER_PROGS_MAX */
 };
 
 /* status -E2BIG: registered, but the app described more events than the

@@ -26,11 +26,21 @@ struct rt_channel {
 	struct rt_rcu_head rcu;  /* destroyed after a later grace period */
 };
 
+/* Filter programs of one event in one channel (filter/program.h), bound
+ * to the event: a hit is written if any accepts it. Reference-counted:
+ * every attachment list that names it and the listener's table hold one. */
+struct rt_fset {
+	uint32_t refs;
+	uint32_t nr;
+	struct rt_fp *p[];
+};
+
 /* Immutable once published in rseqtrace_event.rt; replaced, never edited. */
 struct rt_attach {
 	struct rt_channel *chan;
 	uint32_t id;
 	uint32_t hdr_len; /* where the payload starts in this channel (record.h) */
+	struct rt_fset *filter; /* NULL: every hit */
 };
 
 struct rt_ev_state {

@@ -20,6 +20,7 @@
 
 #include "tracepoints/channel.h"
 #include "eventdesc/record.h"
+#include "filter/program.h"
 
 /* The largest header room, contexts and padding (record.h) stay within
  * the room the probe leaves in front of its 8-aligned payload. */
@@ -195,6 +196,19 @@ static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
 	return __atomic_load_n((struct rt_ev_state **)&ev->rt, __ATOMIC_ACQUIRE);
 }
 
+/* Whether a filter accepts the staged payload: any of its programs. */
+static int accepted(const struct rt_fset *f, const void *ip, const char *payload, size_t len)
+{
+	struct rt_fp_env env = {
+		.payload = payload, .len = len, .ip = ip,
+		.vpid = rt_vpid(), .vtid = vtid(), .procname = procname(),
+	};
+	for (uint32_t i = 0; i < f->nr; i++)
+		if (rt_fp_run(f->p[i], &env))
+			return 1;
+	return 0;
+}
+
 void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, size_t len)
 {
 	struct rt_ev_state *st = attachments(ev);
@@ -209,6 +223,10 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 	for (uint32_t i = 0; i < st->nr; i++) {
 		struct rt_channel *ch = st->a[i].chan;
 		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
+			continue;
+		/* Before anything is reserved: a rejected hit costs no buffer
+		 * space and no commit. */
+		if (st->a[i].filter && !accepted(st->a[i].filter, ip, payload, len))
 			continue;
 		uint32_t hdr_len = st->a[i].hdr_len;
 		char *rec = payload - hdr_len;

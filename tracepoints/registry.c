@@ -33,6 +33,7 @@
 #include "eventdesc/record.h"
 #include "tracepoints/rcu.h"
 #include "eventdesc/record.h"
+#include "filter/program.h"
 #include "tracepoints/runtime.h"
 
 struct range {
@@ -208,9 +209,27 @@ static void free_entry(struct ev_entry *e)
 	free(e);
 }
 
+static void fset_get(struct rt_fset *f)
+{
+	if (f)
+		__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void rt_fset_put(struct rt_fset *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (uint32_t i = 0; i < f->nr; i++)
+		rt_fp_free(f->p[i]);
+	free(f);
+}
+
 static void free_state(struct rt_rcu_head *h)
 {
-	free((struct rt_ev_state *)h); /* rcu comes first */
+	struct rt_ev_state *st = (struct rt_ev_state *)h; /* rcu comes first */
+	for (uint32_t i = 0; i < st->nr; i++)
+		rt_fset_put(st->a[i].filter);
+	free(st);
 }
 
 /* G3: frees unpublished lists (chained on their rcu.next) now if a grace
@@ -517,8 +536,10 @@ static struct rt_ev_state *without(const struct rt_ev_state *st, const struct rt
 		return (struct rt_ev_state *)-1;
 	n->nr = 0;
 	for (uint32_t i = 0; i < st->nr; i++)
-		if (st->a[i].chan != ch)
+		if (st->a[i].chan != ch) {
+			fset_get(st->a[i].filter);
 			n->a[n->nr++] = st->a[i];
+		}
 	return n;
 }
 
@@ -535,39 +556,93 @@ static uint32_t payload_align(const struct rseqtrace_event_desc *d)
 	return a;
 }
 
-int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id)
+/* Publishes e's list with ch attached (id, filter); keep_id: ch must be
+ * attached already and keeps its id. Under reg_lock; returns the old list
+ * (to free after a grace period), or an errno value cast. */
+static int republish(struct ev_entry *e, struct rt_channel *ch, uint32_t id, int keep_id,
+		     struct rt_fset *filter, struct rt_ev_state **old)
 {
-	if (id > RT_EH_MAX_ID) /* the event header's (packet.h) */
-		return -EINVAL;
-	pthread_mutex_lock(&reg_lock);
-	struct ev_entry *e = find_handle(handle);
-	if (!e || e->duplicate) {
-		pthread_mutex_unlock(&reg_lock);
-		return -ENOENT;
-	}
 	const struct rt_ev_state *cur = e->state;
 	uint32_t nr = cur ? cur->nr : 0;
 	int at = state_index(cur, ch);
+	if (keep_id && at < 0)
+		return -ENOENT;
 	struct rt_ev_state *n = malloc(sizeof *n + (nr + (at < 0)) * sizeof n->a[0]);
-	if (!n) {
-		pthread_mutex_unlock(&reg_lock);
+	if (!n)
 		return -ENOMEM;
-	}
 	n->nr = nr;
-	if (nr)
-		memcpy(n->a, cur->a, nr * sizeof n->a[0]);
-	struct rt_attach a = { ch, id, rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)) };
+	for (uint32_t i = 0; i < nr; i++) {
+		n->a[i] = cur->a[i];
+		if ((int)i != at)
+			fset_get(n->a[i].filter);
+	}
+	fset_get(filter);
+	struct rt_attach a = { ch, keep_id ? cur->a[at].id : id,
+			       rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)), filter };
 	if (at < 0)
 		n->a[n->nr++] = a;
 	else
 		n->a[at] = a;
-	struct rt_ev_state *old = publish(e, n);
+	*old = publish(e, n);
+	return 0;
+}
+
+static int attach(uint64_t handle, struct rt_channel *ch, uint32_t id, int keep_id,
+		  struct rt_fset *filter)
+{
+	pthread_mutex_lock(&reg_lock);
+	struct ev_entry *e = find_handle(handle);
+	struct rt_ev_state *old = NULL;
+	int r = !e || e->duplicate ? -ENOENT : republish(e, ch, id, keep_id, filter, &old);
 	pthread_mutex_unlock(&reg_lock);
 	if (old) {
+		/* The old list's entry for ch keeps its reference to the
+		 * old filter until the list is freed. */
 		old->rcu.next = NULL;
 		free_states(&old->rcu, rt_rcu_synchronize() == 0);
 	}
-	return 0;
+	return r;
+}
+
+int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id, struct rt_fset *filter)
+{
+	return attach(handle, ch, id, 0, filter);
+}
+
+int rt_event_set_filter(uint64_t handle, struct rt_channel *ch, struct rt_fset *filter)
+{
+	return attach(handle, ch, 0, 1, filter);
+}
+
+struct rt_fset *rt_fset_bind(uint64_t handle, const void *const *progs, const uint32_t *lens,
+			     uint32_t n, char *err, size_t errlen)
+{
+	if (n < 1 || n > RT_FP_MAX_PER_EVENT) {
+		snprintf(err, errlen, "%u filter programs for one event", n);
+		return NULL;
+	}
+	struct rt_fset *f = calloc(1, sizeof *f + n * sizeof f->p[0]);
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->refs = 1;
+	pthread_mutex_lock(&reg_lock);
+	struct ev_entry *e = find_handle(handle);
+	if (!e || e->duplicate)
+		snprintf(err, errlen, "no such event");
+	for (uint32_t i = 0; e && !e->duplicate && i < n; i++) {
+		f->p[i] = rt_fp_bind(progs[i], lens[i], e->ev->desc, err, errlen);
+		if (!f->p[i])
+			break;
+		f->nr++;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (f->nr != n) {
+		rt_fset_put(f);
+		return NULL;
+	}
+	return f;
 }
 
 int rt_event_detach(uint64_t handle, struct rt_channel *ch)

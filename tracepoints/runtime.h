@@ -89,9 +89,23 @@ RT_INTERNAL void rt_registry_unlock(void);
 
 struct rt_channel;
 
-/* Records hits of the event into ch with this id (changes the id if
- * attached already). 0, -ENOENT (no such handle, or unregistered), -ENOMEM. */
-RT_INTERNAL int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id);
+struct rt_fset;
+
+/* Records hits of the event into ch with this id (changes the id and the
+ * filter if attached already), those that filter accepts (NULL: all; the
+ * list takes a reference). 0, -ENOENT (no such handle, or unregistered),
+ * -EINVAL (an id past RT_EH_MAX_ID), -ENOMEM. */
+RT_INTERNAL int rt_event_attach(uint64_t handle, struct rt_channel *ch, uint32_t id,
+				struct rt_fset *filter);
+/* Changes the filter of an attached event (NULL: none). 0, -ENOENT (not
+ * attached to ch), -ENOMEM. */
+RT_INTERNAL int rt_event_set_filter(uint64_t handle, struct rt_channel *ch, struct rt_fset *filter);
+/* Verifies n (1..RT_FP_MAX_PER_EVENT) filter programs received for the
+ * event and binds them to its description (filter/program.h): a set with
+ * one reference, or NULL with the reason in err (a defect in any one). */
+RT_INTERNAL struct rt_fset *rt_fset_bind(uint64_t handle, const void *const *progs,
+					 const uint32_t *lens, uint32_t n, char *err, size_t errlen);
+RT_INTERNAL void rt_fset_put(struct rt_fset *f);
 /* 0, -ENOENT (no such event or not attached to ch). Returns once no probe
  * can write this event into ch any more. */
 RT_INTERNAL int rt_event_detach(uint64_t handle, struct rt_channel *ch);

@@ -189,7 +189,7 @@ static void on_registry(void *arg, enum rt_reg_change change, const struct rt_ev
 	if (!is_new)
 		rt_desc_free(d);
 	if (r == 0)
-		r = rt_event_attach(ev->handle, S.chan, id);
+		r = rt_event_attach(ev->handle, S.chan, id, NULL);
 	if (r == 0)
 		S.enabled++;
 	else

@@ -16,8 +16,8 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
                        "messages.h")) as _f:
     VERSION = int(re.search(r"#define RT_PROTO_VERSION (\d+)u", _f.read()).group(1))
 T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, ADD_CONTEXT=8,
-         ENABLE_CHANNEL=9, DISABLE_CHANNEL=10,
-         REPLY=16,
+         ENABLE_CHANNEL=9, DISABLE_CHANNEL=10, TRACK=11, UNTRACK=12,
+         REPLY=16, FILTER=55,
          REGISTER=32, EVENTS=33, READY_REQ=34, SYNC_ACK=35, READY=48, CHANNEL=49,
          CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53, GROW=36, GROWN=54)
 
@@ -39,10 +39,15 @@ def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking
                fixstr(relayd, 256) + fixstr(hostname, 64) + struct.pack("<HHI", ctrl, data, live))
 
 
-def rule(t, patterns, session="", lt=0, ll=0, flags=0, channel=""):
-    var = b"".join(p.encode() + b"\0" for p in patterns)
+def rule(t, patterns, session="", lt=0, ll=0, flags=0, channel="", exclude=(), filt=None):
+    var = b"".join(p.encode() + b"\0" for p in list(patterns) + list(exclude))
+    fl = 0
+    if filt is not None:
+        fb = filt.encode("latin-1")
+        var += fb + b"\0"
+        fl = len(fb) + 1
     return msg(T[t], fixstr(session, 64) + struct.pack("<IiII", lt, ll, len(patterns), flags) +
-               fixstr(channel, 64) + var)
+               fixstr(channel, 64) + struct.pack("<II", len(exclude), fl) + var)
 
 
 def chan(t, channel, session="", set_=0, subbuf=0, num=0, overwrite=0, timers=(0, 0, 0),
@@ -51,6 +56,12 @@ def chan(t, channel, session="", set_=0, subbuf=0, num=0, overwrite=0, timers=(0
     return msg(T[t], fixstr(session, 64) + fixstr(channel, 64) +
                struct.pack("<IIIIIIIIQQII", set_, subbuf, num, overwrite, *timers, buffers,
                            blocking, tf_size, tf_count, reserved))
+
+
+def track(t, attr, values=(), session="", flags=0):
+    """TRACK/UNTRACK; attr 0 vpid, 1 vuid, 2 vgid; flags 1: --all."""
+    return msg(T[t], fixstr(session, 64) + struct.pack("<IIII", attr, flags, len(values), 0) +
+               b"".join(struct.pack("<I", v) for v in values))
 
 
 def sess(t, name="", flags=0):
@@ -170,6 +181,21 @@ def seeds():
         chunk(chan("ENABLE_CHANNEL", "b"), 0), chunk(chan("DISABLE_CHANNEL", "zz"), 0),
         chunk(sess("LIST"), 0, drain=True), chunk(sess("LIST", flags=1), 0),
         chunk(sess("STOP"), 0, drain=True), chunk(sess("DESTROY"), 0, drain=True)])
+    # Filters (some apply to prov:start's fields, some to none), exclusions
+    # and trackers while an app is linked.
+    yield "conversation_filters", b"".join(
+        [chunk(create(), 0),
+         chunk(rule("ENABLE", ["prov:*"], filt="n > 3 && v != 0 || $ctx.procname == \"fuzz*\""), 0),
+         chunk(rule("ENABLE", ["prov:*"], filt="zz == 1"), 0),
+         chunk(rule("ENABLE", ["other:*"], exclude=["other:tock"], filt="s == \"a*\" && t < 2.5"), 0),
+         chunk(rule("ENABLE", ["x:*"], filt="1 +"), 0),
+         chunk(rule("ENABLE", ["y:*"], exclude=["z:*"]), 0),
+         chunk(track("TRACK", 0, [4242, 7]), 0), chunk(track("UNTRACK", 2, flags=1), 0)] +
+        [chunk(m, 1) for m in app] +
+        [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
+         chunk(track("TRACK", 2, flags=1), 0), chunk(track("UNTRACK", 0, [7]), 0),
+         chunk(sess("LIST"), 0), chunk(sess("LIST", flags=1), 0),
+         chunk(sess("STOP"), 0, drain=True), chunk(sess("DESTROY"), 0, drain=True)])
     # Layout conflict: two apps, same name, other fields.
     yield "layout_conflict", b"".join([
         chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0), chunk(sess("START"), 0),
@@ -210,9 +236,9 @@ def seeds():
         "subbuf_not_pow2": create(subbuf=3000),
         "subbuf_huge": create(subbuf=1 << 26, num=1024),
         "count_mismatch": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 3, 0) +
-                              fixstr("", 64) + b"a\0b\0"),
+                              fixstr("", 64) + bytes(8) + b"a\0b\0"),
         "empty_pattern": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 2, 0) +
-                             fixstr("", 64) + b"a\0\0"),
+                             fixstr("", 64) + bytes(8) + b"a\0\0"),
         "list_unknown_flag": sess("LIST", flags=4),
         "rule_bad_channel": rule("ENABLE", ["*"], channel="../c"),
         "context_bad_channel": addctx(8, channel=".x"),
@@ -225,6 +251,18 @@ def seeds():
         "channel_blocking_long": chan("ENABLE_CHANNEL", "c", set_=64, blocking=1 << 31),
         "channel_reserved": chan("ENABLE_CHANNEL", "c", reserved=1),
         "disable_channel_attr": chan("DISABLE_CHANNEL", "c", set_=1, subbuf=4096),
+        "filter_len_mismatch": msg(T["ENABLE"], fixstr("", 64) + struct.pack("<IiII", 0, 0, 1, 0) +
+                                   fixstr("", 64) + struct.pack("<II", 0, 9) + b"a\0x==1\0"),
+        "filter_not_ascii": rule("ENABLE", ["a"], filt="x == \"\xe9\""),
+        "filter_newline": rule("ENABLE", ["a"], filt="x ==\n1"),
+        "filter_on_disable": rule("DISABLE", ["a"], filt="x == 1"),
+        "exclusions_too_many": rule("ENABLE", ["a*"], exclude=["a"] * 65),
+        "exclusion_chars": rule("ENABLE", ["a*"], exclude=["a b"]),
+        "track_bad_attr": track("TRACK", 3, [1]),
+        "track_all_with_values": track("TRACK", 0, [1], flags=1),
+        "track_no_values": track("TRACK", 0, []),
+        "track_count_mismatch": msg(T["TRACK"], fixstr("", 64) + struct.pack("<IIII", 0, 0, 2, 0) + bytes(4)),
+        "filter_from_peer": msg(T["FILTER"], struct.pack("<QII", 1, 0, 0)),
         "pattern_chars": rule("ENABLE", ["a b"]),
         "loglevel_range": rule("ENABLE", ["*"], lt=1, ll=99),
         "disable_all_with_patterns": rule("DISABLE", ["x"], flags=1),

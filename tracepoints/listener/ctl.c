@@ -67,7 +67,12 @@ struct ctl_chan {
 	struct rt_channel *ch;
 	int per_pid;
 	uint32_t asked; /* mm_cid sets: the buffer count last asked for (APP_GROW) */
+	/* Per event index: its filter in this channel (APP_FILTER; NULL:
+	 * none; FILTER_REFUSED: a program we refused, the event stays off). */
+	struct rt_fset **filters;
+	uint32_t nr_filters;
 };
+#define FILTER_REFUSED ((struct rt_fset *)1)
 
 static struct {
 	pthread_mutex_t io;   /* after the registry lock; guards all below */
@@ -117,12 +122,23 @@ static struct ctl_chan *chan_find(uint64_t key)
 	return NULL;
 }
 
+static void chan_drop_filters(struct ctl_chan *c)
+{
+	for (uint32_t i = 0; i < c->nr_filters; i++)
+		if (c->filters[i] != FILTER_REFUSED)
+			rt_fset_put(c->filters[i]);
+	free(c->filters);
+	c->filters = NULL;
+	c->nr_filters = 0;
+}
+
 static void chan_remove(struct ctl_chan *c)
 {
 	/* Waits until no probe writes into it, then unmaps; on a timeout
 	 * (a thread stopped in a probe) it is freed after a later grace
 	 * period, never under a writer. */
 	rt_channel_destroy(c->ch, DESTROY_TIMEOUT_MS);
+	chan_drop_filters(c);
 	*c = ctl.chans[--ctl.nr_chans];
 }
 
@@ -338,11 +354,72 @@ static int on_enable(const struct rt_msg *m)
 		uint64_t h = ctl.handles[en.index];
 		if (!h)
 			continue; /* unloaded since */
-		if (en.enabled)
-			rt_event_attach(h, c->ch, en.id);
+		struct rt_fset *f = en.index < c->nr_filters ? c->filters[en.index] : NULL;
+		if (en.enabled && f != FILTER_REFUSED)
+			rt_event_attach(h, c->ch, en.id, f);
 		else
 			rt_event_detach(h, c->ch);
 	}
+	return 0;
+}
+
+/* The slot of event `index` in c's filter table, grown as needed. */
+static struct rt_fset **filter_slot(struct ctl_chan *c, uint32_t index)
+{
+	if (index >= c->nr_filters) {
+		uint32_t n = index + 1 > 2 * c->nr_filters ? index + 1 : 2 * c->nr_filters;
+		struct rt_fset **t = realloc(c->filters, n * sizeof *t);
+		if (!t)
+			return NULL;
+		memset(t + c->nr_filters, 0, (n - c->nr_filters) * sizeof *t);
+		c->filters = t;
+		c->nr_filters = n;
+	}
+	return &c->filters[index];
+}
+
+/*
+ * APP_FILTER: programs from another process. rt_fset_bind verifies each
+ * against our own description of the event (filter/program.h); one we
+ * refuse turns that event off in that channel and is said on stderr: the
+ * rest of the app's tracing goes on.
+ */
+static int on_filter(const struct rt_msg *m)
+{
+	const struct rt_msg_app_filter *fm = m->body;
+	struct ctl_chan *c = chan_find(fm->key);
+	if (!c || fm->index >= ctl.nr)
+		return -1; /* the daemon never names a channel or an event we did not send */
+	uint64_t h = ctl.handles[fm->index];
+	struct rt_fset **slot = filter_slot(c, fm->index);
+	if (!h || !slot)
+		return 0; /* unloaded since; or no memory: the event keeps what it had */
+	struct rt_fset *f = NULL;
+	if (fm->count) {
+		const void *progs[RT_FILTER_PROGS_MAX];
+		uint32_t lens[RT_FILTER_PROGS_MAX], off = 0;
+		for (uint32_t i = 0; i < fm->count; i++) {
+			struct rt_msg_desc_len dl;
+			memcpy(&dl, m->var + off, sizeof dl); /* rt_msg_decode checked the framing */
+			progs[i] = m->var + off + sizeof dl;
+			lens[i] = dl.len;
+			off += (uint32_t)sizeof dl + rt_pad8(dl.len);
+		}
+		char err[200];
+		f = rt_fset_bind(h, progs, lens, fm->count, err, sizeof err);
+		if (!f) {
+			fprintf(stderr, "rseqtrace: filter for event %u refused: %s: event off in "
+					"channel %llu\n", fm->index, err, (unsigned long long)c->key);
+			f = FILTER_REFUSED;
+		}
+	}
+	if (*slot != FILTER_REFUSED)
+		rt_fset_put(*slot);
+	*slot = f;
+	if (f == FILTER_REFUSED)
+		rt_event_detach(h, c->ch);
+	else
+		rt_event_set_filter(h, c->ch, f); /* -ENOENT if not attached: kept for APP_ENABLE */
 	return 0;
 }
 
@@ -388,6 +465,8 @@ static int apply(const struct rt_msg *m, const int *fds, uint64_t deadline)
 		return on_channel(m, fds);
 	case RT_MSG_APP_ENABLE:
 		return on_enable(m);
+	case RT_MSG_APP_FILTER:
+		return on_filter(m);
 	case RT_MSG_APP_ACTIVE:
 	case RT_MSG_APP_CHANNEL_DEL:
 		return on_key(m);
