@@ -574,11 +574,14 @@ struct gen {
 	char strs[RT_FP_MAX_STRS];
 	uint32_t str_len;
 	int depth, max_depth;
+	uint32_t str_ops;
 	int full;
 };
 
 static uint32_t emit(struct gen *g, uint8_t op, uint8_t type, uint16_t a, uint32_t b, int push)
 {
+	if ((op == RT_FP_STR_EQ || op == RT_FP_STR_MATCH) && ++g->str_ops > RT_FP_MAX_STR_OPS)
+		g->full = 1;
 	if (g->nr_insns >= RT_FP_MAX_INSNS) {
 		g->full = 1;
 		return 0;
@@ -739,9 +742,8 @@ int rt_filter_compile(const struct rt_filter *f, const struct rt_desc *d, uint8_
 		to_bool(g, TY_F);
 	emit(g, RT_FP_RET, 0, 0, 0, -1);
 	if (g->full || g->max_depth > (int)RT_FP_MAX_STACK) {
-		snprintf(err, errlen, "filter too large for a program (%u instructions, %u constants, "
-				      "%u bytes of strings, a stack of %u at most)", RT_FP_MAX_INSNS,
-			 RT_FP_MAX_CONSTS, RT_FP_MAX_STRS, RT_FP_MAX_STACK);
+		snprintf(err, errlen, "more than %u string comparisons for this event",
+			 RT_FP_MAX_STR_OPS);
 		free(g);
 		return -1;
 	}

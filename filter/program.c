@@ -199,8 +199,14 @@ static int verify_flow(const struct rt_fp *f, char *err, size_t errlen)
 		at[i].depth = -1;
 	struct astack cur = { .depth = 0 };
 	int r = -1;
+	uint32_t str_ops = 0;
 	for (uint32_t pc = 0; pc < n; pc++) {
 		const struct rt_fp_insn *in = &f->insns[pc];
+		if ((in->op == RT_FP_STR_EQ || in->op == RT_FP_STR_MATCH) &&
+		    ++str_ops > RT_FP_MAX_STR_OPS) {
+			bad(err, errlen, "more than %u string comparisons", RT_FP_MAX_STR_OPS);
+			goto out;
+		}
 		if (at[pc].depth >= 0 && !same_stack(&at[pc], &cur)) {
 			bad(err, errlen, "insn %u: paths join with different stacks", pc);
 			goto out;

@@ -36,6 +36,9 @@
 #define RT_FP_MAX_STRS 4096u   /* bytes of string literals */
 #define RT_FP_MAX_LIT 255u     /* one literal, NUL excluded */
 #define RT_FP_MAX_STACK 32u
+/* String comparisons per program: each costs up to its subject's length
+ * times its pattern's (a glob), so their number is bounded too. */
+#define RT_FP_MAX_STR_OPS 64u
 #define RT_FP_MAX_BYTES (sizeof(struct rt_fp_hdr) + RT_FP_MAX_INSNS * 8u + \
 			 RT_FP_MAX_CONSTS * 8u + RT_FP_MAX_STRS)
 /* Programs per event and channel: one per matching rule with a filter;
@@ -132,6 +135,7 @@ struct rt_fp;
  * type equal to the field's own; every jump forward to an instruction of
  * the program; the stack depth (1..RT_FP_MAX_STACK) and the type of every
  * slot each instruction reads, the same on every path into an instruction;
+ * at most RT_FP_MAX_STR_OPS string comparisons;
  * RET last and only there, with one int on the stack. NULL on any defect,
  * with the reason in err. Free with rt_fp_free().
  */

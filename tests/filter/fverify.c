@@ -233,6 +233,22 @@ static void crafted(void)
 	j = q;
 	j.in[2].type = 2;
 	refused(&j, "string comparison kind 2");
+	/* The number of string comparisons (each up to 16 KiB x 255). */
+	pb_init(&j);
+	memcpy(j.s, "a*", 3);
+	j.h.str_len = 3;
+	for (unsigned k = 0; k <= RT_FP_MAX_STR_OPS; k++) {
+		op(&j, RT_FP_LOAD_FIELD, RT_FP_STRING, F_S, 0);
+		op(&j, RT_FP_PUSH_STR, 0, 0, 0);
+		op(&j, RT_FP_STR_MATCH, 0, 0, 0);
+		if (k)
+			op(&j, RT_FP_BAND, 0, 0, 0);
+	}
+	op(&j, RT_FP_RET, 0, 0, 0);
+	refused(&j, "65 string comparisons");
+	j.h.nr_insns = (uint16_t)(j.h.nr_insns - 5);
+	op(&j, RT_FP_RET, 0, 0, 0);
+	accepted(&j, "64 string comparisons");
 }
 
 /* Runs f on a few staged records: each answer must be 0 or 1. */
