@@ -25,11 +25,11 @@
  *   START, STOP, DESTROY,    but the last), hdr.seq echoes the request
  *   LIST, ADD_CONTEXT,
  *   ENABLE_CHANNEL,
- *   DISABLE_CHANNEL
+ *   DISABLE_CHANNEL, TRACK, UNTRACK
  *
  *   app -> daemon            daemon -> app
  *   APP_REGISTER             APP_CHANNEL (+2 fds), APP_CHANNEL_DEL,
- *   APP_EVENTS ...           APP_ENABLE, APP_ACTIVE,
+ *   APP_EVENTS ...           APP_FILTER, APP_ENABLE, APP_ACTIVE,
  *   APP_READY_REQ            APP_READY (answers APP_READY_REQ),
  *   APP_SYNC_ACK             APP_SYNC (the app answers APP_SYNC_ACK with
  *                            the same seq once it applied everything before)
