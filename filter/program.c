@@ -35,7 +35,26 @@ struct rt_fp {
 	 * offsets depend on the record (strings, sequences). */
 	uint32_t first_var;
 	uint32_t *off;
-	unsigned char bytes[]; /* the program, then off[] */
+	/* The instructions decoded once, after the verifier accepted them:
+	 * constants and string addresses inline, the loads of fixed-offset
+	 * integer fields resolved (X_LOAD_INT). What rt_fp_run runs. */
+	struct xin *x;
+	int reads_ctx;
+	unsigned char bytes[]; /* the program, then fields[], off[], x[] */
+};
+
+/* A decoded instruction: op is an rt_fp_op or X_LOAD_INT. */
+enum { X_LOAD_INT = RT_FP_NR_OPS, X_NR_OPS };
+struct xin {
+	union {
+		int64_t i;
+		double f;
+		const char *s;
+	} imm;        /* PUSH_*: the value */
+	uint32_t b;   /* JF/JT: the target; X_LOAD_INT: the offset */
+	uint16_t a;   /* as the instruction's */
+	uint8_t op;
+	uint8_t type; /* as the instruction's; X_LOAD_INT: size | 0x10 signed | 0x20 big-endian */
 };
 
 uint8_t rt_fp_field_type(uint32_t kind, uint8_t size, uint8_t is_signed, uint8_t encoding)
@@ -313,6 +332,45 @@ static void layout_fixed(struct rt_fp *f)
 	f->first_var = i;
 }
 
+static const uint8_t int_size[] = { 0, 1, 1, 2, 2, 4, 4, 8, 8 };
+
+/* After verification: the decoded form rt_fp_run runs. */
+static void decode(struct rt_fp *f)
+{
+	for (uint32_t pc = 0; pc < f->h.nr_insns; pc++) {
+		const struct rt_fp_insn *in = &f->insns[pc];
+		struct xin *x = &f->x[pc];
+		*x = (struct xin){ .b = in->b, .a = in->a, .op = in->op, .type = in->type };
+		switch (in->op) {
+		case RT_FP_PUSH_INT:
+		case RT_FP_PUSH_FLOAT:
+			memcpy(&x->imm, f->consts + (size_t)in->a * 8, 8);
+			break;
+		case RT_FP_PUSH_STR:
+			x->imm.s = f->strs + in->b;
+			break;
+		case RT_FP_LOAD_CTX:
+			f->reads_ctx = 1;
+			break;
+		case RT_FP_LOAD_FIELD: {
+			uint8_t t = in->type & (uint8_t)~RT_FP_BE;
+			if (t < RT_FP_S8 || t > RT_FP_U64 || in->a > f->first_var)
+				break;
+			x->op = X_LOAD_INT;
+			x->b = f->off[in->a];
+			x->type = (uint8_t)(int_size[t] | ((t - RT_FP_S8) % 2 == 0 ? 0x10 : 0) |
+					    (in->type & RT_FP_BE ? 0x20 : 0));
+			break;
+		}
+		}
+	}
+}
+
+int rt_fp_reads_ctx(const struct rt_fp *f)
+{
+	return f->reads_ctx;
+}
+
 struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_event_desc *desc,
 			 char *err, size_t errlen)
 {
@@ -342,8 +400,14 @@ struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_even
 	}
 	uint32_t nf = desc->nr_fields;
 	size_t offs = (n + 7) & ~(size_t)7;
-	struct rt_fp *f = calloc(1, sizeof *f + offs + (size_t)nf * (sizeof(uint32_t) +
-				 sizeof(struct rt_fp_field)) + 4 + 8);
+	size_t xoff = offs + (((size_t)nf * (sizeof(uint32_t) + sizeof(struct rt_fp_field)) + 4 + 15) &
+			      ~(size_t)15);
+	/* Read by every filtered hit: on cache lines of its own. */
+	size_t size = (sizeof(struct rt_fp) + xoff + (size_t)h.nr_insns * sizeof(struct xin) + 63) &
+		      ~(size_t)63;
+	struct rt_fp *f = aligned_alloc(64, size);
+	if (f)
+		memset(f, 0, size);
 	if (!f) {
 		bad(err, errlen, "out of memory");
 		return NULL;
@@ -365,11 +429,13 @@ struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_even
 						 fd->elem.encoding),
 		};
 	}
+	f->x = (struct xin *)(f->bytes + xoff);
 	if (verify_flow(f, err, errlen) != 0) {
 		free(f);
 		return NULL;
 	}
 	layout_fixed(f);
+	decode(f);
 	return f;
 }
 
@@ -441,8 +507,22 @@ static int64_t field_offset(const struct rt_fp *f, uint32_t k, const struct rt_f
 	return o <= env->len ? (int64_t)o : -1;
 }
 
-static int load_field(const struct rt_fp *f, const struct rt_fp_insn *in,
-		      const struct rt_fp_env *env, union slot *out)
+/* An integer of size bytes (| 0x10 signed, | 0x20 big-endian) at p. */
+static inline int64_t int_at(const char *p, uint8_t how)
+{
+	uint32_t size = how & 0xf;
+	uint64_t v = load_uint(p, size);
+	if (how & 0x20)
+		v = size == 2 ? bswap_16((uint16_t)v) : size == 4 ? bswap_32((uint32_t)v) : size == 8 ? bswap_64(v) : v;
+	if ((how & 0x10) && size < 8) {
+		uint32_t sh = 64 - 8 * size;
+		return (int64_t)(v << sh) >> sh;
+	}
+	return (int64_t)v;
+}
+
+static int load_field(const struct rt_fp *f, const struct xin *in, const struct rt_fp_env *env,
+		      union slot *out)
 {
 	int64_t o = field_offset(f, in->a, env);
 	if (o < 0)
@@ -468,20 +548,11 @@ static int load_field(const struct rt_fp *f, const struct rt_fp_insn *in,
 		}
 		return 0;
 	}
-	static const uint8_t sizes[] = { 0, 1, 1, 2, 2, 4, 4, 8, 8 };
-	uint32_t size = sizes[t];
+	uint32_t size = int_size[t];
 	if (left < size)
 		return -1;
-	uint64_t v = load_uint(p, size);
-	if (in->type & RT_FP_BE)
-		v = size == 2 ? bswap_16((uint16_t)v) : size == 4 ? bswap_32((uint32_t)v) : bswap_64(v);
-	int is_signed = (t - RT_FP_S8) % 2 == 0;
-	if (is_signed && size < 8) {
-		uint32_t sh = 64 - 8 * size;
-		out->i = (int64_t)(v << sh) >> sh;
-	} else {
-		out->i = (int64_t)v;
-	}
+	out->i = int_at(p, (uint8_t)(size | ((t - RT_FP_S8) % 2 == 0 ? 0x10 : 0) |
+				     (in->type & RT_FP_BE ? 0x20 : 0)));
 	return 0;
 }
 
@@ -538,84 +609,112 @@ static int int_op(uint8_t op, int64_t a, int64_t b, int64_t *r)
 	}
 }
 
+/*
+ * Threaded: each instruction's code ends with its own jump to the next
+ * one's (GNU C computed goto), which the branch predictor learns per
+ * instruction rather than through one shared switch.
+ */
 int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
 {
+	static const void *const code[X_NR_OPS] = {
+		[RT_FP_PUSH_INT] = &&push, [RT_FP_PUSH_FLOAT] = &&push, [RT_FP_PUSH_STR] = &&push,
+		[RT_FP_LOAD_FIELD] = &&load_field, [X_LOAD_INT] = &&load_int,
+		[RT_FP_LOAD_CTX] = &&load_ctx, [RT_FP_I2F] = &&i2f, [RT_FP_NEG_I] = &&neg_i,
+		[RT_FP_NEG_F] = &&neg_f, [RT_FP_NOT_I] = &&not_i, [RT_FP_NOT_F] = &&not_f,
+		[RT_FP_BNOT] = &&bnot, [RT_FP_BOOL_I] = &&bool_i, [RT_FP_BOOL_F] = &&bool_f,
+		[RT_FP_ADD] = &&int_op, [RT_FP_SUB] = &&int_op, [RT_FP_MUL] = &&int_op,
+		[RT_FP_DIV] = &&int_op, [RT_FP_MOD] = &&int_op, [RT_FP_SHL] = &&int_op,
+		[RT_FP_SHR] = &&int_op, [RT_FP_BAND] = &&int_op, [RT_FP_BOR] = &&int_op,
+		[RT_FP_BXOR] = &&int_op, [RT_FP_CMP_I] = &&cmp_i, [RT_FP_CMP_F] = &&cmp_f,
+		[RT_FP_STR_EQ] = &&str_cmp, [RT_FP_STR_MATCH] = &&str_cmp, [RT_FP_JF] = &&jump,
+		[RT_FP_JT] = &&jump, [RT_FP_RET] = &&ret,
+	};
+	/* The verifier bounds the stack and types every slot each
+	 * instruction reads; jumps go forward inside the program. */
 	union slot st[RT_FP_MAX_STACK];
-	int sp = 0; /* the verifier bounds it and types every slot */
-	for (uint32_t pc = 0;; pc++) {
-		const struct rt_fp_insn *in = &f->insns[pc];
-		switch (in->op) {
-		case RT_FP_PUSH_INT:
-			memcpy(&st[sp++].i, f->consts + (size_t)in->a * 8, 8);
-			break;
-		case RT_FP_PUSH_FLOAT:
-			memcpy(&st[sp++].f, f->consts + (size_t)in->a * 8, 8);
-			break;
-		case RT_FP_PUSH_STR:
-			st[sp++].s = f->strs + in->b;
-			break;
-		case RT_FP_LOAD_FIELD:
-			if (load_field(f, in, env, &st[sp++]) != 0)
-				return 0;
-			break;
-		case RT_FP_LOAD_CTX:
-			load_ctx(in->a, env, &st[sp++]);
-			break;
-		case RT_FP_I2F:
-			st[sp - 1 - in->a].f = (double)st[sp - 1 - in->a].i;
-			break;
-		case RT_FP_NEG_I: st[sp - 1].i = (int64_t)(0 - (uint64_t)st[sp - 1].i); break;
-		case RT_FP_NEG_F: st[sp - 1].f = -st[sp - 1].f; break;
-		case RT_FP_NOT_I: st[sp - 1].i = st[sp - 1].i == 0; break;
-		case RT_FP_NOT_F: st[sp - 1].i = st[sp - 1].f == 0; break;
-		case RT_FP_BNOT: st[sp - 1].i = (int64_t)~(uint64_t)st[sp - 1].i; break;
-		case RT_FP_BOOL_I: st[sp - 1].i = st[sp - 1].i != 0; break;
-		case RT_FP_BOOL_F: st[sp - 1].i = st[sp - 1].f != 0; break;
-		case RT_FP_CMP_I: {
-			int64_t a = st[sp - 2].i, b = st[sp - 1].i;
-			st[sp - 2].i = cond_holds(in->type, (a > b) - (a < b));
-			sp--;
-			break;
-		}
-		case RT_FP_CMP_F: {
-			double a = st[sp - 2].f, b = st[sp - 1].f;
-			int c;
-			switch (in->type) {
-			case RT_FP_EQ: c = a == b; break;
-			case RT_FP_NE: c = a != b; break;
-			case RT_FP_LT: c = a < b; break;
-			case RT_FP_LE: c = a <= b; break;
-			case RT_FP_GT: c = a > b; break;
-			default: c = a >= b; break;
-			}
-			st[sp - 2].i = c;
-			sp--;
-			break;
-		}
-		case RT_FP_STR_EQ:
-		case RT_FP_STR_MATCH: {
-			int eq = in->op == RT_FP_STR_EQ ? strcmp(st[sp - 2].s, st[sp - 1].s) == 0
-							: rt_glob_match(st[sp - 1].s, st[sp - 2].s);
-			st[sp - 2].i = in->type ? !eq : eq;
-			sp--;
-			break;
-		}
-		case RT_FP_JF:
-		case RT_FP_JT:
-			if ((st[sp - 1].i != 0) == (in->op == RT_FP_JT))
-				pc = in->b - 1;
-			else
-				sp--;
-			break;
-		case RT_FP_RET:
-			return st[sp - 1].i != 0;
-		default: {
-			int64_t r;
-			if (int_op(in->op, st[sp - 2].i, st[sp - 1].i, &r) != 0)
-				return 0;
-			st[sp - 2].i = r;
-			sp--;
-		}
-		}
+	union slot *top = st - 1;
+	const struct xin *x = f->x;
+#define NEXT goto *code[(++x)->op]
+	goto *code[x->op];
+push:
+	(++top)->i = x->imm.i; /* the 8 bytes of an int, a double or a pointer */
+	NEXT;
+load_int:
+	if ((uint64_t)x->b + (x->type & 0xfu) > env->len)
+		return 0;
+	(++top)->i = int_at(env->payload + x->b, x->type);
+	NEXT;
+load_field:
+	if (load_field(f, x, env, ++top) != 0)
+		return 0;
+	NEXT;
+load_ctx:
+	load_ctx(x->a, env, ++top);
+	NEXT;
+i2f:
+	top[-(int)x->a].f = (double)top[-(int)x->a].i;
+	NEXT;
+neg_i:
+	top->i = (int64_t)(0 - (uint64_t)top->i);
+	NEXT;
+neg_f:
+	top->f = -top->f;
+	NEXT;
+not_i:
+	top->i = top->i == 0;
+	NEXT;
+not_f:
+	top->i = top->f == 0;
+	NEXT;
+bnot:
+	top->i = (int64_t)~(uint64_t)top->i;
+	NEXT;
+bool_i:
+	top->i = top->i != 0;
+	NEXT;
+bool_f:
+	top->i = top->f != 0;
+	NEXT;
+int_op: {
+	int64_t r;
+	if (int_op(x->op, top[-1].i, top[0].i, &r) != 0)
+		return 0;
+	(--top)->i = r;
+	NEXT;
+}
+cmp_i: {
+	int64_t a = top[-1].i, b = top[0].i;
+	(--top)->i = cond_holds(x->type, (a > b) - (a < b));
+	NEXT;
+}
+cmp_f: {
+	double a = top[-1].f, b = top[0].f;
+	int c;
+	switch (x->type) {
+	case RT_FP_EQ: c = a == b; break;
+	case RT_FP_NE: c = a != b; break;
+	case RT_FP_LT: c = a < b; break;
+	case RT_FP_LE: c = a <= b; break;
+	case RT_FP_GT: c = a > b; break;
+	default: c = a >= b; break;
 	}
+	(--top)->i = c;
+	NEXT;
+}
+str_cmp: {
+	int eq = x->op == RT_FP_STR_EQ ? strcmp(top[-1].s, top[0].s) == 0
+				       : rt_glob_match(top[0].s, top[-1].s);
+	(--top)->i = x->type ? !eq : eq;
+	NEXT;
+}
+jump:
+	if ((top->i != 0) == (x->op == RT_FP_JT)) {
+		x = f->x + x->b;
+		goto *code[x->op];
+	}
+	top--;
+	NEXT;
+ret:
+	return top->i != 0;
+#undef NEXT
 }

@@ -142,6 +142,9 @@ struct rt_fp;
 struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_event_desc *desc,
 			 char *err, size_t errlen);
 void rt_fp_free(struct rt_fp *f);
+/* Whether f reads context fields ($ctx.*): only then does the caller
+ * need to fill them in the environment. */
+int rt_fp_reads_ctx(const struct rt_fp *f);
 
 /* What a program reads besides the payload. */
 struct rt_fp_env {

@@ -32,6 +32,7 @@ struct rt_channel {
 struct rt_fset {
 	uint32_t refs;
 	uint32_t nr;
+	int reads_ctx; /* a program reads $ctx fields */
 	struct rt_fp *p[];
 };
 

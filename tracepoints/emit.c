@@ -199,10 +199,12 @@ static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
 /* Whether a filter accepts the staged payload: any of its programs. */
 static int accepted(const struct rt_fset *f, const void *ip, const char *payload, size_t len)
 {
-	struct rt_fp_env env = {
-		.payload = payload, .len = len, .ip = ip,
-		.vpid = rt_vpid(), .vtid = vtid(), .procname = procname(),
-	};
+	struct rt_fp_env env = { .payload = payload, .len = len, .ip = ip };
+	if (f->reads_ctx) {
+		env.vpid = rt_vpid();
+		env.vtid = vtid();
+		env.procname = procname();
+	}
 	for (uint32_t i = 0; i < f->nr; i++)
 		if (rt_fp_run(f->p[i], &env))
 			return 1;
