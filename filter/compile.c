@@ -29,11 +29,14 @@ struct node {
 	const char *s;     /* N_STR: the glob text; N_FIELD, N_APP: the name */
 };
 
+/* A parsed expression: its nodes and the text of its names and literals,
+ * in one allocation the size of what it holds (a session keeps one per
+ * rule: parsing uses room for the largest, then keeps only this). */
 struct rt_filter {
 	struct node *root;
 	uint32_t nr;
-	struct node nodes[RT_FILTER_MAX_NODES];
-	char text[]; /* names and literals, NUL-separated */
+	struct node *nodes;
+	char *text; /* names and literals, NUL-separated */
 };
 
 /* ---- lexer ---------------------------------------------------------------- */
@@ -530,6 +533,8 @@ static int fits(const struct rt_filter *f, char *err, size_t errlen)
 	return what == NULL;
 }
 
+static struct rt_filter *compact(const struct rt_filter *f, size_t text_len);
+
 struct rt_filter *rt_filter_parse(const char *text, char *err, size_t errlen)
 {
 	size_t n = strlen(text);
@@ -538,11 +543,18 @@ struct rt_filter *rt_filter_parse(const char *text, char *err, size_t errlen)
 		return NULL;
 	}
 	/* Names and literals are never longer than the text, plus NULs. */
-	struct rt_filter *f = calloc(1, sizeof *f + 2 * n + 2);
-	if (!f) {
+	struct rt_filter *f = calloc(1, sizeof *f);
+	struct node *nodes = calloc(RT_FILTER_MAX_NODES, sizeof *nodes);
+	char *names = calloc(1, 2 * n + 2);
+	if (!f || !nodes || !names) {
+		free(f);
+		free(nodes);
+		free(names);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	f->nodes = nodes;
+	f->text = names;
 	struct parser ps = { .p = text, .out = f->text, .f = f, .err = err, .errlen = errlen };
 	next(&ps);
 	f->root = parse_or(&ps);
@@ -551,11 +563,40 @@ struct rt_filter *rt_filter_parse(const char *text, char *err, size_t errlen)
 	if (!ps.failed && !f->root)
 		perr(&ps, "empty expression");
 	struct typer ty = { .err = err, .errlen = errlen };
-	if (ps.failed || check_top(&ty, f->root) == TY_ERR || !fits(f, err, errlen)) {
-		free(f);
-		return NULL;
+	struct rt_filter *kept = NULL;
+	if (!ps.failed && check_top(&ty, f->root) != TY_ERR && fits(f, err, errlen)) {
+		kept = compact(f, (size_t)(ps.out - f->text));
+		if (!kept)
+			snprintf(err, errlen, "out of memory");
 	}
-	return f;
+	free(nodes);
+	free(names);
+	free(f);
+	return kept;
+}
+
+/* f's nodes and text copied into one allocation of their size. */
+static struct rt_filter *compact(const struct rt_filter *f, size_t text_len)
+{
+	struct rt_filter *c = malloc(sizeof *c + f->nr * sizeof(struct node) + text_len);
+	if (!c)
+		return NULL;
+	c->nr = f->nr;
+	c->nodes = (struct node *)(c + 1);
+	c->text = (char *)(c->nodes + f->nr);
+	memcpy(c->text, f->text, text_len);
+	for (uint32_t i = 0; i < f->nr; i++) {
+		struct node n = f->nodes[i];
+		if (n.l)
+			n.l = c->nodes + (n.l - f->nodes);
+		if (n.r)
+			n.r = c->nodes + (n.r - f->nodes);
+		if (n.s)
+			n.s = c->text + (n.s - f->text);
+		c->nodes[i] = n;
+	}
+	c->root = c->nodes + (f->root - f->nodes);
+	return c;
 }
 
 void rt_filter_free(struct rt_filter *f)
