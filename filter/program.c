@@ -40,7 +40,7 @@ struct rt_fp {
 	 * integer fields resolved (X_LOAD_INT). What rt_fp_run runs. */
 	struct xin *x;
 	int reads_ctx;
-	unsigned char bytes[]; /* the program, then fields[], off[], x[] */
+	_Alignas(16) unsigned char bytes[]; /* the program, then fields[], off[], x[] */
 };
 
 /* A decoded instruction: op is an rt_fp_op or X_LOAD_INT. */
