@@ -80,16 +80,6 @@ static int rule_matches(const struct rule *r, const struct event_desc *e)
 	}
 }
 
-int rules_enabled(const struct channel *ch, const struct event_desc *e)
-{
-	if (!ch->enabled)
-		return 0;
-	for (uint32_t i = ch->nr_rules; i-- > 0;)
-		if (rule_matches(&ch->rules[i], e))
-			return ch->rules[i].enable;
-	return 0;
-}
-
 /* Appends one program to APP_FILTER's variable part. */
 static int put_program(uint8_t **var, uint32_t *len, const uint8_t *p, size_t n)
 {

@@ -124,10 +124,6 @@ void daemon_shutdown(struct daemon *d);
 /* Adds a line to what list shows of s; past a size cap, counts it only
  * (one client cannot grow it without bound). */
 void session_warn(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The last rule of ch that matches e decides; nothing of a disabled
- * channel is enabled. */
-int rules_enabled(const struct channel *ch, const struct event_desc *e);
-
 /* channel.c */
 struct channel *channel_find(const struct session *s, const char *name);
 /* The channel a command names ("" = RT_DEFAULT_CHANNEL), made with the
