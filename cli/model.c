@@ -149,6 +149,11 @@ static int parse_line(struct m_session *s, const char *line)
 		return parse_channel(s, line);
 	else if (k == 4 && !strncmp(line, "rule", k))
 		return parse_rule(s, v);
+	else if (!s->unsaved[0] && ((k == 11 && !strncmp(line, "rule_filter", k)) ||
+				    (k == 12 && !strncmp(line, "rule_exclude", k)) ||
+				    (k == 7 && !strncmp(line, "tracker", k) &&
+				     !strstr(v, " all"))))
+		snprintf(s->unsaved, sizeof s->unsaved, "%.*s", (int)(sizeof s->unsaved - 1), line);
 	else if (k == 5 && !strncmp(line, "trace", k) && word(line, "channel", name, sizeof name)) {
 		struct m_channel *c = find_channel(s, name);
 		if (c) {

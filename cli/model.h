@@ -39,6 +39,10 @@ struct m_session {
 	char output[RT_PATH_MAX];
 	int per_pid;
 	int tsc;
+	/* What save cannot write yet: a rule with a filter or exclusions
+	 * (list's rule_filter=, rule_exclude=), a tracker that does not
+	 * track every process (tracker=). The first such line, for the error. */
+	char unsaved[96];
 	struct m_channel *channels;
 	uint32_t nr_channels;
 };

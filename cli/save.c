@@ -137,6 +137,11 @@ static xmlBufferPtr save_document(const struct m_session *s)
 			  "saved", s->name);
 		return NULL;
 	}
+	if (s->unsaved[0]) {
+		cli_error("session %s has event filters, exclusions or process trackers (%s), which "
+			  "save does not write yet: not saved", s->name, s->unsaved);
+		return NULL;
+	}
 	xmlBufferPtr buf = xmlBufferCreate();
 	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
 	if (!w) {

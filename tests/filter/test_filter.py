@@ -207,6 +207,32 @@ def test_trackers():
         d.cleanup()
 
 
+def test_save_refuses_what_it_cannot_write():
+    """save does not write filters, exclusions or trackers yet: it refuses
+    such a session by name rather than write a file without them."""
+    d = Daemon()
+    try:
+        out = tmpdir()
+        for name, setup, said in (
+                ("f", [["enable-event", "-s", "f", "rtf:ev", "--filter", "i > 1"]], "rule_filter="),
+                ("x", [["enable-event", "-s", "x", "rtf:*", "--exclude", "rtf:debug"]], "rule_exclude="),
+                ("t", [["enable-event", "-s", "t", "rtf:ev"], ["track", "-s", "t", "--vpid", "1"]],
+                 "tracker=vpid 1")):
+            d.ok("create", name, "-o", os.path.join(out, name))
+            for cmd in setup:
+                d.ok(*cmd)
+            p = d.cli("save", name, "-o", out)
+            check(p.returncode != 0 and "not saved" in p.stderr and said in p.stderr,
+                  f"save {name}: exit {p.returncode}: {p.stderr!r}")
+            check(not os.path.exists(os.path.join(out, name + ".lttng")), f"{name}.lttng written")
+        d.ok("create", "plain", "-o", os.path.join(out, "plain"))
+        d.ok("enable-event", "-s", "plain", "rtf:ev")
+        d.ok("save", "plain", "-o", out)
+        check(os.path.exists(os.path.join(out, "plain.lttng")), "a plain session is saved")
+    finally:
+        d.cleanup()
+
+
 # ---- a hostile program on an application's socket -------------------------------
 
 def possible_cpus():
@@ -373,4 +399,5 @@ def test_hostile_program():
 
 if __name__ == "__main__":
     run_tests([test_hostile_program, test_bad_filters_refused, test_exclusions, test_trackers,
-               test_context_and_rules_union, test_random_filters])
+               test_save_refuses_what_it_cannot_write, test_context_and_rules_union,
+               test_random_filters])
