@@ -46,6 +46,8 @@ int refuse_domain(const char *opt);
 /* One request, its answer printed; the CLI's exit status. */
 int cli_run(const char *home, struct rt_msg_buf *b);
 int cli_usage_error(const char *cmd);
+/* An output given as DIR or file://DIR (lttng's local URL): absolute. */
+int output_arg(const char *in, char *out, size_t n);
 
 /* commands.c */
 int cmd_create(int argc, char **argv, const char *home);
@@ -66,6 +68,12 @@ int cmd_load(int argc, char **argv, const char *home);
 /* channel.c */
 int cmd_channel(int argc, char **argv, const char *home, int enable);
 
+/* rotation.c: action is enum rt_rotate_action */
+int cmd_rotation(int argc, char **argv, const char *home, int action);
+
+/* snapshot.c */
+int cmd_snapshot(int argc, char **argv, const char *home);
+
 /* record.c */
 int cmd_record(int argc, char **argv);
 
@@ -75,7 +83,7 @@ enum {
 	OPT_LOGLEVEL, OPT_LOGLEVEL_ONLY, OPT_KV, OPT_HOME,
 	OPT_DISCARD, OPT_OVERWRITE, OPT_SWITCH_TIMER, OPT_READ_TIMER, OPT_MONITOR_TIMER,
 	OPT_TRACEFILE_SIZE, OPT_TRACEFILE_COUNT, OPT_OUTPUT_TYPE, OPT_BUF_GLOBAL,
-	OPT_EXCLUDE, OPT_VPID, OPT_VUID, OPT_VGID,
+	OPT_EXCLUDE, OPT_VPID, OPT_VUID, OPT_VGID, OPT_SNAPSHOT,
 	OPT_LIVE = 400, OPT_HOSTNAME,
 };
 

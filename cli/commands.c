@@ -68,12 +68,15 @@ int cmd_create(int argc, char **argv, const char *home)
 	static const char help[] =
 "Usage: rseqtrace create [NAME] [-o DIR] [--buffers-uid|--buffers-pid]\n"
 "                        [--subbuf-size SIZE] [--num-subbuf N] [--clock monotonic|tsc]\n"
-"                        [--blocking-timeout USEC|inf]\n"
+"                        [--blocking-timeout USEC|inf] [--snapshot]\n"
 "                        [-U URL | -C URL -D URL] [--live[=USEC]] [--hostname NAME]\n"
 "Create a tracing session (not started yet) and make it the current one.\n"
 "  NAME                 session name (default auto-YYYYMMDD-HHMMSS)\n"
 "  -o, --output DIR     where the trace goes (default\n"
-"                       ~/rseqtrace-traces/NAME-YYYYMMDD-HHMMSS)\n"
+"                       ~/rseqtrace-traces/NAME-YYYYMMDD-HHMMSS); file://DIR too\n"
+"  --snapshot           flight recorder: buffers in overwrite mode keep the\n"
+"                       latest events, nothing is written until\n"
+"                       'rseqtrace snapshot record' (DIR is its snapshot output)\n"
 "  --buffers-uid        one buffer per CPU shared by all your processes (default)\n"
 "  --buffers-pid        buffers of their own for each process\n"
 "  --subbuf-size SIZE   sub-buffer (= packet) size, a power of two, k/M suffixes\n"
@@ -98,7 +101,7 @@ int cmd_create(int argc, char **argv, const char *home)
 "  --hostname NAME      the host name the relayd files the trace under\n"
 "                       (default: this host's)\n"
 "lttng: lttng create NAME -o DIR + lttng enable-channel -u --buffers-uid ...\n";
-	struct option opts[16] = {
+	struct option opts[17] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' },
 		{ "set-url", required_argument, 0, 'U' },
@@ -106,9 +109,10 @@ int cmd_create(int argc, char **argv, const char *home)
 		{ "data-url", required_argument, 0, 'D' },
 		{ "live", optional_argument, 0, OPT_LIVE },
 		{ "hostname", required_argument, 0, OPT_HOSTNAME },
+		{ "snapshot", no_argument, 0, OPT_SNAPSHOT },
 	};
-	_Static_assert(7 + sizeof buffer_options / sizeof buffer_options[0] < 16, "options");
-	memcpy(opts + 7, buffer_options, sizeof buffer_options);
+	_Static_assert(8 + sizeof buffer_options / sizeof buffer_options[0] < 17, "options");
+	memcpy(opts + 8, buffer_options, sizeof buffer_options);
 	struct rt_msg_create cr = { 0 };
 	struct buffer_opts bo = { 0 };
 	struct net_opts no = { 0 };
@@ -120,8 +124,12 @@ int cmd_create(int argc, char **argv, const char *home)
 			return EXIT_OK;
 		}
 		if (o == 'o') {
-			if (absolute_path(optarg, cr.output, sizeof cr.output) != 0)
+			if (output_arg(optarg, cr.output, sizeof cr.output) != 0)
 				return EXIT_USAGE;
+			continue;
+		}
+		if (o == OPT_SNAPSHOT) {
+			cr.flags |= RT_CREATE_SNAPSHOT;
 			continue;
 		}
 		int r = parse_buffer_opt(o, optarg, &bo);

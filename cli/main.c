@@ -33,6 +33,11 @@ static void usage(FILE *f)
 "  view [NAME]      babeltrace2 (or --viewer) on its trace      lttng view\n"
 "  save [NAME]      save sessions to lttng's XML (-o DIR, --all) lttng save\n"
 "  load [NAME]      make sessions from a saved file (-i PATH)   lttng load\n"
+"  snapshot ACTION  record what a --snapshot session's buffers   lttng snapshot\n"
+"                   hold; add-output, del-output, list-output\n"
+"  rotate [NAME]    archive the trace so far, go on in a new     lttng rotate\n"
+"                   chunk; enable-rotation --timer/--size,\n"
+"                   disable-rotation\n"
 "\n"
 "  --mi xml         lttng's machine interface output (list, status)\n"
 "  --home DIR       the daemon's socket directory (default: $RSEQTRACE_HOME,\n"
@@ -127,6 +132,14 @@ int main(int argc, char **argv)
 		return cmd_save(cargc, cargv, home);
 	if (strcmp(cmd, "load") == 0)
 		return cmd_load(cargc, cargv, home);
+	if (strcmp(cmd, "snapshot") == 0)
+		return cmd_snapshot(cargc, cargv, home);
+	if (strcmp(cmd, "rotate") == 0)
+		return cmd_rotation(cargc, cargv, home, RT_ROT_NOW);
+	if (strcmp(cmd, "enable-rotation") == 0)
+		return cmd_rotation(cargc, cargv, home, RT_ROT_ENABLE);
+	if (strcmp(cmd, "disable-rotation") == 0)
+		return cmd_rotation(cargc, cargv, home, RT_ROT_DISABLE);
 	if (strcmp(cmd, "record") == 0) {
 		if (home)
 			cli_error("record runs a private daemon; --home does not apply");

@@ -147,3 +147,14 @@ int refuse_domain(const char *opt)
 	cli_error("%s: rseqtrace traces user space only (lttng's -u domain)", opt);
 	return EXIT_USAGE;
 }
+
+int output_arg(const char *in, char *out, size_t n)
+{
+	if (strncmp(in, "file://", 7) == 0)
+		in += 7;
+	else if (strstr(in, "://")) {
+		cli_error("'%s': only local outputs (DIR or file://DIR) are supported", in);
+		return -1;
+	}
+	return absolute_path(in, out, n);
+}

@@ -35,19 +35,12 @@ void channel_free(struct channel *ch)
 	free(ch);
 }
 
-/* What the ring buffer and the output cannot do yet: refused by name. */
+/* What the ring buffer and the output cannot do: refused by name. */
 static int unsupported(const struct rt_msg_channel *a, char *why, size_t n)
 {
-	if ((a->set & RT_CHA_OVERWRITE) && a->overwrite) {
-		snprintf(why, n, "--overwrite is not supported yet (channels discard when full)");
-		return 1;
-	}
-	if ((a->set & RT_CHA_TRACEFILE_SIZE) && a->tracefile_size) {
-		snprintf(why, n, "--tracefile-size is not supported yet (one file per stream)");
-		return 1;
-	}
-	if ((a->set & RT_CHA_TRACEFILE_COUNT) && a->tracefile_count) {
-		snprintf(why, n, "--tracefile-count is not supported yet (one file per stream)");
+	if ((a->set & RT_CHA_TRACEFILE_COUNT) && a->tracefile_count &&
+	    !((a->set & RT_CHA_TRACEFILE_SIZE) && a->tracefile_size)) {
+		snprintf(why, n, "--tracefile-count needs --tracefile-size");
 		return 1;
 	}
 	return 0;
@@ -106,7 +99,8 @@ static struct channel *channel_new(struct daemon *d, struct session *s, const ch
 	ch->enabled = 1;
 	ch->subbuf_size = subbuf;
 	ch->num_subbuf = num;
-	ch->overwrite = (int)a->overwrite;
+	/* A snapshot session's channels overwrite unless told (lttng's). */
+	ch->overwrite = (a->set & RT_CHA_OVERWRITE) ? (int)a->overwrite : s->snapshot;
 	ch->tracefile_size = a->tracefile_size;
 	ch->tracefile_count = a->tracefile_count;
 	ch->switch_timer_us = a->switch_timer_us;

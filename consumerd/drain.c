@@ -41,6 +41,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@
 #include <unistd.h>
 
 #include "common/time.h"
+#include "common/trust.h"
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
 #include "consumerd/log.h"
@@ -201,12 +203,60 @@ static void count_drain(struct drainers *dr, const struct trace *t, uint64_t got
 
 /* ---- posted work -------------------------------------------------------------------- */
 
+/* Session rotation, on the trace's sleeper: every CPU claimed (one at a
+ * time, in order; nobody else waits for a claim while holding one), what
+ * is committed flushed into the old chunk, then the output moved to the
+ * new chunk's directory, where the next packets go. */
+static void rotate_trace(struct drainers *dr, struct trace *t)
+{
+	struct output *o = t->out;
+	uint32_t n = rt_nr_buffers(&t->bs);
+	if (!t->rot)
+		return;
+	for (uint32_t cpu = 0; cpu < n; cpu++)
+		claim_cpu(t, cpu, 1, 0);
+	t->rot->error = 0;
+	t->rot->msg[0] = '\0';
+	for (uint32_t cpu = 0; t->rot->flush && cpu < n; cpu++)
+		o->ops->drain_cpu(o, cpu, 1);
+	if (!o->ops->move) {
+		t->rot->error = -ENOTSUP;
+		snprintf(t->rot->msg, sizeof t->rot->msg, "this trace cannot rotate");
+	} else if (o->ops->move(o, t->rot->dir, t->rot->msg, sizeof t->rot->msg) != 0) {
+		t->rot->error = -EIO;
+	}
+	for (uint32_t cpu = 0; cpu < n; cpu++) {
+		trace_publish_cpu(t, cpu);
+		release_cpu(dr, t, cpu);
+	}
+}
+
+/* The old chunk into archives/ (rotation.c does it; here on a drain
+ * thread, as the rename may wait for the disk). */
+static void archive_chunk(struct trace *t)
+{
+	struct trace_rotation *r = t->rot;
+	if (r)
+		r->error = chunk_archive(r->arch_from, r->arch_base, r->arch_name, r->arch_chunk,
+					 r->msg, sizeof r->msg);
+}
+
 static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned bits, int stopping)
 {
 	struct output *o = t->out;
 	uint64_t got = 0;
 	if (stopping)
 		bits &= ~(unsigned)DR_DRAIN;
+	/* One thread writes the whole snapshot: its directory and metadata
+	 * first, then every CPU; the reads are the snapshot's own (I8), so no
+	 * CPU is claimed. */
+	if ((bits & DR_SNAPSHOT) && k == t->dd->sleeper && o->ops->snapshot)
+		o->ops->snapshot(o);
+	if ((bits & DR_ROTATE) && k == t->dd->sleeper)
+		rotate_trace(dr, t);
+	if ((bits & DR_ARCHIVE) && k == t->dd->sleeper)
+		archive_chunk(t);
+	bits &= ~(unsigned)(DR_SNAPSHOT | DR_ROTATE | DR_ARCHIVE);
 	for (uint32_t cpu = k; bits && cpu < rt_nr_buffers(&t->bs); cpu += dr->nr) {
 		/* A drain only: if another thread drains this CPU now, that
 		 * is the drain. Anything else waits for the CPU. */
@@ -534,7 +584,9 @@ static void *drainer_main(void *arg)
 			/* The control thread needs to hear of flushes, closes
 			 * and a trace whose work is all done (to watch it
 			 * again); not of each thread's share of a drain. */
-			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE)) || all_done(dr, t);
+			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE | DR_SNAPSHOT | DR_ROTATE |
+					    DR_ARCHIVE)) ||
+				   all_done(dr, t);
 			/* The sleeper waits for the skip before it drains. */
 			int kick = (bits & DR_SKIP) && sleeper != k && skip_done(dr, t);
 			pthread_mutex_unlock(&dr->lock);
@@ -707,7 +759,7 @@ int drainers_add(struct daemon *d, struct trace *t, int active)
 	pthread_mutex_init(&dd->claim_lock, NULL);
 	pthread_cond_init(&dd->claim_cv, NULL);
 	dd->dr = dr;
-	dd->active = active;
+	dd->active = active && !t->snapshot; /* a snapshot trace is never drained */
 	pthread_mutex_lock(&dr->lock);
 	dd->sleeper = dr->next_sleeper++ % dr->nr;
 	t->dd = dd;
@@ -720,6 +772,7 @@ int drainers_add(struct daemon *d, struct trace *t, int active)
 
 void drainers_set_active(struct trace *t, int active)
 {
+	active = active && !t->snapshot;
 	if (!t->dd)
 		return; /* closed */
 	__atomic_store_n(&t->dd->active, active, __ATOMIC_RELAXED);
@@ -871,7 +924,7 @@ void drainers_done(struct daemon *d)
 
 void trace_drain(struct daemon *d, struct trace *t)
 {
-	if (t->mapped && !t->final && !t->flushing)
+	if (t->mapped && !t->final && !t->flushing && !t->snapshot)
 		drainers_post(d, t, DR_DRAIN);
 }
 
@@ -958,6 +1011,7 @@ void drain_all(struct daemon *d)
 		if (s->state == S_ACTIVE)
 			for (struct trace *t = s->traces; t; t = t->next)
 				channel_timers(d, t, now);
+	rotation_tick(d);
 	d->drain_passes++;
 	uint64_t got = __atomic_exchange_n(&dr->packets, 0, __ATOMIC_RELAXED);
 	int half = __atomic_exchange_n(&dr->half, 0, __ATOMIC_RELAXED);

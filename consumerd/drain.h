@@ -35,6 +35,11 @@ enum {
 	DR_FLUSH = 4,  /* everything committed, and unreported losses */
 	DR_CLOSE = 8,  /* close the files; the last thread closes the output */
 	DR_SWITCH = 16, /* the open packets too, the session recording on (switch timer) */
+	DR_SNAPSHOT = 32, /* flight recorder: the trace's sleeper writes a snapshot
+			   * (output ops->snapshot), the others have nothing to do */
+	DR_ROTATE = 64,   /* session rotation: the sleeper takes every CPU, flushes
+			   * them (t->rot_flush) and moves the output to t->rot_dir */
+	DR_ARCHIVE = 128, /* then: the old chunk's files into archives/ (t->arch_*) */
 };
 
 /* Threads: cfg.drain_threads (0: one per online CPU, at most MAX_DRAINERS). */

@@ -63,6 +63,7 @@ static void session_totals(const struct session *s, struct cpu_stats *sum)
 		sum->corrupt_events += ts.corrupt_events;
 		sum->late_events += ts.late_events;
 		sum->counter_resets += ts.counter_resets;
+		sum->overwritten_packets += ts.overwritten_packets;
 		sum->lost_full += ts.lost_full;
 		sum->lost_big += ts.lost_big;
 		sum->lost_abort += ts.lost_abort;
@@ -146,12 +147,23 @@ void session_summary(struct session *s, struct text *t)
 	struct cpu_stats sum;
 	refresh_counts(s);
 	session_totals(s, &sum);
+	if (s->snapshot) {
+		text_add(t, "%llu snapshot(s) recorded; the buffers keep the latest events until "
+			    "the session is destroyed (rseqtrace snapshot record)\n",
+			 (unsigned long long)s->snapshots);
+		loss_warnings(s, &sum, t);
+		trace_errors(s, t, "error: ");
+		return;
+	}
 	char b[32];
 	human_bytes(b, sizeof b, sum.bytes);
 	text_add(t, "%llu events recorded, %llu discarded, %s in %llu packets, in %s\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded, b,
 		 (unsigned long long)sum.packets, s->output);
 	loss_warnings(s, &sum, t);
+	if (sum.overwritten_packets)
+		text_add(t, "%llu packets overwritten before the daemon took them (overwrite mode: the "
+			    "trace's packet numbers skip them)\n", (unsigned long long)sum.overwritten_packets);
 	if (sum.unwritten_events)
 		text_add(t, "error: %llu events could not be written (counted as discarded)\n",
 			 (unsigned long long)sum.unwritten_events);
@@ -173,6 +185,10 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		    s->state == S_STOPPED ? "stopped" : "created", s->output,
 		 s->buffers == RT_BUFFERS_PID ? "pid" : "uid", s->subbuf_size, s->num_subbuf,
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	text_add(t, "overwritten_packets=%llu\n", (unsigned long long)sum.overwritten_packets);
+	if (s->snapshot)
+		text_add(t, "snapshot=1\nsnapshots=%llu\nsnapshot_output=%s\n",
+			 (unsigned long long)s->snapshots, s->snap_out.id ? s->snap_out.path : "");
 	if (s->relayd) {
 		char why[256];
 		int up = relayd_link_status(s->relayd, why, sizeof why);
@@ -353,8 +369,8 @@ static void list_channel(const struct session *s, const struct channel *ch, stru
 
 static void list_session(struct daemon *d, const struct session *s, struct text *t)
 {
-	text_add(t, "Session %s [%s]%s\n", s->name, state_name(s->state),
-		 d->current_session == s->id ? " (current)" : "");
+	text_add(t, "Session %s [%s%s]%s\n", s->name, state_name(s->state),
+		 s->snapshot ? " snapshot" : "", d->current_session == s->id ? " (current)" : "");
 	text_add(t, "  Output:   %s\n", s->output);
 	if (s->relayd) {
 		char why[256];
@@ -366,6 +382,9 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	}
 	text_add(t, "  Buffers:  per-%s, clock %s\n", s->buffers == RT_BUFFERS_PID ? "PID" : "UID",
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	if (s->snapshot)
+		text_add(t, "  Snapshot: %llu recorded, output %s\n", (unsigned long long)s->snapshots,
+			 s->snap_out.id ? s->snap_out.path : "none (rseqtrace snapshot add-output DIR)");
 	if (!s->channels)
 		text_add(t, "  Channels: none (rseqtrace enable-channel NAME, or enable-event "
 			    "makes channel0)\n");

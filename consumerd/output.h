@@ -43,6 +43,17 @@ struct output_ops {
 	/* Frees o; returns the first write error it met (0 if none). The
 	 * buffers stay mapped: they are the caller's. */
 	int (*close)(struct output *o);
+	/* Flight recorder (NULL where it does not apply). snapshot_cpu: what
+	 * the CPU's buffer holds now to its stream (ctf_channel_snapshot_cpu);
+	 * snapshot: the whole trace to the directory the control thread armed
+	 * (output_snapshot_arm), on a drain thread. */
+	int (*snapshot_cpu)(struct output *o, uint32_t cpu, uint64_t budget,
+			    struct ctf_snapshot_stats *st);
+	void (*snapshot)(struct output *o);
+	/* Session rotation (NULL where it does not apply): the trace goes on
+	 * below another session directory, same layout; what was written
+	 * stays, a trace of its own. Every CPU's owner idle. 0 or -errno. */
+	int (*move)(struct output *o, const char *session_output, char *err, size_t errlen);
 };
 
 struct output {
@@ -74,6 +85,8 @@ struct output_config {
 	uint64_t max_metadata;       /* add_event fails with -EFBIG past it */
 	int index_cid;               /* buffers indexed by mm_cid (ctf.h) */
 	struct relayd_link *relayd;  /* non-NULL: stream to this relayd (output_relayd_open) */
+	uint64_t tracefile_size;     /* ctf_channel_set_tracefiles; 0: one file per stream */
+	uint32_t tracefile_count;
 };
 
 /* Creates the trace directory and its metadata (or, with cfg->share,
@@ -104,5 +117,27 @@ int relayd_link_status(struct relayd_link *l, char *why, size_t n);
 /* Binds bs to a trace streamed over cfg->relayd. No network I/O. */
 int output_relayd_open(const struct output_config *cfg, struct rt_bufset *bs,
 		       struct output **out, char *err, size_t errlen);
+/*
+ * Snapshot mode (output_snapshot.c): nothing is drained and nothing goes
+ * to disk until a snapshot; the set is in overwrite mode. It keeps the
+ * event descriptions it is given (they belong to the trace's event table,
+ * which outlives the output) and, at each snapshot, writes a complete
+ * trace below the armed directory in the usual layout, with a local
+ * output of its own. Opening it touches no disk.
+ */
+int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,
+			 struct output **out, char *err, size_t errlen);
+/* Control thread, before it posts DR_SNAPSHOT: where the next snapshot
+ * goes (a session output directory of its own) and the bytes each CPU's
+ * stream may take (0: no limit). Memory only. */
+void output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget);
+struct snapshot_result {
+	struct ctf_snapshot_stats st;
+	int error;                   /* 0, or -errno */
+	char dir[PATH_MAX];          /* the trace directory written */
+	char msg[PATH_MAX + 128];    /* why it failed */
+};
+/* The last snapshot's outcome (control thread, once the trace is idle). */
+void output_snapshot_result(struct output *o, struct snapshot_result *r);
 
 #endif

@@ -76,6 +76,24 @@ static int trace_unref(struct local_trace *lt)
 	return r;
 }
 
+static int local_snapshot_cpu(struct output *o, uint32_t cpu, uint64_t budget,
+			      struct ctf_snapshot_stats *st)
+{
+	return ctf_channel_snapshot_cpu(local(o)->ch, cpu, budget, st);
+}
+
+/* Rotation of a trace directory with one channel (rotation.c refuses
+ * sessions with more). */
+static int local_move(struct output *o, const char *session_output, char *err, size_t errlen)
+{
+	struct output_local *l = local(o);
+	ctf_channel_move(l->ch);
+	int r = ctf_trace_move(l->lt->ct, session_output, err, errlen);
+	if (!r)
+		snprintf(o->dir, sizeof o->dir, "%s", ctf_trace_dir(l->lt->ct));
+	return r;
+}
+
 static int local_close(struct output *o)
 {
 	struct output_local *l = local(o);
@@ -92,6 +110,8 @@ static const struct output_ops local_ops = {
 	.cpu_stats = local_cpu_stats,
 	.cpu_losses = local_cpu_losses,
 	.close_cpu = local_close_cpu,
+	.snapshot_cpu = local_snapshot_cpu,
+	.move = local_move,
 	.close = local_close,
 };
 
@@ -209,6 +229,8 @@ int output_local_open(const struct output_config *cfg, struct rt_bufset *bs,
 		snprintf(err, errlen, "cannot write %s/metadata: %s", l->o.dir, strerror(-r));
 	else
 		r = ctf_channel_open(l->lt->ct, cfg->channel, cfg->stream_id, bs, &l->ch, err, errlen);
+	if (r == 0)
+		ctf_channel_set_tracefiles(l->ch, cfg->tracefile_size, cfg->tracefile_count);
 	if (r != 0) {
 		trace_unref(l->lt);
 		/* A directory of ours alone; one shared keeps its metadata. */

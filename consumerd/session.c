@@ -300,8 +300,11 @@ static int op_draining(struct daemon *d, struct op_full *o)
 	for (struct session *s = d->sessions; s; s = s->next) {
 		if (!op_covers(&o->op, s))
 			continue;
+		if (o->op.kind == OP_ROTATE)
+			return rotation_waiting(d, s);
 		for (struct trace *t = s->traces; t; t = t->next)
-			if (o->op.kind == OP_LIST ? !trace_idle(d, t) : t->flushing || t->closing)
+			if (o->op.kind == OP_LIST || o->op.kind == OP_SNAPSHOT ? !trace_idle(d, t)
+									      : t->flushing || t->closing)
 				return 1;
 	}
 	return 0;
@@ -347,6 +350,14 @@ static void op_complete(struct daemon *d, struct op_full *o)
 			list_one_session(d, s, o->op.kv, reply);
 		else
 			status = -ENOENT;
+		break;
+	case OP_SNAPSHOT:
+		if (s)
+			status = snapshot_report(d, s, op_draining(d, o), reply);
+		break;
+	case OP_ROTATE:
+		if (s)
+			status = rotation_report(d, s, op_draining(d, o), reply);
 		break;
 	case OP_STOP:
 	case OP_DESTROY:
@@ -447,6 +458,32 @@ int op_list_session(struct daemon *d, struct conn *c, uint64_t seq, struct sessi
 	return 0;
 }
 
+/* An op that answers (c, if any) once the drain threads did the work
+ * posted for s (a snapshot, a rotation), or at DISK_WAIT_MS. */
+int op_wait_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+		    enum op_kind kind)
+{
+	struct op_full *o = calloc(1, sizeof *o);
+	if (!o)
+		return c ? send_replyf(c, seq, -ENOMEM, "out of memory") : 0;
+	o->op.kind = kind;
+	o->op.conn_id = c ? c->id : 0;
+	o->op.req_seq = seq;
+	o->op.session_id = s->id;
+	o->op.draining = 1;
+	o->op.deadline_ms = rt_now_ms() + DISK_WAIT_MS;
+	s->busy = 1;
+	o->op.next = d->ops;
+	d->ops = &o->op;
+	ops_check(d, 0);
+	return 0;
+}
+
+int op_snapshot_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s)
+{
+	return op_wait_session(d, c, seq, s, OP_SNAPSHOT);
+}
+
 /* ---- Create ---------------------------------------------------------------- */
 
 static void stamp(char *out, size_t n)
@@ -541,6 +578,15 @@ static int under_prefix(const char *path, const char *prefix)
 	size_t n = strlen(prefix);
 	return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0') &&
 	       !strstr(path, "/..");
+}
+
+int output_path_check(struct daemon *d, const char *path, char *why, size_t n)
+{
+	if (d->cfg.restrict_output && !under_prefix(path, d->cfg.restrict_output)) {
+		snprintf(why, n, "output must be under %s", d->cfg.restrict_output);
+		return -EPERM;
+	}
+	return output_usable(path, why, n) ? 0 : -EACCES;
 }
 
 static int count_sessions(const struct daemon *d)
@@ -664,6 +710,9 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	s->buffers = (enum rt_buffers)cr->buffers;
 	s->clock = cr->clock == RT_MSG_CLOCK_TSC ? RT_CLOCK_TSC : RT_CLOCK_MONOTONIC;
 	s->blocking_us = cr->blocking_us;
+	rotation_session_init(s);
+	if (cr->flags & RT_CREATE_SNAPSHOT)
+		snapshot_session_init(s);
 	s->state = S_CREATED;
 	s->next = d->sessions;
 	d->sessions = s;
@@ -671,7 +720,11 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	logm(LOG_INFO, "session %s created: output %s, per-%s buffers, %u x %u bytes", s->name,
 	     s->output, s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, s->subbuf_size);
 	struct text t = { 0 };
-	if (s->relayd)
+	if (s->snapshot)
+		text_add(&t, "Snapshot session %s created.\nDefault snapshot output set to %s\n"
+			     "Buffers are in overwrite mode; nothing is written until "
+			     "'rseqtrace snapshot record'.\n", s->name, s->output);
+	else if (s->relayd)
 		text_add(&t, "Session %s created.\nTraces will be streamed to %s%s\n", s->name,
 			 s->output, s->live_us ? " (live)" : "");
 	else
@@ -1240,6 +1293,8 @@ int cli_dispatch(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	case RT_MSG_ADD_CONTEXT: return cmd_add_context(d, c, m);
 	case RT_MSG_ENABLE_CHANNEL: return cmd_enable_channel(d, c, m);
 	case RT_MSG_DISABLE_CHANNEL: return cmd_disable_channel(d, c, m);
+	case RT_MSG_SNAPSHOT: return cmd_snapshot(d, c, m);
+	case RT_MSG_ROTATE: return cmd_rotate(d, c, m);
 	}
 	return -1;
 }

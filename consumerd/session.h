@@ -11,6 +11,7 @@
 
 #include "consumerd/text.h"
 #include "protocol/codec.h"
+#include "protocol/messages.h"
 #include "ringbuf/ringbuf.h"
 
 struct daemon;
@@ -90,13 +91,40 @@ struct session {
 	uint32_t untraced;      /* processes refused buffers (the memory cap...) */
 	struct relayd_link *relayd; /* streamed to an lttng-relayd (output_relayd.c) */
 	uint32_t live_us;
+	/* Snapshot mode (flight recorder): overwrite-mode buffers, no drain;
+	 * one snapshot output at most, as lttng 2.13 has. */
+	int snapshot;
+	struct snapshot_output {
+		uint32_t id;            /* 0: none */
+		char name[RT_NAME_MAX];
+		char path[RT_PATH_MAX];
+		uint64_t max_size;      /* 0: no limit */
+	} snap_out;
+	uint32_t snap_next_id;      /* the next output's id */
+	uint64_t snapshots;         /* records taken: the N of NAME-DATE-TIME-N */
+	char snap_dir[RT_PATH_MAX]; /* the record in progress */
+	/* Session rotation (rotation.c): the current trace chunk, where new
+	 * traces go (the output, then <output>/<begin>-<id>), and the
+	 * rotation in progress (rot_phase 1: traces moving, 2: archiving). */
+	uint64_t chunk_id;
+	char chunk_dir[RT_PATH_MAX];
+	char chunk_begin[32];       /* lttng's YYYYmmddTHHMMSS+HHMM */
+	uint64_t chunk_begin_ms;
+	uint64_t chunk_bytes;       /* the session's bytes written when it began */
+	uint64_t rot_timer_us, rot_size; /* schedules, 0: off */
+	int rot_phase;
+	int rot_stopped;            /* rotated since it stopped: nothing more to archive */
+	int rot_empty;              /* the chunk archived here had no trace data */
+	char rot_name[96];          /* the archive: <begin>-<end>-<id> */
+	char rot_from[RT_PATH_MAX]; /* the old chunk's directory */
 };
 
 /* An operation awaiting app acknowledgements. */
 /* An operation awaiting app acknowledgements, then (stop, destroy,
  * shutdown) the drain threads' flushes, or (list of a started session) a
  * drain pass; each wait bounded by its deadline. */
-enum op_kind { OP_ENABLE, OP_START, OP_STOP, OP_DESTROY, OP_SHUTDOWN, OP_LIST };
+enum op_kind { OP_ENABLE, OP_START, OP_STOP, OP_DESTROY, OP_SHUTDOWN, OP_LIST, OP_SNAPSHOT,
+	       OP_ROTATE };
 struct op {
 	struct op *next;
 	enum op_kind kind;
@@ -169,6 +197,37 @@ void trackers_text(struct text *t, const struct session *s, int kv);
 /* Answers `list SESSION` once a drain pass of the session's traces is
  * done, or at a short deadline: never later, whatever the disk does. */
 int op_list_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s, int kv);
+
+/* Answers `snapshot record` once the drain threads are done with every
+ * trace of s, or at a deadline (snapshot.c posted the work). */
+int op_snapshot_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s);
+
+/* A directory a client may have us write to (the daemon's --restrict-output,
+ * an existing ancestor we can write): 0, or -errno with why. */
+int output_path_check(struct daemon *d, const char *path, char *why, size_t n);
+
+/* snapshot.c: the flight recorder's commands */
+void snapshot_session_init(struct session *s);
+int cmd_snapshot(struct daemon *d, struct conn *c, const struct rt_msg *m);
+/* The reply of a record whose work is done (late: not all of it). Status. */
+int snapshot_report(struct daemon *d, struct session *s, int late, struct text *reply);
+
+/* rotation.c: session rotation (lttng rotate, enable-rotation) */
+void rotation_session_init(struct session *s);
+int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m);
+/* OP_ROTATE: 1 while its phases are not done (drives them). */
+int rotation_waiting(struct daemon *d, struct session *s);
+int rotation_report(struct daemon *d, struct session *s, int late, struct text *reply);
+/* The schedules, on the drain timer's tick. */
+void rotation_tick(struct daemon *d);
+/* Drain thread (DR_ARCHIVE): from (a chunk's ust/) into
+ * <base>/archives/<name>/ust, that directory made fresh; then chunk (its
+ * own directory, NULL for the output itself) removed. 0 or -errno, msg. */
+int chunk_archive(const char *from, const char *base, const char *name, const char *chunk,
+		  char *msg, size_t n);
+/* Starts an op (a CLI's if c, else none) that answers when done. */
+int op_wait_session(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+		    enum op_kind kind);
 
 /* list.c */
 int cmd_list(struct daemon *d, struct conn *c, const struct rt_msg *m);

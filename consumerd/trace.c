@@ -90,6 +90,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct channel *
 	t->key = d->next_id++;
 	t->owner = owner;
 	t->per_pid = owner != NULL;
+	t->snapshot = s->snapshot;
 	t->contexts = ch->contexts;
 	t->max_metadata = d->cfg.max_metadata;
 	t->bs.fd = -1;
@@ -115,6 +116,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct channel *
 		.mode = owner && !owner->rseq ? RT_MODE_LOCKED : RT_MODE_RSEQ,
 		.clock = s->clock,
 		.stream_id = ch->stream_id,
+		.overwrite = ch->overwrite, /* snapshot sessions: nobody drains it */
 	};
 	/* A process's own rseq buffers, indexed by its threads' mm_cid:
 	 * no two of its threads run with one id at a time, and the ids stay
@@ -149,7 +151,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct channel *
 		goto fail;
 	}
 	struct output_config cfg = {
-		.session_output = s->output,
+		.session_output = s->chunk_dir[0] ? s->chunk_dir : s->output,
 		.per_pid = owner != NULL,
 		.uid = (uint32_t)d->uid,
 		.pid = owner ? (int32_t)owner->pid : 0,
@@ -165,9 +167,11 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct channel *
 		.max_metadata = d->cfg.max_metadata,
 		.index_cid = t->index == RT_INDEX_CID,
 		.relayd = s->relayd,
+		.tracefile_size = s->snapshot ? 0 : ch->tracefile_size,
+		.tracefile_count = ch->tracefile_count,
 	};
-	if ((s->relayd ? output_relayd_open : output_local_open)(&cfg, &t->bs, &t->out, err,
-								 errlen) != 0)
+	if ((s->snapshot ? output_snapshot_open : s->relayd ? output_relayd_open
+			   : output_local_open)(&cfg, &t->bs, &t->out, err, errlen) != 0)
 		goto fail;
 	t->dir = strdup(t->out->dir);
 	if (!t->dir) {
@@ -220,6 +224,7 @@ void trace_refresh_stats(struct trace *t)
 		sum.corrupt_events += p->corrupt_events;
 		sum.late_events += p->late_events;
 		sum.counter_resets += p->counter_resets;
+		sum.overwritten_packets += p->overwritten_packets;
 		sum.lost_full += p->lost_full;
 		sum.lost_big += p->lost_big;
 		sum.lost_abort += p->lost_abort;
@@ -260,6 +265,7 @@ void trace_publish_cpu(struct trace *t, uint32_t cpu)
 		.corrupt_events = st.corrupt_events,
 		.late_events = st.late_events,
 		.counter_resets = st.counter_resets,
+		.overwritten_packets = st.overwritten_packets,
 		.lost_full = l.full,
 		.lost_big = l.big,
 		.lost_abort = l.abort,
@@ -358,6 +364,14 @@ static void trace_free(struct trace *t)
 	free(t->pub_error);
 	pthread_mutex_destroy(&t->stats_lock);
 	free(t->dir);
+	if (t->rot) {
+		free(t->rot->dir);
+		free(t->rot->arch_from);
+		free(t->rot->arch_base);
+		free(t->rot->arch_name);
+		free(t->rot->arch_chunk);
+		free(t->rot);
+	}
 	free(t->error);
 	free(t);
 }

@@ -32,6 +32,7 @@ struct cpu_stats {
 	uint64_t packets, bytes, events, discarded, pending_discarded;
 	uint64_t corrupt_packets, unwritten_events;
 	uint64_t corrupt_events, late_events, counter_resets;
+	uint64_t overwritten_packets; /* overwrite mode: reused before the daemon took them */
 	uint64_t lost_full, lost_big, lost_abort, lost_nobuf;
 	uint64_t subbufs;       /* sub-buffers consumed (per CPU) */
 };
@@ -51,6 +52,9 @@ struct trace {
 	pid_t owner_pid;
 	char owner_name[RT_PROCNAME_MAX];
 	int per_pid;
+	/* Its session is in snapshot mode: overwrite-mode buffers that no
+	 * drain, timer or wake-up reads; only DR_SNAPSHOT does (drain.h). */
+	int snapshot;
 	uint32_t contexts;      /* RT_CTX_*: its stream class, and what apps record */
 	enum rt_mode mode;      /* of its buffers, kept after they are closed */
 	char *dir;              /* where its files are */
@@ -89,6 +93,10 @@ struct trace {
 	 * wake-up sockets: drain.c), from drainers_add until it leaves their
 	 * list: not kept for the closed traces that list shows. */
 	struct trace_drain *dd;
+	/* Session rotation (rotation.c), allocated at the trace's first one:
+	 * what the drain thread doing DR_ROTATE / DR_ARCHIVE needs and tells
+	 * (a closed trace keeps one pointer of it, nothing more). */
+	struct trace_rotation *rot;
 	/* Control thread only: */
 	int flushing;           /* a flush was posted and is not done */
 	int closing;            /* DR_CLOSE posted: the buffers go when closed */
@@ -98,6 +106,19 @@ struct trace {
 	pthread_mutex_t stats_lock;
 	struct cpu_stats *pub_cpu;
 	char *pub_error;
+};
+
+/* Set by the control thread before it posts DR_ROTATE / DR_ARCHIVE, read
+ * by the drain thread doing it; error and msg written by that thread,
+ * read by the control thread once the trace is idle. */
+struct trace_rotation {
+	char *dir;              /* the new chunk's session directory */
+	int flush;              /* take the open sub-buffers first (the session records) */
+	/* DR_ARCHIVE: the old chunk's ust/, the session's output, the
+	 * archive's name, the chunk's own directory to remove (or NULL). */
+	char *arch_from, *arch_base, *arch_name, *arch_chunk;
+	int error;
+	char msg[512];
 };
 
 /* Creates buffers and output of channel ch of s, for owner's process

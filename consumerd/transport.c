@@ -551,7 +551,7 @@ void transport_tick(struct daemon *d)
 
 static int is_cli_type(uint16_t t)
 {
-	return t >= RT_MSG_CREATE && t <= RT_MSG_UNTRACK;
+	return t >= RT_MSG_CREATE && t <= RT_MSG_ROTATE;
 }
 
 static int is_app_type(uint16_t t)

@@ -133,6 +133,18 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_id,
 			const struct rt_desc *d);
 
+/* Session rotation: the trace goes on in a new directory, the same layout
+ * below `output`, with a copy of the metadata written so far (the old
+ * directory keeps its complete metadata and stream files: a trace of its
+ * own). Every CPU of its channels must be moved first (no stream file
+ * open). Packet numbers, timestamps and loss counts go on. 0 or -errno;
+ * on failure the trace stays where it was. */
+int ctf_trace_move(struct ctf_trace *t, const char *output, char *err, size_t errlen);
+/* Closes the stream files; each CPU's next packet starts a new file in the
+ * trace's directory of that moment (ctf_trace_move). Every CPU's owner
+ * must be idle. */
+void ctf_channel_move(struct ctf_channel *c);
+
 /* Frees t; every channel must have been closed. Returns the first write
  * error the trace met (0 if none). */
 int ctf_trace_close(struct ctf_trace *t);
@@ -147,6 +159,13 @@ int ctf_trace_write_metadata(struct ctf_trace *t);
  * file-name-safe channel name ([A-Za-z0-9_.-], like "channel0"). */
 int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		     struct rt_bufset *bs, struct ctf_channel **out, char *err, size_t errlen);
+
+/* lttng's --tracefile-size/--tracefile-count, before the first packet:
+ * each stream goes to files <name>_<cpu>_<n> of at most size bytes (one
+ * packet larger than that goes alone), each starting at a packet; n counts
+ * modulo count (0: unbounded) and the oldest file is removed when its
+ * number comes round. size 0: one file <name>_<cpu> (the default). */
+void ctf_channel_set_tracefiles(struct ctf_channel *c, uint64_t size, uint32_t count);
 
 /* Writes every closed sub-buffer of every CPU. Returns the number of
  * packets written, or -errno of the first write failure of this call (the
@@ -173,6 +192,7 @@ struct ctf_channel_stats {
 	uint64_t corrupt_events;   /* records not written: could not be trusted */
 	uint64_t late_events;      /* records committed while stopped, skipped */
 	uint64_t counter_resets;   /* impossible jumps of the lost counters */
+	uint64_t overwritten_packets; /* overwrite mode: reused by writers before taken */
 	uint64_t write_errors;
 	int last_errno;
 	char last_error[256];
@@ -193,6 +213,19 @@ struct ctf_losses {
 /* Records written to the stream file of one CPU; events lost on it. */
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu);
 void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ctf_losses *out);
+/* Flight recorder: writes to the stream file of cpu what its buffer holds
+ * now (an overwrite-mode set that nobody drains, ringbuf/layout.h I8):
+ * the newest run of intact sub-buffers, at most budget bytes of them (0:
+ * no limit), checked like any drain's. Adds to *st. 0 or -errno. */
+struct ctf_snapshot_stats {
+	uint64_t packets, events, bytes;
+	uint64_t discarded;   /* events_discarded of the streams' last packets */
+	uint64_t overwritten; /* packets the writers reused before the snapshot */
+	uint64_t changed;     /* reused during their copy, or older than one that was: not written */
+	uint64_t trimmed;     /* intact sub-buffers left out for the budget */
+};
+int ctf_channel_snapshot_cpu(struct ctf_channel *c, uint32_t cpu, uint64_t budget,
+			     struct ctf_snapshot_stats *st);
 /* Closes the stream files. Does not unmap bs. */
 void ctf_channel_close(struct ctf_channel *c);
 

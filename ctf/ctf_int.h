@@ -42,6 +42,7 @@ struct ctf_trace {
 	char *dir;
 	int dir_fd;           /* the checked trace directory: files are made relative to it */
 	int index_fd;         /* its index/ directory (-1: none) */
+	char *below;          /* dir below its session directory (ctf_trace_move); "" for cfg->path */
 	/* Metadata is described in memory (under lock) by whoever adds an
 	 * event, the daemon's control thread included, and written to the
 	 * file by ctf_trace_write_metadata (a drain, the close): a stalled

@@ -37,6 +37,7 @@ struct cpu_stream {
 	int fd;
 	off_t size;
 	int idx_fd;           /* index/<channel>_<cpu>.idx: one entry per packet in the file */
+	uint64_t idx_entries; /* entries in it (packets in the stream file it indexes) */
 	int idx_dropped;      /* the index could not be kept whole and was removed */
 	uint64_t floor;       /* a live beacon said nothing before this (ctf_channel_cpu_floor) */
 	uint64_t seq;
@@ -55,6 +56,8 @@ struct cpu_stream {
 	off_t flushed;        /* writeback started up to here; dropped from the cache up to
 			       * the previous such mark (let_go) */
 	off_t dropped;
+	uint64_t file_index;  /* tracefiles: the file being written is the file_index-th */
+	uint64_t overwritten; /* overwrite mode: packets reused before we took them */
 };
 
 static uint64_t stream_lost(const struct cpu_stream *s)
@@ -75,6 +78,12 @@ struct ctf_channel {
 	struct rt_bufset *bs;
 	char name[64];
 	struct cpu_stream *cpu;
+	/* lttng's --tracefile-size/--tracefile-count: a stream goes to files
+	 * <name>_<cpu>_<n> of at most tf_size bytes (a packet larger than that
+	 * alone), n counting modulo tf_count (0: no limit), the oldest file
+	 * removed when its number comes round again. 0: one file <name>_<cpu>. */
+	uint64_t tf_size;
+	uint32_t tf_count;
 	pthread_mutex_t err_lock; /* the fields below, written by any CPU's thread */
 	uint64_t write_errors;
 	int last_errno;
@@ -456,6 +465,7 @@ static void open_index(struct ctf_channel *c, uint32_t cpu, const char *stream_n
 			     strerror(errno));
 		return;
 	}
+	s->idx_entries = 0;
 	uint8_t hdr[CTF_INDEX_HEADER_LEN];
 	ctf_index_header_encode(hdr);
 	int r = index_append(s, hdr, sizeof hdr, 0);
@@ -474,10 +484,14 @@ static void index_packets(struct ctf_channel *c, uint32_t cpu, const struct ctf_
 	uint8_t buf[2 * CTF_INDEX_ENTRY_LEN];
 	for (int i = 0; i < n; i++)
 		ctf_index_entry_encode(&e[i], buf + i * CTF_INDEX_ENTRY_LEN);
-	off_t at = CTF_INDEX_HEADER_LEN + (off_t)(s->seq - (uint64_t)n) * CTF_INDEX_ENTRY_LEN;
+	/* Its own count: packet numbers skip overwritten packets, and a
+	 * tracefile's index starts anew with its file. */
+	off_t at = CTF_INDEX_HEADER_LEN + (off_t)s->idx_entries * CTF_INDEX_ENTRY_LEN;
 	int r = index_append(s, buf, (size_t)n * CTF_INDEX_ENTRY_LEN, at);
 	if (r)
 		drop_index(c, cpu, -r);
+	else
+		s->idx_entries += (uint64_t)n;
 }
 
 static int open_stream(struct ctf_channel *c, uint32_t cpu)
@@ -487,8 +501,23 @@ static int open_stream(struct ctf_channel *c, uint32_t cpu)
 		return 0;
 	/* In the checked trace directory, a new file: never an existing one,
 	 * never through a symlink someone placed at its name. */
-	char name[80];
-	snprintf(name, sizeof name, "%s_%u", c->name, cpu);
+	char name[96];
+	if (!c->tf_size) {
+		snprintf(name, sizeof name, "%s_%u", c->name, cpu);
+	} else {
+		uint64_t n = c->tf_count ? s->file_index % c->tf_count : s->file_index;
+		snprintf(name, sizeof name, "%s_%u_%llu", c->name, cpu, (unsigned long long)n);
+		/* The oldest file, when its number comes round: ours (the
+		 * directory is checked), removed by name, whatever it is now. */
+		if (c->tf_count && s->file_index >= c->tf_count) {
+			unlinkat(c->trace->dir_fd, name, 0);
+			if (c->trace->index_fd >= 0) {
+				char idx[112];
+				snprintf(idx, sizeof idx, "%s.idx", name);
+				unlinkat(c->trace->index_fd, idx, 0);
+			}
+		}
+	}
 	s->fd = openat(c->trace->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		       0600);
 	if (s->fd < 0) {
@@ -562,6 +591,30 @@ static int write_whole(struct ctf_channel *c, uint32_t cpu, struct iovec *iov, i
 	return 0;
 }
 
+/* The stream file's index is done with (its file is): the next file
+ * opens its own. */
+static void close_index(struct cpu_stream *s)
+{
+	if (s->idx_fd >= 0)
+		close(s->idx_fd);
+	s->idx_fd = -1;
+}
+
+/* Tracefiles: a packet that would take the file past tf_size starts the
+ * next one (unless the file is empty): every file begins with a whole
+ * packet and is read on its own. */
+static void next_tracefile(struct ctf_channel *c, uint32_t cpu, size_t total)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
+	if (!c->tf_size || s->fd < 0 || s->size == 0 || (uint64_t)s->size + total <= c->tf_size)
+		return;
+	close(s->fd);
+	s->fd = -1;
+	close_index(s);
+	s->size = s->flushed = s->dropped = 0;
+	s->file_index++;
+}
+
 /*
  * Writes pkt (RT_PACKET_HEADER_LEN bytes for the header, then the records) as one packet: `content` bytes, records from
  * RT_PACKET_HEADER_LEN, `events` of them, stamped [begin, end]. Every
@@ -625,6 +678,7 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, void *pkt, size_t c
 		if (r == 0)
 			s->size += (off_t)total;
 	} else {
+		next_tracefile(c, cpu, total);
 		r = open_stream(c, cpu);
 		if (r == 0)
 			r = write_whole(c, cpu, iov, n, total);
@@ -674,6 +728,15 @@ static void sample_losses(struct ctf_channel *c, uint32_t cpu)
 	s->ring_ns = now;
 }
 
+/* Overwrite mode: packets the writers reused before we took them. Their
+ * numbers are skipped, so a reader sees the gap (babeltrace2: "discarded
+ * packets"), as in LTTng's overwrite mode. */
+static void count_overwritten(struct ctf_channel *c, uint32_t cpu, uint64_t packets)
+{
+	c->cpu[cpu].overwritten += packets;
+	c->cpu[cpu].seq += packets;
+}
+
 /* Records that could not be trusted: counted, never written (S3). */
 static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records, uint64_t packets)
 {
@@ -682,6 +745,8 @@ static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records,
 	s->corrupt_events += records;
 	s->corrupt_packets += packets;
 }
+
+static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t len, uint64_t now);
 
 /*
  * One run of committed records: copied, checked, written as one packet
@@ -692,6 +757,8 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	struct cpu_stream *s = &c->cpu[cpu];
 	if (cm->resynced)
 		count_corrupt(c, cpu, cm->skipped_records, cm->skipped);
+	if (cm->overwritten)
+		count_overwritten(c, cpu, cm->overwritten);
 	if (cm->bad_close) {
 		/* Where its records end is unknown: past the last one of this
 		 * lap, an older lap's compact records would decode as well,
@@ -714,10 +781,26 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 	}
 	/* Our copy first: what we check is what we write. */
 	memcpy(pkt + RT_PACKET_HEADER_LEN, rt_cpu_data(c->bs, cpu, cm->pos), len);
-	len += RT_PACKET_HEADER_LEN;
+	if (c->bs->overwrite && !rt_read_intact(c->bs, cpu, cm->pos)) {
+		/* The writers reused the sub-buffer under our copy (I8):
+		 * nothing of it is used, it counts as overwritten. */
+		count_overwritten(c, cpu, 1);
+		return 0;
+	}
+	return take_copy(c, cpu, pkt, len + RT_PACKET_HEADER_LEN, cm->now);
+}
+
+/*
+ * Records at pkt[RT_PACKET_HEADER_LEN, len), our private copy, taken when
+ * the set's clock read `now`: checked, written as one packet (or as
+ * nothing if no record is good). 0 or -errno of the write.
+ */
+static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct cpu_stream *s = &c->cpu[cpu];
 	uint64_t events, last_ts, base = run_base(s);
 	int cut;
-	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, base, cm->now, &events,
+	size_t content = walk(c, pkt, RT_PACKET_HEADER_LEN, len, base, now, &events,
 			      &last_ts, &cut);
 	s->dec_ts = last_ts;
 	if (cut)
@@ -817,6 +900,87 @@ uint64_t ctf_channel_cpu_last_ts(const struct ctf_channel *c, uint32_t cpu)
 	return cpu < c->bs->nr_max ? c->cpu[cpu].last_ts : 0;
 }
 
+/*
+ * Flight recorder (ringbuf/layout.h, I8): the sub-buffers cpu holds now,
+ * copied oldest first to private memory while writers go on, each kept
+ * only if the writers did not reach it during its copy; of those, the run
+ * after the last one that changed (consecutive packets, the newest), cut
+ * from its oldest end to `budget` bytes (0: no cut), is checked and
+ * written like any drain's (take_copy). The stream's events_discarded are
+ * the ring's counters as sampled now. 0 or -errno.
+ */
+int ctf_channel_snapshot_cpu(struct ctf_channel *c, uint32_t cpu, uint64_t budget,
+			     struct ctf_snapshot_stats *st)
+{
+	const struct rt_bufset *bs = c->bs;
+	int m = ctf_trace_write_metadata(c->trace);
+	if (m) {
+		record_error(c, -m, "cannot write %s/metadata: %s", c->trace->dir, strerror(-m));
+		return m;
+	}
+	uint64_t nsub = bs->buf_size / bs->subbuf_size, first, off;
+	rt_snapshot_range(bs, cpu, &first, &off);
+	/* After the offset: no record below it is stamped later. */
+	uint64_t now = rt_clock_read(bs->clock);
+	uint64_t n = (off - first) / bs->subbuf_size + 1;
+	if (n > nsub)
+		n = nsub;
+	uint8_t *copy = malloc(bs->buf_size);
+	int32_t *len = malloc(nsub * sizeof *len);
+	if (!copy || !len) {
+		free(copy);
+		free(len);
+		record_error(c, ENOMEM, "%s_%u: out of memory for a snapshot", c->name, cpu);
+		return -ENOMEM;
+	}
+	uint64_t keep = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		len[i] = rt_snapshot_take(bs, cpu, first + i * bs->subbuf_size, off,
+					  copy + i * bs->subbuf_size);
+		if (len[i] < 0)
+			keep = i + 1;
+	}
+	/* Those that changed, and the older ones: a snapshot has no hole. */
+	st->changed += keep;
+	uint64_t bytes = 0, from = n;
+	while (from > keep) {
+		uint64_t b = RT_PACKET_HEADER_LEN + (uint64_t)len[from - 1];
+		if (budget && bytes + b > budget)
+			break;
+		bytes += b;
+		from--;
+	}
+	st->trimmed += from - keep;
+	st->overwritten += __atomic_load_n(&bs->ctl[cpu].w.overwritten, __ATOMIC_RELAXED);
+	sample_losses(c, cpu);
+	struct cpu_stream *s = &c->cpu[cpu];
+	uint64_t packets = s->packets, events = s->events, wbytes = s->bytes;
+	int r = 0;
+	for (uint64_t i = from; i < n; i++) {
+		if (len[i] <= 0)
+			continue; /* not opened, or nothing to trust */
+		int w = take_copy(c, cpu, copy + i * bs->subbuf_size,
+				  RT_PACKET_HEADER_LEN + (size_t)len[i], now);
+		if (w && !r)
+			r = w;
+	}
+	/* Losses no packet reported: an empty packet says them. */
+	if (stream_lost(s) != s->reported) {
+		struct rt_packet pk;
+		uint64_t ts = now < s->last_ts ? s->last_ts : now;
+		int w = write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+		if (w && !r)
+			r = w;
+	}
+	st->packets += s->packets - packets;
+	st->events += s->events - events;
+	st->bytes += s->bytes - wbytes;
+	st->discarded += s->reported;
+	free(copy);
+	free(len);
+	return r;
+}
+
 static int drain_every_cpu(struct ctf_channel *c, int partial)
 {
 	int written = 0, first_err = 0;
@@ -878,6 +1042,7 @@ static void add_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_
 	st->corrupt_events += s->corrupt_events;
 	st->late_events += s->late_events;
 	st->counter_resets += s->counter_resets;
+	st->overwritten_packets += s->overwritten;
 }
 
 static void error_stats(const struct ctf_channel *c, struct ctf_channel_stats *st)
@@ -929,6 +1094,26 @@ void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ct
 uint64_t ctf_channel_cpu_events(const struct ctf_channel *c, uint32_t cpu)
 {
 	return cpu < rt_nr_buffers(c->bs) ? c->cpu[cpu].events : 0;
+}
+
+void ctf_channel_move(struct ctf_channel *c)
+{
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++) {
+		struct cpu_stream *s = &c->cpu[cpu];
+		if (s->fd >= 0) {
+			close(s->fd);
+			s->fd = -1;
+		}
+		close_index(s);
+		s->size = s->flushed = s->dropped = 0;
+		s->file_index = 0;
+	}
+}
+
+void ctf_channel_set_tracefiles(struct ctf_channel *c, uint64_t size, uint32_t count)
+{
+	c->tf_size = size;
+	c->tf_count = size ? count : 0;
 }
 
 void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu)

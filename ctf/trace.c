@@ -423,8 +423,10 @@ static int open_trace_dir(struct ctf_trace *t, const struct ctf_trace_config *cf
 			continue;
 		if (fd < 0)
 			return set_err(err, errlen, fd, "cannot create the trace directory: %s", why);
-		if (asprintf(&t->dir, "%s%s%s", base, *below ? "/" : "", below) < 0) {
+		if (asprintf(&t->dir, "%s%s%s", base, *below ? "/" : "", below) < 0 ||
+		    !(t->below = strdup(below))) {
 			close(fd);
+			free(t->dir);
 			t->dir = NULL;
 			return set_err(err, errlen, -ENOMEM, "out of memory");
 		}
@@ -515,6 +517,7 @@ fail:
 	pthread_mutex_destroy(&t->write_lock);
 	free(t->pend);
 	free(t->dir);
+	free(t->below);
 	free(t);
 	return r;
 }
@@ -792,6 +795,83 @@ int ctf_trace_close(struct ctf_trace *t)
 	pthread_mutex_destroy(&t->write_lock);
 	free(t->pend);
 	free(t->dir);
+	free(t->below);
 	free(t);
 	return r;
+}
+
+/* Copies the metadata file of `from` (a directory fd) into fd: n bytes. */
+static int copy_metadata(int from_dir, int fd, off_t n)
+{
+	int in = openat(from_dir, "metadata", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	char buf[65536];
+	off_t done = 0;
+	int r = 0;
+	while (!r && done < n) {
+		size_t want = n - done < (off_t)sizeof buf ? (size_t)(n - done) : sizeof buf;
+		ssize_t got = pread(in, buf, want, done);
+		if (got <= 0) {
+			r = got < 0 ? -errno : -EIO;
+			break;
+		}
+		for (ssize_t w = 0; !r && w < got;) {
+			ssize_t k = pwrite(fd, buf + w, (size_t)(got - w), done + w);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				r = k < 0 ? -errno : -ENOSPC;
+			else
+				w += k;
+		}
+		done += got;
+	}
+	close(in);
+	return r;
+}
+
+int ctf_trace_move(struct ctf_trace *t, const char *output, char *err, size_t errlen)
+{
+	int r = ctf_trace_write_metadata(t);
+	if (r)
+		return set_err(err, errlen, r, "cannot write %s/metadata: %s", t->dir, strerror(-r));
+	char why[4096 + 256], *dir = NULL;
+	int dfd = rt_dir_open_below(output, t->below, geteuid(), 1, NULL, why, sizeof why);
+	if (dfd < 0)
+		return set_err(err, errlen, dfd, "cannot create the trace directory: %s", why);
+	int mfd = openat(dfd, "metadata", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	pthread_mutex_lock(&t->write_lock);
+	r = mfd < 0 ? -errno : copy_metadata(t->dir_fd, mfd, t->meta_size);
+	if (!r && asprintf(&dir, "%s%s%s", output, *t->below ? "/" : "", t->below) < 0)
+		r = -ENOMEM;
+	if (r) {
+		pthread_mutex_unlock(&t->write_lock);
+		if (mfd >= 0) {
+			close(mfd);
+			unlinkat(dfd, "metadata", 0);
+		}
+		close(dfd);
+		return set_err(err, errlen, r, "cannot copy the metadata to %s/%s: %s", output,
+			       t->below, strerror(-r));
+	}
+	if (fsync(t->meta_fd) != 0) {
+		/* the old chunk's metadata is complete in the page cache */
+	}
+	close(t->meta_fd);
+	close(t->dir_fd);
+	t->meta_fd = mfd;
+	t->dir_fd = dfd;
+	if (t->index_fd >= 0) {
+		/* The streams' next index files go with them. */
+		close(t->index_fd);
+		t->index_fd = mkdirat(dfd, "index", 0700) == 0 ?
+			      openat(dfd, "index", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	}
+	pthread_mutex_unlock(&t->write_lock);
+	pthread_mutex_lock(&t->lock);
+	free(t->dir);
+	t->dir = dir;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
 }

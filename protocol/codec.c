@@ -232,7 +232,8 @@ static int check_create(const struct rt_msg_create *c)
 	if (c->relayd_host[0] && inet_pton(AF_INET, c->relayd_host, a) != 1 &&
 	    inet_pton(AF_INET6, c->relayd_host, a) != 1)
 		return 0;
-	if (c->buffers > RT_BUFFERS_PID || c->clock > RT_MSG_CLOCK_TSC || c->reserved ||
+	if (c->buffers > RT_BUFFERS_PID || c->clock > RT_MSG_CLOCK_TSC ||
+	    (c->flags & ~RT_CREATE_SNAPSHOT) ||
 	    !rt_blocking_ok(c->blocking_us))
 		return 0;
 	/* Geometry is checked by the daemon (rt_check_geometry), which
@@ -299,6 +300,8 @@ static uint32_t fixed_size(uint16_t type, int *has_var, uint32_t *nfds)
 	case RT_MSG_TRACK:
 	case RT_MSG_UNTRACK: *has_var = 1; return sizeof(struct rt_msg_track);
 	case RT_MSG_APP_FILTER: *has_var = 1; return sizeof(struct rt_msg_app_filter);
+	case RT_MSG_SNAPSHOT: return sizeof(struct rt_msg_snapshot);
+	case RT_MSG_ROTATE: return sizeof(struct rt_msg_rotate);
 	case RT_MSG_REPLY: *has_var = 1; return sizeof(struct rt_msg_reply);
 	case RT_MSG_APP_REGISTER: return sizeof(struct rt_msg_app_register);
 	case RT_MSG_APP_EVENTS: *has_var = 1; return sizeof(struct rt_msg_app_events);
@@ -345,6 +348,22 @@ static int check_body(struct rt_msg *m)
 	case RT_MSG_ENABLE_CHANNEL:
 	case RT_MSG_DISABLE_CHANNEL:
 		return check_channel(b, m->hdr.type);
+	case RT_MSG_ROTATE: {
+		const struct rt_msg_rotate *x = b;
+		return fixed_str_ok(x->session, sizeof x->session) &&
+		       (!x->session[0] || rt_session_name_ok(x->session)) && !x->reserved &&
+		       x->action <= RT_ROT_DISABLE &&
+		       (x->action == RT_ROT_NOW ? !x->timer_us && !x->size : x->timer_us || x->size);
+	}
+	case RT_MSG_SNAPSHOT: {
+		const struct rt_msg_snapshot *x = b;
+		return fixed_str_ok(x->session, sizeof x->session) &&
+		       (!x->session[0] || rt_session_name_ok(x->session)) &&
+		       fixed_str_ok(x->name, sizeof x->name) &&
+		       (!x->name[0] || rt_session_name_ok(x->name)) &&
+		       fixed_str_ok(x->output, sizeof x->output) &&
+		       (!x->output[0] || x->output[0] == '/') && x->action <= RT_SNAP_LIST_OUTPUT;
+	}
 	case RT_MSG_REPLY: {
 		const struct rt_msg_reply *r = b;
 		if ((r->flags & ~RT_REPLY_MORE) || r->reserved || r->status > 0 ||

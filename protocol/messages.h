@@ -46,7 +46,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 7u /* 5: channels; 6: CREATE to a relayd; 7: filters, exclusions (ENABLE), APP_FILTER, TRACK/UNTRACK */
+#define RT_PROTO_VERSION 8u /* 5: channels; 6: CREATE to a relayd; 7: filters, exclusions (ENABLE), APP_FILTER, TRACK/UNTRACK; 8: SNAPSHOT, ROTATE, snapshot sessions */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -83,6 +83,8 @@ enum rt_msg_type {
 	RT_MSG_DISABLE_CHANNEL = 10,
 	RT_MSG_TRACK = 11,
 	RT_MSG_UNTRACK = 12,
+	RT_MSG_SNAPSHOT = 13,   /* snapshot record / add-output / del-output / list-output */
+	RT_MSG_ROTATE = 14,     /* rotate / enable-rotation / disable-rotation */
 	/* daemon -> CLI */
 	RT_MSG_REPLY = 16,
 	/* app -> daemon */
@@ -130,13 +132,50 @@ struct rt_msg_create {
 	uint32_t subbuf_size;       /* 0 = default; else a power of two */
 	uint32_t num_subbuf;        /* 0 = default; else a power of two */
 	uint32_t clock;             /* enum rt_msg_clock */
-	uint32_t reserved;
+	uint32_t flags;             /* RT_CREATE_* */
 	uint64_t blocking_us;       /* RT_BLOCKING_*, or a timeout in us */
 	/* Streaming to an lttng-relayd instead of files (output then ""). */
 	char relayd_host[RT_HOST_MAX];   /* numeric IPv4/IPv6; "" = local files */
 	char hostname[RT_HOSTNAME_MAX];  /* the relayd files it under it; "" = ours */
 	uint16_t relayd_ctrl, relayd_data; /* ports */
 	uint32_t live_us;                /* live timer; 0 = not live */
+};
+
+/* Snapshot mode (lttng create --snapshot): its channels are in overwrite
+ * mode by default and no drain empties them; `snapshot record` writes
+ * what they hold. */
+#define RT_CREATE_SNAPSHOT 1u
+
+enum rt_snapshot_action {
+	RT_SNAP_RECORD = 0,
+	RT_SNAP_ADD_OUTPUT = 1,
+	RT_SNAP_DEL_OUTPUT = 2,
+	RT_SNAP_LIST_OUTPUT = 3,
+};
+
+/* SNAPSHOT: lttng snapshot's actions. */
+struct rt_msg_snapshot {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	char name[RT_NAME_MAX];     /* output name ("" = snapshot-ID); RECORD: overrides it */
+	char output[RT_PATH_MAX];   /* absolute directory; RECORD: "" = the session's output */
+	uint64_t max_size;          /* bytes of the snapshot at most, 0 = no limit */
+	uint32_t action;            /* enum rt_snapshot_action */
+	uint32_t id;                /* DEL_OUTPUT: the output's id */
+};
+
+enum rt_rotate_action {
+	RT_ROT_NOW = 0,     /* lttng rotate */
+	RT_ROT_ENABLE = 1,  /* enable-rotation: timer_us and/or size non-zero */
+	RT_ROT_DISABLE = 2, /* disable-rotation: the schedules whose field is non-zero */
+};
+
+/* ROTATE: session rotation (lttng rotate, enable-rotation, disable-rotation). */
+struct rt_msg_rotate {
+	char session[RT_NAME_MAX];  /* "" = the current session */
+	uint64_t timer_us;          /* a rotation every timer_us microseconds */
+	uint64_t size;              /* a rotation when the chunk reaches size bytes */
+	uint32_t action;            /* enum rt_rotate_action */
+	uint32_t reserved;
 };
 
 /* Blocking timeout of a channel (lttng's enable-channel --blocking-timeout):

@@ -90,6 +90,28 @@
  *       daemon so never reads a shared timestamp_begin: it counts from the
  *       last timestamp it decoded on that CPU (every run it takes, writes
  *       or not, is decoded) and writes that as the packet's begin.
+ *
+ * Overwrite mode (flight recorder: rt_shm_header.overwrite) drops I3 for
+ * the writers: a writer that finds the next sub-buffer not consumed opens
+ * it anyway, and counts it in `overwritten`. Nothing else changes for
+ * them (the fast path is the same code). A snapshot copies what is there
+ * (rt_snapshot_take, read.c), and the daemon's reader of an overwrite set
+ * in a normal session, lapped, goes on from the oldest sub-buffer not
+ * reused and checks each copy (rt_read_intact), by this rule:
+ *
+ *   I8  The bytes of the sub-buffer that starts at position s are stored
+ *       only while offset is in [s, s + subbuf_size) (I2: a writer stores
+ *       at or above the offset it saw unchanged) or, a lap later, once
+ *       offset has reached s + buf_size (the writer opening the packet at
+ *       s + buf_size sees that offset first). So a copy of [s, e) made
+ *       while e <= offset, with offset loaded again after the copy (an
+ *       acquire fence orders the copy's loads before it) still below
+ *       s + buf_size, is exactly what was committed: intact. A copy that
+ *       fails the check may be torn; it is not used, and is counted. In
+ *       locked mode the lock holder keeps the same order (copy, then the
+ *       release store of offset), so the rule holds there too; a scribbled
+ *       offset can only make copies fail the check or hold garbage, which
+ *       the daemon's walk rejects like any record (I6).
  */
 #ifndef RT_LAYOUT_H
 #define RT_LAYOUT_H
@@ -126,7 +148,11 @@ struct rt_shm_header {
 	 * the concurrency ids; which of them have memory is a matter between
 	 * the set's creator and its process (APP_GROW), never read here. */
 	uint32_t index;
-	uint32_t reserved[12];
+	/* 1: flight recorder (overwrite mode, write.c rt_switch, I7): a writer
+	 * that finds its next sub-buffer unconsumed reuses it. Was reserved
+	 * (zero): older sets read as discard mode. */
+	uint32_t overwrite;
+	uint32_t reserved[11];
 	/* Second cache line: the consumer's word, stored around its sleeps and
 	 * read by writers once per packet they close (I5). Was reserved (zero)
 	 * in sets made before wake-ups, which reads as "awake": compatible. */
@@ -158,6 +184,10 @@ struct rt_cpu_writer {
 	/* Lost records, continued: the writer's index (its mm_cid) had no
 	 * buffer mapped yet; more were asked for. Was zero padding. */
 	uint64_t lost_nobuf;
+	/* Overwrite mode: sub-buffers (packets) reused before the consumer
+	 * took them, their records lost (I7). Atomic adds after the packet
+	 * open that reused them committed. Was zero padding. */
+	uint64_t overwritten;
 } __attribute__((aligned(RT_CACHE_LINE)));
 #define RT_LOCK_WAITERS 0x80000000u
 

@@ -101,6 +101,7 @@ void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats 
 	st->lost_invalid = __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
 	st->lost_nobuf = __atomic_load_n(&c->w.lost_nobuf, __ATOMIC_RELAXED);
 	st->packets = bs->rd ? bs->rd[cpu].packets : c->r.packets;
+	st->overwritten = __atomic_load_n(&c->w.overwritten, __ATOMIC_RELAXED);
 }
 
 /* ---- Committed bytes: the daemon's reader (invariant I6) ------------------ */
@@ -172,7 +173,17 @@ int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt
 	cm->now = rt_clock_read(bs->clock);
 	uint64_t start = sub_start(bs, rd->pos);
 	uint64_t ahead = off - start;
-	if (ahead > bs->buf_size) {
+	if (bs->overwrite && ahead > bs->buf_size && off > start) {
+		/* Overwrite mode (I8): the writers lapped us. Go on from the
+		 * oldest sub-buffer they have not reused; the ones between
+		 * were overwritten, counted in packets. */
+		uint64_t back = bs->buf_size - bs->subbuf_size, to = sub_start(bs, off) - back;
+		cm->overwritten = (to - start) / bs->subbuf_size;
+		rd->pos = to;
+		publish(bs, cpu);
+		start = to;
+		ahead = off - to;
+	} else if (ahead > bs->buf_size) {
 		/* Behind us, or more than a buffer ahead: I3 makes either
 		 * impossible, so an application stored it. Go on from the
 		 * sub-buffer the writers are in; what lies between is lost. */
@@ -213,6 +224,46 @@ void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committ
 	struct rt_reader_pos *rd = &bs->rd[cpu];
 	rd->pos = cm->closed ? sub_start(bs, cm->pos) + bs->subbuf_size : cm->end;
 	publish(bs, cpu);
+}
+
+/* ---- Snapshots (overwrite mode, invariant I8) ---------------------------- */
+
+void rt_snapshot_range(const struct rt_bufset *bs, uint32_t cpu, uint64_t *first, uint64_t *off)
+{
+	/* Acquire: every byte below it is visible (I1). */
+	*off = __atomic_load_n(&bs->ctl[cpu].w.offset, __ATOMIC_ACQUIRE);
+	uint64_t s = sub_start(bs, *off), back = bs->buf_size - bs->subbuf_size;
+	/* The sub-buffer a lap behind s shares its memory: the writers are
+	 * about to reuse it (I8), so the oldest worth copying is the next. */
+	*first = s >= back ? s - back : 0;
+}
+
+int rt_read_intact(const struct rt_bufset *bs, uint32_t cpu, uint64_t pos)
+{
+	/* The caller's loads before the offset's (I8): a seqlock's read side. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	uint64_t now = __atomic_load_n(&bs->ctl[cpu].w.offset, __ATOMIC_RELAXED);
+	/* Reused meanwhile, or an offset gone back: not intact. */
+	return now - sub_start(bs, pos) < bs->buf_size;
+}
+
+int rt_snapshot_take(const struct rt_bufset *bs, uint32_t cpu, uint64_t start, uint64_t off,
+		     void *out)
+{
+	if (start & (bs->subbuf_size - 1) || off < start)
+		return RT_E_INVAL;
+	int closed = off - start >= bs->subbuf_size;
+	uint64_t n = closed ? bs->subbuf_size : off - start;
+	memcpy(out, rt_cpu_data(bs, cpu, start), n);
+	if (!rt_read_intact(bs, cpu, start))
+		return RT_E_ABORT;
+	if (closed) {
+		uint64_t bits = ((const struct rt_packet *)out)->close.content_size;
+		if (bits % 8 != 0 || bits < RT_PACKET_HEADER_LEN * 8 || bits > bs->subbuf_size * 8)
+			return 0; /* impossible closing fields: nothing to trust */
+		n = bits / 8;
+	}
+	return n > RT_PACKET_HEADER_LEN ? (int)(n - RT_PACKET_HEADER_LEN) : 0;
 }
 
 /* ---- Wake-ups (invariant I5) -------------------------------------------- */

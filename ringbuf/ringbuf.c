@@ -200,6 +200,7 @@ static void set_view(struct rt_bufset *bs, void *base, int fd, size_t size)
 	bs->fast = fast_path(h->mode, h->index);
 	bs->mode = h->mode;
 	bs->clock = h->clock;
+	bs->overwrite = h->overwrite;
 	bs->fd = fd;
 	bs->wake_fd = -1;
 	bs->grow_fd = -1;
@@ -272,6 +273,7 @@ int rt_bufset_create(const struct rt_params *p, struct rt_bufset *bs,
 	memcpy(h->uuid, p->uuid, sizeof h->uuid);
 	h->stream_id = p->stream_id;
 	h->index = p->index;
+	h->overwrite = p->overwrite != 0;
 	set_view(bs, base, fd, size);
 	bs->nr_cpus = ready;
 	/* Lock words start at 0, free: the memfd is zero-filled. */
@@ -319,6 +321,8 @@ int rt_bufset_map_some(int fd, uint32_t nr, struct rt_bufset *bs, char *err, siz
 		return fail(err, errlen, RT_E_INVAL, "bad buffer clock %u", h.clock);
 	if (h.index != RT_INDEX_CPU && (h.index != RT_INDEX_CID || h.mode != RT_MODE_RSEQ))
 		return fail(err, errlen, RT_E_INVAL, "bad buffer index %u for mode %u", h.index, h.mode);
+	if (h.overwrite > 1)
+		return fail(err, errlen, RT_E_INVAL, "bad buffer overwrite flag %u", h.overwrite);
 	if (h.index == RT_INDEX_CPU ? nr != 0 && nr != h.nr_cpus : nr > h.nr_cpus)
 		return fail(err, errlen, RT_E_INVAL, "%u buffers to map, the set has %u", nr, h.nr_cpus);
 	if (nr == 0)

@@ -102,6 +102,7 @@ struct rt_params {
 	uint32_t nr_cpus;     /* 0: the number of possible CPUs */
 	enum rt_index index;  /* RT_INDEX_CID: rseq mode only */
 	uint32_t nr_ready;    /* RT_INDEX_CID: buffers populated at first (0: all) */
+	int overwrite;        /* flight recorder: reuse unconsumed sub-buffers (I8) */
 };
 
 /* The process-local view of a mapped buffer set. Read-only after mapping,
@@ -156,6 +157,9 @@ struct rt_bufset {
 	 * run as one record. */
 	uint64_t (*count_records)(void *arg, const void *from, uint64_t len);
 	void *count_arg;
+	/* The header's overwrite flag (I8), read once at mapping: only the
+	 * packet switch (write.c) looks at it. */
+	uint32_t overwrite;
 };
 
 struct rt_reader_pos {
@@ -169,6 +173,7 @@ struct rt_cpu_stats {
 	uint64_t offset, consumed;
 	uint64_t lost_full, lost_big, lost_abort, lost_invalid, lost_nobuf;
 	uint64_t packets;
+	uint64_t overwritten; /* packets reused unconsumed (overwrite mode) */
 };
 
 /* Creation and mapping (ringbuf.c). Errors are written to err, if given. */
@@ -245,9 +250,31 @@ struct rt_committed {
 	int resynced;             /* the writer's offset was impossible */
 	uint64_t skipped;         /* sub-buffers skipped to resynchronize */
 	uint64_t skipped_records; /* records counted in them */
+	uint64_t overwritten;     /* overwrite mode: sub-buffers the writers reused
+				   * before we read them (I8), skipped */
 };
 int rt_read_committed(struct rt_bufset *bs, uint32_t cpu, int partial, struct rt_committed *cm);
 void rt_read_advance(struct rt_bufset *bs, uint32_t cpu, const struct rt_committed *cm);
+/* After reading from the sub-buffer that holds pos: whether what was read
+ * is what the writers committed there, i.e. they have not reused it since
+ * (I8; overwrite mode). An acquire fence, then a load of the offset. */
+int rt_read_intact(const struct rt_bufset *bs, uint32_t cpu, uint64_t pos);
+/*
+ * Flight recorder (invariant I8, overwrite mode): copies of what a buffer
+ * holds now, taken without the writers' help while they go on writing.
+ * rt_snapshot_range() gives the positions to copy on cpu: [*first, *off),
+ * every sub-buffer from *first (on the grid) to the one *off is in, the
+ * oldest at most a buffer's lap behind. rt_snapshot_take() copies the
+ * sub-buffer at start (whole if closed at *off, else up to off) to out
+ * (subbuf_size bytes), then checks I8. Returns the length in bytes of the
+ * records, which lie at out + RT_PACKET_HEADER_LEN (bounded, and 0 when
+ * the closing content_size is impossible), or RT_E_ABORT if the writers
+ * reused the sub-buffer during the copy: nothing of it may be used. The
+ * records are the application's, unchecked: the caller walks them.
+ */
+void rt_snapshot_range(const struct rt_bufset *bs, uint32_t cpu, uint64_t *first, uint64_t *off);
+int rt_snapshot_take(const struct rt_bufset *bs, uint32_t cpu, uint64_t start, uint64_t off,
+		     void *out);
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* The lost counters one by one, indexed by enum rt_lost_cause. */

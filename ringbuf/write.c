@@ -167,9 +167,10 @@ int rt_packet_close(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 
 /*
  * The record did not fit at `old` (or no packet is open): close the
- * current packet, or open the next one if the consumer has released it.
- * Returns 0 to make the caller look at the offset again, or RT_E_FULL,
- * not counted yet: the caller waits for space or drops.
+ * current packet, or open the next one if the consumer has released it,
+ * or (overwrite mode, I8) reuse it and count it. Returns 0 to make the
+ * caller look at the offset again, or RT_E_FULL, not counted yet: the
+ * caller waits for space or drops.
  */
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
@@ -178,9 +179,12 @@ int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 		return 0;
 	}
 	uint64_t consumed = __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_ACQUIRE);
-	if (old - consumed >= bs->buf_size) /* invariant I3 */
+	int reuse = old - consumed >= bs->buf_size; /* invariant I3 */
+	if (reuse && !bs->overwrite)
 		return RT_E_FULL;
-	rt_packet_open(bs, rs, cpu, old);
+	/* Counted once the open committed: an aborted attempt reused nothing. */
+	if (rt_packet_open(bs, rs, cpu, old) == 0 && reuse)
+		__atomic_fetch_add(&bs->ctl[cpu].w.overwritten, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

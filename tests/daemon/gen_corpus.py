@@ -17,6 +17,7 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
     VERSION = int(re.search(r"#define RT_PROTO_VERSION (\d+)u", _f.read()).group(1))
 T = dict(CREATE=1, ENABLE=2, DISABLE=3, START=4, STOP=5, DESTROY=6, LIST=7, ADD_CONTEXT=8,
          ENABLE_CHANNEL=9, DISABLE_CHANNEL=10, TRACK=11, UNTRACK=12,
+         SNAPSHOT=13, ROTATE=14,
          REPLY=16, FILTER=55,
          REGISTER=32, EVENTS=33, READY_REQ=34, SYNC_ACK=35, READY=48, CHANNEL=49,
          CHANNEL_DEL=50, ENABLE_APP=51, ACTIVE=52, SYNC=53, GROW=36, GROWN=54)
@@ -33,10 +34,22 @@ def fixstr(s, n):
 
 
 def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking=0,
-           relayd="", hostname="", ctrl=0, data=0, live=0):
+           relayd="", hostname="", ctrl=0, data=0, live=0, flags=0):
+    """CREATE (struct rt_msg_create: 4 bytes of padding before blocking_us)."""
     return msg(T["CREATE"], fixstr(name, 64) + fixstr(output, 4096) +
-               struct.pack("<IIIIIQ", buffers, subbuf, num, clock, 0, blocking) +
+               struct.pack("<IIIII4xQ", buffers, subbuf, num, clock, flags, blocking) +
                fixstr(relayd, 256) + fixstr(hostname, 64) + struct.pack("<HHI", ctrl, data, live))
+
+
+def rot(action, timer=0, size=0, session="", reserved=0):
+    """ROTATE: action 0 now, 1 enable (timer/size), 2 disable."""
+    return msg(T["ROTATE"], fixstr(session, 64) + struct.pack("<QQII", timer, size, action, reserved))
+
+
+def snap(action, output="", name="", session="", max_size=0, ident=0):
+    """SNAPSHOT: action 0 record, 1 add-output, 2 del-output, 3 list-output."""
+    return msg(T["SNAPSHOT"], fixstr(session, 64) + fixstr(name, 64) + fixstr(output, 4096) +
+               struct.pack("<QII", max_size, action, ident))
 
 
 def rule(t, patterns, session="", lt=0, ll=0, flags=0, channel="", exclude=(), filt=None):
@@ -135,6 +148,25 @@ def seeds():
         chunk(addctx(2), 0), chunk(sess("LIST", flags=1), 0), chunk(sess("STOP"), 0, drain=True),
         chunk(sess("DESTROY"), 0, drain=True)])
     app = [register(), events(0, evs), msg(T["READY_REQ"])]
+    # Flight recorder: a snapshot session, its output commands, records
+    # (one refused: -m smaller than a sub-buffer per buffer), stop, record.
+    yield "snapshot_flow", b"".join(
+        [chunk(create(flags=1), 0), chunk(rule("ENABLE", ["*"]), 0)] +
+        [chunk(m, 1) for m in app] +
+        [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
+         chunk(snap(3), 0), chunk(snap(1, output="/tmp"), 0), chunk(snap(0), 0, drain=True),
+         chunk(snap(0, name="n", max_size=1), 0), chunk(snap(2, ident=1), 0),
+         chunk(snap(0), 0), chunk(sess("STOP"), 0, drain=True), chunk(sess("LIST"), 0),
+         chunk(sess("DESTROY"), 0, drain=True)])
+    # Session rotation: on demand, a schedule set and removed, once after stop.
+    yield "rotation_flow", b"".join(
+        [chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0)] +
+        [chunk(m, 1) for m in app] +
+        [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
+         chunk(rot(0), 0, drain=True), chunk(rot(1, timer=1000), 0), chunk(rot(1, size=4096), 0),
+         chunk(rot(2, timer=1), 0), chunk(rot(0), 0, drain=True), chunk(rot(2, size=1), 0),
+         chunk(sess("STOP"), 0, drain=True), chunk(rot(0), 0, drain=True), chunk(rot(0), 0),
+         chunk(sess("LIST"), 0), chunk(sess("DESTROY"), 0, drain=True)])
     conv = [chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0)]
     conv += [chunk(m, 1) for m in app]
     conv += [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True)]
@@ -225,7 +257,13 @@ def seeds():
         "garbage_after_nul": msg(T["START"], b"a\0b" + bytes(61) + bytes(8)),
         "bad_session_chars": sess("START", name="../etc"),
         "relative_output": create(output="rel/dir"),
-        "reserved_set": msg(T["CREATE"], fixstr("s", 64) + fixstr("", 4096) + struct.pack("<IIIIII", 0, 4096, 4, 0, 1, 0) + bytes(328)),
+        "reserved_set": create(flags=2),
+        "snapshot_bad_action": snap(4),
+        "rotate_now_with_timer": rot(0, timer=5),
+        "rotate_enable_nothing": rot(1),
+        "rotate_reserved": rot(2, size=1, reserved=1),
+        "snapshot_relative_output": snap(0, output="rel/dir"),
+        "snapshot_bad_name": snap(1, output="/tmp", name="../x"),
         "relayd_name_not_numeric": create(relayd="localhost", ctrl=1, data=2),
         "relayd_with_output": create(relayd="127.0.0.1", ctrl=1, data=2, output="/tmp/x"),
         "relayd_no_port": create(relayd="127.0.0.1", ctrl=0, data=2),

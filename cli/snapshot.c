@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot record | add-output | del-output | list-output (lttng snapshot). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/size.h"
+
+static const char help[] =
+"Usage: rseqtrace snapshot record [-s SESSION] [-n NAME] [-m SIZE] [DIR]\n"
+"       rseqtrace snapshot add-output [-s SESSION] [-n NAME] [-m SIZE] DIR\n"
+"       rseqtrace snapshot del-output [-s SESSION] ID\n"
+"       rseqtrace snapshot list-output [-s SESSION]\n"
+"Flight recorder, for a session made with 'rseqtrace create NAME --snapshot':\n"
+"record writes what its buffers hold now as a complete trace in a new\n"
+"directory NAME-YYYYMMDD-HHMMSS-N below DIR, or below the session's snapshot\n"
+"output (by default its -o directory, named snapshot-1). The traced programs\n"
+"go on meanwhile; packets they overwrite during the copy are left out.\n"
+"  -s, --session SESSION  the session (default: the current one)\n"
+"  -n, --name NAME        the output's name (the directory's prefix)\n"
+"  -m, --max-size SIZE    at most SIZE bytes (k, M, G), shared by the buffers;\n"
+"                         the newest packets are kept\n"
+"  DIR                    a directory, or file://DIR\n"
+"lttng: lttng snapshot record|add-output|del-output|list-output, same options\n";
+
+static int usage(void)
+{
+	fprintf(stderr, "Try 'rseqtrace snapshot --help'.\n");
+	return EXIT_USAGE;
+}
+
+int cmd_snapshot(int argc, char **argv, const char *home)
+{
+	static const struct option opts[] = {
+		{ "session", required_argument, 0, 's' },
+		{ "name", required_argument, 0, 'n' },
+		{ "max-size", required_argument, 0, 'm' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(help, stdout);
+		return EXIT_OK;
+	}
+	if (argc < 2) {
+		cli_error("snapshot needs an action: record, add-output, del-output or list-output");
+		return usage();
+	}
+	static const char *const actions[] = { "record", "add-output", "del-output", "list-output" };
+	struct rt_msg_snapshot m = { 0 };
+	uint32_t a = 0;
+	while (a < 4 && strcmp(argv[1], actions[a]) != 0)
+		a++;
+	if (a == 4) {
+		cli_error("unknown snapshot action '%s'", argv[1]);
+		return usage();
+	}
+	m.action = a;
+	int o;
+	optind = 1;
+	argc--, argv++;
+	while ((o = getopt_long(argc, argv, "s:n:m:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			if (copy_name(m.session, sizeof m.session, optarg, "session name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 'n':
+			if (copy_name(m.name, sizeof m.name, optarg, "output name") != 0)
+				return EXIT_USAGE;
+			break;
+		case 'm':
+			if (rt_parse_size(optarg, &m.max_size) != 0 || m.max_size == 0) {
+				cli_error("--max-size '%s': not a size (examples: 64k, 16M, 1G)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return usage();
+		}
+	}
+	int nargs = argc - optind;
+	if ((a == RT_SNAP_LIST_OUTPUT && (nargs || m.name[0] || m.max_size)) ||
+	    (a == RT_SNAP_DEL_OUTPUT && (nargs != 1 || m.name[0] || m.max_size)) ||
+	    (a == RT_SNAP_ADD_OUTPUT && nargs != 1) || (a == RT_SNAP_RECORD && nargs > 1)) {
+		cli_error("wrong arguments for snapshot %s", actions[a]);
+		return usage();
+	}
+	if (a == RT_SNAP_DEL_OUTPUT) {
+		char *end;
+		unsigned long id = strtoul(argv[optind], &end, 10);
+		if (!*argv[optind] || *end || id == 0 || id > UINT32_MAX) {
+			cli_error("del-output needs the output's id (see: rseqtrace snapshot list-output)");
+			return EXIT_USAGE;
+		}
+		m.id = (uint32_t)id;
+	} else if (nargs && output_arg(argv[optind], m.output, sizeof m.output) != 0) {
+		return EXIT_USAGE;
+	}
+	struct client c;
+	if (client_connect(&c, home) != 0)
+		return EXIT_FAIL;
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, RT_MSG_SNAPSHOT, 0);
+	rt_msg_put(&b, &m, sizeof m);
+	char *text = NULL;
+	int st = client_request(&c, &b, &text);
+	client_close(&c);
+	if (text)
+		cli_print_reply(st, text);
+	free(text);
+	return st == 0 ? EXIT_OK : EXIT_FAIL;
+}

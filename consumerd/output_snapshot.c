@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Snapshot-mode output (output.h): the flight recorder's trace. Its
+ * buffers are in overwrite mode and nobody drains them; a snapshot, on a
+ * drain thread, opens a local output (output_local.c) in the armed
+ * directory, declares the events, writes what every CPU's buffer holds
+ * (ctf_channel_snapshot_cpu, ringbuf/layout.h I8) and closes it: each
+ * snapshot is a complete trace of its own. The writers are never waited
+ * for and never paused.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consumerd/output.h"
+
+struct snap_event {
+	uint32_t id;
+	const struct rt_desc *d; /* the trace's, which outlives us */
+};
+
+struct output_snapshot {
+	struct output o;
+	struct rt_bufset *bs;
+	struct output_config cfg;   /* its strings point to ours below */
+	char session_output[PATH_MAX], session_name[64], procname[64];
+	uint8_t uuid[16];
+	pthread_mutex_t lock;       /* everything below */
+	struct snap_event *ev;
+	uint32_t nr_ev, cap_ev;
+	char dir[PATH_MAX];         /* armed: the next snapshot's session directory */
+	uint64_t budget;
+	struct snapshot_result res;
+};
+
+static struct output_snapshot *snap(const struct output *o)
+{
+	return (struct output_snapshot *)o;
+}
+
+static int snap_add_event(struct output *o, uint32_t id, const struct rt_desc *d)
+{
+	struct output_snapshot *s = snap(o);
+	pthread_mutex_lock(&s->lock);
+	if (s->nr_ev == s->cap_ev) {
+		uint32_t cap = s->cap_ev ? 2 * s->cap_ev : 64;
+		struct snap_event *p = realloc(s->ev, cap * sizeof *p);
+		if (!p) {
+			pthread_mutex_unlock(&s->lock);
+			return -ENOMEM;
+		}
+		s->ev = p;
+		s->cap_ev = cap;
+	}
+	s->ev[s->nr_ev++] = (struct snap_event){ id, d };
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Nothing is drained: the buffers are read by snapshots only. */
+static int snap_drain_cpu(struct output *o, uint32_t cpu, int partial)
+{
+	(void)o, (void)cpu, (void)partial;
+	return 0;
+}
+
+static uint64_t snap_skip_late_cpu(struct output *o, uint32_t cpu)
+{
+	(void)o, (void)cpu;
+	return 0;
+}
+
+static void snap_cpu_stats(const struct output *o, uint32_t cpu, struct ctf_channel_stats *st)
+{
+	(void)o, (void)cpu;
+	memset(st, 0, sizeof *st);
+}
+
+/* The ring's counters, as they are (a snapshot reports them too). */
+static void snap_cpu_losses(const struct output *o, uint32_t cpu, struct ctf_losses *out)
+{
+	uint64_t raw[RT_LOST_CAUSES];
+	rt_lost_counts(&snap(o)->bs->ctl[cpu], raw);
+	memset(out, 0, sizeof *out);
+	out->full = raw[RT_LOST_FULL];
+	out->big = raw[RT_LOST_BIG];
+	out->abort = raw[RT_LOST_ABORT];
+	out->nobuf = raw[RT_LOST_NOBUF];
+	out->total = out->full + out->big + out->abort + out->nobuf;
+}
+
+static void snap_close_cpu(struct output *o, uint32_t cpu)
+{
+	(void)o, (void)cpu;
+}
+
+static int snap_close(struct output *o)
+{
+	struct output_snapshot *s = snap(o);
+	pthread_mutex_destroy(&s->lock);
+	free(s->ev);
+	free(s);
+	return 0;
+}
+
+/* On a drain thread: the whole trace, one CPU after the other. */
+static void snap_record(struct output *o)
+{
+	struct output_snapshot *s = snap(o);
+	struct snapshot_result res = { 0 };
+	struct output_config cfg = s->cfg;
+	char dir[PATH_MAX];
+	pthread_mutex_lock(&s->lock);
+	snprintf(dir, sizeof dir, "%s", s->dir);
+	uint64_t budget = s->budget;
+	pthread_mutex_unlock(&s->lock);
+	cfg.session_output = dir;
+	struct output *lo;
+	int r = output_local_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg);
+	if (r) {
+		res.error = r;
+		goto out;
+	}
+	snprintf(res.dir, sizeof res.dir, "%s", lo->dir);
+	pthread_mutex_lock(&s->lock);
+	for (uint32_t i = 0; i < s->nr_ev; i++) {
+		r = lo->ops->add_event(lo, s->ev[i].id, s->ev[i].d);
+		if (r && !res.error) {
+			res.error = r;
+			snprintf(res.msg, sizeof res.msg, "cannot describe event %u: %s", s->ev[i].id,
+				 strerror(-r));
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(s->bs); cpu++) {
+		r = lo->ops->snapshot_cpu(lo, cpu, budget, &res.st);
+		if (r && !res.error) {
+			res.error = r;
+			snprintf(res.msg, sizeof res.msg, "%s: %s", lo->dir, strerror(-r));
+		}
+	}
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(s->bs); cpu++)
+		lo->ops->close_cpu(lo, cpu);
+	r = lo->ops->close(lo);
+	if (r && !res.error) {
+		res.error = r < 0 ? r : -r;
+		snprintf(res.msg, sizeof res.msg, "%s: %s", res.dir, strerror(r < 0 ? -r : r));
+	}
+out:
+	pthread_mutex_lock(&s->lock);
+	s->res = res;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static const struct output_ops snap_ops = {
+	.add_event = snap_add_event,
+	.drain_cpu = snap_drain_cpu,
+	.skip_late_cpu = snap_skip_late_cpu,
+	.cpu_stats = snap_cpu_stats,
+	.cpu_losses = snap_cpu_losses,
+	.close_cpu = snap_close_cpu,
+	.close = snap_close,
+	.snapshot = snap_record,
+};
+
+int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,
+			 struct output **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct output_snapshot *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->o.ops = &snap_ops;
+	s->bs = bs;
+	s->cfg = *cfg;
+	snprintf(s->session_output, sizeof s->session_output, "%s", cfg->session_output);
+	snprintf(s->session_name, sizeof s->session_name, "%s",
+		 cfg->session_name ? cfg->session_name : "");
+	snprintf(s->procname, sizeof s->procname, "%s", cfg->procname ? cfg->procname : "");
+	memcpy(s->uuid, cfg->uuid, sizeof s->uuid);
+	s->cfg.session_output = s->session_output;
+	s->cfg.session_name = s->session_name;
+	s->cfg.procname = cfg->procname ? s->procname : NULL;
+	s->cfg.uuid = s->uuid;
+	pthread_mutex_init(&s->lock, NULL);
+	snprintf(s->o.dir, sizeof s->o.dir, "%s", cfg->session_output);
+	*out = &s->o;
+	return 0;
+}
+
+void output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget)
+{
+	struct output_snapshot *s = snap(o);
+	pthread_mutex_lock(&s->lock);
+	snprintf(s->dir, sizeof s->dir, "%s", dir);
+	s->budget = cpu_budget;
+	memset(&s->res, 0, sizeof s->res);
+	s->res.error = -EINPROGRESS;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void output_snapshot_result(struct output *o, struct snapshot_result *r)
+{
+	struct output_snapshot *s = snap(o);
+	pthread_mutex_lock(&s->lock);
+	*r = s->res;
+	pthread_mutex_unlock(&s->lock);
+}

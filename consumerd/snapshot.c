@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The flight recorder's commands (lttng snapshot): the session's snapshot
+ * output, and `snapshot record`, which arms every trace's snapshot output
+ * (output_snapshot.c) with a new directory NAME-YYYYMMDD-HHMMSS-N below
+ * the output, as lttng names them, posts DR_SNAPSHOT to the drain threads
+ * and answers once they are done (op_snapshot_session), or at a deadline:
+ * the control thread never touches the disk, and the applications are
+ * never paused. Each record is a complete trace: metadata, and the newest
+ * intact packets of every buffer (ringbuf/layout.h, I8).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "consumerd/daemon.h"
+#include "consumerd/drain.h"
+#include "consumerd/log.h"
+#include "consumerd/output.h"
+#include "consumerd/session.h"
+#include "consumerd/trace.h"
+#include "consumerd/transport.h"
+
+static void snapshot_output_set(struct session *s, const char *name, const char *path,
+				uint64_t max_size)
+{
+	s->snap_out.id = s->snap_next_id++;
+	if (name && *name)
+		snprintf(s->snap_out.name, sizeof s->snap_out.name, "%s", name);
+	else
+		snprintf(s->snap_out.name, sizeof s->snap_out.name, "snapshot-%u", s->snap_out.id);
+	snprintf(s->snap_out.path, sizeof s->snap_out.path, "%s", path);
+	s->snap_out.max_size = max_size;
+}
+
+/* lttng create --snapshot: the session's output is its default snapshot
+ * output, snapshot-1. */
+void snapshot_session_init(struct session *s)
+{
+	s->snapshot = 1;
+	s->snap_next_id = 1;
+	snapshot_output_set(s, NULL, s->output, 0);
+}
+
+static void describe_output(struct text *t, const struct snapshot_output *o)
+{
+	text_add(t, "    [%u] %s: %s", o->id, o->name, o->path);
+	if (o->max_size)
+		text_add(t, " (max size: %llu bytes)", (unsigned long long)o->max_size);
+	text_add(t, "\n");
+}
+
+static int list_output(struct conn *c, uint64_t seq, struct session *s)
+{
+	struct text t = { 0 };
+	text_add(&t, "Snapshot output list for session %s\n", s->name);
+	if (s->snap_out.id)
+		describe_output(&t, &s->snap_out);
+	else
+		text_add(&t, "    (none)\n");
+	int r = send_reply(c, seq, 0, t.oom ? "out of memory" : t.s);
+	text_free(&t);
+	return r;
+}
+
+static int add_output(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+		      const struct rt_msg_snapshot *m)
+{
+	char why[RT_PATH_MAX + 128];
+	if (s->snap_out.id)
+		return send_replyf(c, seq, -EEXIST, "Snapshot output already exists (one per session: "
+				   "rseqtrace snapshot del-output %u first)", s->snap_out.id);
+	if (!m->output[0])
+		return send_replyf(c, seq, -EINVAL, "add-output needs a directory");
+	int r = output_path_check(d, m->output, why, sizeof why);
+	if (r)
+		return send_replyf(c, seq, r, "%s", why);
+	snapshot_output_set(s, m->name, m->output, m->max_size);
+	struct text t = { 0 };
+	text_add(&t, "Snapshot output successfully added for session %s\n", s->name);
+	describe_output(&t, &s->snap_out);
+	r = send_reply(c, seq, 0, t.oom ? "added" : t.s);
+	text_free(&t);
+	return r;
+}
+
+static int del_output(struct conn *c, uint64_t seq, struct session *s, uint32_t id)
+{
+	if (!s->snap_out.id || s->snap_out.id != id)
+		return send_replyf(c, seq, -ENOENT, "session %s has no snapshot output %u "
+				   "(see: rseqtrace snapshot list-output)", s->name, id);
+	memset(&s->snap_out, 0, sizeof s->snap_out);
+	return send_replyf(c, seq, 0, "Snapshot output id %u successfully deleted for session %s",
+			   id, s->name);
+}
+
+static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+		  const struct rt_msg_snapshot *m)
+{
+	char why[RT_PATH_MAX + 128];
+	const char *path = m->output[0] ? m->output : s->snap_out.path;
+	if (!m->output[0] && !s->snap_out.id)
+		return send_replyf(c, seq, -ENOENT, "session %s has no snapshot output: give a "
+				   "directory, or rseqtrace snapshot add-output DIR", s->name);
+	const char *name = m->name[0] ? m->name : m->output[0] ? "snapshot" : s->snap_out.name;
+	uint64_t max_size = m->max_size ? m->max_size : m->output[0] ? 0 : s->snap_out.max_size;
+	int r = m->output[0] ? output_path_check(d, path, why, sizeof why) : 0;
+	if (r)
+		return send_replyf(c, seq, r, "%s", why);
+	uint32_t streams = 0;
+	for (struct trace *t = s->traces; t; t = t->next) {
+		if (!t->mapped)
+			continue;
+		if (!trace_idle(d, t))
+			return send_replyf(c, seq, -EBUSY, "the previous snapshot of session %s is "
+					   "still being written; try again", s->name);
+		streams += t->nr_cpus;
+	}
+	/* lttng's rule: the size is shared by the streams, and each must
+	 * hold a packet at least. */
+	uint64_t budget = max_size && streams ? max_size / streams : 0;
+	if (max_size && streams && budget < s->subbuf_size)
+		return send_replyf(c, seq, -EINVAL, "max size %llu bytes is less than a sub-buffer "
+				   "(%u bytes) for each of the %u buffers", (unsigned long long)max_size,
+				   s->subbuf_size, streams);
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	int w = snprintf(s->snap_dir, sizeof s->snap_dir, "%s/%s-%s-%llu", path, name, stamp,
+			 (unsigned long long)s->snapshots);
+	if (w < 0 || (size_t)w >= sizeof s->snap_dir - 256)
+		return send_replyf(c, seq, -ENAMETOOLONG, "snapshot path too long");
+	s->snapshots++;
+	logm(LOG_INFO, "session %s: snapshot %s", s->name, s->snap_dir);
+	for (struct trace *t = s->traces; t; t = t->next) {
+		if (!t->mapped)
+			continue;
+		output_snapshot_arm(t->out, s->snap_dir, budget);
+		drainers_post(d, t, DR_SNAPSHOT);
+	}
+	return op_snapshot_session(d, c, seq, s);
+}
+
+int snapshot_report(struct daemon *d, struct session *s, int late, struct text *reply)
+{
+	(void)d;
+	struct ctf_snapshot_stats sum = { 0 };
+	int status = 0, traces = 0;
+	text_add(reply, "Snapshot recorded %sfor session %s in %s\n",
+		 late ? "(not complete yet) " : "successfully ", s->name, s->snap_dir);
+	for (struct trace *t = s->traces; t; t = t->next) {
+		if (!t->mapped)
+			continue;
+		struct snapshot_result r;
+		output_snapshot_result(t->out, &r);
+		if (r.error == -EINPROGRESS) {
+			status = -EIO;
+			text_add(reply, "  %s: still being written (a slow disk?)\n", t->dir);
+			continue;
+		}
+		if (r.error) {
+			status = -EIO;
+			text_add(reply, "  error: %s\n", r.msg[0] ? r.msg : strerror(-r.error));
+		}
+		traces++;
+		sum.packets += r.st.packets;
+		sum.events += r.st.events;
+		sum.bytes += r.st.bytes;
+		sum.discarded += r.st.discarded;
+		sum.overwritten += r.st.overwritten;
+		sum.changed += r.st.changed;
+		sum.trimmed += r.st.trimmed;
+	}
+	if (!traces) {
+		text_add(reply, "  no buffers yet (no application registered): nothing recorded\n");
+		return status;
+	}
+	text_add(reply, "  %d trace(s): %llu events in %llu packets (%llu bytes); "
+		 "discarded events: %llu\n", traces, (unsigned long long)sum.events,
+		 (unsigned long long)sum.packets, (unsigned long long)sum.bytes,
+		 (unsigned long long)sum.discarded);
+	text_add(reply, "  overwritten packets (the oldest, lost): %llu; reused while copied: %llu; "
+		 "left out for the max size: %llu\n", (unsigned long long)sum.overwritten,
+		 (unsigned long long)sum.changed, (unsigned long long)sum.trimmed);
+	return status;
+}
+
+int cmd_snapshot(struct daemon *d, struct conn *c, const struct rt_msg *m)
+{
+	const struct rt_msg_snapshot *x = m->body;
+	uint64_t seq = m->hdr.seq;
+	struct session *s = command_session(d, c, seq, x->session);
+	if (!s)
+		return 0;
+	if (!s->snapshot)
+		return send_replyf(c, seq, -EINVAL, "session %s is not in snapshot mode "
+				   "(create it with: rseqtrace create NAME --snapshot)", s->name);
+	switch (x->action) {
+	case RT_SNAP_RECORD: return record(d, c, seq, s, x);
+	case RT_SNAP_ADD_OUTPUT: return add_output(d, c, seq, s, x);
+	case RT_SNAP_DEL_OUTPUT: return del_output(c, seq, s, x->id);
+	case RT_SNAP_LIST_OUTPUT: return list_output(c, seq, s);
+	}
+	return -1;
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Session rotation (lttng rotate, enable-rotation, disable-rotation):
+each rotation makes OUTPUT/archives/BEGIN-END-ID (lttng's names), a
+self-contained trace babeltrace2 reads alone; tracing goes on into a new
+chunk. Oracle: a pinned app emits consecutive seq numbers with no loss
+(blocking mode) while the session rotates, on demand, on a timer or by
+size; after stop and a last rotate, the union of the archives is every
+event exactly once. Per-UID and per-PID buffers."""
+import os
+import re
+import time
+
+from rtd import (TAPP, App, Daemon, bt_clean, check, read_trace, registered, run_tests, tmpdir,
+                 wait_until)
+
+STAMP = r"\d{8}T\d{6}[+-]\d{4}"
+
+
+def archives(out):
+    names = sorted(os.listdir(os.path.join(out, "archives")),
+                   key=lambda n: int(n.rsplit("-", 1)[1]))
+    for i, n in enumerate(names):
+        check(re.fullmatch(f"{STAMP}-{STAMP}-{i}", n), f"archive name {n} (wanted id {i})")
+    return [os.path.join(out, "archives", n) for n in names]
+
+
+def union_exact(out, n, roles):
+    """Every archive readable alone; together every (role, seq) once."""
+    seen = {}
+    for a in archives(out):
+        bt_clean(a)
+        events, discarded = read_trace(a)
+        check(sum(discarded.values()) == 0, f"{a}: discarded {discarded}")
+        for e in events:
+            if e["name"] == "rtd:seq":
+                k = (int(e["fields"]["role"]), int(e["fields"]["seq"]))
+                check(k not in seen, f"{k} in {seen.get(k)} and {a}")
+                seen[k] = a
+    for r in roles:
+        got = sorted(s for (role, s) in seen if role == r)
+        check(got == list(range(n)), f"role {r}: {len(got)} of {n} events in the archives")
+    return len(archives(out))
+
+
+def not_busy(d, *args):
+    """A command, retried for 30 s while the daemon refuses it because a
+    scheduled rotation under way makes the session busy."""
+    deadline = time.time() + 30
+    while True:
+        r = d.cli(*args)
+        if "busy" not in r.stderr + r.stdout or time.time() > deadline:
+            return r
+        time.sleep(0.05)
+
+
+def when_idle(d, *args):
+    r = not_busy(d, *args)
+    check(r.returncode == 0, f"rseqtrace {' '.join(args)}: {r.stderr}")
+    return r
+
+
+def session(d, out, *extra):
+    d.ok("create", "rot", "-o", out, "--subbuf-size", "16k", "--num-subbuf", "8",
+         "--blocking-timeout", "inf", *extra)
+    d.ok("enable-event", "rtd:seq")
+    d.ok("start")
+
+
+def live_app(d, role, n, sleep_us=20):
+    return App(d, "-c", "0", TAPP, "--events", str(n), "--role", str(role), "--sleep-us",
+               str(sleep_us), exe="/usr/bin/taskset")
+
+
+def rotate_while_writing(extra=()):
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        session(d, out, *extra)
+        n = 20000
+        app = live_app(d, 4, n)
+        # a per-PID trace exists once the app registered: rotate after
+        wait_until(lambda: registered(d, app.pid), "the app's registration")
+        paths = []
+        for _ in range(4):
+            time.sleep(0.05)
+            r = d.ok("rotate").stdout
+            m = re.search(r"now readable at (\S+)\n", r)
+            check(m and os.path.isdir(m.group(1)), r)
+            paths.append(m.group(1))
+        check(app.wait() == 0, app.err)
+        d.ok("stop")
+        d.ok("rotate")
+        r = d.cli("rotate")
+        check(r.returncode == 1 and "since it stopped" in r.stderr + r.stdout, r.stderr)
+        got = union_exact(out, n, [4])
+        check(got == 5, f"{got} archives, 5 rotations")
+        check(not os.path.exists(os.path.join(out, "ust")), "chunk 0 left in the output")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_rotate_uid():
+    rotate_while_writing()
+
+
+def test_rotate_pid():
+    rotate_while_writing(("--buffers-pid",))
+
+
+def test_timer():
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        session(d, out)
+        d.ok("enable-rotation", "--timer", "150000")
+        n = 20000
+        app = live_app(d, 5, n, sleep_us=50)
+        check(app.wait() == 0, app.err)
+        wait_until(lambda: os.path.isdir(os.path.join(out, "archives")) and
+                   len(os.listdir(os.path.join(out, "archives"))) >= 2, "two timed rotations")
+        when_idle(d, "disable-rotation", "--timer")
+        r = not_busy(d, "disable-rotation", "--timer")
+        check(r.returncode == 1 and "no such rotation schedule" in r.stderr + r.stdout, r.stderr)
+        when_idle(d, "stop")
+        d.ok("rotate")
+        check(union_exact(out, n, [5]) >= 3, "archives")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_size():
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        session(d, out)
+        d.ok("enable-rotation", "--size", "64k")
+        n = 20000
+        app = live_app(d, 6, n, sleep_us=10)
+        check(app.wait() == 0, app.err)
+        when_idle(d, "disable-rotation", "--size")
+        when_idle(d, "stop")
+        d.ok("rotate")
+        check(union_exact(out, n, [6]) >= 3, "size rotations")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_empty_chunk():
+    """A chunk with no trace data (per-PID buffers, no application yet):
+    no archive that no reader could open; the next one is numbered on."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        session(d, out, "--buffers-pid")
+        r = d.ok("rotate").stdout
+        check("nothing was archived" in r, r)
+        check(not os.path.exists(os.path.join(out, "archives")) or
+              not os.listdir(os.path.join(out, "archives")), "an empty archive")
+        app = live_app(d, 8, 1000, sleep_us=0)
+        check(app.wait() == 0, app.err)
+        d.ok("stop")
+        r = d.ok("rotate").stdout
+        m = re.search(r"now readable at (\S+)\n", r)
+        check(m and m.group(1).endswith("-1"), r)
+        bt_clean(m.group(1))
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_errors():
+    d = Daemon()
+    try:
+        d.ok("create", "never", "-o", tmpdir() + "/o")
+        r = d.cli("rotate")
+        check(r.returncode == 1 and "never started" in r.stderr + r.stdout, r.stderr)
+        d.ok("create", "snap", "--snapshot", "-o", tmpdir() + "/s")
+        r = d.cli("rotate", "snap")
+        check(r.returncode == 1 and "snapshot mode" in r.stderr + r.stdout, r.stderr)
+        r = d.cli("enable-rotation")
+        check(r.returncode == 2, r.stderr)
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests([test_rotate_uid, test_rotate_pid, test_timer, test_size, test_empty_chunk,
+               test_errors])

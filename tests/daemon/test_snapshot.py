@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""Flight recorder (issue 13): `create --snapshot`, `snapshot record`, the
+snapshot output commands. The buffers are in overwrite mode and nobody
+drains them; each record is a complete trace that babeltrace2 reads, in
+NAME-YYYYMMDD-HHMMSS-N below the output, as lttng names it.
+
+Oracle: tapp emits rtd:seq events with consecutive seq numbers, pinned to
+one CPU (taskset -c 0) so that one thread's events all go to one buffer:
+every snapshot must then hold, per thread, a gap-free run of seq numbers
+with no duplicate, and, once the app has exited, one that ends with its
+last event. Per-UID and per-PID (mm_cid and locked-mode) buffers; snapshots
+taken in a loop while the app keeps writing (never paused: nothing is
+discarded); stop then record; the output commands and their errors."""
+import glob
+import os
+import re
+import signal
+import time
+
+from rtd import (TAPP, App, Daemon, bt_clean, bt_text, check, read_trace, run_tests, tmpdir, wait_until)
+
+GEOM = ("--subbuf-size", "4k", "--num-subbuf", "4")
+
+
+def seq_runs(events):
+    """role, vtid -> sorted seq numbers; checks no duplicate and no gap."""
+    runs = {}
+    for e in events:
+        if e["name"] != "rtd:seq":
+            continue
+        runs.setdefault((int(e["fields"]["role"]), int(e["vtid"])), []).append(
+            int(e["fields"]["seq"]))
+    for k, got in runs.items():
+        check(got == sorted(got), f"{k}: events out of order")
+        check(len(got) == len(set(got)), f"{k}: duplicated events")
+        check(got[-1] - got[0] + 1 == len(got),
+              f"{k}: a hole in {got[0]}..{got[-1]} ({len(got)} events)")
+    return runs
+
+
+def record(d, *args):
+    out = d.ok("snapshot", "record", *args).stdout
+    m = re.search(r"successfully for session \S+ in (\S+)\n", out)
+    check(m, f"no snapshot directory in: {out}")
+    return m.group(1), out
+
+
+def count(out, what):
+    m = re.search(what + r": (\d+)", out)
+    check(m, f"no '{what}' in: {out}")
+    return int(m.group(1))
+
+
+def snapshot_session(d, out, *extra):
+    d.ok("create", "fr", "--snapshot", "-o", out, *GEOM, *extra)
+    d.ok("enable-event", "-a")
+    d.ok("start")
+
+
+def test_after_exit_uid():
+    """An app that wrote 100 buffers' worth and exited: the snapshot is
+    the newest events, ending with its last, gap-free; the older ones were
+    overwritten (counted); nothing discarded."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        snapshot_session(d, out)
+        n = 60000
+        app = App(d, "-c", "0", TAPP, "--events", str(n), "--role", "3", exe="/usr/bin/taskset")
+        check(app.wait() == 0, f"tapp failed: {app.err}")
+        # nothing on disk before a record
+        check(not os.path.exists(out) or not glob.glob(out + "/*/ust"), "files before a record")
+        path, text = record(d)
+        check(re.fullmatch(re.escape(out) + r"/snapshot-1-\d{8}-\d{6}-0", path), path)
+        check(os.path.isdir(path + "/ust/uid"), f"no ust/uid below {path}")
+        bt_clean(path)
+        events, discarded = read_trace(path)
+        runs = seq_runs(events)
+        check(list(runs) and all(k[0] == 3 for k in runs), f"roles {list(runs)}")
+        got = next(iter(runs.values()))
+        check(got[-1] == n - 1, f"snapshot ends at {got[-1]}, the app's last is {n - 1}")
+        check(got[0] > 0, "nothing was overwritten (the app wrote far more than the buffers)")
+        check(sum(discarded.values()) == 0, f"discarded {discarded}")
+        check(count(text, "overwritten packets \\(the oldest, lost\\)") > 0, text)
+        # a second record is the same data, in the next directory
+        path2, _ = record(d)
+        check(path2.endswith("-1") and path2 != path, path2)
+        check(seq_runs(read_trace(path2)[0]) == runs, "a second record of still buffers differs")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def live_loop(extra=(), env=None, snapshots=6):
+    """Snapshots in a loop while a pinned app writes: each readable,
+    gap-free per thread, moving forward, nothing discarded."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        snapshot_session(d, out, *extra)
+        prog = tmpdir() + "/progress"
+        app = App(d, "-c", "0", TAPP, "--forever", "--progress", prog, "--role", "5",
+                  env=env, exe="/usr/bin/taskset")
+        wait_until(lambda: os.path.exists(prog) and int(open(prog).read() or 0) > 20000,
+                   "the app's first 20000 events", timeout=30)
+        last_end, dirs = -1, []
+        for i in range(snapshots):
+            before = int(open(prog).read())
+            path, text = record(d)
+            dirs.append(path)
+            check(path.endswith(f"-{i}"), f"snapshot {i} in {path}")
+            bt_clean(path)
+            events, discarded = read_trace(path)
+            runs = seq_runs(events)
+            check(len(runs) == 1, f"one thread expected, got {list(runs)}")
+            got = next(iter(runs.values()))
+            check(got[-1] >= before - 1, f"snapshot ends at {got[-1]}, "
+                                         f"{before} were emitted before it")
+            check(got[-1] > last_end, "a later snapshot is not newer")
+            check(sum(discarded.values()) == 0, f"discarded {discarded} in overwrite mode")
+            last_end = got[-1]
+            time.sleep(0.05)
+        after = int(open(prog).read())
+        check(after > last_end - 256, "the app stalled during the snapshots")
+        os.killpg(app.pid, signal.SIGKILL)
+        app.wait()
+        d.ok("destroy")
+        return dirs
+    finally:
+        d.cleanup()
+
+
+def test_live_uid():
+    live_loop()
+
+
+def test_live_pid_cid():
+    dirs = live_loop(extra=("--buffers-pid",))
+    check(glob.glob(dirs[0] + "/ust/pid/rt_tapp-*/metadata"), f"no ust/pid trace in {dirs[0]}")
+
+
+def test_live_pid_locked():
+    live_loop(extra=("--buffers-pid",), env={"RSEQTRACE_LOCKED": "1"})
+
+
+def test_stop_then_record():
+    """lttng's advice: stop, record, start again; the trace after the
+    restart is newer."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        snapshot_session(d, out)
+        app = App(d, "-c", "0", TAPP,
+                  "--events", "30000", "--role", "1", exe="/usr/bin/taskset")
+        check(app.wait() == 0, app.err)
+        d.ok("stop")
+        path, _ = record(d)
+        got = next(iter(seq_runs(read_trace(path)[0]).values()))
+        check(got[-1] == 29999, f"ends at {got[-1]}")
+        d.ok("start")
+        app = App(d, "-c", "0", TAPP,
+                  "--events", "30000", "--role", "2", exe="/usr/bin/taskset")
+        check(app.wait() == 0, app.err)
+        path, _ = record(d)
+        runs = seq_runs(read_trace(path)[0])
+        check(any(k[0] == 2 and v[-1] == 29999 for k, v in runs.items()), f"{list(runs)}")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_outputs():
+    """list-output, add-output (one at most), del-output, record -n/-m/DIR,
+    and the errors: not a snapshot session, no output, max size too small."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "plain", "-o", tmpdir() + "/plain")
+        r = d.cli("snapshot", "record", "-s", "plain")
+        check(r.returncode == 1 and "not in snapshot mode" in r.stdout + r.stderr, r.stderr)
+        snapshot_session(d, out)
+        lo = d.ok("snapshot", "list-output").stdout
+        check(f"[1] snapshot-1: {out}" in lo, lo)
+        r = d.cli("snapshot", "add-output", tmpdir())
+        check(r.returncode == 1 and "already exists" in r.stdout + r.stderr, r.stderr)
+        d.ok("snapshot", "del-output", "1")
+        check("[1]" not in d.ok("snapshot", "list-output").stdout, "output 1 still listed")
+        r = d.cli("snapshot", "record")
+        check(r.returncode == 1 and "no snapshot output" in r.stdout + r.stderr, r.stderr)
+        other = tmpdir()
+        add = d.ok("snapshot", "add-output", "-n", "bug", "-m", "1M", "file://" + other).stdout
+        check(f"[2] bug: {other} (max size: 1048576 bytes)" in add, add)
+        app = App(d, "-c", "0", TAPP,
+                  "--events", "20000", exe="/usr/bin/taskset")
+        check(app.wait() == 0, app.err)
+        path, _ = record(d)
+        check(re.fullmatch(re.escape(other) + r"/bug-\d{8}-\d{6}-0", path), path)
+        bt_clean(path)
+        # one sub-buffer per buffer at least
+        r = d.cli("snapshot", "record", "-m", "1k")
+        check(r.returncode == 1 and "less than a sub-buffer" in r.stdout + r.stderr, r.stderr)
+        third = tmpdir()
+        path, text = record(d, "-n", "small", "-m", "8k", third)
+        check(re.fullmatch(re.escape(third) + r"/small-\d{8}-\d{6}-1", path), path)
+        size = sum(os.path.getsize(f) for f in glob.glob(path + "/ust/uid/*/64-bit/channel0_*"))
+        check(0 < size <= 8192, f"{size} bytes of streams with -m 8k")
+        check(count(text, "left out for the max size") > 0, text)
+        bt_clean(path)
+        lst = d.ok("list", "fr").stdout
+        check("[active snapshot]" in lst and "overwrite mode" in lst, lst)
+        kv = d.kv("fr")
+        check(kv.get("snapshot") == "1" and kv.get("snapshots") == "2", str(kv))
+        check("2 snapshot(s) recorded" in d.ok("stop").stdout, "stop's summary")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+def test_overwrite_session():
+    """create --overwrite (lttng enable-channel --overwrite) in a normal
+    session whose daemon drains slowly: the writers lap it and reuse the
+    oldest packets instead of dropping new events; the trace skips those
+    packets' numbers (babeltrace2 reports discarded packets), every event
+    in it is intact and in order, the last one is there, nothing is
+    counted as discarded or corrupt."""
+    d = Daemon(args=("--no-writer-wakeup", "--drain-min-ms", "150", "--drain-max-ms", "200"))
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "ow", "--overwrite", "-o", out, *GEOM)
+        d.ok("enable-event", "-a")
+        d.ok("start")
+        # paced (~1.5 s): drains happen while the writers lap the buffers
+        n = 20000
+        app = App(d, "-c", "0", TAPP, "--events", str(n), "--role", "9", "--sleep-us", "20",
+                  exe="/usr/bin/taskset")
+        check(app.wait() == 0, app.err)
+        stop = d.ok("stop").stdout
+        kv = d.kv("ow")
+        check(kv.get("overwrite") == "1", str(kv))
+        check(int(kv["overwritten_packets"]) > 0, f"nothing overwritten: {kv}")
+        check(int(kv["lost_full"]) == 0 and int(kv["discarded"]) == 0, str(kv))
+        check(int(kv["corrupt_events"]) == 0 and int(kv["corrupt_packets"]) == 0, str(kv))
+        check("packets overwritten" in stop, stop)
+        rc, _, err = bt_text(out)
+        check(rc == 0 and "discarded" in err and "packet" in err, f"babeltrace2: {rc} {err[-500:]}")
+        events, _ = read_trace(out)
+        seqs = [int(e["fields"]["seq"]) for e in events if e["name"] == "rtd:seq"]
+        check(seqs == sorted(seqs) and len(seqs) == len(set(seqs)), "order or duplicates")
+        check(seqs[-1] == n - 1, f"the last event is {seqs[-1]}, not {n - 1}")
+        check(len(seqs) < n, "nothing lost: the daemon drained too fast for the test")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests([test_after_exit_uid, test_live_uid, test_live_pid_cid, test_live_pid_locked,
+               test_stop_then_record, test_outputs, test_overwrite_session])
