@@ -108,7 +108,8 @@ int cmd_channel(int argc, char **argv, const char *home, int enable)
 "before the session's first start; their attributes never change.\n"
 "  -s, --session NAME      the session (default: the current one)\n"
 "  --discard               a full buffer drops new events (the default)\n"
-"  --overwrite             a full buffer overwrites the oldest (not supported yet)\n"
+"  --overwrite             a full buffer overwrites its oldest packet (the default\n"
+"                          in a --snapshot session; packets lost show as a gap)\n"
 "  --buffers-uid|--buffers-pid  one buffer type per session (default: create's)\n"
 "  --subbuf-size SIZE      sub-buffer size, a power of two, k/M suffixes\n"
 "  --num-subbuf N          sub-buffers per buffer, a power of two\n"
@@ -116,7 +117,8 @@ int cmd_channel(int argc, char **argv, const char *home, int enable)
 "                          lttng's timer periods (us, or ms/s suffix): kept,\n"
 "                          shown and saved; the drain threads wake on their own\n"
 "  --blocking-timeout US|inf  a writer waits that long for room (0: discard)\n"
-"  --tracefile-size SIZE, --tracefile-count N  (not supported yet)\n"
+"  --tracefile-size SIZE   stream files CHANNEL_<cpu>_<n> of at most SIZE bytes\n"
+"  --tracefile-count N     at most N of them per stream, the oldest removed\n"
 "lttng: lttng enable-channel -u [-s NAME] ... CHANNEL\n";
 	static const char disable_help[] =
 "Usage: rseqtrace disable-channel [-u] [-s NAME] CHANNEL[,CHANNEL]...\n"

@@ -247,6 +247,12 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 			s->rot_size = 0;
 		return schedule_reply(c, seq, s, "Disabled: the");
 	}
+	/* The channels of a trace directory share its metadata: moving it is
+	 * one trace's job for now. */
+	if (s->nr_channels > 1)
+		return send_replyf(c, seq, -ENOTSUP, "session %s has %u channels: rotation of "
+				   "sessions with more than one channel is not supported yet",
+				   s->name, s->nr_channels);
 	if (!s->started_once)
 		return send_replyf(c, seq, -EINVAL, "session %s was never started: nothing to "
 				   "rotate", s->name);

@@ -104,6 +104,12 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 	if (!m->output[0] && !s->snap_out.id)
 		return send_replyf(c, seq, -ENOENT, "session %s has no snapshot output: give a "
 				   "directory, or rseqtrace snapshot add-output DIR", s->name);
+	/* Each channel's traces share a directory (one metadata): a snapshot
+	 * writes one trace per buffer set for now. */
+	if (s->nr_channels > 1)
+		return send_replyf(c, seq, -ENOTSUP, "session %s has %u channels: snapshots of "
+				   "sessions with more than one channel are not supported yet",
+				   s->name, s->nr_channels);
 	const char *name = m->name[0] ? m->name : m->output[0] ? "snapshot" : s->snap_out.name;
 	uint64_t max_size = m->max_size ? m->max_size : m->output[0] ? 0 : s->snap_out.max_size;
 	int r = m->output[0] ? output_path_check(d, path, why, sizeof why) : 0;

@@ -4,7 +4,7 @@
 directory (one metadata, one stream class each, stream files NAME_<cpu>);
 an event enabled in both is recorded in both; babeltrace2 reads it and the
 counts are exact, per-UID and per-PID. Refusals: a channel made after the
-start, --overwrite and --tracefile-* (not supported yet), a second buffer
+start, --tracefile-count without a size, a second buffer
 type, attributes of an existing channel. disable-channel stops a channel's
 events and enable-channel brings them back."""
 import os
@@ -104,9 +104,7 @@ def test_refusals():
     try:
         out = os.path.join(tmpdir(), "out")
         d.ok("create", "rf", "-o", out)
-        for args, what in ((["--overwrite"], "--overwrite is not supported yet"),
-                           (["--tracefile-size", "1M"], "--tracefile-size is not supported yet"),
-                           (["--tracefile-count", "4"], "--tracefile-count is not supported yet"),
+        for args, what in ((["--tracefile-count", "4"], "--tracefile-count needs --tracefile-size"),
                            (["--subbuf-size", "3000"], "power of two")):
             r = d.cli("enable-channel", "-u", "x", *args)
             check(r.returncode == 1 and what in r.stderr + r.stdout,

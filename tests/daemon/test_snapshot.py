@@ -217,7 +217,7 @@ def test_outputs():
 
 
 def test_overwrite_session():
-    """create --overwrite (lttng enable-channel --overwrite) in a normal
+    """enable-channel --overwrite (lttng's) in a normal
     session whose daemon drains slowly: the writers lap it and reuse the
     oldest packets instead of dropping new events; the trace skips those
     packets' numbers (babeltrace2 reports discarded packets), every event
@@ -226,7 +226,8 @@ def test_overwrite_session():
     d = Daemon(args=("--no-writer-wakeup", "--drain-min-ms", "150", "--drain-max-ms", "200"))
     try:
         out = tmpdir() + "/out"
-        d.ok("create", "ow", "--overwrite", "-o", out, *GEOM)
+        d.ok("create", "ow", "-o", out, *GEOM)
+        d.ok("enable-channel", "-u", "channel0", "--overwrite")
         d.ok("enable-event", "-a")
         d.ok("start")
         # paced (~1.5 s): drains happen while the writers lap the buffers
@@ -236,7 +237,7 @@ def test_overwrite_session():
         check(app.wait() == 0, app.err)
         stop = d.ok("stop").stdout
         kv = d.kv("ow")
-        check(kv.get("overwrite") == "1", str(kv))
+        check("overwrite=1" in d.ok("list", "--kv", "ow").stdout, str(kv))
         check(int(kv["overwritten_packets"]) > 0, f"nothing overwritten: {kv}")
         check(int(kv["lost_full"]) == 0 and int(kv["discarded"]) == 0, str(kv))
         check(int(kv["corrupt_events"]) == 0 and int(kv["corrupt_packets"]) == 0, str(kv))

@@ -1,6 +1,5 @@
 #!/usr/bin/python3
-"""--tracefile-size / --tracefile-count (lttng enable-channel's; on create
-until enable-channel exists): stream files channel0_CPU_N of at most SIZE
+"""enable-channel --tracefile-size / --tracefile-count (lttng's): stream files channel0_CPU_N of at most SIZE
 bytes, each beginning with a whole packet, so each is read on its own; N
 counts modulo COUNT and the oldest file is removed when its number comes
 round. Oracle: a pinned app emits consecutive seq numbers with no loss
@@ -22,7 +21,8 @@ def run(count=None):
     d = Daemon()
     try:
         out = tmpdir() + "/out"
-        args = ["create", "tf", "-o", out, "--subbuf-size", "16k", "--num-subbuf", "8",
+        d.ok("create", "tf", "-o", out)
+        args = ["enable-channel", "-u", "channel0", "--subbuf-size", "16k", "--num-subbuf", "8",
                 "--blocking-timeout", "inf", "--tracefile-size", str(TF)]
         if count:
             args += ["--tracefile-count", str(count)]
@@ -82,8 +82,9 @@ def test_count_3():
 def test_count_without_size():
     d = Daemon()
     try:
-        r = d.cli("create", "x", "-o", tmpdir() + "/o", "--tracefile-count", "2")
-        check(r.returncode == 2 and "needs --tracefile-size" in r.stderr, r.stderr)
+        d.ok("create", "x", "-o", tmpdir() + "/o")
+        r = d.cli("enable-channel", "-u", "channel0", "--tracefile-count", "2")
+        check(r.returncode == 1 and "needs --tracefile-size" in r.stderr + r.stdout, r.stderr)
     finally:
         d.cleanup()
 
