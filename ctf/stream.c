@@ -455,7 +455,7 @@ static void open_index(struct ctf_channel *c, uint32_t cpu, const char *stream_n
 	struct cpu_stream *s = &c->cpu[cpu];
 	if (c->trace->index_fd < 0 || s->idx_dropped)
 		return;
-	char name[96];
+	char name[112];
 	snprintf(name, sizeof name, "%s.idx", stream_name);
 	s->idx_fd = openat(c->trace->index_fd, name,
 			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
