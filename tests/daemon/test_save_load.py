@@ -60,12 +60,21 @@ class Lttng:
         self.pidfile = ("/var/run/lttng/lttng-sessiond.pid" if os.getuid() == 0 else
                         os.path.expanduser("~/.lttng/lttng-sessiond.pid"))
         self.started = None
-        if not self.running():
-            subprocess.run(["lttng-sessiond", "--daemonize", "--no-kernel"], check=True,
-                           timeout=60)
-            check(self.running(), "lttng-sessiond started but names no live process")
-            with open(self.pidfile) as f:
-                self.started = int(f.read())
+        # One that another program is starting or stopping holds the lock
+        # file while its pid file says nothing yet (or no more): retried,
+        # within a generous bound, until one is running.
+        deadline = time.monotonic() + 20
+        while not self.running():
+            p = subprocess.run(["lttng-sessiond", "--daemonize", "--no-kernel"],
+                               capture_output=True, text=True, timeout=60)
+            if p.returncode == 0:
+                check(self.running(), "lttng-sessiond started but names no live process")
+                with open(self.pidfile) as f:
+                    self.started = int(f.read())
+                break
+            if time.monotonic() > deadline:
+                raise Fail(f"lttng-sessiond could not start: {p.stderr.strip()}")
+            time.sleep(0.2)
         self.sessions = []
 
     def running(self):
