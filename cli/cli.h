@@ -39,6 +39,9 @@ int parse_loglevel(const char *s, int32_t *out);
 /* "ip", "vpid,vtid", ...: ORs the RT_CTX_* bits into *bits. */
 int parse_context(const char *s, uint32_t *bits);
 int check_pattern(const char *p);
+/* A filter expression the daemon may take: 1..RT_FILTER_TEXT_MAX-1
+ * printable ASCII characters (tabs too). 0, or -1 printed. */
+int check_filter(const char *f);
 int absolute_path(const char *in, char *out, size_t n);
 int copy_name(char *dst, size_t n, const char *name, const char *what);
 /* -k/--kernel and friends: lttng's other domains, refused with one message. */

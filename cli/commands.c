@@ -283,18 +283,9 @@ int cmd_rule(int argc, char **argv, const char *home, int enable)
 		p += n + (p[n] == ',');
 	}
 	if (filter) {
-		size_t n = strlen(filter);
-		if (n == 0 || n >= RT_FILTER_TEXT_MAX) {
-			cli_error("a filter expression has 1 to %u characters", RT_FILTER_TEXT_MAX - 1);
+		if (check_filter(filter) != 0)
 			return EXIT_USAGE;
-		}
-		for (size_t i = 0; i < n; i++)
-			if (!((unsigned char)filter[i] >= 0x20 && (unsigned char)filter[i] < 0x7f) &&
-			    filter[i] != '\t') {
-				cli_error("a filter expression is one line of printable ASCII");
-				return EXIT_USAGE;
-			}
-		r.filter_len = (uint32_t)n + 1;
+		r.filter_len = (uint32_t)strlen(filter) + 1;
 	}
 	static struct rt_msg_buf b;
 	rt_msg_init(&b, enable ? RT_MSG_ENABLE : RT_MSG_DISABLE, 0);

@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 #include "cli/model.h"
 
+const char *const m_track_names[RT_TRACK_NR] = { "vpid", "vuid", "vgid" };
+
 static void *grow(void *p, uint32_t n, size_t size)
 {
 	void *q = realloc(p, (n + 1) * size);
@@ -129,6 +131,66 @@ static int parse_rule(struct m_session *s, const char *v)
 	return 0;
 }
 
+/* Rule k of the session, counting through its channels in order (how
+ * rule_filter= and rule_exclude= name the rule= lines). */
+static struct m_rule *nth_rule(struct m_session *s, unsigned long k)
+{
+	for (uint32_t i = 0; i < s->nr_channels; i++) {
+		if (k < s->channels[i].nr_rules)
+			return &s->channels[i].rules[k];
+		k -= s->channels[i].nr_rules;
+	}
+	return NULL;
+}
+
+/* rule_filter=K EXPR (the rest of the line) or rule_exclude=K PATTERN */
+static int parse_rule_extra(struct m_session *s, const char *v, int is_filter)
+{
+	char *end;
+	unsigned long k = strtoul(v, &end, 10);
+	struct m_rule *r = nth_rule(s, k);
+	if (!r || *end != ' ')
+		return -1;
+	if (is_filter) {
+		snprintf(r->filter, sizeof r->filter, "%s", end + 1);
+		return 0;
+	}
+	if (r->nr_excl == RT_MAX_EXCLUSIONS)
+		return -1;
+	snprintf(r->excl[r->nr_excl++], RT_PATTERN_MAX, "%s", end + 1);
+	return 0;
+}
+
+/* tracker=vpid all|none|ID,ID,... */
+static int parse_tracker(struct m_session *s, const char *v)
+{
+	size_t n = strcspn(v, " ");
+	unsigned a = 0;
+	while (a < RT_TRACK_NR && (strlen(m_track_names[a]) != n || strncmp(v, m_track_names[a], n)))
+		a++;
+	if (a == RT_TRACK_NR || v[n] != ' ')
+		return -1;
+	struct m_tracker *t = &s->trackers[a];
+	const char *p = v + n + 1;
+	t->nr = 0;
+	if (!strcmp(p, "all") || !strcmp(p, "none")) {
+		t->policy = !strcmp(p, "all") ? M_TRACK_ALL : M_TRACK_NONE;
+		return 0;
+	}
+	t->policy = M_TRACK_SET;
+	while (*p) {
+		char *end;
+		unsigned long x = strtoul(p, &end, 10);
+		if (end == p || t->nr == RT_TRACK_MAX_VALUES || x > UINT32_MAX)
+			return -1;
+		t->values[t->nr++] = (uint32_t)x;
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return -1;
+	}
+	return 0;
+}
+
 static int parse_line(struct m_session *s, const char *line)
 {
 	const char *eq = strchr(line, '=');
@@ -149,11 +211,12 @@ static int parse_line(struct m_session *s, const char *line)
 		return parse_channel(s, line);
 	else if (k == 4 && !strncmp(line, "rule", k))
 		return parse_rule(s, v);
-	else if (!s->unsaved[0] && ((k == 11 && !strncmp(line, "rule_filter", k)) ||
-				    (k == 12 && !strncmp(line, "rule_exclude", k)) ||
-				    (k == 7 && !strncmp(line, "tracker", k) &&
-				     !strstr(v, " all"))))
-		snprintf(s->unsaved, sizeof s->unsaved, "%.*s", (int)(sizeof s->unsaved - 1), line);
+	else if (k == 11 && !strncmp(line, "rule_filter", k))
+		return parse_rule_extra(s, v, 1);
+	else if (k == 12 && !strncmp(line, "rule_exclude", k))
+		return parse_rule_extra(s, v, 0);
+	else if (k == 7 && !strncmp(line, "tracker", k))
+		return parse_tracker(s, v);
 	else if (k == 5 && !strncmp(line, "trace", k) && word(line, "channel", name, sizeof name)) {
 		struct m_channel *c = find_channel(s, name);
 		if (c) {

@@ -16,6 +16,19 @@ struct m_rule {
 	char pattern[RT_PATTERN_MAX];
 	uint32_t loglevel_type; /* enum rt_loglevel_type */
 	int32_t loglevel;
+	char filter[RT_FILTER_TEXT_MAX]; /* "" = none */
+	uint32_t nr_excl;
+	char excl[RT_MAX_EXCLUSIONS][RT_PATTERN_MAX];
+};
+
+/* A process attribute tracker (lttng 2.13): every process, none, or the
+ * processes whose attribute is one of values. */
+enum m_track_policy { M_TRACK_ALL, M_TRACK_NONE, M_TRACK_SET };
+extern const char *const m_track_names[RT_TRACK_NR]; /* vpid, vuid, vgid */
+struct m_tracker {
+	uint32_t policy;        /* enum m_track_policy */
+	uint32_t nr;
+	uint32_t values[RT_TRACK_MAX_VALUES];
 };
 
 struct m_channel {
@@ -39,10 +52,7 @@ struct m_session {
 	char output[RT_PATH_MAX];
 	int per_pid;
 	int tsc;
-	/* What save cannot write yet: a rule with a filter or exclusions
-	 * (list's rule_filter=, rule_exclude=), a tracker that does not
-	 * track every process (tracker=). The first such line, for the error. */
-	char unsaved[96];
+	struct m_tracker trackers[RT_TRACK_NR]; /* by enum rt_track_attr */
 	struct m_channel *channels;
 	uint32_t nr_channels;
 };

@@ -110,6 +110,21 @@ int check_pattern(const char *p)
 	return -1;
 }
 
+int check_filter(const char *f)
+{
+	size_t n = strlen(f);
+	if (n == 0 || n >= RT_FILTER_TEXT_MAX) {
+		cli_error("a filter expression has 1 to %u characters", RT_FILTER_TEXT_MAX - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((unsigned char)f[i] >= 0x20 && (unsigned char)f[i] < 0x7f) && f[i] != '\t') {
+			cli_error("a filter expression is one line of printable ASCII");
+			return -1;
+		}
+	return 0;
+}
+
 int absolute_path(const char *in, char *out, size_t n)
 {
 	int w;

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,45 @@ static void end(xmlTextWriterPtr w)
 	xmlTextWriterEndElement(w);
 }
 
+/* A rule's <filter> and <exclusions>, where lttng puts them (after the
+ * loglevel; no element for what the rule does not have). */
+static void save_rule_extras(xmlTextWriterPtr w, const struct m_rule *r)
+{
+	if (r->filter[0])
+		el(w, "filter", r->filter);
+	if (!r->nr_excl)
+		return;
+	start(w, "exclusions");
+	for (uint32_t i = 0; i < r->nr_excl; i++)
+		el(w, "exclusion", r->excl[i]);
+	end(w);
+}
+
+/* <process_attr_trackers> as lttng 2.13 writes it: always there, with an
+ * element for each tracker that does not track every process (an empty
+ * <process_attr_values/> for one that tracks none). */
+static void save_trackers(xmlTextWriterPtr w, const struct m_session *s)
+{
+	start(w, "process_attr_trackers");
+	for (unsigned a = 0; a < RT_TRACK_NR; a++) {
+		const struct m_tracker *t = &s->trackers[a];
+		char tag[48];
+		if (t->policy == M_TRACK_ALL)
+			continue;
+		snprintf(tag, sizeof tag, "%s_process_attr_tracker", m_track_names[a]);
+		start(w, tag);
+		start(w, "process_attr_values");
+		for (uint32_t i = 0; t->policy == M_TRACK_SET && i < t->nr; i++) {
+			start(w, m_track_names[a]);
+			elu(w, "id", t->values[i]);
+			end(w);
+		}
+		end(w);
+		end(w);
+	}
+	end(w);
+}
+
 static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 {
 	start(w, "channel");
@@ -110,6 +151,7 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 		el(w, "loglevel_type", mi_loglevel_type(r->loglevel_type));
 		xmlTextWriterWriteFormatElement(w, BAD_CAST "loglevel", "%d",
 						r->loglevel_type == RT_LOGLEVEL_ALL ? -1 : r->loglevel);
+		save_rule_extras(w, r);
 		end(w);
 	}
 	end(w);
@@ -137,11 +179,6 @@ static xmlBufferPtr save_document(const struct m_session *s)
 			  "saved", s->name);
 		return NULL;
 	}
-	if (s->unsaved[0]) {
-		cli_error("session %s has event filters, exclusions or process trackers (%s), which "
-			  "save does not write yet: not saved", s->name, s->unsaved);
-		return NULL;
-	}
 	xmlBufferPtr buf = xmlBufferCreate();
 	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
 	if (!w) {
@@ -163,6 +200,7 @@ static xmlBufferPtr save_document(const struct m_session *s)
 	for (uint32_t i = 0; i < s->nr_channels; i++)
 		save_channel(w, &s->channels[i]);
 	end(w);
+	save_trackers(w, s);
 	end(w);
 	end(w);
 	el(w, "started", strcmp(s->state, "active") == 0 ? "true" : "false");
@@ -346,7 +384,7 @@ static const char *text(const xmlNode *n, char *out, size_t n_out)
  * pattern cut short would silently be another one). */
 static int text_fit(struct loader *ld, const xmlNode *n, const char *where, char *out, size_t size)
 {
-	char tmp[RT_PATH_MAX + 2];
+	char tmp[(RT_PATH_MAX > RT_FILTER_TEXT_MAX ? RT_PATH_MAX : RT_FILTER_TEXT_MAX) + 2];
 	text(n, tmp, sizeof tmp);
 	if (strlen(tmp) >= size) {
 		char why[64];
@@ -386,6 +424,25 @@ static int has_children(const xmlNode *n)
 	return 0;
 }
 
+static int load_exclusions(struct loader *ld, const xmlNode *list, struct m_rule *r,
+			   const char *where)
+{
+	for (const xmlNode *n = list->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(n, "exclusion"))
+			return unsupported(ld, n, where, "not supported by rseqtrace");
+		if (r->nr_excl == RT_MAX_EXCLUSIONS)
+			return unsupported(ld, n, where, "more exclusions than rseqtrace takes (64)");
+		if (text_fit(ld, n, where, r->excl[r->nr_excl], RT_PATTERN_MAX) != 0)
+			return -1;
+		if (check_pattern(r->excl[r->nr_excl]) != 0)
+			return unsupported(ld, n, where, "not an event name or pattern");
+		r->nr_excl++;
+	}
+	return 0;
+}
+
 static int load_event(struct loader *ld, const xmlNode *ev, struct m_channel *c, const char *where)
 {
 	struct m_rule *r = model_add_rule(c);
@@ -417,11 +474,14 @@ static int load_event(struct loader *ld, const xmlNode *ev, struct m_channel *c,
 		} else if (is(n, "loglevel")) {
 			text(n, v, sizeof v);
 			r->loglevel = (int32_t)strtol(v, NULL, 10);
-		} else if (is(n, "exclusions") && !has_children(n)) {
-			continue;
-		} else if (is(n, "filter") || is(n, "exclusions")) {
-			return unsupported(ld, n, where, "event filters and exclusions are not "
-							 "supported yet");
+		} else if (is(n, "filter")) {
+			if (text_fit(ld, n, where, r->filter, sizeof r->filter) != 0)
+				return -1;
+			if (check_filter(r->filter) != 0)
+				return unsupported(ld, n, where, "not a filter rseqtrace takes");
+		} else if (is(n, "exclusions")) {
+			if (load_exclusions(ld, n, r, where) != 0)
+				return -1;
 		} else {
 			return unsupported(ld, n, where, "not supported by rseqtrace");
 		}
@@ -560,6 +620,79 @@ static int load_channel(struct loader *ld, const xmlNode *ch, struct m_session *
 	return ld->failed ? -1 : 0;
 }
 
+/* A tracked value: <id>N</id>, or for a user or group <name>NAME</name>,
+ * which is looked up here (lttng saves ids; a hand-written file may not). */
+static int load_track_value(struct loader *ld, const xmlNode *v, unsigned attr, uint32_t *out,
+			    const char *where)
+{
+	for (const xmlNode *n = v->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		uint64_t x;
+		if (is(n, "id")) {
+			if (number(ld, n, where, UINT32_MAX, &x) != 0)
+				return -1;
+			*out = (uint32_t)x;
+			return 0;
+		}
+		if (!is(n, "name") || attr == RT_TRACK_VPID)
+			return unsupported(ld, n, where, "not supported by rseqtrace");
+		char name[256];
+		if (text_fit(ld, n, where, name, sizeof name) != 0)
+			return -1;
+		struct passwd *pw = attr == RT_TRACK_VUID ? getpwnam(name) : NULL;
+		struct group *gr = attr == RT_TRACK_VGID ? getgrnam(name) : NULL;
+		if (!pw && !gr)
+			return unsupported(ld, n, where, attr == RT_TRACK_VUID ? "no such user" :
+									      "no such group");
+		*out = pw ? (uint32_t)pw->pw_uid : (uint32_t)gr->gr_gid;
+		return 0;
+	}
+	return unsupported(ld, v, where, "a tracked value needs an <id>");
+}
+
+/* lttng 2.13's <process_attr_trackers>: a vpid/vuid/vgid tracker element
+ * means the session tracks the listed values only (none if empty); an
+ * absent one, every process. */
+static int load_trackers(struct loader *ld, const xmlNode *list, struct m_session *s)
+{
+	for (const xmlNode *n = list->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		unsigned a = 0;
+		char tag[48];
+		while (a < RT_TRACK_NR &&
+		       (snprintf(tag, sizeof tag, "%s_process_attr_tracker", m_track_names[a]), !is(n, tag)))
+			a++;
+		if (a == RT_TRACK_NR)
+			return unsupported(ld, n, s->name, "only the vpid, vuid and vgid trackers of "
+							   "user space are supported");
+		struct m_tracker *t = &s->trackers[a];
+		t->policy = M_TRACK_NONE;
+		t->nr = 0;
+		for (const xmlNode *vals = n->children; vals; vals = vals->next) {
+			if (vals->type != XML_ELEMENT_NODE)
+				continue;
+			if (!is(vals, "process_attr_values"))
+				return unsupported(ld, vals, s->name, "not supported by rseqtrace");
+			for (const xmlNode *v = vals->children; v; v = v->next) {
+				if (v->type != XML_ELEMENT_NODE)
+					continue;
+				if (!is(v, m_track_names[a]))
+					return unsupported(ld, v, s->name, "not supported by rseqtrace");
+				if (t->nr == RT_TRACK_MAX_VALUES)
+					return unsupported(ld, v, s->name, "more values than a tracker holds "
+									   "(1024)");
+				if (load_track_value(ld, v, a, &t->values[t->nr], s->name) != 0)
+					return -1;
+				t->nr++;
+				t->policy = M_TRACK_SET;
+			}
+		}
+	}
+	return 0;
+}
+
 static int load_domain(struct loader *ld, const xmlNode *d, struct m_session *s)
 {
 	char type[32] = "", v[32];
@@ -590,10 +723,18 @@ static int load_domain(struct loader *ld, const xmlNode *d, struct m_session *s)
 				else if (c->type == XML_ELEMENT_NODE)
 					unsupported(ld, c, s->name, "not supported by rseqtrace");
 			}
+		} else if (is(n, "process_attr_trackers") && ust) {
+			if (load_trackers(ld, n, s) != 0)
+				return -1;
 		} else if ((is(n, "process_attr_trackers") || is(n, "trackers")) && !has_children(n)) {
 			continue;
-		} else if (is(n, "process_attr_trackers") || is(n, "trackers")) {
-			return unsupported(ld, n, s->name, "process trackers are not supported yet");
+		} else if (is(n, "trackers")) {
+			return unsupported(ld, n, s->name, "lttng's trackers of before 2.12 are not "
+							   "supported (lttng 2.13 saves process_attr_trackers)");
+		} else if (is(n, "process_attr_trackers")) {
+			char why[96];
+			snprintf(why, sizeof why, "the %s domain is not traced (user space only)", type);
+			return unsupported(ld, n, s->name, why);
 		} else {
 			return unsupported(ld, n, s->name, "not supported by rseqtrace");
 		}
@@ -803,9 +944,19 @@ static int replay_channel(const char *home, const struct m_session *s, const str
 		if (r->enable) {
 			rule.loglevel_type = r->loglevel_type;
 			rule.loglevel = r->loglevel;
+			rule.nr_exclusions = r->nr_excl;
+			rule.filter_len = r->filter[0] ? (uint32_t)strlen(r->filter) + 1 : 0;
 		}
-		if (send_body(home, r->enable ? RT_MSG_ENABLE : RT_MSG_DISABLE, &rule, sizeof rule,
-			      r->pattern, 0) != 0)
+		/* As enable-event sends it: the pattern, the exclusions, the filter. */
+		static struct rt_msg_buf b;
+		rt_msg_init(&b, r->enable ? RT_MSG_ENABLE : RT_MSG_DISABLE, 0);
+		rt_msg_put(&b, &rule, sizeof rule);
+		rt_msg_put(&b, r->pattern, strlen(r->pattern) + 1);
+		for (uint32_t x = 0; x < rule.nr_exclusions; x++)
+			rt_msg_put(&b, r->excl[x], strlen(r->excl[x]) + 1);
+		if (rule.filter_len)
+			rt_msg_put(&b, r->filter, rule.filter_len);
+		if (send_request(home, &b, 0) != 0)
 			return -1;
 	}
 	if (!c->enabled) {
@@ -816,6 +967,28 @@ static int replay_channel(const char *home, const struct m_session *s, const str
 			return -1;
 	}
 	return 0;
+}
+
+/* A tracker that does not track every process: untrack --all, then
+ * track its values (a tracker holds no more than one request takes). */
+static int replay_tracker(const char *home, const struct m_session *s, unsigned attr)
+{
+	const struct m_tracker *t = &s->trackers[attr];
+	if (t->policy == M_TRACK_ALL)
+		return 0;
+	struct rt_msg_track m = { .attr = attr, .flags = RT_TRACK_ALL };
+	snprintf(m.session, sizeof m.session, "%s", s->name);
+	if (send_body(home, RT_MSG_UNTRACK, &m, sizeof m, NULL, 0) != 0)
+		return -1;
+	m.flags = 0;
+	m.count = t->policy == M_TRACK_SET ? t->nr : 0;
+	if (!m.count)
+		return 0;
+	static struct rt_msg_buf b;
+	rt_msg_init(&b, RT_MSG_TRACK, 0);
+	rt_msg_put(&b, &m, sizeof m);
+	rt_msg_put(&b, t->values, m.count * sizeof t->values[0]);
+	return send_request(home, &b, 0) != 0 ? -1 : 0;
 }
 
 /* Makes session s in the daemon (replacing one of that name with force);
@@ -847,6 +1020,8 @@ static int replay_session(const char *home, const struct m_session *s, int force
 	int r = 0;
 	for (uint32_t i = 0; i < s->nr_channels && !r; i++)
 		r = replay_channel(home, s, &s->channels[i]);
+	for (unsigned a = 0; a < RT_TRACK_NR && !r; a++)
+		r = replay_tracker(home, s, a);
 	if (!r && strcmp(s->state, "active") == 0)
 		r = send_body(home, RT_MSG_START, &ss, sizeof ss, NULL, 0) ? -1 : 0;
 	if (r) {
