@@ -8,7 +8,7 @@
  * network, no entities, no DTD) into the same model, refuses by name any
  * element rseqtrace cannot honour, then replays it as the CLI's requests
  * (create, enable-channel, add-context, enable-event, disable-channel,
- * start).
+ * untrack/track, start).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -277,8 +277,8 @@ int cmd_save(int argc, char **argv, const char *home)
 	static const char help[] =
 "Usage: rseqtrace save [NAME | -a] [-o DIR] [-f]\n"
 "Save sessions (default: every one) as DIR/NAME.lttng in lttng's session\n"
-"XML: channels and their attributes, contexts, event rules, output, and\n"
-"whether it is started. 'rseqtrace load' and 'lttng load' read it.\n"
+"XML: channels and their attributes, contexts, event rules with their\n"
+"filters and exclusions, trackers, output, and whether it is started. 'rseqtrace load' and 'lttng load' read it.\n"
 "  -o, --output-path DIR  the directory (default ~/.rseqtrace/sessions)\n"
 "  -a, --all              every session\n"
 "  -f, --force            overwrite an existing file\n"
@@ -1049,7 +1049,7 @@ int cmd_load(int argc, char **argv, const char *home)
 "Usage: rseqtrace load [NAME | -a] [-i PATH] [-f]\n"
 "Make the sessions (default: every one) of a session file in lttng's XML\n"
 "(written by 'rseqtrace save' or 'lttng save'). What rseqtrace cannot do\n"
-"(kernel channels, filters, snapshot or network outputs, ...) is refused,\n"
+"(kernel channels and trackers, snapshot or network outputs, ...) is refused,\n"
 "naming the element, and nothing of that session is made.\n"
 "  -i, --input-path PATH  a file, or a directory of *.lttng files (default\n"
 "                         ~/.rseqtrace/sessions)\n"
