@@ -248,6 +248,12 @@ static const struct { const char *name; uint16_t id; } ctx_names[] = {
 	{ "vpid", RT_FP_CTX_VPID }, { "vtid", RT_FP_CTX_VTID },
 	{ "procname", RT_FP_CTX_PROCNAME }, { "cpu_id", RT_FP_CTX_CPU_ID },
 	{ "pthread_id", RT_FP_CTX_PTHREAD_ID }, { "ip", RT_FP_CTX_IP },
+	{ "vuid", RT_FP_CTX_VUID }, { "veuid", RT_FP_CTX_VEUID }, { "vsuid", RT_FP_CTX_VSUID },
+	{ "vgid", RT_FP_CTX_VGID }, { "vegid", RT_FP_CTX_VEGID }, { "vsgid", RT_FP_CTX_VSGID },
+	{ "cgroup_ns", RT_FP_CTX_CGROUP_NS }, { "ipc_ns", RT_FP_CTX_IPC_NS },
+	{ "mnt_ns", RT_FP_CTX_MNT_NS }, { "net_ns", RT_FP_CTX_NET_NS },
+	{ "pid_ns", RT_FP_CTX_PID_NS }, { "time_ns", RT_FP_CTX_TIME_NS },
+	{ "user_ns", RT_FP_CTX_USER_NS }, { "uts_ns", RT_FP_CTX_UTS_NS },
 };
 
 static struct node *parse_or(struct parser *ps);
@@ -274,9 +280,15 @@ static struct node *parse_primary(struct parser *ps)
 		for (size_t k = 0; k < sizeof ctx_names / sizeof ctx_names[0]; k++)
 			if (strcmp(ps->s, ctx_names[k].name) == 0 && (n = new_node(ps, N_CTX)))
 				n->ctx = ctx_names[k].id;
-		if (!n)
+		/* A counter is read when the record is written, after the
+		 * filter ran: a filter could only read a second, other value. */
+		if (!n && strncmp(ps->s, "perf", 4) == 0 && (!ps->s[4] || ps->s[4] == '_'))
+			perr(ps, "cannot filter on perf counters ($ctx.%s): record them with "
+				 "add-context -t perf:thread:NAME instead", ps->s);
+		else if (!n)
 			perr(ps, "unknown context field $ctx.%s (vpid, vtid, procname, cpu_id, "
-				 "pthread_id, ip)", ps->s);
+				 "pthread_id, ip, vuid, veuid, vsuid, vgid, vegid, vsgid, cgroup_ns, "
+				 "ipc_ns, mnt_ns, net_ns, pid_ns, time_ns, user_ns, uts_ns)", ps->s);
 		break;
 	case T_OP:
 		if (ps->op == O_LP) {

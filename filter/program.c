@@ -39,7 +39,7 @@ struct rt_fp {
 	 * constants and string addresses inline, the loads of fixed-offset
 	 * integer fields resolved (X_LOAD_INT). What rt_fp_run runs. */
 	struct xin *x;
-	int reads_ctx;
+	uint32_t reads_ctx;
 	_Alignas(16) unsigned char bytes[]; /* the program, then fields[], off[], x[] */
 };
 
@@ -350,7 +350,7 @@ static void decode(struct rt_fp *f)
 			x->imm.s = f->strs + in->b;
 			break;
 		case RT_FP_LOAD_CTX:
-			f->reads_ctx = 1;
+			f->reads_ctx |= RT_FP_CTX_BIT(in->a);
 			break;
 		case RT_FP_LOAD_FIELD: {
 			uint8_t t = in->type & (uint8_t)~RT_FP_BE;
@@ -366,7 +366,7 @@ static void decode(struct rt_fp *f)
 	}
 }
 
-int rt_fp_reads_ctx(const struct rt_fp *f)
+uint32_t rt_fp_reads_ctx(const struct rt_fp *f)
 {
 	return f->reads_ctx;
 }
@@ -564,7 +564,13 @@ static void load_ctx(uint16_t which, const struct rt_fp_env *env, union slot *ou
 	case RT_FP_CTX_PROCNAME: out->s = env->procname; break;
 	case RT_FP_CTX_CPU_ID: out->i = sched_getcpu(); break;
 	case RT_FP_CTX_PTHREAD_ID: out->i = (int64_t)pthread_self(); break;
-	default: out->i = (int64_t)(uintptr_t)env->ip; break;
+	case RT_FP_CTX_IP: out->i = (int64_t)(uintptr_t)env->ip; break;
+	default:
+		if (which < RT_FP_CTX_CGROUP_NS)
+			out->i = env->ids[which >= RT_FP_CTX_VGID][(which - RT_FP_CTX_VUID) % 3];
+		else
+			out->i = (int64_t)env->ns[which - RT_FP_CTX_CGROUP_NS];
+		break;
 	}
 }
 

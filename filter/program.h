@@ -115,8 +115,17 @@ enum rt_fp_ctx {
 	RT_FP_CTX_CPU_ID,     /* I */
 	RT_FP_CTX_PTHREAD_ID, /* I */
 	RT_FP_CTX_IP,         /* I */
+	/* Real, effective, saved user then group ids (env->ids). */
+	RT_FP_CTX_VUID, RT_FP_CTX_VEUID, RT_FP_CTX_VSUID,
+	RT_FP_CTX_VGID, RT_FP_CTX_VEGID, RT_FP_CTX_VSGID,
+	/* Namespace inodes, in common/context.h's order (env->ns). */
+	RT_FP_CTX_CGROUP_NS, RT_FP_CTX_IPC_NS, RT_FP_CTX_MNT_NS, RT_FP_CTX_NET_NS,
+	RT_FP_CTX_PID_NS, RT_FP_CTX_TIME_NS, RT_FP_CTX_USER_NS, RT_FP_CTX_UTS_NS,
 	RT_FP_NR_CTX
 };
+#define RT_FP_CTX_BIT(c) (1u << (c))
+#define RT_FP_CTX_IDS(k) (7u << (RT_FP_CTX_VUID + 3 * (k))) /* k: 0 uids, 1 gids */
+#define RT_FP_CTX_NS (0xffu << RT_FP_CTX_CGROUP_NS)
 
 /* The program type of a payload field (kind: enum rseqtrace_field_kind),
  * 0 if programs cannot read that kind (arrays, sequences). Both sides use
@@ -142,9 +151,9 @@ struct rt_fp;
 struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_event_desc *desc,
 			 char *err, size_t errlen);
 void rt_fp_free(struct rt_fp *f);
-/* Whether f reads context fields ($ctx.*): only then does the caller
- * need to fill them in the environment. */
-int rt_fp_reads_ctx(const struct rt_fp *f);
+/* The context fields f reads ($ctx.*, RT_FP_CTX_BIT of each): only those
+ * does the caller need to fill in the environment. */
+uint32_t rt_fp_reads_ctx(const struct rt_fp *f);
 
 /* What a program reads besides the payload. */
 struct rt_fp_env {
@@ -153,6 +162,8 @@ struct rt_fp_env {
 	const void *ip;      /* the call site */
 	int64_t vpid, vtid;
 	const char *procname; /* NUL-terminated */
+	uint32_t ids[2][3];   /* getresuid, getresgid */
+	uint64_t ns[8];       /* RT_FP_CTX_CGROUP_NS.. */
 };
 
 /* 1: record the event; 0: not (false, or stopped: a zero divisor, a shift

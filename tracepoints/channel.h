@@ -32,7 +32,7 @@ struct rt_channel {
 struct rt_fset {
 	uint32_t refs;
 	uint32_t nr;
-	int reads_ctx; /* a program reads $ctx fields */
+	uint32_t reads_ctx; /* the $ctx fields its programs read (RT_FP_CTX_BIT) */
 	struct rt_fp *p[];
 };
 

@@ -200,11 +200,20 @@ static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
 static int accepted(const struct rt_fset *f, const void *ip, const char *payload, size_t len)
 {
 	struct rt_fp_env env = { .payload = payload, .len = len, .ip = ip };
-	if (f->reads_ctx) {
+	uint32_t want = f->reads_ctx;
+	if (want) {
 		env.vpid = rt_vpid();
 		env.vtid = vtid();
 		env.procname = procname();
 	}
+	/* Only what the programs read: ids cost a system call each kind. */
+	if (want & RT_FP_CTX_IDS(0))
+		syscall(SYS_getresuid, &env.ids[0][0], &env.ids[0][1], &env.ids[0][2]);
+	if (want & RT_FP_CTX_IDS(1))
+		syscall(SYS_getresgid, &env.ids[1][0], &env.ids[1][1], &env.ids[1][2]);
+	for (unsigned i = 0; want & RT_FP_CTX_NS && i < 8; i++)
+		if (want & RT_FP_CTX_BIT(RT_FP_CTX_CGROUP_NS + i))
+			env.ns[i] = ns_inode(i);
 	for (uint32_t i = 0; i < f->nr; i++)
 		if (rt_fp_run(f->p[i], &env))
 			return 1;

@@ -38,7 +38,10 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 {
 	(void)ev;
 	struct rt_fp_env env = { .payload = payload, .len = len, .ip = ip, .vpid = 1, .vtid = 2,
-				 .procname = "fcheck" };
+				 .procname = "fcheck", /* test_oracle.py's CTX_VALUES: */
+				 .ids = { { 1000, 1001, 1002 }, { 2000, 2001, 2002 } } };
+	for (unsigned k = 0; k < 8; k++)
+		env.ns[k] = 4026531835u + k;
 	result = rt_fp_run(prog, &env);
 }
 

@@ -16,7 +16,10 @@ import re
 
 INT64_MIN = -(1 << 63)
 MASK = (1 << 64) - 1
-CTX = {"vpid": "I", "vtid": "I", "procname": "S", "cpu_id": "I", "pthread_id": "I", "ip": "I"}
+CTX = {"vpid": "I", "vtid": "I", "procname": "S", "cpu_id": "I", "pthread_id": "I", "ip": "I",
+       "vuid": "I", "veuid": "I", "vsuid": "I", "vgid": "I", "vegid": "I", "vsgid": "I",
+       "cgroup_ns": "I", "ipc_ns": "I", "mnt_ns": "I", "net_ns": "I", "pid_ns": "I",
+       "time_ns": "I", "user_ns": "I", "uts_ns": "I"}
 MAX_TEXT = 4095
 MAX_NODES = 1024
 MAX_DEPTH = 64

@@ -137,12 +137,39 @@ def test_context_and_rules_union():
         d.cleanup()
 
 
+def test_id_and_namespace_contexts():
+    """$ctx.vuid/veuid/vsuid/vgid/vegid/vsgid and the namespace inodes are
+    the program's own, read when the filter runs (they were unknown)."""
+    d = Daemon()
+    try:
+        path = values_file([[k, k, k, k, k, 0.5 * k, 1.0, "hello", "x"] for k in range(6)])
+        uid, gid = os.getuid(), os.getgid()
+        net = os.stat("/proc/self/ns/net").st_ino
+        mnt = os.stat("/proc/self/ns/mnt").st_ino
+        want = {
+            f"$ctx.vuid == {uid} && $ctx.veuid == {uid} && $ctx.vsuid == {uid}": list(range(6)),
+            f"$ctx.vgid == {gid} && $ctx.vegid == {gid} && $ctx.vsgid == {gid} && i > 3": [4, 5],
+            f"$ctx.vuid != {uid} || $ctx.vsgid != {gid}": [],
+            f"$ctx.net_ns == {net} && $ctx.mnt_ns == {mnt} && $ctx.uts_ns > 0 && i < 2": [0, 1],
+            f"$ctx.net_ns == {net + 1}": [],
+        }
+        outs = [session(d, f"c{k}", [["rtf:ev", "--filter", f]]) for k, f in enumerate(want)]
+        run_app(d, path)
+        for k, (f, w) in enumerate(want.items()):
+            d.ok("stop", f"c{k}")
+            check(recorded(outs[k]) == w, f"--filter {f!r}: recorded {recorded(outs[k])}, want {w}")
+    finally:
+        d.cleanup()
+
+
 def test_bad_filters_refused():
     d = Daemon()
     try:
         d.ok("create", "s", "-o", os.path.join(tmpdir(), "s"))
         cases = {"i ==": "invalid filter", "(i": "expected ')'", '"a" == "b"': "two string literals",
                  "s < \"a\"": "takes numbers", "$ctx.nope == 1": "unknown context field",
+                 "$ctx.perf_thread_cpu_cycles > 1": "cannot filter on perf counters",
+                 "$ctx.perf:thread:cpu-cycles > 1": "cannot filter on perf counters",
                  "1.5 & 2": "takes integers", "i " + "+ i " * 400: "too large",
                  "(" * 80 + "1" + ")" * 80: "nested deeper", "x == 1\u00e9": "printable ASCII"}
         for text, said in cases.items():
@@ -420,5 +447,5 @@ def test_hostile_program():
 
 if __name__ == "__main__":
     run_tests([test_hostile_program, test_bad_filters_refused, test_exclusions, test_trackers,
-               test_save_load_round_trip, test_context_and_rules_union,
-               test_random_filters])
+               test_save_load_round_trip, test_id_and_namespace_contexts,
+               test_context_and_rules_union, test_random_filters])

@@ -65,11 +65,19 @@ def rand_event(r):
     return [i, u, l, ul, b, f, g, s, t]
 
 
+# What fstub.h's environment gives the ids and namespace contexts.
+CTX_VALUES = {"$ctx.vuid": 1000, "$ctx.veuid": 1001, "$ctx.vsuid": 1002, "$ctx.vgid": 2000,
+              "$ctx.vegid": 2001, "$ctx.vsgid": 2002, **{f"$ctx.{n}": 4026531835 + k for k, n in
+              enumerate(("cgroup_ns", "ipc_ns", "mnt_ns", "net_ns", "pid_ns", "time_ns",
+                         "user_ns", "uts_ns"))}}
+
+
 def event_values(v):
     i, u, l, ul, b, f, g, s, t = v
     ev = {"types": TYPES, "n": 7, "i": i, "u": u, "l": l, "ul": oracle.s64(ul), "b": b,
           "f": f, "g": g, "s": s, "t": t, "e": u % 101, "be": i & 0xFFFFFFFF,
           "$ctx.vpid": 1, "$ctx.vtid": 2, "$ctx.procname": "fcheck"}
+    ev.update(CTX_VALUES)
     return ev
 
 
@@ -94,7 +102,7 @@ def rand_operand(r):
     if k < 0.55:
         return r.choice(list(TYPES) + ["zz"])
     if k < 0.62:
-        return r.choice(["$ctx.vpid", "$ctx.vtid", "$ctx.procname", "$app.p:c"])
+        return r.choice(["$ctx.vpid", "$ctx.vtid", "$ctx.procname", "$app.p:c"] + list(CTX_VALUES))
     return rand_literal(r)
 
 
@@ -124,7 +132,7 @@ def typed_expr(r, depth):
             return f'{r.choice(["s", "t", "$ctx.procname"])} {r.choice(["==", "!="])} "{lit}"'
         if k < 0.4:
             return f'{r.choice(["s", "t"])} {r.choice(["==", "!="])} {r.choice(["s", "t"])}'
-        a = r.choice(INT_FIELDS + ["f", "g"])
+        a = r.choice(INT_FIELDS + ["f", "g", "$ctx.vuid", "$ctx.vsgid", "$ctx.net_ns"])
         return f"{a} {r.choice(['==', '!=', '<', '<=', '>', '>='])} {int_or_float(r)}"
     k = r.random()
     if k < 0.35:
@@ -200,6 +208,9 @@ def test_semantics_by_hand():
         ("f > i", 0), ("i < f", 0), ("!f", 0), ("!0.0", 1), ("e == 7 && be == 5", 1),
         ("$ctx.vpid == 1 && $ctx.procname == \"fc*\"", 1), ("u == 7.0", 1),
         ("~0 == -1", 1), ("0x10 == 16 && 010 == 8", 1), ("l == -9", 1), ("n == 7", 1),
+        ("$ctx.vuid == 1000 && $ctx.veuid == 1001 && $ctx.vsuid == 1002", 1),
+        ("$ctx.vgid == 2000 && $ctx.vegid == 2001 && $ctx.vsgid == 2002", 1),
+        ("$ctx.cgroup_ns == 4026531835 && $ctx.uts_ns == 4026531842", 1), ("$ctx.vsuid == 1001", 0),
     ]
     for text, want in cases:
         ast = oracle.parse(text)
