@@ -66,7 +66,7 @@ def test_no_switch_timer():
 
 
 def drain_passes(read_timer_args):
-    """The daemon's drain passes over 1 s of a recording session."""
+    """The daemon's drain passes over 2 s of a recording session."""
     import re
     d = Daemon()
     try:
@@ -74,7 +74,7 @@ def drain_passes(read_timer_args):
         d.ok("enable-channel", "-u", "c", *read_timer_args)
         d.ok("enable-event", "-u", "-c", "c", "rtd:seq")
         d.ok("start")
-        time.sleep(1.0)
+        time.sleep(2.0)
         d.ok("stop")
         d.stop()
         m = re.search(r"(\d+) drain passes", d.log_text())
@@ -89,8 +89,11 @@ def test_read_timer_period():
     while the session records; without one, the adaptive timer slows down
     on an idle session."""
     fast, idle = drain_passes(["--read-timer", "5000"]), drain_passes([])
-    check(fast >= 100, f"{fast} drain passes in 1 s with a 5 ms read timer")
-    check(idle < 50, f"{idle} drain passes in 1 s without a read timer")
+    # About behaviour, not timing: 400 passes are due in 2 s; a quarter
+    # of them, and twice as many as without the timer, whatever the load.
+    check(fast >= 100, f"{fast} drain passes in 2 s with a 5 ms read timer (400 due)")
+    check(fast >= 2 * idle, f"{fast} drain passes in 2 s with a 5 ms read timer, "
+                            f"{idle} without one")
 
 
 if __name__ == "__main__":
