@@ -2,12 +2,14 @@
 /* snapshot record | add-output | del-output | list-output (lttng snapshot). */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "common/size.h"
+#include "common/url.h"
 
 static const char help[] =
 "Usage: rseqtrace snapshot record [-s SESSION] [-n NAME] [-m SIZE] [DIR]\n"
@@ -23,8 +25,38 @@ static const char help[] =
 "  -n, --name NAME        the output's name (the directory's prefix)\n"
 "  -m, --max-size SIZE    at most SIZE bytes (k, M, G), shared by the buffers;\n"
 "                         the newest packets are kept\n"
-"  DIR                    a directory, or file://DIR\n"
+"  DIR                    a directory, or file://DIR, or net://HOST[:CTRL[:DATA]]:\n"
+"                         an lttng-relayd, which files it under\n"
+"                         HOSTNAME/SESSION-DATE/NAME-DATE-N/\n"
 "lttng: lttng snapshot record|add-output|del-output|list-output, same options\n";
+
+/* net://HOST[:CTRL[:DATA]] as the daemon takes it: both ports, and the
+ * host's address (the daemon resolves no names: a lookup has no timeout). */
+static int net_output_arg(const char *in, char *out, size_t n)
+{
+	char host[RT_HOST_MAX], addr[NI_MAXHOST];
+	uint16_t ctrl, data;
+	if (rt_parse_relayd_url(in, host, sizeof host, &ctrl, &data) != 0 ||
+	    strncmp(in, "net", 3) != 0) {
+		cli_error("bad URL '%s': use net://HOST[:CTRL_PORT[:DATA_PORT]]", in);
+		return -1;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	int g = getaddrinfo(host, NULL, &hints, &ai);
+	if (g) {
+		cli_error("%s: %s", host, gai_strerror(g));
+		return -1;
+	}
+	g = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(ai);
+	if (g) {
+		cli_error("%s: %s", host, gai_strerror(g));
+		return -1;
+	}
+	int v6 = strchr(addr, ':') != NULL;
+	int w = snprintf(out, n, "net://%s%s%s:%u:%u", v6 ? "[" : "", addr, v6 ? "]" : "", ctrl, data);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
 
 static int usage(void)
 {
@@ -97,7 +129,9 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 			return EXIT_USAGE;
 		}
 		m.id = (uint32_t)id;
-	} else if (nargs && output_arg(argv[optind], m.output, sizeof m.output) != 0) {
+	} else if (nargs && (strncmp(argv[optind], "net", 3) == 0
+			     ? net_output_arg(argv[optind], m.output, sizeof m.output)
+			     : output_arg(argv[optind], m.output, sizeof m.output)) != 0) {
 		return EXIT_USAGE;
 	}
 	struct client c;

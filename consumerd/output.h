@@ -106,6 +106,9 @@ struct relayd_link_config {
 	char hostname[64];           /* the relayd files the trace under it */
 	char session_name[256];
 	char created_at[32];         /* YYYYMMDD-HHMMSS */
+	/* A directory between the session's and the traces' (a snapshot's
+	 * NAME-YYYYMMDD-HHMMSS-N), or "". */
+	char subdir[256];
 };
 struct relayd_link *relayd_link_new(const struct relayd_link_config *cfg);
 /* The session drops its reference (outputs hold their own). */
@@ -117,6 +120,9 @@ int relayd_link_status(struct relayd_link *l, char *why, size_t n);
 /* Binds bs to a trace streamed over cfg->relayd. No network I/O. */
 int output_relayd_open(const struct output_config *cfg, struct rt_bufset *bs,
 		       struct output **out, char *err, size_t errlen);
+/* A drain thread: makes o's link and its streams now (a snapshot, which
+ * must know before it copies). 0, or -ENOTCONN with why. */
+int output_relayd_connect(struct output *o, char *why, size_t n);
 /*
  * Snapshot mode (output_snapshot.c): nothing is drained and nothing goes
  * to disk until a snapshot; the set is in overwrite mode. It keeps the
@@ -131,6 +137,10 @@ int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,
  * goes (a session output directory of its own) and the bytes each CPU's
  * stream may take (0: no limit). Memory only. */
 void output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget);
+/* The same for a snapshot sent to an lttng-relayd (net://): a relayd
+ * session of its own (lc), its traces below lc->subdir. */
+void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
+			     uint64_t cpu_budget);
 struct snapshot_result {
 	struct ctf_snapshot_stats st;
 	int error;                   /* 0, or -errno */

@@ -73,7 +73,7 @@ struct net_trace {
 	struct ctf_trace *ct;
 	struct ctf_sink sink;
 	char base[512];               /* host/session-date: the session's directory */
-	char path[512];               /* the trace's path below it (ust/uid/0/64-bit) */
+	char path[1024];              /* the trace's path below it (ust/uid/0/64-bit) */
 	uint64_t gen;                 /* the link's gen its metadata stream was added in */
 	uint64_t meta_handle;
 	char *meta;                   /* all metadata so far, resent on a new link */
@@ -423,6 +423,26 @@ static int net_drain_cpu(struct output *o, uint32_t cpu, int partial)
 	return n < 0 ? n : n + written;
 }
 
+static int net_snapshot_cpu(struct output *o, uint32_t cpu, uint64_t budget,
+			    struct ctf_snapshot_stats *st)
+{
+	return ctf_channel_snapshot_cpu(net(o)->ch, cpu, budget, st);
+}
+
+int output_relayd_connect(struct output *o, char *why, size_t n)
+{
+	struct output_relayd *r = net(o);
+	pthread_mutex_lock(&r->link->io);
+	int e = streams_ready(r);
+	pthread_mutex_unlock(&r->link->io);
+	if (e) {
+		char down[200];
+		relayd_link_status(r->link, down, sizeof down);
+		snprintf(why, n, "relayd %s:%u: %s", r->link->cfg.host, r->link->cfg.ctrl_port, down);
+	}
+	return e;
+}
+
 static uint64_t net_skip_late_cpu(struct output *o, uint32_t cpu)
 {
 	return ctf_channel_skip_late_cpu(net(o)->ch, cpu);
@@ -511,6 +531,7 @@ static const struct output_ops relayd_ops = {
 	.cpu_losses = net_cpu_losses,
 	.close_cpu = net_close_cpu,
 	.close = net_close,
+	.snapshot_cpu = net_snapshot_cpu,
 };
 
 /* The trace's path on the relayd below host/session-date/, lttng's layout. */
@@ -551,13 +572,15 @@ static int trace_new(const struct output_config *cfg, struct net_trace **out, ch
 	memcpy(nt->uuid, cfg->uuid, 16);
 	int bw = snprintf(nt->base, sizeof nt->base, "%s/%s-%s", l->cfg.hostname,
 			  l->cfg.session_name, l->cfg.created_at);
-	if (bw < 0 || (size_t)bw >= sizeof nt->base ||
-	    relayd_path(cfg, &l->cfg, nt->path, sizeof nt->path)) {
+	char path[sizeof nt->path - sizeof l->cfg.subdir];
+	if (bw < 0 || (size_t)bw >= sizeof nt->base || relayd_path(cfg, &l->cfg, path, sizeof path)) {
 		snprintf(err, errlen, "relayd path too long");
 		free(nt);
 		return -ENAMETOOLONG;
 	}
-	char name[1200];
+	snprintf(nt->path, sizeof nt->path, "%s%s%s", l->cfg.subdir, l->cfg.subdir[0] ? "/" : "",
+		 path);
+	char name[1800];
 	snprintf(name, sizeof name, "net://%s:%u/%s/%s", l->cfg.host, l->cfg.ctrl_port, nt->base,
 		 nt->path);
 	nt->sink = (struct ctf_sink){ .metadata = sink_metadata, .packets = sink_packets, .arg = nt };

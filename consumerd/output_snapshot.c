@@ -5,7 +5,9 @@
  * drain thread, opens a local output (output_local.c) in the armed
  * directory, declares the events, writes what every CPU's buffer holds
  * (ctf_channel_snapshot_cpu, ringbuf/layout.h I8) and closes it: each
- * snapshot is a complete trace of its own. The writers are never waited
+ * snapshot is a complete trace of its own; to an lttng-relayd (net://),
+ * the same through a network output (output_relayd.c) with a relayd
+ * session of its own, as lttng does. The writers are never waited
  * for and never paused.
  */
 #define _GNU_SOURCE
@@ -32,6 +34,8 @@ struct output_snapshot {
 	struct snap_event *ev;
 	uint32_t nr_ev, cap_ev;
 	char dir[PATH_MAX];         /* armed: the next snapshot's session directory */
+	int net;                    /* armed for a relayd: lc, not dir */
+	struct relayd_link_config lc;
 	uint64_t budget;
 	struct snapshot_result res;
 };
@@ -113,15 +117,34 @@ static void snap_record(struct output *o)
 	struct snapshot_result res = { 0 };
 	struct output_config cfg = s->cfg;
 	char dir[PATH_MAX];
+	struct relayd_link_config lc;
 	pthread_mutex_lock(&s->lock);
 	snprintf(dir, sizeof dir, "%s", s->dir);
 	uint64_t budget = s->budget;
+	int net = s->net;
+	lc = s->lc;
 	pthread_mutex_unlock(&s->lock);
 	cfg.session_output = dir;
-	struct output *lo;
-	int r = output_local_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg);
+	struct output *lo = NULL;
+	int r = 0;
+	if (net) {
+		/* lttng's way: a relayd session for this snapshot alone, ended
+		 * when its last stream closes (its link's last reference). */
+		cfg.relayd = relayd_link_new(&lc);
+		r = cfg.relayd ? output_relayd_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg)
+			       : -ENOMEM;
+		relayd_link_put(cfg.relayd); /* the output holds its own */
+		if (!r && (r = output_relayd_connect(lo, res.msg, sizeof res.msg)) != 0) {
+			lo->ops->close(lo);
+			lo = NULL;
+		}
+	} else {
+		r = output_local_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg);
+	}
 	if (r) {
 		res.error = r;
+		if (!res.msg[0])
+			snprintf(res.msg, sizeof res.msg, "%s", strerror(-r));
 		goto out;
 	}
 	snprintf(res.dir, sizeof res.dir, "%s", lo->dir);
@@ -198,9 +221,21 @@ void output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget)
 	struct output_snapshot *s = snap(o);
 	pthread_mutex_lock(&s->lock);
 	snprintf(s->dir, sizeof s->dir, "%s", dir);
+	s->net = 0;
 	s->budget = cpu_budget;
 	memset(&s->res, 0, sizeof s->res);
 	s->res.error = -EINPROGRESS;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
+			     uint64_t cpu_budget)
+{
+	struct output_snapshot *s = snap(o);
+	output_snapshot_arm(o, "", cpu_budget);
+	pthread_mutex_lock(&s->lock);
+	s->net = 1;
+	s->lc = *lc;
 	pthread_mutex_unlock(&s->lock);
 }
 

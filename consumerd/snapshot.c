@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "common/url.h"
 
 #include "consumerd/daemon.h"
 #include "consumerd/drain.h"
@@ -65,6 +68,41 @@ static int list_output(struct conn *c, uint64_t seq, struct session *s)
 	return r;
 }
 
+static int is_net(const char *path)
+{
+	return strncmp(path, "net://", 6) == 0 || strncmp(path, "net6://", 7) == 0;
+}
+
+/* A relayd output (the CLI sent a numeric host: the daemon never resolves
+ * names), or a local directory we may write. */
+static int output_check(struct daemon *d, const char *path, char *why, size_t n)
+{
+	char host[256];
+	uint16_t ctrl, data;
+	if (!is_net(path))
+		return output_path_check(d, path, why, n);
+	if (rt_parse_relayd_url(path, host, sizeof host, &ctrl, &data) != 0) {
+		snprintf(why, n, "bad relayd URL %s", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What a snapshot to a relayd needs: lttng files it under
+ * HOSTNAME/SESSION-DATE/NAME-DATE-N/ on the relayd. */
+static void relayd_config(const struct session *s, const char *url, const char *subdir,
+			  struct relayd_link_config *lc)
+{
+	memset(lc, 0, sizeof *lc);
+	rt_parse_relayd_url(url, lc->host, sizeof lc->host, &lc->ctrl_port, &lc->data_port);
+	if (gethostname(lc->hostname, sizeof lc->hostname - 1) != 0 ||
+	    !rt_session_name_ok(lc->hostname))
+		snprintf(lc->hostname, sizeof lc->hostname, "localhost");
+	snprintf(lc->session_name, sizeof lc->session_name, "%s", s->name);
+	snprintf(lc->created_at, sizeof lc->created_at, "%s", s->created_at);
+	snprintf(lc->subdir, sizeof lc->subdir, "%s", subdir);
+}
+
 static int add_output(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
 		      const struct rt_msg_snapshot *m)
 {
@@ -74,7 +112,7 @@ static int add_output(struct daemon *d, struct conn *c, uint64_t seq, struct ses
 				   "rseqtrace snapshot del-output %u first)", s->snap_out.id);
 	if (!m->output[0])
 		return send_replyf(c, seq, -EINVAL, "add-output needs a directory");
-	int r = output_path_check(d, m->output, why, sizeof why);
+	int r = output_check(d, m->output, why, sizeof why);
 	if (r)
 		return send_replyf(c, seq, r, "%s", why);
 	snapshot_output_set(s, m->name, m->output, m->max_size);
@@ -112,7 +150,7 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 				   s->name, s->nr_channels);
 	const char *name = m->name[0] ? m->name : m->output[0] ? "snapshot" : s->snap_out.name;
 	uint64_t max_size = m->max_size ? m->max_size : m->output[0] ? 0 : s->snap_out.max_size;
-	int r = m->output[0] ? output_path_check(d, path, why, sizeof why) : 0;
+	int r = m->output[0] || is_net(path) ? output_check(d, path, why, sizeof why) : 0;
 	if (r)
 		return send_replyf(c, seq, r, "%s", why);
 	uint32_t streams = 0;
@@ -136,8 +174,18 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	int w = snprintf(s->snap_dir, sizeof s->snap_dir, "%s/%s-%s-%llu", path, name, stamp,
+	char subdir[256];
+	int w = snprintf(subdir, sizeof subdir, "%s-%s-%llu", name, stamp,
 			 (unsigned long long)s->snapshots);
+	struct relayd_link_config lc;
+	if (is_net(path)) {
+		relayd_config(s, path, subdir, &lc);
+		if (w >= 0 && (size_t)w < sizeof subdir)
+			w = snprintf(s->snap_dir, sizeof s->snap_dir, "%s/%s/%s-%s/%s", path,
+				     lc.hostname, lc.session_name, lc.created_at, subdir);
+	} else if (w >= 0 && (size_t)w < sizeof subdir) {
+		w = snprintf(s->snap_dir, sizeof s->snap_dir, "%s/%s", path, subdir);
+	}
 	if (w < 0 || (size_t)w >= sizeof s->snap_dir - 256)
 		return send_replyf(c, seq, -ENAMETOOLONG, "snapshot path too long");
 	s->snapshots++;
@@ -145,7 +193,10 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 	for (struct trace *t = s->traces; t; t = t->next) {
 		if (!t->mapped)
 			continue;
-		output_snapshot_arm(t->out, s->snap_dir, budget);
+		if (is_net(path))
+			output_snapshot_arm_net(t->out, &lc, budget);
+		else
+			output_snapshot_arm(t->out, s->snap_dir, budget);
 		drainers_post(d, t, DR_SNAPSHOT);
 	}
 	return op_snapshot_session(d, c, seq, s);
