@@ -362,7 +362,8 @@ static int check_body(struct rt_msg *m)
 		       fixed_str_ok(x->name, sizeof x->name) &&
 		       (!x->name[0] || rt_session_name_ok(x->name)) &&
 		       fixed_str_ok(x->output, sizeof x->output) &&
-		       (!x->output[0] || x->output[0] == '/') && x->action <= RT_SNAP_LIST_OUTPUT;
+		       (!x->output[0] || x->output[0] == '/' || !strncmp(x->output, "net://", 6)) &&
+		       x->action <= RT_SNAP_LIST_OUTPUT;
 	}
 	case RT_MSG_REPLY: {
 		const struct rt_msg_reply *r = b;

@@ -157,7 +157,7 @@ enum rt_snapshot_action {
 struct rt_msg_snapshot {
 	char session[RT_NAME_MAX];  /* "" = the current session */
 	char name[RT_NAME_MAX];     /* output name ("" = snapshot-ID); RECORD: overrides it */
-	char output[RT_PATH_MAX];   /* absolute directory; RECORD: "" = the session's output */
+	char output[RT_PATH_MAX];   /* absolute directory, or net://ADDR:CTRL:DATA (numeric); RECORD: "" = the session's output */
 	uint64_t max_size;          /* bytes of the snapshot at most, 0 = no limit */
 	uint32_t action;            /* enum rt_snapshot_action */
 	uint32_t id;                /* DEL_OUTPUT: the output's id */

@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Snapshots sent to an unmodified lttng-relayd (issues 13/14), started on
+free loopback ports: `snapshot record net://...` files a complete trace on
+the relayd under HOSTNAME/SESSION-DATE/NAME-DATE-N/, as lttng's do, read
+by babeltrace2 with exact accounting (the same events as a local record of
+the same still buffers); a snapshot output added as a URL, and create
+--snapshot -U; with the relayd down, a clear error and the session goes on
+tracing (later records work)."""
+import glob
+import os
+import re
+import socket
+
+from relayd_util import Relayd, free_ports
+from rtd import TAPP, App, Daemon, bt_clean, check, read_trace, run_tests, tmpdir, wait_until
+from test_snapshot import GEOM, count, record, seq_runs
+
+HOST = socket.gethostname()
+
+
+def relayd_trace(relayd, session, name, n):
+    """The relayd's copy of snapshot n: its trace directory, once readable."""
+    pat = f"{relayd.out}/{HOST}/{session}-*/{name}-*-{n}/ust/uid/*/64-bit"
+    wait_until(lambda: len(glob.glob(pat + "/metadata")) == 1, f"the relayd's {pat}", timeout=20)
+    path = glob.glob(pat)[0]
+    return path
+
+
+def app_run(d, n, role):
+    app = App(d, "-c", "0", TAPP, "--events", str(n), "--role", str(role), exe="/usr/bin/taskset")
+    check(app.wait() == 0, f"tapp failed: {app.err}")
+
+
+def read_complete(path, events_expected):
+    """The relayd closes its files after our connection: read until all in."""
+    got = []
+
+    def full():
+        got[:] = [read_trace(path)]
+        return len(got[0][0]) == events_expected
+    wait_until(full, f"{events_expected} events in {path}", timeout=20)
+    return got[0]
+
+
+def test_record_to_relayd():
+    relayd = Relayd()
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "fr", "--snapshot", "-o", out, *GEOM)
+        d.ok("enable-event", "-a")
+        d.ok("start")
+        n = 60000
+        app_run(d, n, 3)
+        text = d.ok("snapshot", "record", relayd.url()).stdout
+        check("successfully" in text, text)
+        check(f"/{HOST}/fr-" in text, f"the relayd's path not said: {text}")
+        events = int(re.search(r"(\d+) events in", text).group(1))
+        path = relayd_trace(relayd, "fr", "snapshot", 0)
+        check(re.search(rf"/{re.escape(HOST)}/fr-\d{{8}}-\d{{6}}/snapshot-\d{{8}}-\d{{6}}-0/", path),
+              path)
+        bt_clean(path)
+        evs, discarded = read_complete(path, events)
+        runs = seq_runs(evs)
+        check(list(runs) and all(k[0] == 3 for k in runs), f"roles {list(runs)}")
+        got = next(iter(runs.values()))
+        check(got[-1] == n - 1, f"the relayd's snapshot ends at {got[-1]}, not {n - 1}")
+        check(got[0] > 0, "nothing overwritten")
+        check(sum(discarded.values()) == 0, f"discarded {discarded}")
+        check(count(text, "overwritten packets \\(the oldest, lost\\)") > 0, text)
+        # the same still buffers recorded locally: the same events
+        local, _ = record(d)
+        check(seq_runs(read_trace(local)[0]) == runs, "the relayd's copy differs from a local one")
+        # an output added as a URL: the next records go there, numbered on
+        d.ok("snapshot", "del-output", "1")
+        d.ok("snapshot", "add-output", "-n", "net1", relayd.url())
+        check(relayd.url() in d.ok("snapshot", "list-output").stdout, "list-output")
+        app_run(d, 1000, 4)
+        text = d.ok("snapshot", "record").stdout
+        path = relayd_trace(relayd, "fr", "net1", 2)
+        runs = seq_runs(read_complete(path, int(re.search(r"(\d+) events in", text).group(1)))[0])
+        check(any(k[0] == 4 and v[-1] == 999 for k, v in runs.items()), f"{list(runs)}")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+        relayd.stop()
+
+
+def test_create_snapshot_url():
+    """create --snapshot -U: the default snapshot output is the relayd."""
+    relayd = Relayd()
+    d = Daemon()
+    try:
+        d.ok("create", "fu", "--snapshot", "-U", relayd.url(), *GEOM)
+        d.ok("enable-event", "-a")
+        d.ok("start")
+        app_run(d, 5000, 6)
+        text = d.ok("snapshot", "record").stdout
+        path = relayd_trace(relayd, "fu", "snapshot-1", 0)
+        runs = seq_runs(read_complete(path, int(re.search(r"(\d+) events in", text).group(1)))[0])
+        check(any(k[0] == 6 and v[-1] == 4999 for k, v in runs.items()), f"{list(runs)}")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+        relayd.stop()
+
+
+def test_relayd_down():
+    """No relayd at the URL: a clear error, in bounded time; the session
+    goes on tracing, and a later record (local, then to a relayd that
+    came up) has the newer events."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "fd", "--snapshot", "-o", out, *GEOM)
+        d.ok("enable-event", "-a")
+        d.ok("start")
+        app_run(d, 2000, 1)
+        c, data, live = free_ports(3)
+        p = d.cli("snapshot", "record", f"net://127.0.0.1:{c}:{data}")
+        check(p.returncode != 0, f"a record to no relayd succeeded: {p.stdout}")
+        check("relayd 127.0.0.1:" in p.stderr and "refused" in p.stderr.lower(),
+              f"unclear error: {p.stderr}")
+        check("fd" in d.ok("list").stdout, "the session is gone")
+        app_run(d, 2000, 2)
+        path, _ = record(d)
+        runs = seq_runs(read_trace(path)[0])
+        check(any(k[0] == 2 and v[-1] == 1999 for k, v in runs.items()), f"{list(runs)}")
+        relayd = Relayd(ports=(c, data, live))
+        try:
+            text = d.ok("snapshot", "record", relayd.url()).stdout
+            path = relayd_trace(relayd, "fd", "snapshot", 2)
+            evs = read_complete(path, int(re.search(r"(\d+) events in", text).group(1)))[0]
+            check(seq_runs(evs) == runs, "the relayd's copy differs from the local one")
+        finally:
+            relayd.stop()
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    run_tests([test_record_to_relayd, test_create_snapshot_url, test_relayd_down])
