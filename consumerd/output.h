@@ -115,6 +115,8 @@ struct relayd_link *relayd_link_new(const struct relayd_link_config *cfg);
 void relayd_link_put(struct relayd_link *l);
 /* At start: a link that failed may be made again by the next drain. */
 void relayd_link_retry(struct relayd_link *l);
+/* The name the relayd files the session's traces under (--hostname). */
+const char *relayd_link_hostname(const struct relayd_link *l);
 /* 1 if up; else 0 with why it is down. Never waits on the network. */
 int relayd_link_status(struct relayd_link *l, char *why, size_t n);
 /* Binds bs to a trace streamed over cfg->relayd. No network I/O. */

@@ -155,6 +155,11 @@ void relayd_link_retry(struct relayd_link *l)
 	pthread_mutex_unlock(&l->st);
 }
 
+const char *relayd_link_hostname(const struct relayd_link *l)
+{
+	return l->cfg.hostname; /* set once, at creation */
+}
+
 int relayd_link_status(struct relayd_link *l, char *why, size_t n)
 {
 	pthread_mutex_lock(&l->st);

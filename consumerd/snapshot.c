@@ -95,8 +95,10 @@ static void relayd_config(const struct session *s, const char *url, const char *
 {
 	memset(lc, 0, sizeof *lc);
 	rt_parse_relayd_url(url, lc->host, sizeof lc->host, &lc->ctrl_port, &lc->data_port);
-	if (gethostname(lc->hostname, sizeof lc->hostname - 1) != 0 ||
-	    !rt_session_name_ok(lc->hostname))
+	if (s->relayd) /* create -U: its --hostname */
+		snprintf(lc->hostname, sizeof lc->hostname, "%s", relayd_link_hostname(s->relayd));
+	else if (gethostname(lc->hostname, sizeof lc->hostname - 1) != 0 ||
+		 !rt_session_name_ok(lc->hostname))
 		snprintf(lc->hostname, sizeof lc->hostname, "localhost");
 	snprintf(lc->session_name, sizeof lc->session_name, "%s", s->name);
 	snprintf(lc->created_at, sizeof lc->created_at, "%s", s->created_at);

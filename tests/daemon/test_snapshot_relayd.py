@@ -18,9 +18,9 @@ from test_snapshot import GEOM, count, record, seq_runs
 HOST = socket.gethostname()
 
 
-def relayd_trace(relayd, session, name, n):
+def relayd_trace(relayd, session, name, n, host=HOST):
     """The relayd's copy of snapshot n: its trace directory, once readable."""
-    pat = f"{relayd.out}/{HOST}/{session}-*/{name}-*-{n}/ust/uid/*/64-bit"
+    pat = f"{relayd.out}/{host}/{session}-*/{name}-*-{n}/ust/uid/*/64-bit"
     wait_until(lambda: len(glob.glob(pat + "/metadata")) == 1, f"the relayd's {pat}", timeout=20)
     path = glob.glob(pat)[0]
     return path
@@ -87,16 +87,17 @@ def test_record_to_relayd():
 
 
 def test_create_snapshot_url():
-    """create --snapshot -U: the default snapshot output is the relayd."""
+    """create --snapshot -U --hostname: the default snapshot output is the
+    relayd, which files it under that host name."""
     relayd = Relayd()
     d = Daemon()
     try:
-        d.ok("create", "fu", "--snapshot", "-U", relayd.url(), *GEOM)
+        d.ok("create", "fu", "--snapshot", "-U", relayd.url(), "--hostname", "snaphost", *GEOM)
         d.ok("enable-event", "-a")
         d.ok("start")
         app_run(d, 5000, 6)
         text = d.ok("snapshot", "record").stdout
-        path = relayd_trace(relayd, "fu", "snapshot-1", 0)
+        path = relayd_trace(relayd, "fu", "snapshot-1", 0, host="snaphost")
         runs = seq_runs(read_complete(path, int(re.search(r"(\d+) events in", text).group(1)))[0])
         check(any(k[0] == 6 and v[-1] == 4999 for k, v in runs.items()), f"{list(runs)}")
         d.ok("destroy")
