@@ -233,7 +233,9 @@ int main(int argc, char **argv)
 	if (oracle_init(&o, &bs, nr_threads, nr_records) != 0)
 		die("out of memory");
 	struct snap_buf sb = { aligned_alloc(64, bs.buf_size), calloc(nsub, sizeof(int32_t)) };
-	writers = calloc(nr_threads, sizeof *writers);
+	writers = aligned_alloc(_Alignof(struct writer), nr_threads * sizeof *writers);
+	if (writers)
+		memset(writers, 0, nr_threads * sizeof *writers);
 	if (!sb.copy || !sb.len || !writers)
 		die("out of memory");
 	for (uint32_t i = 0; i < nr_threads; i++) {
@@ -283,10 +285,17 @@ int main(int argc, char **argv)
 	       (unsigned long long)records, (unsigned long long)failed,
 	       (unsigned long long)o.packets, (unsigned long long)o.records,
 	       (unsigned long long)overwritten, (unsigned long long)dropped);
-	if (o.errors) {
+	int failed_run = o.errors != 0;
+	if (failed_run)
 		printf("FAIL: %llu errors, first: %s\n", (unsigned long long)o.errors, o.first_error);
-		return 1;
-	}
-	printf("PASS\n");
-	return 0;
+	else
+		printf("PASS\n");
+	for (uint32_t i = 0; i < nr_threads; i++)
+		free(writers[i].drop_map);
+	free(writers);
+	free(sb.copy);
+	free(sb.len);
+	oracle_fini(&o);
+	rt_bufset_unmap(&bs);
+	return failed_run;
 }
