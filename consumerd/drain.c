@@ -84,7 +84,11 @@ struct trace_drain {
 	/* Under the drainers' lock: */
 	unsigned want[MAX_DRAINERS]; /* DR_* bits drain thread k has still to do */
 	uint64_t posted, done[MAX_DRAINERS]; /* work generations: posted, done by k */
-	uint32_t users;         /* drain threads working on it now */
+	uint32_t users;         /* drain threads working on it now, and holds */
+	/* The other channels' traces of its directory, held (users) for the
+	 * DR_SNAPSHOT or DR_ROTATE posted with them (drainers_post_with). */
+	struct trace **with;
+	uint32_t nr_with;
 	int stopping;           /* a flush was posted: drains are skipped until resumed */
 	int dclosing;           /* DR_CLOSE was posted */
 	int out_closing;        /* a thread is closing its output */
@@ -203,31 +207,50 @@ static void count_drain(struct drainers *dr, const struct trace *t, uint64_t got
 
 /* ---- posted work -------------------------------------------------------------------- */
 
-/* Session rotation, on the trace's sleeper: every CPU claimed (one at a
- * time, in order; nobody else waits for a claim while holding one), what
- * is committed flushed into the old chunk, then the output moved to the
- * new chunk's directory, where the next packets go. */
-static void rotate_trace(struct drainers *dr, struct trace *t)
+/* Session rotation, on the trace's sleeper, for its directory's every
+ * channel (t and t->dd->with, held): every CPU of each claimed (one at a
+ * time, in order; nobody else waits for a claim while holding one, and
+ * one thread rotates a directory), what is committed flushed into the old
+ * chunk, then each output moved to the new chunk's directory, where the
+ * next packets go. The first move takes the shared directory and its
+ * metadata; the others only close their channel's files, which are all
+ * flushed already (no packet is written between the moves). */
+static void rotate_group(struct drainers *dr, struct trace *t)
 {
-	struct output *o = t->out;
-	uint32_t n = rt_nr_buffers(&t->bs);
-	if (!t->rot)
-		return;
-	for (uint32_t cpu = 0; cpu < n; cpu++)
-		claim_cpu(t, cpu, 1, 0);
-	t->rot->error = 0;
-	t->rot->msg[0] = '\0';
-	for (uint32_t cpu = 0; t->rot->flush && cpu < n; cpu++)
-		o->ops->drain_cpu(o, cpu, 1);
-	if (!o->ops->move) {
-		t->rot->error = -ENOTSUP;
-		snprintf(t->rot->msg, sizeof t->rot->msg, "this trace cannot rotate");
-	} else if (o->ops->move(o, t->rot->dir, t->rot->msg, sizeof t->rot->msg) != 0) {
-		t->rot->error = -EIO;
+	uint32_t n = 1 + t->dd->nr_with;
+	for (uint32_t i = 0; i < n; i++) {
+		struct trace *g = i ? t->dd->with[i - 1] : t;
+		for (uint32_t cpu = 0; g->rot && cpu < rt_nr_buffers(&g->bs); cpu++)
+			claim_cpu(g, cpu, 1, 0);
 	}
-	for (uint32_t cpu = 0; cpu < n; cpu++) {
-		trace_publish_cpu(t, cpu);
-		release_cpu(dr, t, cpu);
+	for (uint32_t i = 0; i < n; i++) {
+		struct trace *g = i ? t->dd->with[i - 1] : t;
+		struct output *o = g->out;
+		if (!g->rot)
+			continue;
+		g->rot->error = 0;
+		g->rot->msg[0] = '\0';
+		for (uint32_t cpu = 0; g->rot->flush && cpu < rt_nr_buffers(&g->bs); cpu++)
+			o->ops->drain_cpu(o, cpu, 1);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct trace *g = i ? t->dd->with[i - 1] : t;
+		struct output *o = g->out;
+		if (!g->rot)
+			continue;
+		if (!o->ops->move) {
+			g->rot->error = -ENOTSUP;
+			snprintf(g->rot->msg, sizeof g->rot->msg, "this trace cannot rotate");
+		} else if (o->ops->move(o, g->rot->dir, g->rot->msg, sizeof g->rot->msg) != 0) {
+			g->rot->error = -EIO;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct trace *g = i ? t->dd->with[i - 1] : t;
+		for (uint32_t cpu = 0; g->rot && cpu < rt_nr_buffers(&g->bs); cpu++) {
+			trace_publish_cpu(g, cpu);
+			release_cpu(dr, g, cpu);
+		}
 	}
 }
 
@@ -253,7 +276,7 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 	if ((bits & DR_SNAPSHOT) && k == t->dd->sleeper && o->ops->snapshot)
 		o->ops->snapshot(o);
 	if ((bits & DR_ROTATE) && k == t->dd->sleeper)
-		rotate_trace(dr, t);
+		rotate_group(dr, t);
 	if ((bits & DR_ARCHIVE) && k == t->dd->sleeper)
 		archive_chunk(t);
 	bits &= ~(unsigned)(DR_SNAPSHOT | DR_ROTATE | DR_ARCHIVE);
@@ -344,6 +367,28 @@ static void close_output(struct drainers *dr, struct trace *t)
 	pthread_mutex_lock(&dr->lock);
 	t->dd->closed = 1;
 	t->dd->users--;
+}
+
+/* Under the drainers' lock: the holds of t's group work are given back;
+ * a held trace closed meanwhile is closed by us (the lock is released and
+ * taken again). */
+static void drop_with(struct drainers *dr, struct trace *t)
+{
+	struct trace **with = t->dd->with;
+	uint32_t n = t->dd->nr_with;
+	t->dd->with = NULL;
+	t->dd->nr_with = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct trace *h = with[i];
+		h->dd->users--;
+		if (closes_output(dr, h)) {
+			pthread_mutex_unlock(&dr->lock);
+			close_output(dr, h);
+		}
+	}
+	free(with);
+	if (n)
+		tell_control(dr); /* the held traces are idle now */
 }
 
 static struct trace *next_work(struct drainers *dr, uint32_t k)
@@ -580,6 +625,8 @@ static void *drainer_main(void *arg)
 				sweep_wakes(me, t, 1);
 			t->dd->done[k] = gen;
 			t->dd->users--;
+			if ((bits & (DR_SNAPSHOT | DR_ROTATE)) && k == sleeper)
+				drop_with(dr, t);
 			int last = closes_output(dr, t);
 			/* The control thread needs to hear of flushes, closes
 			 * and a trace whose work is all done (to watch it
@@ -861,6 +908,30 @@ void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 	pthread_mutex_unlock(&dr->lock);
 	for (uint32_t i = 0; i < nwake; i++)
 		poke(&dr->th[wake[i]]);
+}
+
+int drainers_post_with(struct daemon *d, struct trace *t, unsigned what, struct trace **with,
+		       uint32_t n)
+{
+	struct drainers *dr = d->dr;
+	struct trace **held = NULL;
+	if (n && !(held = malloc(n * sizeof *held)))
+		return -ENOMEM;
+	pthread_mutex_lock(&dr->lock);
+	if (t->dd->with) {
+		pthread_mutex_unlock(&dr->lock);
+		free(held);
+		return -EBUSY;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		held[i] = with[i];
+		held[i]->dd->users++;
+	}
+	t->dd->with = held;
+	t->dd->nr_with = n;
+	pthread_mutex_unlock(&dr->lock);
+	drainers_post(d, t, what);
+	return 0;
 }
 
 /* Flushes done: final in a stopped session. */

@@ -50,6 +50,11 @@ void drainers_stop(struct daemon *d);
  * closed. 0, or -1 out of memory. */
 int drainers_add(struct daemon *d, struct trace *t, int active);
 void drainers_post(struct daemon *d, struct trace *t, unsigned what);
+/* Posts what (DR_SNAPSHOT, DR_ROTATE) to t, for the n traces of with too
+ * (trace_group), which are held until t's sleeper did it: not closed nor
+ * reaped meanwhile, nor idle. 0, -ENOMEM, or -EBUSY (a hold is on). */
+int drainers_post_with(struct daemon *d, struct trace *t, unsigned what, struct trace **with,
+		       uint32_t n);
 /* The eventfd is readable: finishes flushes, reaps closed traces. */
 void drainers_done(struct daemon *d);
 /* Blocks until every posted work is done, then drainers_done(). For

@@ -136,11 +136,15 @@ int output_relayd_connect(struct output *o, char *why, size_t n);
 int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,
 			 struct output **out, char *err, size_t errlen);
 /* Control thread, before it posts DR_SNAPSHOT: where the next snapshot
- * goes (a session output directory of its own) and the bytes each CPU's
- * stream may take (0: no limit). Memory only. */
-void output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget);
+ * goes (a session output directory of its own), the bytes each CPU's
+ * stream may take (0: no limit), and the snapshot outputs of the other
+ * channels of o's trace directory, written with o's (held by the caller
+ * until it is done). Memory only; 0 or -ENOMEM. */
+int output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget,
+			struct output **with, uint32_t nr_with);
 /* The same for a snapshot sent to an lttng-relayd (net://): a relayd
- * session of its own (lc), its traces below lc->subdir. */
+ * session of its own (lc), its traces below lc->subdir; one channel per
+ * trace directory (snapshot.c refuses more). */
 void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
 			     uint64_t cpu_budget);
 struct snapshot_result {

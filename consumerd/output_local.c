@@ -82,13 +82,24 @@ static int local_snapshot_cpu(struct output *o, uint32_t cpu, uint64_t budget,
 	return ctf_channel_snapshot_cpu(local(o)->ch, cpu, budget, st);
 }
 
-/* Rotation of a trace directory with one channel (rotation.c refuses
- * sessions with more). */
+/* 1 if the trace directory is below session_output already. */
+static int trace_below(const struct ctf_trace *ct, const char *session_output)
+{
+	const char *dir = ctf_trace_dir(ct);
+	size_t n = strlen(session_output);
+	return strncmp(dir, session_output, n) == 0 && dir[n] == '/';
+}
+
+/* Rotation: the channels of a directory are moved one after the other by
+ * one thread, every CPU of theirs taken and flushed (drain.c,
+ * rotate_group): the first moves the shared directory and its metadata,
+ * the next find it moved and only start new stream files there. */
 static int local_move(struct output *o, const char *session_output, char *err, size_t errlen)
 {
 	struct output_local *l = local(o);
 	ctf_channel_move(l->ch);
-	int r = ctf_trace_move(l->lt->ct, session_output, err, errlen);
+	int r = trace_below(l->lt->ct, session_output) ? 0 :
+		ctf_trace_move(l->lt->ct, session_output, err, errlen);
 	if (!r)
 		snprintf(o->dir, sizeof o->dir, "%s", ctf_trace_dir(l->lt->ct));
 	return r;

@@ -7,7 +7,10 @@
  * (ctf_channel_snapshot_cpu, ringbuf/layout.h I8) and closes it: each
  * snapshot is a complete trace of its own; to an lttng-relayd (net://),
  * the same through a network output (output_relayd.c) with a relayd
- * session of its own, as lttng does. The writers are never waited
+ * session of its own, as lttng does. The channels of one trace directory
+ * are written together, by the snapshot output of the first (armed with
+ * the others'): one directory, one metadata with a stream class per
+ * channel, each channel's NAME_<cpu> files. The writers are never waited
  * for and never paused.
  */
 #define _GNU_SOURCE
@@ -37,6 +40,8 @@ struct output_snapshot {
 	int net;                    /* armed for a relayd: lc, not dir */
 	struct relayd_link_config lc;
 	uint64_t budget;
+	struct output **with;       /* armed: the other channels' snapshot outputs */
+	uint32_t nr_with;
 	struct snapshot_result res;
 };
 
@@ -105,12 +110,44 @@ static int snap_close(struct output *o)
 {
 	struct output_snapshot *s = snap(o);
 	pthread_mutex_destroy(&s->lock);
+	free(s->with);
 	free(s->ev);
 	free(s);
 	return 0;
 }
 
-/* On a drain thread: the whole trace, one CPU after the other. */
+static void set_error(struct snapshot_result *res, int r, const char *what, const char *why)
+{
+	if (!r || res->error)
+		return;
+	res->error = r < 0 ? r : -r;
+	snprintf(res->msg, sizeof res->msg, "%.200s: %.3800s", what,
+		 why ? why : strerror(r < 0 ? -r : r));
+}
+
+/* Channel w's buffers as a stream class of lo's trace (w may be lo's own). */
+static void record_channel(struct output_snapshot *w, struct output *lo, uint64_t budget,
+			   struct snapshot_result *res)
+{
+	pthread_mutex_lock(&w->lock);
+	for (uint32_t i = 0; i < w->nr_ev; i++) {
+		int r = lo->ops->add_event(lo, w->ev[i].id, w->ev[i].d);
+		if (r && !res->error) {
+			res->error = r;
+			snprintf(res->msg, sizeof res->msg, "cannot describe event %u: %s",
+				 w->ev[i].id, strerror(-r));
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(w->bs); cpu++)
+		set_error(res, lo->ops->snapshot_cpu(lo, cpu, budget, &res->st), lo->dir, NULL);
+	for (uint32_t cpu = 0; cpu < rt_nr_buffers(w->bs); cpu++)
+		lo->ops->close_cpu(lo, cpu);
+}
+
+/* On a drain thread: the whole trace, one channel and CPU after the other.
+ * The other channels' outputs are held by the drain threads meanwhile
+ * (drainers_post_with); their buffers are only read (I8). */
 static void snap_record(struct output *o)
 {
 	struct output_snapshot *s = snap(o);
@@ -123,6 +160,10 @@ static void snap_record(struct output *o)
 	uint64_t budget = s->budget;
 	int net = s->net;
 	lc = s->lc;
+	struct output **with = s->with;
+	uint32_t nr_with = s->nr_with;
+	s->with = NULL;
+	s->nr_with = 0;
 	pthread_mutex_unlock(&s->lock);
 	cfg.session_output = dir;
 	struct output *lo = NULL;
@@ -148,31 +189,26 @@ static void snap_record(struct output *o)
 		goto out;
 	}
 	snprintf(res.dir, sizeof res.dir, "%s", lo->dir);
-	pthread_mutex_lock(&s->lock);
-	for (uint32_t i = 0; i < s->nr_ev; i++) {
-		r = lo->ops->add_event(lo, s->ev[i].id, s->ev[i].d);
-		if (r && !res.error) {
-			res.error = r;
-			snprintf(res.msg, sizeof res.msg, "cannot describe event %u: %s", s->ev[i].id,
-				 strerror(-r));
+	record_channel(s, lo, budget, &res);
+	for (uint32_t i = 0; i < nr_with; i++) {
+		struct output_snapshot *w = snap(with[i]);
+		struct output_config wcfg = w->cfg;
+		struct output *wo;
+		char why[PATH_MAX + 128];
+		wcfg.session_output = dir;
+		wcfg.share = lo; /* its stream class in lo's directory and metadata */
+		r = output_local_open(&wcfg, w->bs, &wo, why, sizeof why);
+		if (r) {
+			set_error(&res, r, wcfg.channel, why);
+			continue;
 		}
+		record_channel(w, wo, budget, &res);
+		set_error(&res, wo->ops->close(wo), res.dir, NULL);
 	}
-	pthread_mutex_unlock(&s->lock);
-	for (uint32_t cpu = 0; cpu < rt_nr_buffers(s->bs); cpu++) {
-		r = lo->ops->snapshot_cpu(lo, cpu, budget, &res.st);
-		if (r && !res.error) {
-			res.error = r;
-			snprintf(res.msg, sizeof res.msg, "%s: %s", lo->dir, strerror(-r));
-		}
-	}
-	for (uint32_t cpu = 0; cpu < rt_nr_buffers(s->bs); cpu++)
-		lo->ops->close_cpu(lo, cpu);
-	r = lo->ops->close(lo);
-	if (r && !res.error) {
-		res.error = r < 0 ? r : -r;
-		snprintf(res.msg, sizeof res.msg, "%s: %s", res.dir, strerror(r < 0 ? -r : r));
-	}
+	/* The last reference: the metadata and the directory are closed. */
+	set_error(&res, lo->ops->close(lo), res.dir, NULL);
 out:
+	free(with);
 	pthread_mutex_lock(&s->lock);
 	s->res = res;
 	pthread_mutex_unlock(&s->lock);
@@ -210,29 +246,40 @@ int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,
 	s->cfg.session_name = s->session_name;
 	s->cfg.procname = cfg->procname ? s->procname : NULL;
 	s->cfg.uuid = s->uuid;
+	s->cfg.share = NULL; /* a sibling's is a snapshot output: snap_record shares */
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(s->o.dir, sizeof s->o.dir, "%s", cfg->session_output);
 	*out = &s->o;
 	return 0;
 }
 
-void output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget)
+int output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget,
+			struct output **with, uint32_t nr_with)
 {
 	struct output_snapshot *s = snap(o);
+	struct output **copy = NULL;
+	if (nr_with && !(copy = malloc(nr_with * sizeof *copy)))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nr_with; i++)
+		copy[i] = with[i];
 	pthread_mutex_lock(&s->lock);
 	snprintf(s->dir, sizeof s->dir, "%s", dir);
 	s->net = 0;
 	s->budget = cpu_budget;
+	free(s->with);
+	s->with = copy;
+	s->nr_with = nr_with;
 	memset(&s->res, 0, sizeof s->res);
 	s->res.error = -EINPROGRESS;
 	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
 			     uint64_t cpu_budget)
 {
 	struct output_snapshot *s = snap(o);
-	output_snapshot_arm(o, "", cpu_budget);
+	output_snapshot_arm(o, "", cpu_budget, NULL, 0);
 	pthread_mutex_lock(&s->lock);
 	s->net = 1;
 	s->lc = *lc;

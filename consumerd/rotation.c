@@ -3,10 +3,11 @@
  * Session rotation (lttng rotate, enable-rotation, disable-rotation): the
  * trace so far becomes a self-contained archive, <output>/archives/
  * <begin>-<end>-<id>, as lttng names it, and tracing goes on into a new
- * chunk, <output>/<begin>-<id+1>, with nothing lost or written twice: each
- * trace's drain thread takes every CPU, flushes what is committed into the
- * old chunk, and moves its output (metadata copied, packet numbers and
- * loss counts going on) to the new one (DR_ROTATE); then one drain thread
+ * chunk, <output>/<begin>-<id+1>, with nothing lost or written twice: for
+ * each trace directory, the drain thread of its first channel's trace takes
+ * every CPU of every channel, flushes what is committed into the old chunk,
+ * and moves the directory (metadata copied, packet numbers and loss counts
+ * going on) and each channel's files to the new one (DR_ROTATE); then one drain thread
  * moves the old chunk's ust/ into the archive (DR_ARCHIVE). The control
  * thread only posts and waits (OP_ROTATE), bounded; the applications are
  * not involved. Chunk 0 is the output itself, as in lttng.
@@ -114,7 +115,14 @@ static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct s
 		}
 		set_str(&t->rot->dir, next);
 		t->rot->flush = s->state == S_ACTIVE && !t->final;
-		drainers_post(d, t, DR_ROTATE);
+	}
+	/* A trace directory moves once, with every channel's files: its first
+	 * channel's trace rotates them all (trace_group, drain.c). */
+	for (struct trace *t = s->traces; t; t = t->next) {
+		struct trace *with[TRACE_GROUP_MAX];
+		int n = t->mapped && t->rot ? trace_group(s, t, with, TRACE_GROUP_MAX) : -1;
+		if (n >= 0 && drainers_post_with(d, t, DR_ROTATE, with, (uint32_t)n) != 0)
+			trace_set_error(t, "out of memory for a rotation: it stays in the old chunk");
 	}
 	/* Traces made from now on (a new per-PID app) start in the new chunk. */
 	snprintf(s->chunk_dir, sizeof s->chunk_dir, "%s", next);
@@ -247,12 +255,6 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 			s->rot_size = 0;
 		return schedule_reply(c, seq, s, "Disabled: the");
 	}
-	/* The channels of a trace directory share its metadata: moving it is
-	 * one trace's job for now. */
-	if (s->nr_channels > 1)
-		return send_replyf(c, seq, -ENOTSUP, "session %s has %u channels: rotation of "
-				   "sessions with more than one channel is not supported yet",
-				   s->name, s->nr_channels);
 	if (!s->started_once)
 		return send_replyf(c, seq, -EINVAL, "session %s was never started: nothing to "
 				   "rotate", s->name);

@@ -3,7 +3,8 @@
  * The flight recorder's commands (lttng snapshot): the session's snapshot
  * output, and `snapshot record`, which arms every trace's snapshot output
  * (output_snapshot.c) with a new directory NAME-YYYYMMDD-HHMMSS-N below
- * the output, as lttng names them, posts DR_SNAPSHOT to the drain threads
+ * the output, as lttng names them (the first channel's trace of each trace
+ * directory armed with the other channels'), posts DR_SNAPSHOT to the drain threads
  * and answers once they are done (op_snapshot_session), or at a deadline:
  * the control thread never touches the disk, and the applications are
  * never paused. Each record is a complete trace: metadata, and the newest
@@ -144,17 +145,16 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 	if (!m->output[0] && !s->snap_out.id)
 		return send_replyf(c, seq, -ENOENT, "session %s has no snapshot output: give a "
 				   "directory, or rseqtrace snapshot add-output DIR", s->name);
-	/* Each channel's traces share a directory (one metadata): a snapshot
-	 * writes one trace per buffer set for now. */
-	if (s->nr_channels > 1)
-		return send_replyf(c, seq, -ENOTSUP, "session %s has %u channels: snapshots of "
-				   "sessions with more than one channel are not supported yet",
-				   s->name, s->nr_channels);
 	const char *name = m->name[0] ? m->name : m->output[0] ? "snapshot" : s->snap_out.name;
 	uint64_t max_size = m->max_size ? m->max_size : m->output[0] ? 0 : s->snap_out.max_size;
 	int r = m->output[0] || is_net(path) ? output_check(d, path, why, sizeof why) : 0;
 	if (r)
 		return send_replyf(c, seq, r, "%s", why);
+	/* A relayd snapshot streams one channel's trace per directory. */
+	if (is_net(path) && s->nr_channels > 1)
+		return send_replyf(c, seq, -ENOTSUP, "session %s has %u channels: a snapshot to a "
+				   "relayd takes one channel (local snapshots take them all)",
+				   s->name, s->nr_channels);
 	uint32_t streams = 0;
 	for (struct trace *t = s->traces; t; t = t->next) {
 		if (!t->mapped)
@@ -192,14 +192,24 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 		return send_replyf(c, seq, -ENAMETOOLONG, "snapshot path too long");
 	s->snapshots++;
 	logm(LOG_INFO, "session %s: snapshot %s", s->name, s->snap_dir);
+	/* One trace directory per owner: its first channel's trace writes
+	 * every channel's (trace_group). */
 	for (struct trace *t = s->traces; t; t = t->next) {
-		if (!t->mapped)
+		struct trace *with[TRACE_GROUP_MAX];
+		struct output *outs[TRACE_GROUP_MAX];
+		int n = t->mapped ? trace_group(s, t, with, TRACE_GROUP_MAX) : -1;
+		if (n < 0)
 			continue;
-		if (is_net(path))
+		if (is_net(path)) {
 			output_snapshot_arm_net(t->out, &lc, budget);
-		else
-			output_snapshot_arm(t->out, s->snap_dir, budget);
-		drainers_post(d, t, DR_SNAPSHOT);
+			drainers_post(d, t, DR_SNAPSHOT);
+			continue;
+		}
+		for (int i = 0; i < n; i++)
+			outs[i] = with[i]->out;
+		if (output_snapshot_arm(t->out, s->snap_dir, budget, outs, (uint32_t)n) != 0 ||
+		    drainers_post_with(d, t, DR_SNAPSHOT, with, (uint32_t)n) != 0)
+			trace_set_error(t, "out of memory for a snapshot: this trace is left out");
 	}
 	return op_snapshot_session(d, c, seq, s);
 }
@@ -212,8 +222,9 @@ int snapshot_report(struct daemon *d, struct session *s, int late, struct text *
 	text_add(reply, "Snapshot recorded %sfor session %s in %s\n",
 		 late ? "(not complete yet) " : "successfully ", s->name, s->snap_dir);
 	for (struct trace *t = s->traces; t; t = t->next) {
-		if (!t->mapped)
-			continue;
+		struct trace *with[TRACE_GROUP_MAX];
+		if (!t->mapped || trace_group(s, t, with, TRACE_GROUP_MAX) < 0)
+			continue; /* its directory's first channel reports it */
 		struct snapshot_result r;
 		output_snapshot_result(t->out, &r);
 		if (r.error == -EINPROGRESS) {

@@ -60,6 +60,17 @@ static struct trace *trace_sibling(struct session *s, const struct app *owner)
 	return NULL;
 }
 
+int trace_group(struct session *s, struct trace *t, struct trace **with, uint32_t max)
+{
+	if (trace_sibling(s, t->owner) != t)
+		return -1;
+	uint32_t n = 0;
+	for (struct trace *g = t->next; g && n < max; g = g->next)
+		if (g->mapped && g->owner == t->owner && g->per_pid == t->per_pid)
+			with[n++] = g;
+	return (int)n;
+}
+
 /* Refuses a buffer set that would take the daemon's buffers past the cap,
  * before anything is mapped. Every set is counted while mapped, per-UID,
  * per-PID and locked-mode alike (trace_close_buffers gives it back). */

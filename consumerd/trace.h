@@ -138,6 +138,12 @@ void trace_close_buffers(struct daemon *d, struct trace *t);
 void trace_refresh_stats(struct trace *t);
 /* Drain thread: publishes the counts of one CPU it owns (no I/O). */
 void trace_publish_cpu(struct trace *t, uint32_t cpu);
+/* The channels of one trace directory (one owner) are snapshot and
+ * rotated together, by the first mapped trace of s's list: if t is that
+ * one, the others (at most max, TRACE_GROUP_MAX is every channel) into
+ * with, and their number; else -1. */
+#define TRACE_GROUP_MAX 64
+int trace_group(struct session *s, struct trace *t, struct trace **with, uint32_t max);
 /* The drain threads closed t's output: the control thread unmaps its
  * buffers, and frees it if it was destroyed. */
 void trace_reap(struct daemon *d, struct trace *t);

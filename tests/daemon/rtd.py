@@ -165,7 +165,7 @@ class Daemon:
 
 def read_trace(path):
     """Decodes a trace directory with bt2. Returns (events, discarded) where
-    events are dicts: name, fields, vpid, vtid, procname, ts, stream, cpu;
+    events are dicts: name, fields, vpid, vtid, procname, ts, stream, cpu, channel;
     discarded maps stream key -> total discarded events reported."""
     import bt2
     events, discarded = [], {}
@@ -182,6 +182,8 @@ def read_trace(path):
                 "ts": m.default_clock_snapshot.value,
                 "stream": key,
                 "cpu": int(pkt["cpu_id"]),
+                # the stream file's channel: NAME of NAME_<cpu>
+                "channel": os.path.basename(ev.stream.name or "").rsplit("_", 1)[0],
             }
             if ctx is not None:
                 for k in ("vpid", "vtid", "procname"):

@@ -10,7 +10,9 @@ every snapshot must then hold, per thread, a gap-free run of seq numbers
 with no duplicate, and, once the app has exited, one that ends with its
 last event. Per-UID and per-PID (mm_cid and locked-mode) buffers; snapshots
 taken in a loop while the app keeps writing (never paused: nothing is
-discarded); stop then record; the output commands and their errors."""
+discarded); stop then record; the output commands and their errors.
+Sessions with two channels of different events: each snapshot is one
+trace directory per owner, one metadata, both channels' stream files."""
 import glob
 import os
 import re
@@ -216,6 +218,88 @@ def test_outputs():
         d.cleanup()
 
 
+def metadata_dirs(path):
+    return sorted(root for root, _, files in os.walk(path) if "metadata" in files)
+
+
+def two_channels(buffers):
+    """Two channels of different events and geometry (chana: rtd:seq,
+    chanb: rtd:first): snapshots in a loop while a pinned app writes, and
+    one after it exited (per-UID). Each is one trace directory with one
+    metadata and both channels' NAME_<cpu> files, read by babeltrace2;
+    per stream, chana holds a gap-free suffix of the seq numbers emitted
+    before the record (ending with the last once the app exited: emitted =
+    recorded + overwritten, nothing discarded), chanb every app's one
+    rtd:first."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "fr", "--snapshot", "-o", out, f"--buffers-{buffers}")
+        d.ok("enable-channel", "-u", "chana", "--subbuf-size", "4k", "--num-subbuf", "4")
+        d.ok("enable-channel", "-u", "chanb", "--subbuf-size", "8k", "--num-subbuf", "4")
+        d.ok("enable-event", "-u", "-c", "chana", "rtd:seq")
+        d.ok("enable-event", "-u", "-c", "chanb", "rtd:first")
+        d.ok("start")
+
+        def one(before, last=None, firsts=1):
+            path, text = record(d)
+            dirs = metadata_dirs(path)
+            check(len(dirs) == 1, f"one trace directory expected in {path}: {dirs}")
+            files = os.listdir(dirs[0])
+            check(any(f.startswith("chana_") for f in files) and
+                  any(f.startswith("chanb_") for f in files), f"stream files {files}")
+            bt_clean(path)
+            events, discarded = read_trace(path)
+            check(sum(discarded.values()) == 0, f"discarded {discarded}")
+            by = {(e["channel"], e["name"]) for e in events}
+            check(by == {("chana", "rtd:seq"), ("chanb", "rtd:first")}, f"events {by}")
+            check(sum(e["channel"] == "chanb" for e in events) == firsts,
+                  f"chanb: {firsts} rtd:first expected (one per app)")
+            runs = seq_runs(events)
+            check(len(runs) == 1, f"one thread expected, got {list(runs)}")
+            got = next(iter(runs.values()))
+            check(got[-1] >= before - 1, f"ends at {got[-1]}, {before} emitted before")
+            if last is not None:
+                check(got[-1] == last and got[0] > 0 and got[0] + len(got) == last + 1,
+                      f"{got[0]}..{got[-1]}: not the suffix of 0..{last}")
+            check(count(text, "overwritten packets \\(the oldest, lost\\)") > 0, text)
+            return got[-1]
+
+        prog = tmpdir() + "/progress"
+        app = App(d, "-c", "0", TAPP, "--forever", "--progress", prog, "--role", "5",
+                  exe="/usr/bin/taskset")
+        wait_until(lambda: os.path.exists(prog) and int(open(prog).read() or 0) > 20000,
+                   "the app's first 20000 events", timeout=30)
+        last_end = -1
+        for _ in range(5):
+            end = one(int(open(prog).read()))
+            check(end > last_end, "a later snapshot is not newer")
+            last_end = end
+            time.sleep(0.05)
+        os.killpg(app.pid, signal.SIGKILL)
+        app.wait()
+        if buffers == "uid":
+            n = 40000
+            app = App(d, "-c", "0", TAPP, "--events", str(n), "--role", "5",
+                      exe="/usr/bin/taskset")
+            check(app.wait() == 0, app.err)
+            one(n, last=n - 1, firsts=2)
+        d.ok("destroy")
+    except Exception:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        d.cleanup()
+
+
+def test_two_channels_uid():
+    two_channels("uid")
+
+
+def test_two_channels_pid():
+    two_channels("pid")
+
+
 def test_overwrite_session():
     """enable-channel --overwrite (lttng's) in a normal
     session whose daemon drains slowly: the writers lap it and reuse the
@@ -256,4 +340,5 @@ def test_overwrite_session():
 
 if __name__ == "__main__":
     run_tests([test_after_exit_uid, test_live_uid, test_live_pid_cid, test_live_pid_locked,
-               test_stop_then_record, test_outputs, test_overwrite_session])
+               test_stop_then_record, test_outputs, test_two_channels_uid, test_two_channels_pid,
+               test_overwrite_session])
