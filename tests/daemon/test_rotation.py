@@ -5,7 +5,8 @@ self-contained trace babeltrace2 reads alone; tracing goes on into a new
 chunk. Oracle: a pinned app emits consecutive seq numbers with no loss
 (blocking mode) while the session rotates, on demand, on a timer or by
 size; after stop and a last rotate, the union of the archives is every
-event exactly once. Per-UID and per-PID buffers."""
+event exactly once. Per-UID and per-PID buffers; two channels of different
+events in one trace directory, rotated together."""
 import os
 import re
 import time
@@ -108,6 +109,67 @@ def test_rotate_pid():
     rotate_while_writing(("--buffers-pid",))
 
 
+def two_channels(buffers):
+    """chana records rtd:seq, chanb rtd:seq and rtd:first (rtd:*): each
+    archive is one trace directory per owner, one metadata, both channels'
+    stream files, readable alone; together, every seq once per channel and
+    rtd:first once, nothing discarded."""
+    d = Daemon()
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "rot", "-o", out, "--blocking-timeout", "inf", f"--buffers-{buffers}")
+        d.ok("enable-channel", "-u", "chana", "--subbuf-size", "16k", "--num-subbuf", "8")
+        d.ok("enable-channel", "-u", "chanb", "--subbuf-size", "32k", "--num-subbuf", "4")
+        d.ok("enable-event", "-u", "-c", "chana", "rtd:seq")
+        d.ok("enable-event", "-u", "-c", "chanb", "rtd:*")
+        d.ok("start")
+        n = 20000
+        app = live_app(d, 4, n)
+        wait_until(lambda: registered(d, app.pid), "the app's registration")
+        for _ in range(4):
+            time.sleep(0.05)
+            r = d.ok("rotate").stdout
+            check("now readable at" in r, r)
+        check(app.wait() == 0, app.err)
+        d.ok("stop")
+        d.ok("rotate")
+        seen, firsts = {}, 0
+        for a in archives(out):
+            dirs = sorted(root for root, _, files in os.walk(a) if "metadata" in files)
+            check(len(dirs) == 1, f"one trace directory expected in {a}: {dirs}")
+            bt_clean(a)
+            events, discarded = read_trace(a)
+            check(sum(discarded.values()) == 0, f"{a}: discarded {discarded}")
+            for e in events:
+                if e["name"] == "rtd:first":
+                    check(e["channel"] == "chanb", f"rtd:first in {e['channel']}")
+                    firsts += 1
+                    continue
+                k = (e["channel"], int(e["fields"]["seq"]))
+                check(k not in seen, f"{k} in {seen.get(k)} and {a}")
+                seen[k] = a
+        check(len(archives(out)) == 5, f"{len(archives(out))} archives, 5 rotations")
+        check(firsts == 1, f"{firsts} rtd:first")
+        for ch in ("chana", "chanb"):
+            got = sorted(s for (c, s) in seen if c == ch)
+            check(got == list(range(n)), f"{ch}: {len(got)} of {n} events in the archives")
+        check(not os.path.exists(os.path.join(out, "ust")), "chunk 0 left in the output")
+        d.ok("destroy")
+    except Exception:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        d.cleanup()
+
+
+def test_two_channels_uid():
+    two_channels("uid")
+
+
+def test_two_channels_pid():
+    two_channels("pid")
+
+
 def test_timer():
     d = Daemon()
     try:
@@ -187,5 +249,6 @@ def test_errors():
 
 
 if __name__ == "__main__":
-    run_tests([test_rotate_uid, test_rotate_pid, test_timer, test_size, test_empty_chunk,
+    run_tests([test_rotate_uid, test_rotate_pid, test_two_channels_uid, test_two_channels_pid,
+               test_timer, test_size, test_empty_chunk,
                test_errors])
