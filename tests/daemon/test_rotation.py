@@ -123,7 +123,7 @@ def two_channels(buffers):
         d.ok("enable-event", "-u", "-c", "chana", "rtd:seq")
         d.ok("enable-event", "-u", "-c", "chanb", "rtd:*")
         d.ok("start")
-        n = 20000
+        n = 8000
         app = live_app(d, 4, n)
         wait_until(lambda: registered(d, app.pid), "the app's registration")
         for _ in range(4):
