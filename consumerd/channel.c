@@ -16,9 +16,12 @@
 #include "consumerd/daemon.h"
 #include "consumerd/log.h"
 #include "consumerd/session.h"
+#include "consumerd/trace.h"
 #include "consumerd/transport.h"
 
 #define MAX_CHANNELS 64
+/* A snapshot or a rotation takes every channel of a trace directory. */
+_Static_assert(MAX_CHANNELS - 1 <= TRACE_GROUP_MAX, "trace_group holds every channel");
 #define DEFAULT_CONTEXTS (RT_CTX_VPID | RT_CTX_VTID | RT_CTX_PROCNAME)
 
 struct channel *channel_find(const struct session *s, const char *name)

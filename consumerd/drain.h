@@ -37,8 +37,10 @@ enum {
 	DR_SWITCH = 16, /* the open packets too, the session recording on (switch timer) */
 	DR_SNAPSHOT = 32, /* flight recorder: the trace's sleeper writes a snapshot
 			   * (output ops->snapshot), the others have nothing to do */
-	DR_ROTATE = 64,   /* session rotation: the sleeper takes every CPU, flushes
-			   * them (t->rot_flush) and moves the output to t->rot_dir */
+	DR_ROTATE = 64,   /* session rotation: the sleeper takes every CPU of the
+			   * trace and of those held with it (drainers_post_with),
+			   * flushes them (t->rot->flush) and moves the outputs to
+			   * t->rot->dir */
 	DR_ARCHIVE = 128, /* then: the old chunk's files into archives/ (t->arch_*) */
 };
 
