@@ -148,7 +148,11 @@ class Daemon:
 
     def cleanup(self):
         """Stops the daemon the clean way (so sanitizers report leaks), then
-        fails if a sanitizer complained in its log."""
+        fails if a sanitizer complained in its log. Kills first the test
+        programs started against it that still run (a test that failed
+        half-way leaves none behind)."""
+        for app in getattr(self, "apps", []):
+            app.kill()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -247,6 +251,17 @@ class App:
                                      stderr=subprocess.PIPE, text=True,
                                      start_new_session=True)
         self.pid = self.proc.pid
+        # d.cleanup() kills what is left of it, whatever way the test ended.
+        d.apps = getattr(d, "apps", []) + [self]
+
+    def kill(self):
+        """Kills its whole process group if it still runs; reaps it."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.communicate()
 
     def wait(self, timeout=60):
         """Its exit status. A run (or a forked child holding its output) still
