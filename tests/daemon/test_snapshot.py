@@ -101,8 +101,12 @@ def live_loop(extra=(), env=None, snapshots=6):
         out = tmpdir() + "/out"
         snapshot_session(d, out, *extra)
         prog = tmpdir() + "/progress"
-        app = App(d, "-c", "0", TAPP, "--forever", "--progress", prog, "--role", "5",
-                  env=env, exe="/usr/bin/taskset")
+        # Paced (~50k events/s): a writer flat out laps a per-process
+        # buffer in a few ms, and a snapshot whose every copy was lapped
+        # (a daemon descheduled that long: ASan, a loaded machine) is
+        # rightly empty; at this pace that takes a stall of 100s of ms.
+        app = App(d, "-c", "0", TAPP, "--forever", "--sleep-us", "20", "--progress", prog,
+                  "--role", "5", env=env, exe="/usr/bin/taskset")
         wait_until(lambda: os.path.exists(prog) and int(open(prog).read() or 0) > 20000,
                    "the app's first 20000 events", timeout=30)
         last_end, dirs = -1, []
