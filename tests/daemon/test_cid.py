@@ -58,10 +58,12 @@ def traces(d):
 
 
 def index_streams(out):
-    """The channel0_<index> files of every per-PID trace under out."""
+    """The channel0_<index> stream files of every per-PID trace under out
+    (not their index/channel0_<index>.idx files)."""
     names = []
     for root, _, files in os.walk(out):
-        names += [f for f in files if f.startswith("channel0_")]
+        if os.path.basename(root) != "index":
+            names += [f for f in files if f.startswith("channel0_")]
     return sorted(names)
 
 
