@@ -182,21 +182,19 @@ static int check_track(const struct rt_msg *m)
 	return (uint64_t)t->count * 4 == m->var_len;
 }
 
-/* APP_FILTER: count programs, each a length, its bytes and zero padding. */
-static int check_app_filter(const struct rt_msg *m)
+/* The variable part is exactly count blobs, each a struct rt_msg_desc_len
+ * (len 1..max, reserved 0), len bytes and zero padding to 8 (APP_EVENTS'
+ * descriptions, APP_FILTER's programs). */
+static int check_blobs(const struct rt_msg *m, uint32_t count, uint32_t max)
 {
-	const struct rt_msg_app_filter *f = m->body;
-	if (f->key == 0 || f->count > RT_FILTER_PROGS_MAX || f->index >= RT_MAX_APP_EVENTS)
-		return 0;
 	uint32_t off = 0;
-	for (uint32_t i = 0; i < f->count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		struct rt_msg_desc_len dl;
 		if (m->var_len - off < sizeof dl)
 			return 0;
 		memcpy(&dl, m->var + off, sizeof dl);
 		off += sizeof dl;
-		if (dl.reserved || dl.len == 0 || dl.len > RT_FILTER_PROG_MAX ||
-		    rt_pad8(dl.len) > m->var_len - off)
+		if (dl.reserved || dl.len == 0 || dl.len > max || rt_pad8(dl.len) > m->var_len - off)
 			return 0;
 		for (uint32_t p = dl.len; p < rt_pad8(dl.len); p++)
 			if (m->var[off + p])
@@ -204,6 +202,15 @@ static int check_app_filter(const struct rt_msg *m)
 		off += rt_pad8(dl.len);
 	}
 	return off == m->var_len;
+}
+
+/* APP_FILTER: count programs, each a length, its bytes and zero padding. */
+static int check_app_filter(const struct rt_msg *m)
+{
+	const struct rt_msg_app_filter *f = m->body;
+	if (f->key == 0 || f->count > RT_FILTER_PROGS_MAX || f->index >= RT_MAX_APP_EVENTS)
+		return 0;
+	return check_blobs(m, f->count, RT_FILTER_PROG_MAX);
 }
 
 int rt_blocking_ok(uint64_t us)
@@ -247,22 +254,7 @@ static int check_events(struct rt_msg *m)
 	if (e->count == 0 || e->count > RT_MAX_APP_EVENTS ||
 	    e->first > RT_MAX_APP_EVENTS - e->count)
 		return 0;
-	uint32_t off = 0;
-	for (uint32_t i = 0; i < e->count; i++) {
-		struct rt_msg_desc_len dl;
-		if (m->var_len - off < sizeof dl)
-			return 0;
-		memcpy(&dl, m->var + off, sizeof dl);
-		off += sizeof dl;
-		if (dl.reserved || dl.len == 0 || dl.len > RT_DESC_MAX ||
-		    rt_pad8(dl.len) > m->var_len - off)
-			return 0;
-		for (uint32_t p = dl.len; p < rt_pad8(dl.len); p++)
-			if (m->var[off + p])
-				return 0;
-		off += rt_pad8(dl.len);
-	}
-	return off == m->var_len;
+	return check_blobs(m, e->count, RT_DESC_MAX);
 }
 
 static int check_enable(const struct rt_msg *m)
