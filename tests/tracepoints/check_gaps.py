@@ -74,7 +74,8 @@ elif mode == "hello":
     check([p["n"] for p in hello] == list(range(N)), "hello events out of order")
     # Records only: each packet's content minus its 88-byte header. The
     # last record of a packet is not padded, so at most 40 on average.
-    files = [f for f in glob.glob(os.path.join(out, "**", "channel0_*"), recursive=True)]
+    files = [f for f in glob.glob(os.path.join(out, "**", "channel0_*"), recursive=True)
+             if not f.endswith(".idx")]
     check(files, "no stream file under %s" % out)
     records = total = packets = 0
     for f in files:
@@ -83,6 +84,8 @@ elif mode == "hello":
         off = 0
         while off < len(data):
             content, size = struct.unpack_from("<QQ", data, off + 64)
+            check(0 < content <= size and size % 8 == 0, "%s: packet at %d: content %d, size %d bits"
+                  % (f, off, content, size))
             records += content // 8 - 88
             packets += content // 8 > 88
             off += size // 8
