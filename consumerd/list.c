@@ -68,6 +68,7 @@ static void session_totals(const struct session *s, struct cpu_stats *sum)
 		sum->lost_big += ts.lost_big;
 		sum->lost_abort += ts.lost_abort;
 		sum->lost_nobuf += ts.lost_nobuf;
+		sum->lost_invalid += ts.lost_invalid;
 	}
 }
 
@@ -82,6 +83,7 @@ static void losses_text(struct text *t, const struct cpu_stats *s)
 		{ s->lost_big, "too big" },
 		{ s->lost_abort, "aborted" },
 		{ s->lost_nobuf, "no buffer for the thread's mm_cid yet" },
+		{ s->lost_invalid, "malformed" },
 		{ s->corrupt_events, "corrupt" },
 		{ s->late_events, "late" },
 		{ s->unwritten_events, "write errors" },
@@ -125,6 +127,10 @@ static void loss_warnings(const struct session *s, const struct cpu_stats *sum, 
 			    "a process that gained CPUs or threads while buffers were added, or the "
 			    "daemon's --max-buffer-memory)\n",
 			 (unsigned long long)sum->lost_nobuf);
+	if (sum->lost_invalid)
+		text_add(t, "warning: %llu events lost (malformed: a record of a bad length handed to "
+			    "the ring buffer, not by the tracepoint macros)\n",
+			 (unsigned long long)sum->lost_invalid);
 }
 
 static void trace_errors(const struct session *s, struct text *t, const char *prefix)
@@ -217,14 +223,15 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 	text_add(t, "events=%llu\ndiscarded=%llu\npending_discarded=%llu\nbytes=%llu\npackets=%llu\n"
 		    "corrupt_packets=%llu\nunwritten_events=%llu\ncorrupt_events=%llu\n"
 		    "late_events=%llu\ncounter_resets=%llu\nlost_full=%llu\nlost_big=%llu\n"
-		    "lost_abort=%llu\nlost_nobuf=%llu\n",
+		    "lost_abort=%llu\nlost_nobuf=%llu\nlost_invalid=%llu\n",
 		 (unsigned long long)sum.events, (unsigned long long)sum.discarded,
 		 (unsigned long long)sum.pending_discarded, (unsigned long long)sum.bytes,
 		 (unsigned long long)sum.packets, (unsigned long long)sum.corrupt_packets,
 		 (unsigned long long)sum.unwritten_events, (unsigned long long)sum.corrupt_events,
 		 (unsigned long long)sum.late_events, (unsigned long long)sum.counter_resets,
 		 (unsigned long long)sum.lost_full, (unsigned long long)sum.lost_big,
-		 (unsigned long long)sum.lost_abort, (unsigned long long)sum.lost_nobuf);
+		 (unsigned long long)sum.lost_abort, (unsigned long long)sum.lost_nobuf,
+		 (unsigned long long)sum.lost_invalid);
 	for (const struct trace *tr = s->traces; tr; tr = tr->next) {
 		text_add(t, "trace=%s channel=%s mode=%s index=%s buffers=%u owner_pid=%d events=%llu "
 			    "discarded=%llu\n", tr->dir, channel_name(tr),
@@ -234,7 +241,7 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 		for (uint32_t c = 0; c < tr->nr_cpus; c++)
 			text_add(t, "cpu=%u trace=%s channel=%s packets=%llu events=%llu discarded=%llu "
 				    "lost_full=%llu lost_big=%llu lost_abort=%llu lost_nobuf=%llu "
-				    "corrupt=%llu late=%llu unwritten=%llu\n", c, tr->dir, channel_name(tr),
+				    "lost_invalid=%llu corrupt=%llu late=%llu unwritten=%llu\n", c, tr->dir, channel_name(tr),
 				 (unsigned long long)tr->cpu[c].packets,
 				 (unsigned long long)tr->cpu[c].events,
 				 (unsigned long long)tr->cpu[c].discarded,
@@ -242,6 +249,7 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 				 (unsigned long long)tr->cpu[c].lost_big,
 				 (unsigned long long)tr->cpu[c].lost_abort,
 				 (unsigned long long)tr->cpu[c].lost_nobuf,
+				 (unsigned long long)tr->cpu[c].lost_invalid,
 				 (unsigned long long)tr->cpu[c].corrupt_events,
 				 (unsigned long long)tr->cpu[c].late_events,
 				 (unsigned long long)tr->cpu[c].unwritten_events);

@@ -98,7 +98,8 @@ static void snap_cpu_losses(const struct output *o, uint32_t cpu, struct ctf_los
 	out->big = raw[RT_LOST_BIG];
 	out->abort = raw[RT_LOST_ABORT];
 	out->nobuf = raw[RT_LOST_NOBUF];
-	out->total = out->full + out->big + out->abort + out->nobuf;
+	out->invalid = raw[RT_LOST_INVALID];
+	out->total = out->full + out->big + out->abort + out->nobuf + out->invalid;
 }
 
 static void snap_close_cpu(struct output *o, uint32_t cpu)

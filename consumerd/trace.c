@@ -240,6 +240,7 @@ void trace_refresh_stats(struct trace *t)
 		sum.lost_big += p->lost_big;
 		sum.lost_abort += p->lost_abort;
 		sum.lost_nobuf += p->lost_nobuf;
+		sum.lost_invalid += p->lost_invalid;
 		t->cpu[c] = *p;
 		t->cpu[c].packets = p->subbufs;
 		t->cpu[c].discarded = p->discarded + p->pending_discarded;
@@ -281,6 +282,7 @@ void trace_publish_cpu(struct trace *t, uint32_t cpu)
 		.lost_big = l.big,
 		.lost_abort = l.abort,
 		.lost_nobuf = l.nobuf,
+		.lost_invalid = l.invalid,
 		.subbufs = cs.packets,
 	};
 	char *error = st.write_errors && st.last_error[0] ? strdup(st.last_error) : NULL;

@@ -26,14 +26,15 @@ struct wake_src;
 struct trace_drain;
 
 /* Counts of one trace, or of one CPU of it. discarded = lost_full +
- * lost_big + lost_abort + corrupt_events + late_events + unwritten_events,
+ * lost_big + lost_abort + lost_nobuf + lost_invalid + corrupt_events +
+ * late_events + unwritten_events,
  * the events lost by cause (ctf.h, struct ctf_losses). */
 struct cpu_stats {
 	uint64_t packets, bytes, events, discarded, pending_discarded;
 	uint64_t corrupt_packets, unwritten_events;
 	uint64_t corrupt_events, late_events, counter_resets;
 	uint64_t overwritten_packets; /* overwrite mode: reused before the daemon took them */
-	uint64_t lost_full, lost_big, lost_abort, lost_nobuf;
+	uint64_t lost_full, lost_big, lost_abort, lost_nobuf, lost_invalid;
 	uint64_t subbufs;       /* sub-buffers consumed (per CPU) */
 };
 

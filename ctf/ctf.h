@@ -204,6 +204,7 @@ struct ctf_losses {
 	uint64_t big;       /* larger than a sub-buffer, or than the probe's staging buffer */
 	uint64_t abort;     /* too many failed attempts, or a thread that cannot write the set's mode */
 	uint64_t nobuf;     /* the writer's mm_cid had no buffer yet (more were asked for) */
+	uint64_t invalid;   /* a malformed record handed to the ring buffer (bad length) */
 	uint64_t corrupt;   /* records that could not be trusted */
 	uint64_t late;      /* committed while the channel was stopped */
 	uint64_t unwritten; /* in packets the output failed to write */

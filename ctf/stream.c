@@ -45,7 +45,7 @@ struct cpu_stream {
 	uint64_t last_ts;
 	uint64_t dec_ts;      /* the last timestamp decoded on this CPU (run_base, I7) */
 	uint64_t ring, extra, corrupt, late; /* S3 */
-	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (full, big, abort) */
+	uint64_t ring_cause[RT_LOST_CAUSES]; /* ring, by cause (enum rt_lost_cause) */
 	uint64_t ring_seen[RT_LOST_CAUSES];  /* raw lost counters at the last sample */
 	uint64_t ring_ns;     /* CLOCK_MONOTONIC of the last sample */
 	/* This CPU's share of struct ctf_channel_stats: one drain thread owns
@@ -1083,6 +1083,7 @@ void ctf_channel_cpu_losses(const struct ctf_channel *c, uint32_t cpu, struct ct
 		.big = s->ring_cause[RT_LOST_BIG],
 		.abort = s->ring_cause[RT_LOST_ABORT],
 		.nobuf = s->ring_cause[RT_LOST_NOBUF],
+		.invalid = s->ring_cause[RT_LOST_INVALID],
 		.corrupt = s->corrupt,
 		.late = s->late,
 		.unwritten = s->extra,

@@ -278,7 +278,9 @@ int rt_snapshot_take(const struct rt_bufset *bs, uint32_t cpu, uint64_t start, u
 void rt_cpu_stats(const struct rt_bufset *bs, uint32_t cpu, struct rt_cpu_stats *st);
 uint64_t rt_lost_total(const struct rt_cpu_ctl *c);
 /* The lost counters one by one, indexed by enum rt_lost_cause. */
-enum rt_lost_cause { RT_LOST_FULL, RT_LOST_BIG, RT_LOST_ABORT, RT_LOST_NOBUF, RT_LOST_CAUSES };
+enum rt_lost_cause {
+	RT_LOST_FULL, RT_LOST_BIG, RT_LOST_ABORT, RT_LOST_NOBUF, RT_LOST_INVALID, RT_LOST_CAUSES
+};
 void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES]);
 
 /*

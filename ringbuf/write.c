@@ -35,6 +35,7 @@ void rt_lost_counts(const struct rt_cpu_ctl *c, uint64_t out[RT_LOST_CAUSES])
 	out[RT_LOST_BIG] = __atomic_load_n(&c->w.lost_big, __ATOMIC_RELAXED);
 	out[RT_LOST_ABORT] = __atomic_load_n(&c->w.lost_abort, __ATOMIC_RELAXED);
 	out[RT_LOST_NOBUF] = __atomic_load_n(&c->w.lost_nobuf, __ATOMIC_RELAXED);
+	out[RT_LOST_INVALID] = __atomic_load_n(&c->w.lost_invalid, __ATOMIC_RELAXED);
 }
 
 /* Lost counters take atomic adds from every mode and every process: they

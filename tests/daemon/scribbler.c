@@ -22,6 +22,9 @@
  *           at the writers' offset, and the offset moved past them, as a
  *           scribbler leaves things when it stops; prints prefixed=CPU...
  * prefix-odd the same, with the offset moved 509 bytes: off the 8-byte grid
+ * invalid   once: counts 5 malformed records on every CPU, as the ring
+ *           buffer does when handed a record of a bad length (rt_drop with
+ *           RT_E_INVAL; the tracepoint macros never do); prints invalid=N
  * It acknowledges the daemon's syncs so stop does not wait for it.
  */
 #define _GNU_SOURCE
@@ -143,6 +146,13 @@ static void scribble(const char *mode)
 			printf("prefixed=%u\n", c);
 		}
 		done = 1;
+	} else if (!strcmp(mode, "invalid")) {
+		static int done;
+		for (uint32_t c = 0; c < cpus && !done; c++)
+			__atomic_fetch_add(&ctl[c].w.lost_invalid, 5, __ATOMIC_RELAXED);
+		if (!done)
+			printf("invalid=%u\n", 5 * cpus);
+		done = 1;
 	} else if (!strcmp(mode, "headers")) {
 		char *data = map + h->data_offset;
 		size_t len = map_len - h->data_offset;
@@ -167,7 +177,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 3) {
 		fprintf(stderr, "usage: scribbler random|words|counters|consumed|offsets|locks|headers|"
-				"holdlocks|prefix|prefix-odd SECONDS\n");
+				"holdlocks|prefix|prefix-odd|invalid SECONDS\n");
 		return 2;
 	}
 	int fd = sock_connect();

@@ -190,6 +190,40 @@ def test_scribbled_buffers():
             d.cleanup()
 
 
+def test_malformed_records_counted():
+    """Records the ring buffer refused for a bad length (lost_invalid, not
+    something the tracepoint macros do, but any code using the buffers can)
+    are counted like every other cause: in `list`, its --kv counts, and the
+    trace's discarded events."""
+    need(SCRIBBLER)
+    d = Daemon()
+    try:
+        out = os.path.join(d.tmp, "out")
+        d.ok("create", "m", "-o", out)
+        d.ok("enable-event", "rtd:*")
+        d.ok("start")
+        s = subprocess.Popen([SCRIBBLER, "invalid", "1"], env=d.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        sout, serr = s.communicate(timeout=30)
+        check(s.returncode == 0 and "mapped" in sout, f"scribbler: {s.returncode} {serr}")
+        n = int(sout.split("invalid=")[1].split()[0])
+        check(n > 0, sout)
+        good = App(d, "--role", "1", "--events", "100")
+        check(good.wait() == 0, good.err)
+        d.ok("stop")
+        kv = d.kv("m")
+        check(int(kv["lost_invalid"]) == n, f"lost_invalid={kv['lost_invalid']}, {n} counted")
+        check(int(kv["discarded"]) == n, f"discarded={kv['discarded']}, {n} malformed")
+        text = d.ok("list", "m").stdout
+        check(f"{n} events lost (malformed" in text and f"{n} malformed" in text, text)
+        events, discarded = read_trace(out)
+        mine = [e for e in events if e["name"] != "rtd:first"]
+        check(len(mine) == 100, f"{len(mine)} events read, 100 written")
+        check(sum(discarded.values()) == n, f"the trace reports {discarded}, {n} malformed")
+    finally:
+        d.cleanup()
+
+
 def held_locks_case(env=None):
     need(SCRIBBLER)
     d = Daemon(env=env)
@@ -243,4 +277,5 @@ def test_wall_clock_does_not_bound_waits():
 
 if __name__ == "__main__":
     run_tests([test_kill_app, test_kill_daemon, test_disk_full, test_scribbled_buffers,
+               test_malformed_records_counted,
                test_held_locks_do_not_block_others, test_wall_clock_does_not_bound_waits])
