@@ -9,8 +9,6 @@
 #include "cli/cli.h"
 #include "cli/model.h"
 
-const char *const m_track_names[RT_TRACK_NR] = { "vpid", "vuid", "vgid" };
-
 static void *grow(void *p, uint32_t n, size_t size)
 {
 	void *q = realloc(p, (n + 1) * size);
@@ -166,7 +164,7 @@ static int parse_tracker(struct m_session *s, const char *v)
 {
 	size_t n = strcspn(v, " ");
 	unsigned a = 0;
-	while (a < RT_TRACK_NR && (strlen(m_track_names[a]) != n || strncmp(v, m_track_names[a], n)))
+	while (a < RT_TRACK_NR && (strlen(rt_track_names[a]) != n || strncmp(v, rt_track_names[a], n)))
 		a++;
 	if (a == RT_TRACK_NR || v[n] != ' ')
 		return -1;

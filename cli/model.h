@@ -24,7 +24,6 @@ struct m_rule {
 /* A process attribute tracker (lttng 2.13): every process, none, or the
  * processes whose attribute is one of values. */
 enum m_track_policy { M_TRACK_ALL, M_TRACK_NONE, M_TRACK_SET };
-extern const char *const m_track_names[RT_TRACK_NR]; /* vpid, vuid, vgid */
 struct m_tracker {
 	uint32_t policy;        /* enum m_track_policy */
 	uint32_t nr;

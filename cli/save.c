@@ -108,11 +108,11 @@ static void save_trackers(xmlTextWriterPtr w, const struct m_session *s)
 		char tag[48];
 		if (t->policy == M_TRACK_ALL)
 			continue;
-		snprintf(tag, sizeof tag, "%s_process_attr_tracker", m_track_names[a]);
+		snprintf(tag, sizeof tag, "%s_process_attr_tracker", rt_track_names[a]);
 		start(w, tag);
 		start(w, "process_attr_values");
 		for (uint32_t i = 0; t->policy == M_TRACK_SET && i < t->nr; i++) {
-			start(w, m_track_names[a]);
+			start(w, rt_track_names[a]);
 			elu(w, "id", t->values[i]);
 			end(w);
 		}
@@ -663,7 +663,7 @@ static int load_trackers(struct loader *ld, const xmlNode *list, struct m_sessio
 		unsigned a = 0;
 		char tag[48];
 		while (a < RT_TRACK_NR &&
-		       (snprintf(tag, sizeof tag, "%s_process_attr_tracker", m_track_names[a]), !is(n, tag)))
+		       (snprintf(tag, sizeof tag, "%s_process_attr_tracker", rt_track_names[a]), !is(n, tag)))
 			a++;
 		if (a == RT_TRACK_NR)
 			return unsupported(ld, n, s->name, "only the vpid, vuid and vgid trackers of "
@@ -679,7 +679,7 @@ static int load_trackers(struct loader *ld, const xmlNode *list, struct m_sessio
 			for (const xmlNode *v = vals->children; v; v = v->next) {
 				if (v->type != XML_ELEMENT_NODE)
 					continue;
-				if (!is(v, m_track_names[a]))
+				if (!is(v, rt_track_names[a]))
 					return unsupported(ld, v, s->name, "not supported by rseqtrace");
 				if (t->nr == RT_TRACK_MAX_VALUES)
 					return unsupported(ld, v, s->name, "more values than a tracker holds "

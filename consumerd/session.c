@@ -915,7 +915,6 @@ static int cmd_rule(struct daemon *d, struct conn *c, const struct rt_msg *m)
 
 /* ---- Trackers ------------------------------------------------------------------ */
 
-static const char *const track_names[RT_TRACK_NR] = { "vpid", "vuid", "vgid" };
 
 static int tracker_has(const struct tracker *tr, uint32_t v)
 {
@@ -941,7 +940,7 @@ static int cmd_track(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (!s)
 		return 0;
 	struct tracker *tr = &s->trackers[tm->attr];
-	const char *name = track_names[tm->attr];
+	const char *name = rt_track_names[tm->attr];
 	struct text t = { 0 };
 	if (tm->flags & RT_TRACK_ALL) {
 		free(tr->values);
@@ -993,7 +992,7 @@ void trackers_text(struct text *t, const struct session *s, int kv)
 {
 	for (unsigned a = 0; a < RT_TRACK_NR; a++) {
 		const struct tracker *tr = &s->trackers[a];
-		text_add(t, kv ? "tracker=%s " : "    %s: ", track_names[a]);
+		text_add(t, kv ? "tracker=%s " : "    %s: ", rt_track_names[a]);
 		if (tr->policy != TRACK_SET)
 			text_add(t, "%s", tr->policy == TRACK_ALL ? "all" : "none");
 		for (uint32_t i = 0; tr->policy == TRACK_SET && i < tr->nr; i++)

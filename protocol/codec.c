@@ -14,6 +14,8 @@
 
 #include "protocol/codec.h"
 
+const char *const rt_track_names[RT_TRACK_NR] = { "vpid", "vuid", "vgid" };
+
 static int fail(char *err, size_t errlen, const char *what)
 {
 	if (err && errlen)

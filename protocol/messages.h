@@ -206,6 +206,8 @@ struct rt_msg_rule {
 /* TRACK and UNTRACK (lttng's process attribute trackers). Variable part:
  * count uint32 values (ids), none with RT_TRACK_ALL. */
 enum rt_track_attr { RT_TRACK_VPID = 0, RT_TRACK_VUID = 1, RT_TRACK_VGID = 2, RT_TRACK_NR };
+/* Their names, as lttng spells them (codec.c): "vpid", "vuid", "vgid". */
+extern const char *const rt_track_names[RT_TRACK_NR];
 #define RT_TRACK_ALL 1u
 #define RT_TRACK_MAX_VALUES 1024u
 struct rt_msg_track {
