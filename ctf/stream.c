@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,8 @@
 struct cpu_stream {
 	int fd;
 	off_t size;
+	uint32_t dio;         /* fd is O_DIRECT: packets padded to this file offset alignment
+			       * (0: buffered) */
 	int idx_fd;           /* index/<channel>_<cpu>.idx: one entry per packet in the file */
 	uint64_t idx_entries; /* entries in it (packets in the stream file it indexes) */
 	int idx_dropped;      /* the index could not be kept whole and was removed */
@@ -90,30 +93,52 @@ struct ctf_channel {
 	char last_error[256];
 };
 
+/*
+ * Stream files are written with O_DIRECT where the file system allows it
+ * (open_stream): the device then reads our private copy in place, with no
+ * copy into the page cache and no dirty pages to write back. Every buffer
+ * a direct write reads is aligned to DIO_MAX and a whole number of DIO_MAX
+ * long; a file system asking more than that is written buffered.
+ */
+#define DIO_MAX 4096u
+
+struct dio_buf {
+	uint8_t *p;
+	size_t size;
+};
+
 /* The private copy of a run is per thread: threads drain different CPUs
- * of one channel at once. Grown to the largest sub-buffer seen. */
-static __thread uint8_t *scratch;
-static __thread size_t scratch_size;
+ * of one channel at once. Grown to the largest sub-buffer seen. `lead`
+ * holds a direct file's lead packet (write_packet). */
+static __thread struct dio_buf scratch, lead_buf;
 
 static uint64_t count_records(void *arg, const void *from, uint64_t len);
 
+/* b's buffer, of at least n bytes (its content is not kept). */
+static uint8_t *dio_buf_get(struct dio_buf *b, size_t n)
+{
+	if (n > b->size) {
+		void *p;
+		n = (n + DIO_MAX - 1) & ~(size_t)(DIO_MAX - 1);
+		if (posix_memalign(&p, DIO_MAX, n) != 0)
+			return NULL;
+		free(b->p);
+		b->p = p;
+		b->size = n;
+	}
+	return b->p;
+}
+
 static uint8_t *scratch_get(size_t n)
 {
-	if (n > scratch_size) {
-		uint8_t *p = realloc(scratch, n);
-		if (!p)
-			return NULL;
-		scratch = p;
-		scratch_size = n;
-	}
-	return scratch;
+	return dio_buf_get(&scratch, n);
 }
 
 void ctf_thread_done(void)
 {
-	free(scratch);
-	scratch = NULL;
-	scratch_size = 0;
+	free(scratch.p);
+	free(lead_buf.p);
+	scratch = lead_buf = (struct dio_buf){ 0 };
 }
 
 static int check_name(const char *s)
@@ -494,6 +519,43 @@ static void index_packets(struct ctf_channel *c, uint32_t cpu, const struct ctf_
 		s->idx_entries += (uint64_t)n;
 }
 
+/*
+ * Puts fd in O_DIRECT if its file system says how to write it so
+ * (statx STATX_DIOALIGN, Linux >= 6.1: 0 where it does not, as tmpfs) and
+ * our buffers meet that (DIO_MAX). The file offset alignment every packet
+ * is padded to, or 0: the file stays buffered.
+ */
+static uint32_t go_direct(int fd)
+{
+#ifdef STATX_DIOALIGN
+	struct statx st;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &st) != 0 ||
+	    !(st.stx_mask & STATX_DIOALIGN))
+		return 0;
+	uint32_t mem = st.stx_dio_mem_align, off = st.stx_dio_offset_align;
+	if (!mem || !off || mem > DIO_MAX || off > DIO_MAX || (mem & (mem - 1)) ||
+	    (off & (off - 1)))
+		return 0;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) != 0)
+		return 0;
+	return off < 8 ? 8 : off;
+#else
+	(void)fd;
+	return 0;
+#endif
+}
+
+/* A direct write was refused (EINVAL): the file goes on buffered, its
+ * packets still padded, which costs room, never a packet. */
+static void leave_direct(struct cpu_stream *s)
+{
+	int fl = fcntl(s->fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(s->fd, F_SETFL, fl & ~O_DIRECT);
+	s->dio = 0;
+}
+
 static int open_stream(struct ctf_channel *c, uint32_t cpu)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
@@ -525,6 +587,7 @@ static int open_stream(struct ctf_channel *c, uint32_t cpu)
 		record_error(c, e, "cannot create %s/%s: %s", c->trace->dir, name, strerror(e));
 		return -e;
 	}
+	s->dio = go_direct(s->fd);
 	open_index(c, cpu, name);
 	return 0;
 }
@@ -570,6 +633,10 @@ static int write_whole(struct ctf_channel *c, uint32_t cpu, struct iovec *iov, i
 		ssize_t w = pwritev(s->fd, v, k, s->size + (off_t)done);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EINVAL && s->dio) {
+			leave_direct(s);
+			continue;
+		}
 		if (w <= 0) {
 			int e = w < 0 ? errno : ENOSPC;
 			if (ftruncate(s->fd, s->size) != 0) {
@@ -587,7 +654,8 @@ static int write_whole(struct ctf_channel *c, uint32_t cpu, struct iovec *iov, i
 		done += (size_t)w;
 	}
 	s->size += (off_t)total;
-	let_go(s);
+	if (!s->dio)
+		let_go(s);
 	return 0;
 }
 
@@ -616,18 +684,49 @@ static void next_tracefile(struct ctf_channel *c, uint32_t cpu, size_t total)
 }
 
 /*
- * Writes pkt (RT_PACKET_HEADER_LEN bytes for the header, then the records) as one packet: `content` bytes, records from
- * RT_PACKET_HEADER_LEN, `events` of them, stamped [begin, end]. Every
- * header field comes from our own state.
+ * Writes pkt (RT_PACKET_HEADER_LEN bytes for the header, then the records)
+ * as one packet: `content` bytes, records from RT_PACKET_HEADER_LEN,
+ * `events` of them, stamped [begin, end]. Every header field comes from
+ * our own state. `room`: the bytes pkt's buffer has from pkt if it is a
+ * dio_buf's (DIO_MAX-aligned), else 0; at least align_up(content, 8).
+ * In a direct file the packet is padded with zeros to the file's offset
+ * alignment (packet_size > content_size, as CTF allows), from a buffer
+ * the device can read: pkt's if it can, else scratch.
  */
-static int write_packet(struct ctf_channel *c, uint32_t cpu, void *pkt, size_t content,
-			uint64_t events, uint64_t begin, uint64_t end)
+static int write_packet(struct ctf_channel *c, uint32_t cpu, void *pkt, size_t room,
+			size_t content, uint64_t events, uint64_t begin, uint64_t end)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
-	struct rt_packet *pk = pkt;
+	/* Open first: whether it is direct says the padding. */
+	int r = c->trace->sink ? 0 : open_stream(c, cpu);
+	size_t pad = s->dio ? s->dio : 8, size = align_up(content, pad);
+	if (!r && s->dio && (room < size || ((uintptr_t)pkt & (DIO_MAX - 1)))) {
+		uint8_t *to = scratch_get(size);
+		if (to)
+			memcpy(to + RT_PACKET_HEADER_LEN, (uint8_t *)pkt + RT_PACKET_HEADER_LEN,
+			       content - RT_PACKET_HEADER_LEN);
+		else
+			r = -ENOMEM;
+		pkt = to;
+	}
 	uint64_t discarded = stream_lost(s);
 	if (discarded < s->reported)
 		discarded = s->reported; /* cannot happen (S3); never go back */
+	/* babeltrace2 cannot count losses in a stream's first packet: lead
+	 * with an empty one that reports none. */
+	int with_lead = s->seq == 0 && discarded > 0;
+	uint8_t *lead = NULL;
+	if (!r && with_lead && !(lead = dio_buf_get(&lead_buf, pad)))
+		r = -ENOMEM;
+	if (r) {
+		if (r == -ENOMEM)
+			record_error(c, ENOMEM, "%s_%u: out of memory", c->name, cpu);
+		s->extra += events; /* S3 */
+		s->write_lost += events;
+		return r;
+	}
+	memset((uint8_t *)pkt + content, 0, size - content);
+	struct rt_packet *pk = pkt;
 	*pk = (struct rt_packet){
 		.open = {
 			.magic = RT_CTF_MAGIC,
@@ -635,44 +734,41 @@ static int write_packet(struct ctf_channel *c, uint32_t cpu, void *pkt, size_t c
 			.stream_instance_id = cpu,
 			.timestamp_begin = begin,
 			.cpu_id = cpu,
+			.packet_seq_num = s->seq + (uint64_t)with_lead,
 		},
 		.close = {
 			.timestamp_end = end,
 			.content_size = (uint64_t)content * 8,
-			.packet_size = (uint64_t)align_up(content, 8) * 8,
+			.packet_size = (uint64_t)size * 8,
 			.events_discarded = discarded,
 		},
 	};
 	memcpy(pk->open.uuid, c->trace->uuid, 16);
 
-	/* babeltrace2 cannot count losses in a stream's first packet: lead
-	 * with an empty one that reports none. */
-	struct rt_packet lead = *pk;
-	int with_lead = s->seq == 0 && discarded > 0;
-	if (with_lead) {
-		lead.open.packet_seq_num = 0;
-		lead.close.timestamp_end = begin;
-		lead.close.content_size = lead.close.packet_size = RT_PACKET_HEADER_LEN * 8;
-		lead.close.events_discarded = 0;
-	}
-	pk->open.packet_seq_num = s->seq + (uint64_t)with_lead;
-
 	struct iovec iov[2];
-	int n = 0;
-	if (with_lead)
-		iov[n++] = (struct iovec){ &lead, sizeof lead };
-	iov[n++] = (struct iovec){ pk, align_up(content, 8) };
-	size_t total = (with_lead ? sizeof lead : 0) + align_up(content, 8);
-
 	struct ctf_index_entry idx[2];
+	int n = 0;
 	uint64_t at = (uint64_t)s->size;
+	size_t total = size;
 	if (with_lead) {
-		ctf_index_of_packet(&lead, at, &idx[0]);
-		at += sizeof lead;
+		struct rt_packet *lp = (struct rt_packet *)lead;
+		memset(lead, 0, pad);
+		*lp = *pk;
+		lp->open.packet_seq_num = 0;
+		lp->close.timestamp_end = begin;
+		lp->close.content_size = RT_PACKET_HEADER_LEN * 8;
+		lp->close.packet_size = align_up(RT_PACKET_HEADER_LEN, pad) * 8;
+		lp->close.events_discarded = 0;
+		iov[n] = (struct iovec){ lead, align_up(RT_PACKET_HEADER_LEN, pad) };
+		ctf_index_of_packet(lp, at, &idx[n]);
+		at += iov[n].iov_len;
+		total += iov[n].iov_len;
+		n++;
 	}
-	ctf_index_of_packet(pk, at, &idx[n - 1]);
+	iov[n] = (struct iovec){ pk, size };
+	ctf_index_of_packet(pk, at, &idx[n]);
+	n++;
 
-	int r;
 	if (c->trace->sink) {
 		r = c->trace->sink->packets(c->trace->sink->arg, c->cls->id, cpu, iov, idx, n);
 		if (r == 0)
@@ -746,7 +842,8 @@ static void count_corrupt(struct ctf_channel *c, uint32_t cpu, uint64_t records,
 	s->corrupt_packets += packets;
 }
 
-static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t len, uint64_t now);
+static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t room, size_t len,
+		     uint64_t now);
 
 /*
  * One run of committed records: copied, checked, written as one packet
@@ -787,15 +884,17 @@ static int take_run(struct ctf_channel *c, uint32_t cpu, const struct rt_committ
 		count_overwritten(c, cpu, 1);
 		return 0;
 	}
-	return take_copy(c, cpu, pkt, len + RT_PACKET_HEADER_LEN, cm->now);
+	return take_copy(c, cpu, pkt, scratch.size, len + RT_PACKET_HEADER_LEN, cm->now);
 }
 
 /*
  * Records at pkt[RT_PACKET_HEADER_LEN, len), our private copy, taken when
  * the set's clock read `now`: checked, written as one packet (or as
- * nothing if no record is good). 0 or -errno of the write.
+ * nothing if no record is good). `room` as write_packet's. 0 or -errno of
+ * the write.
  */
-static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t len, uint64_t now)
+static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t room, size_t len,
+		     uint64_t now)
 {
 	struct cpu_stream *s = &c->cpu[cpu];
 	uint64_t events, last_ts, base = run_base(s);
@@ -824,7 +923,7 @@ static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t l
 		if (ok && r.ts >= s->floor)
 			begin = s->floor;
 	}
-	return write_packet(c, cpu, pkt, content, events, begin, last_ts);
+	return write_packet(c, cpu, pkt, room, content, events, begin, last_ts);
 }
 
 /* Takes what is committed on one CPU, closed sub-buffers only unless
@@ -886,7 +985,7 @@ int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu)
 	uint64_t ts = rt_clock_read(c->bs->clock);
 	if (ts < s->last_ts)
 		ts = s->last_ts;
-	return write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+	return write_packet(c, cpu, &pk, 0, RT_PACKET_HEADER_LEN, 0, ts, ts);
 }
 
 void ctf_channel_cpu_floor(struct ctf_channel *c, uint32_t cpu, uint64_t ts)
@@ -925,7 +1024,12 @@ int ctf_channel_snapshot_cpu(struct ctf_channel *c, uint32_t cpu, uint64_t budge
 	uint64_t n = (off - first) / bs->subbuf_size + 1;
 	if (n > nsub)
 		n = nsub;
-	uint8_t *copy = malloc(bs->buf_size);
+	/* A dio_buf's alignment: packets are written from where they lie
+	 * when their sub-buffers are whole multiples of it (write_packet). */
+	uint8_t *copy = NULL;
+	size_t room = bs->subbuf_size % DIO_MAX ? 0 : bs->subbuf_size;
+	if (posix_memalign((void **)&copy, DIO_MAX, bs->buf_size) != 0)
+		copy = NULL;
 	int32_t *len = malloc(nsub * sizeof *len);
 	if (!copy || !len) {
 		free(copy);
@@ -959,7 +1063,7 @@ int ctf_channel_snapshot_cpu(struct ctf_channel *c, uint32_t cpu, uint64_t budge
 	for (uint64_t i = from; i < n; i++) {
 		if (len[i] <= 0)
 			continue; /* not opened, or nothing to trust */
-		int w = take_copy(c, cpu, copy + i * bs->subbuf_size,
+		int w = take_copy(c, cpu, copy + i * bs->subbuf_size, room,
 				  RT_PACKET_HEADER_LEN + (size_t)len[i], now);
 		if (w && !r)
 			r = w;
@@ -968,7 +1072,7 @@ int ctf_channel_snapshot_cpu(struct ctf_channel *c, uint32_t cpu, uint64_t budge
 	if (stream_lost(s) != s->reported) {
 		struct rt_packet pk;
 		uint64_t ts = now < s->last_ts ? s->last_ts : now;
-		int w = write_packet(c, cpu, &pk, RT_PACKET_HEADER_LEN, 0, ts, ts);
+		int w = write_packet(c, cpu, &pk, 0, RT_PACKET_HEADER_LEN, 0, ts, ts);
 		if (w && !r)
 			r = w;
 	}
