@@ -108,8 +108,8 @@ struct dio_buf {
 };
 
 /* The private copy of a run is per thread: threads drain different CPUs
- * of one channel at once. Grown to the largest sub-buffer seen. `lead`
- * holds a direct file's lead packet (write_packet). */
+ * of one channel at once. Grown to the largest sub-buffer seen. lead_buf
+ * holds a lead packet (write_packet). */
 static __thread struct dio_buf scratch, lead_buf;
 
 static uint64_t count_records(void *arg, const void *from, uint64_t len);
@@ -687,8 +687,8 @@ static void next_tracefile(struct ctf_channel *c, uint32_t cpu, size_t total)
  * Writes pkt (RT_PACKET_HEADER_LEN bytes for the header, then the records)
  * as one packet: `content` bytes, records from RT_PACKET_HEADER_LEN,
  * `events` of them, stamped [begin, end]. Every header field comes from
- * our own state. `room`: the bytes pkt's buffer has from pkt if it is a
- * dio_buf's (DIO_MAX-aligned), else 0; at least align_up(content, 8).
+ * our own state. pkt's buffer holds align_up(content, 8) bytes at least;
+ * `room`: the bytes it has from pkt if pkt is DIO_MAX-aligned, else 0.
  * In a direct file the packet is padded with zeros to the file's offset
  * alignment (packet_size > content_size, as CTF allows), from a buffer
  * the device can read: pkt's if it can, else scratch.
