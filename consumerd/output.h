@@ -83,6 +83,7 @@ struct output_config {
 	struct output *share;
 	uint32_t contexts;           /* RT_CTX_* every record carries */
 	uint64_t max_metadata;       /* add_event fails with -EFBIG past it */
+	int direct_io;               /* stream files O_DIRECT where allowed (ctf.h) */
 	int index_cid;               /* buffers indexed by mm_cid (ctf.h) */
 	struct relayd_link *relayd;  /* non-NULL: stream to this relayd (output_relayd_open) */
 	uint64_t tracefile_size;     /* ctf_channel_set_tracefiles; 0: one file per stream */

@@ -197,6 +197,7 @@ static int trace_open(const struct output_config *cfg, struct local_trace **out,
 		.clock = cfg->clock,
 		.uuid = cfg->uuid,
 		.max_metadata = cfg->max_metadata,
+		.direct_io = cfg->direct_io,
 		.index_cid = cfg->index_cid,
 	};
 	int r = ctf_trace_create(&tc, &lt->ct, err, errlen);

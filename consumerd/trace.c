@@ -176,6 +176,7 @@ struct trace *trace_create(struct daemon *d, struct session *s, struct channel *
 		.share = sib ? sib->out : NULL,
 		.contexts = t->contexts,
 		.max_metadata = d->cfg.max_metadata,
+		.direct_io = d->cfg.direct_io,
 		.index_cid = t->index == RT_INDEX_CID,
 		.relayd = s->relayd,
 		.tracefile_size = s->snapshot ? 0 : ch->tracefile_size,

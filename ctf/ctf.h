@@ -107,6 +107,10 @@ struct ctf_trace_config {
 	/* The streams are the writers' mm_cid buffers, not CPUs: packets'
 	 * cpu_id is then a concurrency id (env rseqtrace_buffer_index). */
 	int index_cid;
+	/* Stream files written with O_DIRECT where the file system gives an
+	 * alignment (statx), packets padded to it: no page-cache copy, but a
+	 * drain then waits for the device. 0: through the page cache. */
+	int direct_io;
 	const struct ctf_sink *sink;  /* NULL: files (path: the name in messages) */
 };
 

@@ -42,6 +42,7 @@ struct ctf_trace {
 	char *dir;
 	int dir_fd;           /* the checked trace directory: files are made relative to it */
 	int index_fd;         /* its index/ directory (-1: none) */
+	int direct_io;        /* cfg->direct_io: stream files O_DIRECT where allowed */
 	char *below;          /* dir below its session directory (ctf_trace_move); "" for cfg->path */
 	/* Metadata is described in memory (under lock) by whoever adds an
 	 * event, the daemon's control thread included, and written to the

@@ -587,7 +587,7 @@ static int open_stream(struct ctf_channel *c, uint32_t cpu)
 		record_error(c, e, "cannot create %s/%s: %s", c->trace->dir, name, strerror(e));
 		return -e;
 	}
-	s->dio = go_direct(s->fd);
+	s->dio = c->trace->direct_io ? go_direct(s->fd) : 0;
 	open_index(c, cpu, name);
 	return 0;
 }

@@ -451,6 +451,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	t->index_fd = -1;
 	t->clock = cfg->clock;
 	t->meta_max = cfg->max_metadata;
+	t->direct_io = cfg->direct_io;
 	if (cfg->uuid)
 		memcpy(t->uuid, cfg->uuid, 16);
 	else
