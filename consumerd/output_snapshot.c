@@ -167,6 +167,7 @@ static void snap_record(struct output *o)
 	s->nr_with = 0;
 	pthread_mutex_unlock(&s->lock);
 	cfg.session_output = dir;
+	cfg.no_sync = 1;
 	struct output *lo = NULL;
 	int r = 0;
 	if (net) {

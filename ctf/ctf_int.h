@@ -53,6 +53,7 @@ struct ctf_trace {
 	uint64_t meta_reserved; /* written + pending bytes, under lock: the cap's count */
 	pthread_mutex_t write_lock; /* held while the file is written; orders writers */
 	int meta_fd;
+	int meta_no_sync;     /* cfg->no_sync */
 	off_t meta_size;      /* bytes in the file, under write_lock */
 	int meta_error;       /* the file's first write error, under write_lock */
 	uint64_t meta_max;    /* 0: no cap */

@@ -452,6 +452,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	t->clock = cfg->clock;
 	t->meta_max = cfg->max_metadata;
 	t->direct_io = cfg->direct_io;
+	t->meta_no_sync = cfg->no_sync;
 	if (cfg->uuid)
 		memcpy(t->uuid, cfg->uuid, 16);
 	else
@@ -776,7 +777,7 @@ int ctf_trace_close(struct ctf_trace *t)
 	if (t->meta_fd >= 0 || t->sink)
 		ctf_trace_write_metadata(t);
 	int r = t->first_error;
-	if (t->meta_fd >= 0 && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
+	if (t->meta_fd >= 0 && !t->meta_no_sync && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
 		r = -errno;
 	if (t->meta_fd >= 0)
 		close(t->meta_fd);
