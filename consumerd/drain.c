@@ -264,22 +264,71 @@ static void archive_chunk(struct trace *t)
 					 r->msg, sizeof r->msg);
 }
 
-static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned bits, int stopping)
+/* A snapshot's shares: one per thread, none for a thread that would have
+ * no CPU of the directory's channels (t and t->dd->with, held). */
+static uint32_t snapshot_shares(const struct drainers *dr, const struct trace *t)
+{
+	uint32_t cpus = rt_nr_buffers(&t->bs);
+	for (uint32_t i = 0; i < t->dd->nr_with; i++)
+		if (rt_nr_buffers(&t->dd->with[i]->bs) > cpus)
+			cpus = rt_nr_buffers(&t->dd->with[i]->bs);
+	return cpus < dr->nr ? (cpus ? cpus : 1) : dr->nr;
+}
+
+/* Share i of t's snapshot is thread (sleeper + i) % nr's. */
+static uint32_t share_of(const struct drainers *dr, const struct trace *t, uint32_t k)
+{
+	return (k + dr->nr - t->dd->sleeper) % dr->nr;
+}
+
+/* By the sleeper, once the snapshot is open: the other shares to their
+ * threads, which write their CPUs while it writes its own. */
+static void post_shares(struct drainers *dr, struct trace *t, uint32_t shares)
+{
+	uint32_t wake[MAX_DRAINERS], nwake = 0;
+	pthread_mutex_lock(&dr->lock);
+	for (uint32_t i = 1; i < shares; i++) {
+		uint32_t k = (t->dd->sleeper + i) % dr->nr;
+		if (!t->dd->want[k])
+			wake[nwake++] = k;
+		t->dd->want[k] |= DR_SNAPSHARE;
+	}
+	pthread_mutex_unlock(&dr->lock);
+	for (uint32_t i = 0; i < nwake; i++)
+		poke(&dr->th[wake[i]]);
+}
+
+/* Returns 1 if the work posted with t->dd->with is over (its holds to drop). */
+static int do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned bits, int stopping)
 {
 	struct output *o = t->out;
 	uint64_t got = 0;
+	int group_done = 0;
 	if (stopping)
 		bits &= ~(unsigned)DR_DRAIN;
-	/* One thread writes the whole snapshot: its directory and metadata
-	 * first, then every CPU; the reads are the snapshot's own (I8), so no
-	 * CPU is claimed. */
-	if ((bits & DR_SNAPSHOT) && k == t->dd->sleeper && o->ops->snapshot)
-		o->ops->snapshot(o);
-	if ((bits & DR_ROTATE) && k == t->dd->sleeper)
+	/* A snapshot: the sleeper opens it (its directory and metadata), then
+	 * each thread writes its share of the CPUs, all at once; the reads
+	 * are the snapshot's own (I8), so no CPU is claimed. The last share
+	 * ends it. */
+	if ((bits & DR_SNAPSHOT) && k == t->dd->sleeper) {
+		uint32_t shares = snapshot_shares(dr, t);
+		if (o->ops->snapshot_begin && o->ops->snapshot_begin(o, shares)) {
+			post_shares(dr, t, shares);
+			bits |= DR_SNAPSHARE;
+		} else {
+			group_done = 1;
+		}
+	}
+	if ((bits & DR_SNAPSHARE) && o->ops->snapshot_share &&
+	    o->ops->snapshot_share(o, share_of(dr, t, k)))
+		group_done = 1;
+	if ((bits & DR_ROTATE) && k == t->dd->sleeper) {
 		rotate_group(dr, t);
+		group_done = 1;
+	}
 	if ((bits & DR_ARCHIVE) && k == t->dd->sleeper)
 		archive_chunk(t);
-	bits &= ~(unsigned)(DR_SNAPSHOT | DR_ROTATE | DR_ARCHIVE);
+	bits &= ~(unsigned)(DR_SNAPSHOT | DR_SNAPSHARE | DR_ROTATE | DR_ARCHIVE);
 	for (uint32_t cpu = k; bits && cpu < rt_nr_buffers(&t->bs); cpu += dr->nr) {
 		/* A drain only: if another thread drains this CPU now, that
 		 * is the drain. Anything else waits for the CPU. */
@@ -299,6 +348,7 @@ static void do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned b
 		release_cpu(dr, t, cpu);
 	}
 	count_drain(dr, t, got);
+	return group_done;
 }
 
 static int all_done_but_users(const struct drainers *dr, const struct trace *t)
@@ -615,7 +665,8 @@ static void *drainer_main(void *arg)
 			/* A timer drain is the sleeper's, on every CPU (as a
 			 * wake-up's): one thread drains a trace in the normal
 			 * course, no claims bounced between threads. */
-			do_work(dr, t, k, k == sleeper ? bits & ~(unsigned)DR_DRAIN : bits, stopping);
+			int group_done = do_work(dr, t, k, k == sleeper ? bits & ~(unsigned)DR_DRAIN : bits,
+						 stopping);
 			if ((bits & DR_DRAIN) && k == sleeper && !stopping)
 				wake_drain(dr, t);
 
@@ -625,14 +676,14 @@ static void *drainer_main(void *arg)
 				sweep_wakes(me, t, 1);
 			t->dd->done[k] = gen;
 			t->dd->users--;
-			if ((bits & (DR_SNAPSHOT | DR_ROTATE)) && k == sleeper)
+			if (group_done)
 				drop_with(dr, t);
 			int last = closes_output(dr, t);
 			/* The control thread needs to hear of flushes, closes
 			 * and a trace whose work is all done (to watch it
-			 * again); not of each thread's share of a drain. */
-			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE | DR_SNAPSHOT | DR_ROTATE |
-					    DR_ARCHIVE)) ||
+			 * again); not of each thread's share of a drain or a
+			 * snapshot. */
+			int tell = (bits & (DR_SKIP | DR_FLUSH | DR_CLOSE | DR_ROTATE | DR_ARCHIVE)) ||
 				   all_done(dr, t);
 			/* The sleeper waits for the skip before it drains. */
 			int kick = (bits & DR_SKIP) && sleeper != k && skip_done(dr, t);
@@ -891,12 +942,18 @@ void drainers_post(struct daemon *d, struct trace *t, unsigned what)
 	uint64_t gen = ++t->dd->posted;
 	if (what & DR_SKIP)
 		t->dd->skip_gen = gen;
+	/* Work the sleeper alone does (a snapshot's shares are posted by it). */
+	int sleepers = !(what & ~(unsigned)(DR_SNAPSHOT | DR_ROTATE | DR_ARCHIVE));
 	for (uint32_t k = 0; k < dr->nr; k++) {
 		/* Nothing pending, nothing in progress (k sets done[k] when
 		 * its work is over): k's reader positions are still. */
 		int idle = !t->dd->want[k] && t->dd->done[k] == gen - 1;
 		/* A drain is the sleeper's (drainer_main); a thread at work
 		 * on t gets it too, so that its generation catches up. */
+		if (idle && k != t->dd->sleeper && sleepers) {
+			t->dd->done[k] = gen; /* nothing for k: done already */
+			continue;
+		}
 		if (what == DR_DRAIN && idle && (k != t->dd->sleeper || !drain_needed(t))) {
 			t->dd->done[k] = gen; /* nothing for k: done already */
 			continue;

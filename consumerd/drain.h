@@ -35,13 +35,15 @@ enum {
 	DR_FLUSH = 4,  /* everything committed, and unreported losses */
 	DR_CLOSE = 8,  /* close the files; the last thread closes the output */
 	DR_SWITCH = 16, /* the open packets too, the session recording on (switch timer) */
-	DR_SNAPSHOT = 32, /* flight recorder: the trace's sleeper writes a snapshot
-			   * (output ops->snapshot), the others have nothing to do */
+	DR_SNAPSHOT = 32, /* flight recorder: the trace's sleeper opens a snapshot
+			   * (output ops->snapshot_begin) and posts DR_SNAPSHARE */
 	DR_ROTATE = 64,   /* session rotation: the sleeper takes every CPU of the
 			   * trace and of those held with it (drainers_post_with),
 			   * flushes them (t->rot->flush) and moves the outputs to
 			   * t->rot->dir */
 	DR_ARCHIVE = 128, /* then: the old chunk's files into archives/ (t->arch_*) */
+	DR_SNAPSHARE = 256, /* every thread: its CPUs of the snapshot begun
+			     * (ops->snapshot_share); the last one ends it */
 };
 
 /* Threads: cfg.drain_threads (0: one per online CPU, at most MAX_DRAINERS). */

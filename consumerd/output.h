@@ -44,12 +44,19 @@ struct output_ops {
 	 * buffers stay mapped: they are the caller's. */
 	int (*close)(struct output *o);
 	/* Flight recorder (NULL where it does not apply). snapshot_cpu: what
-	 * the CPU's buffer holds now to its stream (ctf_channel_snapshot_cpu);
-	 * snapshot: the whole trace to the directory the control thread armed
-	 * (output_snapshot_arm), on a drain thread. */
+	 * the CPU's buffer holds now to its stream (ctf_channel_snapshot_cpu).
+	 * A snapshot output writes the whole trace to the directory the
+	 * control thread armed (output_snapshot_arm), on the drain threads:
+	 * snapshot_begin, on one, opens it (the directory, the metadata),
+	 * for `shares` calls of snapshot_share (1), or is over already (0:
+	 * it failed, the result is published); snapshot_share(o, i), share i
+	 * of n = shares, writes CPUs i, i + n... of every channel, the shares
+	 * at once on different threads; the last one to end (1) closes it and
+	 * publishes the result. */
 	int (*snapshot_cpu)(struct output *o, uint32_t cpu, uint64_t budget,
 			    struct ctf_snapshot_stats *st);
-	void (*snapshot)(struct output *o);
+	int (*snapshot_begin)(struct output *o, uint32_t shares);
+	int (*snapshot_share)(struct output *o, uint32_t i);
 	/* Session rotation (NULL where it does not apply): the trace goes on
 	 * below another session directory, same layout; what was written
 	 * stays, a trace of its own. Every CPU's owner idle. 0 or -errno. */
@@ -155,6 +162,17 @@ struct snapshot_result {
 	char dir[PATH_MAX];          /* the trace directory written */
 	char msg[PATH_MAX + 128];    /* why it failed */
 };
+static inline void snapshot_stats_add(struct ctf_snapshot_stats *to,
+				      const struct ctf_snapshot_stats *from)
+{
+	to->packets += from->packets;
+	to->events += from->events;
+	to->bytes += from->bytes;
+	to->discarded += from->discarded;
+	to->overwritten += from->overwritten;
+	to->changed += from->changed;
+	to->trimmed += from->trimmed;
+}
 /* The last snapshot's outcome (control thread, once the trace is idle). */
 void output_snapshot_result(struct output *o, struct snapshot_result *r);
 

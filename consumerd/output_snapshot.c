@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Snapshot-mode output (output.h): the flight recorder's trace. Its
- * buffers are in overwrite mode and nobody drains them; a snapshot, on a
- * drain thread, opens a local output (output_local.c) in the armed
- * directory, declares the events, writes what every CPU's buffer holds
- * (ctf_channel_snapshot_cpu, ringbuf/layout.h I8) and closes it: each
- * snapshot is a complete trace of its own; to an lttng-relayd (net://),
+ * buffers are in overwrite mode and nobody drains them; a snapshot opens
+ * a local output (output_local.c) in the armed directory and declares
+ * the events (snap_begin, on the trace's sleeper), then every drain
+ * thread writes what its share of the CPUs' buffers holds
+ * (ctf_channel_snapshot_cpu, ringbuf/layout.h I8), the CPUs at once,
+ * and the last one closes it (snap_share): each snapshot is a complete
+ * trace of its own; to an lttng-relayd (net://),
  * the same through a network output (output_relayd.c) with a relayd
  * session of its own, as lttng does. The channels of one trace directory
  * are written together, by the snapshot output of the first (armed with
@@ -42,6 +44,7 @@ struct output_snapshot {
 	uint64_t budget;
 	struct output **with;       /* armed: the other channels' snapshot outputs */
 	uint32_t nr_with;
+	struct snap_run *run;       /* the snapshot being written */
 	struct snapshot_result res;
 };
 
@@ -107,9 +110,13 @@ static void snap_close_cpu(struct output *o, uint32_t cpu)
 	(void)o, (void)cpu;
 }
 
+static void finish_run(struct output_snapshot *s, struct snap_run *run);
+
 static int snap_close(struct output *o)
 {
 	struct output_snapshot *s = snap(o);
+	if (s->run) /* begun, its shares never run (cannot happen: they hold the trace) */
+		finish_run(s, s->run);
 	pthread_mutex_destroy(&s->lock);
 	free(s->with);
 	free(s->ev);
@@ -126,9 +133,24 @@ static void set_error(struct snapshot_result *res, int r, const char *what, cons
 		 why ? why : strerror(r < 0 ? -r : r));
 }
 
-/* Channel w's buffers as a stream class of lo's trace (w may be lo's own). */
-static void record_channel(struct output_snapshot *w, struct output *lo, uint64_t budget,
-			   struct snapshot_result *res)
+/* The snapshot being written: opened by snap_begin, its CPUs written by
+ * the drain threads' shares (snap_share), closed by the last share. */
+struct snap_run {
+	struct output **with;        /* the armed array (freed at the end) */
+	uint64_t budget;
+	uint32_t shares;
+	uint32_t left;               /* shares not done, under the output's lock */
+	struct snapshot_result res;  /* under the output's lock */
+	uint32_t nr;                 /* channels: [0] is o's own */
+	struct snap_chan {
+		struct output_snapshot *src;
+		struct output *out;  /* NULL: could not be opened */
+	} ch[];
+};
+
+/* Channel w's event descriptions to lo's metadata (w may be lo's own). */
+static void describe_channel(struct output_snapshot *w, struct output *lo,
+			     struct snapshot_result *res)
 {
 	pthread_mutex_lock(&w->lock);
 	for (uint32_t i = 0; i < w->nr_ev; i++) {
@@ -140,32 +162,56 @@ static void record_channel(struct output_snapshot *w, struct output *lo, uint64_
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
-	for (uint32_t cpu = 0; cpu < rt_nr_buffers(w->bs); cpu++)
-		set_error(res, lo->ops->snapshot_cpu(lo, cpu, budget, &res->st), lo->dir, NULL);
-	for (uint32_t cpu = 0; cpu < rt_nr_buffers(w->bs); cpu++)
-		lo->ops->close_cpu(lo, cpu);
 }
 
-/* On a drain thread: the whole trace, one channel and CPU after the other.
- * The other channels' outputs are held by the drain threads meanwhile
- * (drainers_post_with); their buffers are only read (I8). */
-static void snap_record(struct output *o)
+/* The run is over: the other channels' outputs, then lo (the last
+ * reference: the metadata and the directory) closed, the result published. */
+static void finish_run(struct output_snapshot *s, struct snap_run *run)
+{
+	for (uint32_t i = run->nr; i-- > 0;)
+		if (run->ch[i].out)
+			set_error(&run->res, run->ch[i].out->ops->close(run->ch[i].out), run->res.dir,
+				  NULL);
+	free(run->with);
+	pthread_mutex_lock(&s->lock);
+	s->res = run->res;
+	s->run = NULL;
+	pthread_mutex_unlock(&s->lock);
+	free(run);
+}
+
+/* On the trace's sleeper: the directory, its metadata and every channel's
+ * output (the others' share lo's directory). 1 if shares are to write the
+ * CPUs (snap_share), 0 if the snapshot is over (failed, result published). */
+static int snap_begin(struct output *o, uint32_t shares)
 {
 	struct output_snapshot *s = snap(o);
-	struct snapshot_result res = { 0 };
 	struct output_config cfg = s->cfg;
 	char dir[PATH_MAX];
 	struct relayd_link_config lc;
 	pthread_mutex_lock(&s->lock);
 	snprintf(dir, sizeof dir, "%s", s->dir);
-	uint64_t budget = s->budget;
 	int net = s->net;
 	lc = s->lc;
 	struct output **with = s->with;
 	uint32_t nr_with = s->nr_with;
 	s->with = NULL;
 	s->nr_with = 0;
+	uint64_t budget = s->budget;
 	pthread_mutex_unlock(&s->lock);
+	struct snap_run *run = calloc(1, sizeof *run + (1 + (size_t)nr_with) * sizeof run->ch[0]);
+	if (!run) {
+		struct snapshot_result res = { .error = -ENOMEM };
+		snprintf(res.msg, sizeof res.msg, "out of memory for a snapshot");
+		free(with);
+		pthread_mutex_lock(&s->lock);
+		s->res = res;
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	run->with = with;
+	run->budget = budget;
+	struct snapshot_result *res = &run->res;
 	cfg.session_output = dir;
 	cfg.no_sync = 1;
 	struct output *lo = NULL;
@@ -174,46 +220,81 @@ static void snap_record(struct output *o)
 		/* lttng's way: a relayd session for this snapshot alone, ended
 		 * when its last stream closes (its link's last reference). */
 		cfg.relayd = relayd_link_new(&lc);
-		r = cfg.relayd ? output_relayd_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg)
+		r = cfg.relayd ? output_relayd_open(&cfg, s->bs, &lo, res->msg, sizeof res->msg)
 			       : -ENOMEM;
 		relayd_link_put(cfg.relayd); /* the output holds its own */
-		if (!r && (r = output_relayd_connect(lo, res.msg, sizeof res.msg)) != 0) {
+		if (!r && (r = output_relayd_connect(lo, res->msg, sizeof res->msg)) != 0) {
 			lo->ops->close(lo);
 			lo = NULL;
 		}
 	} else {
-		r = output_local_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg);
+		r = output_local_open(&cfg, s->bs, &lo, res->msg, sizeof res->msg);
 	}
 	if (r) {
-		res.error = r;
-		if (!res.msg[0])
-			snprintf(res.msg, sizeof res.msg, "%s", strerror(-r));
-		goto out;
+		res->error = r;
+		if (!res->msg[0])
+			snprintf(res->msg, sizeof res->msg, "%s", strerror(-r));
+		finish_run(s, run);
+		return 0;
 	}
-	snprintf(res.dir, sizeof res.dir, "%s", lo->dir);
-	record_channel(s, lo, budget, &res);
+	snprintf(res->dir, sizeof res->dir, "%s", lo->dir);
+	run->nr = 1 + nr_with;
+	run->ch[0] = (struct snap_chan){ s, lo };
+	describe_channel(s, lo, res);
 	for (uint32_t i = 0; i < nr_with; i++) {
 		struct output_snapshot *w = snap(with[i]);
 		struct output_config wcfg = w->cfg;
-		struct output *wo;
 		char why[PATH_MAX + 128];
 		wcfg.session_output = dir;
 		wcfg.share = lo; /* its stream class in lo's directory and metadata */
-		r = output_local_open(&wcfg, w->bs, &wo, why, sizeof why);
-		if (r) {
-			set_error(&res, r, wcfg.channel, why);
-			continue;
-		}
-		record_channel(w, wo, budget, &res);
-		set_error(&res, wo->ops->close(wo), res.dir, NULL);
+		run->ch[1 + i].src = w;
+		r = output_local_open(&wcfg, w->bs, &run->ch[1 + i].out, why, sizeof why);
+		if (r)
+			set_error(res, r, wcfg.channel, why);
+		else
+			describe_channel(w, run->ch[1 + i].out, res);
 	}
-	/* The last reference: the metadata and the directory are closed. */
-	set_error(&res, lo->ops->close(lo), res.dir, NULL);
-out:
-	free(with);
 	pthread_mutex_lock(&s->lock);
-	s->res = res;
+	run->shares = run->left = shares ? shares : 1;
+	s->run = run;
 	pthread_mutex_unlock(&s->lock);
+	return 1;
+}
+
+/* Share i of n: CPUs i, i + n... of every channel, each copied, checked
+ * and written (ctf_channel_snapshot_cpu, I8) then closed; the channels'
+ * buffers are only read. 1 if this was the last share to end (the
+ * snapshot is over, its result published). */
+static int snap_share(struct output *o, uint32_t i)
+{
+	struct output_snapshot *s = snap(o);
+	pthread_mutex_lock(&s->lock);
+	struct snap_run *run = s->run;
+	pthread_mutex_unlock(&s->lock);
+	if (!run)
+		return 0;
+	struct snapshot_result mine = { 0 };
+	for (uint32_t c = 0; c < run->nr; c++) {
+		struct output *lo = run->ch[c].out;
+		uint32_t nr_cpus = rt_nr_buffers(run->ch[c].src->bs);
+		for (uint32_t cpu = i; lo && cpu < nr_cpus; cpu += run->shares) {
+			set_error(&mine, lo->ops->snapshot_cpu(lo, cpu, run->budget, &mine.st),
+				  lo->dir, NULL);
+			lo->ops->close_cpu(lo, cpu);
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	struct snapshot_result *res = &run->res;
+	if (mine.error && !res->error) {
+		res->error = mine.error;
+		snprintf(res->msg, sizeof res->msg, "%s", mine.msg);
+	}
+	snapshot_stats_add(&res->st, &mine.st);
+	int last = --run->left == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last)
+		finish_run(s, run);
+	return last;
 }
 
 static const struct output_ops snap_ops = {
@@ -224,7 +305,8 @@ static const struct output_ops snap_ops = {
 	.cpu_losses = snap_cpu_losses,
 	.close_cpu = snap_close_cpu,
 	.close = snap_close,
-	.snapshot = snap_record,
+	.snapshot_begin = snap_begin,
+	.snapshot_share = snap_share,
 };
 
 int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,

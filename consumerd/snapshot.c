@@ -237,13 +237,7 @@ int snapshot_report(struct daemon *d, struct session *s, int late, struct text *
 			text_add(reply, "  error: %s\n", r.msg[0] ? r.msg : strerror(-r.error));
 		}
 		traces++;
-		sum.packets += r.st.packets;
-		sum.events += r.st.events;
-		sum.bytes += r.st.bytes;
-		sum.discarded += r.st.discarded;
-		sum.overwritten += r.st.overwritten;
-		sum.changed += r.st.changed;
-		sum.trimmed += r.st.trimmed;
+		snapshot_stats_add(&sum, &r.st);
 	}
 	if (!traces) {
 		text_add(reply, "  no buffers yet (no application registered): nothing recorded\n");

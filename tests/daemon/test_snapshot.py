@@ -304,6 +304,54 @@ def test_two_channels_pid():
     two_channels("pid")
 
 
+def test_shares():
+    """A snapshot's CPUs are written by the drain threads at once, each its
+    share (CPUs i, i + n...) of every channel: with 1, 2 and 3 threads, two
+    channels and an app that wrote on each of two CPUs and exited, every
+    CPU's buffer of each channel is in the snapshot once, each app's
+    events the gap-free suffix of what it emitted; nothing discarded."""
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    n = 30000
+    for threads in (1, 2, 3):
+        d = Daemon(args=("--drain-threads", str(threads)))
+        try:
+            out = tmpdir() + "/out"
+            d.ok("create", "fr", "--snapshot", "-o", out)
+            d.ok("enable-channel", "-u", "chana", "--subbuf-size", "4k", "--num-subbuf", "4")
+            d.ok("enable-channel", "-u", "chanb", "--subbuf-size", "8k", "--num-subbuf", "4")
+            d.ok("enable-event", "-u", "-c", "chana", "rtd:seq")
+            d.ok("enable-event", "-u", "-c", "chanb", "rtd:first")
+            d.ok("start")
+            for role, cpu in enumerate(cpus):
+                app = App(d, "-c", str(cpu), TAPP, "--events", str(n), "--role", str(role),
+                          exe="/usr/bin/taskset")
+                check(app.wait() == 0, app.err)
+            path, text = record(d)
+            dirs = metadata_dirs(path)
+            check(len(dirs) == 1, f"one trace directory expected in {path}: {dirs}")
+            files = set(os.listdir(dirs[0]))
+            for ch in ("chana", "chanb"):
+                for cpu in cpus:
+                    check(f"{ch}_{cpu}" in files, f"{threads} threads: no {ch}_{cpu} in {files}")
+            bt_clean(path)
+            events, discarded = read_trace(path)
+            check(sum(discarded.values()) == 0, f"discarded {discarded}")
+            runs = seq_runs(events)
+            check(sorted(k[0] for k in runs) == list(range(len(cpus))), f"roles {list(runs)}")
+            for k, got in runs.items():
+                check(got[-1] == n - 1 and got[0] > 0, f"{threads} threads, {k}: "
+                      f"{got[0]}..{got[-1]}, not a suffix of 0..{n - 1}")
+            firsts = sum(e["name"] == "rtd:first" for e in events)
+            check(firsts == len(cpus), f"{firsts} rtd:first, one per app expected")
+            check(count(text, "discarded events") == 0, text)
+            d.ok("destroy")
+        except Exception:
+            print(d.log_text()[-4000:])
+            raise
+        finally:
+            d.cleanup()
+
+
 def test_overwrite_session():
     """enable-channel --overwrite (lttng's) in a normal
     session whose daemon drains slowly: the writers lap it and reuse the
@@ -345,4 +393,4 @@ def test_overwrite_session():
 if __name__ == "__main__":
     run_tests([test_after_exit_uid, test_live_uid, test_live_pid_cid, test_live_pid_locked,
                test_stop_then_record, test_outputs, test_two_channels_uid, test_two_channels_pid,
-               test_overwrite_session])
+               test_shares, test_overwrite_session])
