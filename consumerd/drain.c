@@ -264,31 +264,21 @@ static void archive_chunk(struct trace *t)
 					 r->msg, sizeof r->msg);
 }
 
-/* A snapshot's shares: one per thread, none for a thread that would have
- * no CPU of the directory's channels (t and t->dd->with, held). */
-static uint32_t snapshot_shares(const struct drainers *dr, const struct trace *t)
-{
-	uint32_t cpus = rt_nr_buffers(&t->bs);
-	for (uint32_t i = 0; i < t->dd->nr_with; i++)
-		if (rt_nr_buffers(&t->dd->with[i]->bs) > cpus)
-			cpus = rt_nr_buffers(&t->dd->with[i]->bs);
-	return cpus < dr->nr ? (cpus ? cpus : 1) : dr->nr;
-}
-
-/* Share i of t's snapshot is thread (sleeper + i) % nr's. */
-static uint32_t share_of(const struct drainers *dr, const struct trace *t, uint32_t k)
-{
-	return (k + dr->nr - t->dd->sleeper) % dr->nr;
-}
-
-/* By the sleeper, once the snapshot is open: the other shares to their
- * threads, which write their CPUs while it writes its own. */
-static void post_shares(struct drainers *dr, struct trace *t, uint32_t shares)
+/* By the sleeper, once the snapshot is open: DR_SNAPSHARE to the other
+ * threads (at most one per buffer but its own), which take buffers of it
+ * while it does (set), or back from those that did not start yet (clear:
+ * every buffer is taken, a thread that waits for a CPU meanwhile must not
+ * hold the trace busy, and the answer, until it runs for nothing). */
+static void post_shares(struct drainers *dr, struct trace *t, int buffers, int set)
 {
 	uint32_t wake[MAX_DRAINERS], nwake = 0;
 	pthread_mutex_lock(&dr->lock);
-	for (uint32_t i = 1; i < shares; i++) {
+	for (uint32_t i = 1; i < dr->nr && (int)i < buffers; i++) {
 		uint32_t k = (t->dd->sleeper + i) % dr->nr;
+		if (!set) {
+			t->dd->want[k] &= ~(unsigned)DR_SNAPSHARE;
+			continue;
+		}
 		if (!t->dd->want[k])
 			wake[nwake++] = k;
 		t->dd->want[k] |= DR_SNAPSHARE;
@@ -307,20 +297,20 @@ static int do_work(struct drainers *dr, struct trace *t, uint32_t k, unsigned bi
 	if (stopping)
 		bits &= ~(unsigned)DR_DRAIN;
 	/* A snapshot: the sleeper opens it (its directory and metadata), then
-	 * each thread writes its share of the CPUs, all at once; the reads
-	 * are the snapshot's own (I8), so no CPU is claimed. The last share
-	 * ends it. */
+	 * it and the other threads take its buffers one by one, at once; the
+	 * reads are the snapshot's own (I8), so no CPU is claimed. The one
+	 * that writes the last ends it. */
 	if ((bits & DR_SNAPSHOT) && k == t->dd->sleeper) {
-		uint32_t shares = snapshot_shares(dr, t);
-		if (o->ops->snapshot_begin && o->ops->snapshot_begin(o, shares)) {
-			post_shares(dr, t, shares);
-			bits |= DR_SNAPSHARE;
+		int buffers = o->ops->snapshot_begin ? o->ops->snapshot_begin(o) : 0;
+		if (buffers) {
+			post_shares(dr, t, buffers, 1);
+			group_done = o->ops->snapshot_share(o);
+			post_shares(dr, t, buffers, 0);
 		} else {
 			group_done = 1;
 		}
 	}
-	if ((bits & DR_SNAPSHARE) && o->ops->snapshot_share &&
-	    o->ops->snapshot_share(o, share_of(dr, t, k)))
+	if ((bits & DR_SNAPSHARE) && o->ops->snapshot_share && o->ops->snapshot_share(o))
 		group_done = 1;
 	if ((bits & DR_ROTATE) && k == t->dd->sleeper) {
 		rotate_group(dr, t);

@@ -42,8 +42,8 @@ enum {
 			   * flushes them (t->rot->flush) and moves the outputs to
 			   * t->rot->dir */
 	DR_ARCHIVE = 128, /* then: the old chunk's files into archives/ (t->arch_*) */
-	DR_SNAPSHARE = 256, /* every thread: its CPUs of the snapshot begun
-			     * (ops->snapshot_share); the last one ends it */
+	DR_SNAPSHARE = 256, /* posted by the sleeper: take buffers of the snapshot
+			     * begun (ops->snapshot_share) while it does */
 };
 
 /* Threads: cfg.drain_threads (0: one per online CPU, at most MAX_DRAINERS). */

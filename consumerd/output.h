@@ -47,16 +47,16 @@ struct output_ops {
 	 * the CPU's buffer holds now to its stream (ctf_channel_snapshot_cpu).
 	 * A snapshot output writes the whole trace to the directory the
 	 * control thread armed (output_snapshot_arm), on the drain threads:
-	 * snapshot_begin, on one, opens it (the directory, the metadata),
-	 * for `shares` calls of snapshot_share (1), or is over already (0:
-	 * it failed, the result is published); snapshot_share(o, i), share i
-	 * of n = shares, writes CPUs i, i + n... of every channel, the shares
-	 * at once on different threads; the last one to end (1) closes it and
-	 * publishes the result. */
+	 * snapshot_begin, on one, opens it (the directory, the metadata) and
+	 * returns the buffers to write, or 0 if the snapshot is over already
+	 * (failed, or nothing to write: the result is published);
+	 * snapshot_share, on any number of threads at once, writes buffers
+	 * until none is left to take; the one that wrote the last closes it,
+	 * publishes the result and returns 1. */
 	int (*snapshot_cpu)(struct output *o, uint32_t cpu, uint64_t budget,
 			    struct ctf_snapshot_stats *st);
-	int (*snapshot_begin)(struct output *o, uint32_t shares);
-	int (*snapshot_share)(struct output *o, uint32_t i);
+	int (*snapshot_begin)(struct output *o);
+	int (*snapshot_share)(struct output *o);
 	/* Session rotation (NULL where it does not apply): the trace goes on
 	 * below another session directory, same layout; what was written
 	 * stays, a trace of its own. Every CPU's owner idle. 0 or -errno. */

@@ -133,18 +133,21 @@ static void set_error(struct snapshot_result *res, int r, const char *what, cons
 		 why ? why : strerror(r < 0 ? -r : r));
 }
 
-/* The snapshot being written: opened by snap_begin, its CPUs written by
- * the drain threads' shares (snap_share), closed by the last share. */
+/* The snapshot being written: opened by snap_begin; its buffers, one
+ * (channel, CPU) after the other, taken by whichever drain thread asks
+ * first (snap_share); closed by the one that wrote the last. */
 struct snap_run {
 	struct output **with;        /* the armed array (freed at the end) */
 	uint64_t budget;
-	uint32_t shares;
-	uint32_t left;               /* shares not done, under the output's lock */
-	struct snapshot_result res;  /* under the output's lock */
+	/* Under the output's lock: */
+	uint32_t next, total;        /* buffers taken, to take */
+	uint32_t left;               /* buffers not written yet */
+	struct snapshot_result res;
 	uint32_t nr;                 /* channels: [0] is o's own */
 	struct snap_chan {
 		struct output_snapshot *src;
 		struct output *out;  /* NULL: could not be opened */
+		uint32_t cpus;       /* its buffers, as they were at the start */
 	} ch[];
 };
 
@@ -181,9 +184,9 @@ static void finish_run(struct output_snapshot *s, struct snap_run *run)
 }
 
 /* On the trace's sleeper: the directory, its metadata and every channel's
- * output (the others' share lo's directory). 1 if shares are to write the
- * CPUs (snap_share), 0 if the snapshot is over (failed, result published). */
-static int snap_begin(struct output *o, uint32_t shares)
+ * output (the others' share lo's directory). The buffers to write (by
+ * snap_share), or 0 if the snapshot is over (result published). */
+static int snap_begin(struct output *o)
 {
 	struct output_snapshot *s = snap(o);
 	struct output_config cfg = s->cfg;
@@ -239,7 +242,7 @@ static int snap_begin(struct output *o, uint32_t shares)
 	}
 	snprintf(res->dir, sizeof res->dir, "%s", lo->dir);
 	run->nr = 1 + nr_with;
-	run->ch[0] = (struct snap_chan){ s, lo };
+	run->ch[0] = (struct snap_chan){ s, lo, rt_nr_buffers(s->bs) };
 	describe_channel(s, lo, res);
 	for (uint32_t i = 0; i < nr_with; i++) {
 		struct output_snapshot *w = snap(with[i]);
@@ -253,48 +256,55 @@ static int snap_begin(struct output *o, uint32_t shares)
 			set_error(res, r, wcfg.channel, why);
 		else
 			describe_channel(w, run->ch[1 + i].out, res);
+		run->ch[1 + i].cpus = r ? 0 : rt_nr_buffers(w->bs);
 	}
+	for (uint32_t c = 0; c < run->nr; c++)
+		run->total += run->ch[c].cpus;
+	if (!run->total) {
+		finish_run(s, run);
+		return 0;
+	}
+	run->left = run->total;
 	pthread_mutex_lock(&s->lock);
-	run->shares = run->left = shares ? shares : 1;
 	s->run = run;
 	pthread_mutex_unlock(&s->lock);
-	return 1;
+	return (int)(run->total < INT32_MAX ? run->total : INT32_MAX);
 }
 
-/* Share i of n: CPUs i, i + n... of every channel, each copied, checked
- * and written (ctf_channel_snapshot_cpu, I8) then closed; the channels'
- * buffers are only read. 1 if this was the last share to end (the
- * snapshot is over, its result published). */
-static int snap_share(struct output *o, uint32_t i)
+/* On any drain thread, several at once: takes the run's next buffer and
+ * writes it (ctf_channel_snapshot_cpu: copied, checked, I8) and closes its
+ * file, until none is left to take; the buffers are only read. 1 if it
+ * wrote the last one (the snapshot is over, its result published). */
+static int snap_share(struct output *o)
 {
 	struct output_snapshot *s = snap(o);
-	pthread_mutex_lock(&s->lock);
-	struct snap_run *run = s->run;
-	pthread_mutex_unlock(&s->lock);
-	if (!run)
-		return 0;
-	struct snapshot_result mine = { 0 };
-	for (uint32_t c = 0; c < run->nr; c++) {
+	for (;;) {
+		/* Once every buffer is taken the run may end (and be freed) at
+		 * any time: it is looked at again under the lock. */
+		pthread_mutex_lock(&s->lock);
+		struct snap_run *run = s->run;
+		if (!run || run->next == run->total) {
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+		uint32_t i = run->next++, c = 0;
+		pthread_mutex_unlock(&s->lock);
+		while (i >= run->ch[c].cpus)
+			i -= run->ch[c++].cpus;
 		struct output *lo = run->ch[c].out;
-		uint32_t nr_cpus = rt_nr_buffers(run->ch[c].src->bs);
-		for (uint32_t cpu = i; lo && cpu < nr_cpus; cpu += run->shares) {
-			set_error(&mine, lo->ops->snapshot_cpu(lo, cpu, run->budget, &mine.st),
-				  lo->dir, NULL);
-			lo->ops->close_cpu(lo, cpu);
+		struct ctf_snapshot_stats st = { 0 };
+		int r = lo->ops->snapshot_cpu(lo, i, run->budget, &st);
+		lo->ops->close_cpu(lo, i);
+		pthread_mutex_lock(&s->lock);
+		set_error(&run->res, r, lo->dir, NULL);
+		snapshot_stats_add(&run->res.st, &st);
+		int last = --run->left == 0;
+		pthread_mutex_unlock(&s->lock);
+		if (last) {
+			finish_run(s, run);
+			return 1;
 		}
 	}
-	pthread_mutex_lock(&s->lock);
-	struct snapshot_result *res = &run->res;
-	if (mine.error && !res->error) {
-		res->error = mine.error;
-		snprintf(res->msg, sizeof res->msg, "%s", mine.msg);
-	}
-	snapshot_stats_add(&res->st, &mine.st);
-	int last = --run->left == 0;
-	pthread_mutex_unlock(&s->lock);
-	if (last)
-		finish_run(s, run);
-	return last;
 }
 
 static const struct output_ops snap_ops = {

@@ -308,8 +308,8 @@ def test_two_channels_pid():
 
 
 def test_shares():
-    """A snapshot's CPUs are written by the drain threads at once, each its
-    share (CPUs i, i + n...) of every channel: with 1, 2 and 3 threads, two
+    """A snapshot's buffers are written by the drain threads at once, each
+    taking the next (channel, CPU) left: with 1, 2 and 3 threads, two
     channels and an app that wrote on each of two CPUs and exited, every
     CPU's buffer of each channel is in the snapshot once, each app's
     events the gap-free suffix of what it emitted; nothing discarded."""
