@@ -3,7 +3,8 @@
  * Filter programs: what the daemon's compiler (filter/compile.h) makes of
  * an `enable-event --filter` expression for one event, and what the
  * application verifies, binds to its own description of that event and
- * runs on the staged record before it reserves buffer space.
+ * runs on the probe's arguments (the fields' values) before it stages the
+ * record.
  *
  * A program comes from another process: rt_fp_bind() checks every byte
  * before anything runs it (see there), so the interpreter needs no check
@@ -155,11 +156,13 @@ void rt_fp_free(struct rt_fp *f);
  * does the caller need to fill in the environment. */
 uint32_t rt_fp_reads_ctx(const struct rt_fp *f);
 
-/* What a program reads besides the payload. */
+/* What a program reads: the fields' values and the contexts. */
 struct rt_fp_env {
-	const char *payload; /* the staged record's payload (8-aligned) */
-	size_t len;          /* its length */
+	/* The probe's argument view: slot k holds field k as
+	 * union rseqtrace_arg says (rseqtrace/types.h). */
+	const union rseqtrace_arg *args;
 	const void *ip;      /* the call site */
+	/* Set only when a program reads them (rt_fp_reads_ctx): */
 	int64_t vpid, vtid;
 	const char *procname; /* NUL-terminated */
 	uint32_t ids[2][3];   /* getresuid, getresgid */
@@ -167,8 +170,8 @@ struct rt_fp_env {
 };
 
 /* 1: record the event; 0: not (false, or stopped: a zero divisor, a shift
- * count out of range, a field past the record). No allocation, no lock,
- * no system call: runs inside probes. */
+ * count out of range). No allocation, no lock, no system call: runs
+ * inside probes. */
 int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env);
 
 #endif

@@ -50,6 +50,12 @@ struct rt_ev_state {
 	struct rt_attach a[];
 };
 
+/* Or-ed into the list's address in rseqtrace_event.rt when some attachment
+ * has a filter: the probe then hands the filters its arguments
+ * (rseqtrace__filter) before it stages anything. The probe loads rt once
+ * per hit, so the tag and the list it sees always agree. */
+#define RT_EV_FILTERED 1u
+
 /* Registry internals used by the library's init code. */
 void rt_registry_after_fork_child(void);
 void rt_registry_before_fork(void);

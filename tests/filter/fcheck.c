@@ -5,7 +5,7 @@
  * (this file stands in for librseqtrace's entry points), the daemon's
  * compiler makes the program from the event's description as the daemon
  * sees it, the app's binder verifies it against the static description,
- * and the interpreter runs it on the staged payload.
+ * and the interpreter runs it on the probe's argument view.
  *
  * stdin, one command a line; stdout, one answer a line:
  *   X EXPR                      ERR msg | NA msg | OK
@@ -65,6 +65,7 @@ static void run_values(char *line)
 
 int main(void)
 {
+	stub_init();
 	struct rt_desc *d = daemon_desc();
 	char *line = NULL;
 	size_t cap = 0;

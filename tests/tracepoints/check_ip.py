@@ -36,7 +36,7 @@ def resolved():
     out, info, err = record("vpid,ip")
     check(info["old_linked"] == 0 and info["new_linked"] == 1,
           "a call site of ABI 0 was linked (or the real one was not): %r" % info)
-    check("call site built with other rseqtrace headers (ABI 0, library ABI 3)" in err,
+    check("call site built with other rseqtrace headers (ABI 0, library ABI 4)" in err,
           "no warning about the ABI 0 call site on stderr: %r" % err)
     ipcheck.check_metadata(out, {"vpid", "ip"})
     ev = ipcheck.read_events(out)
