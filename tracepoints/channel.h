@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "filter/program.h"
 #include "ringbuf/ringbuf.h"
 #include "tracepoints/rcu.h"
 #include "tracepoints/runtime.h"
@@ -42,6 +43,10 @@ struct rt_attach {
 	uint32_t id;
 	uint32_t hdr_len; /* where the payload starts in this channel (record.h) */
 	struct rt_fset *filter; /* NULL: every hit */
+	/* The filter when it is one quick program (mask set: a field against
+	 * a constant), copied here so that a filtered hit follows no pointer
+	 * to it (filter/program.h). */
+	struct rt_fp_quick quick;
 };
 
 struct rt_ev_state {

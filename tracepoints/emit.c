@@ -199,27 +199,31 @@ static const struct rt_ev_state *attachments(const void *rt)
 	return (const struct rt_ev_state *)((uintptr_t)rt & ~(uintptr_t)RT_EV_FILTERED);
 }
 
-/* Whether a filter accepts the hit's arguments: any of its programs. The
- * environment holds only what the programs read ($ctx fields): ids cost a
- * system call each kind, and nothing is zeroed that nobody reads. */
-static int accepted(const struct rt_fset *f, const void *ip, const union rseqtrace_arg *args)
+/* The $ctx fields the programs read (ids cost a system call each kind);
+ * the others stay unset. */
+static __attribute__((noinline)) void fill_ctx(struct rt_fp_env *env, uint32_t want)
+{
+	env->vpid = rt_vpid();
+	env->vtid = vtid();
+	env->procname = procname();
+	if (want & RT_FP_CTX_IDS(0))
+		syscall(SYS_getresuid, &env->ids[0][0], &env->ids[0][1], &env->ids[0][2]);
+	if (want & RT_FP_CTX_IDS(1))
+		syscall(SYS_getresgid, &env->ids[1][0], &env->ids[1][1], &env->ids[1][2]);
+	for (unsigned i = 0; want & RT_FP_CTX_NS && i < 8; i++)
+		if (want & RT_FP_CTX_BIT(RT_FP_CTX_CGROUP_NS + i))
+			env->ns[i] = ns_inode(i);
+}
+
+/* Whether a filter accepts the hit's arguments: any of its programs.
+ * Nothing is zeroed that no program reads. */
+static inline int accepted(const struct rt_fset *f, const void *ip, union rseqtrace_arg *args)
 {
 	struct rt_fp_env env;
 	env.args = args;
 	env.ip = ip;
-	uint32_t want = f->reads_ctx;
-	if (__builtin_expect(want != 0, 0)) {
-		env.vpid = rt_vpid();
-		env.vtid = vtid();
-		env.procname = procname();
-		if (want & RT_FP_CTX_IDS(0))
-			syscall(SYS_getresuid, &env.ids[0][0], &env.ids[0][1], &env.ids[0][2]);
-		if (want & RT_FP_CTX_IDS(1))
-			syscall(SYS_getresgid, &env.ids[1][0], &env.ids[1][1], &env.ids[1][2]);
-		for (unsigned i = 0; want & RT_FP_CTX_NS && i < 8; i++)
-			if (want & RT_FP_CTX_BIT(RT_FP_CTX_CGROUP_NS + i))
-				env.ns[i] = ns_inode(i);
-	}
+	if (__builtin_expect(f->reads_ctx != 0, 0))
+		fill_ctx(&env, f->reads_ctx);
 	for (uint32_t i = 0; i < f->nr; i++)
 		if (rt_fp_run(f->p[i], &env))
 			return 1;
@@ -229,20 +233,44 @@ static int accepted(const struct rt_fset *f, const void *ip, const union rseqtra
 /* Whether attachment i records this hit: its channel is active and its
  * filter, if any, accepts the arguments. `known`: the index the probe's
  * rseqtrace__filter found accepting (its filter is not run again). */
-static int records(const struct rt_attach *a, uint32_t i, uint32_t known, const void *ip,
-		   const union rseqtrace_arg *args)
+static inline __attribute__((always_inline)) int records(const struct rt_attach *a, uint32_t i,
+							 uint32_t known, const void *ip,
+							 union rseqtrace_arg *args)
 {
 	if (!__atomic_load_n(&a->chan->active, __ATOMIC_RELAXED))
 		return 0;
-	return !a->filter || i == known || accepted(a->filter, ip, args);
+	if (!a->filter || i == known)
+		return 1;
+	if (a->quick.mask)
+		return rt_fp_quick_holds(&a->quick, args);
+	return accepted(a->filter, ip, args);
 }
 
+static __attribute__((noinline)) uint32_t filter_from(const struct rt_ev_state *st, uint32_t i,
+						      const void *ip, union rseqtrace_arg *args)
+{
+	for (; i < st->nr; i++)
+		if (records(&st->a[i], i, UINT32_MAX, ip, args))
+			return i + 1;
+	return 0;
+}
+
+/* A leaf while the filters are quick ones (a field against a constant):
+ * no frame, no call; the others in filter_from. */
 uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *args)
 {
 	const struct rt_ev_state *st = attachments(rt);
-	for (uint32_t i = 0; i < st->nr; i++)
-		if (records(&st->a[i], i, UINT32_MAX, ip, args))
+	for (uint32_t i = 0; i < st->nr; i++) {
+		const struct rt_attach *a = &st->a[i];
+		if (!__atomic_load_n(&a->chan->active, __ATOMIC_RELAXED))
+			continue;
+		if (!a->filter)
 			return i + 1;
+		if (!a->quick.mask)
+			return filter_from(st, i, ip, args);
+		if (rt_fp_quick_holds(&a->quick, args))
+			return i + 1;
+	}
 	return 0;
 }
 

@@ -590,7 +590,10 @@ static int republish(struct ev_entry *e, struct rt_channel *ch, uint32_t id, int
 	}
 	fset_get(filter);
 	struct rt_attach a = { ch, keep_id ? cur->a[at].id : id,
-			       rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)), filter };
+			       rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)), filter,
+			       { 0 } };
+	if (filter && filter->nr == 1)
+		a.quick = *rt_fp_quick_of(filter->p[0]);
 	if (at < 0)
 		n->a[n->nr++] = a;
 	else
