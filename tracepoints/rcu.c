@@ -175,18 +175,9 @@ static __attribute__((noinline, cold)) int section_over(const struct reader *r, 
 	return !here_alt || v_alt;
 }
 
-unsigned long rseqtrace__read_lock(void)
+/* A section in slot r, whose thread this is, at stack pointer sp. */
+static inline __attribute__((always_inline)) unsigned long lock_slot(struct reader *r, uintptr_t sp)
 {
-	uintptr_t sp = stack_pointer();
-	struct reader *r = me;
-	if (__builtin_expect(!r, 0)) {
-		r = claim_slot();
-		if (!r) {
-			__atomic_fetch_add(&overflow_readers, 1, __ATOMIC_SEQ_CST);
-			rt_nowait_depth++; /* nesting unknown: never wait */
-			return TOKEN_OVERFLOW;
-		}
-	}
 	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
 	if (__builtin_expect(cur != 0, 0) && !section_over(r, cur, sp)) {
 		/* A signal handler on top of a section: its writes never
@@ -212,6 +203,28 @@ unsigned long rseqtrace__read_lock(void)
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return (unsigned long)r;
+}
+
+/* The thread's first section: out of line, so that the others' path
+ * saves no register. */
+static __attribute__((noinline, cold)) unsigned long lock_first(uintptr_t sp)
+{
+	struct reader *r = claim_slot();
+	if (!r) {
+		__atomic_fetch_add(&overflow_readers, 1, __ATOMIC_SEQ_CST);
+		rt_nowait_depth++; /* nesting unknown: never wait */
+		return TOKEN_OVERFLOW;
+	}
+	return lock_slot(r, sp);
+}
+
+unsigned long rseqtrace__read_lock(void)
+{
+	uintptr_t sp = stack_pointer();
+	struct reader *r = me;
+	if (__builtin_expect(!r, 0))
+		return lock_first(sp);
+	return lock_slot(r, sp);
 }
 
 void rseqtrace__read_unlock(unsigned long token)
