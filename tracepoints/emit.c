@@ -256,20 +256,18 @@ static __attribute__((noinline)) uint32_t filter_from(const struct rt_ev_state *
 }
 
 /* A leaf while the filters are quick ones (a field against a constant):
- * no frame, no call; the others in filter_from. */
+ * no frame, no call; the others, and a channel without a filter, in
+ * filter_from. */
 uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *args)
 {
 	const struct rt_ev_state *st = attachments(rt);
-	for (uint32_t i = 0; i < st->nr; i++) {
-		const struct rt_attach *a = &st->a[i];
+	for (const struct rt_attach *a = st->a, *end = a + st->nr; a < end; a++) {
 		if (!__atomic_load_n(&a->chan->active, __ATOMIC_RELAXED))
 			continue;
-		if (!a->filter)
-			return i + 1;
 		if (!a->quick.mask)
-			return filter_from(st, i, ip, args);
+			return filter_from(st, (uint32_t)(a - st->a), ip, args);
 		if (rt_fp_quick_holds(&a->quick, args))
-			return i + 1;
+			return (uint32_t)(a - st->a) + 1;
 	}
 	return 0;
 }

@@ -175,17 +175,10 @@ static __attribute__((noinline, cold)) int section_over(const struct reader *r, 
 	return !here_alt || v_alt;
 }
 
-/* A section in slot r, whose thread this is, at stack pointer sp. */
-static inline __attribute__((always_inline)) unsigned long lock_slot(struct reader *r, uintptr_t sp)
+/* A new section in slot r, whose thread this is and which shows none
+ * live, at stack pointer sp. */
+static inline __attribute__((always_inline)) unsigned long lock_new(struct reader *r, uintptr_t sp)
 {
-	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
-	if (__builtin_expect(cur != 0, 0) && !section_over(r, cur, sp)) {
-		/* A signal handler on top of a section: its writes never
-		 * wait for space (blocking mode), whatever the outer one
-		 * is doing. */
-		rt_nowait_depth++;
-		return TOKEN_NESTED;
-	}
 	/* No section of this thread is live: a count that a longjmp out of
 	 * a nested section left behind is stale. */
 	rt_nowait_depth = 0;
@@ -205,8 +198,19 @@ static inline __attribute__((always_inline)) unsigned long lock_slot(struct read
 	return (unsigned long)r;
 }
 
-/* The thread's first section: out of line, so that the others' path
- * saves no register. */
+/* The slot shows section cur: nested in it, or a new one if it is over. */
+static __attribute__((noinline, cold)) unsigned long lock_busy(struct reader *r, uint64_t cur,
+							       uintptr_t sp)
+{
+	if (section_over(r, cur, sp))
+		return lock_new(r, sp);
+	/* A signal handler on top of a section: its writes never wait for
+	 * space (blocking mode), whatever the outer one is doing. */
+	rt_nowait_depth++;
+	return TOKEN_NESTED;
+}
+
+/* The thread's first section. */
 static __attribute__((noinline, cold)) unsigned long lock_first(uintptr_t sp)
 {
 	struct reader *r = claim_slot();
@@ -215,16 +219,21 @@ static __attribute__((noinline, cold)) unsigned long lock_first(uintptr_t sp)
 		rt_nowait_depth++; /* nesting unknown: never wait */
 		return TOKEN_OVERFLOW;
 	}
-	return lock_slot(r, sp);
+	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+	return cur ? lock_busy(r, cur, sp) : lock_new(r, sp);
 }
 
+/* The rare cases out of line, so that the common one saves no register. */
 unsigned long rseqtrace__read_lock(void)
 {
 	uintptr_t sp = stack_pointer();
 	struct reader *r = me;
 	if (__builtin_expect(!r, 0))
 		return lock_first(sp);
-	return lock_slot(r, sp);
+	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+	if (__builtin_expect(cur != 0, 0))
+		return lock_busy(r, cur, sp);
+	return lock_new(r, sp);
 }
 
 void rseqtrace__read_unlock(unsigned long token)
