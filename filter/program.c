@@ -349,8 +349,8 @@ static void fuse(struct rt_fp *f, uint32_t pc, const uint8_t *target)
 		op = (uint8_t)(op + (f->insns[next].op == RT_FP_JF ? 1 : 2));
 		x->b = (uint16_t)f->insns[next].b;
 		next++;
-	} else if (f->insns[next].op == RT_FP_RET) {
-		op = (uint8_t)(op + 3); /* RET is last: next < n */
+	} else if (next < n && f->insns[next].op == RT_FP_RET) {
+		op = (uint8_t)(op + 3);
 	}
 	x->op = op;
 	x->n = (uint8_t)(next - pc);
