@@ -14,47 +14,52 @@
 
 enum { T_NONE = 0, T_I, T_F, T_S };
 
-struct rt_fp_field {
-	uint32_t kind;
-	uint32_t count;     /* ARRAY */
-	uint8_t elem_size;
-	uint8_t len_size;   /* SEQUENCE */
-	uint8_t type;       /* rt_fp_field_type, 0 if programs cannot read it */
-};
-
 struct rt_fp {
+	struct rt_fp_quick quick; /* first: rt_fp_run reads it (program.h) */
 	struct rt_fp_hdr h;
 	const struct rt_fp_insn *insns;
 	const unsigned char *consts;
 	const char *strs;
-	/* The event's fields, copied: a provider can be unloaded while a
-	 * program bound to its event still exists (not running). */
-	struct rt_fp_field *fields;
+	/* The program type of each field of the event (rt_fp_field_type),
+	 * what the verifier checks loads against; bind time only. */
+	const uint8_t *ftype;
 	uint32_t nr_fields;
-	/* Fields before this one have a fixed offset (off[]); from it on,
-	 * offsets depend on the record (strings, sequences). */
-	uint32_t first_var;
-	uint32_t *off;
 	/* The instructions decoded once, after the verifier accepted them:
-	 * constants and string addresses inline, the loads of fixed-offset
-	 * integer fields resolved (X_LOAD_INT). What rt_fp_run runs. */
+	 * constants and string addresses inline, loads of fields resolved
+	 * (X_LOAD, X_LOAD_BE). What rt_fp_run runs. */
 	struct xin *x;
 	uint32_t reads_ctx;
-	_Alignas(16) unsigned char bytes[]; /* the program, then fields[], off[], x[] */
+	_Alignas(16) unsigned char bytes[]; /* the program, then x[] */
 };
 
-/* A decoded instruction: op is an rt_fp_op or X_LOAD_INT. */
-enum { X_LOAD_INT = RT_FP_NR_OPS, X_NR_OPS };
+/*
+ * A decoded instruction: op is an rt_fp_op or one of these:
+ *   X_LOAD        a field's slot as it is (LOAD_FIELD but network order ints)
+ *   X_LOAD_BE     an integer field in network byte order
+ *   X_FCMP        an integer field against a constant (LOAD_FIELD, PUSH_INT,
+ *                 CMP_I, in either order) -> 0/1
+ *   X_FGLOB       a string field against a literal (LOAD_FIELD, PUSH_STR,
+ *                 STR_MATCH) -> 0/1
+ * and each of the two fused with what follows it (a BOOL_I on its 0/1
+ * dropped): _JF, _JT (the jump), _RET (the program's end). A comparison
+ * so costs one dispatch instead of three to five: most filters are a
+ * few of them joined by && and ||.
+ */
+enum {
+	X_LOAD = RT_FP_NR_OPS, X_LOAD_BE,
+	X_FCMP, X_FCMP_JF, X_FCMP_JT, X_FCMP_RET,
+	X_FGLOB, X_FGLOB_JF, X_FGLOB_JT, X_FGLOB_RET,
+	X_NR_OPS
+};
 struct xin {
-	union {
-		int64_t i;
-		double f;
-		const char *s;
-	} imm;        /* PUSH_*: the value */
-	uint32_t b;   /* JF/JT: the target; X_LOAD_INT: the offset */
-	uint16_t a;   /* as the instruction's */
+	union rseqtrace_arg imm; /* PUSH_*, X_FCMP*, X_FGLOB*: the constant */
+	uint16_t b;   /* JF/JT and the fused jumps: the target */
+	uint16_t a;   /* as the instruction's; fused: the field */
 	uint8_t op;
-	uint8_t type; /* as the instruction's; X_LOAD_INT: size | 0x10 signed | 0x20 big-endian */
+	uint8_t type; /* as the instruction's; CMP_*, X_FCMP*: a condition mask
+		       * (cond_mask); X_LOAD_BE: size | 0x10 signed */
+	uint8_t n;    /* fused: the instructions it stands for */
+	uint8_t pad;
 };
 
 uint8_t rt_fp_field_type(uint32_t kind, uint8_t size, uint8_t is_signed, uint8_t encoding)
@@ -135,7 +140,7 @@ static int effect_of(const struct rt_fp *f, const struct rt_fp_insn *in, uint32_
 	case RT_FP_LOAD_FIELD: {
 		if (in->a >= f->nr_fields)
 			return bad(err, errlen, "insn %u: field %u, the event has %u", pc, in->a, f->nr_fields);
-		uint8_t own = f->fields[in->a].type;
+		uint8_t own = f->ftype[in->a];
 		if (!own || own != in->type)
 			return bad(err, errlen, "insn %u: field %u read as type %u, it is %u", pc,
 				   in->a, in->type, own);
@@ -287,60 +292,78 @@ out:
 	return r;
 }
 
-/* Offsets of the fields that do not depend on the record. */
-static uint64_t field_size_fixed(const struct rt_fp_field *fd, int *var)
-{
-	*var = 0;
-	switch (fd->kind) {
-	case RSEQTRACE_FIELD_INTEGER:
-	case RSEQTRACE_FIELD_FLOAT:
-	case RSEQTRACE_FIELD_ENUM:
-		return fd->elem_size;
-	case RSEQTRACE_FIELD_ARRAY:
-		return (uint64_t)fd->elem_size * fd->count;
-	}
-	*var = 1;
-	return 0;
-}
-
-/* The record's alignment of a field (tracepoint.h's SIZE pass). */
-static uint32_t field_align(const struct rt_fp_field *fd)
-{
-	switch (fd->kind) {
-	case RSEQTRACE_FIELD_STRING:
-		return 1;
-	case RSEQTRACE_FIELD_SEQUENCE:
-		return fd->len_size ? fd->len_size : 1;
-	}
-	return fd->elem_size ? fd->elem_size : 1;
-}
-
-static void layout_fixed(struct rt_fp *f)
-{
-	uint64_t o = 0;
-	uint32_t i = 0;
-	for (; i < f->nr_fields; i++) {
-		int var;
-		uint32_t a = field_align(&f->fields[i]);
-		o = (o + a - 1) & ~(uint64_t)(a - 1);
-		f->off[i] = (uint32_t)(o > UINT32_MAX ? UINT32_MAX : o);
-		uint64_t sz = field_size_fixed(&f->fields[i], &var);
-		if (var)
-			break;
-		o += sz;
-	}
-	f->first_var = i;
-}
-
 static const uint8_t int_size[] = { 0, 1, 1, 2, 2, 4, 4, 8, 8 };
+
+/* A condition as the set of orders that satisfy it: bit 0 less, 1 equal,
+ * 2 greater, 3 unordered (a NaN): a comparison indexes it, no branch. */
+static const uint8_t cond_mask[RT_FP_NR_CONDS] = {
+	[RT_FP_EQ] = 0x2, [RT_FP_NE] = 0xd, [RT_FP_LT] = 0x1,
+	[RT_FP_LE] = 0x3, [RT_FP_GT] = 0x4, [RT_FP_GE] = 0x6,
+};
+
+/* The same condition with its operands swapped: less and greater trade. */
+static uint8_t mirrored(uint8_t m)
+{
+	return (uint8_t)((m & 0xa) | (m & 1) << 2 | (m >> 2 & 1));
+}
+
+static int native_int(const struct rt_fp_insn *in)
+{
+	uint8_t t = in->type;
+	return in->op == RT_FP_LOAD_FIELD && t >= RT_FP_S8 && t <= RT_FP_U64;
+}
+
+/*
+ * Fuses the comparison at pc (X_FCMP, X_FGLOB), with what follows, if no
+ * jump lands inside it. The verifier checked the instructions it stands
+ * for, and what it does is theirs: the same value left on the stack, the
+ * same jump taken.
+ */
+static void fuse(struct rt_fp *f, uint32_t pc, const uint8_t *target)
+{
+	const struct rt_fp_insn *in = &f->insns[pc];
+	uint32_t n = f->h.nr_insns;
+	if (pc + 2 >= n || target[pc + 1] || target[pc + 2])
+		return;
+	struct xin *x = &f->x[pc];
+	uint8_t op;
+	if (in[2].op == RT_FP_CMP_I && native_int(&in[0]) && in[1].op == RT_FP_PUSH_INT) {
+		*x = (struct xin){ .imm = f->x[pc + 1].imm, .a = in[0].a, .type = f->x[pc + 2].type };
+		op = X_FCMP;
+	} else if (in[2].op == RT_FP_CMP_I && in[0].op == RT_FP_PUSH_INT && native_int(&in[1])) {
+		*x = (struct xin){ .imm = f->x[pc].imm, .a = in[1].a,
+				   .type = mirrored(f->x[pc + 2].type) };
+		op = X_FCMP;
+	} else if (in[2].op == RT_FP_STR_MATCH && in[0].op == RT_FP_LOAD_FIELD &&
+		   in[1].op == RT_FP_PUSH_STR) {
+		*x = (struct xin){ .imm = f->x[pc + 1].imm, .a = in[0].a, .type = in[2].type };
+		op = X_FGLOB;
+	} else {
+		return;
+	}
+	uint32_t next = pc + 3;
+	if (next < n && !target[next] && f->insns[next].op == RT_FP_BOOL_I)
+		next++; /* of a 0/1: nothing */
+	if (next < n && !target[next] &&
+	    (f->insns[next].op == RT_FP_JF || f->insns[next].op == RT_FP_JT)) {
+		op = (uint8_t)(op + (f->insns[next].op == RT_FP_JF ? 1 : 2));
+		x->b = (uint16_t)f->insns[next].b;
+		next++;
+	} else if (next < n && f->insns[next].op == RT_FP_RET) {
+		op = (uint8_t)(op + 3);
+	}
+	x->op = op;
+	x->n = (uint8_t)(next - pc);
+}
 
 /* After verification: the decoded form rt_fp_run runs. */
 static void decode(struct rt_fp *f)
 {
+	uint8_t target[RT_FP_MAX_INSNS] = { 0 };
 	for (uint32_t pc = 0; pc < f->h.nr_insns; pc++) {
 		const struct rt_fp_insn *in = &f->insns[pc];
 		struct xin *x = &f->x[pc];
-		*x = (struct xin){ .b = in->b, .a = in->a, .op = in->op, .type = in->type };
+		*x = (struct xin){ .b = (uint16_t)in->b, .a = in->a, .op = in->op, .type = in->type };
 		switch (in->op) {
 		case RT_FP_PUSH_INT:
 		case RT_FP_PUSH_FLOAT:
@@ -354,16 +377,29 @@ static void decode(struct rt_fp *f)
 			break;
 		case RT_FP_LOAD_FIELD: {
 			uint8_t t = in->type & (uint8_t)~RT_FP_BE;
-			if (t < RT_FP_S8 || t > RT_FP_U64 || in->a > f->first_var)
+			if (!(in->type & RT_FP_BE)) {
+				x->op = X_LOAD;
 				break;
-			x->op = X_LOAD_INT;
-			x->b = f->off[in->a];
-			x->type = (uint8_t)(int_size[t] | ((t - RT_FP_S8) % 2 == 0 ? 0x10 : 0) |
-					    (in->type & RT_FP_BE ? 0x20 : 0));
+			}
+			x->op = X_LOAD_BE;
+			x->type = (uint8_t)(int_size[t] | ((t - RT_FP_S8) % 2 == 0 ? 0x10 : 0));
 			break;
 		}
+		case RT_FP_CMP_I:
+		case RT_FP_CMP_F:
+			x->type = cond_mask[in->type];
+			break;
+		case RT_FP_JF:
+		case RT_FP_JT:
+			target[in->b] = 1;
+			break;
 		}
 	}
+	for (uint32_t pc = 0; pc < f->h.nr_insns; pc++)
+		fuse(f, pc, target);
+	if (f->x[0].op == X_FCMP_RET)
+		f->quick = (struct rt_fp_quick){ .k = f->x[0].imm.i, .field = f->x[0].a,
+						 .mask = f->x[0].type };
 }
 
 uint32_t rt_fp_reads_ctx(const struct rt_fp *f)
@@ -399,9 +435,17 @@ struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_even
 		return NULL;
 	}
 	uint32_t nf = desc->nr_fields;
-	size_t offs = (n + 7) & ~(size_t)7;
-	size_t xoff = offs + (((size_t)nf * (sizeof(uint32_t) + sizeof(struct rt_fp_field)) + 4 + 15) &
-			      ~(size_t)15);
+	uint8_t *ftype = malloc(nf ? nf : 1);
+	if (!ftype) {
+		bad(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < nf; i++) {
+		const struct rseqtrace_field_desc *fd = &desc->fields[i];
+		ftype[i] = rt_fp_field_type(fd->kind, fd->elem.size, fd->elem.is_signed,
+					    fd->elem.encoding);
+	}
+	size_t xoff = (n + 15) & ~(size_t)15;
 	/* Read by every filtered hit: on cache lines of its own. */
 	size_t size = (sizeof(struct rt_fp) + xoff + (size_t)h.nr_insns * sizeof(struct xin) + 63) &
 		      ~(size_t)63;
@@ -409,6 +453,7 @@ struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_even
 	if (f)
 		memset(f, 0, size);
 	if (!f) {
+		free(ftype);
 		bad(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -417,24 +462,16 @@ struct rt_fp *rt_fp_bind(const void *prog, size_t n, const struct rseqtrace_even
 	f->insns = (const struct rt_fp_insn *)(f->bytes + sizeof h);
 	f->consts = f->bytes + sizeof h + (size_t)h.nr_insns * 8;
 	f->strs = (const char *)f->consts + (size_t)h.nr_consts * 8;
+	f->ftype = ftype;
 	f->nr_fields = nf;
-	f->fields = (struct rt_fp_field *)(f->bytes + offs);
-	f->off = (uint32_t *)(f->fields + nf);
-	for (uint32_t i = 0; i < nf; i++) {
-		const struct rseqtrace_field_desc *fd = &desc->fields[i];
-		f->fields[i] = (struct rt_fp_field){
-			.kind = fd->kind, .count = fd->count, .elem_size = fd->elem.size,
-			.len_size = fd->length.size,
-			.type = rt_fp_field_type(fd->kind, fd->elem.size, fd->elem.is_signed,
-						 fd->elem.encoding),
-		};
-	}
 	f->x = (struct xin *)(f->bytes + xoff);
-	if (verify_flow(f, err, errlen) != 0) {
+	int r = verify_flow(f, err, errlen);
+	f->ftype = NULL;
+	free(ftype);
+	if (r != 0) {
 		free(f);
 		return NULL;
 	}
-	layout_fixed(f);
 	decode(f);
 	return f;
 }
@@ -446,74 +483,15 @@ void rt_fp_free(struct rt_fp *f)
 
 /* ---- the interpreter ------------------------------------------------------- */
 
-union slot {
-	int64_t i;
-	double f;
-	const char *s; /* NUL-terminated within the record or the program */
-};
-
-static uint64_t load_uint(const char *p, uint32_t size)
-{
-	switch (size) {
-	case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	default: { uint64_t v; memcpy(&v, p, 8); return v; }
-	}
-}
-
-/* The offset of field k in this record; -1 past its end. */
-static int64_t field_offset(const struct rt_fp *f, uint32_t k, const struct rt_fp_env *env)
-{
-	/* k < nr_fields (verified), so off[first_var] is set when k >= first_var. */
-	if (k <= f->first_var)
-		return f->off[k] <= env->len ? (int64_t)f->off[k] : -1;
-	uint64_t o = f->off[f->first_var];
-	for (uint32_t i = f->first_var; i < k; i++) {
-		const struct rt_fp_field *fd = &f->fields[i];
-		uint32_t a = field_align(fd);
-		o = (o + a - 1) & ~(uint64_t)(a - 1);
-		if (o > env->len)
-			return -1;
-		switch (fd->kind) {
-		case RSEQTRACE_FIELD_STRING: {
-			const char *nul = memchr(env->payload + o, 0, env->len - o);
-			if (!nul)
-				return -1;
-			o = (uint64_t)(nul - env->payload) + 1;
-			break;
-		}
-		case RSEQTRACE_FIELD_SEQUENCE: {
-			if (env->len - o < fd->len_size)
-				return -1;
-			uint64_t cnt = load_uint(env->payload + o, fd->len_size);
-			o += fd->len_size;
-			uint32_t ea = fd->elem_size ? fd->elem_size : 1;
-			o = (o + ea - 1) & ~(uint64_t)(ea - 1);
-			if (o > env->len || cnt > env->len || cnt * ea > env->len - o)
-				return -1;
-			o += cnt * ea;
-			break;
-		}
-		default: {
-			int var;
-			o += field_size_fixed(fd, &var);
-		}
-		}
-	}
-	const struct rt_fp_field *fd = &f->fields[k];
-	uint32_t a = field_align(fd);
-	o = (o + a - 1) & ~(uint64_t)(a - 1);
-	return o <= env->len ? (int64_t)o : -1;
-}
-
-/* An integer of size bytes (| 0x10 signed, | 0x20 big-endian) at p. */
-static inline int64_t int_at(const char *p, uint8_t how)
+/* An integer of a network byte order field: its slot holds the bytes as
+ * the probe had them (the value converted to int64_t); how: size | 0x10
+ * signed. */
+static inline int64_t int_be(int64_t slot, uint8_t how)
 {
 	uint32_t size = how & 0xf;
-	uint64_t v = load_uint(p, size);
-	if (how & 0x20)
-		v = size == 2 ? bswap_16((uint16_t)v) : size == 4 ? bswap_32((uint32_t)v) : size == 8 ? bswap_64(v) : v;
+	uint64_t v = (uint64_t)slot;
+	v = size == 2 ? bswap_16((uint16_t)v) : size == 4 ? bswap_32((uint32_t)v) :
+	    size == 8 ? bswap_64(v) : (uint8_t)v;
 	if ((how & 0x10) && size < 8) {
 		uint32_t sh = 64 - 8 * size;
 		return (int64_t)(v << sh) >> sh;
@@ -521,42 +499,7 @@ static inline int64_t int_at(const char *p, uint8_t how)
 	return (int64_t)v;
 }
 
-static int load_field(const struct rt_fp *f, const struct xin *in, const struct rt_fp_env *env,
-		      union slot *out)
-{
-	int64_t o = field_offset(f, in->a, env);
-	if (o < 0)
-		return -1;
-	const char *p = env->payload + o;
-	size_t left = env->len - (size_t)o;
-	uint8_t t = in->type & (uint8_t)~RT_FP_BE;
-	if (t == RT_FP_STRING) {
-		if (!memchr(p, 0, left))
-			return -1;
-		out->s = p;
-		return 0;
-	}
-	if (t == RT_FP_F32 || t == RT_FP_F64) {
-		if (left < (t == RT_FP_F32 ? 4u : 8u))
-			return -1;
-		if (t == RT_FP_F32) {
-			float v;
-			memcpy(&v, p, 4);
-			out->f = v;
-		} else {
-			memcpy(&out->f, p, 8);
-		}
-		return 0;
-	}
-	uint32_t size = int_size[t];
-	if (left < size)
-		return -1;
-	out->i = int_at(p, (uint8_t)(size | ((t - RT_FP_S8) % 2 == 0 ? 0x10 : 0) |
-				     (in->type & RT_FP_BE ? 0x20 : 0)));
-	return 0;
-}
-
-static void load_ctx(uint16_t which, const struct rt_fp_env *env, union slot *out)
+static void load_ctx(uint16_t which, const struct rt_fp_env *env, union rseqtrace_arg *out)
 {
 	switch (which) {
 	case RT_FP_CTX_VPID: out->i = env->vpid; break;
@@ -574,16 +517,11 @@ static void load_ctx(uint16_t which, const struct rt_fp_env *env, union slot *ou
 	}
 }
 
-static int cond_holds(uint8_t c, int cmp)
+/* The order of a and b (NaN: unordered) in a condition mask (cond_mask). */
+static inline int float_holds(uint8_t mask, double a, double b)
 {
-	switch (c) {
-	case RT_FP_EQ: return cmp == 0;
-	case RT_FP_NE: return cmp != 0;
-	case RT_FP_LT: return cmp < 0;
-	case RT_FP_LE: return cmp <= 0;
-	case RT_FP_GT: return cmp > 0;
-	default: return cmp >= 0;
-	}
+	unsigned order = __builtin_isunordered(a, b) ? 3u : (unsigned)(a == b) + 2u * (a > b);
+	return mask >> order & 1;
 }
 
 /* -1: the program stops, false (a zero divisor, a shift out of range). */
@@ -615,16 +553,22 @@ static int int_op(uint8_t op, int64_t a, int64_t b, int64_t *r)
 	}
 }
 
+/* Whether x, an X_FCMP*, holds: an integer field against a constant. */
+static inline int fcmp_holds(const struct xin *x, const struct rt_fp_env *env)
+{
+	return rt_fp_holds(x->type, env->args[x->a].i, x->imm.i);
+}
+
 /*
  * Threaded: each instruction's code ends with its own jump to the next
  * one's (GNU C computed goto), which the branch predictor learns per
  * instruction rather than through one shared switch.
  */
-int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
+int rt_fp_run_program(const struct rt_fp *f, const struct rt_fp_env *env)
 {
 	static const void *const code[X_NR_OPS] = {
 		[RT_FP_PUSH_INT] = &&push, [RT_FP_PUSH_FLOAT] = &&push, [RT_FP_PUSH_STR] = &&push,
-		[RT_FP_LOAD_FIELD] = &&load_field, [X_LOAD_INT] = &&load_int,
+		[X_LOAD] = &&load, [X_LOAD_BE] = &&load_be,
 		[RT_FP_LOAD_CTX] = &&load_ctx, [RT_FP_I2F] = &&i2f, [RT_FP_NEG_I] = &&neg_i,
 		[RT_FP_NEG_F] = &&neg_f, [RT_FP_NOT_I] = &&not_i, [RT_FP_NOT_F] = &&not_f,
 		[RT_FP_BNOT] = &&bnot, [RT_FP_BOOL_I] = &&bool_i, [RT_FP_BOOL_F] = &&bool_f,
@@ -634,25 +578,34 @@ int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
 		[RT_FP_BXOR] = &&int_op, [RT_FP_CMP_I] = &&cmp_i, [RT_FP_CMP_F] = &&cmp_f,
 		[RT_FP_STR_EQ] = &&str_cmp, [RT_FP_STR_MATCH] = &&str_cmp, [RT_FP_JF] = &&jump,
 		[RT_FP_JT] = &&jump, [RT_FP_RET] = &&ret,
+		[X_FCMP] = &&fcmp, [X_FCMP_JF] = &&fcmp_jf, [X_FCMP_JT] = &&fcmp_jt,
+		[X_FCMP_RET] = &&fcmp_ret, [X_FGLOB] = &&fglob, [X_FGLOB_JF] = &&fglob_jf,
+		[X_FGLOB_JT] = &&fglob_jt, [X_FGLOB_RET] = &&fglob_ret,
 	};
 	/* The verifier bounds the stack and types every slot each
 	 * instruction reads; jumps go forward inside the program. */
-	union slot st[RT_FP_MAX_STACK];
-	union slot *top = st - 1;
+	union rseqtrace_arg st[RT_FP_MAX_STACK];
+	union rseqtrace_arg *top = st - 1;
 	const struct xin *x = f->x;
 #define NEXT goto *code[(++x)->op]
+/* The fused comparisons' ends, c their 0/1: pushed, or the jump they
+ * stand for (JF keeps a 0 where it lands, JT a 1), or the answer. */
+#define PUSHED(c) do { (++top)->i = (c); x += x->n; goto *code[x->op]; } while (0)
+#define JF(c) do { if (c) { x += x->n; } else { (++top)->i = 0; x = f->x + x->b; } \
+		   goto *code[x->op]; } while (0)
+#define JT(c) do { if (c) { (++top)->i = 1; x = f->x + x->b; } else { x += x->n; } \
+		   goto *code[x->op]; } while (0)
+#define FCMP fcmp_holds(x, env)
+#define FGLOB (rt_glob_match(x->imm.s, env->args[x->a].s) ^ x->type)
 	goto *code[x->op];
 push:
 	(++top)->i = x->imm.i; /* the 8 bytes of an int, a double or a pointer */
 	NEXT;
-load_int:
-	if ((uint64_t)x->b + (x->type & 0xfu) > env->len)
-		return 0;
-	(++top)->i = int_at(env->payload + x->b, x->type);
+load:
+	*++top = env->args[x->a]; /* the verifier checked the index and the type */
 	NEXT;
-load_field:
-	if (load_field(f, x, env, ++top) != 0)
-		return 0;
+load_be:
+	(++top)->i = int_be(env->args[x->a].i, x->type);
 	NEXT;
 load_ctx:
 	load_ctx(x->a, env, ++top);
@@ -688,25 +641,14 @@ int_op: {
 	(--top)->i = r;
 	NEXT;
 }
-cmp_i: {
-	int64_t a = top[-1].i, b = top[0].i;
-	(--top)->i = cond_holds(x->type, (a > b) - (a < b));
+cmp_i:
+	top--;
+	top->i = rt_fp_holds(x->type, top[0].i, top[1].i);
 	NEXT;
-}
-cmp_f: {
-	double a = top[-1].f, b = top[0].f;
-	int c;
-	switch (x->type) {
-	case RT_FP_EQ: c = a == b; break;
-	case RT_FP_NE: c = a != b; break;
-	case RT_FP_LT: c = a < b; break;
-	case RT_FP_LE: c = a <= b; break;
-	case RT_FP_GT: c = a > b; break;
-	default: c = a >= b; break;
-	}
-	(--top)->i = c;
+cmp_f:
+	top--;
+	top->i = float_holds(x->type, top[0].f, top[1].f);
 	NEXT;
-}
 str_cmp: {
 	int eq = x->op == RT_FP_STR_EQ ? strcmp(top[-1].s, top[0].s) == 0
 				       : rt_glob_match(top[0].s, top[-1].s);
@@ -722,5 +664,26 @@ jump:
 	NEXT;
 ret:
 	return top->i != 0;
+fcmp:
+	PUSHED(FCMP);
+fcmp_jf:
+	JF(FCMP);
+fcmp_jt:
+	JT(FCMP);
+fcmp_ret:
+	return FCMP;
+fglob:
+	PUSHED(FGLOB);
+fglob_jf:
+	JF(FGLOB);
+fglob_jt:
+	JT(FGLOB);
+fglob_ret:
+	return FGLOB;
 #undef NEXT
+#undef PUSHED
+#undef JF
+#undef JT
+#undef FCMP
+#undef FGLOB
 }

@@ -3,7 +3,8 @@
  * Filter programs: what the daemon's compiler (filter/compile.h) makes of
  * an `enable-event --filter` expression for one event, and what the
  * application verifies, binds to its own description of that event and
- * runs on the staged record before it reserves buffer space.
+ * runs on the probe's arguments (the fields' values) before it stages the
+ * record.
  *
  * A program comes from another process: rt_fp_bind() checks every byte
  * before anything runs it (see there), so the interpreter needs no check
@@ -155,20 +156,59 @@ void rt_fp_free(struct rt_fp *f);
  * does the caller need to fill in the environment. */
 uint32_t rt_fp_reads_ctx(const struct rt_fp *f);
 
-/* What a program reads besides the payload. */
+/* What a program reads: the fields' values and the contexts. */
 struct rt_fp_env {
-	const char *payload; /* the staged record's payload (8-aligned) */
-	size_t len;          /* its length */
+	/* The probe's argument view: slot k holds field k as
+	 * union rseqtrace_arg says (rseqtrace/types.h). */
+	const union rseqtrace_arg *args;
 	const void *ip;      /* the call site */
+	/* Set only when a program reads them (rt_fp_reads_ctx): */
 	int64_t vpid, vtid;
 	const char *procname; /* NUL-terminated */
 	uint32_t ids[2][3];   /* getresuid, getresgid */
 	uint64_t ns[8];       /* RT_FP_CTX_CGROUP_NS.. */
 };
 
+/* Whether a and b are in an order a condition mask allows: bit 0 less,
+ * 1 equal, 2 greater (3 unordered, for doubles). No branch. */
+static inline int rt_fp_holds(uint8_t mask, int64_t a, int64_t b)
+{
+	return mask >> ((a > b) - (a < b) + 1) & 1;
+}
+
+/*
+ * Every bound program starts with this. `mask` is not 0 when the whole
+ * program is one integer field compared with a constant, the most common
+ * filter: rt_fp_run then answers inline, without a call or a dispatch.
+ */
+struct rt_fp_quick {
+	int64_t k;      /* the constant */
+	uint16_t field; /* the field's index (verified) */
+	uint8_t mask;   /* the condition (rt_fp_holds), 0: run the program */
+};
+
+int rt_fp_run_program(const struct rt_fp *f, const struct rt_fp_env *env);
+
 /* 1: record the event; 0: not (false, or stopped: a zero divisor, a shift
- * count out of range, a field past the record). No allocation, no lock,
- * no system call: runs inside probes. */
-int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env);
+ * count out of range). No allocation, no lock, no system call: runs
+ * inside probes. */
+static inline const struct rt_fp_quick *rt_fp_quick_of(const struct rt_fp *f)
+{
+	return (const struct rt_fp_quick *)(const void *)f;
+}
+
+/* Whether a quick program (mask set) holds for these arguments. */
+static inline int rt_fp_quick_holds(const struct rt_fp_quick *q, const union rseqtrace_arg *args)
+{
+	return rt_fp_holds(q->mask, args[q->field].i, q->k);
+}
+
+static inline int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
+{
+	const struct rt_fp_quick *q = rt_fp_quick_of(f);
+	if (q->mask)
+		return rt_fp_quick_holds(q, env->args);
+	return rt_fp_run_program(f, env);
+}
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "filter/program.h"
 #include "ringbuf/ringbuf.h"
 #include "tracepoints/rcu.h"
 #include "tracepoints/runtime.h"
@@ -42,6 +43,10 @@ struct rt_attach {
 	uint32_t id;
 	uint32_t hdr_len; /* where the payload starts in this channel (record.h) */
 	struct rt_fset *filter; /* NULL: every hit */
+	/* The filter when it is one quick program (mask set: a field against
+	 * a constant), copied here so that a filtered hit follows no pointer
+	 * to it (filter/program.h). */
+	struct rt_fp_quick quick;
 };
 
 struct rt_ev_state {
@@ -49,6 +54,12 @@ struct rt_ev_state {
 	uint32_t nr;
 	struct rt_attach a[];
 };
+
+/* Or-ed into the list's address in rseqtrace_event.rt when some attachment
+ * has a filter: the probe then hands the filters its arguments
+ * (rseqtrace__filter) before it stages anything. The probe loads rt once
+ * per hit, so the tag and the list it sees always agree. */
+#define RT_EV_FILTERED 1u
 
 /* Registry internals used by the library's init code. */
 void rt_registry_after_fork_child(void);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The enabled path after serialization: for every active channel the event
- * is attached to, put the event header and the channel's contexts in front
- * of the payload the probe staged, and write the record with rt_write().
- * Runs inside the call site's RCU read-side section, in any thread or
- * signal handler: no locks, no allocation, no system call after a thread's
- * first event (contexts are cached per thread).
+ * The enabled path after the probe: the filters, run on the fields'
+ * values before the probe stages anything (rseqtrace__filter), then, for
+ * every active channel the event is attached to that records the hit, the
+ * event header and the channel's contexts put in front of the payload the
+ * probe staged and the record written with rt_write(). Runs inside the
+ * call site's RCU read-side section, in any thread or signal handler: no
+ * locks, no allocation, no system call after a thread's first event
+ * (contexts are cached per thread) but those a filter's $ctx ids need.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -191,57 +193,106 @@ static void fill_context(const struct rt_channel *ch, char *rec, const void *ip,
 	memset(c, 0, (size_t)(rec + hdr_len - c));
 }
 
-static struct rt_ev_state *attachments(struct rseqtrace_event *ev)
+/* The attachment list behind the probe's tagged pointer (ev->rt). */
+static const struct rt_ev_state *attachments(const void *rt)
 {
-	return __atomic_load_n((struct rt_ev_state **)&ev->rt, __ATOMIC_ACQUIRE);
+	return (const struct rt_ev_state *)((uintptr_t)rt & ~(uintptr_t)RT_EV_FILTERED);
 }
 
-/* Whether a filter accepts the staged payload: any of its programs. */
-static int accepted(const struct rt_fset *f, const void *ip, const char *payload, size_t len)
+/* The $ctx fields the programs read (ids cost a system call each kind);
+ * the others stay unset. */
+static __attribute__((noinline)) void fill_ctx(struct rt_fp_env *env, uint32_t want)
 {
-	struct rt_fp_env env = { .payload = payload, .len = len, .ip = ip };
-	uint32_t want = f->reads_ctx;
-	if (want) {
-		env.vpid = rt_vpid();
-		env.vtid = vtid();
-		env.procname = procname();
-	}
-	/* Only what the programs read: ids cost a system call each kind. */
+	env->vpid = rt_vpid();
+	env->vtid = vtid();
+	env->procname = procname();
 	if (want & RT_FP_CTX_IDS(0))
-		syscall(SYS_getresuid, &env.ids[0][0], &env.ids[0][1], &env.ids[0][2]);
+		syscall(SYS_getresuid, &env->ids[0][0], &env->ids[0][1], &env->ids[0][2]);
 	if (want & RT_FP_CTX_IDS(1))
-		syscall(SYS_getresgid, &env.ids[1][0], &env.ids[1][1], &env.ids[1][2]);
+		syscall(SYS_getresgid, &env->ids[1][0], &env->ids[1][1], &env->ids[1][2]);
 	for (unsigned i = 0; want & RT_FP_CTX_NS && i < 8; i++)
 		if (want & RT_FP_CTX_BIT(RT_FP_CTX_CGROUP_NS + i))
-			env.ns[i] = ns_inode(i);
+			env->ns[i] = ns_inode(i);
+}
+
+/* Whether a filter accepts the hit's arguments: any of its programs.
+ * Nothing is zeroed that no program reads. */
+static inline int accepted(const struct rt_fset *f, const void *ip, union rseqtrace_arg *args)
+{
+	struct rt_fp_env env;
+	env.args = args;
+	env.ip = ip;
+	if (__builtin_expect(f->reads_ctx != 0, 0))
+		fill_ctx(&env, f->reads_ctx);
 	for (uint32_t i = 0; i < f->nr; i++)
 		if (rt_fp_run(f->p[i], &env))
 			return 1;
 	return 0;
 }
 
-void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, size_t len)
+/* Whether attachment i records this hit: its channel is active and its
+ * filter, if any, accepts the arguments. `known`: the index the probe's
+ * rseqtrace__filter found accepting (its filter is not run again). */
+static inline __attribute__((always_inline)) int records(const struct rt_attach *a, uint32_t i,
+							 uint32_t known, const void *ip,
+							 union rseqtrace_arg *args)
 {
-	struct rt_ev_state *st = attachments(ev);
-	if (!st)
-		return;
+	if (!__atomic_load_n(&a->chan->active, __ATOMIC_RELAXED))
+		return 0;
+	if (!a->filter || i == known)
+		return 1;
+	if (a->quick.mask)
+		return rt_fp_quick_holds(&a->quick, args);
+	return accepted(a->filter, ip, args);
+}
+
+static __attribute__((noinline)) uint32_t filter_from(const struct rt_ev_state *st, uint32_t i,
+						      const void *ip, union rseqtrace_arg *args)
+{
+	for (; i < st->nr; i++)
+		if (records(&st->a[i], i, UINT32_MAX, ip, args))
+			return i + 1;
+	return 0;
+}
+
+/* A leaf while the filters are quick ones (a field against a constant):
+ * no frame, no call; the others, and a channel without a filter, in
+ * filter_from. */
+uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *args)
+{
+	const struct rt_ev_state *st = attachments(rt);
+	for (const struct rt_attach *a = st->a, *end = a + st->nr; a < end; a++) {
+		if (!__atomic_load_n(&a->chan->active, __ATOMIC_RELAXED))
+			continue;
+		if (!a->quick.mask)
+			return filter_from(st, (uint32_t)(a - st->a), ip, args);
+		if (rt_fp_quick_holds(&a->quick, args))
+			return (uint32_t)(a - st->a) + 1;
+	}
+	return 0;
+}
+
+/* first: rseqtrace__filter's answer (1 + the index of the first channel
+ * that records the hit), or 0 when no attachment has a filter. */
+void rseqtrace__emit(const void *rt, uint32_t first, const void *ip,
+		     union rseqtrace_arg *args, char *payload, size_t len)
+{
+	const struct rt_ev_state *st = attachments(rt);
 	/* Zero the padding after the last field with one 8-byte store into
 	 * the staging buffer's slack (RSEQTRACE__SLACK): a store only, since
 	 * loading the word the probe has just written byte by byte would
 	 * stall store forwarding (~3 ns an event). */
 	uint64_t zero = 0;
 	memcpy(payload + len, &zero, 8);
-	for (uint32_t i = 0; i < st->nr; i++) {
-		struct rt_channel *ch = st->a[i].chan;
-		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
+	uint32_t known = first - 1; /* UINT32_MAX when first is 0 */
+	for (uint32_t i = first ? known : 0; i < st->nr; i++) {
+		const struct rt_attach *a = &st->a[i];
+		if (!records(a, i, known, ip, args))
 			continue;
-		/* Before anything is reserved: a rejected hit costs no buffer
-		 * space and no commit. */
-		if (st->a[i].filter && !accepted(st->a[i].filter, ip, payload, len))
-			continue;
-		uint32_t hdr_len = st->a[i].hdr_len;
+		struct rt_channel *ch = a->chan;
+		uint32_t hdr_len = a->hdr_len;
 		char *rec = payload - hdr_len;
-		((struct rt_event_header *)rec)->word = rt_eh_extended(st->a[i].id);
+		((struct rt_event_header *)rec)->word = rt_eh_extended(a->id);
 		fill_context(ch, rec, ip, hdr_len);
 		int r = rt_write(&ch->bs, rec, (hdr_len + (uint32_t)len + 7) & ~7u);
 		if (__builtin_expect(r == RT_E_MODE, 0)) {
@@ -253,13 +304,18 @@ void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, 
 	}
 }
 
-void rseqtrace__drop_big(struct rseqtrace_event *ev)
+/* Counted in the channels that would record the hit only: one whose
+ * filter rejects it loses nothing. */
+void rseqtrace__drop_big(const void *rt, uint32_t first, const void *ip,
+			 union rseqtrace_arg *args)
 {
-	struct rt_ev_state *st = attachments(ev);
-	for (uint32_t i = 0; st && i < st->nr; i++) {
-		struct rt_channel *ch = st->a[i].chan;
-		if (!__atomic_load_n(&ch->active, __ATOMIC_RELAXED))
+	const struct rt_ev_state *st = attachments(rt);
+	uint32_t known = first - 1;
+	for (uint32_t i = first ? known : 0; i < st->nr; i++) {
+		const struct rt_attach *a = &st->a[i];
+		if (!records(a, i, known, ip, args))
 			continue;
+		struct rt_channel *ch = a->chan;
 		rt_drop(&ch->bs, rt_current_cpu() % ch->bs.nr_cpus, RT_E_BIG);
 		__atomic_fetch_add(&ch->too_big, 1, __ATOMIC_RELAXED);
 	}

@@ -175,26 +175,10 @@ static __attribute__((noinline, cold)) int section_over(const struct reader *r, 
 	return !here_alt || v_alt;
 }
 
-unsigned long rseqtrace__read_lock(void)
+/* A new section in slot r, whose thread this is and which shows none
+ * live, at stack pointer sp. */
+static inline __attribute__((always_inline)) unsigned long lock_new(struct reader *r, uintptr_t sp)
 {
-	uintptr_t sp = stack_pointer();
-	struct reader *r = me;
-	if (__builtin_expect(!r, 0)) {
-		r = claim_slot();
-		if (!r) {
-			__atomic_fetch_add(&overflow_readers, 1, __ATOMIC_SEQ_CST);
-			rt_nowait_depth++; /* nesting unknown: never wait */
-			return TOKEN_OVERFLOW;
-		}
-	}
-	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
-	if (__builtin_expect(cur != 0, 0) && !section_over(r, cur, sp)) {
-		/* A signal handler on top of a section: its writes never
-		 * wait for space (blocking mode), whatever the outer one
-		 * is doing. */
-		rt_nowait_depth++;
-		return TOKEN_NESTED;
-	}
 	/* No section of this thread is live: a count that a longjmp out of
 	 * a nested section left behind is stale. */
 	rt_nowait_depth = 0;
@@ -212,6 +196,44 @@ unsigned long rseqtrace__read_lock(void)
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	return (unsigned long)r;
+}
+
+/* The slot shows section cur: nested in it, or a new one if it is over. */
+static __attribute__((noinline, cold)) unsigned long lock_busy(struct reader *r, uint64_t cur,
+							       uintptr_t sp)
+{
+	if (section_over(r, cur, sp))
+		return lock_new(r, sp);
+	/* A signal handler on top of a section: its writes never wait for
+	 * space (blocking mode), whatever the outer one is doing. */
+	rt_nowait_depth++;
+	return TOKEN_NESTED;
+}
+
+/* The thread's first section. */
+static __attribute__((noinline, cold)) unsigned long lock_first(uintptr_t sp)
+{
+	struct reader *r = claim_slot();
+	if (!r) {
+		__atomic_fetch_add(&overflow_readers, 1, __ATOMIC_SEQ_CST);
+		rt_nowait_depth++; /* nesting unknown: never wait */
+		return TOKEN_OVERFLOW;
+	}
+	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+	return cur ? lock_busy(r, cur, sp) : lock_new(r, sp);
+}
+
+/* The rare cases out of line, so that the common one saves no register. */
+unsigned long rseqtrace__read_lock(void)
+{
+	uintptr_t sp = stack_pointer();
+	struct reader *r = me;
+	if (__builtin_expect(!r, 0))
+		return lock_first(sp);
+	uint64_t cur = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+	if (__builtin_expect(cur != 0, 0))
+		return lock_busy(r, cur, sp);
+	return lock_new(r, sp);
 }
 
 void rseqtrace__read_unlock(unsigned long token)

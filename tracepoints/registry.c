@@ -515,12 +515,24 @@ static int state_index(const struct rt_ev_state *st, const struct rt_channel *ch
 	return -1;
 }
 
+/* The list as probes see it: tagged if any attachment has a filter (bit
+ * 0 of a malloc'ed address is free). */
+_Static_assert(_Alignof(struct rt_ev_state) > RT_EV_FILTERED, "tag bit");
+static void *tagged(struct rt_ev_state *st)
+{
+	uintptr_t tag = 0;
+	for (uint32_t i = 0; st && i < st->nr; i++)
+		if (st->a[i].filter)
+			tag = RT_EV_FILTERED;
+	return (void *)((uintptr_t)st | tag);
+}
+
 /* G3: publish a new list, return the old one. */
 static struct rt_ev_state *publish(struct ev_entry *e, struct rt_ev_state *st)
 {
 	struct rt_ev_state *old = e->state;
 	e->state = st;
-	__atomic_store_n(&e->ev->rt, st, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->ev->rt, tagged(st), __ATOMIC_RELEASE);
 	update_enabled(e);
 	return old;
 }
@@ -578,7 +590,10 @@ static int republish(struct ev_entry *e, struct rt_channel *ch, uint32_t id, int
 	}
 	fset_get(filter);
 	struct rt_attach a = { ch, keep_id ? cur->a[at].id : id,
-			       rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)), filter };
+			       rt_payload_start(ch->ctx_end, payload_align(e->ev->desc)), filter,
+			       { 0 } };
+	if (filter && filter->nr == 1)
+		a.quick = *rt_fp_quick_of(filter->p[0]);
 	if (at < 0)
 		n->a[n->nr++] = a;
 	else

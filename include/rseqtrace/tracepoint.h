@@ -30,9 +30,12 @@
  * evaluates none of its arguments. Enabled, it calls an out-of-line
  * function that takes its return address (the call site, for the `ip`
  * context), enters an RCU read-side section and calls the probe, which
- * computes the record size, serializes the fields onto its stack with CTF
- * alignment and hands the record to librseqtrace (one restartable
- * sequence per channel).
+ * evaluates the fields' expressions, computes the record size, serializes
+ * the fields onto its stack with CTF alignment and hands the record to
+ * librseqtrace (one restartable sequence per channel). When a channel has
+ * a filter for the event, the probe first hands the filter the fields'
+ * values (rseqtrace__filter) and stages nothing if no channel records the
+ * hit; otherwise that costs one predictable branch.
  *
  * The probe may live in another shared object than the call sites (a
  * provider library loaded with dlopen and unloaded with dlclose while
@@ -78,14 +81,39 @@ extern "C" {
 
 /* ---- librseqtrace entry points used by the expansions ------------------ */
 
+/* GCC on x86 calls them through the GOT rather than a PLT stub (noplt):
+ * one jump less on every hit of a position-independent program. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define RSEQTRACE__API __attribute__((visibility("default"), noplt))
+#else
 #define RSEQTRACE__API __attribute__((visibility("default")))
+#endif
 
 RSEQTRACE__API unsigned long rseqtrace__read_lock(void);
 RSEQTRACE__API void rseqtrace__read_unlock(unsigned long token);
-/* ip: the call site's return address, recorded by channels with the ip context. */
-RSEQTRACE__API void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload,
-				    size_t len);
-RSEQTRACE__API void rseqtrace__drop_big(struct rseqtrace_event *ev);
+/*
+ * rt: the event's `rt` as the probe loaded it, tagged as filtered (bit 0);
+ * ip: the call site's return address (the ip context, $ctx.ip); args: the
+ * fields' values (union rseqtrace_arg), read only. Returns 1 + the index
+ * of the first channel that records this hit (active, and its filter, if
+ * any, accepts args), 0 if none does: the probe then stages nothing.
+ * (args is not const: GCC would take an event without a field a filter
+ * reads, whose view no store fills, for a read of uninitialized memory.)
+ */
+RSEQTRACE__API uint32_t rseqtrace__filter(const void *rt, const void *ip,
+					  union rseqtrace_arg *args);
+/*
+ * Writes the staged record into every channel of rt that records it.
+ * first: what rseqtrace__filter returned (that channel records it, those
+ * before do not; the filters of those after run on args), or 0 when rt is
+ * not tagged (no filter anywhere; args is then not read).
+ */
+RSEQTRACE__API void rseqtrace__emit(const void *rt, uint32_t first, const void *ip,
+				    union rseqtrace_arg *args, char *payload, size_t len);
+/* The payload is too big to stage: counted lost in every channel that
+ * would record it (as rseqtrace__emit picks them). */
+RSEQTRACE__API void rseqtrace__drop_big(const void *rt, uint32_t first, const void *ip,
+				        union rseqtrace_arg *args);
 RSEQTRACE__API void rseqtrace__register_tracepoints(struct rseqtrace_tracepoint *const *start,
 						   struct rseqtrace_tracepoint *const *stop);
 RSEQTRACE__API void rseqtrace__unregister_tracepoints(struct rseqtrace_tracepoint *const *start,
@@ -228,7 +256,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
  * Fields. Each expands to a tuple (kind, ...) that the passes below walk
  * (RSEQTRACE__FOR_EACH); kind is one of RSEQTRACE__INT, __FLOAT, __STRING,
  * __ARRAY, __SEQ, __ENUM. `expr`, `ptr` and `length` are expressions over
- * the event's arguments, evaluated once, only when the event is enabled.
+ * the event's arguments, evaluated once, only when the event is enabled
+ * (in a channel), before any filter runs.
  */
 #define rseqtrace_field_integer(type, name, expr) (RSEQTRACE__INT, type, name, expr, 10, 0)
 #define rseqtrace_field_integer_hex(type, name, expr) (RSEQTRACE__INT, type, name, expr, 16, 0)
@@ -277,8 +306,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 /*
  * RSEQTRACE__FOR_EACH(PASS, list) expands RSEQTRACE__<kind>_<PASS>(...) for
  * each tuple (kind, ...) of list, in order: one walk serves every pass
- * below (DESC, NAME, SIZE, WRITE over an event's fields, DESC over an
- * enum's entries). The walk is a ping-pong between two macros, PASS_A and
+ * below (DESC, NAME, VALUE, ARG, SIZE, WRITE over an event's fields, DESC
+ * over an enum's entries). The walk is a ping-pong between two macros, PASS_A and
  * PASS_B, each taking the next tuple from the list that follows it, ended
  * by pasting _END to the last one: linear, with no limit on the length of
  * the list. The preprocessor has no way to hand PASS along such a walk
@@ -293,6 +322,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__DESC_B(...) RSEQTRACE__ONE(DESC, __VA_ARGS__) RSEQTRACE__DESC_A
 #define RSEQTRACE__NAME_A(...) RSEQTRACE__ONE(NAME, __VA_ARGS__) RSEQTRACE__NAME_B
 #define RSEQTRACE__NAME_B(...) RSEQTRACE__ONE(NAME, __VA_ARGS__) RSEQTRACE__NAME_A
+#define RSEQTRACE__VALUE_A(...) RSEQTRACE__ONE(VALUE, __VA_ARGS__) RSEQTRACE__VALUE_B
+#define RSEQTRACE__VALUE_B(...) RSEQTRACE__ONE(VALUE, __VA_ARGS__) RSEQTRACE__VALUE_A
+#define RSEQTRACE__ARG_A(...) RSEQTRACE__ONE(ARG, __VA_ARGS__) RSEQTRACE__ARG_B
+#define RSEQTRACE__ARG_B(...) RSEQTRACE__ONE(ARG, __VA_ARGS__) RSEQTRACE__ARG_A
 #define RSEQTRACE__SIZE_A(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_B
 #define RSEQTRACE__SIZE_B(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_A
 #define RSEQTRACE__WRITE_A(...) RSEQTRACE__ONE(WRITE, __VA_ARGS__) RSEQTRACE__WRITE_B
@@ -301,6 +334,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__DESC_B_END
 #define RSEQTRACE__NAME_A_END
 #define RSEQTRACE__NAME_B_END
+#define RSEQTRACE__VALUE_A_END
+#define RSEQTRACE__VALUE_B_END
+#define RSEQTRACE__ARG_A_END
+#define RSEQTRACE__ARG_B_END
 #define RSEQTRACE__SIZE_A_END
 #define RSEQTRACE__SIZE_B_END
 #define RSEQTRACE__WRITE_A_END
@@ -336,33 +373,28 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__SEQ_NAME(type, name, ...) char name;
 #define RSEQTRACE__ENUM_NAME(prov, ename, type, name, ...) char name;
 
-/* ---- pass SIZE: type checks, one evaluation of each argument, size ------ */
+/* ---- pass VALUE: type checks, one evaluation of each argument ---------- */
 
-#define RSEQTRACE__INT_SIZE(type, name, expr, base, enc)                        \
+#define RSEQTRACE__INT_VALUE(type, name, expr, base, enc)                       \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                       \
 		       "field " #name ": not an integer type of 1, 2, 4 or 8 bytes"); \
-	type rseqtrace__v_##name = (expr);                                            \
-	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
-#define RSEQTRACE__FLOAT_SIZE(type, name, expr)                                  \
+	type rseqtrace__v_##name = (expr);
+#define RSEQTRACE__FLOAT_VALUE(type, name, expr)                                 \
 	_Static_assert(RSEQTRACE__IS_FLOAT(type), "field " #name ": not float or double"); \
-	type rseqtrace__v_##name = (expr);                                                \
-	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
-#define RSEQTRACE__STRING_SIZE(name, expr)                                     \
+	type rseqtrace__v_##name = (expr);
+#define RSEQTRACE__STRING_VALUE(name, expr)                                    \
 	const char *rseqtrace__v_##name = (expr);                                       \
 	if (!rseqtrace__v_##name)                                                       \
-		rseqtrace__v_##name = "(null)";                                         \
-	size_t rseqtrace__n_##name = rseqtrace__strsize(rseqtrace__v_##name, RSEQTRACE_MAX_PAYLOAD); \
-	rseqtrace__len += rseqtrace__n_##name;
-#define RSEQTRACE__ARRAY_SIZE(type, name, ptr, count, base, enc)              \
+		rseqtrace__v_##name = "(null)";
+#define RSEQTRACE__ARRAY_VALUE(type, name, ptr, count, base, enc)             \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert((count) > 0 && (count) <= RSEQTRACE_MAX_PAYLOAD,                \
 		       "field " #name ": count must be a constant in [1, RSEQTRACE_MAX_PAYLOAD]"); \
 	_Static_assert(((enc) & RSEQTRACE_ENCODING_UTF8) == 0 || sizeof(type) == 1,    \
 		       "field " #name ": text needs 8-bit elements"); \
-	const type *rseqtrace__v_##name = (ptr);                                       \
-	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type) * (count);
-#define RSEQTRACE__SEQ_SIZE(type, name, ptr, ltype, length, base, enc)        \
+	const type *rseqtrace__v_##name = (ptr);
+#define RSEQTRACE__SEQ_VALUE(type, name, ptr, ltype, length, base, enc)       \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
 		       "field " #name ": elements must be integers of 1, 2, 4 or 8 bytes"); \
 	_Static_assert(RSEQTRACE__IS_INT(ltype) && !RSEQTRACE__IS_SIGNED(ltype),       \
@@ -372,17 +404,44 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	const type *rseqtrace__v_##name = (ptr);                                       \
 	ltype rseqtrace__n_##name = (length);                                          \
 	if (!rseqtrace__v_##name)                                                      \
-		rseqtrace__n_##name = 0;                                               \
+		rseqtrace__n_##name = 0;
+#define RSEQTRACE__ENUM_VALUE(prov, ename, type, name, expr)                  \
+	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
+		       "field " #name ": an enum's container must be an integer type"); \
+	type rseqtrace__v_##name = (expr);
+
+/* ---- pass ARG: the argument view a filter reads (union rseqtrace_arg) ------ */
+
+#define RSEQTRACE__INT_ARG(type, name, expr, base, enc) \
+	rseqtrace__args[rseqtrace__k++].i = (int64_t)rseqtrace__v_##name;
+#define RSEQTRACE__FLOAT_ARG(type, name, expr) \
+	rseqtrace__args[rseqtrace__k++].f = (double)rseqtrace__v_##name;
+#define RSEQTRACE__STRING_ARG(name, expr) \
+	rseqtrace__args[rseqtrace__k++].s = rseqtrace__v_##name;
+#define RSEQTRACE__ARRAY_ARG(type, name, ptr, count, base, enc) rseqtrace__k++;
+#define RSEQTRACE__SEQ_ARG(type, name, ptr, ltype, length, base, enc) rseqtrace__k++;
+#define RSEQTRACE__ENUM_ARG(prov, ename, type, name, expr) \
+	rseqtrace__args[rseqtrace__k++].i = (int64_t)rseqtrace__v_##name;
+
+/* ---- pass SIZE: the payload's size ----------------------------------------- */
+
+#define RSEQTRACE__INT_SIZE(type, name, expr, base, enc) \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
+#define RSEQTRACE__FLOAT_SIZE(type, name, expr) \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
+#define RSEQTRACE__STRING_SIZE(name, expr)                                     \
+	size_t rseqtrace__n_##name = rseqtrace__strsize(rseqtrace__v_##name, RSEQTRACE_MAX_PAYLOAD); \
+	rseqtrace__len += rseqtrace__n_##name;
+#define RSEQTRACE__ARRAY_SIZE(type, name, ptr, count, base, enc) \
+	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type) * (count);
+#define RSEQTRACE__SEQ_SIZE(type, name, ptr, ltype, length, base, enc)        \
 	if (rseqtrace__too_many(rseqtrace__n_##name, RSEQTRACE_MAX_PAYLOAD / sizeof(type))) \
 		rseqtrace__big = 1;                                                    \
 	else                                                                           \
 		rseqtrace__len = rseqtrace__align(rseqtrace__align(rseqtrace__len, sizeof(ltype)) + \
 						  sizeof(ltype), sizeof(type)) +       \
 				 sizeof(type) * (size_t)rseqtrace__n_##name;
-#define RSEQTRACE__ENUM_SIZE(prov, ename, type, name, expr)                   \
-	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
-		       "field " #name ": an enum's container must be an integer type"); \
-	type rseqtrace__v_##name = (expr);                                             \
+#define RSEQTRACE__ENUM_SIZE(prov, ename, type, name, expr) \
 	rseqtrace__len = rseqtrace__align(rseqtrace__len, sizeof(type)) + sizeof(type);
 
 /* ---- pass WRITE: serialization --------------------------------------------- */
@@ -466,11 +525,30 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		struct rseqtrace_event *rseqtrace__ev, const void *rseqtrace__ip        \
 		RSEQTRACE__TAIL args_)                                                  \
 	{                                                                               \
+		const void *rseqtrace__rt = __atomic_load_n(&rseqtrace__ev->rt, __ATOMIC_ACQUIRE); \
+		if (!rseqtrace__rt)                                                     \
+			return;                                                         \
+		RSEQTRACE__FOR_EACH(VALUE, fields_)                                              \
+		/* Filtered: the filter reads the values before anything is staged, \
+		 * so a rejected hit costs no string measured, nothing copied. */     \
+		union rseqtrace_arg rseqtrace__args[sizeof(rseqtrace__fields_##P##__##C) / \
+						    sizeof(rseqtrace__fields_##P##__##C[0])]; \
+		uint32_t rseqtrace__first = 0;                                          \
+		if (__builtin_expect((uintptr_t)rseqtrace__rt & 1, 0)) {                \
+			size_t rseqtrace__k = 0;                                        \
+			RSEQTRACE__FOR_EACH(ARG, fields_)                                        \
+			(void)rseqtrace__k;                                             \
+			rseqtrace__first = rseqtrace__filter(rseqtrace__rt, rseqtrace__ip, \
+							     rseqtrace__args);          \
+			if (!rseqtrace__first)                                          \
+				return;                                                 \
+		}                                                                       \
 		size_t rseqtrace__len = 0;                                              \
 		int rseqtrace__big = 0;                                                 \
 		RSEQTRACE__FOR_EACH(SIZE, fields_)                                               \
 		if (rseqtrace__big || rseqtrace__len > RSEQTRACE_MAX_PAYLOAD) {         \
-			rseqtrace__drop_big(rseqtrace__ev);                             \
+			rseqtrace__drop_big(rseqtrace__rt, rseqtrace__first, rseqtrace__ip, \
+					    rseqtrace__args);                           \
 			return;                                                         \
 		}                                                                       \
 		/* alloca rather than a VLA: programs built with -Wvla stay quiet;  \
@@ -479,7 +557,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 				rseqtrace__len + RSEQTRACE__SLACK + 8) + RSEQTRACE__HDR_RESERVE; \
 		size_t rseqtrace__o = 0;                                                \
 		RSEQTRACE__FOR_EACH(WRITE, fields_)                                               \
-		rseqtrace__emit(rseqtrace__ev, rseqtrace__ip, rseqtrace__p, rseqtrace__o); \
+		rseqtrace__emit(rseqtrace__rt, rseqtrace__first, rseqtrace__ip, rseqtrace__args, \
+				rseqtrace__p, rseqtrace__o);                            \
 	}                                                                               \
 	_Pragma("GCC diagnostic pop")
 

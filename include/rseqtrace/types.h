@@ -22,8 +22,12 @@ extern "C" {
 /* 2: probes take the call site's return address (the `ip` context);
  * tracepoints carry the ABI they were built for. 3: probes leave
  * RSEQTRACE__HDR_RESERVE 232 bytes for every context (was 48): a probe
- * built for 2 is refused rather than overrun by a channel's contexts. */
-#define RSEQTRACE_ABI_VERSION 3u
+ * built for 2 is refused rather than overrun by a channel's contexts.
+ * 4: probes load `rt` themselves and, when it is tagged as filtered, hand
+ * the filter their arguments before they stage (rseqtrace__filter);
+ * rseqtrace__emit and rseqtrace__drop_big take what they found. A probe
+ * or call site built for 3 is refused (never linked, never called). */
+#define RSEQTRACE_ABI_VERSION 4u
 
 /* The 15 levels of LTTng-UST (syslog's 8, then 7 debug levels). Lower is
  * more severe; "loglevel L" in a filter means "L or more severe". */
@@ -144,14 +148,31 @@ struct rseqtrace_event_desc {
 };
 
 /*
+ * A field's value as a filter reads it (the probe's argument view, one
+ * slot per field of the description, by index): integers and enums
+ * converted to int64_t (unsigned 64-bit ones keep their bits; network
+ * byte order ones keep their bytes, the filter swaps them), floats to
+ * double, strings by pointer (NUL-terminated; NULL already replaced as
+ * the record has it). Arrays' and sequences' slots are not filled: no
+ * filter reads them.
+ */
+union rseqtrace_arg {
+	int64_t i;
+	double f;
+	const char *s;
+};
+
+/*
  * The probe side of an event, defined (static) in the instantiating
  * translation unit. `probe` is the typed serializer, stored untyped.
- * `rt` and `reg` belong to librseqtrace.
+ * `rt` and `reg` belong to librseqtrace; the probe loads `rt` once per hit
+ * (acquire, inside the call site's RCU read-side section) and hands it
+ * back untouched: NULL, no channel; bit 0 set, some channel has a filter.
  */
 struct rseqtrace_event {
 	const struct rseqtrace_event_desc *desc;
 	void (*probe)(void);
-	void *rt;  /* RCU-published attachments to channels */
+	void *rt;  /* RCU-published attachments to channels, tagged (bit 0: filtered) */
 	void *reg; /* registry entry */
 };
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The filter tests' instrumented program: for each line of FILE
- * ("i u l ul b f g s t", tab-separated, as test_oracle.py writes them) it
- * emits rtf:ev with n = the line's number (from 0), then rtf:noisy1,
+ * ("i u l ul b f g s t", tab-separated, as test_oracle.py writes them; t
+ * "<NULL>": a NULL pointer) it emits rtf:ev with n = the line's number (from 0), then rtf:noisy1,
  * rtf:noisy2, rtf:debug and rtf:keep with the same n. Prints "emitted=N
  * ev_enabled=E" (lines; whether rtf:ev's call sites are enabled at the end).
  *
@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 			return 3;
 		rseqtrace(rtf, ev, n, (int32_t)strtol(v[0], 0, 10), (uint16_t)strtoul(v[1], 0, 10),
 			  (int64_t)strtoll(v[2], 0, 10), (uint64_t)strtoull(v[3], 0, 10),
-			  (int8_t)strtol(v[4], 0, 10), strtod(v[5], 0), strtof(v[6], 0), v[7], v[8]);
+			  (int8_t)strtol(v[4], 0, 10), strtod(v[5], 0), strtof(v[6], 0), v[7],
+			  ftp_str(v[8]));
 		rseqtrace(rtf, noisy1, n);
 		rseqtrace(rtf, noisy2, n);
 		rseqtrace(rtf, debug, n);

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The filter compiler, verifier and interpreter in one process, for the
- * oracle (oracle.py): the event rtf:ev's real probe stages each record
- * (this file stands in for librseqtrace's entry points), the daemon's
+ * oracle (oracle.py): the event rtf:ev's real probe fills its argument
+ * view (this file stands in for librseqtrace's entry points), the daemon's
  * compiler makes the program from the event's description as the daemon
  * sees it, the app's binder verifies it against the static description,
- * and the interpreter runs it on the staged payload.
+ * and the interpreter runs it on the probe's argument view.
  *
  * stdin, one command a line; stdout, one answer a line:
  *   X EXPR                      ERR msg | NA msg | OK
- *   V i u l ul b f g s t        (tab-separated after "V\t") 1 | 0
+ *   V i u l ul b f g s t        (tab-separated after "V\t"; t "<NULL>": a NULL
+ *                               pointer) 1 | 0
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -59,12 +60,13 @@ static void run_values(char *line)
 	rseqtrace__probe_rtf__ev(&rseqtrace__ev_rtf__ev, NULL, 7, (int32_t)strtol(v[0], 0, 10),
 				 (uint16_t)strtoul(v[1], 0, 10), (int64_t)strtoll(v[2], 0, 10),
 				 (uint64_t)strtoull(v[3], 0, 10), (int8_t)strtol(v[4], 0, 10),
-				 strtod(v[5], 0), strtof(v[6], 0), v[7], v[8]);
+				 strtod(v[5], 0), strtof(v[6], 0), v[7], ftp_str(v[8]));
 	printf("%d\n", result);
 }
 
 int main(void)
 {
+	stub_init();
 	struct rt_desc *d = daemon_desc();
 	char *line = NULL;
 	size_t cap = 0;

@@ -2,8 +2,8 @@
 /*
  * For the filter tests that run programs in one process (fcheck.c,
  * fverify.c): librseqtrace's entry points replaced, so that rtf:ev's real
- * probe stages a record and hands it to the program in `prog`, whose
- * answer lands in `result` (-2: not run).
+ * probe, its event tagged as filtered (stub_init), hands its argument view
+ * to the program in `prog`, whose answer lands in `result` (-2: not run).
  */
 #ifndef FSTUB_H
 #define FSTUB_H
@@ -33,16 +33,35 @@ void rseqtrace__register_events(struct rseqtrace_event *const *a, struct rseqtra
 { (void)a; (void)b; }
 void rseqtrace__unregister_events(struct rseqtrace_event *const *a,
 				  struct rseqtrace_event *const *b) { (void)a; (void)b; }
-void rseqtrace__drop_big(struct rseqtrace_event *ev) { (void)ev; result = -1; }
-void rseqtrace__emit(struct rseqtrace_event *ev, const void *ip, char *payload, size_t len)
+void rseqtrace__drop_big(const void *rt, uint32_t first, const void *ip,
+			 union rseqtrace_arg *args)
 {
-	(void)ev;
-	struct rt_fp_env env = { .payload = payload, .len = len, .ip = ip, .vpid = 1, .vtid = 2,
+	(void)rt, (void)first, (void)ip, (void)args;
+	result = -1;
+}
+void rseqtrace__emit(const void *rt, uint32_t first, const void *ip,
+		     union rseqtrace_arg *args, char *payload, size_t len)
+{
+	(void)rt, (void)first, (void)ip, (void)args, (void)payload, (void)len;
+	result = -3; /* staged: the filter stub never lets it */
+}
+/* The program's answer; 0: the probe stages nothing. */
+uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *args)
+{
+	(void)rt;
+	struct rt_fp_env env = { .args = args, .ip = ip, .vpid = 1, .vtid = 2,
 				 .procname = "fcheck", /* test_oracle.py's CTX_VALUES: */
 				 .ids = { { 1000, 1001, 1002 }, { 2000, 2001, 2002 } } };
 	for (unsigned k = 0; k < 8; k++)
 		env.ns[k] = 4026531835u + k;
 	result = rt_fp_run(prog, &env);
+	return 0;
+}
+
+/* rtf:ev as librseqtrace shows it to its probe when a channel filters it. */
+static void stub_init(void)
+{
+	rseqtrace__ev_rtf__ev.rt = (void *)(uintptr_t)1;
 }
 
 /* rtf:ev's description as the daemon has it: flattened and parsed. */

@@ -3,6 +3,8 @@
  * filter reads (n numbers the hits), and a few names for exclusions. */
 #ifndef FTP_H
 #define FTP_H
+#include <string.h>
+
 #include <rseqtrace/tracepoint.h>
 
 RSEQTRACE_ENUM(rtf, kind,
@@ -26,6 +28,13 @@ RSEQTRACE_EVENT(rtf, ev, INFO,
 		rseqtrace_field_sequence(uint8_t, seq, (const uint8_t *)s, uint16_t, strlen(s))
 		rseqtrace_field_enum(rtf, kind, uint8_t, e, u % 101)
 		rseqtrace_field_integer_network(uint32_t, be, __builtin_bswap32((uint32_t)i))))
+
+/* A values line's spelling of a NULL string (for t only: s is also
+ * seq's source, whose length is strlen(s)); the probe records "(null)". */
+static inline const char *ftp_str(const char *v)
+{
+	return v[0] == '<' && !strcmp(v, "<NULL>") ? NULL : v;
+}
 
 /* Names for exclusions: rtf:noisy1, rtf:noisy2, rtf:debug, rtf:keep. */
 RSEQTRACE_EVENT_CLASS(rtf, one, RSEQTRACE_ARGS(uint32_t, n),

@@ -3,8 +3,8 @@
  * Hostile filter programs against the app's verifier (rt_fp_bind): each
  * defect the verifier must catch, crafted by hand, is refused with a
  * reason; then mutants of good programs (every byte flipped, truncations,
- * random bytes) are either refused or, accepted, run on rtf:ev's staged
- * records and answer 0 or 1 (the sanitizer build checks they read nothing
+ * random bytes) are either refused or, accepted, run on rtf:ev's
+ * arguments and answer 0 or 1 (the sanitizer build checks they read nothing
  * out of bounds). Exit 0 on success.
  */
 #include <stdint.h>
@@ -251,7 +251,7 @@ static void crafted(void)
 	accepted(&j, "64 string comparisons");
 }
 
-/* Runs f on a few staged records: each answer must be 0 or 1. */
+/* Runs f on a few hits' arguments: each answer must be 0 or 1. */
 static void run_on_records(struct rt_fp *f)
 {
 	static const char *words[] = { "", "a", "hello", "a*b", "xyzzy-long-string-value" };
@@ -320,6 +320,7 @@ static void mutants(const char *expr, unsigned *accepted_n, unsigned *total)
 
 int main(void)
 {
+	stub_init();
 	crafted();
 	unsigned acc = 0, total = 0;
 	const char *exprs[] = {

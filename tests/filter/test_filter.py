@@ -6,6 +6,7 @@ and string fields, from a file of random values) and babeltrace2's bt2.
 - random filters: which rtf:ev hits each session recorded is what the
   reference evaluator (oracle.py) says, one session per filter;
 - two rules on one event record the union; an unfiltered one, every hit;
+- a hit too big to stage is lost only where a filter would record it;
 - malformed and oversize filters are refused with a message, nothing added;
 - exclusions (lttng's rules: with a '*' pattern only);
 - trackers: an untracked process records nothing and its call sites stay
@@ -133,6 +134,31 @@ def test_context_and_rules_union():
         check("rule_filter=0 i < 2" in kv and "rule_filter=1 i > 9" in kv, kv)
         prose = d.ok("list", "union").stdout
         check("(filter: i > 9)" in prose, prose)
+    finally:
+        d.cleanup()
+
+
+def test_too_big_and_filters():
+    """A hit too big to stage is lost only in the channels that would have
+    recorded it: the filters read the arguments first, so a channel whose
+    filter rejects it loses nothing; one whose filter accepts it, or with
+    no filter, counts it lost (too big). The same goes with the rejecting
+    channel after the others in the event's list."""
+    d = Daemon()
+    try:
+        big = "x" * 20000
+        path = values_file([[-1, 0, 0, 0, 0, 0.0, 0.0, "a", big],
+                            [1, 0, 0, 0, 0, 0.0, 0.0, "a", big],
+                            [2, 0, 0, 0, 0, 0.0, 0.0, "a", "small"]])
+        rules = {"rej": ["--filter", "i > 5"], "acc": ["--filter", "i > 0"], "all": [],
+                 "rej2": ["--filter", "t == \"small\""]}
+        outs = {name: session(d, name, [["rtf:ev", *r]]) for name, r in rules.items()}
+        run_app(d, path)
+        want = {"rej": ([], 0), "acc": ([2], 1), "all": ([2], 2), "rej2": ([2], 0)}
+        for name, (rec, lost) in want.items():
+            d.ok("stop", name)
+            got = (recorded(outs[name]), int(d.kv(name)["lost_big"]))
+            check(got == (rec, lost), f"{name}: recorded, lost too big {got}, want {(rec, lost)}")
     finally:
         d.cleanup()
 
@@ -448,4 +474,4 @@ def test_hostile_program():
 if __name__ == "__main__":
     run_tests([test_hostile_program, test_bad_filters_refused, test_exclusions, test_trackers,
                test_save_load_round_trip, test_id_and_namespace_contexts,
-               test_context_and_rules_union, test_random_filters])
+               test_context_and_rules_union, test_too_big_and_filters, test_random_filters])

@@ -2,7 +2,8 @@
 """Property test of the filter compiler, verifier and interpreter against
 the reference evaluator (oracle.py): random expressions over the fields of
 rtf:ev (tests/filter/ftp.h) and random events, in one process (rt_fcheck:
-the event's real probe stages each record). For every expression the two
+the event's real probe fills the argument view the program reads). For
+every expression the two
 must agree on refused / cannot apply / compiled, and for every event on
 recorded or not. Also: malformed and oversize expressions are refused with
 a message.
@@ -75,15 +76,18 @@ CTX_VALUES = {"$ctx.vuid": 1000, "$ctx.veuid": 1001, "$ctx.vsuid": 1002, "$ctx.v
 def event_values(v):
     i, u, l, ul, b, f, g, s, t = v
     ev = {"types": TYPES, "n": 7, "i": i, "u": u, "l": l, "ul": oracle.s64(ul), "b": b,
-          "f": f, "g": g, "s": s, "t": t, "e": u % 101, "be": i & 0xFFFFFFFF,
+          "f": f, "g": g, "s": s, "t": "(null)" if t is None else t, "e": u % 101,
+          "be": i & 0xFFFFFFFF,
           "$ctx.vpid": 1, "$ctx.vtid": 2, "$ctx.procname": "fcheck"}
     ev.update(CTX_VALUES)
     return ev
 
 
 def values_line(v):
+    """t None: a NULL pointer (fcheck, fapp)."""
     i, u, l, ul, b, f, g, s, t = v
-    return "V\t" + "\t".join([str(i), str(u), str(l), str(ul), str(b), repr(f), repr(g), s, t])
+    return "V\t" + "\t".join([str(i), str(u), str(l), str(ul), str(b), repr(f), repr(g), s,
+                              "<NULL>" if t is None else t])
 
 
 def rand_literal(r):
@@ -221,6 +225,63 @@ def test_semantics_by_hand():
     fc.close()
 
 
+def check_against_oracle(fc, texts, events):
+    for text in texts:
+        ast = oracle.parse(text)
+        check(oracle.applies(ast, TYPES) is None, f"{text}: should apply")
+        check(fc.ask("X " + text) == "OK", f"{text}: not compiled")
+        for v in events:
+            want = int(oracle.accepts(ast, event_values(v)))
+            got = fc.ask(values_line(v))
+            check(got == str(want), f"{text} on {v}: fcheck {got}, oracle {want}")
+
+
+def test_fused_comparisons():
+    """The shapes the app decodes into one instruction (a field against a
+    constant, either way round; a string field against a glob) alone (the
+    quick path), negated, and joined by && and || (the fused jumps), on
+    every integer field type at its edges, against the oracle."""
+    fc = Fcheck()
+    events = [[0, 0, 0, 0, 0, 0.0, 0.0, "", ""],
+              [-1, 65535, -1, 2**64 - 1, -1, 1.0, 1.0, "hello", "a*b"],
+              [2**31 - 1, 1, 2**63 - 1, 2**63, 127, -1.0, -1.0, "he", "help"],
+              [-2**31, 100, -2**63, 1, -128, 0.5, 0.5, "ab", "x"]]
+    consts = ["0", "-1", "1", "127", "-128", "65535", "2147483647", "-2147483648",
+              "9223372036854775807", "-9223372036854775808", "0xffffffff"]
+    ops = ["==", "!=", "<", "<=", ">", ">="]
+    texts = []
+    for fld in INT_FIELDS:
+        for k, c in enumerate(consts):
+            op, op2 = ops[k % 6], ops[(k + 2) % 6]
+            texts += [f"{fld} {op} {c}", f"{c} {op2} {fld}", f"!({fld} {op2} {c})"]
+        for op in ops:
+            texts += [f"{fld} {op} 1", f"1 {op} {fld}"]
+    for a, b in [("i < 0", "u >= 100"), ("l == -1", "0 > b"), ("ul != 0", "e <= 1"),
+                 ('s == "he*"', "i > 0"), ('t != "*b"', 's == "hel*"'), ("n == 7", 't == "*"')]:
+        for j in ["&&", "||"]:
+            texts += [f"{a} {j} {b}", f"({a}) {j} ({b}) {j} i != 5", f"!({a} {j} {b})",
+                      f"({a} {j} {b}) == 1", f"({a}) + 1 == 1 {j} {b}"]
+    for lit in ["he*", "*", "", "a\\*b", "*b", "hello"]:
+        for s_ in ["s", "t"]:
+            texts += [f'{s_} == "{lit}"', f'{s_} != "{lit}"', f'"{lit}" == {s_}']
+    check_against_oracle(fc, texts, events)
+    fc.close()
+
+
+def test_null_string():
+    """A NULL string argument reads "(null)", as the probe records it."""
+    fc = Fcheck()
+    ev = [1, 2, 3, 4, 5, 0.5, 0.5, "hello", None]
+    cases = [('t == "(null)"', 1), ('t == "(nu*"', 1), ('t == ""', 0), ('t != s', 1),
+             ('t == "(null)" && i == 1', 1), ('t == "x" || t == "(null)"', 1)]
+    for text, want in cases:
+        ast = oracle.parse(text)
+        check(int(oracle.accepts(ast, event_values(ev))) == want, f"oracle disagrees on {text}")
+        check(fc.ask("X " + text) == "OK", f"{text}: not compiled")
+        check(fc.ask(values_line(ev)) == str(want), f"{text}: wanted {want}")
+    fc.close()
+
+
 def test_refused_with_a_message():
     fc = Fcheck()
     bad = ["", "   ", "i ==", "(i == 1", "i == 1)", "i === 1", "i = 1", "$ctx.nope == 1",
@@ -246,4 +307,5 @@ def test_refused_with_a_message():
 
 
 if __name__ == "__main__":
-    run_tests([test_semantics_by_hand, test_refused_with_a_message, test_random_expressions])
+    run_tests([test_semantics_by_hand, test_fused_comparisons, test_null_string,
+               test_refused_with_a_message, test_random_expressions])

@@ -2,8 +2,10 @@
 /*
  * The ip context: call sites in known functions (built with -O2 -g, see
  * CMakeLists.txt), one of them in a shared library. Prints where those
- * functions are and what became of a call site built for another ABI:
+ * functions are and what became of a call site and a probe built for
+ * another ABI:
  *   alpha=0x.. beta=0x.. lib=0x.. n=N pid=P old_linked=0|1 new_linked=0|1
+ *   old_probe_registered=0|1
  * check_ip.py checks each event's ip against these addresses, and what
  * `babeltrace2 --debug-info` makes of them (with the state dump of
  * librseqtrace-probes.so, which this program links).
@@ -38,21 +40,39 @@ __attribute__((noinline)) void ip_caller_beta(int n)
 static struct rseqtrace_tracepoint old_tp = { .abi = 0, .name = "iptest:hit" };
 static struct rseqtrace_tracepoint *const old_list[] = { &old_tp };
 
+/* A probe built for ABI 3 (its probe staged before any filter ran and
+ * called the entry points of then): librseqtrace must refuse it, and so
+ * never call it. */
+static void old_probe(void)
+{
+	abort();
+}
+static const struct rseqtrace_event_desc old_desc = {
+	.abi = 3, .loglevel = RSEQTRACE_LOGLEVEL_INFO, .provider = "iptest", .name = "old",
+	.signature = "int, n", .nr_fields = 0, .fields = NULL,
+};
+static struct rseqtrace_event old_ev = { .desc = &old_desc, .probe = old_probe };
+static struct rseqtrace_event *const old_evs[] = { &old_ev };
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 10;
 	old_tp.signature = rseqtrace__tp_iptest__hit.signature;
 	rseqtrace__register_tracepoints(old_list, old_list + 1);
+	rseqtrace__register_events(old_evs, old_evs + 1);
 	for (int i = 0; i < n; i++) {
 		ip_caller_alpha(i);
 		ip_caller_beta(i);
 		ip_lib_caller(i);
 	}
-	printf("alpha=%p beta=%p lib=%p n=%d pid=%d old_linked=%d new_linked=%d\n",
+	printf("alpha=%p beta=%p lib=%p n=%d pid=%d old_linked=%d new_linked=%d "
+	       "old_probe_registered=%d\n",
 	       (void *)(uintptr_t)ip_caller_alpha, (void *)(uintptr_t)ip_caller_beta,
 	       (void *)(uintptr_t)ip_lib_caller, n, (int)getpid(),
 	       __atomic_load_n(&old_tp.event, __ATOMIC_ACQUIRE) != NULL,
-	       __atomic_load_n(&rseqtrace__tp_iptest__hit.event, __ATOMIC_ACQUIRE) != NULL);
+	       __atomic_load_n(&rseqtrace__tp_iptest__hit.event, __ATOMIC_ACQUIRE) != NULL,
+	       old_ev.reg != NULL);
+	rseqtrace__unregister_events(old_evs, old_evs + 1);
 	rseqtrace__unregister_tracepoints(old_list, old_list + 1);
 	return 0;
 }

@@ -47,7 +47,8 @@ def check(cond, msg):
 
 
 def parse_output(text):
-    """alpha=0x.. beta=0x.. lib=0x.. n=N pid=P old_linked=0|1 new_linked=0|1"""
+    """alpha=0x.. beta=0x.. lib=0x.. n=N pid=P old_linked=0|1 new_linked=0|1
+    old_probe_registered=0|1"""
     info = {}
     for tok in text.split():
         if "=" in tok:
@@ -56,7 +57,8 @@ def parse_output(text):
                 info[k] = int(v, 0)
             except ValueError:
                 info[k] = v
-    for k in ("alpha", "beta", "lib", "n", "pid", "old_linked", "new_linked"):
+    for k in ("alpha", "beta", "lib", "n", "pid", "old_linked", "new_linked",
+              "old_probe_registered"):
         check(k in info, "the program did not print %s= (output %r)" % (k, text))
     return info
 
