@@ -146,9 +146,31 @@ static void record_channel(struct output_snapshot *w, struct output *lo, uint64_
 		lo->ops->close_cpu(lo, cpu);
 }
 
+/* A snapshot's output for one channel: local files, or, with relayd, a
+ * network output (lttng's way: a relayd session for this snapshot alone,
+ * ended when its last stream closes, its link's last reference). */
+static int open_output(struct output_config *cfg, struct rt_bufset *bs,
+		       const struct relayd_link_config *lc, struct output **out, char *why,
+		       size_t n)
+{
+	if (!lc)
+		return output_local_open(cfg, bs, out, why, n);
+	/* (cfg->relayd, create -U's link, is the session's, not a snapshot's.)
+	 * A channel that shares another's output shares its link. */
+	struct relayd_link *link = cfg->share ? NULL : relayd_link_new(lc);
+	if (!cfg->share && !link)
+		return -ENOMEM;
+	cfg->relayd = link;
+	int r = output_relayd_open(cfg, bs, out, why, n);
+	relayd_link_put(link); /* the output holds its own */
+	return r;
+}
+
 /* On a drain thread: the whole trace, one channel and CPU after the other.
  * The other channels' outputs are held by the drain threads meanwhile
- * (drainers_post_with); their buffers are only read (I8). */
+ * (drainers_post_with); their buffers are only read (I8). To a relayd,
+ * every channel's streams are added (one relayd session, one STREAMS_SENT)
+ * before the first packet is copied. */
 static void snap_record(struct output *o)
 {
 	struct output_snapshot *s = snap(o);
@@ -167,22 +189,10 @@ static void snap_record(struct output *o)
 	s->nr_with = 0;
 	pthread_mutex_unlock(&s->lock);
 	cfg.session_output = dir;
-	struct output *lo = NULL;
-	int r = 0;
-	if (net) {
-		/* lttng's way: a relayd session for this snapshot alone, ended
-		 * when its last stream closes (its link's last reference). */
-		cfg.relayd = relayd_link_new(&lc);
-		r = cfg.relayd ? output_relayd_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg)
-			       : -ENOMEM;
-		relayd_link_put(cfg.relayd); /* the output holds its own */
-		if (!r && (r = output_relayd_connect(lo, res.msg, sizeof res.msg)) != 0) {
-			lo->ops->close(lo);
-			lo = NULL;
-		}
-	} else {
-		r = output_local_open(&cfg, s->bs, &lo, res.msg, sizeof res.msg);
-	}
+	struct output *lo = NULL, **wo = NULL;
+	int r = nr_with && !(wo = calloc(nr_with, sizeof *wo)) ? -ENOMEM : 0;
+	if (!r)
+		r = open_output(&cfg, s->bs, net ? &lc : NULL, &lo, res.msg, sizeof res.msg);
 	if (r) {
 		res.error = r;
 		if (!res.msg[0])
@@ -190,25 +200,31 @@ static void snap_record(struct output *o)
 		goto out;
 	}
 	snprintf(res.dir, sizeof res.dir, "%s", lo->dir);
-	record_channel(s, lo, budget, &res);
 	for (uint32_t i = 0; i < nr_with; i++) {
 		struct output_snapshot *w = snap(with[i]);
 		struct output_config wcfg = w->cfg;
-		struct output *wo;
 		char why[PATH_MAX + 128];
 		wcfg.session_output = dir;
 		wcfg.share = lo; /* its stream class in lo's directory and metadata */
-		r = output_local_open(&wcfg, w->bs, &wo, why, sizeof why);
-		if (r) {
-			set_error(&res, r, wcfg.channel, why);
-			continue;
-		}
-		record_channel(w, wo, budget, &res);
-		set_error(&res, wo->ops->close(wo), res.dir, NULL);
+		set_error(&res, open_output(&wcfg, w->bs, net ? &lc : NULL, &wo[i], why, sizeof why),
+			  wcfg.channel, why);
 	}
+	if (net && (r = output_relayd_connect(lo, res.msg, sizeof res.msg)) != 0) {
+		res.error = r;
+		goto close;
+	}
+	record_channel(s, lo, budget, &res);
+	for (uint32_t i = 0; i < nr_with; i++)
+		if (wo[i])
+			record_channel(snap(with[i]), wo[i], budget, &res);
+close:
+	for (uint32_t i = 0; i < nr_with; i++)
+		if (wo[i])
+			set_error(&res, wo[i]->ops->close(wo[i]), res.dir, NULL);
 	/* The last reference: the metadata and the directory are closed. */
 	set_error(&res, lo->ops->close(lo), res.dir, NULL);
 out:
+	free(wo);
 	free(with);
 	pthread_mutex_lock(&s->lock);
 	s->res = res;
@@ -276,15 +292,17 @@ int output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget,
 	return 0;
 }
 
-void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
-			     uint64_t cpu_budget)
+int output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
+			    uint64_t cpu_budget, struct output **with, uint32_t nr_with)
 {
 	struct output_snapshot *s = snap(o);
-	output_snapshot_arm(o, "", cpu_budget, NULL, 0);
+	if (output_snapshot_arm(o, "", cpu_budget, with, nr_with) != 0)
+		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
 	s->net = 1;
 	s->lc = *lc;
 	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 void output_snapshot_result(struct output *o, struct snapshot_result *r)
