@@ -86,18 +86,20 @@ def test_record_to_relayd():
         relayd.stop()
 
 
-def test_two_channels_to_relayd():
+def two_channels_to_relayd(session_url):
     """A session of two channels (chana: rtd:seq, chanb: rtd:first) recorded
     to a relayd: one relayd session holds both channels' streams (added
     before STREAMS_SENT), one metadata; babeltrace2 reads both from the
     relayd's copy: chana the suffix of 0..n-1 (emitted = recorded +
     overwritten, nothing discarded), chanb the app's one rtd:first, the
-    same events as a local record of the same still buffers."""
+    same events as a local record of the same still buffers. session_url:
+    the relayd is the session's output (create --snapshot -U), not the
+    record's."""
     relayd = Relayd()
     d = Daemon()
     try:
-        out = tmpdir() + "/out"
-        d.ok("create", "f2", "--snapshot", "-o", out)
+        dest = ("-U", relayd.url()) if session_url else ("-o", tmpdir() + "/out")
+        d.ok("create", "f2", "--snapshot", *dest)
         d.ok("enable-channel", "-u", "chana", "--subbuf-size", "4k", "--num-subbuf", "4")
         d.ok("enable-channel", "-u", "chanb", "--subbuf-size", "8k", "--num-subbuf", "4")
         d.ok("enable-event", "-u", "-c", "chana", "rtd:seq")
@@ -105,10 +107,10 @@ def test_two_channels_to_relayd():
         d.ok("start")
         n = 40000
         app_run(d, n, 7)
-        text = d.ok("snapshot", "record", relayd.url()).stdout
+        text = d.ok("snapshot", "record", *(() if session_url else (relayd.url(),))).stdout
         check("successfully" in text, text)
         events = int(re.search(r"(\d+) events in", text).group(1))
-        path = relayd_trace(relayd, "f2", "snapshot", 0)
+        path = relayd_trace(relayd, "f2", "snapshot-1" if session_url else "snapshot", 0)
         files = os.listdir(path)
         check(any(f.startswith("chana_") for f in files) and
               any(f.startswith("chanb_") for f in files), f"stream files {files}")
@@ -124,7 +126,7 @@ def test_two_channels_to_relayd():
         check(got[-1] == n - 1 and got[0] > 0 and got[0] + len(got) == n,
               f"{got[0]}..{got[-1]}: not a suffix of 0..{n - 1}")
         check(count(text, "overwritten packets \\(the oldest, lost\\)") > 0, text)
-        local, _ = record(d)
+        local, _ = record(d, tmpdir() + "/local")
         levs = read_trace(local)[0]
         check(seq_runs(levs) == runs and len(levs) == len(evs),
               "the relayd's copy differs from a local one")
@@ -132,6 +134,14 @@ def test_two_channels_to_relayd():
     finally:
         d.cleanup()
         relayd.stop()
+
+
+def test_two_channels_to_relayd():
+    two_channels_to_relayd(session_url=False)
+
+
+def test_two_channels_session_url():
+    two_channels_to_relayd(session_url=True)
 
 
 def test_create_snapshot_url():
@@ -189,4 +199,4 @@ def test_relayd_down():
 
 
 if __name__ == "__main__":
-    run_tests([test_record_to_relayd, test_two_channels_to_relayd, test_create_snapshot_url, test_relayd_down])
+    run_tests([test_record_to_relayd, test_two_channels_to_relayd, test_two_channels_session_url, test_create_snapshot_url, test_relayd_down])
