@@ -90,6 +90,10 @@ enum {
 	OPT_LIVE = 400, OPT_HOSTNAME,
 };
 
+/* snapshot.c: net://HOST[:CTRL[:DATA]] as the daemon takes it (numeric
+ * host, both ports) in out. 0, or -1 printed. */
+int snapshot_net_output(const char *in, char *out, size_t n);
+
 /* netout.c: create's relayd options */
 struct net_opts {
 	char host[RT_HOST_MAX];

@@ -195,6 +195,9 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 	if (s->snapshot)
 		text_add(t, "snapshot=1\nsnapshots=%llu\nsnapshot_output=%s\n",
 			 (unsigned long long)s->snapshots, s->snap_out.id ? s->snap_out.path : "");
+	if (s->snapshot && s->snap_out.id)
+		text_add(t, "snapshot_output_name=%s\nsnapshot_output_max_size=%llu\n",
+			 s->snap_out.name, (unsigned long long)s->snap_out.max_size);
 	if (s->relayd) {
 		char why[256];
 		int up = relayd_link_status(s->relayd, why, sizeof why);

@@ -11,6 +11,9 @@
   channels, loglevels, a disabled event, contexts, per-PID) loads with the
   same channels, attributes, rules and contexts; ours loads in lttng;
   elements rseqtrace cannot honour are refused by name and nothing is made.
+- snapshot sessions: saved with lttng's <snapshot_mode> and
+  <snapshot_outputs>, byte-stable round trip; lttng's own snapshot session
+  files load here, ours in lttng.
 """
 import os
 import shutil
@@ -301,7 +304,7 @@ def test_lttng_files():
             ("<output_type>MMAP</output_type>", "<output_type>SPLICE</output_type>", "<output_type>"),
             ("<started>false</started>",
              "<started>false</started><attributes><snapshot_mode>true</snapshot_mode></attributes>",
-             "<snapshot_mode>"),
+             "snapshot mode without <snapshot_outputs>"),
             ("<process_attr_trackers/>",
              "<process_attr_trackers><pid_process_attr_tracker><process_attr_values>"
              "<pid><id>1</id></pid></process_attr_values></pid_process_attr_tracker>"
@@ -466,6 +469,132 @@ def test_lttng_filters_trackers():
         lt.close()
 
 
+SNAP_KEYS = ("snapshot", "snapshot_output", "snapshot_output_name", "snapshot_output_max_size",
+             "buffers")
+
+
+def snap_state(d, name):
+    kv = d.kv(name)
+    return {k: kv.get(k) for k in SNAP_KEYS}, kv_lines(d, name, "channel"), rules(d, name)
+
+
+def test_snapshot_round_trip():
+    """Snapshot sessions (the default output; a named, size-capped one; a
+    relayd's; none) are saved with lttng's <snapshot_mode> and
+    <snapshot_outputs>, validate, load as they were (a loaded one records),
+    and save -> load -> save is byte-stable."""
+    d = Daemon()
+    try:
+        base = tmpdir()
+        save = os.path.join(base, "save")
+        os.mkdir(save)
+        d.ok("create", "s1", "--snapshot", "-o", os.path.join(base, "s1"))
+        d.ok("enable-channel", "-u", "ch", "--subbuf-size", "4k", "--num-subbuf", "4")
+        d.ok("enable-event", "-u", "-c", "ch", "rtd:*")
+        d.ok("create", "s2", "--snapshot", "-o", os.path.join(base, "s2"), "--buffers-pid")
+        d.ok("snapshot", "del-output", "-s", "s2", "1")
+        d.ok("snapshot", "add-output", "-s", "s2", "-n", "mine", "-m", "2M",
+             os.path.join(base, "s2b"))
+        d.ok("enable-event", "-s", "s2", "a:b")
+        d.ok("create", "s3", "--snapshot", "-o", os.path.join(base, "s3"))
+        d.ok("snapshot", "del-output", "-s", "s3", "1")
+        d.ok("create", "s4", "--snapshot", "-o", os.path.join(base, "s4"))
+        d.ok("snapshot", "del-output", "-s", "s4", "1")
+        d.ok("snapshot", "add-output", "-s", "s4", "net://127.0.0.1:5442:5443")
+        names = ("s1", "s2", "s3", "s4")
+        before = {n: snap_state(d, n) for n in names}
+        check(before["s2"][0]["snapshot_output_name"] == "mine" and
+              before["s2"][0]["snapshot_output_max_size"] == str(2 << 20), str(before["s2"]))
+        d.ok("save", "-o", save)
+        first = {n: open(os.path.join(save, n + ".lttng")).read() for n in names}
+        for n in names:
+            x = subprocess.run(["xmllint", "--noout", "--schema", XSD, os.path.join(save, n + ".lttng")],
+                               capture_output=True, text=True)
+            check(x.returncode == 0, f"{n}.lttng does not validate against {XSD}: {x.stderr}")
+            check("<snapshot_mode>true</snapshot_mode>" in first[n] and
+                  "<consumer_output>" not in first[n].split("<snapshot_outputs")[0], first[n])
+        check("<name>mine</name>" in first["s2"] and "<max_size>2097152</max_size>" in first["s2"],
+              first["s2"])
+        check("<snapshot_outputs/>" in first["s3"], first["s3"])
+        check("<control_uri>tcp4://127.0.0.1:5442/</control_uri>" in first["s4"] and
+              "<data_uri>tcp4://127.0.0.1:5443/</data_uri>" in first["s4"], first["s4"])
+        for n in names:
+            d.ok("destroy", n)
+        d.ok("load", "-i", save)
+        after = {n: snap_state(d, n) for n in names}
+        check(after == before, f"loaded sessions differ:\n{before}\n{after}")
+        d.ok("save", "-o", save, "-f")
+        for n in names:
+            again = open(os.path.join(save, n + ".lttng")).read()
+            check(again == first[n], f"{n}: save -> load -> save changed the file:\n"
+                                     f"{first[n]}\n---\n{again}")
+        # A loaded snapshot session is one: it records.
+        d.ok("start", "s1")
+        app = App(d, "--events", "300", "--role", "2")
+        check(app.wait() == 0, app.err)
+        r = d.ok("snapshot", "record", "-s", "s1").stdout
+        check(f"in {base}/s1/snapshot-1-" in r, r)
+        evs, _ = read_trace(r.split(" in ", 1)[1].split("\n", 1)[0])
+        check(sum(e["name"] == "rtd:seq" for e in evs) == 300, f"{len(evs)} events")
+    finally:
+        d.cleanup()
+
+
+def test_lttng_snapshot_files():
+    """Files `lttng save` wrote for `lttng create --snapshot` sessions load
+    here (snapshot mode, the output's path, name and max size, a relayd's
+    URIs), and ours load in lttng with their snapshot output."""
+    lt = Lttng()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        pid = os.getpid()
+        n1, n2, n3 = f"rtsn1-{pid}", f"rtsn2-{pid}", f"rtsn3-{pid}"
+        lt.sessions += [n1, n2, n3]
+        lt.run("create", n1, "--snapshot", "-o", os.path.join(base, "l1"))
+        lt.run("enable-channel", "-u", "-s", n1, "ch", "--subbuf-size", "8k", "--num-subbuf", "4")
+        lt.run("enable-event", "-u", "-s", n1, "-c", "ch", "a:b")
+        lt.run("create", n2, "--snapshot", "-o", os.path.join(base, "l2"))
+        lt.run("enable-event", "-u", "-s", n2, "a:b")
+        lt.run("snapshot", "del-output", "-s", n2, "1")
+        lt.run("snapshot", "add-output", "-s", n2, "-n", "mine", "-m", "2M",
+               os.path.join(base, "l2b"))
+        lt.run("create", n3, "--snapshot", "--set-url", "net://127.0.0.1:5442:5443")
+        lt.run("enable-event", "-u", "-s", n3, "a:b")
+        lsave = os.path.join(base, "lsave")
+        os.mkdir(lsave)
+        for n in (n1, n2, n3):
+            lt.run("save", "-o", lsave, n)
+            text = open(os.path.join(lsave, n + ".lttng")).read()
+            check("<snapshot_mode>true</snapshot_mode>" in text and "<snapshot_outputs>" in text,
+                  f"lttng saved:\n{text}")
+            r = d.ok("load", "-i", os.path.join(lsave, n + ".lttng"))
+            check(f"Session {n} loaded" in r.stdout, r.stdout)
+        got = {n: {k: d.kv(n).get(k) for k in SNAP_KEYS} for n in (n1, n2, n3)}
+        want = {
+            n1: ("1", os.path.join(base, "l1"), "snapshot-1", "0", "uid"),
+            n2: ("1", os.path.join(base, "l2b"), "mine", str(2 << 20), "uid"),
+            n3: ("1", "net://127.0.0.1:5442:5443", "snapshot-1", "0", "uid"),
+        }
+        check(got == {n: dict(zip(SNAP_KEYS, v)) for n, v in want.items()}, f"loaded {got}")
+        chans = {c["channel"]: c for c in kv_lines(d, n1, "channel")}
+        check(chans["ch"]["overwrite"] == "1" and chans["ch"]["subbuf_size"] == "8192", str(chans))
+        # Ours in lttng: its snapshot output as we saved it.
+        osave = os.path.join(base, "osave")
+        os.mkdir(osave)
+        for n in (n1, n2, n3):
+            d.ok("save", n, "-o", osave)
+            lt.run("destroy", n)
+            lt.run("load", "-i", os.path.join(osave, n + ".lttng"))
+        out = lt.run("snapshot", "list-output", "-s", n2)
+        check("mine: " + os.path.join(base, "l2b") in out and "2097152" in out, out)
+        out = lt.run("snapshot", "list-output", "-s", n3)
+        check("127.0.0.1" in out, out)
+    finally:
+        d.cleanup()
+        lt.close()
+
+
 if __name__ == "__main__":
     run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_lttng_files,
-               test_lttng_filters_trackers])
+               test_lttng_filters_trackers, test_snapshot_round_trip, test_lttng_snapshot_files])
