@@ -93,8 +93,12 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? strdup(src) : NULL;
 }
 
-/* Phase 1: every trace to the new chunk, flushed into the old one first. */
-static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct session *s)
+/* Phase 1: every trace to the new chunk, flushed into the old one first.
+ * The operation answers c once the archive is complete, or, with no_wait
+ * (rotate --no-wait), at once: it goes on as a scheduled one does, and
+ * `list` shows it ongoing meanwhile. */
+static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+			int no_wait)
 {
 	char end[32], next[RT_PATH_MAX];
 	chunk_stamp(end, sizeof end);
@@ -134,7 +138,10 @@ static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct s
 	s->rot_phase = 1;
 	logm(LOG_INFO, "session %s: rotation %llu (archives/%s)", s->name, (unsigned long long)id,
 	     s->rot_name);
-	return op_wait_session(d, c, seq, s, OP_ROTATE);
+	if (!no_wait)
+		return op_wait_session(d, c, seq, s, OP_ROTATE);
+	op_wait_session(d, NULL, 0, s, OP_ROTATE);
+	return send_replyf(c, seq, 0, "Rotation ongoing for session %s", s->name);
 }
 
 /* Phase 2: the old chunk's ust/ into the archive, on a drain thread if
@@ -261,7 +268,7 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (s->state != S_ACTIVE && s->rot_stopped)
 		return send_replyf(c, seq, -EINVAL, "session %s was rotated since it stopped: "
 				   "nothing new to archive", s->name);
-	return rotate_begin(d, c, seq, s);
+	return rotate_begin(d, c, seq, s, x->flags & RT_ROTATE_NO_WAIT);
 }
 
 void rotation_tick(struct daemon *d)
@@ -275,6 +282,6 @@ void rotation_tick(struct daemon *d)
 		if (!due && s->rot_size)
 			due = session_bytes(s) - s->chunk_bytes >= s->rot_size;
 		if (due)
-			rotate_begin(d, NULL, 0, s);
+			rotate_begin(d, NULL, 0, s, 0);
 	}
 }

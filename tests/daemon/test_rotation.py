@@ -9,10 +9,12 @@ event exactly once. Per-UID and per-PID buffers; two channels of different
 events in one trace directory, rotated together."""
 import os
 import re
+import signal
+import subprocess
 import time
 
-from rtd import (TAPP, App, Daemon, bt_clean, check, read_trace, registered, run_tests, tmpdir,
-                 wait_until)
+from rtd import (TAPP, App, Daemon, bt_clean, check, need, read_trace, registered, run_tests,
+                 tmpdir, wait_until)
 
 STAMP = r"\d{8}T\d{6}[+-]\d{4}"
 
@@ -233,6 +235,67 @@ def test_empty_chunk():
         d.cleanup()
 
 
+def test_no_wait():
+    """rotate --no-wait returns once the rotation is started: with the
+    trace's disk stalled (a FUSE server stopped, test_stall.py) it answers
+    at once, without the archive's path, while the rotation cannot end;
+    meanwhile list shows it ongoing, with the archive's name, and another
+    rotate is refused as busy. Once the disk goes on, the archive is made
+    under that name, and the archives hold every event once."""
+    from test_stall import STALLFS
+    need(STALLFS)
+    d = Daemon()
+    backing, mnt = os.path.join(d.tmp, "backing"), os.path.join(d.tmp, "mnt")
+    os.makedirs(backing)
+    os.makedirs(mnt)
+    fslog = open(os.path.join(d.tmp, "stallfs.log"), "wb")
+    fs = subprocess.Popen(["/usr/bin/python3", STALLFS, backing, mnt], stdout=fslog, stderr=fslog)
+    stopped = False
+    try:
+        wait_until(lambda: os.path.ismount(mnt), "the FUSE mount", 10)
+        session(d, os.path.join(mnt, "out"))
+        n = 3000
+        app = live_app(d, 9, n, sleep_us=0)
+        check(app.wait() == 0, app.err)
+        fs.send_signal(signal.SIGSTOP)
+        stopped = True
+        t0 = time.time()
+        r = d.ok("rotate", "--no-wait")
+        took = time.time() - t0
+        check(r.stdout.strip() == "Rotation ongoing for session rot", r.stdout)
+        check(took < 3, f"rotate --no-wait took {took:.1f} s with the disk stalled")
+        kv = d.kv("rot")
+        name = kv.get("rotation_ongoing")
+        check(name and re.fullmatch(f"{STAMP}-{STAMP}-0", name), f"list --kv: {kv}")
+        text = d.ok("list", "rot").stdout
+        check(f"Rotation: ongoing, archive {mnt}/out/archives/{name} when complete" in text, text)
+        r = d.cli("rotate")
+        check(r.returncode == 1 and "a rotation is ongoing" in r.stderr, r.stderr)
+        check(not os.path.exists(os.path.join(backing, "out", "archives", name, "ust")),
+              "the archive was made with the disk stalled")
+        fs.send_signal(signal.SIGCONT)
+        stopped = False
+        wait_until(lambda: "rotation_ongoing" not in d.kv("rot"), "the rotation's end", 30)
+        check(os.path.isdir(os.path.join(backing, "out", "archives", name, "ust")),
+              f"no archive {name}")
+        check("Rotation:" not in d.ok("list", "rot").stdout, "still shown ongoing")
+        when_idle(d, "stop")
+        d.ok("rotate")
+        check(union_exact(os.path.join(backing, "out"), n, [9]) == 2, "two archives")
+        d.ok("destroy")
+    finally:
+        if stopped:
+            fs.send_signal(signal.SIGCONT)
+        subprocess.run(["fusermount", "-u", "-z", mnt], capture_output=True)
+        d.cleanup()
+        fs.terminate()
+        try:
+            fs.wait(10)
+        except subprocess.TimeoutExpired:
+            fs.kill()
+        fslog.close()
+
+
 def test_errors():
     d = Daemon()
     try:
@@ -250,5 +313,5 @@ def test_errors():
 
 if __name__ == "__main__":
     run_tests([test_rotate_uid, test_rotate_pid, test_two_channels_uid, test_two_channels_pid,
-               test_timer, test_size, test_empty_chunk,
+               test_timer, test_size, test_empty_chunk, test_no_wait,
                test_errors])
