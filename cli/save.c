@@ -99,31 +99,6 @@ static void save_rule_extras(xmlTextWriterPtr w, const struct m_rule *r)
 	end(w);
 }
 
-/* <process_attr_trackers> as lttng 2.13 writes it: always there, with an
- * element for each tracker that does not track every process (an empty
- * <process_attr_values/> for one that tracks none). */
-static void save_trackers(xmlTextWriterPtr w, const struct m_session *s)
-{
-	start(w, "process_attr_trackers");
-	for (unsigned a = 0; a < RT_TRACK_NR; a++) {
-		const struct m_tracker *t = &s->trackers[a];
-		char tag[48];
-		if (t->policy == M_TRACK_ALL)
-			continue;
-		snprintf(tag, sizeof tag, "%s_process_attr_tracker", rt_track_names[a]);
-		start(w, tag);
-		start(w, "process_attr_values");
-		for (uint32_t i = 0; t->policy == M_TRACK_SET && i < t->nr; i++) {
-			start(w, rt_track_names[a]);
-			elu(w, "id", t->values[i]);
-			end(w);
-		}
-		end(w);
-		end(w);
-	}
-	end(w);
-}
-
 static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 {
 	start(w, "channel");
@@ -247,7 +222,7 @@ static xmlBufferPtr save_document(const struct m_session *s)
 	for (uint32_t i = 0; i < s->nr_channels; i++)
 		save_channel(w, &s->channels[i]);
 	end(w);
-	save_trackers(w, s);
+	mi_trackers(w, s, 0);
 	end(w);
 	end(w);
 	el(w, "started", strcmp(s->state, "active") == 0 ? "true" : "false");

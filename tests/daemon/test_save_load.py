@@ -216,6 +216,70 @@ def test_mi_like_lttng():
         lt.close()
 
 
+def mi_events(root):
+    """Each event of a list document: (name, its element tree, its texts)."""
+    return sorted((e.find(MI_NS + "name").text, str(shape(e)),
+                   str([(c.tag, c.text) for c in e.iter()]))
+                  for e in root.iter(MI_NS + "event"))
+
+
+def test_mi_filters_trackers():
+    """--mi xml list NAME shows each rule's <filter_expression> and the
+    process attribute trackers as lttng 2.13's does for the same session
+    (element trees and texts equal); <exclusions> holds an <exclusion> per
+    name (lttng-mi 4.1's event_exclusion_list_type: lttng-sessiond 2.13.9
+    dies listing a rule with exclusions, so that one is checked against the
+    schema's names); a snapshot session's <snapshot_mode> is lttng's."""
+    lt = Lttng()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        name, snap = f"rtmif-{os.getpid()}", f"rtmis-{os.getpid()}"
+        lt.sessions += [name, snap]
+
+        def make(run, out):
+            run("create", name, "-o", out)
+            run("enable-event", "-u", "-s", name, "rtf:*", "--filter",
+                'i >= 6 && s == "he*" || n == 99')
+            run("enable-event", "-u", "-s", name, "rtf:keep", "--loglevel", "TRACE_INFO",
+                "--filter", "n < 2")
+            run("enable-event", "-u", "-s", name, "rtf:plain")
+            run("track", "-u", "-s", name, "--vpid", "1,2")
+            run("track", "-u", "-s", name, "--vuid", str(os.getuid()))
+            run("untrack", "-u", "-s", name, "--vgid", "--all")
+            run("create", snap, "--snapshot", "-o", out + "-snap")
+            run("enable-event", "-u", "-s", snap, "a:b")
+        make(lt.run, os.path.join(base, "lt"))
+        make(d.ok, os.path.join(base, "ours"))
+        theirs = ET.fromstring(lt.run("--mi", "xml", "list", name))
+        ours = ET.fromstring(d.ok("--mi", "xml", "list", name).stdout)
+        check(mi_events(theirs) == mi_events(ours),
+              f"events:\n{mi_events(theirs)}\n{mi_events(ours)}")
+        check(any(MI_NS + "filter_expression" in e[1] for e in mi_events(ours)), "no filter shown")
+        tt = theirs.find(f".//{MI_NS}process_attr_trackers")
+        ot = ours.find(f".//{MI_NS}process_attr_trackers")
+        check(shape(tt) == shape(ot) and
+              [(e.tag, (e.text or "").strip()) for e in tt.iter()] ==
+              [(e.tag, (e.text or "").strip()) for e in ot.iter()],
+              f"trackers:\n{ET.tostring(tt).decode()}\n{ET.tostring(ot).decode()}")
+        check(len(list(ot)) == 3, ET.tostring(ot).decode())
+        t = ET.fromstring(lt.run("--mi", "xml", "list", snap)).find(f".//{MI_NS}snapshot_mode")
+        o = ET.fromstring(d.ok("--mi", "xml", "list", snap).stdout).find(f".//{MI_NS}snapshot_mode")
+        check(t.text == o.text == "1", f"snapshot_mode: lttng {t.text}, ours {o.text}")
+        # Exclusions, in rule order, as the schema names them.
+        d.ok("enable-event", "-u", "-s", name, "rtx:*", "--exclude", "rtx:noisy*,rtx:debug")
+        ours = ET.fromstring(d.ok("--mi", "xml", "list", name).stdout)
+        ev = [e for e in ours.iter(MI_NS + "event") if e.find(MI_NS + "name").text == "rtx:*"]
+        check(len(ev) == 1, "rtx:* not listed")
+        ex = ev[0].find(MI_NS + "exclusions")
+        check([(c.tag, c.text) for c in ex] == [(MI_NS + "exclusion", "rtx:noisy*"),
+                                                (MI_NS + "exclusion", "rtx:debug")],
+              ET.tostring(ex).decode())
+    finally:
+        d.cleanup()
+        lt.close()
+
+
 def test_round_trip():
     d = Daemon()
     try:
@@ -596,5 +660,6 @@ def test_lttng_snapshot_files():
 
 
 if __name__ == "__main__":
-    run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_lttng_files,
+    run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_mi_filters_trackers,
+               test_lttng_files,
                test_lttng_filters_trackers, test_snapshot_round_trip, test_lttng_snapshot_files])
