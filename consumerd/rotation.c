@@ -185,7 +185,10 @@ int rotation_waiting(struct daemon *d, struct session *s)
 	return 0;
 }
 
-int rotation_report(struct daemon *d, struct session *s, int late, struct text *reply)
+/* Every phase done: the traces go on where they moved; errors in reply,
+ * or, with nobody to tell (a rotation that outlived its operation), as
+ * the session's warnings. */
+static int rotation_end(struct daemon *d, struct session *s, struct text *reply)
 {
 	int status = 0;
 	int empty = s->rot_empty;
@@ -196,7 +199,10 @@ int rotation_report(struct daemon *d, struct session *s, int late, struct text *
 			empty = 1;
 		} else if (t->rot->error) {
 			status = -EIO;
-			text_add(reply, "error: %s\n", t->rot->msg);
+			if (reply)
+				text_add(reply, "error: %s\n", t->rot->msg);
+			else
+				session_warn(s, "rotation: %s", t->rot->msg);
 		}
 		char *dir = strdup(t->out->dir); /* where it goes on */
 		if (dir) {
@@ -204,19 +210,35 @@ int rotation_report(struct daemon *d, struct session *s, int late, struct text *
 			t->dir = dir;
 		}
 	}
-	if (empty) {
+	if (!reply)
+		logm(LOG_INFO, "session %s: rotation to archives/%s complete", s->name, s->rot_name);
+	else if (empty)
 		text_add(reply, "Session %s rotated: its chunk had no trace data, nothing was "
 				"archived\n", s->name);
-	} else if (late) {
-		status = -EIO;
-		text_add(reply, "warning: the rotation is not complete yet (a slow disk?): the "
-				"archive is %s/archives/%s once it is\n", s->output, s->rot_name);
-	} else {
+	else
 		text_add(reply, "Trace chunk archive for session %s is now readable at "
 				"%s/archives/%s\n", s->name, s->output, s->rot_name);
-	}
 	s->rot_phase = 0;
 	return status;
+}
+
+/* Late (the disk did not take it within the operation's wait): the
+ * operation answers, the rotation goes on (rot_phase stays; `list` shows
+ * it), and rotation_check ends it once the drain threads are done. */
+int rotation_report(struct daemon *d, struct session *s, int late, struct text *reply)
+{
+	if (!late)
+		return rotation_end(d, s, reply);
+	text_add(reply, "warning: the rotation is not complete yet (a slow disk?): the "
+			"archive is %s/archives/%s once it is\n", s->output, s->rot_name);
+	return -EIO;
+}
+
+void rotation_check(struct daemon *d)
+{
+	for (struct session *s = d->sessions; s; s = s->next)
+		if (s->rot_phase && !s->busy && !rotation_waiting(d, s))
+			rotation_end(d, s, NULL);
 }
 
 static int schedule_reply(struct conn *c, uint64_t seq, struct session *s, const char *what)
@@ -265,6 +287,9 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (!s->started_once)
 		return send_replyf(c, seq, -EINVAL, "session %s was never started: nothing to "
 				   "rotate", s->name);
+	if (s->rot_phase)
+		return send_replyf(c, seq, -EBUSY, "session '%s' is busy: a rotation is ongoing "
+				   "(archives/%s); try again", s->name, s->rot_name);
 	if (s->state != S_ACTIVE && s->rot_stopped)
 		return send_replyf(c, seq, -EINVAL, "session %s was rotated since it stopped: "
 				   "nothing new to archive", s->name);

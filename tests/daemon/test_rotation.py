@@ -235,30 +235,56 @@ def test_empty_chunk():
         d.cleanup()
 
 
-def test_no_wait():
+class StalledDisk:
+    """A FUSE pass-through mount (test_stall.py) whose server can be stopped:
+    every operation on it then blocks until it goes on."""
+
+    def __init__(self, d):
+        from test_stall import STALLFS
+        need(STALLFS)
+        self.backing, self.mnt = os.path.join(d.tmp, "backing"), os.path.join(d.tmp, "mnt")
+        os.makedirs(self.backing)
+        os.makedirs(self.mnt)
+        self.log = open(os.path.join(d.tmp, "stallfs.log"), "wb")
+        self.fs = subprocess.Popen(["/usr/bin/python3", STALLFS, self.backing, self.mnt],
+                                   stdout=self.log, stderr=self.log)
+        self.stopped = False
+        wait_until(lambda: os.path.ismount(self.mnt), "the FUSE mount", 10)
+
+    def stall(self, on):
+        self.fs.send_signal(signal.SIGSTOP if on else signal.SIGCONT)
+        self.stopped = on
+
+    def close(self):
+        if self.stopped:
+            self.stall(False)
+        subprocess.run(["fusermount", "-u", "-z", self.mnt], capture_output=True)
+        self.fs.terminate()
+        try:
+            self.fs.wait(10)
+        except subprocess.TimeoutExpired:
+            self.fs.kill()
+        self.log.close()
+
+
+def no_wait(stall_s):
     """rotate --no-wait returns once the rotation is started: with the
-    trace's disk stalled (a FUSE server stopped, test_stall.py) it answers
-    at once, without the archive's path, while the rotation cannot end;
-    meanwhile list shows it ongoing, with the archive's name, and another
-    rotate is refused as busy. Once the disk goes on, the archive is made
-    under that name, and the archives hold every event once."""
-    from test_stall import STALLFS
-    need(STALLFS)
+    trace's disk stalled (a FUSE server stopped) it answers at once,
+    without the archive's path, while the rotation cannot end; meanwhile
+    list shows it ongoing, with the archive's name, and another rotate is
+    refused. Once the disk goes on (after stall_s: past the daemon's 10 s
+    wait for a disk too), the archive is made under that name, and the
+    archives hold every event once."""
     d = Daemon()
-    backing, mnt = os.path.join(d.tmp, "backing"), os.path.join(d.tmp, "mnt")
-    os.makedirs(backing)
-    os.makedirs(mnt)
-    fslog = open(os.path.join(d.tmp, "stallfs.log"), "wb")
-    fs = subprocess.Popen(["/usr/bin/python3", STALLFS, backing, mnt], stdout=fslog, stderr=fslog)
-    stopped = False
+    disk = None
     try:
-        wait_until(lambda: os.path.ismount(mnt), "the FUSE mount", 10)
-        session(d, os.path.join(mnt, "out"))
+        disk = StalledDisk(d)
+        out = os.path.join(disk.mnt, "out")
+        session(d, out)
         n = 3000
         app = live_app(d, 9, n, sleep_us=0)
         check(app.wait() == 0, app.err)
-        fs.send_signal(signal.SIGSTOP)
-        stopped = True
+        disk.stall(True)
         t0 = time.time()
         r = d.ok("rotate", "--no-wait")
         took = time.time() - t0
@@ -268,32 +294,36 @@ def test_no_wait():
         name = kv.get("rotation_ongoing")
         check(name and re.fullmatch(f"{STAMP}-{STAMP}-0", name), f"list --kv: {kv}")
         text = d.ok("list", "rot").stdout
-        check(f"Rotation: ongoing, archive {mnt}/out/archives/{name} when complete" in text, text)
-        r = d.cli("rotate")
-        check(r.returncode == 1 and "a rotation is ongoing" in r.stderr, r.stderr)
-        check(not os.path.exists(os.path.join(backing, "out", "archives", name, "ust")),
-              "the archive was made with the disk stalled")
-        fs.send_signal(signal.SIGCONT)
-        stopped = False
+        check(f"Rotation: ongoing, archive {out}/archives/{name} when complete" in text, text)
+        archive = os.path.join(disk.backing, "out", "archives", name, "ust")
+        while time.time() - t0 < stall_s:
+            r = d.cli("rotate")
+            check(r.returncode == 1 and "a rotation is ongoing" in r.stderr, r.stderr)
+            check(d.kv("rot").get("rotation_ongoing") == name, "the rotation is no more shown")
+            check(not os.path.exists(archive), "the archive was made with the disk stalled")
+            time.sleep(1)
+        disk.stall(False)
         wait_until(lambda: "rotation_ongoing" not in d.kv("rot"), "the rotation's end", 30)
-        check(os.path.isdir(os.path.join(backing, "out", "archives", name, "ust")),
-              f"no archive {name}")
+        check(os.path.isdir(archive), f"no archive {name}")
         check("Rotation:" not in d.ok("list", "rot").stdout, "still shown ongoing")
         when_idle(d, "stop")
         d.ok("rotate")
-        check(union_exact(os.path.join(backing, "out"), n, [9]) == 2, "two archives")
+        check(union_exact(os.path.join(disk.backing, "out"), n, [9]) == 2, "two archives")
         d.ok("destroy")
     finally:
-        if stopped:
-            fs.send_signal(signal.SIGCONT)
-        subprocess.run(["fusermount", "-u", "-z", mnt], capture_output=True)
+        if disk and disk.stopped:
+            disk.stall(False)
         d.cleanup()
-        fs.terminate()
-        try:
-            fs.wait(10)
-        except subprocess.TimeoutExpired:
-            fs.kill()
-        fslog.close()
+        if disk:
+            disk.close()
+
+
+def test_no_wait():
+    no_wait(0)
+
+
+def test_no_wait_long_stall():
+    no_wait(13)
 
 
 def test_errors():
@@ -314,4 +344,5 @@ def test_errors():
 if __name__ == "__main__":
     run_tests([test_rotate_uid, test_rotate_pid, test_two_channels_uid, test_two_channels_pid,
                test_timer, test_size, test_empty_chunk, test_no_wait,
+               test_no_wait_long_stall,
                test_errors])
