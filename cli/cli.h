@@ -65,6 +65,11 @@ int cmd_view(int argc, char **argv, const char *home);
 /* mi.c: --mi xml of list (name "": every session) and status (current). */
 int mi_list(const char *home, const char *name, int current, const char *cmd);
 const char *mi_loglevel_type(uint32_t loglevel_type);
+/* lttng's <process_attr_trackers> of s: typed as in a list, else as in a
+ * session file (save.c). w is an xmlTextWriterPtr. */
+struct _xmlTextWriter;
+struct m_session;
+void mi_trackers(struct _xmlTextWriter *w, const struct m_session *s, int typed);
 /* save.c */
 int cmd_save(int argc, char **argv, const char *home);
 int cmd_load(int argc, char **argv, const char *home);
@@ -89,6 +94,10 @@ enum {
 	OPT_EXCLUDE, OPT_VPID, OPT_VUID, OPT_VGID, OPT_SNAPSHOT,
 	OPT_LIVE = 400, OPT_HOSTNAME,
 };
+
+/* snapshot.c: net://HOST[:CTRL[:DATA]] as the daemon takes it (numeric
+ * host, both ports) in out. 0, or -1 printed. */
+int snapshot_net_output(const char *in, char *out, size_t n);
 
 /* netout.c: create's relayd options */
 struct net_opts {

@@ -51,13 +51,48 @@ static void mi_event(xmlTextWriterPtr w, const struct m_rule *r)
 	el(w, "name", r->pattern);
 	el(w, "type", "TRACEPOINT");
 	el(w, "enabled", r->enable ? "true" : "false");
+	if (r->filter[0])
+		el(w, "filter_expression", r->filter);
 	if (r->loglevel_type != RT_LOGLEVEL_ALL) {
 		snprintf(ll, sizeof ll, "TRACE_%s", rt_loglevel_name(r->loglevel));
 		el(w, "loglevel", ll);
 		el(w, "loglevel_type", mi_loglevel_type(r->loglevel_type));
 	}
 	start(w, "exclusions");
+	for (uint32_t i = 0; i < r->nr_excl; i++)
+		el(w, "exclusion", r->excl[i]);
 	end(w);
+	end(w);
+}
+
+/* <process_attr_trackers> as lttng 2.13 writes it, in a session file
+ * (save.c) and in a list: an element for each tracker that does not track
+ * every process (empty values: it tracks none); each value is
+ * <ATTR><id>N</id></ATTR> in a file, <ATTR><type><id>N</id></type></ATTR>
+ * in a list (typed). */
+void mi_trackers(xmlTextWriterPtr w, const struct m_session *s, int typed)
+{
+	start(w, "process_attr_trackers");
+	for (unsigned a = 0; a < RT_TRACK_NR; a++) {
+		const struct m_tracker *t = &s->trackers[a];
+		char tag[48];
+		if (t->policy == M_TRACK_ALL)
+			continue;
+		snprintf(tag, sizeof tag, "%s_process_attr_tracker", rt_track_names[a]);
+		start(w, tag);
+		start(w, "process_attr_values");
+		for (uint32_t i = 0; t->policy == M_TRACK_SET && i < t->nr; i++) {
+			start(w, rt_track_names[a]);
+			if (typed)
+				start(w, "type");
+			elu(w, "id", t->values[i]);
+			if (typed)
+				end(w);
+			end(w);
+		}
+		end(w);
+		end(w);
+	}
 	end(w);
 }
 
@@ -98,15 +133,14 @@ static void mi_session(xmlTextWriterPtr w, const struct m_session *s, int detail
 	el(w, "name", s->name);
 	el(w, "path", s->output);
 	el(w, "enabled", strcmp(s->state, "active") == 0 ? "true" : "false");
-	elu(w, "snapshot_mode", 0);
+	elu(w, "snapshot_mode", s->snapshot ? 1 : 0);
 	elu(w, "live_timer_interval", 0);
 	if (detail) {
 		start(w, "domains");
 		start(w, "domain");
 		el(w, "type", "UST");
 		el(w, "buffer_type", s->per_pid ? "PER_PID" : "PER_UID");
-		start(w, "process_attr_trackers");
-		end(w);
+		mi_trackers(w, s, 1);
 		start(w, "channels");
 		for (uint32_t i = 0; i < s->nr_channels; i++)
 			mi_channel(w, &s->channels[i]);

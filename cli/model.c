@@ -205,6 +205,14 @@ static int parse_line(struct m_session *s, const char *line)
 		s->per_pid = strcmp(v, "pid") == 0;
 	else if (k == 5 && !strncmp(line, "clock", k))
 		s->tsc = strcmp(v, "tsc") == 0;
+	else if (k == 8 && !strncmp(line, "snapshot", k))
+		s->snapshot = strcmp(v, "1") == 0;
+	else if (k == 15 && !strncmp(line, "snapshot_output", k))
+		snprintf(s->snap_path, sizeof s->snap_path, "%s", v);
+	else if (k == 20 && !strncmp(line, "snapshot_output_name", k))
+		snprintf(s->snap_name, sizeof s->snap_name, "%s", v);
+	else if (k == 24 && !strncmp(line, "snapshot_output_max_size", k))
+		s->snap_max_size = strtoull(v, NULL, 10);
 	else if (k == 7 && !strncmp(line, "channel", k))
 		return parse_channel(s, line);
 	else if (k == 4 && !strncmp(line, "rule", k))

@@ -51,6 +51,13 @@ struct m_session {
 	char output[RT_PATH_MAX];
 	int per_pid;
 	int tsc;
+	/* Snapshot mode (lttng create --snapshot) and its one snapshot output
+	 * ("" path: none): a directory or net://ADDR:CTRL:DATA. */
+	int snapshot;
+	char snap_name[RT_NAME_MAX];
+	char snap_path[RT_PATH_MAX];
+	uint64_t snap_max_size;
+	int snap_outputs_seen;  /* load: the file had <snapshot_outputs> */
 	struct m_tracker trackers[RT_TRACK_NR]; /* by enum rt_track_attr */
 	struct m_channel *channels;
 	uint32_t nr_channels;

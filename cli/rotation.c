@@ -10,12 +10,15 @@
 #include "common/size.h"
 
 static const char rotate_help[] =
-"Usage: rseqtrace rotate [SESSION]\n"
+"Usage: rseqtrace rotate [--no-wait] [SESSION]\n"
 "Archive the session's trace so far: its files become a self-contained trace in\n"
 "OUTPUT/archives/BEGIN-END-ID (lttng's names), and tracing goes on into a new\n"
 "chunk, OUTPUT/BEGIN-ID, with nothing lost or written twice. Prints the archive's\n"
 "path once it is complete. Once per stop for a stopped session.\n"
-"lttng: lttng rotate [SESSION]\n";
+"  -n, --no-wait  return once the rotation is started, without the path; until\n"
+"                 it is complete, 'rseqtrace list SESSION' shows it ongoing\n"
+"                 and the session's other commands are refused as busy\n"
+"lttng: lttng rotate [--no-wait] [SESSION]\n";
 
 static const char enable_help[] =
 "Usage: rseqtrace enable-rotation [-s SESSION] [--timer USEC] [--size SIZE]\n"
@@ -64,14 +67,21 @@ int cmd_rotation(int argc, char **argv, const char *home, int action)
 		{ "size", has_arg, 0, 'z' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
+		{ 0, 0, 0, 0 },
 	};
-	if (action == RT_ROT_NOW)
-		opts[0] = opts[3], opts[1] = opts[4];
+	if (action == RT_ROT_NOW) {
+		opts[0] = opts[3];
+		opts[1] = (struct option){ "no-wait", no_argument, 0, 'n' };
+		opts[2] = opts[4];
+	}
 	struct rt_msg_rotate r = { .action = (uint32_t)action };
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, action == RT_ROT_NOW ? "h" : "s:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, action == RT_ROT_NOW ? "nh" : "s:h", opts, NULL)) != -1) {
 		switch (o) {
+		case 'n':
+			r.flags |= RT_ROTATE_NO_WAIT;
+			break;
 		case 's':
 			if (copy_name(r.session, sizeof r.session, optarg, "session name") != 0)
 				return EXIT_USAGE;

@@ -8,7 +8,8 @@
  * network, no entities, no DTD) into the same model, refuses by name any
  * element rseqtrace cannot honour, then replays it as the CLI's requests
  * (create, enable-channel, add-context, enable-event, disable-channel,
- * untrack/track, start).
+ * untrack/track, start; a snapshot session's output: snapshot del-output
+ * and add-output).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -31,6 +32,7 @@
 #include "cli/cli.h"
 #include "cli/model.h"
 #include "common/context.h"
+#include "common/url.h"
 
 #define SESSION_FILE_MAX (16u << 20)
 #define SUFFIX ".lttng"
@@ -97,31 +99,6 @@ static void save_rule_extras(xmlTextWriterPtr w, const struct m_rule *r)
 	end(w);
 }
 
-/* <process_attr_trackers> as lttng 2.13 writes it: always there, with an
- * element for each tracker that does not track every process (an empty
- * <process_attr_values/> for one that tracks none). */
-static void save_trackers(xmlTextWriterPtr w, const struct m_session *s)
-{
-	start(w, "process_attr_trackers");
-	for (unsigned a = 0; a < RT_TRACK_NR; a++) {
-		const struct m_tracker *t = &s->trackers[a];
-		char tag[48];
-		if (t->policy == M_TRACK_ALL)
-			continue;
-		snprintf(tag, sizeof tag, "%s_process_attr_tracker", rt_track_names[a]);
-		start(w, tag);
-		start(w, "process_attr_values");
-		for (uint32_t i = 0; t->policy == M_TRACK_SET && i < t->nr; i++) {
-			start(w, rt_track_names[a]);
-			elu(w, "id", t->values[i]);
-			end(w);
-		}
-		end(w);
-		end(w);
-	}
-	end(w);
-}
-
 static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 {
 	start(w, "channel");
@@ -171,6 +148,51 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 	end(w);
 }
 
+/* net://ADDR:CTRL:DATA (the daemon's form, numeric) as lttng's URIs. */
+static void save_net_output(xmlTextWriterPtr w, const char *url)
+{
+	char host[RT_HOST_MAX], uri[RT_HOST_MAX + 32];
+	uint16_t ctrl, data;
+	rt_parse_relayd_url(url, host, sizeof host, &ctrl, &data);
+	int v6 = strchr(host, ':') != NULL;
+	start(w, "net_output");
+	snprintf(uri, sizeof uri, "tcp%c://%s%s%s:%u/", v6 ? '6' : '4', v6 ? "[" : "", host,
+		 v6 ? "]" : "", ctrl);
+	el(w, "control_uri", uri);
+	snprintf(uri, sizeof uri, "tcp%c://%s%s%s:%u/", v6 ? '6' : '4', v6 ? "[" : "", host,
+		 v6 ? "]" : "", data);
+	el(w, "data_uri", uri);
+	end(w);
+}
+
+static void save_consumer_output(xmlTextWriterPtr w, const char *path)
+{
+	start(w, "consumer_output");
+	el(w, "enabled", "true");
+	start(w, "destination");
+	if (strncmp(path, "net", 3) == 0)
+		save_net_output(w, path);
+	else
+		el(w, "path", path);
+	end(w);
+	end(w);
+}
+
+/* A snapshot session's output, as lttng 2.13 saves it: its snapshot
+ * outputs (ours has one at most), not the session's directory. */
+static void save_snapshot_outputs(xmlTextWriterPtr w, const struct m_session *s)
+{
+	start(w, "snapshot_outputs");
+	if (s->snap_path[0]) {
+		start(w, "output");
+		el(w, "name", s->snap_name);
+		elu(w, "max_size", s->snap_max_size);
+		save_consumer_output(w, s->snap_path);
+		end(w);
+	}
+	end(w);
+}
+
 /* The document of one session; NULL (printed) if it cannot be written. */
 static xmlBufferPtr save_document(const struct m_session *s)
 {
@@ -200,17 +222,20 @@ static xmlBufferPtr save_document(const struct m_session *s)
 	for (uint32_t i = 0; i < s->nr_channels; i++)
 		save_channel(w, &s->channels[i]);
 	end(w);
-	save_trackers(w, s);
+	mi_trackers(w, s, 0);
 	end(w);
 	end(w);
 	el(w, "started", strcmp(s->state, "active") == 0 ? "true" : "false");
+	if (s->snapshot) {
+		start(w, "attributes");
+		el(w, "snapshot_mode", "true");
+		end(w);
+	}
 	start(w, "output");
-	start(w, "consumer_output");
-	el(w, "enabled", "true");
-	start(w, "destination");
-	el(w, "path", s->output);
-	end(w);
-	end(w);
+	if (s->snapshot)
+		save_snapshot_outputs(w, s);
+	else
+		save_consumer_output(w, s->output);
 	end(w);
 	end(w);
 	end(w);
@@ -743,27 +768,134 @@ static int load_domain(struct loader *ld, const xmlNode *d, struct m_session *s)
 	return ld->failed ? -1 : 0;
 }
 
+/* lttng's tcp4://ADDR:PORT/ (tcp6://[ADDR]:PORT/) of a net_output: its
+ * host and port (no trace path after it), 0 or -1. */
+static int net_uri(const char *uri, char *host, size_t n, uint16_t *port)
+{
+	char url[RT_HOST_MAX + 32];
+	const char *rest = strncmp(uri, "tcp4://", 7) == 0 ? uri + 7 :
+			   strncmp(uri, "tcp6://", 7) == 0 ? uri + 7 : NULL;
+	size_t len = rest ? strlen(rest) : 0;
+	if (!rest || (len && rest[len - 1] == '/' && --len == 0) ||
+	    snprintf(url, sizeof url, "tcp://%.*s", (int)len, rest) >= (int)sizeof url)
+		return -1;
+	uint16_t data;
+	return rt_parse_relayd_url(url, host, n, port, &data) == 0 ? 0 : -1;
+}
+
+/* <net_output> as net://HOST:CTRL:DATA, the host resolved (as snapshot
+ * add-output does). */
+static int load_net_output(struct loader *ld, const xmlNode *net, const char *where, char *out,
+			   size_t size)
+{
+	char uri[2][RT_HOST_MAX + 32], host[2][RT_HOST_MAX];
+	uint16_t port[2];
+	int got = 0;
+	for (const xmlNode *n = net->children; n; n = n->next) {
+		int i = is(n, "control_uri") ? 0 : is(n, "data_uri") ? 1 : -1;
+		if (i < 0 && n->type == XML_ELEMENT_NODE)
+			return unsupported(ld, n, where, "not supported by rseqtrace");
+		if (i < 0)
+			continue;
+		text(n, uri[i], sizeof uri[i]);
+		if (net_uri(uri[i], host[i], sizeof host[i], &port[i]) != 0)
+			return unsupported(ld, n, where, "not tcp4://ADDR:PORT/ or tcp6://[ADDR]:PORT/ "
+							 "(a trace path is not supported)");
+		got |= 1 << i;
+	}
+	if (got != 3)
+		return unsupported(ld, net, where, "needs a control_uri and a data_uri");
+	if (strcmp(host[0], host[1]) != 0)
+		return unsupported(ld, net, where, "the control and data URIs must name one host");
+	char url[2 * RT_HOST_MAX];
+	int v6 = strchr(host[0], ':') != NULL;
+	snprintf(url, sizeof url, "net://%s%s%s:%u:%u", v6 ? "[" : "", host[0], v6 ? "]" : "",
+		 port[0], port[1]);
+	if (snapshot_net_output(url, out, size) != 0) {
+		ld->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* A <consumer_output>'s destination: a path, or (net_ok) a relayd. */
+static int load_consumer_output(struct loader *ld, const xmlNode *co, const char *where,
+				int net_ok, char *out, size_t size)
+{
+	for (const xmlNode *c = co->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || is(c, "enabled"))
+			continue;
+		if (!is(c, "destination"))
+			return unsupported(ld, c, where, "not supported by rseqtrace");
+		for (const xmlNode *p = c->children; p; p = p->next) {
+			if (is(p, "path")) {
+				if (text_fit(ld, p, where, out, size) != 0)
+					return -1;
+			} else if (is(p, "net_output") && net_ok) {
+				if (load_net_output(ld, p, where, out, size) != 0)
+					return -1;
+			} else if (p->type == XML_ELEMENT_NODE) {
+				return unsupported(ld, p, where, "network outputs (relayd) of a session "
+								 "are not supported yet (of a snapshot "
+								 "session, they are)");
+			}
+		}
+	}
+	return 0;
+}
+
+/* <snapshot_outputs>: one <output> at most, as rseqtrace keeps. */
+static int load_snapshot_outputs(struct loader *ld, const xmlNode *list, struct m_session *s)
+{
+	for (const xmlNode *o = list->children; o; o = o->next) {
+		if (o->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(o, "output"))
+			return unsupported(ld, o, s->name, "not supported by rseqtrace");
+		if (s->snap_path[0])
+			return unsupported(ld, o, s->name, "a second snapshot output: rseqtrace keeps "
+							 "one per session");
+		for (const xmlNode *n = o->children; n; n = n->next) {
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			if (is(n, "name")) {
+				if (text_fit(ld, n, s->name, s->snap_name, sizeof s->snap_name) != 0)
+					return -1;
+				char tmp[RT_NAME_MAX];
+				if (copy_name(tmp, sizeof tmp, s->snap_name, "snapshot output name") != 0)
+					return unsupported(ld, n, s->name, "not a snapshot output name");
+			} else if (is(n, "max_size")) {
+				if (number(ld, n, s->name, UINT64_MAX, &s->snap_max_size) != 0)
+					return -1;
+			} else if (is(n, "consumer_output")) {
+				if (load_consumer_output(ld, n, s->name, 1, s->snap_path,
+							 sizeof s->snap_path) != 0)
+					return -1;
+			} else {
+				return unsupported(ld, n, s->name, "not supported by rseqtrace");
+			}
+		}
+		if (!s->snap_path[0])
+			return unsupported(ld, o, s->name, "a snapshot output needs a destination");
+		if (!s->snap_name[0])
+			return unsupported(ld, o, s->name, "a snapshot output needs a name");
+	}
+	s->snap_outputs_seen = 1;
+	return 0;
+}
+
 static int load_output(struct loader *ld, const xmlNode *out, struct m_session *s)
 {
 	for (const xmlNode *n = out->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is(n, "consumer_output"))
-			return unsupported(ld, n, s->name, "snapshot sessions are not supported yet");
-		for (const xmlNode *c = n->children; c; c = c->next) {
-			if (c->type != XML_ELEMENT_NODE || is(c, "enabled"))
-				continue;
-			if (!is(c, "destination"))
-				return unsupported(ld, c, s->name, "not supported by rseqtrace");
-			for (const xmlNode *p = c->children; p; p = p->next) {
-				if (is(p, "path")) {
-					if (text_fit(ld, p, s->name, s->output, sizeof s->output) != 0)
-						return -1;
-				}
-				else if (p->type == XML_ELEMENT_NODE)
-					return unsupported(ld, p, s->name, "network outputs (relayd) are "
-									   "not supported yet");
-			}
+		if (is(n, "snapshot_outputs")) {
+			if (load_snapshot_outputs(ld, n, s) != 0)
+				return -1;
+		} else if (!is(n, "consumer_output")) {
+			return unsupported(ld, n, s->name, "not supported by rseqtrace");
+		} else if (load_consumer_output(ld, n, s->name, 0, s->output, sizeof s->output) != 0) {
+			return -1;
 		}
 	}
 	return 0;
@@ -774,14 +906,17 @@ static int load_attributes(struct loader *ld, const xmlNode *a, struct m_session
 	for (const xmlNode *n = a->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if ((is(n, "snapshot_mode") && !boolean(n)) || is(n, "live_timer_interval")) {
+		if (is(n, "snapshot_mode")) {
+			s->snapshot = boolean(n);
+			continue;
+		}
+		if (is(n, "live_timer_interval")) {
 			uint64_t x;
-			if (is(n, "live_timer_interval") && number(ld, n, s->name, 0, &x) != 0)
+			if (number(ld, n, s->name, 0, &x) != 0)
 				return -1;
 			continue;
 		}
-		return unsupported(ld, n, s->name, "snapshot, live and rotation sessions are not "
-						   "supported yet");
+		return unsupported(ld, n, s->name, "live and rotation sessions are not supported yet");
 	}
 	return 0;
 }
@@ -813,6 +948,10 @@ static int load_session(struct loader *ld, const xmlNode *x, struct m_session *s
 			unsupported(ld, n, s->name, "not supported by rseqtrace");
 		}
 	}
+	/* lttng saves a snapshot session's snapshot outputs, and those only. */
+	if (!ld->failed && s->snap_outputs_seen != s->snapshot)
+		unsupported(ld, x, s->name, s->snapshot ? "snapshot mode without <snapshot_outputs>"
+					     : "<snapshot_outputs> without snapshot mode");
 	return ld->failed ? -1 : 0;
 }
 
@@ -992,6 +1131,30 @@ static int replay_tracker(const char *home, const struct m_session *s, unsigned 
 	return send_request(home, &b, 0) != 0 ? -1 : 0;
 }
 
+/* create --snapshot made snapshot-1, the session's directory; another
+ * output (a name, a size, a relayd) or none replaces it, as a user would
+ * with del-output and add-output (lttng numbers it 2 too). */
+static int replay_snapshot_output(const char *home, const struct m_session *s)
+{
+	int local = s->snap_path[0] && strncmp(s->snap_path, "net", 3) != 0;
+	if (local && !strcmp(s->snap_name, "snapshot-1") && !s->snap_max_size)
+		return 0;
+	struct rt_msg_snapshot m = { .action = RT_SNAP_DEL_OUTPUT, .id = 1 };
+	snprintf(m.session, sizeof m.session, "%s", s->name);
+	if (send_body(home, RT_MSG_SNAPSHOT, &m, sizeof m, NULL, 0) != 0)
+		return -1;
+	if (!s->snap_path[0])
+		return 0;
+	m.action = RT_SNAP_ADD_OUTPUT;
+	m.id = 0;
+	m.max_size = s->snap_max_size;
+	snprintf(m.name, sizeof m.name, "%s", s->snap_name);
+	if (local ? absolute_path(s->snap_path, m.output, sizeof m.output) != 0
+		  : snprintf(m.output, sizeof m.output, "%s", s->snap_path) >= (int)sizeof m.output)
+		return -1;
+	return send_body(home, RT_MSG_SNAPSHOT, &m, sizeof m, NULL, 0) != 0 ? -1 : 0;
+}
+
 /* Makes session s in the daemon (replacing one of that name with force);
  * a session half made is destroyed again. */
 static int replay_session(const char *home, const struct m_session *s, int force)
@@ -1014,11 +1177,15 @@ static int replay_session(const char *home, const struct m_session *s, int force
 	}
 	struct rt_msg_create cr = { .buffers = s->per_pid ? RT_BUFFERS_PID : RT_BUFFERS_UID };
 	snprintf(cr.name, sizeof cr.name, "%s", s->name);
-	if (s->output[0] && absolute_path(s->output, cr.output, sizeof cr.output) != 0)
+	/* A snapshot session's directory is its snapshot output's, if local. */
+	const char *out = !s->snapshot ? s->output : strncmp(s->snap_path, "net", 3) ? s->snap_path : "";
+	if (out[0] && absolute_path(out, cr.output, sizeof cr.output) != 0)
 		return -1;
+	if (s->snapshot)
+		cr.flags |= RT_CREATE_SNAPSHOT;
 	if (send_body(home, RT_MSG_CREATE, &cr, sizeof cr, NULL, 0) != 0)
 		return -1;
-	int r = 0;
+	int r = s->snapshot ? replay_snapshot_output(home, s) : 0;
 	for (uint32_t i = 0; i < s->nr_channels && !r; i++)
 		r = replay_channel(home, s, &s->channels[i]);
 	for (unsigned a = 0; a < RT_TRACK_NR && !r; a++)
@@ -1050,7 +1217,8 @@ int cmd_load(int argc, char **argv, const char *home)
 "Usage: rseqtrace load [NAME | -a] [-i PATH] [-f]\n"
 "Make the sessions (default: every one) of a session file in lttng's XML\n"
 "(written by 'rseqtrace save' or 'lttng save'). What rseqtrace cannot do\n"
-"(kernel channels and trackers, snapshot or network outputs, ...) is refused,\n"
+"(kernel channels and trackers, live sessions, network outputs of other than\n"
+"snapshot sessions, ...) is refused,\n"
 "naming the element, and nothing of that session is made.\n"
 "  -i, --input-path PATH  a file, or a directory of *.lttng files (default\n"
 "                         ~/.rseqtrace/sessions)\n"

@@ -32,7 +32,7 @@ static const char help[] =
 
 /* net://HOST[:CTRL[:DATA]] as the daemon takes it: both ports, and the
  * host's address (the daemon resolves no names: a lookup has no timeout). */
-static int net_output_arg(const char *in, char *out, size_t n)
+int snapshot_net_output(const char *in, char *out, size_t n)
 {
 	char host[RT_HOST_MAX], addr[NI_MAXHOST];
 	uint16_t ctrl, data;
@@ -130,7 +130,7 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 		}
 		m.id = (uint32_t)id;
 	} else if (nargs && (strncmp(argv[optind], "net", 3) == 0
-			     ? net_output_arg(argv[optind], m.output, sizeof m.output)
+			     ? snapshot_net_output(argv[optind], m.output, sizeof m.output)
 			     : output_arg(argv[optind], m.output, sizeof m.output)) != 0) {
 		return EXIT_USAGE;
 	}

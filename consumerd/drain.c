@@ -1036,6 +1036,7 @@ void drainers_done(struct daemon *d)
 	for (struct trace *t; (t = take_closed(dr));)
 		trace_reap(d, t);
 	ops_check(d, 0);
+	rotation_check(d);
 }
 
 /* ---- draining and flushing -------------------------------------------------------- */

@@ -195,6 +195,11 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 	if (s->snapshot)
 		text_add(t, "snapshot=1\nsnapshots=%llu\nsnapshot_output=%s\n",
 			 (unsigned long long)s->snapshots, s->snap_out.id ? s->snap_out.path : "");
+	if (s->rot_phase)
+		text_add(t, "rotation_ongoing=%s\n", s->rot_name);
+	if (s->snapshot && s->snap_out.id)
+		text_add(t, "snapshot_output_name=%s\nsnapshot_output_max_size=%llu\n",
+			 s->snap_out.name, (unsigned long long)s->snap_out.max_size);
 	if (s->relayd) {
 		char why[256];
 		int up = relayd_link_status(s->relayd, why, sizeof why);
@@ -390,6 +395,9 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 	}
 	text_add(t, "  Buffers:  per-%s, clock %s\n", s->buffers == RT_BUFFERS_PID ? "PID" : "UID",
 		 s->clock == RT_CLOCK_TSC ? "tsc" : "monotonic");
+	if (s->rot_phase)
+		text_add(t, "  Rotation: ongoing, archive %s/archives/%s when complete\n", s->output,
+			 s->rot_name);
 	if (s->snapshot)
 		text_add(t, "  Snapshot: %llu recorded, output %s\n", (unsigned long long)s->snapshots,
 			 s->snap_out.id ? s->snap_out.path : "none (rseqtrace snapshot add-output DIR)");

@@ -152,10 +152,10 @@ int output_snapshot_open(const struct output_config *cfg, struct rt_bufset *bs,
 int output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget,
 			struct output **with, uint32_t nr_with);
 /* The same for a snapshot sent to an lttng-relayd (net://): a relayd
- * session of its own (lc), its traces below lc->subdir; one channel per
- * trace directory (snapshot.c refuses more). */
-void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
-			     uint64_t cpu_budget);
+ * session of its own (lc) for o's trace directory, every channel's streams
+ * in it, its traces below lc->subdir. 0 or -ENOMEM. */
+int output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
+			    uint64_t cpu_budget, struct output **with, uint32_t nr_with);
 struct snapshot_result {
 	struct ctf_snapshot_stats st;
 	int error;                   /* 0, or -errno */

@@ -289,8 +289,27 @@ out:
 
 /* ---- streams ------------------------------------------------------------------------------ */
 
+/* Under io: r's streams added on the current link. */
+static int add_streams(struct output_relayd *r)
+{
+	struct relayd_link *l = r->link;
+	int e = 0;
+	for (uint32_t i = 0; !e && i < r->nr; i++) {
+		char name[96];
+		snprintf(name, sizeof name, "%s_%u", r->channel, i);
+		e = relayd_add_stream(&l->conn, name, r->nt->base, r->nt->path, &r->st[i].handle);
+		r->st[i].next_seq = 0;
+		r->st[i].need_first = l->cfg.live_us > 0;
+		r->st[i].last_send_ns = mono_ns();
+	}
+	return e;
+}
+
 /* Under io: the trace's metadata stream and this channel's streams exist
- * on the current link, and the metadata is all sent. 0 or -ENOTCONN. */
+ * on the current link, and the metadata is all sent. The streams of every
+ * channel the trace has then are added together, before one STREAMS_SENT,
+ * as lttng does: a snapshot of several channels is one relayd session
+ * whose streams are all announced before its first packet. 0 or -ENOTCONN. */
 static int streams_ready(struct output_relayd *r)
 {
 	struct relayd_link *l = r->link;
@@ -307,18 +326,14 @@ static int streams_ready(struct output_relayd *r)
 		}
 	}
 	if (!e && r->gen != l->gen) {
-		for (uint32_t i = 0; !e && i < r->nr; i++) {
-			char name[96];
-			snprintf(name, sizeof name, "%s_%u", r->channel, i);
-			e = relayd_add_stream(c, name, nt->base, nt->path, &r->st[i].handle);
-			r->st[i].next_seq = 0;
-			r->st[i].need_first = l->cfg.live_us > 0;
-			r->st[i].last_send_ns = mono_ns();
-		}
+		/* r is in chans (output_relayd_open put it there) */
+		for (struct output_relayd *ch = nt->chans; !e && ch; ch = ch->next)
+			if (ch->gen != l->gen)
+				e = add_streams(ch);
 		if (!e)
 			e = relayd_streams_sent(c);
-		if (!e)
-			r->gen = l->gen;
+		for (struct output_relayd *ch = nt->chans; !e && ch; ch = ch->next)
+			ch->gen = l->gen;
 	}
 	if (!e && nt->meta_sent < nt->meta_len) {
 		e = send_metadata(nt, nt->meta_sent, nt->meta_len);

@@ -167,6 +167,26 @@ static void describe_channel(struct output_snapshot *w, struct output *lo,
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* A snapshot's output for one channel: local files, or, with relayd, a
+ * network output (lttng's way: a relayd session for this snapshot alone,
+ * ended when its last stream closes, its link's last reference). */
+static int open_output(struct output_config *cfg, struct rt_bufset *bs,
+		       const struct relayd_link_config *lc, struct output **out, char *why,
+		       size_t n)
+{
+	if (!lc)
+		return output_local_open(cfg, bs, out, why, n);
+	/* (cfg->relayd, create -U's link, is the session's, not a snapshot's.)
+	 * A channel that shares another's output shares its link. */
+	struct relayd_link *link = cfg->share ? NULL : relayd_link_new(lc);
+	if (!cfg->share && !link)
+		return -ENOMEM;
+	cfg->relayd = link;
+	int r = output_relayd_open(cfg, bs, out, why, n);
+	relayd_link_put(link); /* the output holds its own */
+	return r;
+}
+
 /* The run is over: the other channels' outputs, then lo (the last
  * reference: the metadata and the directory) closed, the result published. */
 static void finish_run(struct output_snapshot *s, struct snap_run *run)
@@ -218,21 +238,7 @@ static int snap_begin(struct output *o)
 	cfg.session_output = dir;
 	cfg.no_sync = 1;
 	struct output *lo = NULL;
-	int r = 0;
-	if (net) {
-		/* lttng's way: a relayd session for this snapshot alone, ended
-		 * when its last stream closes (its link's last reference). */
-		cfg.relayd = relayd_link_new(&lc);
-		r = cfg.relayd ? output_relayd_open(&cfg, s->bs, &lo, res->msg, sizeof res->msg)
-			       : -ENOMEM;
-		relayd_link_put(cfg.relayd); /* the output holds its own */
-		if (!r && (r = output_relayd_connect(lo, res->msg, sizeof res->msg)) != 0) {
-			lo->ops->close(lo);
-			lo = NULL;
-		}
-	} else {
-		r = output_local_open(&cfg, s->bs, &lo, res->msg, sizeof res->msg);
-	}
+	int r = open_output(&cfg, s->bs, net ? &lc : NULL, &lo, res->msg, sizeof res->msg);
 	if (r) {
 		res->error = r;
 		if (!res->msg[0])
@@ -251,12 +257,19 @@ static int snap_begin(struct output *o)
 		wcfg.session_output = dir;
 		wcfg.share = lo; /* its stream class in lo's directory and metadata */
 		run->ch[1 + i].src = w;
-		r = output_local_open(&wcfg, w->bs, &run->ch[1 + i].out, why, sizeof why);
+		r = open_output(&wcfg, w->bs, net ? &lc : NULL, &run->ch[1 + i].out, why, sizeof why);
 		if (r)
 			set_error(res, r, wcfg.channel, why);
 		else
 			describe_channel(w, run->ch[1 + i].out, res);
 		run->ch[1 + i].cpus = r ? 0 : rt_nr_buffers(w->bs);
+	}
+	/* To a relayd, every channel's streams are added (one relayd session,
+	 * one STREAMS_SENT) before the first packet is copied. */
+	if (net && (r = output_relayd_connect(lo, res->msg, sizeof res->msg)) != 0) {
+		res->error = r;
+		finish_run(s, run);
+		return 0;
 	}
 	for (uint32_t c = 0; c < run->nr; c++)
 		run->total += run->ch[c].cpus;
@@ -369,15 +382,17 @@ int output_snapshot_arm(struct output *o, const char *dir, uint64_t cpu_budget,
 	return 0;
 }
 
-void output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
-			     uint64_t cpu_budget)
+int output_snapshot_arm_net(struct output *o, const struct relayd_link_config *lc,
+			    uint64_t cpu_budget, struct output **with, uint32_t nr_with)
 {
 	struct output_snapshot *s = snap(o);
-	output_snapshot_arm(o, "", cpu_budget, NULL, 0);
+	if (output_snapshot_arm(o, "", cpu_budget, with, nr_with) != 0)
+		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
 	s->net = 1;
 	s->lc = *lc;
 	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 void output_snapshot_result(struct output *o, struct snapshot_result *r)

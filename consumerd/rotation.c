@@ -93,8 +93,12 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? strdup(src) : NULL;
 }
 
-/* Phase 1: every trace to the new chunk, flushed into the old one first. */
-static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct session *s)
+/* Phase 1: every trace to the new chunk, flushed into the old one first.
+ * The operation answers c once the archive is complete, or, with no_wait
+ * (rotate --no-wait), at once: it goes on as a scheduled one does, and
+ * `list` shows it ongoing meanwhile. */
+static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct session *s,
+			int no_wait)
 {
 	char end[32], next[RT_PATH_MAX];
 	chunk_stamp(end, sizeof end);
@@ -134,7 +138,10 @@ static int rotate_begin(struct daemon *d, struct conn *c, uint64_t seq, struct s
 	s->rot_phase = 1;
 	logm(LOG_INFO, "session %s: rotation %llu (archives/%s)", s->name, (unsigned long long)id,
 	     s->rot_name);
-	return op_wait_session(d, c, seq, s, OP_ROTATE);
+	if (!no_wait)
+		return op_wait_session(d, c, seq, s, OP_ROTATE);
+	op_wait_session(d, NULL, 0, s, OP_ROTATE);
+	return send_replyf(c, seq, 0, "Rotation ongoing for session %s", s->name);
 }
 
 /* Phase 2: the old chunk's ust/ into the archive, on a drain thread if
@@ -178,7 +185,10 @@ int rotation_waiting(struct daemon *d, struct session *s)
 	return 0;
 }
 
-int rotation_report(struct daemon *d, struct session *s, int late, struct text *reply)
+/* Every phase done: the traces go on where they moved; errors in reply,
+ * or, with nobody to tell (a rotation that outlived its operation), as
+ * the session's warnings. */
+static int rotation_end(struct daemon *d, struct session *s, struct text *reply)
 {
 	int status = 0;
 	int empty = s->rot_empty;
@@ -189,7 +199,10 @@ int rotation_report(struct daemon *d, struct session *s, int late, struct text *
 			empty = 1;
 		} else if (t->rot->error) {
 			status = -EIO;
-			text_add(reply, "error: %s\n", t->rot->msg);
+			if (reply)
+				text_add(reply, "error: %s\n", t->rot->msg);
+			else
+				session_warn(s, "rotation: %s", t->rot->msg);
 		}
 		char *dir = strdup(t->out->dir); /* where it goes on */
 		if (dir) {
@@ -197,19 +210,35 @@ int rotation_report(struct daemon *d, struct session *s, int late, struct text *
 			t->dir = dir;
 		}
 	}
-	if (empty) {
+	if (!reply)
+		logm(LOG_INFO, "session %s: rotation to archives/%s complete", s->name, s->rot_name);
+	else if (empty)
 		text_add(reply, "Session %s rotated: its chunk had no trace data, nothing was "
 				"archived\n", s->name);
-	} else if (late) {
-		status = -EIO;
-		text_add(reply, "warning: the rotation is not complete yet (a slow disk?): the "
-				"archive is %s/archives/%s once it is\n", s->output, s->rot_name);
-	} else {
+	else
 		text_add(reply, "Trace chunk archive for session %s is now readable at "
 				"%s/archives/%s\n", s->name, s->output, s->rot_name);
-	}
 	s->rot_phase = 0;
 	return status;
+}
+
+/* Late (the disk did not take it within the operation's wait): the
+ * operation answers, the rotation goes on (rot_phase stays; `list` shows
+ * it), and rotation_check ends it once the drain threads are done. */
+int rotation_report(struct daemon *d, struct session *s, int late, struct text *reply)
+{
+	if (!late)
+		return rotation_end(d, s, reply);
+	text_add(reply, "warning: the rotation is not complete yet (a slow disk?): the "
+			"archive is %s/archives/%s once it is\n", s->output, s->rot_name);
+	return -EIO;
+}
+
+void rotation_check(struct daemon *d)
+{
+	for (struct session *s = d->sessions; s; s = s->next)
+		if (s->rot_phase && !s->busy && !rotation_waiting(d, s))
+			rotation_end(d, s, NULL);
 }
 
 static int schedule_reply(struct conn *c, uint64_t seq, struct session *s, const char *what)
@@ -258,10 +287,13 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (!s->started_once)
 		return send_replyf(c, seq, -EINVAL, "session %s was never started: nothing to "
 				   "rotate", s->name);
+	if (s->rot_phase)
+		return send_replyf(c, seq, -EBUSY, "session '%s' is busy: a rotation is ongoing "
+				   "(archives/%s); try again", s->name, s->rot_name);
 	if (s->state != S_ACTIVE && s->rot_stopped)
 		return send_replyf(c, seq, -EINVAL, "session %s was rotated since it stopped: "
 				   "nothing new to archive", s->name);
-	return rotate_begin(d, c, seq, s);
+	return rotate_begin(d, c, seq, s, x->flags & RT_ROTATE_NO_WAIT);
 }
 
 void rotation_tick(struct daemon *d)
@@ -275,6 +307,6 @@ void rotation_tick(struct daemon *d)
 		if (!due && s->rot_size)
 			due = session_bytes(s) - s->chunk_bytes >= s->rot_size;
 		if (due)
-			rotate_begin(d, NULL, 0, s);
+			rotate_begin(d, NULL, 0, s, 0);
 	}
 }

@@ -207,6 +207,11 @@ struct session *command_session(struct daemon *d, struct conn *c, uint64_t seq, 
 				  "no current session: create one (rseqtrace create NAME) or name it with -s NAME");
 		return NULL;
 	}
+	if (s->busy && s->rot_phase) {
+		send_replyf(c, seq, -EBUSY, "session '%s' is busy: a rotation is ongoing "
+			    "(archives/%s); try again", s->name, s->rot_name);
+		return NULL;
+	}
 	if (s->busy) {
 		send_replyf(c, seq, -EBUSY,
 			  "session '%s' is busy waiting for applications; try again", s->name);

@@ -218,6 +218,9 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m);
 /* OP_ROTATE: 1 while its phases are not done (drives them). */
 int rotation_waiting(struct daemon *d, struct session *s);
 int rotation_report(struct daemon *d, struct session *s, int late, struct text *reply);
+/* When drain threads finish work: ends the rotations that outlived their
+ * operation (rotation_report late) once their phases are done. */
+void rotation_check(struct daemon *d);
 /* The schedules, on the drain timer's tick. */
 void rotation_tick(struct daemon *d);
 /* Drain thread (DR_ARCHIVE): from (a chunk's ust/) into

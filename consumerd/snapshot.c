@@ -150,11 +150,6 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 	int r = m->output[0] || is_net(path) ? output_check(d, path, why, sizeof why) : 0;
 	if (r)
 		return send_replyf(c, seq, r, "%s", why);
-	/* A relayd snapshot streams one channel's trace per directory. */
-	if (is_net(path) && s->nr_channels > 1)
-		return send_replyf(c, seq, -ENOTSUP, "session %s has %u channels: a snapshot to a "
-				   "relayd takes one channel (local snapshots take them all)",
-				   s->name, s->nr_channels);
 	uint32_t streams = 0;
 	for (struct trace *t = s->traces; t; t = t->next) {
 		if (!t->mapped)
@@ -200,14 +195,11 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 		int n = t->mapped ? trace_group(s, t, with, TRACE_GROUP_MAX) : -1;
 		if (n < 0)
 			continue;
-		if (is_net(path)) {
-			output_snapshot_arm_net(t->out, &lc, budget);
-			drainers_post(d, t, DR_SNAPSHOT);
-			continue;
-		}
 		for (int i = 0; i < n; i++)
 			outs[i] = with[i]->out;
-		if (output_snapshot_arm(t->out, s->snap_dir, budget, outs, (uint32_t)n) != 0 ||
+		r = is_net(path) ? output_snapshot_arm_net(t->out, &lc, budget, outs, (uint32_t)n)
+				 : output_snapshot_arm(t->out, s->snap_dir, budget, outs, (uint32_t)n);
+		if (r != 0 ||
 		    drainers_post_with(d, t, DR_SNAPSHOT, with, (uint32_t)n) != 0)
 			trace_set_error(t, "out of memory for a snapshot: this trace is left out");
 	}

@@ -345,7 +345,8 @@ static int check_body(struct rt_msg *m)
 	case RT_MSG_ROTATE: {
 		const struct rt_msg_rotate *x = b;
 		return fixed_str_ok(x->session, sizeof x->session) &&
-		       (!x->session[0] || rt_session_name_ok(x->session)) && !x->reserved &&
+		       (!x->session[0] || rt_session_name_ok(x->session)) &&
+		       !(x->flags & ~RT_ROTATE_NO_WAIT) && (x->action == RT_ROT_NOW || !x->flags) &&
 		       x->action <= RT_ROT_DISABLE &&
 		       (x->action == RT_ROT_NOW ? !x->timer_us && !x->size : x->timer_us || x->size);
 	}

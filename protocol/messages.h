@@ -46,7 +46,7 @@
 #include "common/loglevel.h"
 
 #define RT_PROTO_MAGIC 0x50435452u /* "RTCP" little-endian */
-#define RT_PROTO_VERSION 8u /* 5: channels; 6: CREATE to a relayd; 7: filters, exclusions (ENABLE), APP_FILTER, TRACK/UNTRACK; 8: SNAPSHOT, ROTATE, snapshot sessions */
+#define RT_PROTO_VERSION 9u /* 5: channels; 6: CREATE to a relayd; 7: filters, exclusions (ENABLE), APP_FILTER, TRACK/UNTRACK; 8: SNAPSHOT, ROTATE, snapshot sessions; 9: ROTATE's flags (no-wait) */
 
 #define RT_MSG_MAX 65536u         /* header + payload, one record */
 #define RT_MSG_MAX_FDS 2u
@@ -175,8 +175,12 @@ struct rt_msg_rotate {
 	uint64_t timer_us;          /* a rotation every timer_us microseconds */
 	uint64_t size;              /* a rotation when the chunk reaches size bytes */
 	uint32_t action;            /* enum rt_rotate_action */
-	uint32_t reserved;
+	uint32_t flags;             /* RT_ROTATE_*; RT_ROT_NOW only */
 };
+
+/* rotate --no-wait (lttng's): the answer once the rotation is started, not
+ * once the archive is complete. */
+#define RT_ROTATE_NO_WAIT 1u
 
 /* Blocking timeout of a channel (lttng's enable-channel --blocking-timeout):
  * how long a writer that finds its buffer full waits for the consumer

@@ -41,9 +41,9 @@ def create(name="s", output="", buffers=0, subbuf=4096, num=4, clock=0, blocking
                fixstr(relayd, 256) + fixstr(hostname, 64) + struct.pack("<HHI", ctrl, data, live))
 
 
-def rot(action, timer=0, size=0, session="", reserved=0):
-    """ROTATE: action 0 now, 1 enable (timer/size), 2 disable."""
-    return msg(T["ROTATE"], fixstr(session, 64) + struct.pack("<QQII", timer, size, action, reserved))
+def rot(action, timer=0, size=0, session="", flags=0):
+    """ROTATE: action 0 now, 1 enable (timer/size), 2 disable; flags 1: no-wait (now only)."""
+    return msg(T["ROTATE"], fixstr(session, 64) + struct.pack("<QQII", timer, size, action, flags))
 
 
 def snap(action, output="", name="", session="", max_size=0, ident=0):
@@ -165,6 +165,7 @@ def seeds():
         [chunk(sess("START"), 0), chunk(msg(T["SYNC_ACK"], seq=1), 1, drain=True),
          chunk(rot(0), 0, drain=True), chunk(rot(1, timer=1000), 0), chunk(rot(1, size=4096), 0),
          chunk(rot(2, timer=1), 0), chunk(rot(0), 0, drain=True), chunk(rot(2, size=1), 0),
+         chunk(rot(0, flags=1), 0), chunk(rot(0), 0), chunk(sess("LIST"), 0, drain=True),
          chunk(sess("STOP"), 0, drain=True), chunk(rot(0), 0, drain=True), chunk(rot(0), 0),
          chunk(sess("LIST"), 0), chunk(sess("DESTROY"), 0, drain=True)])
     conv = [chunk(create(), 0), chunk(rule("ENABLE", ["*"]), 0)]
@@ -261,7 +262,8 @@ def seeds():
         "snapshot_bad_action": snap(4),
         "rotate_now_with_timer": rot(0, timer=5),
         "rotate_enable_nothing": rot(1),
-        "rotate_reserved": rot(2, size=1, reserved=1),
+        "rotate_unknown_flag": rot(0, flags=2),
+        "rotate_no_wait_enable": rot(1, timer=5, flags=1),
         "snapshot_relative_output": snap(0, output="rel/dir"),
         "snapshot_bad_name": snap(1, output="/tmp", name="../x"),
         "relayd_name_not_numeric": create(relayd="localhost", ctrl=1, data=2),

@@ -9,10 +9,12 @@ event exactly once. Per-UID and per-PID buffers; two channels of different
 events in one trace directory, rotated together."""
 import os
 import re
+import signal
+import subprocess
 import time
 
-from rtd import (TAPP, App, Daemon, bt_clean, check, read_trace, registered, run_tests, tmpdir,
-                 wait_until)
+from rtd import (TAPP, App, Daemon, bt_clean, check, need, read_trace, registered, run_tests,
+                 tmpdir, wait_until)
 
 STAMP = r"\d{8}T\d{6}[+-]\d{4}"
 
@@ -233,6 +235,97 @@ def test_empty_chunk():
         d.cleanup()
 
 
+class StalledDisk:
+    """A FUSE pass-through mount (test_stall.py) whose server can be stopped:
+    every operation on it then blocks until it goes on."""
+
+    def __init__(self, d):
+        from test_stall import STALLFS
+        need(STALLFS)
+        self.backing, self.mnt = os.path.join(d.tmp, "backing"), os.path.join(d.tmp, "mnt")
+        os.makedirs(self.backing)
+        os.makedirs(self.mnt)
+        self.log = open(os.path.join(d.tmp, "stallfs.log"), "wb")
+        self.fs = subprocess.Popen(["/usr/bin/python3", STALLFS, self.backing, self.mnt],
+                                   stdout=self.log, stderr=self.log)
+        self.stopped = False
+        wait_until(lambda: os.path.ismount(self.mnt), "the FUSE mount", 10)
+
+    def stall(self, on):
+        self.fs.send_signal(signal.SIGSTOP if on else signal.SIGCONT)
+        self.stopped = on
+
+    def close(self):
+        if self.stopped:
+            self.stall(False)
+        subprocess.run(["fusermount", "-u", "-z", self.mnt], capture_output=True)
+        self.fs.terminate()
+        try:
+            self.fs.wait(10)
+        except subprocess.TimeoutExpired:
+            self.fs.kill()
+        self.log.close()
+
+
+def no_wait(stall_s):
+    """rotate --no-wait returns once the rotation is started: with the
+    trace's disk stalled (a FUSE server stopped) it answers at once,
+    without the archive's path, while the rotation cannot end; meanwhile
+    list shows it ongoing, with the archive's name, and another rotate is
+    refused. Once the disk goes on (after stall_s: past the daemon's 10 s
+    wait for a disk too), the archive is made under that name, and the
+    archives hold every event once."""
+    d = Daemon()
+    disk = None
+    try:
+        disk = StalledDisk(d)
+        out = os.path.join(disk.mnt, "out")
+        session(d, out)
+        n = 3000
+        app = live_app(d, 9, n, sleep_us=0)
+        check(app.wait() == 0, app.err)
+        disk.stall(True)
+        t0 = time.time()
+        r = d.ok("rotate", "--no-wait")
+        took = time.time() - t0
+        check(r.stdout.strip() == "Rotation ongoing for session rot", r.stdout)
+        check(took < 3, f"rotate --no-wait took {took:.1f} s with the disk stalled")
+        kv = d.kv("rot")
+        name = kv.get("rotation_ongoing")
+        check(name and re.fullmatch(f"{STAMP}-{STAMP}-0", name), f"list --kv: {kv}")
+        text = d.ok("list", "rot").stdout
+        check(f"Rotation: ongoing, archive {out}/archives/{name} when complete" in text, text)
+        archive = os.path.join(disk.backing, "out", "archives", name, "ust")
+        while time.time() - t0 < stall_s:
+            r = d.cli("rotate")
+            check(r.returncode == 1 and "a rotation is ongoing" in r.stderr, r.stderr)
+            check(d.kv("rot").get("rotation_ongoing") == name, "the rotation is no more shown")
+            check(not os.path.exists(archive), "the archive was made with the disk stalled")
+            time.sleep(1)
+        disk.stall(False)
+        wait_until(lambda: "rotation_ongoing" not in d.kv("rot"), "the rotation's end", 30)
+        check(os.path.isdir(archive), f"no archive {name}")
+        check("Rotation:" not in d.ok("list", "rot").stdout, "still shown ongoing")
+        when_idle(d, "stop")
+        d.ok("rotate")
+        check(union_exact(os.path.join(disk.backing, "out"), n, [9]) == 2, "two archives")
+        d.ok("destroy")
+    finally:
+        if disk and disk.stopped:
+            disk.stall(False)
+        d.cleanup()
+        if disk:
+            disk.close()
+
+
+def test_no_wait():
+    no_wait(0)
+
+
+def test_no_wait_long_stall():
+    no_wait(13)
+
+
 def test_errors():
     d = Daemon()
     try:
@@ -250,5 +343,6 @@ def test_errors():
 
 if __name__ == "__main__":
     run_tests([test_rotate_uid, test_rotate_pid, test_two_channels_uid, test_two_channels_pid,
-               test_timer, test_size, test_empty_chunk,
+               test_timer, test_size, test_empty_chunk, test_no_wait,
+               test_no_wait_long_stall,
                test_errors])

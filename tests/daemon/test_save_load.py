@@ -11,6 +11,9 @@
   channels, loglevels, a disabled event, contexts, per-PID) loads with the
   same channels, attributes, rules and contexts; ours loads in lttng;
   elements rseqtrace cannot honour are refused by name and nothing is made.
+- snapshot sessions: saved with lttng's <snapshot_mode> and
+  <snapshot_outputs>, byte-stable round trip; lttng's own snapshot session
+  files load here, ours in lttng.
 """
 import os
 import shutil
@@ -213,6 +216,71 @@ def test_mi_like_lttng():
         lt.close()
 
 
+def mi_events(root):
+    """Each event of a list document: (name, its element tree, its texts)."""
+    return sorted((e.find(MI_NS + "name").text, str(shape(e)),
+                   str([(c.tag, c.text) for c in e.iter()]))
+                  for e in root.iter(MI_NS + "event"))
+
+
+def test_mi_filters_trackers():
+    """--mi xml list NAME shows each rule's <filter_expression> and the
+    process attribute trackers as lttng 2.13's does for the same session
+    (element trees and texts equal); <exclusions> holds an <exclusion> per
+    name (lttng-mi 4.1's event_exclusion_list_type: lttng-sessiond 2.13.9
+    dies listing a rule with exclusions, so that one is checked against the
+    schema's names); a snapshot session's <snapshot_mode> is lttng's."""
+    lt = Lttng()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        name, snap = f"rtmif-{os.getpid()}", f"rtmis-{os.getpid()}"
+        lt.sessions += [name, snap]
+
+        def make(run, out):
+            run("create", name, "-o", out)
+            run("enable-event", "-u", "-s", name, "rtf:*", "--filter",
+                'i >= 6 && s == "he*" || n == 99')
+            run("enable-event", "-u", "-s", name, "rtf:keep", "--loglevel", "TRACE_INFO",
+                "--filter", "n < 2")
+            run("enable-event", "-u", "-s", name, "rtf:plain")
+            run("track", "-u", "-s", name, "--vpid", "1,2")
+            run("track", "-u", "-s", name, "--vuid", str(os.getuid()))
+            run("untrack", "-u", "-s", name, "--vgid", "--all")
+            run("create", snap, "--snapshot", "-o", out + "-snap")
+            run("enable-event", "-u", "-s", snap, "a:b")
+        make(lt.run, os.path.join(base, "lt"))
+        make(d.ok, os.path.join(base, "ours"))
+        theirs = ET.fromstring(lt.run("--mi", "xml", "list", name))
+        ours = ET.fromstring(d.ok("--mi", "xml", "list", name).stdout)
+        check(mi_events(theirs) == mi_events(ours),
+              f"events:\n{mi_events(theirs)}\n{mi_events(ours)}")
+        check(any(MI_NS + "filter_expression" in e[1] for e in mi_events(ours)), "no filter shown")
+        # lttng lists a tracker's values in no fixed order: compared as sets.
+        def trackers(root):
+            t = root.find(f".//{MI_NS}process_attr_trackers")
+            return [(tr.tag, [v.tag for v in tr],
+                     sorted(ET.tostring(x) for v in tr for x in v)) for tr in t]
+        check(trackers(theirs) == trackers(ours),
+              f"trackers:\n{trackers(theirs)}\n{trackers(ours)}")
+        check(len(trackers(ours)) == 3, str(trackers(ours)))
+        t = ET.fromstring(lt.run("--mi", "xml", "list", snap)).find(f".//{MI_NS}snapshot_mode")
+        o = ET.fromstring(d.ok("--mi", "xml", "list", snap).stdout).find(f".//{MI_NS}snapshot_mode")
+        check(t.text == o.text == "1", f"snapshot_mode: lttng {t.text}, ours {o.text}")
+        # Exclusions, in rule order, as the schema names them.
+        d.ok("enable-event", "-u", "-s", name, "rtx:*", "--exclude", "rtx:noisy*,rtx:debug")
+        ours = ET.fromstring(d.ok("--mi", "xml", "list", name).stdout)
+        ev = [e for e in ours.iter(MI_NS + "event") if e.find(MI_NS + "name").text == "rtx:*"]
+        check(len(ev) == 1, "rtx:* not listed")
+        ex = ev[0].find(MI_NS + "exclusions")
+        check([(c.tag, c.text) for c in ex] == [(MI_NS + "exclusion", "rtx:noisy*"),
+                                                (MI_NS + "exclusion", "rtx:debug")],
+              ET.tostring(ex).decode())
+    finally:
+        d.cleanup()
+        lt.close()
+
+
 def test_round_trip():
     d = Daemon()
     try:
@@ -301,7 +369,7 @@ def test_lttng_files():
             ("<output_type>MMAP</output_type>", "<output_type>SPLICE</output_type>", "<output_type>"),
             ("<started>false</started>",
              "<started>false</started><attributes><snapshot_mode>true</snapshot_mode></attributes>",
-             "<snapshot_mode>"),
+             "snapshot mode without <snapshot_outputs>"),
             ("<process_attr_trackers/>",
              "<process_attr_trackers><pid_process_attr_tracker><process_attr_values>"
              "<pid><id>1</id></pid></process_attr_values></pid_process_attr_tracker>"
@@ -466,6 +534,133 @@ def test_lttng_filters_trackers():
         lt.close()
 
 
+SNAP_KEYS = ("snapshot", "snapshot_output", "snapshot_output_name", "snapshot_output_max_size",
+             "buffers")
+
+
+def snap_state(d, name):
+    kv = d.kv(name)
+    return {k: kv.get(k) for k in SNAP_KEYS}, kv_lines(d, name, "channel"), rules(d, name)
+
+
+def test_snapshot_round_trip():
+    """Snapshot sessions (the default output; a named, size-capped one; a
+    relayd's; none) are saved with lttng's <snapshot_mode> and
+    <snapshot_outputs>, validate, load as they were (a loaded one records),
+    and save -> load -> save is byte-stable."""
+    d = Daemon()
+    try:
+        base = tmpdir()
+        save = os.path.join(base, "save")
+        os.mkdir(save)
+        d.ok("create", "s1", "--snapshot", "-o", os.path.join(base, "s1"))
+        d.ok("enable-channel", "-u", "ch", "--subbuf-size", "4k", "--num-subbuf", "4")
+        d.ok("enable-event", "-u", "-c", "ch", "rtd:*")
+        d.ok("create", "s2", "--snapshot", "-o", os.path.join(base, "s2"), "--buffers-pid")
+        d.ok("snapshot", "del-output", "-s", "s2", "1")
+        d.ok("snapshot", "add-output", "-s", "s2", "-n", "mine", "-m", "2M",
+             os.path.join(base, "s2b"))
+        d.ok("enable-event", "-s", "s2", "a:b")
+        d.ok("create", "s3", "--snapshot", "-o", os.path.join(base, "s3"))
+        d.ok("snapshot", "del-output", "-s", "s3", "1")
+        d.ok("create", "s4", "--snapshot", "-o", os.path.join(base, "s4"))
+        d.ok("snapshot", "del-output", "-s", "s4", "1")
+        d.ok("snapshot", "add-output", "-s", "s4", "net://127.0.0.1:5442:5443")
+        names = ("s1", "s2", "s3", "s4")
+        before = {n: snap_state(d, n) for n in names}
+        check(before["s2"][0]["snapshot_output_name"] == "mine" and
+              before["s2"][0]["snapshot_output_max_size"] == str(2 << 20), str(before["s2"]))
+        d.ok("save", "-o", save)
+        first = {n: open(os.path.join(save, n + ".lttng")).read() for n in names}
+        for n in names:
+            x = subprocess.run(["xmllint", "--noout", "--schema", XSD, os.path.join(save, n + ".lttng")],
+                               capture_output=True, text=True)
+            check(x.returncode == 0, f"{n}.lttng does not validate against {XSD}: {x.stderr}")
+            check("<snapshot_mode>true</snapshot_mode>" in first[n] and
+                  "<consumer_output>" not in first[n].split("<snapshot_outputs")[0], first[n])
+        check("<name>mine</name>" in first["s2"] and "<max_size>2097152</max_size>" in first["s2"],
+              first["s2"])
+        check("<snapshot_outputs/>" in first["s3"], first["s3"])
+        check("<control_uri>tcp4://127.0.0.1:5442/</control_uri>" in first["s4"] and
+              "<data_uri>tcp4://127.0.0.1:5443/</data_uri>" in first["s4"], first["s4"])
+        for n in names:
+            d.ok("destroy", n)
+        d.ok("load", "-i", save)
+        after = {n: snap_state(d, n) for n in names}
+        check(after == before, f"loaded sessions differ:\n{before}\n{after}")
+        d.ok("save", "-o", save, "-f")
+        for n in names:
+            again = open(os.path.join(save, n + ".lttng")).read()
+            check(again == first[n], f"{n}: save -> load -> save changed the file:\n"
+                                     f"{first[n]}\n---\n{again}")
+        # A loaded snapshot session is one: it records.
+        d.ok("start", "s1")
+        app = App(d, "--events", "300", "--role", "2")
+        check(app.wait() == 0, app.err)
+        r = d.ok("snapshot", "record", "-s", "s1").stdout
+        check(f"in {base}/s1/snapshot-1-" in r, r)
+        evs, _ = read_trace(r.split(" in ", 1)[1].split("\n", 1)[0])
+        check(sum(e["name"] == "rtd:seq" for e in evs) == 300, f"{len(evs)} events")
+    finally:
+        d.cleanup()
+
+
+def test_lttng_snapshot_files():
+    """Files `lttng save` wrote for `lttng create --snapshot` sessions load
+    here (snapshot mode, the output's path, name and max size, a relayd's
+    URIs), and ours load in lttng with their snapshot output."""
+    lt = Lttng()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        pid = os.getpid()
+        n1, n2, n3 = f"rtsn1-{pid}", f"rtsn2-{pid}", f"rtsn3-{pid}"
+        lt.sessions += [n1, n2, n3]
+        lt.run("create", n1, "--snapshot", "-o", os.path.join(base, "l1"))
+        lt.run("enable-channel", "-u", "-s", n1, "ch", "--subbuf-size", "8k", "--num-subbuf", "4")
+        lt.run("enable-event", "-u", "-s", n1, "-c", "ch", "a:b")
+        lt.run("create", n2, "--snapshot", "-o", os.path.join(base, "l2"))
+        lt.run("enable-event", "-u", "-s", n2, "a:b")
+        lt.run("snapshot", "del-output", "-s", n2, "1")
+        lt.run("snapshot", "add-output", "-s", n2, "-n", "mine", "-m", "2M",
+               os.path.join(base, "l2b"))
+        lt.run("create", n3, "--snapshot", "--set-url", "net://127.0.0.1:5442:5443")
+        lt.run("enable-event", "-u", "-s", n3, "a:b")
+        lsave = os.path.join(base, "lsave")
+        os.mkdir(lsave)
+        for n in (n1, n2, n3):
+            lt.run("save", "-o", lsave, n)
+            text = open(os.path.join(lsave, n + ".lttng")).read()
+            check("<snapshot_mode>true</snapshot_mode>" in text and "<snapshot_outputs>" in text,
+                  f"lttng saved:\n{text}")
+            r = d.ok("load", "-i", os.path.join(lsave, n + ".lttng"))
+            check(f"Session {n} loaded" in r.stdout, r.stdout)
+        got = {n: {k: d.kv(n).get(k) for k in SNAP_KEYS} for n in (n1, n2, n3)}
+        want = {
+            n1: ("1", os.path.join(base, "l1"), "snapshot-1", "0", "uid"),
+            n2: ("1", os.path.join(base, "l2b"), "mine", str(2 << 20), "uid"),
+            n3: ("1", "net://127.0.0.1:5442:5443", "snapshot-1", "0", "uid"),
+        }
+        check(got == {n: dict(zip(SNAP_KEYS, v)) for n, v in want.items()}, f"loaded {got}")
+        chans = {c["channel"]: c for c in kv_lines(d, n1, "channel")}
+        check(chans["ch"]["overwrite"] == "1" and chans["ch"]["subbuf_size"] == "8192", str(chans))
+        # Ours in lttng: its snapshot output as we saved it.
+        osave = os.path.join(base, "osave")
+        os.mkdir(osave)
+        for n in (n1, n2, n3):
+            d.ok("save", n, "-o", osave)
+            lt.run("destroy", n)
+            lt.run("load", "-i", os.path.join(osave, n + ".lttng"))
+        out = lt.run("snapshot", "list-output", "-s", n2)
+        check("mine: " + os.path.join(base, "l2b") in out and "2097152" in out, out)
+        out = lt.run("snapshot", "list-output", "-s", n3)
+        check("127.0.0.1" in out, out)
+    finally:
+        d.cleanup()
+        lt.close()
+
+
 if __name__ == "__main__":
-    run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_lttng_files,
-               test_lttng_filters_trackers])
+    run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_mi_filters_trackers,
+               test_lttng_files,
+               test_lttng_filters_trackers, test_snapshot_round_trip, test_lttng_snapshot_files])

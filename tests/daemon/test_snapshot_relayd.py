@@ -86,6 +86,64 @@ def test_record_to_relayd():
         relayd.stop()
 
 
+def two_channels_to_relayd(session_url):
+    """A session of two channels (chana: rtd:seq, chanb: rtd:first) recorded
+    to a relayd: one relayd session holds both channels' streams (added
+    before STREAMS_SENT), one metadata; babeltrace2 reads both from the
+    relayd's copy: chana the suffix of 0..n-1 (emitted = recorded +
+    overwritten, nothing discarded), chanb the app's one rtd:first, the
+    same events as a local record of the same still buffers. session_url:
+    the relayd is the session's output (create --snapshot -U), not the
+    record's."""
+    relayd = Relayd()
+    d = Daemon()
+    try:
+        dest = ("-U", relayd.url()) if session_url else ("-o", tmpdir() + "/out")
+        d.ok("create", "f2", "--snapshot", *dest)
+        d.ok("enable-channel", "-u", "chana", "--subbuf-size", "4k", "--num-subbuf", "4")
+        d.ok("enable-channel", "-u", "chanb", "--subbuf-size", "8k", "--num-subbuf", "4")
+        d.ok("enable-event", "-u", "-c", "chana", "rtd:seq")
+        d.ok("enable-event", "-u", "-c", "chanb", "rtd:first")
+        d.ok("start")
+        n = 40000
+        app_run(d, n, 7)
+        text = d.ok("snapshot", "record", *(() if session_url else (relayd.url(),))).stdout
+        check("successfully" in text, text)
+        events = int(re.search(r"(\d+) events in", text).group(1))
+        path = relayd_trace(relayd, "f2", "snapshot-1" if session_url else "snapshot", 0)
+        files = os.listdir(path)
+        check(any(f.startswith("chana_") for f in files) and
+              any(f.startswith("chanb_") for f in files), f"stream files {files}")
+        bt_clean(path)
+        evs, discarded = read_complete(path, events)
+        check(sum(discarded.values()) == 0, f"discarded {discarded}")
+        by = {(e["channel"], e["name"]) for e in evs}
+        check(by == {("chana", "rtd:seq"), ("chanb", "rtd:first")}, f"events {by}")
+        check(sum(e["channel"] == "chanb" for e in evs) == 1, "chanb: one rtd:first expected")
+        runs = seq_runs(evs)
+        check(len(runs) == 1, f"one thread expected, got {list(runs)}")
+        got = next(iter(runs.values()))
+        check(got[-1] == n - 1 and got[0] > 0 and got[0] + len(got) == n,
+              f"{got[0]}..{got[-1]}: not a suffix of 0..{n - 1}")
+        check(count(text, "overwritten packets \\(the oldest, lost\\)") > 0, text)
+        local, _ = record(d, tmpdir() + "/local")
+        levs = read_trace(local)[0]
+        check(seq_runs(levs) == runs and len(levs) == len(evs),
+              "the relayd's copy differs from a local one")
+        d.ok("destroy")
+    finally:
+        d.cleanup()
+        relayd.stop()
+
+
+def test_two_channels_to_relayd():
+    two_channels_to_relayd(session_url=False)
+
+
+def test_two_channels_session_url():
+    two_channels_to_relayd(session_url=True)
+
+
 def test_create_snapshot_url():
     """create --snapshot -U --hostname: the default snapshot output is the
     relayd, which files it under that host name."""
@@ -141,4 +199,4 @@ def test_relayd_down():
 
 
 if __name__ == "__main__":
-    run_tests([test_record_to_relayd, test_create_snapshot_url, test_relayd_down])
+    run_tests([test_record_to_relayd, test_two_channels_to_relayd, test_two_channels_session_url, test_create_snapshot_url, test_relayd_down])
