@@ -34,20 +34,26 @@ static size_t align_up(size_t o, size_t a)
 	return (o + a - 1) & ~(a - 1);
 }
 
-/* Just past the NUL of the string at rec[pos, avail), or 0 if there is
- * none. Strings in records are mostly short: the first 32 bytes are
- * scanned a word at a time here (the lowest byte whose "has a zero" bit
- * is set is the first zero: borrows only reach bytes above it), longer
- * ones by memchr. */
-size_t ctf_string_end(const uint8_t *rec, size_t pos, size_t avail)
+/* The first zero byte of the word w, as its index, or 8 if none: the
+ * lowest byte whose "has a zero" bit is set is the first zero (borrows
+ * only reach bytes above it). */
+static inline unsigned first_zero(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	for (int n = 0; n < 4 && avail - pos >= 8; n++, pos += 8) {
+	uint64_t zero = (w - ones) & ~w & highs;
+	return zero ? (unsigned)__builtin_ctzll(zero) >> 3 : 8;
+}
+
+/* Strings longer than a word: the next 24 bytes a word at a time, longer
+ * ones by memchr. Out of line, the first word is tried inline. */
+static size_t __attribute__((noinline)) string_end_long(const uint8_t *rec, size_t pos, size_t avail)
+{
+	for (int n = 0; n < 3 && avail - pos >= 8; n++, pos += 8) {
 		uint64_t w;
 		memcpy(&w, rec + pos, 8);
-		uint64_t zero = (w - ones) & ~w & highs;
-		if (zero)
-			return pos + (size_t)(__builtin_ctzll(zero) >> 3) + 1;
+		unsigned z = first_zero(w);
+		if (z < 8)
+			return pos + z + 1;
 	}
 	if (pos >= avail)
 		return 0;
@@ -55,20 +61,35 @@ size_t ctf_string_end(const uint8_t *rec, size_t pos, size_t avail)
 	return nul ? (size_t)(nul - rec) + 1 : 0;
 }
 
-/* The exact end of the staged record rec[0, avail) of event ev (record.h),
- * or 0 if its payload does not decode within avail. */
-static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
+/* Just past the NUL of the string at rec[pos, avail) (pos <= avail), or 0
+ * if there is none. Strings in records are mostly short: one word. */
+static inline size_t string_end(const uint8_t *rec, size_t pos, size_t avail)
 {
-	if (ev->fixed)
-		return ev->exact_len <= avail ? ev->exact_len : 0;
-	size_t pos = ev->var_start;
-	if (pos > avail)
-		return 0;
+	if (__builtin_expect(avail - pos >= 8, 1)) {
+		uint64_t w;
+		memcpy(&w, rec + pos, 8);
+		unsigned z = first_zero(w);
+		if (__builtin_expect(z < 8, 1))
+			return pos + z + 1;
+		pos += 8;
+	}
+	return string_end_long(rec, pos, avail);
+}
+
+size_t ctf_string_end(const uint8_t *rec, size_t pos, size_t avail)
+{
+	return string_end(rec, pos, avail);
+}
+
+/* The fields after the fixed prefix, any kind: record_end's general case. */
+static size_t __attribute__((noinline)) var_fields_end(const struct ctf_ev *ev, const uint8_t *rec,
+						       size_t pos, size_t avail)
+{
 	for (uint32_t i = ev->first_var; i < ev->nr; i++) {
 		const struct ctf_fl *f = &ev->f[i];
 		switch (f->kind) {
 		case RSEQTRACE_FIELD_STRING:
-			pos = ctf_string_end(rec, pos, avail);
+			pos = string_end(rec, pos, avail);
 			if (!pos)
 				return 0;
 			break;
@@ -95,37 +116,62 @@ static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t ava
 	return pos;
 }
 
+/* The exact end of the staged record rec[0, avail) of event ev (record.h),
+ * or 0 if its payload does not decode within avail. The common shapes
+ * first: fixed, or a fixed prefix then strings only (no per-field switch). */
+static inline size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
+{
+	if (ev->fixed)
+		return ev->exact_len <= avail ? ev->exact_len : 0;
+	size_t pos = ev->var_start;
+	if (pos > avail)
+		return 0;
+	if (!ev->tail_strings)
+		return var_fields_end(ev, rec, pos, avail);
+	for (uint32_t n = ev->tail_strings; n; n--) {
+		pos = string_end(rec, pos, avail);
+		if (!pos)
+			return 0;
+	}
+	return pos;
+}
+
 /*
- * Decodes the record at p[at, len) (ringbuf/packet.h): 1 if its header
- * names a declared event and its payload decodes within len. A compact
- * timestamp is rebuilt as CTF readers do: the smallest value >= prev
- * whose low bits match. The compact form is the staged record less its
- * first 8 bytes, so offsets count from at - 8 then (at >= 8 always: runs
- * start after a packet header; those 8 bytes are never read, the payload
- * starts after the header). Under the trace lock: registrations grow
- * cls->ev.
+ * The record at p[at, len) (ringbuf/packet.h): its event, timestamp and
+ * where its staged form starts, or NULL if its header does not fit or
+ * names no declared event. A compact timestamp is rebuilt as CTF readers
+ * do: the smallest value >= prev whose low bits match. The compact form
+ * is the staged record less its first 8 bytes, so offsets count from
+ * at - 8 then (at >= 8 always: runs start after a packet header; those 8
+ * bytes are never read, the payload starts after the header).
  */
+static inline const struct ctf_ev *header(const struct ctf_stream_class *cls, const uint8_t *p,
+					  size_t at, size_t len, uint64_t prev, uint64_t *ts,
+					  size_t *origin)
+{
+	if (len - at < 4)
+		return NULL;
+	uint32_t word = (uint32_t)read_le(p + at, 4), id;
+	if (__builtin_expect((word & RT_EH_EXTENDED) != RT_EH_EXTENDED, 1)) {
+		id = word & RT_EH_EXTENDED;
+		uint64_t t = (prev & ~(uint64_t)RT_EH_TS_MASK) | (word >> RT_EH_ID_BITS);
+		*ts = t < prev ? t + RT_EH_TS_MASK + 1 : t;
+		*origin = at - RT_EH_COMPACT_SKIP;
+	} else { /* one a packet, or after a long gap */
+		if (len - at < RT_EH_ROOM)
+			return NULL;
+		id = word >> RT_EH_ID_BITS;
+		*ts = read_le(p + at + 4, 8);
+		*origin = at;
+	}
+	return id < cls->nr_events ? cls->ev[id] : NULL;
+}
+
 int ctf_decode(const struct ctf_stream_class *cls, const uint8_t *p, size_t at, size_t len,
 	       uint64_t prev, struct rec_view *r)
 {
-	if (len - at < 4)
-		return 0;
-	uint32_t word = (uint32_t)read_le(p + at, 4), id;
-	size_t origin;
-	if ((word & RT_EH_EXTENDED) != RT_EH_EXTENDED) {
-		id = word & RT_EH_EXTENDED;
-		r->ts = (prev & ~(uint64_t)RT_EH_TS_MASK) | (word >> RT_EH_ID_BITS);
-		if (r->ts < prev)
-			r->ts += (uint64_t)RT_EH_TS_MASK + 1;
-		origin = at - RT_EH_COMPACT_SKIP;
-	} else {
-		if (len - at < RT_EH_ROOM)
-			return 0;
-		id = word >> RT_EH_ID_BITS;
-		r->ts = read_le(p + at + 4, 8);
-		origin = at;
-	}
-	const struct ctf_ev *ev = id < cls->nr_events ? cls->ev[id] : NULL;
+	size_t origin = at;
+	const struct ctf_ev *ev = header(cls, p, at, len, prev, &r->ts, &origin);
 	size_t end = ev ? record_end(ev, p + origin, len - origin) : 0;
 	r->end = origin + end;
 	return end != 0;
@@ -140,17 +186,27 @@ size_t ctf_walk(const struct ctf_stream_class *cls, const uint8_t *pkt, size_t f
 		uint64_t base, uint64_t now, struct walk_result *w)
 {
 	size_t at = from, last_end = from;
+	volatile size_t step = 0;
 	uint64_t prev = base, events = 0;
 	int cut = 0;
 	while (at < len) {
-		struct rec_view r;
-		if (!ctf_decode(cls, pkt, at, len, prev, &r) || r.ts < prev || r.ts > now) {
+		uint64_t ts;
+		size_t origin, end;
+		const struct ctf_ev *ev = header(cls, pkt, at, len, prev, &ts, &origin);
+		if (!ev || ts < prev || ts > now ||
+		    !(end = record_end(ev, pkt + origin, len - origin))) {
 			cut = 1;
 			break;
 		}
-		prev = r.ts;
-		last_end = r.end;
-		at = align_up(r.end, 8);
+		prev = ts;
+		last_end = origin + end;
+		size_t next = align_up(last_end, 8);
+		if (__builtin_expect(next - at == step, 1)) {
+			at += step;
+		} else {
+			step = next - at;
+			at = next;
+		}
 		events++;
 	}
 	w->events = events;
