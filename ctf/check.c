@@ -200,6 +200,13 @@ size_t ctf_walk(const struct ctf_stream_class *cls, const uint8_t *pkt, size_t f
 		}
 		prev = ts;
 		last_end = origin + end;
+		/* Where the next record starts depends on this one's last
+		 * string, a chain of loads from record to record. Records of
+		 * a run mostly have the size of the one before: when this one
+		 * does, `at += step` (step read through a volatile, so the
+		 * compiler cannot fold it into `at = next`) lets the CPU
+		 * predict the branch and start on the next record before this
+		 * one's string is scanned. Either way at = next. */
 		size_t next = align_up(last_end, 8);
 		if (__builtin_expect(next - at == step, 1)) {
 			at += step;
