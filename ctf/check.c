@@ -44,11 +44,12 @@ static inline unsigned first_zero(uint64_t w)
 	return zero ? (unsigned)__builtin_ctzll(zero) >> 3 : 8;
 }
 
-/* Strings longer than a word: the next 24 bytes a word at a time, longer
- * ones by memchr. Out of line, the first word is tried inline. */
-static size_t __attribute__((noinline)) string_end_long(const uint8_t *rec, size_t pos, size_t avail)
+/* Just past the NUL of the string at rec[pos, avail) (pos <= avail), or 0
+ * if there is none. Strings in records are mostly short: the first 32
+ * bytes a word at a time, longer ones by memchr. */
+size_t ctf_string_end(const uint8_t *rec, size_t pos, size_t avail)
 {
-	for (int n = 0; n < 3 && avail - pos >= 8; n++, pos += 8) {
+	for (int n = 0; n < 4 && avail - pos >= 8; n++, pos += 8) {
 		uint64_t w;
 		memcpy(&w, rec + pos, 8);
 		unsigned z = first_zero(w);
@@ -61,35 +62,20 @@ static size_t __attribute__((noinline)) string_end_long(const uint8_t *rec, size
 	return nul ? (size_t)(nul - rec) + 1 : 0;
 }
 
-/* Just past the NUL of the string at rec[pos, avail) (pos <= avail), or 0
- * if there is none. Strings in records are mostly short: one word. */
-static inline size_t string_end(const uint8_t *rec, size_t pos, size_t avail)
+/* The exact end of the staged record rec[0, avail) of event ev (record.h),
+ * or 0 if its payload does not decode within avail. */
+static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
 {
-	if (__builtin_expect(avail - pos >= 8, 1)) {
-		uint64_t w;
-		memcpy(&w, rec + pos, 8);
-		unsigned z = first_zero(w);
-		if (__builtin_expect(z < 8, 1))
-			return pos + z + 1;
-		pos += 8;
-	}
-	return string_end_long(rec, pos, avail);
-}
-
-size_t ctf_string_end(const uint8_t *rec, size_t pos, size_t avail)
-{
-	return string_end(rec, pos, avail);
-}
-
-/* The fields after the fixed prefix, any kind: record_end's general case. */
-static size_t __attribute__((noinline)) var_fields_end(const struct ctf_ev *ev, const uint8_t *rec,
-						       size_t pos, size_t avail)
-{
+	if (ev->fixed)
+		return ev->exact_len <= avail ? ev->exact_len : 0;
+	size_t pos = ev->var_start;
+	if (pos > avail)
+		return 0;
 	for (uint32_t i = ev->first_var; i < ev->nr; i++) {
 		const struct ctf_fl *f = &ev->f[i];
 		switch (f->kind) {
 		case RSEQTRACE_FIELD_STRING:
-			pos = string_end(rec, pos, avail);
+			pos = ctf_string_end(rec, pos, avail);
 			if (!pos)
 				return 0;
 			break;
@@ -116,90 +102,123 @@ static size_t __attribute__((noinline)) var_fields_end(const struct ctf_ev *ev, 
 	return pos;
 }
 
-/* The exact end of the staged record rec[0, avail) of event ev (record.h),
- * or 0 if its payload does not decode within avail. The common shapes
- * first: fixed, or a fixed prefix then strings only (no per-field switch). */
-static inline size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
+/* The compact timestamp in word rebuilt as CTF readers do: the smallest
+ * value >= prev whose low bits match. */
+static inline uint64_t compact_ts(uint32_t word, uint64_t prev)
 {
-	if (ev->fixed)
-		return ev->exact_len <= avail ? ev->exact_len : 0;
-	size_t pos = ev->var_start;
-	if (pos > avail)
-		return 0;
-	if (!ev->tail_strings)
-		return var_fields_end(ev, rec, pos, avail);
-	for (uint32_t n = ev->tail_strings; n; n--) {
-		pos = string_end(rec, pos, avail);
-		if (!pos)
-			return 0;
-	}
-	return pos;
+	uint64_t t = (prev & ~(uint64_t)RT_EH_TS_MASK) | (word >> RT_EH_ID_BITS);
+	return t < prev ? t + RT_EH_TS_MASK + 1 : t;
 }
 
 /*
- * The record at p[at, len) (ringbuf/packet.h): its event, timestamp and
- * where its staged form starts, or NULL if its header does not fit or
- * names no declared event. A compact timestamp is rebuilt as CTF readers
- * do: the smallest value >= prev whose low bits match. The compact form
- * is the staged record less its first 8 bytes, so offsets count from
- * at - 8 then (at >= 8 always: runs start after a packet header; those 8
- * bytes are never read, the payload starts after the header).
+ * The record at p[at, len) (ringbuf/packet.h), any form and shape: 1 if
+ * its header names a declared event and its payload decodes within len.
+ * The compact form is the staged record less its first 8 bytes, so
+ * offsets count from at - 8 then (at >= 8 always: runs start after a
+ * packet header; those 8 bytes are never read, the payload starts after
+ * the header).
  */
-static inline const struct ctf_ev *header(const struct ctf_stream_class *cls, const uint8_t *p,
-					  size_t at, size_t len, uint64_t prev, uint64_t *ts,
-					  size_t *origin)
+static int __attribute__((noinline)) decode(const struct ctf_stream_class *cls, const uint8_t *p,
+					    size_t at, size_t len, uint64_t prev, struct rec_view *r)
 {
 	if (len - at < 4)
-		return NULL;
+		return 0;
 	uint32_t word = (uint32_t)read_le(p + at, 4), id;
-	if (__builtin_expect((word & RT_EH_EXTENDED) != RT_EH_EXTENDED, 1)) {
+	size_t origin;
+	if ((word & RT_EH_EXTENDED) != RT_EH_EXTENDED) {
 		id = word & RT_EH_EXTENDED;
-		uint64_t t = (prev & ~(uint64_t)RT_EH_TS_MASK) | (word >> RT_EH_ID_BITS);
-		*ts = t < prev ? t + RT_EH_TS_MASK + 1 : t;
-		*origin = at - RT_EH_COMPACT_SKIP;
-	} else { /* one a packet, or after a long gap */
+		r->ts = compact_ts(word, prev);
+		origin = at - RT_EH_COMPACT_SKIP;
+	} else {
 		if (len - at < RT_EH_ROOM)
-			return NULL;
+			return 0;
 		id = word >> RT_EH_ID_BITS;
-		*ts = read_le(p + at + 4, 8);
-		*origin = at;
+		r->ts = read_le(p + at + 4, 8);
+		origin = at;
 	}
-	return id < cls->nr_events ? cls->ev[id] : NULL;
-}
-
-int ctf_decode(const struct ctf_stream_class *cls, const uint8_t *p, size_t at, size_t len,
-	       uint64_t prev, struct rec_view *r)
-{
-	size_t origin = at;
-	const struct ctf_ev *ev = header(cls, p, at, len, prev, &r->ts, &origin);
+	const struct ctf_ev *ev = id < cls->nr_events ? cls->ev[id] : NULL;
 	size_t end = ev ? record_end(ev, p + origin, len - origin) : 0;
 	r->end = origin + end;
 	return end != 0;
 }
 
+int ctf_decode(const struct ctf_stream_class *cls, const uint8_t *p, size_t at, size_t len,
+	       uint64_t prev, struct rec_view *r)
+{
+	return decode(cls, p, at, len, prev, r);
+}
+
+/*
+ * The end of the staged record rec[0, avail) of ev when it has a common
+ * shape and every string ends in its first word: fixed, or a fixed prefix
+ * then strings only (tail_strings), no per-field switch. 0: anything else,
+ * for decode() to settle (never a verdict: the short way only accepts).
+ */
+static inline size_t short_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
+{
+	if (ev->fixed)
+		return ev->exact_len <= avail ? ev->exact_len : 0;
+	size_t pos = ev->var_start;
+	uint32_t n = ev->tail_strings;
+	if (!n)
+		return 0;
+	do {
+		if (pos + 8 > avail)
+			return 0;
+		uint64_t w;
+		memcpy(&w, rec + pos, 8);
+		unsigned z = first_zero(w);
+		if (z == 8)
+			return 0;
+		pos += z + 1;
+	} while (--n);
+	return pos;
+}
+
 /*
  * Records carry no length: stops at the first record that the metadata
  * could not decode or whose timestamp is before the previous one or after
- * `now`, nothing after it can be delimited.
+ * `now`, nothing after it can be delimited. The common record (compact
+ * header, common shape) is checked in line, any other by decode().
  */
 size_t ctf_walk(const struct ctf_stream_class *cls, const uint8_t *pkt, size_t from, size_t len,
 		uint64_t base, uint64_t now, struct walk_result *w)
 {
+	struct ctf_ev *const *evs = cls->ev;
+	uint32_t nr_events = cls->nr_events;
 	size_t at = from, last_end = from;
 	volatile size_t step = 0;
 	uint64_t prev = base, events = 0;
 	int cut = 0;
 	while (at < len) {
 		uint64_t ts;
-		size_t origin, end;
-		const struct ctf_ev *ev = header(cls, pkt, at, len, prev, &ts, &origin);
-		if (!ev || ts < prev || ts > now ||
-		    !(end = record_end(ev, pkt + origin, len - origin))) {
+		size_t end = 0;
+		uint32_t word, id;
+		if (__builtin_expect(len - at >= 4, 1)) {
+			word = (uint32_t)read_le(pkt + at, 4);
+			id = word & RT_EH_EXTENDED;
+			if (id != RT_EH_EXTENDED && id < nr_events && evs[id]) {
+				size_t origin = at - RT_EH_COMPACT_SKIP;
+				end = short_end(evs[id], pkt + origin, len - origin);
+				end = end ? origin + end : 0;
+				ts = compact_ts(word, prev);
+			}
+		}
+		if (__builtin_expect(!end, 0)) {
+			struct rec_view r;
+			if (!decode(cls, pkt, at, len, prev, &r)) {
+				cut = 1;
+				break;
+			}
+			ts = r.ts;
+			end = r.end;
+		}
+		if (ts < prev || ts > now) {
 			cut = 1;
 			break;
 		}
 		prev = ts;
-		last_end = origin + end;
+		last_end = end;
 		/* Where the next record starts depends on this one's last
 		 * string, a chain of loads from record to record. Records of
 		 * a run mostly have the size of the one before: when this one
