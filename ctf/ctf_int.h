@@ -24,6 +24,9 @@ struct ctf_ev {
 	 * known in advance (records start 8-aligned): the checker starts
 	 * after them, at field first_var and offset var_start. */
 	uint32_t first_var, var_start;
+	/* Not fixed, and every field from first_var on a string: how many
+	 * (the checker's common case, no per-field switch); else 0. */
+	uint32_t tail_strings;
 	uint32_t nr;
 	struct ctf_fl f[];
 };

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctf/check.h"
 #include "ctf/ctf_int.h"
 #include "ctf/index.h"
 #include "eventdesc/record.h"
@@ -224,167 +225,27 @@ record_error(struct ctf_channel *c, int e, const char *fmt, ...)
 
 /* ---- checking a packet ------------------------------------------------------ */
 
-/* Records are little-endian (packet.h) as the hosts are: loads, not a
- * byte loop, on the path every record takes. */
-static uint64_t read_le(const uint8_t *p, unsigned n)
-{
-	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "records are read in place");
-	uint8_t v1;
-	uint16_t v2;
-	uint32_t v4;
-	uint64_t v8;
-	switch (n) {
-	case 1: memcpy(&v1, p, 1); return v1;
-	case 2: memcpy(&v2, p, 2); return v2;
-	case 4: memcpy(&v4, p, 4); return v4;
-	case 8: memcpy(&v8, p, 8); return v8;
-	}
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 static size_t align_up(size_t o, size_t a)
 {
 	return (o + a - 1) & ~(a - 1);
 }
 
-/* Just past the NUL of the string at rec[pos, avail), or 0 if there is
- * none. Strings in records are mostly short: the first 32 bytes are
- * scanned a word at a time here (the lowest byte whose "has a zero" bit
- * is set is the first zero: borrows only reach bytes above it), longer
- * ones by memchr. */
-static size_t string_end(const uint8_t *rec, size_t pos, size_t avail)
-{
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	for (int n = 0; n < 4 && avail - pos >= 8; n++, pos += 8) {
-		uint64_t w;
-		memcpy(&w, rec + pos, 8);
-		uint64_t zero = (w - ones) & ~w & highs;
-		if (zero)
-			return pos + (size_t)(__builtin_ctzll(zero) >> 3) + 1;
-	}
-	if (pos >= avail)
-		return 0;
-	const uint8_t *nul = memchr(rec + pos, 0, avail - pos);
-	return nul ? (size_t)(nul - rec) + 1 : 0;
-}
-
-/* The exact end of the staged record rec[0, avail) of event ev (record.h),
- * or 0 if its payload does not decode within avail. */
-static size_t record_end(const struct ctf_ev *ev, const uint8_t *rec, size_t avail)
-{
-	if (ev->fixed)
-		return ev->exact_len <= avail ? ev->exact_len : 0;
-	size_t pos = ev->var_start;
-	if (pos > avail)
-		return 0;
-	for (uint32_t i = ev->first_var; i < ev->nr; i++) {
-		const struct ctf_fl *f = &ev->f[i];
-		switch (f->kind) {
-		case RSEQTRACE_FIELD_STRING:
-			pos = string_end(rec, pos, avail);
-			if (!pos)
-				return 0;
-			break;
-		case RSEQTRACE_FIELD_SEQUENCE: {
-			pos = align_up(pos, f->lsize);
-			if (pos + f->lsize > avail)
-				return 0;
-			uint64_t n = read_le(rec + pos, f->lsize);
-			pos = align_up(pos + f->lsize, f->esize);
-			if (pos > avail || n > (avail - pos) / f->esize)
-				return 0;
-			pos += (size_t)n * f->esize;
-			break;
-		}
-		case RSEQTRACE_FIELD_ARRAY:
-			pos = align_up(pos, f->esize) + (size_t)f->esize * f->count;
-			break;
-		default:
-			pos = align_up(pos, f->esize) + f->esize;
-		}
-		if (pos > avail)
-			return 0;
-	}
-	return pos;
-}
-
-/* A record as decoded: its timestamp and where it ends exactly. */
-struct rec_view {
-	uint64_t ts;
-	size_t end;
-};
-
 /*
- * Decodes the record at p[at, len) (ringbuf/packet.h): 1 if its header
- * names a declared event and its payload decodes within len. A compact
- * timestamp is rebuilt as CTF readers do: the smallest value >= prev
- * whose low bits match. The compact form is the staged record less its
- * first 8 bytes, so offsets count from at - 8 then (at >= 8 always: runs
- * start after a packet header; those 8 bytes are never read, the payload
- * starts after the header). Under the trace lock: registrations grow
- * cls->ev.
- */
-static int decode(const struct ctf_stream_class *cls, const uint8_t *p, size_t at, size_t len,
-		  uint64_t prev, struct rec_view *r)
-{
-	if (len - at < 4)
-		return 0;
-	uint32_t word = (uint32_t)read_le(p + at, 4), id;
-	size_t origin;
-	if ((word & RT_EH_EXTENDED) != RT_EH_EXTENDED) {
-		id = word & RT_EH_EXTENDED;
-		r->ts = (prev & ~(uint64_t)RT_EH_TS_MASK) | (word >> RT_EH_ID_BITS);
-		if (r->ts < prev)
-			r->ts += (uint64_t)RT_EH_TS_MASK + 1;
-		origin = at - RT_EH_COMPACT_SKIP;
-	} else {
-		if (len - at < RT_EH_ROOM)
-			return 0;
-		id = word >> RT_EH_ID_BITS;
-		r->ts = read_le(p + at + 4, 8);
-		origin = at;
-	}
-	const struct ctf_ev *ev = id < cls->nr_events ? cls->ev[id] : NULL;
-	size_t end = ev ? record_end(ev, p + origin, len - origin) : 0;
-	r->end = origin + end;
-	return end != 0;
-}
-
-/*
- * Walks the records at pkt[from, len), compact timestamps relative to
- * base at first. Returns the exact end of the last good record; counts
- * good records in *events and sets *last_ts to the last one's timestamp
- * (base if none). Stops at the first record that the metadata could not
- * decode or whose timestamp is before the previous one or after `now`,
- * setting *cut: records carry no length, so nothing after it can be
- * delimited.
+ * Walks the records at pkt[from, len) under the trace lock (ctf_walk):
+ * returns the exact end of the last good record, sets *events, *last_ts
+ * (base if none) and *cut.
  */
 static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_t len,
 		   uint64_t base, uint64_t now, uint64_t *events, uint64_t *last_ts, int *cut)
 {
-	const struct ctf_stream_class *cls = c->cls;
-	size_t at = from, last_end = from;
-	uint64_t prev = base;
-	*events = 0;
-	*cut = 0;
+	struct walk_result w;
 	pthread_mutex_lock(&c->trace->lock);
-	while (at < len) {
-		struct rec_view r;
-		if (!decode(cls, pkt, at, len, prev, &r) || r.ts < prev || r.ts > now) {
-			*cut = 1;
-			break;
-		}
-		prev = r.ts;
-		last_end = r.end;
-		at = align_up(r.end, 8);
-		(*events)++;
-	}
+	size_t end = ctf_walk(c->cls, pkt, from, len, base, now, &w);
 	pthread_mutex_unlock(&c->trace->lock);
-	*last_ts = prev;
-	return last_end;
+	*events = w.events;
+	*last_ts = w.last_ts;
+	*cut = w.cut;
+	return end;
 }
 
 /* bs->count_records, for sub-buffers skipped by a resynchronization:
@@ -401,7 +262,7 @@ static uint64_t count_records(void *arg, const void *from, uint64_t len)
 	while (at < end) {
 		struct rec_view r;
 		n++;
-		if (!decode(c->cls, p, at, end, 0, &r))
+		if (!ctf_decode(c->cls, p, at, end, 0, &r))
 			break;
 		at = align_up(r.end, 8);
 	}
@@ -918,7 +779,7 @@ static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t r
 		 * before it; any time up to its first record decodes it. */
 		struct rec_view r;
 		pthread_mutex_lock(&c->trace->lock);
-		int ok = decode(c->cls, pkt, RT_PACKET_HEADER_LEN, len, base, &r);
+		int ok = ctf_decode(c->cls, pkt, RT_PACKET_HEADER_LEN, len, base, &r);
 		pthread_mutex_unlock(&c->trace->lock);
 		if (ok && r.ts >= s->floor)
 			begin = s->floor;

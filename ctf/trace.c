@@ -717,6 +717,11 @@ static struct ctf_ev *compile(const struct rt_desc *d, const struct ctf_stream_c
 		}
 	}
 	ev->exact_len = (uint32_t)pos;
+	uint32_t i = ev->first_var;
+	while (!ev->fixed && i < ev->nr && ev->f[i].kind == RSEQTRACE_FIELD_STRING)
+		i++;
+	if (!ev->fixed && i == ev->nr)
+		ev->tail_strings = ev->nr - ev->first_var;
 	return ev;
 }
 
