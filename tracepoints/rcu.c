@@ -19,8 +19,14 @@
  *       taken as left by a longjmp. No grace period waits for that id
  *       again, and none that meets it completes: what such a grace period
  *       retires is freed after a later one that meets none (rt_rcu_defer).
- *       The owner's next read_lock starts a new section instead of
- *       nesting in an abandoned one, so its sections are waited for again.
+ *       The owner's next read_lock from a frame as shallow as the
+ *       abandoned section's (or from another stack) starts a new section
+ *       instead of nesting in it, so its sections are waited for again. A
+ *       deeper one nests: it may run on top of the section still (a probe
+ *       preempted past STALE_MS that calls into another, or a signal handler
+ *       on top of it), and a new section's unlock would clear the slot under
+ *       it; nested, the abandoned id stays in the slot, and grace periods
+ *       keep what they retire until it goes (never freed early).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -153,16 +159,17 @@ static inline __attribute__((always_inline)) uintptr_t stack_pointer(void)
  * interrupted code), or on an alternate signal stack. A read_lock as deep
  * as v's or shallower, on the same stack, means v's frame is gone: its
  * thread left it with a longjmp and will never unlock it. Deeper, we
- * cannot tell; updaters then settle it (R4), after which nesting in v
- * would protect nothing. Async-signal-safe; the system call only when
- * not deeper.
+ * cannot tell: we nest, even in a section updaters took as left (R4).
+ * Async-signal-safe; the system call only when not deeper.
  */
 static __attribute__((noinline, cold)) int section_over(const struct reader *r, uint64_t v,
 							   uintptr_t sp)
 {
-	if (__atomic_load_n(&r->abandoned, __ATOMIC_RELAXED) == v)
-		return 1;
-	if (r->sp_id != v || sp < r->sp)
+	if (r->sp_id != v)
+		/* v's stack pointer is not recorded (a handler interrupted
+		 * lock_new): only the updaters' word settles it. */
+		return __atomic_load_n(&r->abandoned, __ATOMIC_RELAXED) == v;
+	if (sp < r->sp)
 		return 0;
 	stack_t ss;
 	if (sigaltstack(NULL, &ss) != 0)

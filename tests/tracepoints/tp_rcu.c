@@ -12,10 +12,20 @@
  *
  * Readers take a read-side section, load a shared pointer and read the
  * object for a while; the updater publishes a new object, waits for a
- * grace period with rt_rcu_synchronize() and poisons the old one. A reader
- * that finds poison is a use after free: the grace period did not wait for
- * it. Readers and the updater run on different CPUs so that their stores
+ * grace period with rt_rcu_synchronize() and poisons the old one if it
+ * completed (as the library's callers free only then: a reader kept out
+ * of its CPU past STALE_MS on a loaded machine is taken as gone and the
+ * grace period says so). A reader that finds poison is a use after free:
+ * a complete grace period did not wait for it. Readers and the updater run on different CPUs so that their stores
  * and loads race for real.
+ *
+ *   tp_rcu abandoned
+ *
+ * A section kept past STALE_MS by a running thread is taken as left (R4)
+ * and the grace period says it is incomplete; a read_lock deeper in that
+ * same section (a probe calling into another) nests in it: after its
+ * unlock no grace period completes while the outer section goes on, and
+ * one does once it ends.
  *
  *   tp_rcu nesting
  *
@@ -172,7 +182,7 @@ static int membarrier_race(const char *mode, double seconds)
 		return 1;
 	}
 
-	uint64_t grace_periods = 0;
+	uint64_t grace_periods = 0, incomplete = 0;
 	double t0 = now();
 	for (unsigned next = 1; now() - t0 < seconds; next = (next + 1) % POOL) {
 		struct obj *n = &pool[next];
@@ -180,8 +190,10 @@ static int membarrier_race(const char *mode, double seconds)
 			__atomic_store_n(&noise[k].v, (uint64_t)next, __ATOMIC_RELAXED);
 		__atomic_store_n(&n->magic, LIVE, __ATOMIC_RELAXED);
 		struct obj *old = __atomic_exchange_n(&shared, n, __ATOMIC_SEQ_CST);
-		rt_rcu_synchronize();
-		__atomic_store_n(&old->magic, DEAD, __ATOMIC_RELAXED);
+		if (rt_rcu_synchronize() == 0)
+			__atomic_store_n(&old->magic, DEAD, __ATOMIC_RELAXED);
+		else
+			incomplete++; /* kept, as the library keeps what it retired */
 		grace_periods++;
 	}
 	__atomic_store_n(&done, 1, __ATOMIC_RELAXED);
@@ -191,9 +203,9 @@ static int membarrier_race(const char *mode, double seconds)
 		secs += sections[i];
 		bad += poisoned[i];
 	}
-	printf("%s: %llu grace periods, %llu read-side sections, %llu saw a freed object\n", mode,
-	       (unsigned long long)grace_periods, (unsigned long long)secs,
-	       (unsigned long long)bad);
+	printf("%s: %llu grace periods (%llu incomplete), %llu read-side sections, %llu saw a "
+	       "freed object\n", mode, (unsigned long long)grace_periods,
+	       (unsigned long long)incomplete, (unsigned long long)secs, (unsigned long long)bad);
 	int ok = bad == 0 && grace_periods > 100 && secs > 100;
 	printf("%s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;
@@ -310,11 +322,69 @@ static int nesting(void)
 	return failures ? 1 : 0;
 }
 
+/* ---- abandoned ------------------------------------------------------------- */
+
+static int phase; /* 1: in the outer section; 2: nested done; 3: left it */
+
+static void wait_phase(int want)
+{
+	while (__atomic_load_n(&phase, __ATOMIC_ACQUIRE) != want)
+		sched_yield();
+}
+
+static __attribute__((noinline)) void deeper_probe(void)
+{
+	volatile char frame[256]; /* deeper than the outer section's frame */
+	frame[0] = 1;
+	rseqtrace__read_unlock(rseqtrace__read_lock());
+	(void)frame[0];
+}
+
+static void *long_section(void *arg)
+{
+	(void)arg;
+	unsigned long t = rseqtrace__read_lock();
+	__atomic_store_n(&phase, 1, __ATOMIC_RELEASE);
+	/* Running, not stopped, past STALE_MS: the updater gives up on us. */
+	double t0 = now();
+	while (now() - t0 < 1.6)
+		;
+	deeper_probe();
+	__atomic_store_n(&phase, 2, __ATOMIC_RELEASE);
+	wait_phase(10);
+	rseqtrace__read_unlock(t);
+	__atomic_store_n(&phase, 3, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int abandoned(void)
+{
+	rt_rcu_init();
+	pthread_t th;
+	pthread_create(&th, NULL, long_section, NULL);
+	wait_phase(1);
+	int first = rt_rcu_synchronize(); /* gives up after STALE_MS */
+	wait_phase(2);
+	int during = rt_rcu_synchronize();
+	__atomic_store_n(&phase, 10, __ATOMIC_RELEASE);
+	wait_phase(3);
+	int after = rt_rcu_synchronize();
+	pthread_join(th, NULL);
+	printf("grace periods: %d while the section ran past STALE_MS, %d after a deeper "
+	       "read_lock in it, %d once it ended (0: complete)\n", first, during, after);
+	int ok = first != 0 && during != 0 && after == 0;
+	printf("%s\n", ok ? "PASS" : "FAIL: a grace period completed while a section ran, or "
+			     "none after it ended");
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "nesting"))
 		return nesting();
+	if (argc == 2 && !strcmp(argv[1], "abandoned"))
+		return abandoned();
 	if (argc == 3)
 		return membarrier_race(argv[1], atof(argv[2]));
 	return 2;
