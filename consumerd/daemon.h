@@ -51,6 +51,7 @@ struct daemon_config {
 	int no_wakeup;                /* drain on the timer only (for comparison) */
 	uint32_t drain_threads;       /* 0: one per online CPU, at most MAX_DRAINERS */
 	int direct_io;                /* stream files written with O_DIRECT where allowed */
+	int drain_nice;               /* the drain threads' nice value; 0: the daemon's */
 	int peer_timeout_ms;          /* a peer that sends no first message, or
 	                                 reads none of an answer, for this long is
 	                                 closed (0: the default, 5000) */

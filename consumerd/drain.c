@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/time.h"
@@ -143,6 +144,7 @@ struct drainers {
 	int done_fd;            /* eventfd in the control thread's epoll set */
 	int quit;
 	int no_wakeup;          /* writers are never asked to wake us */
+	int nice;               /* the drain threads' nice value (0: the daemon's) */
 	struct trace *traces;   /* dnext */
 	/* For the adaptive timer, since its last tick (atomics). */
 	uint64_t packets;
@@ -641,6 +643,13 @@ static void *drainer_main(void *arg)
 	struct drainer *me = arg;
 	struct drainers *dr = me->dr;
 	uint32_t k = me->k;
+	/* Ahead of the writers on a CPU they share, where the system lets us
+	 * (root, or RLIMIT_NICE): as many writers as CPUs, flat out, leave a
+	 * drain at the same nice value too little of them to keep up with a
+	 * burst (docs/design.md §11). Else as the daemon: said, not fatal. */
+	if (dr->nice && setpriority(PRIO_PROCESS, (id_t)gettid(), dr->nice) != 0 && k == 0)
+		logm(LOG_INFO, "drain threads at the daemon's priority: nice %d: %s", dr->nice,
+		     strerror(errno));
 	for (;;) {
 		pthread_mutex_lock(&dr->lock);
 		for (struct trace *t; (t = next_work(dr, k));) {
@@ -743,6 +752,7 @@ int drainers_start(struct daemon *d, char *err, size_t errlen)
 	if (dr->nr > MAX_DRAINERS)
 		dr->nr = MAX_DRAINERS;
 	dr->no_wakeup = d->cfg.no_wakeup;
+	dr->nice = d->cfg.drain_nice;
 	dr->writer_wakeups = &d->writer_wakeups;
 	for (uint32_t k = 0; k < MAX_DRAINERS; k++)
 		dr->th[k].epfd = dr->th[k].ev_fd = -1;

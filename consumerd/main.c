@@ -37,6 +37,9 @@ static void usage(FILE *f)
 "      --drain-min-ms N   (default 1) while buffers fill up\n"
 "      --drain-threads N  threads writing traces to disk (default: one per\n"
 "                         online CPU, at most 16)\n"
+"      --drain-nice N     the drain threads' nice value, -20..19 (default -10:\n"
+"                         ahead of the traced programs where the system\n"
+"                         allows it, e.g. as root; 0: the daemon's own)\n"
 "      --no-writer-wakeup drain on the timer only: writers never wake the\n"
 "                         daemon when half a buffer is ready (for comparison)\n"
 "      --ack-timeout-ms N how long start/stop wait for applications (default 2000)\n"
@@ -126,7 +129,7 @@ static int daemonize(void)
 int main(int argc, char **argv)
 {
 	enum { O_HOME = 256, O_DMIN, O_DMAX, O_ACK, O_READY, O_VERSION, O_NOWAKE, O_PEER,
-	       O_MAXMEM, O_MAXEV, O_MAXMETA, O_DTHREADS, O_DIRECTIO };
+	       O_MAXMEM, O_MAXEV, O_MAXMETA, O_DTHREADS, O_DIRECTIO, O_DNICE };
 	static const struct option opts[] = {
 		{ "daemonize", no_argument, 0, 'd' },
 		{ "log", required_argument, 0, 'l' },
@@ -146,10 +149,12 @@ int main(int argc, char **argv)
 		{ "max-metadata", required_argument, 0, O_MAXMETA },
 		{ "drain-threads", required_argument, 0, O_DTHREADS },
 		{ "direct-io", no_argument, 0, O_DIRECTIO },
+		{ "drain-nice", required_argument, 0, O_DNICE },
 		{ 0, 0, 0, 0 },
 	};
 	struct daemon_config cfg = {
 		.drain_min_ms = 1, .drain_max_ms = 200, .ack_timeout_ms = 2000, .ready_fd = -1,
+		.drain_nice = -10,
 	};
 	const char *log_path = NULL, *home = NULL;
 	const char *max_mem = getenv(MAX_BUFFER_MEMORY_ENV);
@@ -173,6 +178,7 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case O_NOWAKE: cfg.no_wakeup = 1; break;
 		case O_DIRECTIO: cfg.direct_io = 1; break;
+		case O_DNICE: bad = parse_int(optarg, -20, 19, &cfg.drain_nice); break;
 		case O_MAXMEM: max_mem = optarg; break;
 		case O_MAXEV: bad = parse_int(optarg, 1, RT_MAX_APP_EVENTS, &max_events); break;
 		case O_DTHREADS: bad = parse_int(optarg, 1, MAX_DRAINERS, &threads); break;

@@ -224,6 +224,35 @@ def test_malformed_records_counted():
         d.cleanup()
 
 
+def thread_nices(pid):
+    """The nice value of each thread of pid (field 19 of its stat)."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            out.append(int(f.read().rsplit(")", 1)[1].split()[16]))
+    return out
+
+
+def test_drain_threads_nice():
+    """The drain threads run at nice -10 by default where allowed (root:
+    the burst of as many writers as CPUs otherwise outruns them), at the
+    daemon's own with --drain-nice 0; the control thread stays at 0."""
+    check(os.geteuid() == 0, "needs root (to lower a nice value); CI runs as root")
+    for args, want in (([], -10), (["--drain-nice", "0"], 0), (["--drain-nice", "5"], 5)):
+        d = Daemon(args=["--drain-threads", "2"] + args)
+        try:
+            wait_until(lambda: thread_nices(d.proc.pid).count(want) >= 2 + (want == 0),
+                       f"two drain threads at nice {want}: {thread_nices(d.proc.pid)}")
+            with open(f"/proc/{d.proc.pid}/stat") as f:
+                main = int(f.read().rsplit(")", 1)[1].split()[16])
+            check(main == 0, f"the daemon's control thread at nice {main}")
+        finally:
+            d.cleanup()
+    p = subprocess.run([os.path.join(BUILD, "consumerd", "rseqtraced"), "--drain-nice", "-21"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode == 2 and "--drain-nice" in p.stderr, p.stderr)
+
+
 def held_locks_case(env=None):
     need(SCRIBBLER)
     d = Daemon(env=env)
@@ -277,5 +306,5 @@ def test_wall_clock_does_not_bound_waits():
 
 if __name__ == "__main__":
     run_tests([test_kill_app, test_kill_daemon, test_disk_full, test_scribbled_buffers,
-               test_malformed_records_counted,
+               test_malformed_records_counted, test_drain_threads_nice,
                test_held_locks_do_not_block_others, test_wall_clock_does_not_bound_waits])
