@@ -646,7 +646,7 @@ static void *drainer_main(void *arg)
 	/* Ahead of the writers on a CPU they share, where the system lets us
 	 * (root, or RLIMIT_NICE): as many writers as CPUs, flat out, leave a
 	 * drain at the same nice value too little of them to keep up with a
-	 * burst (docs/design.md §11). Else as the daemon: said, not fatal. */
+	 * burst (docs/design.md §12). Else as the daemon: said, not fatal. */
 	if (dr->nice && setpriority(PRIO_PROCESS, (id_t)gettid(), dr->nice) != 0 && k == 0)
 		logm(LOG_INFO, "drain threads at the daemon's priority: nice %d: %s", dr->nice,
 		     strerror(errno));
