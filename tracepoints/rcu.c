@@ -403,7 +403,8 @@ static int wait_reader(struct reader *r, uint64_t v, uint64_t deadline, int *war
 			__atomic_store_n(&r->abandoned, v, __ATOMIC_RELAXED);
 			fprintf(stderr, "rseqtrace: thread %d has been inside a probe for %u ms: taken as "
 				"gone from it (a longjmp out of a signal handler?); what it could still "
-				"use is freed once it traces again or exits\n", r->tid, STALE_MS);
+				"use is freed once it leaves the probe, traces again from as shallow a frame, "
+				"or exits\n", r->tid, STALE_MS);
 			return 1;
 		}
 		if (!*warned) {
