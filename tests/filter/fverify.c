@@ -10,18 +10,7 @@
 #include <stdint.h>
 
 #include "fstub.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                            \
-	do {                                                        \
-		if (!(cond)) {                                      \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);               \
-			fputc('\n', stderr);                        \
-			failures++;                                 \
-		}                                                   \
-	} while (0)
+#include "tests/check.h"
 
 /* A program under construction. */
 struct pb {
