@@ -33,19 +33,10 @@ static const char disable_help[] =
 
 static int send_rotate(const char *home, const struct rt_msg_rotate *r)
 {
-	struct client c;
-	if (client_connect(&c, home) != 0)
-		return EXIT_FAIL;
 	static struct rt_msg_buf b;
 	rt_msg_init(&b, RT_MSG_ROTATE, 0);
 	rt_msg_put(&b, r, sizeof *r);
-	char *text = NULL;
-	int st = client_request(&c, &b, &text);
-	client_close(&c);
-	if (text)
-		cli_print_reply(st, text);
-	free(text);
-	return st == 0 ? EXIT_OK : EXIT_FAIL;
+	return cli_run(home, &b);
 }
 
 static int usage(const char *cmd)

@@ -134,17 +134,8 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 			     : output_arg(argv[optind], m.output, sizeof m.output)) != 0) {
 		return EXIT_USAGE;
 	}
-	struct client c;
-	if (client_connect(&c, home) != 0)
-		return EXIT_FAIL;
 	static struct rt_msg_buf b;
 	rt_msg_init(&b, RT_MSG_SNAPSHOT, 0);
 	rt_msg_put(&b, &m, sizeof m);
-	char *text = NULL;
-	int st = client_request(&c, &b, &text);
-	client_close(&c);
-	if (text)
-		cli_print_reply(st, text);
-	free(text);
-	return st == 0 ? EXIT_OK : EXIT_FAIL;
+	return cli_run(home, &b);
 }
