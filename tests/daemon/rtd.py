@@ -168,48 +168,61 @@ class Daemon:
                 raise Fail("sanitizer report in the daemon log:\n" + log[-6000:])
 
 
+def _native_getter(field):
+    """The bt2 C API function that reads a field like this one as a Python
+    int or str, or None for other types (read through bt2's objects)."""
+    import bt2
+    from bt2 import native_bt as nb
+    if isinstance(field, bt2._SignedIntegerFieldConst):
+        return nb.field_integer_signed_get_value
+    if isinstance(field, bt2._UnsignedIntegerFieldConst):
+        return nb.field_integer_unsigned_get_value
+    if isinstance(field, bt2._StringFieldConst):
+        return nb.field_string_get_value
+    return None
+
+
 class _Payload(Mapping):
-    """An event's payload fields, made when first read: bt2 builds a Python
-    object for every field it is asked for, and most checks read two."""
-    __slots__ = ("_msg", "_fields")
+    """An event's payload fields, read when asked for: integers and strings
+    as Python values with bt2's C API, other types as bt2's field objects.
+    getters (name -> reader, from _native_getter) is shared by every event
+    of the class."""
+    __slots__ = ("_msg", "_ep", "_getters")
 
-    def __init__(self, msg):
-        self._msg, self._fields = msg, None
+    def __init__(self, msg, ep, getters):
+        self._msg, self._ep, self._getters = msg, ep, getters
 
-    def _get(self):
-        if self._fields is None:
-            self._fields = self._msg.event.payload_field or {}
-        return self._fields
+    def _fields(self):
+        return self._msg.event.payload_field or {}
 
     def __getitem__(self, k):
-        return self._get()[k]
+        from bt2 import native_bt as nb
+        get = self._getters.get(k, self)
+        if get is self:
+            get = self._getters[k] = _native_getter(self._fields()[k])
+        if get is not None:
+            payload = nb.event_borrow_payload_field_const(self._ep)
+            try:
+                return get(nb.field_structure_borrow_member_field_by_name_const(payload, k))
+            except UnicodeDecodeError:
+                pass
+        return self._fields()[k]
 
     def __iter__(self):
-        return iter(self._get())
+        return iter(self._fields())
 
     def __len__(self):
-        return len(self._get())
+        return len(self._fields())
 
 
 def _context_getters(ctx):
-    """(key, member, getter) for the vpid/vtid/procname members of a common
-    context (ours or LTTng's underscored names), read with bt2's C API."""
-    import bt2
-    from bt2 import native_bt as nb
+    """(key, member, reader) for the vpid/vtid/procname members of a common
+    context (ours or LTTng's underscored names)."""
     getters = []
     for k in ("vpid", "vtid", "procname"):
         for member in (k, "_" + k):
             if member in ctx:
-                f = ctx[member]
-                if isinstance(f, bt2._SignedIntegerFieldConst):
-                    get = nb.field_integer_signed_get_value
-                elif isinstance(f, bt2._UnsignedIntegerFieldConst):
-                    get = nb.field_integer_unsigned_get_value
-                elif isinstance(f, bt2._StringFieldConst):
-                    get = nb.field_string_get_value
-                else:
-                    get = None
-                getters.append((k, member, get))
+                getters.append((k, member, _native_getter(ctx[member])))
                 break
     return getters
 
@@ -224,7 +237,7 @@ def read_trace(path):
     import bt2
     from bt2 import native_bt as nb
     events, discarded = [], {}
-    streams, names = {}, {}
+    streams, classes = {}, {}
     borrow_member = nb.field_structure_borrow_member_field_by_name_const
     it = bt2.TraceCollectionMessageIterator(str(path))
     for m in it:
@@ -242,13 +255,14 @@ def read_trace(path):
                     _context_getters(ctx) if ctx is not None else [])
             key, channel, getters = st
             cp = int(nb.event_borrow_class_const(ep))
-            name = names.get(cp)
-            if name is None:
-                name = names[cp] = m.event.name
+            cls = classes.get(cp)
+            if cls is None:
+                cls = classes[cp] = (m.event.name, {})
+            name, payload_getters = cls
             pkt = nb.packet_borrow_context_field_const(nb.event_borrow_packet_const(ep))
             d = {
                 "name": name,
-                "fields": _Payload(m),
+                "fields": _Payload(m, ep, payload_getters),
                 "ts": nb.clock_snapshot_get_value(
                     nb.message_event_borrow_default_clock_snapshot_const(m._ptr)),
                 "stream": key,

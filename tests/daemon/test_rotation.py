@@ -70,8 +70,14 @@ def session(d, out, *extra):
 
 
 def live_app(d, role, n, sleep_us=20):
-    return App(d, "-c", "0", TAPP, "--events", str(n), "--role", str(role), "--sleep-us",
-               str(sleep_us), exe="/usr/bin/taskset")
+    """A paced app on CPU 0, writing once the daemon lists it (it waits for
+    that: a short run could otherwise end before the test sees it)."""
+    go = os.path.join(d.tmp, f"go-{role}")
+    app = App(d, "-c", "0", TAPP, "--events", str(n), "--role", str(role), "--sleep-us",
+              str(sleep_us), "--wait", go, exe="/usr/bin/taskset")
+    wait_until(lambda: registered(d, app.pid), "the app's registration")
+    open(go, "w").close()
+    return app
 
 
 def rotate_while_writing(extra=()):
@@ -80,9 +86,8 @@ def rotate_while_writing(extra=()):
         out = tmpdir() + "/out"
         session(d, out, *extra)
         n = 20000
-        app = live_app(d, 4, n)
         # a per-PID trace exists once the app registered: rotate after
-        wait_until(lambda: registered(d, app.pid), "the app's registration")
+        app = live_app(d, 4, n)
         paths = []
         for _ in range(4):
             time.sleep(0.05)
@@ -127,7 +132,6 @@ def two_channels(buffers):
         d.ok("start")
         n = 8000
         app = live_app(d, 4, n)
-        wait_until(lambda: registered(d, app.pid), "the app's registration")
         for _ in range(4):
             time.sleep(0.05)
             r = d.ok("rotate").stdout
