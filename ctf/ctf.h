@@ -248,7 +248,9 @@ uint64_t ctf_channel_skip_late_cpu(struct ctf_channel *c, uint32_t cpu);
 void ctf_channel_cpu_stats(const struct ctf_channel *c, uint32_t cpu, struct ctf_channel_stats *st);
 void ctf_channel_close_cpu(struct ctf_channel *c, uint32_t cpu);
 /* Writes an empty packet (header and context only) on one CPU's stream,
- * stamped now: a live viewer's first packet of a stream. 0 or -errno. */
+ * stamped with the stream's last timestamp (0 at first, never later than a
+ * record still in the buffer): a live viewer's first packet of a stream.
+ * 0 or -errno. */
 int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu);
 /* A live beacon told readers that nothing comes before ts on this CPU:
  * a later packet begins no earlier than ts when its first record allows

@@ -839,13 +839,13 @@ int ctf_channel_drain_cpu(struct ctf_channel *c, uint32_t cpu, int partial)
 	return r ? r : written;
 }
 
+/* Stamped with the last timestamp decoded or written, not the clock: the
+ * records still in the buffer may be older than now, and the next packet
+ * may not begin before this one ends (S2). */
 int ctf_channel_empty_packet_cpu(struct ctf_channel *c, uint32_t cpu)
 {
-	struct cpu_stream *s = &c->cpu[cpu];
 	struct rt_packet pk;
-	uint64_t ts = rt_clock_read(c->bs->clock);
-	if (ts < s->last_ts)
-		ts = s->last_ts;
+	uint64_t ts = run_base(&c->cpu[cpu]);
 	return write_packet(c, cpu, &pk, 0, RT_PACKET_HEADER_LEN, 0, ts, ts);
 }
 

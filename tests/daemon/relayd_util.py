@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from rtd import Fail, tmpdir
+from rtd import Fail, read_trace, tmpdir
 
 RELAYD = shutil.which("lttng-relayd")
 
@@ -76,3 +76,15 @@ class Relayd:
 
     def stop(self):
         self.kill(signal.SIGTERM)
+
+
+def relayd_events(r, want, timeout=20):
+    """The relayd's trace once it holds `want` rtd:seq and rtd:first events
+    (it writes what it received on its own time)."""
+    deadline = time.time() + timeout
+    while True:
+        events, discarded = read_trace(r.out)
+        n = sum(e["name"] in ("rtd:seq", "rtd:first") for e in events)
+        if n + sum(discarded.values()) >= want or time.time() > deadline:
+            return events, discarded
+        time.sleep(0.3)

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 
 from index_check import check_trace_index, trace_dirs
-from relayd_util import Relayd, free_ports
+from relayd_util import Relayd, free_ports, relayd_events
 from rtd import TPROV, App, Daemon, bt_clean, check, read_trace, run_tests, wait_until
 
 HOST = "rthost"
@@ -41,18 +41,6 @@ def test_no_relayd():
         check(p.returncode != 0 and "exclude" in p.stderr, f"-o with -U: {p.stderr}")
     finally:
         d.cleanup()
-
-
-def relayd_events(r, want, timeout=20):
-    """The relayd's trace once it holds `want` rtd:seq events (it writes
-    what it received on its own time)."""
-    deadline = time.time() + timeout
-    while True:
-        events, discarded = read_trace(r.out)
-        n = sum(e["name"] in ("rtd:seq", "rtd:first") for e in events)
-        if n + sum(discarded.values()) >= want or time.time() > deadline:
-            return events, discarded
-        time.sleep(0.3)
 
 
 def test_stream_then_read():
@@ -182,6 +170,46 @@ def read_lines_until(proc, enough, timeout):
     return lines
 
 
+def live_burst(buffers):
+    """A live session's first packets come before an application that
+    writes its events in one burst right after registering: every event
+    arrives (the empty first packet was stamped with the clock, later than
+    the records still in the buffer, and the whole burst was cut as
+    corrupt)."""
+    r = Relayd()
+    d = Daemon()
+    try:
+        d.ok("create", "lb", "-U", r.url(), "--hostname", HOST, "--live=500000",
+             f"--buffers-{buffers}")
+        d.ok("enable-event", "rtd:*")
+        d.ok("start")
+        n = 300
+        for role in (1, 2):
+            app = App(d, "--role", str(role), "--events", str(n))
+            check(app.wait() == 0, f"app exited {app.proc.returncode}: {app.err}")
+        d.ok("stop")
+        kv = d.kv("lb")
+        check(int(kv["discarded"]) == 0 and int(kv["corrupt_events"]) == 0,
+              f"discarded {kv['discarded']}, corrupt {kv['corrupt_events']}")
+        events, discarded = relayd_events(r, 2 * (n + 1))
+        got = seqs_by_role(events)
+        check(all(sorted(got.get(role, [])) == list(range(n)) for role in (1, 2)) and
+              sum(discarded.values()) == 0,
+              f"at the relayd: {[len(got.get(x, [])) for x in (1, 2)]} of {n} per app, "
+              f"{sum(discarded.values())} discarded")
+    finally:
+        d.cleanup()
+        r.stop()
+
+
+def test_live_burst_uid():
+    live_burst("uid")
+
+
+def test_live_burst_pid():
+    live_burst("pid")
+
+
 def test_live():
     r = Relayd()
     d = Daemon()
@@ -280,6 +308,7 @@ def test_relayd_killed():
 
 import sys  # noqa: E402
 _all = [test_no_relayd, test_stream_then_read, test_stream_then_read_per_pid,
-        test_stream_then_read_2_11, test_two_channels, test_live,
+        test_stream_then_read_2_11, test_two_channels, test_live_burst_uid,
+        test_live_burst_pid, test_live,
         test_relayd_killed]
 run_tests([t for t in _all if len(sys.argv) < 2 or t.__name__ in sys.argv[1:]])
