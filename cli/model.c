@@ -213,6 +213,12 @@ static int parse_line(struct m_session *s, const char *line)
 		snprintf(s->snap_name, sizeof s->snap_name, "%s", v);
 	else if (k == 24 && !strncmp(line, "snapshot_output_max_size", k))
 		s->snap_max_size = strtoull(v, NULL, 10);
+	else if (k == 10 && !strncmp(line, "live_timer", k))
+		s->live_us = (uint32_t)strtoul(v, NULL, 10);
+	else if (k == 14 && !strncmp(line, "rotation_timer", k))
+		s->rot_timer_us = strtoull(v, NULL, 10);
+	else if (k == 13 && !strncmp(line, "rotation_size", k))
+		s->rot_size = strtoull(v, NULL, 10);
 	else if (k == 7 && !strncmp(line, "channel", k))
 		return parse_channel(s, line);
 	else if (k == 4 && !strncmp(line, "rule", k))

@@ -58,6 +58,8 @@ struct m_session {
 	char snap_path[RT_PATH_MAX];
 	uint64_t snap_max_size;
 	int snap_outputs_seen;  /* load: the file had <snapshot_outputs> */
+	uint32_t live_us;       /* streamed live to a relayd: its live timer; 0: not live */
+	uint64_t rot_timer_us, rot_size; /* rotation schedules (enable-rotation); 0: none */
 	struct m_tracker trackers[RT_TRACK_NR]; /* by enum rt_track_attr */
 	struct m_channel *channels;
 	uint32_t nr_channels;

@@ -99,7 +99,7 @@ static void save_rule_extras(xmlTextWriterPtr w, const struct m_rule *r)
 	end(w);
 }
 
-static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
+static void save_channel(xmlTextWriterPtr w, const struct m_channel *c, uint32_t live_us)
 {
 	start(w, "channel");
 	el(w, "name", c->name);
@@ -117,7 +117,7 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 	elu(w, "monitor_timer_interval", c->monitor_timer_us);
 	elu(w, "tracefile_size", c->tracefile_size);
 	elu(w, "tracefile_count", c->tracefile_count);
-	elu(w, "live_timer_interval", 0);
+	elu(w, "live_timer_interval", live_us); /* lttng: the session's, in each channel */
 	start(w, "events");
 	for (uint32_t i = 0; i < c->nr_rules; i++) {
 		const struct m_rule *r = &c->rules[i];
@@ -220,15 +220,32 @@ static xmlBufferPtr save_document(const struct m_session *s)
 	el(w, "buffer_type", s->per_pid ? "PER_PID" : "PER_UID");
 	start(w, "channels");
 	for (uint32_t i = 0; i < s->nr_channels; i++)
-		save_channel(w, &s->channels[i]);
+		save_channel(w, &s->channels[i], s->live_us);
 	end(w);
 	mi_trackers(w, s, 0);
 	end(w);
 	end(w);
 	el(w, "started", strcmp(s->state, "active") == 0 ? "true" : "false");
-	if (s->snapshot) {
+	if (s->snapshot || s->live_us || s->rot_timer_us || s->rot_size) {
 		start(w, "attributes");
-		el(w, "snapshot_mode", "true");
+		if (s->snapshot)
+			el(w, "snapshot_mode", "true");
+		if (s->live_us)
+			elu(w, "live_timer_interval", s->live_us);
+		if (s->rot_timer_us || s->rot_size) {
+			start(w, "rotation_schedules");
+			if (s->rot_timer_us) {
+				start(w, "periodic");
+				elu(w, "time_us", s->rot_timer_us);
+				end(w);
+			}
+			if (s->rot_size) {
+				start(w, "size_threshold");
+				elu(w, "bytes", s->rot_size);
+				end(w);
+			}
+			end(w);
+		}
 		end(w);
 	}
 	start(w, "output");
@@ -628,7 +645,8 @@ static int load_channel(struct loader *ld, const xmlNode *ch, struct m_session *
 			if (number(ld, n, where, UINT32_MAX, &x) == 0)
 				c->tracefile_count = (uint32_t)x;
 		} else if (is(n, "live_timer_interval")) {
-			if (number(ld, n, where, 0, &x) != 0)
+			/* the session's (<attributes>), repeated by lttng */
+			if (number(ld, n, where, UINT32_MAX, &x) != 0)
 				break;
 		} else if (is(n, "events")) {
 			for (const xmlNode *e = n->children; e && !ld->failed; e = e->next) {
@@ -835,9 +853,7 @@ static int load_consumer_output(struct loader *ld, const xmlNode *co, const char
 				if (load_net_output(ld, p, where, out, size) != 0)
 					return -1;
 			} else if (p->type == XML_ELEMENT_NODE) {
-				return unsupported(ld, p, where, "network outputs (relayd) of a session "
-								 "are not supported yet (of a snapshot "
-								 "session, they are)");
+				return unsupported(ld, p, where, "not supported by rseqtrace");
 			}
 		}
 	}
@@ -894,9 +910,38 @@ static int load_output(struct loader *ld, const xmlNode *out, struct m_session *
 				return -1;
 		} else if (!is(n, "consumer_output")) {
 			return unsupported(ld, n, s->name, "not supported by rseqtrace");
-		} else if (load_consumer_output(ld, n, s->name, 0, s->output, sizeof s->output) != 0) {
+		} else if (load_consumer_output(ld, n, s->name, 1, s->output, sizeof s->output) != 0) {
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* <rotation_schedules>: one <periodic> and one <size_threshold> at most,
+ * as a session holds. */
+static int load_rotation_schedules(struct loader *ld, const xmlNode *list, struct m_session *s)
+{
+	for (const xmlNode *r = list->children; r; r = r->next) {
+		if (r->type != XML_ELEMENT_NODE)
+			continue;
+		int periodic = is(r, "periodic");
+		if (!periodic && !is(r, "size_threshold"))
+			return unsupported(ld, r, s->name, "not supported by rseqtrace");
+		uint64_t *v = periodic ? &s->rot_timer_us : &s->rot_size;
+		if (*v)
+			return unsupported(ld, r, s->name, "a second schedule of one kind: a session "
+							 "has one of each");
+		for (const xmlNode *n = r->children; n; n = n->next) {
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			if (!is(n, periodic ? "time_us" : "bytes"))
+				return unsupported(ld, n, s->name, "not supported by rseqtrace");
+			if (number(ld, n, s->name, UINT64_MAX, v) != 0)
+				return -1;
+		}
+		if (!*v)
+			return unsupported(ld, r, s->name, periodic ? "a periodic rotation needs a "
+							 "time_us above 0" : "a size rotation needs bytes above 0");
 	}
 	return 0;
 }
@@ -912,11 +957,17 @@ static int load_attributes(struct loader *ld, const xmlNode *a, struct m_session
 		}
 		if (is(n, "live_timer_interval")) {
 			uint64_t x;
-			if (number(ld, n, s->name, 0, &x) != 0)
+			if (number(ld, n, s->name, UINT32_MAX, &x) != 0)
+				return -1;
+			s->live_us = (uint32_t)x;
+			continue;
+		}
+		if (is(n, "rotation_schedules")) {
+			if (load_rotation_schedules(ld, n, s) != 0)
 				return -1;
 			continue;
 		}
-		return unsupported(ld, n, s->name, "live and rotation sessions are not supported yet");
+		return unsupported(ld, n, s->name, "not supported by rseqtrace");
 	}
 	return 0;
 }
@@ -952,6 +1003,14 @@ static int load_session(struct loader *ld, const xmlNode *x, struct m_session *s
 	if (!ld->failed && s->snap_outputs_seen != s->snapshot)
 		unsupported(ld, x, s->name, s->snapshot ? "snapshot mode without <snapshot_outputs>"
 					     : "<snapshot_outputs> without snapshot mode");
+	int streamed = strncmp(s->output, "net", 3) == 0;
+	if (!ld->failed && s->live_us && !streamed)
+		unsupported(ld, x, s->name, "a live timer without a relayd output (lttng's live "
+					    "sessions stream to a relayd)");
+	if (!ld->failed && (s->rot_timer_us || s->rot_size) && (streamed || s->snapshot))
+		unsupported(ld, x, s->name, streamed ? "rotation schedules of a session streamed to "
+					    "a relayd: rseqtrace rotates sessions that write local files"
+					    : "rotation schedules of a snapshot session");
 	return ld->failed ? -1 : 0;
 }
 
@@ -1177,10 +1236,18 @@ static int replay_session(const char *home, const struct m_session *s, int force
 	}
 	struct rt_msg_create cr = { .buffers = s->per_pid ? RT_BUFFERS_PID : RT_BUFFERS_UID };
 	snprintf(cr.name, sizeof cr.name, "%s", s->name);
-	/* A snapshot session's directory is its snapshot output's, if local. */
-	const char *out = !s->snapshot ? s->output : strncmp(s->snap_path, "net", 3) ? s->snap_path : "";
-	if (out[0] && absolute_path(out, cr.output, sizeof cr.output) != 0)
-		return -1;
+	if (!s->snapshot && strncmp(s->output, "net", 3) == 0) {
+		/* As create --set-url [--live]: the relayd must answer now. */
+		struct net_opts n = { .live_us = s->live_us };
+		if (parse_net_opt('U', s->output, &n) != 1 || net_opts_apply(&n, &cr) != 0)
+			return -1;
+	} else {
+		/* A snapshot session's directory is its snapshot output's, if local. */
+		const char *out = !s->snapshot ? s->output
+			: strncmp(s->snap_path, "net", 3) ? s->snap_path : "";
+		if (out[0] && absolute_path(out, cr.output, sizeof cr.output) != 0)
+			return -1;
+	}
 	if (s->snapshot)
 		cr.flags |= RT_CREATE_SNAPSHOT;
 	if (send_body(home, RT_MSG_CREATE, &cr, sizeof cr, NULL, 0) != 0)
@@ -1190,6 +1257,12 @@ static int replay_session(const char *home, const struct m_session *s, int force
 		r = replay_channel(home, s, &s->channels[i]);
 	for (unsigned a = 0; a < RT_TRACK_NR && !r; a++)
 		r = replay_tracker(home, s, a);
+	if (!r && (s->rot_timer_us || s->rot_size)) {
+		struct rt_msg_rotate rot = { .action = RT_ROT_ENABLE, .timer_us = s->rot_timer_us,
+					     .size = s->rot_size };
+		snprintf(rot.session, sizeof rot.session, "%s", s->name);
+		r = send_body(home, RT_MSG_ROTATE, &rot, sizeof rot, NULL, 0) ? -1 : 0;
+	}
 	if (!r && strcmp(s->state, "active") == 0)
 		r = send_body(home, RT_MSG_START, &ss, sizeof ss, NULL, 0) ? -1 : 0;
 	if (r) {
@@ -1217,8 +1290,8 @@ int cmd_load(int argc, char **argv, const char *home)
 "Usage: rseqtrace load [NAME | -a] [-i PATH] [-f]\n"
 "Make the sessions (default: every one) of a session file in lttng's XML\n"
 "(written by 'rseqtrace save' or 'lttng save'). What rseqtrace cannot do\n"
-"(kernel channels and trackers, live sessions, network outputs of other than\n"
-"snapshot sessions, ...) is refused,\n"
+"(kernel channels and trackers, rotation of a session streamed to a relayd,\n"
+"...) is refused,\n"
 "naming the element, and nothing of that session is made.\n"
 "  -i, --input-path PATH  a file, or a directory of *.lttng files (default\n"
 "                         ~/.rseqtrace/sessions)\n"

@@ -197,6 +197,8 @@ static void list_session_kv(struct daemon *d, const struct session *s, struct te
 			 (unsigned long long)s->snapshots, s->snap_out.id ? s->snap_out.path : "");
 	if (s->rot_phase)
 		text_add(t, "rotation_ongoing=%s\n", s->rot_name);
+	text_add(t, "rotation_timer=%llu\nrotation_size=%llu\n",
+		 (unsigned long long)s->rot_timer_us, (unsigned long long)s->rot_size);
 	if (s->snapshot && s->snap_out.id)
 		text_add(t, "snapshot_output_name=%s\nsnapshot_output_max_size=%llu\n",
 			 s->snap_out.name, (unsigned long long)s->snap_out.max_size);

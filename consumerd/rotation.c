@@ -267,6 +267,13 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (s->snapshot)
 		return send_replyf(c, seq, -EINVAL, "session %s is in snapshot mode: it has no "
 				   "trace chunks to rotate (rseqtrace snapshot record)", s->name);
+	/* The relayd keeps a streamed session's trace; its chunks would move
+	 * there (lttng's relayd rotation commands), which rseqtrace does not
+	 * send: refused rather than archiving nothing here. */
+	if (s->relayd && x->action != RT_ROT_DISABLE)
+		return send_replyf(c, seq, -ENOTSUP, "session %s streams to a relayd (%s): rotating "
+				   "a streamed session is not supported; rotate a session that "
+				   "writes local files", s->name, s->output);
 	switch (x->action) {
 	case RT_ROT_ENABLE:
 		if (x->timer_us)

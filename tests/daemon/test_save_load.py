@@ -23,6 +23,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
+from relayd_util import Relayd, relayd_events
 from rtd import SRC, App, Daemon, Fail, check, read_trace, run_tests, tmpdir
 
 XSD = "/usr/share/xml/lttng/session.xsd"
@@ -384,7 +385,7 @@ def test_lttng_files():
             ("<type>JUL</type>\n\t\t\t\t<buffer_type>PER_PID</buffer_type>\n\t\t\t\t<channels/>",
              "<type>JUL</type><buffer_type>PER_PID</buffer_type><channels><channel>"
              "<name>j</name></channel></channels>", "the JUL domain"),
-            ("<path>", "<net_output><control_uri>tcp://h</control_uri></net_output><!--", "<net_output>"),
+            ("<path>", "<net_output><control_uri>tcp://h</control_uri></net_output><!--", "<control_uri>"),
         ]
         for i, (old, new, what) in enumerate(cases):
             check(old in text, f"lttng's file has no {old!r}:\n{text}")
@@ -660,7 +661,162 @@ def test_lttng_snapshot_files():
         lt.close()
 
 
+STREAM_KEYS = ("output", "live_timer", "rotation_timer", "rotation_size", "buffers")
+
+
+def stream_state(d, name):
+    kv = d.kv(name)
+    return {k: kv.get(k) for k in STREAM_KEYS}, kv_lines(d, name, "channel"), rules(d, name)
+
+
+def validate(path):
+    x = subprocess.run(["xmllint", "--noout", "--schema", XSD, path], capture_output=True, text=True)
+    check(x.returncode == 0, f"{path} does not validate against {XSD}: {x.stderr}")
+
+
+def test_streamed_and_rotation_round_trip():
+    """Sessions streamed to a relayd (live and not) and sessions with
+    rotation schedules are saved with lttng's <net_output>,
+    <live_timer_interval> and <rotation_schedules>, validate, load as they
+    were (a loaded live session streams), and save -> load -> save is
+    byte-stable; a streamed session cannot rotate (refused, by name); a
+    streamed session loads only where its relayd answers."""
+    r = Relayd()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        save = os.path.join(base, "save")
+        os.mkdir(save)
+        d.ok("create", "live1", "--set-url", r.url(), "--live=500000", "--buffers-pid")
+        d.ok("enable-event", "-s", "live1", "rtd:*")
+        d.ok("create", "net1", "--set-url", r.url())
+        d.ok("enable-channel", "-s", "net1", "-u", "ch", "--subbuf-size", "64k")
+        d.ok("enable-event", "-s", "net1", "-u", "-c", "ch", "a:b")
+        x = d.cli("enable-rotation", "-s", "net1", "--timer", "5000000")
+        check(x.returncode != 0 and "streams to a relayd" in x.stderr + x.stdout,
+              f"rotation of a streamed session: {x.returncode} {x.stdout}{x.stderr}")
+        d.ok("create", "rot1", "-o", os.path.join(base, "rot1"))
+        d.ok("enable-event", "-s", "rot1", "a:b")
+        d.ok("enable-rotation", "-s", "rot1", "--timer", "5000000")
+        d.ok("enable-rotation", "-s", "rot1", "--size", "1048576")
+        names = ("live1", "net1", "rot1")
+        before = {n: stream_state(d, n) for n in names}
+        check(before["live1"][0]["live_timer"] == "500000" and
+              before["rot1"][0]["rotation_timer"] == "5000000" and
+              before["rot1"][0]["rotation_size"] == "1048576", str(before))
+        d.ok("save", "-o", save)
+        first = {n: open(os.path.join(save, n + ".lttng")).read() for n in names}
+        for n in names:
+            validate(os.path.join(save, n + ".lttng"))
+        attrs = first["live1"].split("<attributes>")[1].split("</attributes>")[0]
+        check("<live_timer_interval>500000</live_timer_interval>" in attrs, first["live1"])
+        check(f"<control_uri>tcp4://127.0.0.1:{r.ctrl}/</control_uri>" in first["net1"] and
+              "<attributes>" not in first["net1"], first["net1"])
+        check("<periodic>" in first["rot1"] and "<time_us>5000000</time_us>" in first["rot1"] and
+              "<bytes>1048576</bytes>" in first["rot1"], first["rot1"])
+        for n in names:
+            d.ok("destroy", n)
+        d.ok("load", "-i", save)
+        after = {n: stream_state(d, n) for n in names}
+        check(after == before, f"loaded sessions differ:\n{before}\n{after}")
+        d.ok("save", "-o", save, "-f")
+        for n in names:
+            again = open(os.path.join(save, n + ".lttng")).read()
+            check(again == first[n], f"{n}: save -> load -> save changed the file:\n"
+                                     f"{first[n]}\n---\n{again}")
+        # The loaded live session streams to the relayd.
+        d.ok("start", "live1")
+        app = App(d, "--events", "300", "--role", "2")
+        check(app.wait() == 0, app.err)
+        d.ok("stop", "live1")
+        evs, _ = relayd_events(r, 301)
+        check(sum(e["name"] == "rtd:seq" for e in evs) == 300, f"{len(evs)} events at the relayd")
+        # With its relayd gone, a streamed session does not load, and says why.
+        d.ok("destroy", "net1")
+        r.stop()
+        x = d.cli("load", "-i", os.path.join(save, "net1.lttng"))
+        check(x.returncode != 0 and "no lttng-relayd answers" in x.stderr, x.stderr)
+        check("net1" not in d.ok("list").stdout, "a session half loaded")
+        # Refused by name: a live timer without a relayd, rotation of a streamed session.
+        bad = os.path.join(base, "bad.lttng")
+        for text, why in ((first["rot1"].replace("<rotation_schedules>",
+                                                  "<live_timer_interval>1000</live_timer_interval>"
+                                                  "<rotation_schedules>"), "a live timer without"),
+                          (first["net1"].replace("<output>", "<attributes><rotation_schedules>"
+                                                 "<periodic><time_us>5</time_us></periodic>"
+                                                 "</rotation_schedules></attributes><output>"),
+                           "rotation schedules of a session streamed")):
+            with open(bad, "w") as f:
+                f.write(text.replace("<name>rot1</name>", "<name>bad1</name>")
+                        .replace("<name>net1</name>", "<name>bad1</name>"))
+            x = d.cli("load", "-i", bad)
+            check(x.returncode != 0 and why in x.stderr, x.stderr)
+            check("bad1" not in d.ok("list").stdout, "a refused session was made")
+    finally:
+        d.cleanup()
+        r.stop()
+
+
+def test_lttng_streamed_and_rotation_files():
+    """Files `lttng save` wrote for a live session, a session streamed to a
+    relayd and a session with rotation schedules load here with their
+    relayd, live timer and schedules; ours load in lttng with them."""
+    r = Relayd()
+    lt = Lttng()
+    d = Daemon()
+    try:
+        base = tmpdir()
+        pid = os.getpid()
+        n1, n2, n3 = f"rtlv1-{pid}", f"rtnt2-{pid}", f"rtrt3-{pid}"
+        lt.sessions += [n1, n2, n3]
+        lt.run("create", n1, "--live", "500000", "--set-url", r.url())
+        lt.run("enable-event", "-u", "-s", n1, "a:b")
+        lt.run("create", n2, "--set-url", r.url())
+        lt.run("enable-event", "-u", "-s", n2, "a:b")
+        lt.run("create", n3, "-o", os.path.join(base, "l3"))
+        lt.run("enable-event", "-u", "-s", n3, "a:b")
+        lt.run("enable-rotation", "-s", n3, "--timer", "5s")
+        lt.run("enable-rotation", "-s", n3, "--size", "1M")
+        lsave = os.path.join(base, "lsave")
+        os.mkdir(lsave)
+        for n in (n1, n2, n3):
+            lt.run("save", "-o", lsave, n)
+            r_ = d.ok("load", "-i", os.path.join(lsave, n + ".lttng"))
+            check(f"Session {n} loaded" in r_.stdout, r_.stdout)
+        got = {n: {k: d.kv(n).get(k) for k in STREAM_KEYS[:4]} for n in (n1, n2, n3)}
+        url = f"net://127.0.0.1:{r.ctrl}:{r.data}"
+        want = {n1: {"output": url, "live_timer": "500000", "rotation_timer": "0",
+                     "rotation_size": "0"},
+                n2: {"output": url, "live_timer": "0", "rotation_timer": "0", "rotation_size": "0"},
+                n3: {"output": os.path.join(base, "l3"), "live_timer": None,
+                     "rotation_timer": "5000000", "rotation_size": str(1 << 20)}}
+        check(got == want, f"loaded {got}, want {want}")
+        osave = os.path.join(base, "osave")
+        os.mkdir(osave)
+        for n in (n1, n2, n3):
+            d.ok("save", n, "-o", osave)
+            lt.run("destroy", n)
+            lt.run("load", "-i", os.path.join(osave, n + ".lttng"))
+        # What lttng made of ours, as lttng saves it again.
+        again = os.path.join(base, "again")
+        os.mkdir(again)
+        for n in (n1, n3):
+            lt.run("save", "-o", again, n)
+        text = open(os.path.join(again, n1 + ".lttng")).read()
+        attrs = text.split("<attributes>")[1].split("</attributes>")[0]
+        check("<live_timer_interval>500000</live_timer_interval>" in attrs and
+              f"tcp4://127.0.0.1:{r.ctrl}/" in text, f"lttng loaded ours as:\n{text}")
+        text = open(os.path.join(again, n3 + ".lttng")).read()
+        check("<time_us>5000000</time_us>" in text and "<bytes>1048576</bytes>" in text,
+              f"lttng loaded ours as:\n{text}")
+    finally:
+        d.cleanup()
+        lt.close()
+        r.stop()
+
+
 if __name__ == "__main__":
     run_tests([test_status_view, test_round_trip, test_mi_like_lttng, test_mi_filters_trackers,
                test_lttng_files,
-               test_lttng_filters_trackers, test_snapshot_round_trip, test_lttng_snapshot_files])
+               test_lttng_filters_trackers, test_snapshot_round_trip, test_lttng_snapshot_files,
+               test_streamed_and_rotation_round_trip, test_lttng_streamed_and_rotation_files])
