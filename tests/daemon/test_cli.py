@@ -142,6 +142,23 @@ def test_help():
     check(p.returncode == 0 and "lttng-sessiond" in p.stdout, "rseqtraced --help")
 
 
+def test_libxml2_on_demand():
+    """The session verbs do not load libxml2 (and ICU, libstdc++... with it:
+    milliseconds of every snapshot record); save, load and --mi xml do."""
+    d = Daemon()
+    try:
+        d.ok("create", "s", "--snapshot")
+        for args in (["create", "t"], ["enable-event", "-s", "s", "x:*"], ["start", "s"],
+                     ["list"], ["snapshot", "record", "-s", "s"], ["status"]):
+            p = d.cli(*args, env=dict(LD_DEBUG="libs"))
+            check(p.returncode in (0, 1), f"{args}: exit {p.returncode}: {p.stderr}")
+            check("libxml2" not in p.stderr, f"rseqtrace {' '.join(args)} loaded libxml2")
+        p = d.ok("--mi", "xml", "list", env=dict(LD_DEBUG="libs"))
+        check("libxml2" in p.stderr and "<sessions>" in p.stdout, "--mi xml did not load libxml2")
+    finally:
+        d.cleanup()
+
+
 def test_record_status():
     need(CLI)
     tmp = tmpdir()
@@ -238,4 +255,5 @@ def test_idle_and_shutdown():
 
 if __name__ == "__main__":
     run_tests([test_missing_daemon, test_errors_leave_nothing, test_rules_and_list, test_help,
-               test_record_status, test_daemon_guards, test_idle_and_shutdown])
+               test_libxml2_on_demand, test_record_status, test_daemon_guards,
+               test_idle_and_shutdown])
