@@ -26,14 +26,16 @@ int xml_load(void)
 		return 0;
 	void *h = dlopen(LIBXML2, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
+		const char *why = dlerror();
 		cli_error("this command needs libxml2 (%s), which cannot be loaded: %s\n"
-			  "Install it (Debian: apt install libxml2)", LIBXML2, dlerror());
+			  "Install it (Debian: apt install libxml2)", LIBXML2, why ? why : "not found");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
 		void *p = dlsym(h, syms[i].name);
 		if (!p) {
-			cli_error("%s has no %s: %s", LIBXML2, syms[i].name, dlerror());
+			cli_error("%s has no %s (too old a libxml2 for this command)", LIBXML2,
+				  syms[i].name);
 			dlclose(h);
 			return -1;
 		}

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from rtd import tmpdir, CLI, DAEMON, Daemon, check, need, run_tests
+from rtd import tmpdir, BUILD, CLI, DAEMON, Daemon, check, need, run_tests
 
 
 def test_missing_daemon():
@@ -155,6 +155,18 @@ def test_libxml2_on_demand():
             check("libxml2" not in p.stderr, f"rseqtrace {' '.join(args)} loaded libxml2")
         p = d.ok("--mi", "xml", "list", env=dict(LD_DEBUG="libs"))
         check("libxml2" in p.stderr and "<sessions>" in p.stdout, "--mi xml did not load libxml2")
+        # Without the library: those fail clearly, the others work.
+        shim = os.path.join(BUILD, "tests", "daemon", "rt_no_libxml2.so")
+        need(shim)
+        out = os.path.join(d.tmp, "saved")
+        os.mkdir(out)
+        for args in (["save", "-o", out, "s"], ["load", "-i", out], ["--mi", "xml", "list"]):
+            p = d.cli(*args, env=dict(LD_PRELOAD=shim))
+            check(p.returncode == 1 and "needs libxml2" in p.stderr and not p.stdout,
+                  f"{args} without libxml2: exit {p.returncode}: {p.stdout} {p.stderr}")
+        check(not os.listdir(out), "save without libxml2 wrote a file")
+        p = d.cli("list", "--kv", env=dict(LD_PRELOAD=shim))
+        check(p.returncode == 0 and "session=s\n" in p.stdout, f"list without libxml2: {p.stderr}")
     finally:
         d.cleanup()
 
