@@ -111,10 +111,12 @@ struct dio_buf {
 /* The private copy of a run is per thread: threads drain different CPUs
  * of one channel at once. Grown to the largest sub-buffer seen. lead_buf
  * holds a lead packet (write_packet); snap_buf a snapshot's copy of a
- * whole buffer (ctf_channel_snapshot_cpu), kept too: memory new to the
- * process costs a page fault per 4 KiB written, which was half of a
- * snapshot's time. */
+ * whole buffer (ctf_channel_snapshot_cpu), kept too up to SNAP_KEEP_MAX:
+ * memory new to the process costs a page fault per 4 KiB written, which
+ * was half of a snapshot's time (madvise(MADV_FREE) after each snapshot,
+ * to lend it back, cost a sixth of it again). */
 static __thread struct dio_buf scratch, lead_buf, snap_buf;
+#define SNAP_KEEP_MAX (16u << 20)
 
 static uint64_t count_records(void *arg, const void *from, uint64_t len);
 
@@ -943,6 +945,10 @@ int ctf_channel_snapshot_cpu(struct ctf_channel *c, uint32_t cpu, uint64_t budge
 	st->bytes += s->bytes - wbytes;
 	st->discarded += s->reported;
 	free(len);
+	if (snap_buf.size > SNAP_KEEP_MAX) {
+		free(snap_buf.p);
+		snap_buf = (struct dio_buf){ 0 };
+	}
 	return r;
 }
 
