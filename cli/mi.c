@@ -167,7 +167,7 @@ int mi_list(const char *home, const char *name, int current, const char *cmd)
 	start(w, "command");
 	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST MI_NS);
 	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns:xsi",
-				    BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
+					    BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
 	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "xsi:schemaLocation", BAD_CAST MI_SCHEMA);
 	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "schemaVersion", BAD_CAST "4.1");
 	el(w, "name", "list");

@@ -124,7 +124,8 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c)
 		el(w, "type", "TRACEPOINT");
 		el(w, "loglevel_type", mi_loglevel_type(r->loglevel_type));
 		libxml2.xmlTextWriterWriteFormatElement(w, BAD_CAST "loglevel", "%d",
-						r->loglevel_type == RT_LOGLEVEL_ALL ? -1 : r->loglevel);
+							r->loglevel_type == RT_LOGLEVEL_ALL ? -1 :
+							r->loglevel);
 		save_rule_extras(w, r);
 		end(w);
 	}
@@ -381,8 +382,8 @@ static int is(const xmlNode *n, const char *name)
 
 static int unsupported(struct loader *ld, const xmlNode *n, const char *where, const char *why)
 {
-	cli_error("%s:%ld: <%s>%s%s: %s", ld->path, libxml2.xmlGetLineNo(n), (const char *)n->name,
-		  where[0] ? " in " : "", where, why);
+	cli_error("%s:%ld: <%s>%s%s: %s", ld->path, libxml2.xmlGetLineNo(n),
+		  (const char *)n->name, where[0] ? " in " : "", where, why);
 	ld->failed = 1;
 	return -1;
 }

@@ -114,7 +114,7 @@ struct dio_buf {
  * whole buffer (ctf_channel_snapshot_cpu), kept too up to SNAP_KEEP_MAX:
  * memory new to the process costs a page fault per 4 KiB written, which
  * was half of a snapshot's time (madvise(MADV_FREE) after each snapshot,
- * to lend it back, cost a sixth of it again). */
+ * to lend it back, measured 15 % more daemon time per record). */
 static __thread struct dio_buf scratch, lead_buf, snap_buf;
 #define SNAP_KEEP_MAX (16u << 20)
 
