@@ -10,10 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/xmlwriter.h>
-
 #include "cli/cli.h"
 #include "cli/model.h"
+#include "cli/xml.h"
 #include "common/loglevel.h"
 
 #define MI_NS "https://lttng.org/xml/ns/lttng-mi"
@@ -21,22 +20,22 @@
 
 static void el(xmlTextWriterPtr w, const char *name, const char *v)
 {
-	xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
+	libxml2.xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
 }
 
 static void elu(xmlTextWriterPtr w, const char *name, unsigned long long v)
 {
-	xmlTextWriterWriteFormatElement(w, BAD_CAST name, "%llu", v);
+	libxml2.xmlTextWriterWriteFormatElement(w, BAD_CAST name, "%llu", v);
 }
 
 static void start(xmlTextWriterPtr w, const char *name)
 {
-	xmlTextWriterStartElement(w, BAD_CAST name);
+	libxml2.xmlTextWriterStartElement(w, BAD_CAST name);
 }
 
 static void end(xmlTextWriterPtr w)
 {
-	xmlTextWriterEndElement(w);
+	libxml2.xmlTextWriterEndElement(w);
 }
 
 const char *mi_loglevel_type(uint32_t t)
@@ -155,22 +154,22 @@ int mi_list(const char *home, const char *name, int current, const char *cmd)
 {
 	(void)cmd; /* lttng's status answers with a list document too */
 	struct m_list l;
-	if (model_fetch(home, name, current, &l) != 0)
+	if (xml_load() != 0 || model_fetch(home, name, current, &l) != 0)
 		return EXIT_FAIL;
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	xmlBufferPtr buf = libxml2.xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? libxml2.xmlNewTextWriterMemory(buf, 0) : NULL;
 	if (!w) {
 		cli_error("out of memory");
 		model_free(&l);
 		return EXIT_FAIL;
 	}
-	xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+	libxml2.xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
 	start(w, "command");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST MI_NS);
-	xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns:xsi",
-				    BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "xsi:schemaLocation", BAD_CAST MI_SCHEMA);
-	xmlTextWriterWriteAttribute(w, BAD_CAST "schemaVersion", BAD_CAST "4.1");
+	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST MI_NS);
+	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns:xsi",
+					    BAD_CAST "http://www.w3.org/2001/XMLSchema-instance");
+	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "xsi:schemaLocation", BAD_CAST MI_SCHEMA);
+	libxml2.xmlTextWriterWriteAttribute(w, BAD_CAST "schemaVersion", BAD_CAST "4.1");
 	el(w, "name", "list");
 	start(w, "output");
 	start(w, "sessions");
@@ -179,10 +178,10 @@ int mi_list(const char *home, const char *name, int current, const char *cmd)
 	end(w);
 	end(w);
 	end(w);
-	xmlTextWriterEndDocument(w);
-	xmlFreeTextWriter(w);
-	fputs((const char *)xmlBufferContent(buf), stdout);
-	xmlBufferFree(buf);
+	libxml2.xmlTextWriterEndDocument(w);
+	libxml2.xmlFreeTextWriter(w);
+	fputs((const char *)libxml2.xmlBufferContent(buf), stdout);
+	libxml2.xmlBufferFree(buf);
 	model_free(&l);
 	return EXIT_OK;
 }

@@ -25,12 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
-
 #include "cli/cli.h"
 #include "cli/model.h"
+#include "cli/xml.h"
 #include "common/context.h"
 #include "common/url.h"
 
@@ -58,31 +55,31 @@ static void el(xmlTextWriterPtr w, const char *name, const char *v);
 static void save_perf(xmlTextWriterPtr w, const struct rt_context *x)
 {
 	char field[64];
-	xmlTextWriterStartElement(w, BAD_CAST "perf");
+	libxml2.xmlTextWriterStartElement(w, BAD_CAST "perf");
 	elu(w, "type", x->perf_type);
 	elu(w, "config", x->perf_config);
 	el(w, "name", rt_context_field(x, field));
-	xmlTextWriterEndElement(w);
+	libxml2.xmlTextWriterEndElement(w);
 }
 
 static void el(xmlTextWriterPtr w, const char *name, const char *v)
 {
-	xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
+	libxml2.xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
 }
 
 static void elu(xmlTextWriterPtr w, const char *name, unsigned long long v)
 {
-	xmlTextWriterWriteFormatElement(w, BAD_CAST name, "%llu", v);
+	libxml2.xmlTextWriterWriteFormatElement(w, BAD_CAST name, "%llu", v);
 }
 
 static void start(xmlTextWriterPtr w, const char *name)
 {
-	xmlTextWriterStartElement(w, BAD_CAST name);
+	libxml2.xmlTextWriterStartElement(w, BAD_CAST name);
 }
 
 static void end(xmlTextWriterPtr w)
 {
-	xmlTextWriterEndElement(w);
+	libxml2.xmlTextWriterEndElement(w);
 }
 
 /* A rule's <filter> and <exclusions>, where lttng puts them (after the
@@ -126,8 +123,9 @@ static void save_channel(xmlTextWriterPtr w, const struct m_channel *c, uint32_t
 		el(w, "enabled", r->enable ? "true" : "false");
 		el(w, "type", "TRACEPOINT");
 		el(w, "loglevel_type", mi_loglevel_type(r->loglevel_type));
-		xmlTextWriterWriteFormatElement(w, BAD_CAST "loglevel", "%d",
-						r->loglevel_type == RT_LOGLEVEL_ALL ? -1 : r->loglevel);
+		libxml2.xmlTextWriterWriteFormatElement(w, BAD_CAST "loglevel", "%d",
+							r->loglevel_type == RT_LOGLEVEL_ALL ? -1 :
+							r->loglevel);
 		save_rule_extras(w, r);
 		end(w);
 	}
@@ -201,16 +199,16 @@ static xmlBufferPtr save_document(const struct m_session *s)
 			  "saved", s->name);
 		return NULL;
 	}
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	xmlBufferPtr buf = libxml2.xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? libxml2.xmlNewTextWriterMemory(buf, 0) : NULL;
 	if (!w) {
-		xmlBufferFree(buf);
+		libxml2.xmlBufferFree(buf);
 		cli_error("out of memory");
 		return NULL;
 	}
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "\t");
-	xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+	libxml2.xmlTextWriterSetIndent(w, 1);
+	libxml2.xmlTextWriterSetIndentString(w, BAD_CAST "\t");
+	libxml2.xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
 	start(w, "sessions");
 	start(w, "session");
 	el(w, "name", s->name);
@@ -256,8 +254,8 @@ static xmlBufferPtr save_document(const struct m_session *s)
 	end(w);
 	end(w);
 	end(w);
-	xmlTextWriterEndDocument(w);
-	xmlFreeTextWriter(w);
+	libxml2.xmlTextWriterEndDocument(w);
+	libxml2.xmlFreeTextWriter(w);
 	return buf;
 }
 
@@ -296,8 +294,8 @@ static int write_file(const char *dir, const char *name, xmlBufferPtr buf, int f
 		cli_error("cannot write %s: %m", tmp);
 		return -1;
 	}
-	const char *p = (const char *)xmlBufferContent(buf);
-	size_t len = (size_t)xmlBufferLength(buf);
+	const char *p = (const char *)libxml2.xmlBufferContent(buf);
+	size_t len = (size_t)libxml2.xmlBufferLength(buf);
 	/* lttng's files end at the closing tag: so do ours (byte-stable). */
 	while (len && p[len - 1] == '\n')
 		len--;
@@ -354,7 +352,7 @@ int cmd_save(int argc, char **argv, const char *home)
 	}
 	if (optind < argc && copy_name(name, sizeof name, argv[optind], "session name") != 0)
 		return EXIT_USAGE;
-	if (!dir[0] && default_dir(dir, sizeof dir, 1) != 0)
+	if (xml_load() != 0 || (!dir[0] && default_dir(dir, sizeof dir, 1) != 0))
 		return EXIT_FAIL;
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -379,7 +377,7 @@ int cmd_save(int argc, char **argv, const char *home)
 		xmlBufferPtr doc = save_document(&l.sessions[0]);
 		if (!doc || write_file(dir, l.sessions[0].name, doc, force) != 0)
 			status = EXIT_FAIL;
-		xmlBufferFree(doc);
+		libxml2.xmlBufferFree(doc);
 		model_free(&l);
 	}
 	model_free(&names);
@@ -396,13 +394,13 @@ struct loader {
 
 static int is(const xmlNode *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
 
 static int unsupported(struct loader *ld, const xmlNode *n, const char *where, const char *why)
 {
-	cli_error("%s:%ld: <%s>%s%s: %s", ld->path, xmlGetLineNo(n), (const char *)n->name,
-		  where[0] ? " in " : "", where, why);
+	cli_error("%s:%ld: <%s>%s%s: %s", ld->path, libxml2.xmlGetLineNo(n),
+		  (const char *)n->name, where[0] ? " in " : "", where, why);
 	ld->failed = 1;
 	return -1;
 }
@@ -410,7 +408,7 @@ static int unsupported(struct loader *ld, const xmlNode *n, const char *where, c
 /* The element's text, trimmed, in out (truncated to n). */
 static const char *text(const xmlNode *n, char *out, size_t n_out)
 {
-	xmlChar *c = xmlNodeGetContent(n);
+	xmlChar *c = libxml2.xmlNodeGetContent(n);
 	const char *s = c ? (const char *)c : "";
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
@@ -419,7 +417,7 @@ static const char *text(const xmlNode *n, char *out, size_t n_out)
 		       s[len - 1] == '\r'))
 		len--;
 	snprintf(out, n_out, "%.*s", (int)len, s);
-	xmlFree(c);
+	(*libxml2.free_fn)(c);
 	return out;
 }
 
@@ -1023,18 +1021,18 @@ static int load_file(struct loader *ld, struct m_list *l)
 			  strerror(errno) : "larger than a session file may be (16 MiB)");
 		return -1;
 	}
-	xmlDocPtr doc = xmlReadFile(ld->path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+	xmlDocPtr doc = libxml2.xmlReadFile(ld->path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
 				    XML_PARSE_NOWARNING);
 	if (!doc) {
-		const xmlError *e = xmlGetLastError();
+		const xmlError *e = libxml2.xmlGetLastError();
 		cli_error("%s: not a session file: %s", ld->path,
 			  e && e->message ? e->message : "XML error");
 		return -1;
 	}
-	const xmlNode *root = xmlDocGetRootElement(doc);
+	const xmlNode *root = libxml2.xmlDocGetRootElement(doc);
 	if (!root || !is(root, "sessions")) {
 		cli_error("%s: not a session file (its root is not <sessions>)", ld->path);
-		xmlFreeDoc(doc);
+		libxml2.xmlFreeDoc(doc);
 		return -1;
 	}
 	for (const xmlNode *n = root->children; n && !ld->failed; n = n->next) {
@@ -1061,7 +1059,7 @@ static int load_file(struct loader *ld, struct m_list *l)
 		memset(&s[l->nr], 0, sizeof *s);
 		load_session(ld, n, &s[l->nr++]);
 	}
-	xmlFreeDoc(doc);
+	libxml2.xmlFreeDoc(doc);
 	return ld->failed ? -1 : 0;
 }
 
@@ -1326,7 +1324,7 @@ int cmd_load(int argc, char **argv, const char *home)
 	}
 	if (optind < argc && copy_name(name, sizeof name, argv[optind], "session name") != 0)
 		return EXIT_USAGE;
-	if (!in[0] && default_dir(in, sizeof in, 0) != 0)
+	if (xml_load() != 0 || (!in[0] && default_dir(in, sizeof in, 0) != 0))
 		return EXIT_FAIL;
 	struct m_list l = { 0 };
 	struct loader ld = { .only = name };

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from rtd import tmpdir, CLI, DAEMON, Daemon, check, need, run_tests
+from rtd import tmpdir, BUILD, CLI, DAEMON, Daemon, check, need, run_tests
 
 
 def test_missing_daemon():
@@ -142,6 +142,36 @@ def test_help():
     check(p.returncode == 0 and "lttng-sessiond" in p.stdout, "rseqtraced --help")
 
 
+def test_libxml2_on_demand():
+    """The session verbs do not load libxml2 (and ICU, libstdc++... with it:
+    milliseconds of every snapshot record); save, load and --mi xml do."""
+    d = Daemon()
+    try:
+        d.ok("create", "s", "--snapshot")
+        for args in (["create", "t"], ["enable-event", "-s", "s", "x:*"], ["start", "s"],
+                     ["list"], ["snapshot", "record", "-s", "s"], ["status"]):
+            p = d.cli(*args, env=dict(LD_DEBUG="libs"))
+            check(p.returncode in (0, 1), f"{args}: exit {p.returncode}: {p.stderr}")
+            check("libxml2" not in p.stderr, f"rseqtrace {' '.join(args)} loaded libxml2")
+        p = d.ok("--mi", "xml", "list", env=dict(LD_DEBUG="libs"))
+        check("libxml2" in p.stderr and "<sessions>" in p.stdout, "--mi xml did not load libxml2")
+        # Without the library: those fail clearly, the others work.
+        shim = os.path.join(BUILD, "tests", "daemon", "rt_no_libxml2.so")
+        need(shim)
+        noxml = {"LD_PRELOAD": shim, "ASAN_OPTIONS": "verify_asan_link_order=0"}
+        out = os.path.join(d.tmp, "saved")
+        os.mkdir(out)
+        for args in (["save", "-o", out, "s"], ["load", "-i", out], ["--mi", "xml", "list"]):
+            p = d.cli(*args, env=noxml)
+            check(p.returncode == 1 and "needs libxml2" in p.stderr and not p.stdout,
+                  f"{args} without libxml2: exit {p.returncode}: {p.stdout} {p.stderr}")
+        check(not os.listdir(out), "save without libxml2 wrote a file")
+        p = d.cli("list", "--kv", env=noxml)
+        check(p.returncode == 0 and "session=s\n" in p.stdout, f"list without libxml2: {p.stderr}")
+    finally:
+        d.cleanup()
+
+
 def test_record_status():
     need(CLI)
     tmp = tmpdir()
@@ -238,4 +268,5 @@ def test_idle_and_shutdown():
 
 if __name__ == "__main__":
     run_tests([test_missing_daemon, test_errors_leave_nothing, test_rules_and_list, test_help,
-               test_record_status, test_daemon_guards, test_idle_and_shutdown])
+               test_libxml2_on_demand, test_record_status, test_daemon_guards,
+               test_idle_and_shutdown])
