@@ -138,9 +138,13 @@ int main(int argc, char **argv)
 	int a0 = sock ? 2 : 3;
 	size_t total = arg(argv, argc, a0, 512) << 20, packet = arg(argv, argc, a0 + 1, 1024) << 10;
 	unsigned long per_event = arg(argv, argc, a0 + 2, 40);
-	uint8_t *ring; /* page-aligned, in whole pages: a direct write reads it in place */
-	if (packet % 4096 || (errno = posix_memalign((void **)&ring, 4096, RING_PACKETS * packet)))
-		die("a ring of whole pages");
+	if (packet % 4096) {
+		fprintf(stderr, "consumer-floor: PACKET_KIB: whole pages only\n");
+		return 2;
+	}
+	uint8_t *ring; /* page-aligned: a direct write reads it in place */
+	if ((errno = posix_memalign((void **)&ring, 4096, RING_PACKETS * packet)))
+		die("malloc");
 	/* Every page present and not the zero page, as a ring written to. */
 	for (size_t i = 0; i < RING_PACKETS * packet; i++)
 		ring[i] = (uint8_t)(i * 131 + 7);
