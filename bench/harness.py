@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -333,6 +334,21 @@ def count_trace(path, expect_loss=False, discarded_from_trace=True):
                          "backwards between packets; total taken modulo 2^64)" % len(odd))
         discarded = sum(counts) % U64
     return recorded, discarded, notes
+
+
+def kernel_floor(build, mode, directory=None, reps=3, packet_kib=1024, mib=512):
+    """The kernel's own cost for a consumer's bytes (bench/consumer/floor.c):
+    CPU ns per byte of write() to a file in directory with the consumers'
+    page-cache hints (mode "write"), of O_DIRECT writes ("direct") or of
+    send() on loopback TCP ("send"), in packet_kib packets: the median of reps
+    runs, and every run's figure."""
+    prog = os.path.join(build, "bench/consumer/consumer-floor")
+    per = []
+    for _ in range(reps):
+        cmd = [prog, mode] + ([directory] if mode != "send" else []) + [str(mib), str(packet_kib)]
+        kv = keyvals(run(cmd).stdout.decode())
+        per.append(int(kv["cpu_ns"]) / int(kv["bytes"]))
+    return statistics.median(per), per
 
 
 def big_count(n):

@@ -18,6 +18,11 @@ system (--traces, default BUILD/bench-scratch: the repository's disk):
   cpu        consumer CPU time (utime+stime from /proc) per recorded event, over
              the flat runs: rseqtraced against lttng-consumerd (lttng-sessiond
              shown apart)
+  floor      the kernel floor under the cpu row: CPU per event of write() of
+             512 KiB packets from memory to a file beside the traces, with the
+             consumers' page-cache hints, and nothing else (bench/consumer/floor.c),
+             at each tracer's bytes per event in the flat runs (40 B if not run);
+             O_DIRECT writes (rseqtraced --direct-io) in the note
   bytes      trace stream bytes on disk per recorded event, over the burst1 runs
   blocking   blocking mode (--blocking-timeout=inf), 2 writers flat out for
              FLAT_MS: events recorded per second, and that none was lost
@@ -64,6 +69,7 @@ ROWS = (
     ("flat", "flat out, 2 writers, 4 x 512 KiB/CPU: events recorded/s", ">= 2 x LTTng"),
     ("paced", "highest paced rate with 0 loss (2 writers, defaults)", ">= 1.5 x LTTng"),
     ("cpu", "consumer CPU time per recorded event (flat runs)", "<= 0.5 x lttng-consumerd"),
+    ("floor", "kernel floor (write/send only): CPU per event", "0.5 x lttng-consumerd vs it"),
     ("bytes", "bytes per event on disk, int+string + 3 contexts", "<= LTTng"),
     ("blocking", "blocking mode, flat out, defaults: events recorded/s, 0 lost", ">= 1.5 x LTTng"),
     ("writepath", "ns/event on the write path (bench/overhead)", "unchanged within noise"),
@@ -71,7 +77,7 @@ ROWS = (
 ROW_IDS = [r[0] for r in ROWS]
 # The runs a row's figure comes from.
 NEEDS = {"burst1": "burst1", "burst2": "burst2", "flat": "flat", "paced": "paced", "cpu": "flat",
-         "bytes": "burst1", "blocking": "blocking", "writepath": "writepath"}
+         "floor": "floor", "bytes": "burst1", "blocking": "blocking", "writepath": "writepath"}
 
 
 class Bench:
@@ -252,6 +258,20 @@ class Bench:
             % (self.paced_ms / 1000, self.paced_steps))
         return {t: self.paced_search(t) for t in TRACERS}
 
+    def floor(self):
+        """The kernel's floor (floor.c): ns per byte, buffered and O_DIRECT, --reps runs each, alternating."""
+        say("== floor: write() of 512 MiB in %d KiB packets from memory to a file beside the traces, "
+            "with the consumers' page-cache hints, and with O_DIRECT; %d runs each"
+            % (FLAT_GEOMETRY[0] >> 10, self.reps))
+        got = {"write": [], "direct": []}
+        for rep in range(self.reps):
+            for mode in (("write", "direct") if rep % 2 == 0 else ("direct", "write")):
+                got[mode] += harness.kernel_floor(self.build, mode, self.traces, reps=1,
+                                                  packet_kib=FLAT_GEOMETRY[0] >> 10)[1]
+        for mode, per in got.items():
+            say("   floor     %-9s %s ns per 40 B" % (mode, " ".join("%.1f" % (40 * v) for v in per)))
+        return {mode: statistics.median(per) for mode, per in got.items()}
+
     def writepath(self, ctx):
         say("== writepath: bench/overhead's sweep run, int+string, 1 thread, 4 x 4 MiB per CPU, %d runs each"
             % self.reps)
@@ -344,6 +364,21 @@ def figures(got):
         cs = statistics.median(1e9 * r["sessiond_cpu_s"] / r["recorded"] for r in lt)
         add("cpu", "%.1f ns (rseqtraced)" % co, "%.1f ns (+ %.1f sessiond)" % (cl, cs), co, cl, ratio(co, cl),
             verdict(co <= 0.5 * cl), "lttng-consumerd alone; with lttng-sessiond %.2f" % (co / (cl + cs)))
+    if "floor" in got:
+        f = got["floor"]
+        flat = got.get("flat")
+        bo = med(flat[OURS], "bytes_per_event") if flat else None
+        bl = med(flat[LTTNG], "bytes_per_event") if flat else None
+        bo, bl = bo or 40.0, bl or 40.0
+        fo, fl = f["write"] * bo, f["write"] * bl
+        note = "O_DIRECT writes: %.1f ns at %.1f B" % (f["direct"] * bo, bo)
+        if flat:
+            co = statistics.median(1e9 * r["consumer_cpu_s"] / r["recorded"] for r in flat[OURS])
+            cl = statistics.median(1e9 * r["consumer_cpu_s"] / r["recorded"] for r in flat[LTTNG])
+            note += "; above the floor: rseqtraced %+.1f ns, lttng-consumerd %+.1f ns; the goal, %.1f ns, " \
+                    "is %s our floor" % (co - fo, cl - fl, 0.5 * cl, "below" if 0.5 * cl < fo else "above")
+        add("floor", "%.1f ns (at %.1f B/event)" % (fo, bo), "%.1f ns (at %.1f B/event)" % (fl, bl), fo, fl,
+            None, "info", note)
     if "bytes" in got:
         o, lt = got["burst1"][OURS], got["burst1"][LTTNG]
         bo, bl = med(o, "bytes_per_event"), med(lt, "bytes_per_event")
@@ -400,7 +435,7 @@ def plot(rows, out):
     by = {r["row"]: r for r in rows}
     panels = (("events recorded per second (M/s)", ("flat", "paced", "blocking"), 1e-6),
               ("events lost (%, median)", ("burst1", "burst2"), 1),
-              ("per event: consumer CPU (ns), bytes on disk, writer (ns)", ("cpu", "bytes", "writepath"), 1))
+              ("per event: consumer CPU and kernel floor (ns), bytes on disk, writer (ns)", ("cpu", "floor", "bytes", "writepath"), 1))
     script = ['set terminal pngcairo size 1200,450 font "sans,9" noenhanced',
               "set output '%s'" % os.path.join(out, "consumer.png"),
               "set multiplot layout 1,3 title 'rseqtrace vs LTTng 2.13: %s, %s'" % (
@@ -446,7 +481,8 @@ def main():
         if r not in ROW_IDS:
             die("no row '%s' (have: %s)" % (r, ",".join(ROW_IDS)))
     build = os.path.abspath(args.build)
-    for p in ("bench/overhead/bench-overhead", "bench/overhead/bench-overhead-lttng"):
+    for p in ("bench/overhead/bench-overhead", "bench/overhead/bench-overhead-lttng",
+              "bench/consumer/consumer-floor"):
         if not os.access(os.path.join(build, p), os.X_OK):
             die("%s not built in %s" % (p, build))
     out = os.path.abspath(args.out or os.path.join(build, "bench-results/consumer"))
@@ -468,7 +504,7 @@ def main():
         say("defaults: LTTng per-UID channel 4 x 512 KiB per CPU; rseqtrace `create` defaults (%s)"
             % ours_defaults(ours))
         say()
-        need = [m for m in ("burst1", "burst2", "flat", "paced", "blocking", "writepath")
+        need = [m for m in ("burst1", "burst2", "flat", "paced", "blocking", "floor", "writepath")
                 if any(NEEDS[r] == m for r in only)]
         got = {}
         for m in need:

@@ -12,6 +12,10 @@ usage: relayd_bench.py --build DIR [--out DIR] [--quick] [--only ROW,...]
            babeltrace2 on the relayd's copy of the trace
   cpu      consumer CPU time (utime+stime) per delivered event, 2 writers flat
            out: rseqtraced against lttng-consumerd (lttng-sessiond apart)
+  floor    the kernel floor under the cpu row: CPU per event of send() of
+           1 MiB packets on a loopback TCP connection to a reader, and nothing
+           else (bench/consumer/floor.c), at each tracer's bytes per delivered
+           event in the cpu runs (40 B if not run)
   latency  live sessions at one live timer (LIVE_US): one event every 50 ms
            for LATENCY_S; each event's timestamp against the moment
            `babeltrace2 -i lttng-live` printed it (median, p95)
@@ -92,6 +96,8 @@ class Bench:
         self.reps = 2 if args.quick else 3
         self.seq = 0
         self.runs = []
+        self.build = build
+        self.bytes_per_event = {}  # tracer: median over its cpu runs (relayd's copy / delivered)
 
     def session(self, tracer, live_us=0):
         """A started session streaming to the relayd: (name, directory in its output)."""
@@ -158,7 +164,8 @@ class Bench:
 
     def check(self, res):
         rec, dirs = self.delivered(res["host"], res["name"], res["emitted"])
-        res.update(delivered=rec, lost=res["emitted"] - rec)
+        res.update(delivered=rec, lost=res["emitted"] - rec,
+                   stream_bytes=sum(harness.stream_bytes(d) for d in dirs))
         for d in dirs:
             shutil.rmtree(d, ignore_errors=True)
         return res
@@ -198,14 +205,25 @@ class Bench:
                     checked=best["lost"] == 0)
 
     def cpu(self, tracer):
-        per = []
+        per, bpe = [], []
         for _ in range(self.reps):
             res = self.check(self.traced(tracer, ["sustain", "str", str(self.flat_ms), "2"], "cpu"))
             say("   cpu     %-9s emitted %d, delivered %d (%.1f %%), consumer %.2f s CPU: %.0f ns/event" % (
                 tracer, res["emitted"], res["delivered"], 100.0 * res["delivered"] / res["emitted"],
                 res["consumer_cpu_s"], 1e9 * res["consumer_cpu_s"] / max(res["delivered"], 1)))
             per.append(1e9 * res["consumer_cpu_s"] / max(res["delivered"], 1))
+            if res["delivered"]:
+                bpe.append(res["stream_bytes"] / res["delivered"])
+        if bpe:
+            self.bytes_per_event[tracer] = statistics.median(bpe)
         return statistics.median(per)
+
+    def floor(self):
+        """The kernel's send() alone (floor.c): ns per byte, median of --reps x 2 runs."""
+        ns, per = harness.kernel_floor(self.build, "send", reps=2 * self.reps, packet_kib=1024)
+        say("   floor   send() of 512 MiB in 1 MiB packets on loopback: %s ns per 40 B"
+            % " ".join("%.1f" % (40 * v) for v in per))
+        return {t: ns * self.bytes_per_event.get(t, 40.0) for t in TRACERS}
 
     def latency(self, tracer):
         name, host = self.session(tracer, LIVE_US)
@@ -260,7 +278,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--out", default=None)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="paced,cpu,latency")
+    ap.add_argument("--only", default="paced,cpu,floor,latency")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     out = os.path.abspath(args.out or os.path.join(build, "bench-results/relayd"))
@@ -281,11 +299,11 @@ def main():
         say("LTTng: %s; %s" % (run(["lttng", "--version"]).stdout.decode().strip(), lttng.describe()))
         rows = []
         only = args.only.split(",")
-        for row in ("paced", "cpu", "latency"):
+        for row in ("paced", "cpu", "floor", "latency"):
             if row not in only:
                 continue
             say("== %s" % row)
-            got = {t: getattr(b, row)(t) for t in TRACERS}
+            got = b.floor() if row == "floor" else {t: getattr(b, row)(t) for t in TRACERS}
             if row == "paced":
                 o, l = got[OURS]["rate"], got[LTTNG]["rate"]
                 rows.append(dict(row="paced", figure="events/s delivered to the relayd with 0 loss",
@@ -294,6 +312,13 @@ def main():
                 o, l = got[OURS], got[LTTNG]
                 rows.append(dict(row="cpu", figure="consumer CPU ns per delivered event", ours=o,
                                  lttng=l, ratio=o / l if l else None, goal="<= 0.5 x"))
+            elif row == "floor":
+                o, l = got[OURS], got[LTTNG]
+                cpu = next((r for r in rows if r["row"] == "cpu"), None)
+                half = 0.5 * cpu["lttng"] if cpu and cpu["lttng"] else None
+                rows.append(dict(row="floor", figure="kernel floor (write/send only), ns per event", ours=o,
+                                 lttng=l, ratio=None, goal="0.5 x lttng-consumerd = %s" %
+                                 ("%.3g ns" % half if half else "n/a")))
             else:
                 o, l = got[OURS], got[LTTNG]
                 rows.append(dict(row="latency", figure="live latency, median s (timer %d ms)" %
