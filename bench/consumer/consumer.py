@@ -269,8 +269,9 @@ class Bench:
                 got[mode] += harness.kernel_floor(self.build, mode, self.traces, reps=1,
                                                   packet_kib=FLAT_GEOMETRY[0] >> 10)[1]
         for mode, per in got.items():
-            say("   floor     %-9s %s ns per 40 B" % (mode, " ".join("%.1f" % (40 * v) for v in per)))
-        return {mode: statistics.median(per) for mode, per in got.items()}
+            say("   floor     %-9s %s" % (mode, "%s ns per 40 B" % " ".join("%.1f" % (40 * v) for v in per)
+                                             if per else "n/a (no direct I/O on this file system)"))
+        return {mode: statistics.median(per) if per else None for mode, per in got.items()}
 
     def writepath(self, ctx):
         say("== writepath: bench/overhead's sweep run, int+string, 1 thread, 4 x 4 MiB per CPU, %d runs each"
@@ -371,7 +372,7 @@ def figures(got):
         bl = med(flat[LTTNG], "bytes_per_event") if flat else None
         bo, bl = bo or 40.0, bl or 40.0
         fo, fl = f["write"] * bo, f["write"] * bl
-        note = "O_DIRECT writes: %.1f ns at %.1f B" % (f["direct"] * bo, bo)
+        note = "O_DIRECT writes: %s" % ("%.1f ns at %.1f B" % (f["direct"] * bo, bo) if f["direct"] else "n/a")
         if flat:
             co = statistics.median(1e9 * r["consumer_cpu_s"] / r["recorded"] for r in flat[OURS])
             cl = statistics.median(1e9 * r["consumer_cpu_s"] / r["recorded"] for r in flat[LTTNG])

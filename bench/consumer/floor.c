@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,6 +80,16 @@ static void let_go(int fd, off_t size, off_t *flushed, off_t *dropped)
 	*dropped = *flushed;
 	sync_file_range(fd, *flushed, size - *flushed, SYNC_FILE_RANGE_WRITE);
 	*flushed = size;
+}
+
+/* Whether the file system says how to write fd direct (statx
+ * STATX_DIOALIGN), as rseqtraced asks before it goes direct: tmpfs takes
+ * O_DIRECT but gives no alignment, and copies into its pages all the same. */
+static int really_direct(int fd)
+{
+	struct statx st;
+	return statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &st) == 0 &&
+	       (st.stx_mask & STATX_DIOALIGN) && st.stx_dio_offset_align;
 }
 
 /* The reader end of a loopback connection: a child that reads until EOF. */
@@ -138,8 +149,8 @@ int main(int argc, char **argv)
 	int a0 = sock ? 2 : 3;
 	size_t total = arg(argv, argc, a0, 512) << 20, packet = arg(argv, argc, a0 + 1, 1024) << 10;
 	unsigned long per_event = arg(argv, argc, a0 + 2, 40);
-	if (packet % 4096) {
-		fprintf(stderr, "consumer-floor: PACKET_KIB: whole pages only\n");
+	if (packet % 4096 || total < packet) {
+		fprintf(stderr, "consumer-floor: PACKET_KIB: whole pages, at most MIB\n");
 		return 2;
 	}
 	uint8_t *ring; /* page-aligned: a direct write reads it in place */
@@ -159,6 +170,12 @@ int main(int argc, char **argv)
 		fd = mkostemp(path, O_CLOEXEC | (direct ? O_DIRECT : 0));
 		if (fd < 0)
 			die(path);
+		if (direct && !really_direct(fd)) {
+			/* As rseqtraced --direct-io, which stays buffered there. */
+			unlink(path);
+			fprintf(stderr, "consumer-floor: %s: no direct I/O on this file system\n", argv[2]);
+			return 3;
+		}
 	}
 	off_t size = 0, flushed = 0, dropped = 0;
 	uint64_t t0 = cpu_ns();
