@@ -93,8 +93,11 @@
  *
  * Overwrite mode (flight recorder: rt_shm_header.overwrite) drops I3 for
  * the writers: a writer that finds the next sub-buffer not consumed opens
- * it anyway, and counts it in `overwritten`. Nothing else changes for
- * them (the fast path is the same code). A snapshot copies what is there
+ * it anyway. The close before that open counts it in `overwritten`: once
+ * the offset reaches s + buf_size, the packet at s can no longer be
+ * copied intact (I8), reopened or not (a writer may close a packet and go
+ * on in another buffer: another mm_cid, or out of retries). Nothing else
+ * changes for them (the fast path is the same code). A snapshot copies what is there
  * (rt_snapshot_take, read.c), and the daemon's reader of an overwrite set
  * in a normal session, lapped, goes on from the oldest sub-buffer not
  * reused and checks each copy (rt_read_intact), by this rule:
@@ -184,9 +187,10 @@ struct rt_cpu_writer {
 	/* Lost records, continued: the writer's index (its mm_cid) had no
 	 * buffer mapped yet; more were asked for. Was zero padding. */
 	uint64_t lost_nobuf;
-	/* Overwrite mode: sub-buffers (packets) reused before the consumer
-	 * took them, their records lost (I7). Atomic adds after the packet
-	 * open that reused them committed. Was zero padding. */
+	/* Overwrite mode: sub-buffers (packets) given up before the consumer
+	 * took them, their records lost (I8): an atomic add after each packet
+	 * close that committed an offset a buffer ahead of an unconsumed
+	 * sub-buffer, which from then on no copy gets intact. Was zero padding. */
 	uint64_t overwritten;
 } __attribute__((aligned(RT_CACHE_LINE)));
 #define RT_LOCK_WAITERS 0x80000000u

@@ -234,7 +234,10 @@ void rt_snapshot_range(const struct rt_bufset *bs, uint32_t cpu, uint64_t *first
 	*off = __atomic_load_n(&bs->ctl[cpu].w.offset, __ATOMIC_ACQUIRE);
 	uint64_t s = sub_start(bs, *off), back = bs->buf_size - bs->subbuf_size;
 	/* The sub-buffer a lap behind s shares its memory: the writers are
-	 * about to reuse it (I8), so the oldest worth copying is the next. */
+	 * reusing it, or about to (I8, even with *off on the grid: a writer
+	 * that saw it may be writing the next packet's header), so the oldest
+	 * worth copying is the next. The writers counted it as overwritten
+	 * when their close reached s (write.c, rt_packet_close). */
 	*first = s >= back ? s - back : 0;
 }
 

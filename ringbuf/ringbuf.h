@@ -173,7 +173,7 @@ struct rt_cpu_stats {
 	uint64_t offset, consumed;
 	uint64_t lost_full, lost_big, lost_abort, lost_invalid, lost_nobuf;
 	uint64_t packets;
-	uint64_t overwritten; /* packets reused unconsumed (overwrite mode) */
+	uint64_t overwritten; /* packets given up unconsumed (overwrite mode, I8) */
 };
 
 /* Creation and mapping (ringbuf.c). Errors are written to err, if given. */

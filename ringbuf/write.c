@@ -158,20 +158,29 @@ int rt_packet_close(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 		.events_discarded = rt_lost_total(&bs->ctl[cpu]),
 	};
 	pc.timestamp_end = rt_clock_read(bs->clock);
-	int r = commit(bs, rs, cpu, old, start + bs->subbuf_size,
-		       rt_cpu_data(bs, cpu, start) + offsetof(struct rt_packet, close),
-		       &pc, sizeof pc);
-	if (r == 0)
-		wake_reader(bs, cpu, start + bs->subbuf_size);
-	return r;
+	uint64_t end = start + bs->subbuf_size;
+	int r = commit(bs, rs, cpu, old, end, rt_cpu_data(bs, cpu, start) +
+		       offsetof(struct rt_packet, close), &pc, sizeof pc);
+	if (r != 0)
+		return r;
+	/* Overwrite mode (I8): from this offset on, the sub-buffer a lap
+	 * behind (end - buf_size, the next one's memory) can no longer be
+	 * copied intact, whether or not a writer ever opens the next packet:
+	 * it is lost from here, so counted here (once: only the close that
+	 * committed reaches end). */
+	if (bs->overwrite &&
+	    end - __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_ACQUIRE) >= bs->buf_size)
+		__atomic_fetch_add(&bs->ctl[cpu].w.overwritten, 1, __ATOMIC_RELAXED);
+	wake_reader(bs, cpu, end);
+	return 0;
 }
 
 /*
  * The record did not fit at `old` (or no packet is open): close the
  * current packet, or open the next one if the consumer has released it,
- * or (overwrite mode, I8) reuse it and count it. Returns 0 to make the
- * caller look at the offset again, or RT_E_FULL, not counted yet: the
- * caller waits for space or drops.
+ * or (overwrite mode, I8) reuse it (counted by the close before it).
+ * Returns 0 to make the caller look at the offset again, or RT_E_FULL,
+ * not counted yet: the caller waits for space or drops.
  */
 int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 {
@@ -180,12 +189,9 @@ int rt_switch(struct rt_bufset *bs, void *rs, uint32_t cpu, uint64_t old)
 		return 0;
 	}
 	uint64_t consumed = __atomic_load_n(&bs->ctl[cpu].r.consumed, __ATOMIC_ACQUIRE);
-	int reuse = old - consumed >= bs->buf_size; /* invariant I3 */
-	if (reuse && !bs->overwrite)
+	if (old - consumed >= bs->buf_size && !bs->overwrite) /* invariant I3 */
 		return RT_E_FULL;
-	/* Counted once the open committed: an aborted attempt reused nothing. */
-	if (rt_packet_open(bs, rs, cpu, old) == 0 && reuse)
-		__atomic_fetch_add(&bs->ctl[cpu].w.overwritten, 1, __ATOMIC_RELAXED);
+	rt_packet_open(bs, rs, cpu, old);
 	return 0;
 }
 

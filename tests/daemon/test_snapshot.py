@@ -53,6 +53,21 @@ def count(out, what):
     return int(m.group(1))
 
 
+def progress(prog):
+    """The last seq number the app reported emitted (tapp --progress: every
+    256th), 0 before its first report."""
+    return int(open(prog).read() or 0) if os.path.exists(prog) else 0
+
+
+def wait_past(prog, seq, what):
+    """Waits until the app reports an event after seq emitted. A snapshot is
+    newer than one before only if the app wrote in between: an app may
+    emit nothing for a while (idle, or descheduled on a loaded machine;
+    the buffers then hold the same events), so a test that asserts it
+    waits for it rather than hoping for it."""
+    wait_until(lambda: progress(prog) > seq, what, timeout=60)
+
+
 def snapshot_session(d, out, *extra):
     d.ok("create", "fr", "--snapshot", "-o", out, *GEOM, *extra)
     d.ok("enable-event", "-a")
@@ -107,11 +122,13 @@ def live_loop(extra=(), env=None, snapshots=6):
         # rightly empty; at this pace that takes a stall of 100s of ms.
         app = App(d, "-c", "0", TAPP, "--forever", "--sleep-us", "20", "--progress", prog,
                   "--role", "5", env=env, exe="/usr/bin/taskset")
-        wait_until(lambda: os.path.exists(prog) and int(open(prog).read() or 0) > 20000,
-                   "the app's first 20000 events", timeout=30)
+        wait_past(prog, 20000, "the app's first 20000 events")
         last_end, dirs = -1, []
         for i in range(snapshots):
-            before = int(open(prog).read())
+            # got[-1] >= before - 1 > last_end: the record must hold an event
+            # emitted after the last one the previous record held
+            wait_past(prog, last_end + 1, f"an event after {last_end}")
+            before = progress(prog)
             path, text = record(d)
             dirs.append(path)
             check(path.endswith(f"-{i}"), f"snapshot {i} in {path}")
@@ -122,11 +139,12 @@ def live_loop(extra=(), env=None, snapshots=6):
             got = next(iter(runs.values()))
             check(got[-1] >= before - 1, f"snapshot ends at {got[-1]}, "
                                          f"{before} were emitted before it")
-            check(got[-1] > last_end, "a later snapshot is not newer")
+            check(got[-1] > last_end, f"a later snapshot is not newer: {got[0]}..{got[-1]}, "
+                                      f"the one before ended at {last_end}")
             check(sum(discarded.values()) == 0, f"discarded {discarded} in overwrite mode")
             last_end = got[-1]
             time.sleep(0.05)
-        after = int(open(prog).read())
+        after = progress(prog)
         check(after > last_end - 256, "the app stalled during the snapshots")
         os.killpg(app.pid, signal.SIGKILL)
         app.wait()
@@ -275,12 +293,13 @@ def two_channels(buffers):
         # rightly all lapped, its stream file left out.
         app = App(d, "-c", "0", TAPP, "--forever", "--sleep-us", "20", "--progress", prog,
                   "--role", "5", exe="/usr/bin/taskset")
-        wait_until(lambda: os.path.exists(prog) and int(open(prog).read() or 0) > 20000,
-                   "the app's first 20000 events", timeout=30)
+        wait_past(prog, 20000, "the app's first 20000 events")
         last_end = -1
         for _ in range(5):
-            end = one(int(open(prog).read()))
-            check(end > last_end, "a later snapshot is not newer")
+            wait_past(prog, last_end + 1, f"an event after {last_end}")
+            end = one(progress(prog))
+            check(end > last_end, f"a later snapshot is not newer: ends at {end}, "
+                                  f"the one before at {last_end}")
             last_end = end
             time.sleep(0.05)
         os.killpg(app.pid, signal.SIGKILL)
