@@ -122,6 +122,11 @@ class Lttng:
                 time.sleep(0.1)
 
 
+def validate(path):
+    x = subprocess.run(["xmllint", "--noout", "--schema", XSD, path], capture_output=True, text=True)
+    check(x.returncode == 0, f"{path} does not validate against {XSD}: {x.stderr}")
+
+
 def shape(elem, skip=()):
     """The element tree as nested (tag, children) with leaf texts dropped,
     children in order; tags in skip are left out."""
@@ -298,9 +303,7 @@ def test_round_trip():
         check("Session rt saved" in r.stdout and "Session second saved" in r.stdout, r.stdout)
         first = {s: open(os.path.join(save, s + ".lttng"), "rb").read() for s in ("rt", "second")}
         for s in first:
-            x = subprocess.run(["xmllint", "--noout", "--schema", XSD, os.path.join(save, s + ".lttng")],
-                               capture_output=True, text=True)
-            check(x.returncode == 0, f"{s}.lttng does not validate against {XSD}: {x.stderr}")
+            validate(os.path.join(save, s + ".lttng"))
         r = d.cli("save", "rt", "-o", save)
         check(r.returncode == 1 and "give -f" in r.stderr, r.stderr)
         r = d.cli("load", "-i", save)
@@ -491,9 +494,7 @@ def test_lttng_filters_trackers():
             check(element(ours, tag) == element(theirs, tag),
                   f"<{tag}>: ours\n{element(ours, tag)}\nlttng's\n{element(theirs, tag)}")
         check(ours.count("<filter>") == 2, ours)
-        x = subprocess.run(["xmllint", "--noout", "--schema", XSD, our_file],
-                           capture_output=True, text=True)
-        check(x.returncode == 0, f"{our_file} does not validate: {x.stderr}")
+        validate(our_file)
         d.ok("load", "-i", our_file, "-f")
         d.ok("save", name, "-o", osave, "-f")
         again = open(our_file).read()
@@ -544,6 +545,22 @@ def snap_state(d, name):
     return {k: kv.get(k) for k in SNAP_KEYS}, kv_lines(d, name, "channel"), rules(d, name)
 
 
+def reload_byte_stable(d, save, names, state, before, first):
+    """Destroys the sessions names and loads them from save: each is as it
+    was (state(d, name) as in before), and saving them again writes the
+    bytes of first."""
+    for n in names:
+        d.ok("destroy", n)
+    d.ok("load", "-i", save)
+    after = {n: state(d, n) for n in names}
+    check(after == before, f"loaded sessions differ:\n{before}\n{after}")
+    d.ok("save", "-o", save, "-f")
+    for n in names:
+        again = open(os.path.join(save, n + ".lttng")).read()
+        check(again == first[n], f"{n}: save -> load -> save changed the file:\n"
+                                 f"{first[n]}\n---\n{again}")
+
+
 def test_snapshot_round_trip():
     """Snapshot sessions (the default output; a named, size-capped one; a
     relayd's; none) are saved with lttng's <snapshot_mode> and
@@ -574,9 +591,7 @@ def test_snapshot_round_trip():
         d.ok("save", "-o", save)
         first = {n: open(os.path.join(save, n + ".lttng")).read() for n in names}
         for n in names:
-            x = subprocess.run(["xmllint", "--noout", "--schema", XSD, os.path.join(save, n + ".lttng")],
-                               capture_output=True, text=True)
-            check(x.returncode == 0, f"{n}.lttng does not validate against {XSD}: {x.stderr}")
+            validate(os.path.join(save, n + ".lttng"))
             check("<snapshot_mode>true</snapshot_mode>" in first[n] and
                   "<consumer_output>" not in first[n].split("<snapshot_outputs")[0], first[n])
         check("<name>mine</name>" in first["s2"] and "<max_size>2097152</max_size>" in first["s2"],
@@ -584,16 +599,7 @@ def test_snapshot_round_trip():
         check("<snapshot_outputs/>" in first["s3"], first["s3"])
         check("<control_uri>tcp4://127.0.0.1:5442/</control_uri>" in first["s4"] and
               "<data_uri>tcp4://127.0.0.1:5443/</data_uri>" in first["s4"], first["s4"])
-        for n in names:
-            d.ok("destroy", n)
-        d.ok("load", "-i", save)
-        after = {n: snap_state(d, n) for n in names}
-        check(after == before, f"loaded sessions differ:\n{before}\n{after}")
-        d.ok("save", "-o", save, "-f")
-        for n in names:
-            again = open(os.path.join(save, n + ".lttng")).read()
-            check(again == first[n], f"{n}: save -> load -> save changed the file:\n"
-                                     f"{first[n]}\n---\n{again}")
+        reload_byte_stable(d, save, names, snap_state, before, first)
         # A loaded snapshot session is one: it records.
         d.ok("start", "s1")
         app = App(d, "--events", "300", "--role", "2")
@@ -669,9 +675,6 @@ def stream_state(d, name):
     return {k: kv.get(k) for k in STREAM_KEYS}, kv_lines(d, name, "channel"), rules(d, name)
 
 
-def validate(path):
-    x = subprocess.run(["xmllint", "--noout", "--schema", XSD, path], capture_output=True, text=True)
-    check(x.returncode == 0, f"{path} does not validate against {XSD}: {x.stderr}")
 
 
 def test_streamed_and_rotation_round_trip():
@@ -714,16 +717,7 @@ def test_streamed_and_rotation_round_trip():
               "<attributes>" not in first["net1"], first["net1"])
         check("<periodic>" in first["rot1"] and "<time_us>5000000</time_us>" in first["rot1"] and
               "<bytes>1048576</bytes>" in first["rot1"], first["rot1"])
-        for n in names:
-            d.ok("destroy", n)
-        d.ok("load", "-i", save)
-        after = {n: stream_state(d, n) for n in names}
-        check(after == before, f"loaded sessions differ:\n{before}\n{after}")
-        d.ok("save", "-o", save, "-f")
-        for n in names:
-            again = open(os.path.join(save, n + ".lttng")).read()
-            check(again == first[n], f"{n}: save -> load -> save changed the file:\n"
-                                     f"{first[n]}\n---\n{again}")
+        reload_byte_stable(d, save, names, stream_state, before, first)
         # The loaded live session streams to the relayd.
         d.ok("start", "live1")
         app = App(d, "--events", "300", "--role", "2")
