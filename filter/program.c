@@ -15,7 +15,7 @@
 enum { T_NONE = 0, T_I, T_F, T_S };
 
 struct rt_fp {
-	struct rt_fp_quick quick; /* first: rt_fp_run reads it (program.h) */
+	struct rseqtrace_quick quick; /* first: rt_fp_run reads it (program.h) */
 	struct rt_fp_hdr h;
 	const struct rt_fp_insn *insns;
 	const unsigned char *consts;
@@ -398,7 +398,7 @@ static void decode(struct rt_fp *f)
 	for (uint32_t pc = 0; pc < f->h.nr_insns; pc++)
 		fuse(f, pc, target);
 	if (f->x[0].op == X_FCMP_RET)
-		f->quick = (struct rt_fp_quick){ .k = f->x[0].imm.i, .field = f->x[0].a,
+		f->quick = (struct rseqtrace_quick){ .k = f->x[0].imm.i, .field = f->x[0].a,
 						 .mask = f->x[0].type };
 }
 
@@ -556,7 +556,7 @@ static int int_op(uint8_t op, int64_t a, int64_t b, int64_t *r)
 /* Whether x, an X_FCMP*, holds: an integer field against a constant. */
 static inline int fcmp_holds(const struct xin *x, const struct rt_fp_env *env)
 {
-	return rt_fp_holds(x->type, env->args[x->a].i, x->imm.i);
+	return rseqtrace__holds(x->type, env->args[x->a].i, x->imm.i);
 }
 
 /*
@@ -643,7 +643,7 @@ int_op: {
 }
 cmp_i:
 	top--;
-	top->i = rt_fp_holds(x->type, top[0].i, top[1].i);
+	top->i = rseqtrace__holds(x->type, top[0].i, top[1].i);
 	NEXT;
 cmp_f:
 	top--;

@@ -169,45 +169,28 @@ struct rt_fp_env {
 	uint64_t ns[8];       /* RT_FP_CTX_CGROUP_NS.. */
 };
 
-/* Whether a and b are in an order a condition mask allows: bit 0 less,
- * 1 equal, 2 greater (3 unordered, for doubles). No branch. */
-static inline int rt_fp_holds(uint8_t mask, int64_t a, int64_t b)
-{
-	return mask >> ((a > b) - (a < b) + 1) & 1;
-}
-
 /*
- * Every bound program starts with this. `mask` is not 0 when the whole
- * program is one integer field compared with a constant, the most common
- * filter: rt_fp_run then answers inline, without a call or a dispatch.
+ * Every bound program starts with this (rseqtrace/types.h). `mask` is not
+ * 0 when the whole program is one integer field compared with a constant,
+ * the most common filter: rt_fp_run then answers inline, without a call
+ * or a dispatch, and so can the probe (a tagged rt's struct
+ * rseqtrace_quick).
  */
-struct rt_fp_quick {
-	int64_t k;      /* the constant */
-	uint16_t field; /* the field's index (verified) */
-	uint8_t mask;   /* the condition (rt_fp_holds), 0: run the program */
-};
+static inline const struct rseqtrace_quick *rt_fp_quick_of(const struct rt_fp *f)
+{
+	return (const struct rseqtrace_quick *)(const void *)f;
+}
 
 int rt_fp_run_program(const struct rt_fp *f, const struct rt_fp_env *env);
 
 /* 1: record the event; 0: not (false, or stopped: a zero divisor, a shift
  * count out of range). No allocation, no lock, no system call: runs
  * inside probes. */
-static inline const struct rt_fp_quick *rt_fp_quick_of(const struct rt_fp *f)
-{
-	return (const struct rt_fp_quick *)(const void *)f;
-}
-
-/* Whether a quick program (mask set) holds for these arguments. */
-static inline int rt_fp_quick_holds(const struct rt_fp_quick *q, const union rseqtrace_arg *args)
-{
-	return rt_fp_holds(q->mask, args[q->field].i, q->k);
-}
-
 static inline int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
 {
-	const struct rt_fp_quick *q = rt_fp_quick_of(f);
+	const struct rseqtrace_quick *q = rt_fp_quick_of(f);
 	if (q->mask)
-		return rt_fp_quick_holds(q, env->args);
+		return rseqtrace__quick_holds(q, env->args);
 	return rt_fp_run_program(f, env);
 }
 

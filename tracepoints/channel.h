@@ -46,19 +46,24 @@ struct rt_attach {
 	/* The filter when it is one quick program (mask set: a field against
 	 * a constant), copied here so that a filtered hit follows no pointer
 	 * to it (filter/program.h). */
-	struct rt_fp_quick quick;
+	struct rseqtrace_quick quick;
 };
 
 struct rt_ev_state {
+	/* First: the probe reads it behind a tagged rt (rseqtrace/types.h).
+	 * Set (mask) when every attachment's filter is one quick program and
+	 * they are all the same: a hit it rejects is recorded nowhere. */
+	struct rseqtrace_quick quick;
 	struct rt_rcu_head rcu; /* updater-only: unpublished, waiting for a grace period */
 	uint32_t nr;
 	struct rt_attach a[];
 };
 
 /* Or-ed into the list's address in rseqtrace_event.rt when some attachment
- * has a filter: the probe then hands the filters its arguments
- * (rseqtrace__filter) before it stages anything. The probe loads rt once
- * per hit, so the tag and the list it sees always agree. */
+ * has a filter: the probe then checks the list's quick filter and hands
+ * the filters its arguments (rseqtrace__filter) before it stages anything.
+ * The probe loads rt once per hit, so the tag and the list it sees always
+ * agree. */
 #define RT_EV_FILTERED 1u
 
 /* Registry internals used by the library's init code. */

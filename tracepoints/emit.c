@@ -242,7 +242,7 @@ static inline __attribute__((always_inline)) int records(const struct rt_attach 
 	if (!a->filter || i == known)
 		return 1;
 	if (a->quick.mask)
-		return rt_fp_quick_holds(&a->quick, args);
+		return rseqtrace__quick_holds(&a->quick, args);
 	return accepted(a->filter, ip, args);
 }
 
@@ -266,7 +266,7 @@ uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *
 			continue;
 		if (!a->quick.mask)
 			return filter_from(st, (uint32_t)(a - st->a), ip, args);
-		if (rt_fp_quick_holds(&a->quick, args))
+		if (rseqtrace__quick_holds(&a->quick, args))
 			return (uint32_t)(a - st->a) + 1;
 	}
 	return 0;

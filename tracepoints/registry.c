@@ -226,7 +226,7 @@ void rt_fset_put(struct rt_fset *f)
 
 static void free_state(struct rt_rcu_head *h)
 {
-	struct rt_ev_state *st = (struct rt_ev_state *)h; /* rcu comes first */
+	struct rt_ev_state *st = (struct rt_ev_state *)((char *)h - offsetof(struct rt_ev_state, rcu));
 	for (uint32_t i = 0; i < st->nr; i++)
 		rt_fset_put(st->a[i].filter);
 	free(st);
@@ -518,6 +518,7 @@ static int state_index(const struct rt_ev_state *st, const struct rt_channel *ch
 /* The list as probes see it: tagged if any attachment has a filter (bit
  * 0 of a malloc'ed address is free). */
 _Static_assert(_Alignof(struct rt_ev_state) > RT_EV_FILTERED, "tag bit");
+_Static_assert(offsetof(struct rt_ev_state, quick) == 0, "a tagged rt leads to the quick filter");
 static void *tagged(struct rt_ev_state *st)
 {
 	uintptr_t tag = 0;
@@ -527,11 +528,27 @@ static void *tagged(struct rt_ev_state *st)
 	return (void *)((uintptr_t)st | tag);
 }
 
+/* The quick filter every hit that st records passes: the attachments'
+ * own when they all have the same one (their filter is that one quick
+ * program), else none (mask 0). */
+static struct rseqtrace_quick common_quick(const struct rt_ev_state *st)
+{
+	struct rseqtrace_quick none = { 0 }, q = st->a[0].quick;
+	for (uint32_t i = 0; i < st->nr; i++) {
+		const struct rseqtrace_quick *a = &st->a[i].quick;
+		if (!a->mask || a->mask != q.mask || a->field != q.field || a->k != q.k)
+			return none;
+	}
+	return q;
+}
+
 /* G3: publish a new list, return the old one. */
 static struct rt_ev_state *publish(struct ev_entry *e, struct rt_ev_state *st)
 {
 	struct rt_ev_state *old = e->state;
 	e->state = st;
+	if (st)
+		st->quick = common_quick(st);
 	__atomic_store_n(&e->ev->rt, tagged(st), __ATOMIC_RELEASE);
 	update_enabled(e);
 	return old;

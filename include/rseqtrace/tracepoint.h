@@ -330,6 +330,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__SIZE_B(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_A
 #define RSEQTRACE__WRITE_A(...) RSEQTRACE__ONE(WRITE, __VA_ARGS__) RSEQTRACE__WRITE_B
 #define RSEQTRACE__WRITE_B(...) RSEQTRACE__ONE(WRITE, __VA_ARGS__) RSEQTRACE__WRITE_A
+#define RSEQTRACE__PARAM_A(...) RSEQTRACE__ONE(PARAM, __VA_ARGS__) RSEQTRACE__PARAM_B
+#define RSEQTRACE__PARAM_B(...) RSEQTRACE__ONE(PARAM, __VA_ARGS__) RSEQTRACE__PARAM_A
+#define RSEQTRACE__PASS_A(...) RSEQTRACE__ONE(PASS, __VA_ARGS__) RSEQTRACE__PASS_B
+#define RSEQTRACE__PASS_B(...) RSEQTRACE__ONE(PASS, __VA_ARGS__) RSEQTRACE__PASS_A
 #define RSEQTRACE__DESC_A_END
 #define RSEQTRACE__DESC_B_END
 #define RSEQTRACE__NAME_A_END
@@ -342,6 +346,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__SIZE_B_END
 #define RSEQTRACE__WRITE_A_END
 #define RSEQTRACE__WRITE_B_END
+#define RSEQTRACE__PARAM_A_END
+#define RSEQTRACE__PARAM_B_END
+#define RSEQTRACE__PASS_A_END
+#define RSEQTRACE__PASS_B_END
 
 /* ---- pass DESC: static field descriptions --------------------------------- */
 
@@ -410,6 +418,23 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		       "field " #name ": an enum's container must be an integer type"); \
 	type rseqtrace__v_##name = (expr);
 
+/* ---- passes PARAM and PASS: the values handed to the staging function ---- */
+
+#define RSEQTRACE__INT_PARAM(type, name, expr, base, enc) , type rseqtrace__v_##name
+#define RSEQTRACE__FLOAT_PARAM(type, name, expr) , type rseqtrace__v_##name
+#define RSEQTRACE__STRING_PARAM(name, expr) , const char *rseqtrace__v_##name
+#define RSEQTRACE__ARRAY_PARAM(type, name, ptr, count, base, enc) , const type *rseqtrace__v_##name
+#define RSEQTRACE__SEQ_PARAM(type, name, ptr, ltype, length, base, enc) \
+	, const type *rseqtrace__v_##name, ltype rseqtrace__n_##name
+#define RSEQTRACE__ENUM_PARAM(prov, ename, type, name, expr) , type rseqtrace__v_##name
+
+#define RSEQTRACE__INT_PASS(type, name, ...) , rseqtrace__v_##name
+#define RSEQTRACE__FLOAT_PASS(type, name, ...) , rseqtrace__v_##name
+#define RSEQTRACE__STRING_PASS(name, ...) , rseqtrace__v_##name
+#define RSEQTRACE__ARRAY_PASS(type, name, ...) , rseqtrace__v_##name
+#define RSEQTRACE__SEQ_PASS(type, name, ...) , rseqtrace__v_##name, rseqtrace__n_##name
+#define RSEQTRACE__ENUM_PASS(prov, ename, type, name, ...) , rseqtrace__v_##name
+
 /* ---- pass ARG: the argument view a filter reads (union rseqtrace_arg) ------ */
 
 #define RSEQTRACE__INT_ARG(type, name, expr, base, enc) \
@@ -418,8 +443,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	rseqtrace__args[rseqtrace__k++].f = (double)rseqtrace__v_##name;
 #define RSEQTRACE__STRING_ARG(name, expr) \
 	rseqtrace__args[rseqtrace__k++].s = rseqtrace__v_##name;
-#define RSEQTRACE__ARRAY_ARG(type, name, ptr, count, base, enc) rseqtrace__k++;
-#define RSEQTRACE__SEQ_ARG(type, name, ptr, ltype, length, base, enc) rseqtrace__k++;
+/* No filter reads these: zeros, so that the compiler sees every slot the
+ * quick filter may read written. */
+#define RSEQTRACE__ARRAY_ARG(type, name, ptr, count, base, enc) rseqtrace__args[rseqtrace__k++].i = 0;
+#define RSEQTRACE__SEQ_ARG(type, name, ptr, ltype, length, base, enc) rseqtrace__args[rseqtrace__k++].i = 0;
 #define RSEQTRACE__ENUM_ARG(prov, ename, type, name, expr) \
 	rseqtrace__args[rseqtrace__k++].i = (int64_t)rseqtrace__v_##name;
 
@@ -521,23 +548,16 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	_Pragma("GCC diagnostic push")                                                  \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                            \
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")                \
-	static __attribute__((unused)) void rseqtrace__probe_##P##__##C(                \
-		struct rseqtrace_event *rseqtrace__ev, const void *rseqtrace__ip        \
-		RSEQTRACE__TAIL args_)                                                  \
+	/* The hit's record, from the fields' values: a function of its own, so  \
+	 * that a hit the probe's quick filter rejects sets up no frame for it.  \
+	 * args: the argument view when rt is tagged (the filters run first),    \
+	 * else NULL. */                                                              \
+	static __attribute__((noinline, unused)) void rseqtrace__stage_##P##__##C(      \
+		const void *rseqtrace__rt, const void *rseqtrace__ip,                   \
+		union rseqtrace_arg *rseqtrace__args RSEQTRACE__FOR_EACH(PARAM, fields_)) \
 	{                                                                               \
-		const void *rseqtrace__rt = __atomic_load_n(&rseqtrace__ev->rt, __ATOMIC_ACQUIRE); \
-		if (!rseqtrace__rt)                                                     \
-			return;                                                         \
-		RSEQTRACE__FOR_EACH(VALUE, fields_)                                              \
-		/* Filtered: the filter reads the values before anything is staged, \
-		 * so a rejected hit costs no string measured, nothing copied. */     \
-		union rseqtrace_arg rseqtrace__args[sizeof(rseqtrace__fields_##P##__##C) / \
-						    sizeof(rseqtrace__fields_##P##__##C[0])]; \
 		uint32_t rseqtrace__first = 0;                                          \
-		if (__builtin_expect((uintptr_t)rseqtrace__rt & 1, 0)) {                \
-			size_t rseqtrace__k = 0;                                        \
-			RSEQTRACE__FOR_EACH(ARG, fields_)                                        \
-			(void)rseqtrace__k;                                             \
+		if (rseqtrace__args) {                                                  \
 			rseqtrace__first = rseqtrace__filter(rseqtrace__rt, rseqtrace__ip, \
 							     rseqtrace__args);          \
 			if (!rseqtrace__first)                                          \
@@ -559,6 +579,37 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		RSEQTRACE__FOR_EACH(WRITE, fields_)                                               \
 		rseqtrace__emit(rseqtrace__rt, rseqtrace__first, rseqtrace__ip, rseqtrace__args, \
 				rseqtrace__p, rseqtrace__o);                            \
+	}                                                                               \
+	static __attribute__((unused)) void rseqtrace__probe_##P##__##C(                \
+		struct rseqtrace_event *rseqtrace__ev, const void *rseqtrace__ip        \
+		RSEQTRACE__TAIL args_)                                                  \
+	{                                                                               \
+		const void *rseqtrace__rt = __atomic_load_n(&rseqtrace__ev->rt, __ATOMIC_ACQUIRE); \
+		if (!rseqtrace__rt)                                                     \
+			return;                                                         \
+		RSEQTRACE__FOR_EACH(VALUE, fields_)                                              \
+		/* Filtered: the filters read the values before anything is staged, \
+		 * so a rejected hit costs no string measured, nothing copied; one \
+		 * the list's quick filter rejects, not even a call. */               \
+		if (__builtin_expect((uintptr_t)rseqtrace__rt & 1, 0)) {                \
+			union rseqtrace_arg rseqtrace__args[sizeof(rseqtrace__fields_##P##__##C) / \
+							    sizeof(rseqtrace__fields_##P##__##C[0])]; \
+			size_t rseqtrace__k = 0;                                        \
+			RSEQTRACE__FOR_EACH(ARG, fields_)                                        \
+			(void)rseqtrace__k;                                             \
+			const struct rseqtrace_quick *rseqtrace__q = (const struct rseqtrace_quick *) \
+				(const void *)((uintptr_t)rseqtrace__rt - 1);           \
+			/* (no field, no quick filter: nothing to read) */              \
+			if (sizeof(rseqtrace__args) > sizeof(rseqtrace__args[0]) &&     \
+			    rseqtrace__q->mask &&                                       \
+			    !rseqtrace__quick_holds(rseqtrace__q, rseqtrace__args))     \
+				return;                                                 \
+			rseqtrace__stage_##P##__##C(rseqtrace__rt, rseqtrace__ip, rseqtrace__args \
+						    RSEQTRACE__FOR_EACH(PASS, fields_)); \
+			return;                                                         \
+		}                                                                       \
+		rseqtrace__stage_##P##__##C(rseqtrace__rt, rseqtrace__ip, NULL          \
+					    RSEQTRACE__FOR_EACH(PASS, fields_));        \
 	}                                                                               \
 	_Pragma("GCC diagnostic pop")
 

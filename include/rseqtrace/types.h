@@ -26,8 +26,11 @@ extern "C" {
  * 4: probes load `rt` themselves and, when it is tagged as filtered, hand
  * the filter their arguments before they stage (rseqtrace__filter);
  * rseqtrace__emit and rseqtrace__drop_big take what they found. A probe
- * or call site built for 3 is refused (never linked, never called). */
-#define RSEQTRACE_ABI_VERSION 4u
+ * or call site built for 3 is refused (never linked, never called).
+ * 5: a tagged `rt` leads to a struct rseqtrace_quick that the probe
+ * evaluates itself, and the probe stages in a function of its own
+ * (rseqtrace__filter is called from there). */
+#define RSEQTRACE_ABI_VERSION 5u
 
 /* The 15 levels of LTTng-UST (syslog's 8, then 7 debug levels). Lower is
  * more severe; "loglevel L" in a filter means "L or more severe". */
@@ -153,14 +156,43 @@ struct rseqtrace_event_desc {
  * converted to int64_t (unsigned 64-bit ones keep their bits; network
  * byte order ones keep their bytes, the filter swaps them), floats to
  * double, strings by pointer (NUL-terminated; NULL already replaced as
- * the record has it). Arrays' and sequences' slots are not filled: no
- * filter reads them.
+ * the record has it). Arrays' and sequences' slots hold 0: no filter
+ * reads them.
  */
 union rseqtrace_arg {
 	int64_t i;
 	double f;
 	const char *s;
 };
+
+/*
+ * A filter that is one integer field compared with a constant, the
+ * commonest one (filter/program.h makes it of such a program). A tagged
+ * `rt` (below) points one byte past one: when its mask is set, no channel
+ * records a hit for which it does not hold, and the probe stops there,
+ * before any call; when it holds, or the mask is 0, rseqtrace__filter
+ * decides. librseqtrace verified the field: an integer field of the event
+ * (its slot's .i), below its number of fields.
+ */
+struct rseqtrace_quick {
+	int64_t k;      /* the constant */
+	uint16_t field; /* the field's index in the argument view */
+	uint8_t mask;   /* the orders of field against k that hold (rseqtrace__holds); 0: none set */
+	uint8_t reserved[5];
+};
+
+/* Whether a and b are in an order a condition mask allows: bit 0 less,
+ * 1 equal, 2 greater (3 unordered, for doubles). No branch. */
+static inline int rseqtrace__holds(uint8_t mask, int64_t a, int64_t b)
+{
+	return mask >> ((a > b) - (a < b) + 1) & 1;
+}
+
+static inline int rseqtrace__quick_holds(const struct rseqtrace_quick *q,
+					 const union rseqtrace_arg *args)
+{
+	return rseqtrace__holds(q->mask, args[q->field].i, q->k);
+}
 
 /*
  * The probe side of an event, defined (static) in the instantiating
@@ -172,7 +204,8 @@ union rseqtrace_arg {
 struct rseqtrace_event {
 	const struct rseqtrace_event_desc *desc;
 	void (*probe)(void);
-	void *rt;  /* RCU-published attachments to channels, tagged (bit 0: filtered) */
+	void *rt;  /* RCU-published attachments to channels, tagged (bit 0: filtered,
+		    * then it points one byte past their struct rseqtrace_quick) */
 	void *reg; /* registry entry */
 };
 

@@ -23,7 +23,7 @@ static void set_expr(const struct rt_desc *d, const char *text)
 {
 	char err[300];
 	rt_fp_free(prog);
-	prog = NULL;
+	stub_set(NULL);
 	struct rt_filter *f = rt_filter_parse(text, err, sizeof err);
 	if (!f) {
 		printf("ERR %s\n", err);
@@ -37,7 +37,7 @@ static void set_expr(const struct rt_desc *d, const char *text)
 		printf("%s %s\n", r == 0 ? "NA" : "BIG", err);
 		return;
 	}
-	prog = rt_fp_bind(p, n, &rseqtrace__desc_rtf__ev, err, sizeof err);
+	stub_set(rt_fp_bind(p, n, &rseqtrace__desc_rtf__ev, err, sizeof err));
 	free(p);
 	if (!prog) {
 		printf("REFUSED %s\n", err); /* a compiler bug: the oracle fails on it */
@@ -61,7 +61,7 @@ static void run_values(char *line)
 				 (uint16_t)strtoul(v[1], 0, 10), (int64_t)strtoll(v[2], 0, 10),
 				 (uint64_t)strtoull(v[3], 0, 10), (int8_t)strtol(v[4], 0, 10),
 				 strtod(v[5], 0), strtof(v[6], 0), v[7], ftp_str(v[8]));
-	printf("%d\n", result);
+	printf("%d\n", stub_answer());
 }
 
 int main(void)

@@ -2,8 +2,10 @@
 /*
  * For the filter tests that run programs in one process (fcheck.c,
  * fverify.c): librseqtrace's entry points replaced, so that rtf:ev's real
- * probe, its event tagged as filtered (stub_init), hands its argument view
- * to the program in `prog`, whose answer lands in `result` (-2: not run).
+ * probe, its event tagged as filtered (stub_init) as for one channel whose
+ * filter is the program in `prog` (stub_set), checks the list's quick
+ * filter and hands its argument view to the program, whose answer lands
+ * in `result` (stub_run).
  */
 #ifndef FSTUB_H
 #define FSTUB_H
@@ -21,6 +23,9 @@
 
 static struct rt_fp *prog;
 static int result;
+/* What librseqtrace publishes first in the attachment list of one
+ * channel whose filter is prog: its quick form (mask 0 if it has none). */
+static struct rseqtrace_quick stub_quick;
 
 /* librseqtrace's entry points, as the probe calls them. */
 unsigned long rseqtrace__read_lock(void) { return 0; }
@@ -55,13 +60,29 @@ uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *
 	for (unsigned k = 0; k < 8; k++)
 		env.ns[k] = 4026531835u + k;
 	result = rt_fp_run(prog, &env);
+	if (stub_quick.mask && !result)
+		result = -4; /* the probe's quick filter let it through */
 	return 0;
 }
 
 /* rtf:ev as librseqtrace shows it to its probe when a channel filters it. */
 static void stub_init(void)
 {
-	rseqtrace__ev_rtf__ev.rt = (void *)(uintptr_t)1;
+	rseqtrace__ev_rtf__ev.rt = (void *)((uintptr_t)&stub_quick + 1);
+}
+
+static void stub_set(struct rt_fp *f)
+{
+	prog = f;
+	stub_quick = f ? *rt_fp_quick_of(f) : (struct rseqtrace_quick){ 0 };
+}
+
+/* After a call of the probe with result = -2: what it made of the hit,
+ * 1 or 0 (-2: the program did not run although no quick filter stopped
+ * the hit; -4: the quick filter let through a hit the program rejects). */
+static int stub_answer(void)
+{
+	return result == -2 && stub_quick.mask ? 0 : result;
 }
 
 /* rtf:ev's description as the daemon has it: flattened and parsed. */

@@ -244,15 +244,16 @@ static void crafted(void)
 static void run_on_records(struct rt_fp *f)
 {
 	static const char *words[] = { "", "a", "hello", "a*b", "xyzzy-long-string-value" };
-	prog = f;
+	stub_set(f);
 	for (int k = 0; k < 5; k++) {
 		result = -2;
 		rseqtrace__probe_rtf__ev(&rseqtrace__ev_rtf__ev, NULL, (uint32_t)k, k - 2,
 					 (uint16_t)(k * 1000), -k, (uint64_t)k << 60, (int8_t)-k,
 					 k * 0.5, (float)k, words[k], words[4 - k]);
-		CHECK(result == 0 || result == 1, "an accepted mutant answered %d", result);
+		int a = stub_answer();
+		CHECK(a == 0 || a == 1, "an accepted mutant answered %d", a);
 	}
-	prog = NULL;
+	stub_set(NULL);
 }
 
 static uint64_t rng = 88172645463325252ull;

@@ -253,6 +253,9 @@ enum lttng_ust_tracepoint_loglevel {
 	RSEQTRACE__INT_SIZE(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
 #define RSEQTRACE__UST_INT_WRITE(type, name, expr, base, enc) \
 	RSEQTRACE__INT_WRITE(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
+#define RSEQTRACE__UST_INT_PARAM(type, name, expr, base, enc) \
+	RSEQTRACE__INT_PARAM(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
+#define RSEQTRACE__UST_INT_PASS(type, name, ...) , rseqtrace__v_##name
 
 #define RSEQTRACE__UST_SKIP_DESC(expr)
 #define RSEQTRACE__UST_SKIP_NAME(expr)
@@ -260,6 +263,8 @@ enum lttng_ust_tracepoint_loglevel {
 #define RSEQTRACE__UST_SKIP_ARG(expr)
 #define RSEQTRACE__UST_SKIP_SIZE(expr)
 #define RSEQTRACE__UST_SKIP_WRITE(expr)
+#define RSEQTRACE__UST_SKIP_PARAM(expr)
+#define RSEQTRACE__UST_SKIP_PASS(expr)
 
 /* Enum entries: pass DESC (rseqtrace's entries) and pass CHAIN (the C
  * enumerators that number the _auto entries). */
