@@ -356,6 +356,45 @@ static void fuse(struct rt_fp *f, uint32_t pc, const uint8_t *target)
 	x->n = (uint8_t)(next - pc);
 }
 
+/* field <mask> k (rt_fp_holds) as the range rseqtrace__quick_holds checks:
+ * each condition but != holds on one range of values (maybe none). */
+static struct rseqtrace_quick quick_range(uint8_t mask, int64_t k, uint16_t field)
+{
+	struct rseqtrace_quick q = { .field = field, .set = 1 };
+	int none = 0;
+	int64_t lo = 0, hi = 0;
+	mask &= 7; /* (bit 3, unordered, is for doubles) */
+	if (mask == 5) { /* less or greater: all but k */
+		lo = hi = k;
+		q.out = 1;
+	} else {
+		if (mask & 1)
+			lo = INT64_MIN;
+		else if (mask & 2)
+			lo = k;
+		else if (k == INT64_MAX)
+			none = 1;
+		else
+			lo = k + 1;
+		if (mask & 4)
+			hi = INT64_MAX;
+		else if (mask & 2)
+			hi = k;
+		else if (k == INT64_MIN)
+			none = 1;
+		else
+			hi = k - 1;
+		none |= !mask;
+	}
+	if (none) { /* never: no value carries with rest 0, and out wants one */
+		q.out = 1;
+		return q;
+	}
+	q.lo = lo;
+	q.rest = UINT64_MAX - ((uint64_t)hi - (uint64_t)lo);
+	return q;
+}
+
 /* After verification: the decoded form rt_fp_run runs. */
 static void decode(struct rt_fp *f)
 {
@@ -398,8 +437,7 @@ static void decode(struct rt_fp *f)
 	for (uint32_t pc = 0; pc < f->h.nr_insns; pc++)
 		fuse(f, pc, target);
 	if (f->x[0].op == X_FCMP_RET)
-		f->quick = (struct rseqtrace_quick){ .k = f->x[0].imm.i, .field = f->x[0].a,
-						 .mask = f->x[0].type };
+		f->quick = quick_range(f->x[0].type, f->x[0].imm.i, f->x[0].a);
 }
 
 uint32_t rt_fp_reads_ctx(const struct rt_fp *f)
@@ -556,7 +594,7 @@ static int int_op(uint8_t op, int64_t a, int64_t b, int64_t *r)
 /* Whether x, an X_FCMP*, holds: an integer field against a constant. */
 static inline int fcmp_holds(const struct xin *x, const struct rt_fp_env *env)
 {
-	return rseqtrace__holds(x->type, env->args[x->a].i, x->imm.i);
+	return rt_fp_holds(x->type, env->args[x->a].i, x->imm.i);
 }
 
 /*
@@ -643,7 +681,7 @@ int_op: {
 }
 cmp_i:
 	top--;
-	top->i = rseqtrace__holds(x->type, top[0].i, top[1].i);
+	top->i = rt_fp_holds(x->type, top[0].i, top[1].i);
 	NEXT;
 cmp_f:
 	top--;

@@ -169,9 +169,16 @@ struct rt_fp_env {
 	uint64_t ns[8];       /* RT_FP_CTX_CGROUP_NS.. */
 };
 
+/* Whether a and b are in an order a condition mask allows: bit 0 less,
+ * 1 equal, 2 greater (3 unordered, for doubles). No branch. */
+static inline int rt_fp_holds(uint8_t mask, int64_t a, int64_t b)
+{
+	return mask >> ((a > b) - (a < b) + 1) & 1;
+}
+
 /*
- * Every bound program starts with this (rseqtrace/types.h). `mask` is not
- * 0 when the whole program is one integer field compared with a constant,
+ * Every bound program starts with this (rseqtrace/types.h). `set` when the
+ * whole program is one integer field compared with a constant,
  * the most common filter: rt_fp_run then answers inline, without a call
  * or a dispatch, and so can the probe (a tagged rt's struct
  * rseqtrace_quick).
@@ -189,7 +196,7 @@ int rt_fp_run_program(const struct rt_fp *f, const struct rt_fp_env *env);
 static inline int rt_fp_run(const struct rt_fp *f, const struct rt_fp_env *env)
 {
 	const struct rseqtrace_quick *q = rt_fp_quick_of(f);
-	if (q->mask)
+	if (q->set)
 		return rseqtrace__quick_holds(q, env->args);
 	return rt_fp_run_program(f, env);
 }

@@ -43,7 +43,7 @@ struct rt_attach {
 	uint32_t id;
 	uint32_t hdr_len; /* where the payload starts in this channel (record.h) */
 	struct rt_fset *filter; /* NULL: every hit */
-	/* The filter when it is one quick program (mask set: a field against
+	/* The filter when it is one quick program (set: a field against
 	 * a constant), copied here so that a filtered hit follows no pointer
 	 * to it (filter/program.h). */
 	struct rseqtrace_quick quick;
@@ -51,8 +51,8 @@ struct rt_attach {
 
 struct rt_ev_state {
 	/* First: the probe reads it behind a tagged rt (rseqtrace/types.h).
-	 * Set (mask) when every attachment's filter is one quick program and
-	 * they are all the same: a hit it rejects is recorded nowhere. */
+	 * The attachments' quick filter when they all have the same one, else
+	 * one that holds for every value (registry.c, common_quick). */
 	struct rseqtrace_quick quick;
 	struct rt_rcu_head rcu; /* updater-only: unpublished, waiting for a grace period */
 	uint32_t nr;

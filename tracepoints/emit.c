@@ -241,7 +241,7 @@ static inline __attribute__((always_inline)) int records(const struct rt_attach 
 		return 0;
 	if (!a->filter || i == known)
 		return 1;
-	if (a->quick.mask)
+	if (a->quick.set)
 		return rseqtrace__quick_holds(&a->quick, args);
 	return accepted(a->filter, ip, args);
 }
@@ -264,7 +264,7 @@ uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *
 	for (const struct rt_attach *a = st->a, *end = a + st->nr; a < end; a++) {
 		if (!__atomic_load_n(&a->chan->active, __ATOMIC_RELAXED))
 			continue;
-		if (!a->quick.mask)
+		if (!a->quick.set)
 			return filter_from(st, (uint32_t)(a - st->a), ip, args);
 		if (rseqtrace__quick_holds(&a->quick, args))
 			return (uint32_t)(a - st->a) + 1;

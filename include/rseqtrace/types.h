@@ -167,31 +167,31 @@ union rseqtrace_arg {
 
 /*
  * A filter that is one integer field compared with a constant, the
- * commonest one (filter/program.h makes it of such a program). A tagged
- * `rt` (below) points one byte past one: when its mask is set, no channel
- * records a hit for which it does not hold, and the probe stops there,
- * before any call; when it holds, or the mask is 0, rseqtrace__filter
- * decides. librseqtrace verified the field: an integer field of the event
- * (its slot's .i), below its number of fields.
+ * commonest one (filter/program.h makes it of such a program), as a range
+ * of the field's values: it holds when field - lo + rest (as uint64_t)
+ * carries out of 64 bits exactly when `out` is set, i.e. for the values
+ * in [lo, lo + UINT64_MAX - rest], or with `out` for all others (!=). All
+ * zeros holds for every value.
+ *
+ * A tagged `rt` (below) is the address + 1 of one: no channel records a
+ * hit for which it does not hold, and the probe stops there, before any
+ * call; for the others rseqtrace__filter decides. librseqtrace verified
+ * the field: an integer field of the event (its slot's .i).
  */
 struct rseqtrace_quick {
-	int64_t k;      /* the constant */
+	int64_t lo;
+	uint64_t rest;
 	uint16_t field; /* the field's index in the argument view */
-	uint8_t mask;   /* the orders of field against k that hold (rseqtrace__holds); 0: none set */
-	uint8_t reserved[5];
+	uint8_t out;
+	uint8_t set;    /* librseqtrace's: a quick filter (0: none, holds for every value) */
+	uint8_t reserved[4];
 };
-
-/* Whether a and b are in an order a condition mask allows: bit 0 less,
- * 1 equal, 2 greater (3 unordered, for doubles). No branch. */
-static inline int rseqtrace__holds(uint8_t mask, int64_t a, int64_t b)
-{
-	return mask >> ((a > b) - (a < b) + 1) & 1;
-}
 
 static inline int rseqtrace__quick_holds(const struct rseqtrace_quick *q,
 					 const union rseqtrace_arg *args)
 {
-	return rseqtrace__holds(q->mask, args[q->field].i, q->k);
+	uint64_t d = (uint64_t)args[q->field].i - (uint64_t)q->lo, r;
+	return __builtin_add_overflow(d, q->rest, &r) == q->out;
 }
 
 /*
@@ -205,7 +205,7 @@ struct rseqtrace_event {
 	const struct rseqtrace_event_desc *desc;
 	void (*probe)(void);
 	void *rt;  /* RCU-published attachments to channels, tagged (bit 0: filtered,
-		    * then it points one byte past their struct rseqtrace_quick) */
+		    * then it is the address + 1 of their struct rseqtrace_quick) */
 	void *reg; /* registry entry */
 };
 

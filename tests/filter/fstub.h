@@ -24,7 +24,8 @@
 static struct rt_fp *prog;
 static int result;
 /* What librseqtrace publishes first in the attachment list of one
- * channel whose filter is prog: its quick form (mask 0 if it has none). */
+ * channel whose filter is prog: its quick form, or one that holds for
+ * every value of the first integer field (n) if it has none. */
 static struct rseqtrace_quick stub_quick;
 
 /* librseqtrace's entry points, as the probe calls them. */
@@ -60,7 +61,7 @@ uint32_t rseqtrace__filter(const void *rt, const void *ip, union rseqtrace_arg *
 	for (unsigned k = 0; k < 8; k++)
 		env.ns[k] = 4026531835u + k;
 	result = rt_fp_run(prog, &env);
-	if (stub_quick.mask && !result)
+	if (stub_quick.set && !result)
 		result = -4; /* the probe's quick filter let it through */
 	return 0;
 }
@@ -82,7 +83,7 @@ static void stub_set(struct rt_fp *f)
  * the hit; -4: the quick filter let through a hit the program rejects). */
 static int stub_answer(void)
 {
-	return result == -2 && stub_quick.mask ? 0 : result;
+	return result == -2 && stub_quick.set ? 0 : result;
 }
 
 /* rtf:ev's description as the daemon has it: flattened and parsed. */

@@ -6,6 +6,7 @@ and string fields, from a file of random values) and babeltrace2's bt2.
 - random filters: which rtf:ev hits each session recorded is what the
   reference evaluator (oracle.py) says, one session per filter;
 - two rules on one event record the union; an unfiltered one, every hit;
+- the probe's quick filter stops a hit only where no session records it;
 - a hit too big to stage is lost only where a filter would record it;
 - malformed and oversize filters are refused with a message, nothing added;
 - exclusions (lttng's rules: with a '*' pattern only);
@@ -134,6 +135,41 @@ def test_context_and_rules_union():
         check("rule_filter=0 i < 2" in kv and "rule_filter=1 i > 9" in kv, kv)
         prose = d.ok("list", "union").stdout
         check("(filter: i > 9)" in prose, prose)
+    finally:
+        d.cleanup()
+
+
+def test_quick_filters_across_sessions():
+    """The probe stops a hit at the event's quick filter (a field against a
+    constant) only when every channel's filter is that one: two sessions
+    with the same one record what it accepts; with another quick filter, a
+    filter that is not quick, or no filter beside it, each session records
+    what its own accepts. A session whose channel is stopped keeps its
+    filter in the event's list but records nothing."""
+    d = Daemon()
+    try:
+        path = values_file([[k, k, k, k, k, 0.5 * k, 1.0, "a", "b"] for k in range(12)])
+        runs = [{"same1": ["i < 3"], "same2": ["i < 3"]},
+                {"lo": ["i < 3"], "hi": ["i > 9"], "str": ['s == "a" && i == 5'], "ne": ["i != 4"]},
+                {"quick": ["i >= 8"], "all": [None], "stopped": ["i >= 8"], "stopped2": ["i < 1"]},
+                {"two": ["i < 1", "i > 10"]}]
+        want = {"same1": [0, 1, 2], "same2": [0, 1, 2], "lo": [0, 1, 2], "hi": [10, 11], "str": [5],
+                "ne": [k for k in range(12) if k != 4], "quick": [8, 9, 10, 11], "all": list(range(12)),
+                "stopped": [], "stopped2": [], "two": [0, 11]}
+        for r, rules in enumerate(runs):
+            outs = {name: session(d, f"q{r}{name}", [["rtf:ev"] + (["--filter", f] if f else [])
+                                                     for f in fs])
+                    for name, fs in rules.items()}
+            for name in rules:
+                if name.startswith("stopped"):
+                    d.ok("stop", f"q{r}{name}")
+            run_app(d, path)
+            for name in rules:
+                if not name.startswith("stopped"):
+                    d.ok("stop", f"q{r}{name}")
+                got = recorded(outs[name]) if os.path.isdir(outs[name]) else []
+                check(got == want[name], f"{name} ({rules}): recorded {got}, want {want[name]}")
+                d.ok("destroy", f"q{r}{name}")
     finally:
         d.cleanup()
 
@@ -474,4 +510,5 @@ def test_hostile_program():
 if __name__ == "__main__":
     run_tests([test_hostile_program, test_bad_filters_refused, test_exclusions, test_trackers,
                test_save_load_round_trip, test_id_and_namespace_contexts,
-               test_context_and_rules_union, test_too_big_and_filters, test_random_filters])
+               test_context_and_rules_union, test_quick_filters_across_sessions,
+               test_too_big_and_filters, test_random_filters])

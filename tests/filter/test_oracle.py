@@ -244,6 +244,7 @@ def test_fused_comparisons():
     fc = Fcheck()
     events = [[0, 0, 0, 0, 0, 0.0, 0.0, "", ""],
               [-1, 65535, -1, 2**64 - 1, -1, 1.0, 1.0, "hello", "a*b"],
+              [1, 2, -2**63 + 1, 2**63 - 1, 0, 0.0, 0.0, "", ""],
               [2**31 - 1, 1, 2**63 - 1, 2**63, 127, -1.0, -1.0, "he", "help"],
               [-2**31, 100, -2**63, 1, -128, 0.5, 0.5, "ab", "x"]]
     consts = ["0", "-1", "1", "127", "-128", "65535", "2147483647", "-2147483648",
@@ -256,6 +257,11 @@ def test_fused_comparisons():
             texts += [f"{fld} {op} {c}", f"{c} {op2} {fld}", f"!({fld} {op2} {c})"]
         for op in ops:
             texts += [f"{fld} {op} 1", f"1 {op} {fld}"]
+    # Every condition against the ends of int64 (the quick filter's empty
+    # and full ranges).
+    for c in ["9223372036854775807", "-9223372036854775808", "-9223372036854775807"]:
+        for op in ops:
+            texts += [f"l {op} {c}", f"{c} {op} l", f"ul {op} {c}"]
     for a, b in [("i < 0", "u >= 100"), ("l == -1", "0 > b"), ("ul != 0", "e <= 1"),
                  ('s == "he*"', "i > 0"), ('t != "*b"', 's == "hel*"'), ("n == 7", 't == "*"')]:
         for j in ["&&", "||"]:

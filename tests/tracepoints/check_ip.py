@@ -4,7 +4,7 @@ call sites, in the program and in a shared library, resolved by
 babeltrace2's debug-info filter to the calling function; every context
 combination decodes; ip alone is recorded but (as for LTTng traces
 without vpid) not resolved; a call site built for another ABI is never
-linked, a probe built for ABI 3 (before filters read the arguments) never
+linked, a probe built for ABI 4 (before probes read the quick filter) never
 registered. See ipcheck.py for what each check compares."""
 import sys
 
@@ -37,11 +37,11 @@ def resolved():
     out, info, err = record("vpid,ip")
     check(info["old_linked"] == 0 and info["new_linked"] == 1,
           "a call site of ABI 0 was linked (or the real one was not): %r" % info)
-    check("call site built with other rseqtrace headers (ABI 0, library ABI 4)" in err,
+    check("call site built with other rseqtrace headers (ABI 0, library ABI 5)" in err,
           "no warning about the ABI 0 call site on stderr: %r" % err)
-    check(info["old_probe_registered"] == 0, "a probe of ABI 3 was registered: %r" % info)
-    check("a provider built for ABI 3 is ignored (library ABI 4)" in err,
-          "no warning about the ABI 3 probe on stderr: %r" % err)
+    check(info["old_probe_registered"] == 0, "a probe of ABI 4 was registered: %r" % info)
+    check("a provider built for ABI 4 is ignored (library ABI 5)" in err,
+          "no warning about the ABI 4 probe on stderr: %r" % err)
     ipcheck.check_metadata(out, {"vpid", "ip"})
     ev = ipcheck.read_events(out)
     ipcheck.check_events(ev, info, {"vpid", "ip"}, app, lib, pid=info["pid"])

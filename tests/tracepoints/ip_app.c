@@ -40,15 +40,14 @@ __attribute__((noinline)) void ip_caller_beta(int n)
 static struct rseqtrace_tracepoint old_tp = { .abi = 0, .name = "iptest:hit" };
 static struct rseqtrace_tracepoint *const old_list[] = { &old_tp };
 
-/* A probe built for ABI 3 (its probe staged before any filter ran and
- * called the entry points of then): librseqtrace must refuse it, and so
- * never call it. */
+/* A probe built for ABI 4 (it read no quick filter behind a tagged rt):
+ * librseqtrace must refuse it, and so never call it. */
 static void old_probe(void)
 {
 	abort();
 }
 static const struct rseqtrace_event_desc old_desc = {
-	.abi = 3, .loglevel = RSEQTRACE_LOGLEVEL_INFO, .provider = "iptest", .name = "old",
+	.abi = 4, .loglevel = RSEQTRACE_LOGLEVEL_INFO, .provider = "iptest", .name = "old",
 	.signature = "int, n", .nr_fields = 0, .fields = NULL,
 };
 static struct rseqtrace_event old_ev = { .desc = &old_desc, .probe = old_probe };
