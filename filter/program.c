@@ -357,42 +357,40 @@ static void fuse(struct rt_fp *f, uint32_t pc, const uint8_t *target)
 }
 
 /* field <mask> k (rt_fp_holds) as the range rseqtrace__quick_holds checks:
- * each condition but != holds on one range of values (maybe none). */
+ * each condition holds on one range of values modulo 2^64 (!= k: from
+ * k + 1 to k - 1), or on none (< INT64_MIN, > INT64_MAX): not set then,
+ * the interpreter answers. */
 static struct rseqtrace_quick quick_range(uint8_t mask, int64_t k, uint16_t field)
 {
-	struct rseqtrace_quick q = { .field = field, .set = 1 };
-	int none = 0;
-	int64_t lo = 0, hi = 0;
+	const uint64_t min = (uint64_t)INT64_MIN, max = (uint64_t)INT64_MAX, u = (uint64_t)k;
+	struct rseqtrace_quick none = { 0 };
+	uint64_t lo, hi;
 	mask &= 7; /* (bit 3, unordered, is for doubles) */
-	if (mask == 5) { /* less or greater: all but k */
-		lo = hi = k;
-		q.out = 1;
+	if (mask == 5) {
+		lo = u + 1;
+		hi = u - 1;
 	} else {
 		if (mask & 1)
-			lo = INT64_MIN;
+			lo = min;
 		else if (mask & 2)
-			lo = k;
-		else if (k == INT64_MAX)
-			none = 1;
+			lo = u;
+		else if (u == max)
+			return none;
 		else
-			lo = k + 1;
+			lo = u + 1;
 		if (mask & 4)
-			hi = INT64_MAX;
+			hi = max;
 		else if (mask & 2)
-			hi = k;
-		else if (k == INT64_MIN)
-			none = 1;
+			hi = u;
+		else if (u == min)
+			return none;
 		else
-			hi = k - 1;
-		none |= !mask;
+			hi = u - 1;
+		if (!mask)
+			return none;
 	}
-	if (none) { /* never: no value carries with rest 0, and out wants one */
-		q.out = 1;
-		return q;
-	}
-	q.lo = lo;
-	q.rest = UINT64_MAX - ((uint64_t)hi - (uint64_t)lo);
-	return q;
+	return (struct rseqtrace_quick){ .lo = lo, .rest = UINT64_MAX - (hi - lo), .field = field,
+					 .set = 1 };
 }
 
 /* After verification: the decoded form rt_fp_run runs. */

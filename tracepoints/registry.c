@@ -539,8 +539,7 @@ static struct rseqtrace_quick common_quick(const struct ev_entry *e, const struc
 	struct rseqtrace_quick all = { 0 }, q = st->a[0].quick;
 	for (uint32_t i = 0; i < st->nr; i++) {
 		const struct rseqtrace_quick *a = &st->a[i].quick;
-		if (!a->set || a->lo != q.lo || a->rest != q.rest || a->field != q.field ||
-		    a->out != q.out) {
+		if (!a->set || a->lo != q.lo || a->rest != q.rest || a->field != q.field) {
 			const struct rseqtrace_event_desc *d = e->ev->desc;
 			for (uint32_t k = d->nr_fields; k-- > 0;)
 				if (d->fields[k].kind == RSEQTRACE_FIELD_INTEGER ||

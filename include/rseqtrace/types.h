@@ -168,9 +168,9 @@ union rseqtrace_arg {
 /*
  * A filter that is one integer field compared with a constant, the
  * commonest one (filter/program.h makes it of such a program), as a range
- * of the field's values: it holds when field - lo + rest (as uint64_t)
- * carries out of 64 bits exactly when `out` is set, i.e. for the values
- * in [lo, lo + UINT64_MAX - rest], or with `out` for all others (!=). All
+ * of the field's values modulo 2^64: it holds when field - lo + rest (as
+ * uint64_t) does not carry out of 64 bits, i.e. for the values from lo to
+ * lo + UINT64_MAX - rest, wrapping (so != k is from k + 1 to k - 1). All
  * zeros holds for every value.
  *
  * A tagged `rt` (below) is the address + 1 of one: no channel records a
@@ -179,19 +179,18 @@ union rseqtrace_arg {
  * the field: an integer field of the event (its slot's .i).
  */
 struct rseqtrace_quick {
-	int64_t lo;
+	uint64_t lo;
 	uint64_t rest;
 	uint16_t field; /* the field's index in the argument view */
-	uint8_t out;
 	uint8_t set;    /* librseqtrace's: a quick filter (0: none, holds for every value) */
-	uint8_t reserved[4];
+	uint8_t reserved[5];
 };
 
 static inline int rseqtrace__quick_holds(const struct rseqtrace_quick *q,
 					 const union rseqtrace_arg *args)
 {
-	uint64_t d = (uint64_t)args[q->field].i - (uint64_t)q->lo, r;
-	return __builtin_add_overflow(d, q->rest, &r) == q->out;
+	uint64_t r;
+	return !__builtin_add_overflow((uint64_t)args[q->field].i - q->lo, q->rest, &r);
 }
 
 /*
