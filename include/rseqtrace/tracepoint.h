@@ -306,8 +306,8 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 /*
  * RSEQTRACE__FOR_EACH(PASS, list) expands RSEQTRACE__<kind>_<PASS>(...) for
  * each tuple (kind, ...) of list, in order: one walk serves every pass
- * below (DESC, NAME, VALUE, NINT, IARG, OARG, PARAM, PASS, SIZE, WRITE over
- * an event's fields, DESC
+ * below (DESC, NAME, VALUE, QSEL, PARAM, PASS, ARG, SIZE, WRITE over an
+ * event's fields, DESC
  * over an enum's entries). The walk is a ping-pong between two macros, PASS_A and
  * PASS_B, each taking the next tuple from the list that follows it, ended
  * by pasting _END to the last one: linear, with no limit on the length of
@@ -325,12 +325,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__NAME_B(...) RSEQTRACE__ONE(NAME, __VA_ARGS__) RSEQTRACE__NAME_A
 #define RSEQTRACE__VALUE_A(...) RSEQTRACE__ONE(VALUE, __VA_ARGS__) RSEQTRACE__VALUE_B
 #define RSEQTRACE__VALUE_B(...) RSEQTRACE__ONE(VALUE, __VA_ARGS__) RSEQTRACE__VALUE_A
-#define RSEQTRACE__IARG_A(...) RSEQTRACE__ONE(IARG, __VA_ARGS__) RSEQTRACE__IARG_B
-#define RSEQTRACE__IARG_B(...) RSEQTRACE__ONE(IARG, __VA_ARGS__) RSEQTRACE__IARG_A
-#define RSEQTRACE__NINT_A(...) RSEQTRACE__ONE(NINT, __VA_ARGS__) RSEQTRACE__NINT_B
-#define RSEQTRACE__NINT_B(...) RSEQTRACE__ONE(NINT, __VA_ARGS__) RSEQTRACE__NINT_A
-#define RSEQTRACE__OARG_A(...) RSEQTRACE__ONE(OARG, __VA_ARGS__) RSEQTRACE__OARG_B
-#define RSEQTRACE__OARG_B(...) RSEQTRACE__ONE(OARG, __VA_ARGS__) RSEQTRACE__OARG_A
+#define RSEQTRACE__QSEL_A(...) RSEQTRACE__ONE(QSEL, __VA_ARGS__) RSEQTRACE__QSEL_B
+#define RSEQTRACE__QSEL_B(...) RSEQTRACE__ONE(QSEL, __VA_ARGS__) RSEQTRACE__QSEL_A
+#define RSEQTRACE__ARG_A(...) RSEQTRACE__ONE(ARG, __VA_ARGS__) RSEQTRACE__ARG_B
+#define RSEQTRACE__ARG_B(...) RSEQTRACE__ONE(ARG, __VA_ARGS__) RSEQTRACE__ARG_A
 #define RSEQTRACE__SIZE_A(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_B
 #define RSEQTRACE__SIZE_B(...) RSEQTRACE__ONE(SIZE, __VA_ARGS__) RSEQTRACE__SIZE_A
 #define RSEQTRACE__WRITE_A(...) RSEQTRACE__ONE(WRITE, __VA_ARGS__) RSEQTRACE__WRITE_B
@@ -345,12 +343,10 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__NAME_B_END
 #define RSEQTRACE__VALUE_A_END
 #define RSEQTRACE__VALUE_B_END
-#define RSEQTRACE__IARG_A_END
-#define RSEQTRACE__IARG_B_END
-#define RSEQTRACE__NINT_A_END
-#define RSEQTRACE__NINT_B_END
-#define RSEQTRACE__OARG_A_END
-#define RSEQTRACE__OARG_B_END
+#define RSEQTRACE__QSEL_A_END
+#define RSEQTRACE__QSEL_B_END
+#define RSEQTRACE__ARG_A_END
+#define RSEQTRACE__ARG_B_END
 #define RSEQTRACE__SIZE_A_END
 #define RSEQTRACE__SIZE_B_END
 #define RSEQTRACE__WRITE_A_END
@@ -399,7 +395,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__FLOAT_VALUE(type, name, expr)                                 \
 	_Static_assert(RSEQTRACE__IS_FLOAT(type), "field " #name ": not float or double"); \
 	type rseqtrace__v_##name = (expr);
-/* A NULL string is recorded (and filtered) as "(null)": OARG, SIZE. */
+/* A NULL string is recorded (and filtered) as "(null)": ARG, SIZE. */
 #define RSEQTRACE__STRING_VALUE(name, expr) const char *rseqtrace__v_##name = (expr);
 #define RSEQTRACE__ARRAY_VALUE(type, name, ptr, count, base, enc)             \
 	_Static_assert(RSEQTRACE__IS_INT(type),                                        \
@@ -442,36 +438,35 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 #define RSEQTRACE__SEQ_PASS(type, name, ...) , rseqtrace__v_##name, rseqtrace__n_##name
 #define RSEQTRACE__ENUM_PASS(prov, ename, type, name, ...) , rseqtrace__v_##name
 
-/* ---- passes IARG and OARG: the argument view a filter reads ------------------
- * (union rseqtrace_arg): IARG the integers' slots, all the quick filter
- * may read, OARG the others, filled only when the quick filter let the
- * hit through. Arrays' and sequences' slots hold 0 (no filter reads them). */
+/* ---- pass QSEL: the value of the field the quick filter compares ------------
+ * (rseqtrace/types.h) among the integer fields, whose index librseqtrace
+ * guarantees: the first one's unless another is named, so with one
+ * integer field it is taken without a look at the index. */
 
-#define RSEQTRACE__INT_IARG(type, name, expr, base, enc) \
+#define RSEQTRACE__INT_QSEL(type, name, expr, base, enc)                         \
+	if (!rseqtrace__nint++ || rseqtrace__q->field == rseqtrace__k)                 \
+		rseqtrace__qv = (int64_t)rseqtrace__v_##name;                          \
+	rseqtrace__k++;
+#define RSEQTRACE__FLOAT_QSEL(type, name, expr) rseqtrace__k++;
+#define RSEQTRACE__STRING_QSEL(name, expr) rseqtrace__k++;
+#define RSEQTRACE__ARRAY_QSEL(type, name, ptr, count, base, enc) rseqtrace__k++;
+#define RSEQTRACE__SEQ_QSEL(type, name, ptr, ltype, length, base, enc) rseqtrace__k++;
+#define RSEQTRACE__ENUM_QSEL(prov, ename, type, name, expr) \
+	RSEQTRACE__INT_QSEL(type, name, expr, 10, 0)
+
+/* ---- pass ARG: the argument view a filter reads (union rseqtrace_arg) ------
+ * Arrays' and sequences' slots hold 0: no filter reads them. */
+
+#define RSEQTRACE__INT_ARG(type, name, expr, base, enc) \
 	rseqtrace__args[rseqtrace__k++].i = (int64_t)rseqtrace__v_##name;
-#define RSEQTRACE__FLOAT_IARG(type, name, expr) rseqtrace__k++;
-#define RSEQTRACE__STRING_IARG(name, expr) rseqtrace__k++;
-#define RSEQTRACE__ARRAY_IARG(type, name, ptr, count, base, enc) rseqtrace__k++;
-#define RSEQTRACE__SEQ_IARG(type, name, ptr, ltype, length, base, enc) rseqtrace__k++;
-#define RSEQTRACE__ENUM_IARG(prov, ename, type, name, expr) \
-	rseqtrace__args[rseqtrace__k++].i = (int64_t)rseqtrace__v_##name;
-
-/* NINT: + 1 per integer field, the ones a quick filter may read. */
-#define RSEQTRACE__INT_NINT(...) + 1
-#define RSEQTRACE__FLOAT_NINT(...)
-#define RSEQTRACE__STRING_NINT(...)
-#define RSEQTRACE__ARRAY_NINT(...)
-#define RSEQTRACE__SEQ_NINT(...)
-#define RSEQTRACE__ENUM_NINT(...) + 1
-
-#define RSEQTRACE__INT_OARG(type, name, expr, base, enc) rseqtrace__k++;
-#define RSEQTRACE__FLOAT_OARG(type, name, expr) \
+#define RSEQTRACE__FLOAT_ARG(type, name, expr) \
 	rseqtrace__args[rseqtrace__k++].f = (double)rseqtrace__v_##name;
-#define RSEQTRACE__STRING_OARG(name, expr) \
+#define RSEQTRACE__STRING_ARG(name, expr) \
 	rseqtrace__args[rseqtrace__k++].s = rseqtrace__v_##name ? rseqtrace__v_##name : "(null)";
-#define RSEQTRACE__ARRAY_OARG(type, name, ptr, count, base, enc) rseqtrace__args[rseqtrace__k++].i = 0;
-#define RSEQTRACE__SEQ_OARG(type, name, ptr, ltype, length, base, enc) rseqtrace__args[rseqtrace__k++].i = 0;
-#define RSEQTRACE__ENUM_OARG(prov, ename, type, name, expr) rseqtrace__k++;
+#define RSEQTRACE__ARRAY_ARG(type, name, ptr, count, base, enc) rseqtrace__args[rseqtrace__k++].i = 0;
+#define RSEQTRACE__SEQ_ARG(type, name, ptr, ltype, length, base, enc) rseqtrace__args[rseqtrace__k++].i = 0;
+#define RSEQTRACE__ENUM_ARG(prov, ename, type, name, expr) \
+	rseqtrace__args[rseqtrace__k++].i = (int64_t)rseqtrace__v_##name;
 
 /* ---- pass SIZE: the payload's size ----------------------------------------- */
 
@@ -576,14 +571,18 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 	_Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")                \
 	/* The hit's record, from the fields' values: a function of its own, so  \
 	 * that a hit the probe's quick filter rejects sets up no frame for it.  \
-	 * args: the argument view when rt is tagged (the filters run first),    \
-	 * else NULL. */                                                              \
+	 * Filtered (rt tagged): the filters first, on the argument view. */      \
 	static __attribute__((noinline, unused)) void rseqtrace__stage_##P##__##C(      \
-		const void *rseqtrace__rt, const void *rseqtrace__ip,                   \
-		union rseqtrace_arg *rseqtrace__args RSEQTRACE__FOR_EACH(PARAM, fields_)) \
+		const void *rseqtrace__rt, const void *rseqtrace__ip                    \
+		RSEQTRACE__FOR_EACH(PARAM, fields_))                                    \
 	{                                                                               \
+		union rseqtrace_arg rseqtrace__args[sizeof(rseqtrace__fields_##P##__##C) / \
+						    sizeof(rseqtrace__fields_##P##__##C[0])]; \
 		uint32_t rseqtrace__first = 0;                                          \
-		if (rseqtrace__args) {                                                  \
+		if ((uintptr_t)rseqtrace__rt & 1) {                                     \
+			size_t rseqtrace__k = 0;                                        \
+			RSEQTRACE__FOR_EACH(ARG, fields_)                                        \
+			(void)rseqtrace__k;                                             \
 			rseqtrace__first = rseqtrace__filter(rseqtrace__rt, rseqtrace__ip, \
 							     rseqtrace__args);          \
 			if (!rseqtrace__first)                                          \
@@ -616,26 +615,19 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		RSEQTRACE__FOR_EACH(VALUE, fields_)                                              \
 		/* Filtered: the filters read the values before anything is staged, \
 		 * so a rejected hit costs no string measured, nothing copied; one \
-		 * the list's quick filter rejects, not even a call. */               \
+		 * the list's quick filter rejects, not even a call or a frame. */    \
 		if (__builtin_expect((uintptr_t)rseqtrace__rt & 1, 0)) {                \
-			union rseqtrace_arg rseqtrace__args[sizeof(rseqtrace__fields_##P##__##C) / \
-							    sizeof(rseqtrace__fields_##P##__##C[0])]; \
-			size_t rseqtrace__k = 0;                                        \
-			RSEQTRACE__FOR_EACH(IARG, fields_)                                       \
 			const struct rseqtrace_quick *rseqtrace__q = (const struct rseqtrace_quick *) \
 				(const void *)((uintptr_t)rseqtrace__rt - 1);           \
-			/* (no integer field, no quick filter: nothing to read) */      \
-			if ((0 RSEQTRACE__FOR_EACH(NINT, fields_)) &&                   \
-			    !rseqtrace__quick_holds(rseqtrace__q, rseqtrace__args))     \
+			int64_t rseqtrace__qv = 0;                                      \
+			size_t rseqtrace__k = 0, rseqtrace__nint = 0;                   \
+			RSEQTRACE__FOR_EACH(QSEL, fields_)                                       \
+			(void)rseqtrace__q, (void)rseqtrace__k;                         \
+			/* (no integer field, no quick filter) */                       \
+			if (rseqtrace__nint && !rseqtrace__quick_holds_value(rseqtrace__q, rseqtrace__qv)) \
 				return;                                                 \
-			rseqtrace__k = 0;                                               \
-			RSEQTRACE__FOR_EACH(OARG, fields_)                                       \
-			(void)rseqtrace__k;                                             \
-			rseqtrace__stage_##P##__##C(rseqtrace__rt, rseqtrace__ip, rseqtrace__args \
-						    RSEQTRACE__FOR_EACH(PASS, fields_)); \
-			return;                                                         \
 		}                                                                       \
-		rseqtrace__stage_##P##__##C(rseqtrace__rt, rseqtrace__ip, NULL          \
+		rseqtrace__stage_##P##__##C(rseqtrace__rt, rseqtrace__ip                \
 					    RSEQTRACE__FOR_EACH(PASS, fields_));        \
 	}                                                                               \
 	_Pragma("GCC diagnostic pop")

@@ -186,11 +186,16 @@ struct rseqtrace_quick {
 	uint8_t reserved[5];
 };
 
+static inline int rseqtrace__quick_holds_value(const struct rseqtrace_quick *q, int64_t v)
+{
+	uint64_t r;
+	return !__builtin_add_overflow((uint64_t)v - q->lo, q->rest, &r);
+}
+
 static inline int rseqtrace__quick_holds(const struct rseqtrace_quick *q,
 					 const union rseqtrace_arg *args)
 {
-	uint64_t r;
-	return !__builtin_add_overflow((uint64_t)args[q->field].i - q->lo, q->rest, &r);
+	return rseqtrace__quick_holds_value(q, args[q->field].i);
 }
 
 /*

@@ -247,10 +247,10 @@ enum lttng_ust_tracepoint_loglevel {
 #define RSEQTRACE__UST_INT_NAME(type, name, ...) char name;
 #define RSEQTRACE__UST_INT_VALUE(type, name, expr, base, enc) \
 	RSEQTRACE__INT_VALUE(RSEQTRACE__UST_ITYPE(type), name, RSEQTRACE__UST_IVAL(type, expr), base, enc)
-#define RSEQTRACE__UST_INT_IARG(type, name, expr, base, enc) \
-	RSEQTRACE__INT_IARG(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
-#define RSEQTRACE__UST_INT_OARG(type, name, expr, base, enc) rseqtrace__k++;
-#define RSEQTRACE__UST_INT_NINT(...) + 1
+#define RSEQTRACE__UST_INT_ARG(type, name, expr, base, enc) \
+	RSEQTRACE__INT_ARG(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
+#define RSEQTRACE__UST_INT_QSEL(type, name, expr, base, enc) \
+	RSEQTRACE__INT_QSEL(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
 #define RSEQTRACE__UST_INT_SIZE(type, name, expr, base, enc) \
 	RSEQTRACE__INT_SIZE(RSEQTRACE__UST_ITYPE(type), name, expr, base, enc)
 #define RSEQTRACE__UST_INT_WRITE(type, name, expr, base, enc) \
@@ -262,9 +262,8 @@ enum lttng_ust_tracepoint_loglevel {
 #define RSEQTRACE__UST_SKIP_DESC(expr)
 #define RSEQTRACE__UST_SKIP_NAME(expr)
 #define RSEQTRACE__UST_SKIP_VALUE(expr) (void)sizeof(expr);
-#define RSEQTRACE__UST_SKIP_IARG(expr)
-#define RSEQTRACE__UST_SKIP_NINT(expr)
-#define RSEQTRACE__UST_SKIP_OARG(expr)
+#define RSEQTRACE__UST_SKIP_ARG(expr)
+#define RSEQTRACE__UST_SKIP_QSEL(expr)
 #define RSEQTRACE__UST_SKIP_SIZE(expr)
 #define RSEQTRACE__UST_SKIP_WRITE(expr)
 #define RSEQTRACE__UST_SKIP_PARAM(expr)
