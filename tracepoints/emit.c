@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The enabled path after the probe: the filters, run on the fields'
- * values before the probe stages anything (rseqtrace__filter), then, for
+ * values before anything is staged (rseqtrace__filter; the probe checked
+ * the list's quick filter itself, rseqtrace/types.h), then, for
  * every active channel the event is attached to that records the hit, the
  * event header and the channel's contexts put in front of the payload the
  * probe staged and the record written with rt_write(). Runs inside the

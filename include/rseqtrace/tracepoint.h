@@ -30,12 +30,16 @@
  * evaluates none of its arguments. Enabled, it calls an out-of-line
  * function that takes its return address (the call site, for the `ip`
  * context), enters an RCU read-side section and calls the probe, which
- * evaluates the fields' expressions, computes the record size, serializes
- * the fields onto its stack with CTF alignment and hands the record to
+ * evaluates the fields' expressions and passes their values to its
+ * staging function, which computes the record size, serializes the
+ * fields onto its stack with CTF alignment and hands the record to
  * librseqtrace (one restartable sequence per channel). When a channel has
- * a filter for the event, the probe first hands the filter the fields'
- * values (rseqtrace__filter) and stages nothing if no channel records the
- * hit; otherwise that costs one predictable branch.
+ * a filter for the event, the probe first checks the event's quick filter
+ * (rseqtrace/types.h: an integer field's range, when every channel's
+ * filter is that one) and returns if it rejects the hit, having called
+ * nothing; then the fields' values go to the filters (rseqtrace__filter)
+ * and nothing is staged if no channel records the hit. Without a filter
+ * that costs one predictable branch.
  *
  * The probe may live in another shared object than the call sites (a
  * provider library loaded with dlopen and unloaded with dlclose while
