@@ -52,7 +52,7 @@ struct rt_attach {
 struct rt_ev_state {
 	/* First: the probe reads it behind a tagged rt (rseqtrace/types.h).
 	 * The attachments' quick filter when they all have the same one, else
-	 * one that holds for every value (registry.c, common_quick). */
+	 * all zeros, which holds for every value (registry.c, common_quick). */
 	struct rseqtrace_quick quick;
 	struct rt_rcu_head rcu; /* updater-only: unpublished, waiting for a grace period */
 	uint32_t nr;

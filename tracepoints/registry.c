@@ -528,25 +528,16 @@ static void *tagged(struct rt_ev_state *st)
 	return (void *)((uintptr_t)st | tag);
 }
 
-/* The quick filter every hit that e's list st records passes: the
- * attachments' own when they all have the same one (their filter is that
- * one quick program), else one that holds for every value. Its field is
- * an integer field either way, whose slot the probe fills before it reads
- * it (rseqtrace/tracepoint.h, IARG): the first one for the latter (none
- * if the event has none: the probe then reads no slot). */
-static struct rseqtrace_quick common_quick(const struct ev_entry *e, const struct rt_ev_state *st)
+/* The quick filter every hit that st records passes: the attachments'
+ * own when they all have the same one (their filter is that one quick
+ * program), else all zeros, which holds for every value. */
+static struct rseqtrace_quick common_quick(const struct rt_ev_state *st)
 {
 	struct rseqtrace_quick all = { 0 }, q = st->a[0].quick;
 	for (uint32_t i = 0; i < st->nr; i++) {
 		const struct rseqtrace_quick *a = &st->a[i].quick;
-		if (!a->set || a->lo != q.lo || a->rest != q.rest || a->field != q.field) {
-			const struct rseqtrace_event_desc *d = e->ev->desc;
-			for (uint32_t k = d->nr_fields; k-- > 0;)
-				if (d->fields[k].kind == RSEQTRACE_FIELD_INTEGER ||
-				    d->fields[k].kind == RSEQTRACE_FIELD_ENUM)
-					all.field = (uint16_t)k;
+		if (!a->set || a->lo != q.lo || a->rest != q.rest || a->field != q.field)
 			return all;
-		}
 	}
 	return q;
 }
@@ -557,7 +548,7 @@ static struct rt_ev_state *publish(struct ev_entry *e, struct rt_ev_state *st)
 	struct rt_ev_state *old = e->state;
 	e->state = st;
 	if (st)
-		st->quick = common_quick(e, st);
+		st->quick = common_quick(st);
 	__atomic_store_n(&e->ev->rt, tagged(st), __ATOMIC_RELEASE);
 	update_enabled(e);
 	return old;

@@ -175,8 +175,10 @@ union rseqtrace_arg {
  *
  * A tagged `rt` (below) is the address + 1 of one: no channel records a
  * hit for which it does not hold, and the probe stops there, before any
- * call; for the others rseqtrace__filter decides. librseqtrace verified
- * the field: an integer field of the event (its slot's .i).
+ * call; for the others rseqtrace__filter decides. When set, librseqtrace
+ * verified the field: an integer field of the event (its slot's .i); the
+ * probe reads the first integer field for an index that names none
+ * (tracepoint.h, QSEL), which all zeros makes no matter.
  */
 struct rseqtrace_quick {
 	uint64_t lo;

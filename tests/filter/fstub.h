@@ -24,8 +24,8 @@
 static struct rt_fp *prog;
 static int result;
 /* What librseqtrace publishes first in the attachment list of one
- * channel whose filter is prog: its quick form, or one that holds for
- * every value of the first integer field (n) if it has none. */
+ * channel whose filter is prog: its quick form, or all zeros (holds for
+ * every value) if it has none. */
 static struct rseqtrace_quick stub_quick;
 
 /* librseqtrace's entry points, as the probe calls them. */
