@@ -311,8 +311,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
  * RSEQTRACE__FOR_EACH(PASS, list) expands RSEQTRACE__<kind>_<PASS>(...) for
  * each tuple (kind, ...) of list, in order: one walk serves every pass
  * below (DESC, NAME, VALUE, QSEL, PARAM, PASS, ARG, SIZE, WRITE over an
- * event's fields, DESC
- * over an enum's entries). The walk is a ping-pong between two macros, PASS_A and
+ * event's fields, DESC over an enum's entries). The walk is a ping-pong between two macros, PASS_A and
  * PASS_B, each taking the next tuple from the list that follows it, ended
  * by pasting _END to the last one: linear, with no limit on the length of
  * the list. The preprocessor has no way to hand PASS along such a walk
@@ -583,7 +582,7 @@ static inline size_t rseqtrace__align(size_t o, size_t a)
 		union rseqtrace_arg rseqtrace__args[sizeof(rseqtrace__fields_##P##__##C) / \
 						    sizeof(rseqtrace__fields_##P##__##C[0])]; \
 		uint32_t rseqtrace__first = 0;                                          \
-		if ((uintptr_t)rseqtrace__rt & 1) {                                     \
+		if (__builtin_expect((uintptr_t)rseqtrace__rt & 1, 0)) {                \
 			size_t rseqtrace__k = 0;                                        \
 			RSEQTRACE__FOR_EACH(ARG, fields_)                                        \
 			(void)rseqtrace__k;                                             \
