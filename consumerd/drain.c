@@ -1120,7 +1120,15 @@ int drain_period_ms(const struct daemon *d)
 	for (const struct session *s = d->sessions; s; s = s->next) {
 		if (s->state != S_ACTIVE)
 			continue;
-		ms = d->drain_ms;
+		if (!ms)
+			ms = d->drain_ms; /* every active session's timers bound it */
+		/* A live stream is flushed at the first tick after it was idle
+		 * for live_us (output_relayd.c): ticks at an eighth of it keep
+		 * a viewer's wait within an eighth past the live timer (at
+		 * drain_max_ms, as long as the timer itself). */
+		int live = s->live_us ? timer_ms(s->live_us / 8) : 0;
+		if (live && live < ms)
+			ms = live;
 		for (const struct channel *ch = s->channels; ch; ch = ch->next) {
 			int sw = timer_ms(ch->switch_timer_us), rd = timer_ms(ch->read_timer_us);
 			if (sw && sw < ms)

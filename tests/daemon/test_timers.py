@@ -65,17 +65,23 @@ def test_no_switch_timer():
     check(at_stop == 1, f"{at_stop} rtd:seq events after stop, want 1")
 
 
-def drain_passes(read_timer_args):
-    """The daemon's drain passes over 2 s of a recording session."""
+def drain_passes(read_timer_args, before=None, create=None):
+    """The daemon's drain passes over 2 s of a recording session (made
+    with create, default -o DIR; after the session `before` made with
+    its own arguments, if given, started too)."""
     import re
     d = Daemon()
     try:
-        d.ok("create", "rt", "-o", os.path.join(tmpdir(), "out"))
+        if before:
+            d.ok("create", "before", *before)
+            d.ok("enable-event", "-s", "before", "rtd:seq")
+            d.ok("start", "before")
+        d.ok("create", "rt", *(create or ["-o", os.path.join(tmpdir(), "out")]))
         d.ok("enable-channel", "-u", "c", *read_timer_args)
         d.ok("enable-event", "-u", "-c", "c", "rtd:seq")
-        d.ok("start")
+        d.ok("start", "rt")
         time.sleep(2.0)
-        d.ok("stop")
+        d.ok("stop", "rt")
         d.stop()
         m = re.search(r"(\d+) drain passes", d.log_text())
         check(m is not None, "no drain passes in the daemon log:\n" + d.log_text()[-2000:])
@@ -96,5 +102,29 @@ def test_read_timer_period():
                             f"{idle} without one")
 
 
+def test_read_timer_beside_another_session():
+    """The read timer holds while an older session without timers records
+    too (the period was the last session's in the daemon's list: the
+    timer of a newer one was ignored)."""
+    fast = drain_passes(["--read-timer", "5000"], before=["-o", os.path.join(tmpdir(), "b")])
+    check(fast >= 100, f"{fast} drain passes in 2 s with a 5 ms read timer beside another "
+                       "session (400 due)")
+
+
+def test_live_timer_period():
+    """A live session (a real lttng-relayd) is polled at an eighth of its
+    live timer: a stream idle for the timer is flushed within an eighth of
+    it past the timer, not a whole drain_max_ms later."""
+    from relayd_util import Relayd
+    r = Relayd()
+    try:
+        fast = drain_passes([], create=["--set-url", r.url(), "--live=80000"])
+        # 200 passes are due in 2 s (every 10 ms); a quarter, whatever the load.
+        check(fast >= 50, f"{fast} drain passes in 2 s of an 80 ms live session (200 due)")
+    finally:
+        r.stop()
+
+
 if __name__ == "__main__":
-    run_tests([test_switch_timer, test_no_switch_timer, test_read_timer_period])
+    run_tests([test_switch_timer, test_no_switch_timer, test_read_timer_period,
+               test_read_timer_beside_another_session, test_live_timer_period])
