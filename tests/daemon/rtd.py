@@ -182,6 +182,22 @@ def _native_getter(field):
     return None
 
 
+_NOT_READ = object()
+
+
+def _native_read(get, struct, member):
+    """Member `member` of the structure field at `struct` (a bt2 C API
+    pointer) read with get (from _native_getter), or _NOT_READ if it has
+    no such reader or its text is not UTF-8: the caller takes bt2's object."""
+    from bt2 import native_bt as nb
+    if get is None:
+        return _NOT_READ
+    try:
+        return get(nb.field_structure_borrow_member_field_by_name_const(struct, member))
+    except UnicodeDecodeError:
+        return _NOT_READ
+
+
 class _Payload(Mapping):
     """An event's payload fields, read when asked for: integers and strings
     as Python values with bt2's C API, other types as bt2's field objects.
@@ -197,16 +213,10 @@ class _Payload(Mapping):
 
     def __getitem__(self, k):
         from bt2 import native_bt as nb
-        get = self._getters.get(k, self)
-        if get is self:
-            get = self._getters[k] = _native_getter(self._fields()[k])
-        if get is not None:
-            payload = nb.event_borrow_payload_field_const(self._ep)
-            try:
-                return get(nb.field_structure_borrow_member_field_by_name_const(payload, k))
-            except UnicodeDecodeError:
-                pass
-        return self._fields()[k]
+        if k not in self._getters:
+            self._getters[k] = _native_getter(self._fields()[k])
+        v = _native_read(self._getters[k], nb.event_borrow_payload_field_const(self._ep), k)
+        return self._fields()[k] if v is _NOT_READ else v
 
     def __iter__(self):
         return iter(self._fields())
@@ -238,7 +248,6 @@ def read_trace(path):
     from bt2 import native_bt as nb
     events, discarded = [], {}
     streams, classes = {}, {}
-    borrow_member = nb.field_structure_borrow_member_field_by_name_const
     it = bt2.TraceCollectionMessageIterator(str(path))
     for m in it:
         if type(m) is bt2._EventMessageConst:
@@ -266,16 +275,15 @@ def read_trace(path):
                 "ts": nb.clock_snapshot_get_value(
                     nb.message_event_borrow_default_clock_snapshot_const(m._ptr)),
                 "stream": key,
-                "cpu": nb.field_integer_unsigned_get_value(borrow_member(pkt, "cpu_id")),
+                "cpu": nb.field_integer_unsigned_get_value(
+                    nb.field_structure_borrow_member_field_by_name_const(pkt, "cpu_id")),
                 "channel": channel,
             }
             if getters:
                 ctx = nb.event_borrow_common_context_field_const(ep)
                 for k, member, get in getters:
-                    try:
-                        d[k] = get(borrow_member(ctx, member))
-                    except (TypeError, UnicodeDecodeError):
-                        d[k] = m.event.common_context_field[member]  # as bt2 gives it
+                    v = _native_read(get, ctx, member)
+                    d[k] = m.event.common_context_field[member] if v is _NOT_READ else v
             events.append(d)
         elif type(m) is bt2._DiscardedEventsMessageConst:
             key = (m.stream.trace.uuid, m.stream.id)
