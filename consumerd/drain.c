@@ -43,6 +43,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,10 @@ struct drainer {
 	/* Its own: */
 	uint32_t muted;         /* muted sockets */
 	uint64_t poll_ms;       /* next poll of the traces of muted sockets */
+	/* Under dr->lock (pinned read without it too): */
+	pid_t tid;              /* 0 until it runs */
+	int pinned;             /* to one CPU for a snapshot's share (pin); back to `allowed` */
+	cpu_set_t allowed;
 };
 
 struct drainers {
@@ -157,6 +162,44 @@ static void poke(struct drainer *th)
 	uint64_t one = 1;
 	if (write(th->ev_fd, &one, sizeof one) < 0 && errno != EAGAIN)
 		logm(LOG_WARN, "drain thread: eventfd: %s", strerror(errno));
+}
+
+/*
+ * A snapshot's shares run on different CPUs, each thread held on one
+ * until its share is done (pin, unpin). Left to itself, the scheduler
+ * queues a woken thread behind its waker on the waker's CPU while another
+ * CPU idles (after a busy while it stops looking for idle ones), and
+ * moves a share that slept on a lock or a directory the other holds to
+ * the other's CPU: the shares were then written one after the other.
+ * Under dr->lock. th on cpu, or on the next of `allowed` after *last if
+ * cpu < 0; *last: the CPU taken. 0, or -1 if th was left as it was.
+ */
+static int pin(struct drainer *th, const cpu_set_t *allowed, int cpu, int *last)
+{
+	for (int i = 1; cpu < 0 && i <= CPU_SETSIZE; i++)
+		if (CPU_ISSET((*last + i) % CPU_SETSIZE, allowed))
+			cpu = (*last + i) % CPU_SETSIZE;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (!th->tid || sched_setaffinity(th->tid, sizeof one, &one) != 0)
+		return -1;
+	if (!th->pinned)
+		th->allowed = *allowed;
+	__atomic_store_n(&th->pinned, 1, __ATOMIC_RELAXED);
+	*last = cpu;
+	return 0;
+}
+
+static void unpin(struct drainers *dr, struct drainer *me)
+{
+	if (!__atomic_load_n(&me->pinned, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&dr->lock);
+	if (me->pinned)
+		sched_setaffinity(0, sizeof me->allowed, &me->allowed);
+	__atomic_store_n(&me->pinned, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&dr->lock);
 }
 
 static void tell_control(struct drainers *dr)
@@ -268,13 +311,24 @@ static void archive_chunk(struct trace *t)
 
 /* By the sleeper, once the snapshot is open: DR_SNAPSHARE to the other
  * threads (at most one per buffer but its own), which take buffers of it
- * while it does (set), or back from those that did not start yet (clear:
- * every buffer is taken, a thread that waits for a CPU meanwhile must not
- * hold the trace busy, and the answer, until it runs for nothing). */
+ * while it does, each on a CPU of its own (set, pin), or back from those
+ * that did not start yet (clear: every buffer is taken, a thread that
+ * waits for a CPU meanwhile must not hold the trace busy, and the answer,
+ * until it runs for nothing). */
 static void post_shares(struct drainers *dr, struct trace *t, int buffers, int set)
 {
 	uint32_t wake[MAX_DRAINERS], nwake = 0;
+	struct drainer *me = &dr->th[t->dd->sleeper];
+	cpu_set_t allowed;
+	int cpu = set ? sched_getcpu() : -1;
 	pthread_mutex_lock(&dr->lock);
+	if (me->pinned)
+		allowed = me->allowed;
+	else if (cpu >= 0 && sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+		cpu = -1;
+	if (cpu >= 0 && (!CPU_ISSET(cpu, &allowed) || CPU_COUNT(&allowed) < 2 ||
+			 pin(me, &allowed, cpu, &cpu) != 0))
+		cpu = -1; /* nowhere to spread them */
 	for (uint32_t i = 1; i < dr->nr && (int)i < buffers; i++) {
 		uint32_t k = (t->dd->sleeper + i) % dr->nr;
 		if (!set) {
@@ -284,6 +338,8 @@ static void post_shares(struct drainers *dr, struct trace *t, int buffers, int s
 		if (!t->dd->want[k])
 			wake[nwake++] = k;
 		t->dd->want[k] |= DR_SNAPSHARE;
+		if (cpu >= 0)
+			pin(&dr->th[k], &allowed, -1, &cpu);
 	}
 	pthread_mutex_unlock(&dr->lock);
 	for (uint32_t i = 0; i < nwake; i++)
@@ -643,6 +699,9 @@ static void *drainer_main(void *arg)
 	struct drainer *me = arg;
 	struct drainers *dr = me->dr;
 	uint32_t k = me->k;
+	pthread_mutex_lock(&dr->lock);
+	me->tid = gettid();
+	pthread_mutex_unlock(&dr->lock);
 	/* Ahead of the writers on a CPU they share, where the system lets us
 	 * (root, or RLIMIT_NICE): as many writers as CPUs, flat out, leave a
 	 * drain at the same nice value too little of them to keep up with a
@@ -666,6 +725,8 @@ static void *drainer_main(void *arg)
 			 * course, no claims bounced between threads. */
 			int group_done = do_work(dr, t, k, k == sleeper ? bits & ~(unsigned)DR_DRAIN : bits,
 						 stopping);
+			if (bits & (DR_SNAPSHOT | DR_SNAPSHARE))
+				unpin(dr, me);
 			if ((bits & DR_DRAIN) && k == sleeper && !stopping)
 				wake_drain(dr, t);
 
@@ -705,6 +766,7 @@ static void *drainer_main(void *arg)
 		if (quit)
 			break;
 
+		unpin(dr, me); /* its share taken back before it ran */
 		int timeout = muted_sockets(me);
 		if (sleep_or_drain(me))
 			timeout = 0;

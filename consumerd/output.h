@@ -95,7 +95,7 @@ struct output_config {
 	struct relayd_link *relayd;  /* non-NULL: stream to this relayd (output_relayd_open) */
 	uint64_t tracefile_size;     /* ctf_channel_set_tracefiles; 0: one file per stream */
 	uint32_t tracefile_count;
-	int no_sync;                 /* ctf_trace_config's: a snapshot's */
+	int snapshot;                /* ctf_trace_config's */
 };
 
 /* Creates the trace directory and its metadata (or, with cfg->share,

@@ -199,7 +199,7 @@ static int trace_open(const struct output_config *cfg, struct local_trace **out,
 		.max_metadata = cfg->max_metadata,
 		.direct_io = cfg->direct_io,
 		.index_cid = cfg->index_cid,
-		.no_sync = cfg->no_sync,
+		.snapshot = cfg->snapshot,
 	};
 	int r = ctf_trace_create(&tc, &lt->ct, err, errlen);
 	if (r != 0) {

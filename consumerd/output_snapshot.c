@@ -236,7 +236,7 @@ static int snap_begin(struct output *o)
 	run->budget = budget;
 	struct snapshot_result *res = &run->res;
 	cfg.session_output = dir;
-	cfg.no_sync = 1;
+	cfg.snapshot = 1;
 	struct output *lo = NULL;
 	int r = open_output(&cfg, s->bs, net ? &lc : NULL, &lo, res->msg, sizeof res->msg);
 	if (r) {

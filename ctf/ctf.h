@@ -112,10 +112,11 @@ struct ctf_trace_config {
 	 * drain then waits for the device. 0: through the page cache. */
 	int direct_io;
 	const struct ctf_sink *sink;  /* NULL: files (path: the name in messages) */
-	/* The close does not fsync the metadata: a snapshot, answered as soon
-	 * as its files are written (lttng syncs none either; its stream files
-	 * are never synced, here as in any trace). */
-	int no_sync;
+	/* A snapshot's trace, answered as soon as its files are written: the
+	 * close does not fsync the metadata, and no index is written (lttng
+	 * writes neither for a snapshot; stream files are never synced, here
+	 * as in any trace). */
+	int snapshot;
 };
 
 struct ctf_trace;

@@ -41,7 +41,7 @@ struct ctf_stream_class {
 };
 
 struct ctf_trace {
-	pthread_mutex_t lock; /* pending metadata, stream classes, event tables */
+	pthread_rwlock_t lock; /* pending metadata, stream classes, event tables; read by walks */
 	char *dir;
 	int dir_fd;           /* the checked trace directory: files are made relative to it */
 	int index_fd;         /* its index/ directory (-1: none) */
@@ -56,7 +56,7 @@ struct ctf_trace {
 	uint64_t meta_reserved; /* written + pending bytes, under lock: the cap's count */
 	pthread_mutex_t write_lock; /* held while the file is written; orders writers */
 	int meta_fd;
-	int meta_no_sync;     /* cfg->no_sync */
+	int snapshot;         /* cfg->snapshot */
 	off_t meta_size;      /* bytes in the file, under write_lock */
 	int meta_error;       /* the file's first write error, under write_lock */
 	uint64_t meta_max;    /* 0: no cap */

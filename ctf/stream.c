@@ -167,9 +167,9 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 		snprintf(err, errlen, "bad channel name \"%s\"", name ? name : "");
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_rdlock(&t->lock);
 	struct ctf_stream_class *cls = ctf_find_class(t, stream_id);
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	if (!cls) {
 		snprintf(err, errlen, "channel %s: stream class %u is not declared", name, stream_id);
 		return -ENOENT;
@@ -205,9 +205,9 @@ int ctf_channel_open(struct ctf_trace *t, const char *name, uint32_t stream_id,
 	c->cls = cls;
 	c->bs = bs;
 	snprintf(c->name, sizeof c->name, "%s", name);
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	t->channels++;
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	*out = c;
 	return 0;
 }
@@ -223,10 +223,10 @@ record_error(struct ctf_channel *c, int e, const char *fmt, ...)
 	c->last_errno = e;
 	c->write_errors++;
 	pthread_mutex_unlock(&c->err_lock);
-	pthread_mutex_lock(&c->trace->lock);
+	pthread_rwlock_wrlock(&c->trace->lock);
 	if (!c->trace->first_error)
 		c->trace->first_error = -e;
-	pthread_mutex_unlock(&c->trace->lock);
+	pthread_rwlock_unlock(&c->trace->lock);
 }
 
 /* ---- checking a packet ------------------------------------------------------ */
@@ -245,9 +245,9 @@ static size_t walk(struct ctf_channel *c, const uint8_t *pkt, size_t from, size_
 		   uint64_t base, uint64_t now, uint64_t *events, uint64_t *last_ts, int *cut)
 {
 	struct walk_result w;
-	pthread_mutex_lock(&c->trace->lock);
+	pthread_rwlock_rdlock(&c->trace->lock);
 	size_t end = ctf_walk(c->cls, pkt, from, len, base, now, &w);
-	pthread_mutex_unlock(&c->trace->lock);
+	pthread_rwlock_unlock(&c->trace->lock);
 	*events = w.events;
 	*last_ts = w.last_ts;
 	*cut = w.cut;
@@ -264,7 +264,7 @@ static uint64_t count_records(void *arg, const void *from, uint64_t len)
 	const uint8_t *p = (const uint8_t *)from - RT_PACKET_HEADER_LEN;
 	uint64_t n = 0;
 	size_t at = RT_PACKET_HEADER_LEN, end = RT_PACKET_HEADER_LEN + (size_t)len;
-	pthread_mutex_lock(&c->trace->lock);
+	pthread_rwlock_rdlock(&c->trace->lock);
 	while (at < end) {
 		struct rec_view r;
 		n++;
@@ -272,7 +272,7 @@ static uint64_t count_records(void *arg, const void *from, uint64_t len)
 			break;
 		at = align_up(r.end, 8);
 	}
-	pthread_mutex_unlock(&c->trace->lock);
+	pthread_rwlock_unlock(&c->trace->lock);
 	return n;
 }
 
@@ -784,9 +784,9 @@ static int take_copy(struct ctf_channel *c, uint32_t cpu, uint8_t *pkt, size_t r
 		/* After a live beacon at floor the packet may not begin
 		 * before it; any time up to its first record decodes it. */
 		struct rec_view r;
-		pthread_mutex_lock(&c->trace->lock);
+		pthread_rwlock_rdlock(&c->trace->lock);
 		int ok = ctf_decode(c->cls, pkt, RT_PACKET_HEADER_LEN, len, base, &r);
-		pthread_mutex_unlock(&c->trace->lock);
+		pthread_rwlock_unlock(&c->trace->lock);
 		if (ok && r.ts >= s->floor)
 			begin = s->floor;
 	}
@@ -1109,9 +1109,9 @@ void ctf_channel_close(struct ctf_channel *c)
 	for (uint32_t cpu = 0; cpu < rt_nr_buffers(c->bs); cpu++)
 		ctf_channel_close_cpu(c, cpu);
 	c->bs->count_records = NULL;
-	pthread_mutex_lock(&c->trace->lock);
+	pthread_rwlock_wrlock(&c->trace->lock);
 	c->trace->channels--;
-	pthread_mutex_unlock(&c->trace->lock);
+	pthread_rwlock_unlock(&c->trace->lock);
 	pthread_mutex_destroy(&c->err_lock);
 	free(c->cpu);
 	free(c);

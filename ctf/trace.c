@@ -126,12 +126,12 @@ static int append(struct ctf_trace *t, struct sb *b)
 int ctf_trace_write_metadata(struct ctf_trace *t)
 {
 	pthread_mutex_lock(&t->write_lock);
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	char *s = t->pend;
 	size_t len = t->pend_len;
 	t->pend = NULL;
 	t->pend_len = t->pend_cap = 0;
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	if (t->sink) {
 		int e = len ? t->sink->metadata(t->sink->arg, s, len) : 0;
 		pthread_mutex_unlock(&t->write_lock);
@@ -152,10 +152,10 @@ int ctf_trace_write_metadata(struct ctf_trace *t)
 				/* the file now ends in a partial block */
 			}
 			t->meta_error = r;
-			pthread_mutex_lock(&t->lock);
+			pthread_rwlock_wrlock(&t->lock);
 			if (!t->first_error)
 				t->first_error = r;
-			pthread_mutex_unlock(&t->lock);
+			pthread_rwlock_unlock(&t->lock);
 			break;
 		}
 		done += (size_t)w;
@@ -444,7 +444,13 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	struct ctf_trace *t = calloc(1, sizeof *t);
 	if (!t)
 		return set_err(err, errlen, -ENOMEM, "out of memory");
-	pthread_mutex_init(&t->lock, NULL);
+	/* Walks read the event tables at once; one that adds an event waits
+	 * for those under way, not for every one to come. */
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&t->lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&t->write_lock, NULL);
 	t->meta_fd = -1;
 	t->dir_fd = -1;
@@ -452,7 +458,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 	t->clock = cfg->clock;
 	t->meta_max = cfg->max_metadata;
 	t->direct_io = cfg->direct_io;
-	t->meta_no_sync = cfg->no_sync;
+	t->snapshot = cfg->snapshot;
 	if (cfg->uuid)
 		memcpy(t->uuid, cfg->uuid, 16);
 	else
@@ -473,7 +479,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 			return 0;
 		}
 		set_err(err, errlen, r, "cannot describe the trace: %s", strerror(-r));
-		pthread_mutex_destroy(&t->lock);
+		pthread_rwlock_destroy(&t->lock);
 		pthread_mutex_destroy(&t->write_lock);
 		free(t->pend);
 		free(t->dir);
@@ -491,7 +497,7 @@ int ctf_trace_create(const struct ctf_trace_config *cfg, struct ctf_trace **out,
 		goto fail;
 	}
 	/* In our fresh trace directory: nobody else can have put it there. */
-	if (mkdirat(t->dir_fd, "index", 0700) == 0)
+	if (!cfg->snapshot && mkdirat(t->dir_fd, "index", 0700) == 0)
 		t->index_fd = openat(t->dir_fd, "index", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct sb b = { 0 };
 	preamble(&b, t, cfg);
@@ -515,7 +521,7 @@ fail:
 		unlinkat(t->dir_fd, "index", AT_REMOVEDIR);
 		close(t->dir_fd);
 	}
-	pthread_mutex_destroy(&t->lock);
+	pthread_rwlock_destroy(&t->lock);
 	pthread_mutex_destroy(&t->write_lock);
 	free(t->pend);
 	free(t->dir);
@@ -546,7 +552,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 {
 	if (contexts & ~(unsigned)RSEQTRACE_CTX_ALL)
 		return -EINVAL;
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	int r = -EEXIST;
 	if (ctf_find_class(t, stream_id))
 		goto out;
@@ -614,7 +620,7 @@ int ctf_trace_add_stream_class(struct ctf_trace *t, uint32_t stream_id, unsigned
 	c->next = t->classes;
 	t->classes = c;
 out:
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	return r;
 }
 
@@ -730,7 +736,7 @@ int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_
 {
 	if (!d || event_id >= CTF_MAX_EVENT_ID)
 		return -EINVAL;
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	int r = -ENOENT;
 	struct ctf_stream_class *c = ctf_find_class(t, stream_id);
 	if (!c)
@@ -771,7 +777,7 @@ int ctf_trace_add_event(struct ctf_trace *t, uint32_t stream_id, uint32_t event_
 	}
 	c->ev[event_id] = ev;
 out:
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	return r;
 }
 
@@ -782,7 +788,7 @@ int ctf_trace_close(struct ctf_trace *t)
 	if (t->meta_fd >= 0 || t->sink)
 		ctf_trace_write_metadata(t);
 	int r = t->first_error;
-	if (t->meta_fd >= 0 && !t->meta_no_sync && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
+	if (t->meta_fd >= 0 && !t->snapshot && fsync(t->meta_fd) != 0 && !r && errno != EINVAL)
 		r = -errno;
 	if (t->meta_fd >= 0)
 		close(t->meta_fd);
@@ -798,7 +804,7 @@ int ctf_trace_close(struct ctf_trace *t)
 		free(c->ev);
 		free(c);
 	}
-	pthread_mutex_destroy(&t->lock);
+	pthread_rwlock_destroy(&t->lock);
 	pthread_mutex_destroy(&t->write_lock);
 	free(t->pend);
 	free(t->dir);
@@ -876,9 +882,9 @@ int ctf_trace_move(struct ctf_trace *t, const char *output, char *err, size_t er
 			      openat(dfd, "index", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	}
 	pthread_mutex_unlock(&t->write_lock);
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	free(t->dir);
 	t->dir = dir;
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	return 0;
 }

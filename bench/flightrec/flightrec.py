@@ -8,7 +8,10 @@ usage: flightrec.py --build DIR [--out DIR] [--reps N] [--quick]
              event) in overwrite mode (a snapshot session) and in discard mode (a normal
              session), each tracer; goal: ours overwrite <= 1.05 x ours discard
   latency    `snapshot record` wall time, 2 CPUs x 4 x 1 MiB buffers filled by 2 writer
-             threads (then idle); goal: ours <= 0.5 x `lttng snapshot record`
+             threads (then idle) before each record, and the bytes each record wrote;
+             goal: ours <= 0.5 x `lttng snapshot record`. Refilled: LTTng's snapshot
+             flushes an empty packet into an idle buffer, which overwrites its oldest
+             sub-buffer, so records of an idle buffer shrink by one sub-buffer each
   lost       events the application lost while snapshots were taken every 200 ms during
              3 s of 2 writers flat out in overwrite mode (the tracer's discarded count),
              with the packets overwritten meanwhile (ours: the records' replies; LTTng:
@@ -60,6 +63,7 @@ class Tracers:
     def session(self, tracer, snapshot, subbuf=None, nsub=None):
         """A started session (snapshot: overwrite mode, nothing written until a record)."""
         name, out = self.name(), os.path.join(self.tmp, "t%d" % self.seq)
+        self.last_out = out
         if tracer == "lttng":
             run(["lttng", "create", name, "--output=" + out] + (["--snapshot"] if snapshot else []))
             ch = ["lttng", "enable-channel", "-u", "-s", name, "ch0", "--buffers-uid",
@@ -113,16 +117,30 @@ def timed(cmd):
     return dt, r.stdout.decode()
 
 
+def newest_record_bytes(out):
+    """Bytes in the newest snapshot-* directory below out."""
+    recs = [os.path.join(out, d) for d in os.listdir(out) if d.startswith("snapshot-")]
+    newest = max(recs, key=os.path.getmtime)
+    return sum(os.path.getsize(os.path.join(r, f))
+               for r, _, files in os.walk(newest) for f in files)
+
+
 def row_latency(t, reps):
-    got = {}
+    got, size = {}, {}
     for tracer in ("ours", "lttng"):
         s = t.session(tracer, True, 1 * MiB, 4)
+        out = t.last_out
         t.emit(tracer, "enabled", 2000000, 2)  # fills 2 x 4 MiB several times over
+        timed(t.ctl(tracer, "snapshot", "record", "-s", s))  # first touches, untimed
         for _ in range(reps):
+            t.emit(tracer, "enabled", 2000000, 2)
+            time.sleep(0.2)
             dt, _ = timed(t.ctl(tracer, "snapshot", "record", "-s", s))
             got.setdefault(tracer, []).append(dt * 1000)
+            size.setdefault(tracer, []).append(newest_record_bytes(out))
         t.destroy(tracer, s)
-    return {k: statistics.median(v) for k, v in got.items()}
+    return ({k: statistics.median(v) for k, v in got.items()},
+            {k: statistics.median(v) for k, v in size.items()})
 
 
 def row_lost(t, ms):
@@ -171,7 +189,7 @@ def main():
     t = Tracers(a.build)
     try:
         ns = row_ns(t, reps, 1000000 if a.quick else 5000000)
-        lat = row_latency(t, reps)
+        lat, lat_bytes = row_latency(t, reps)
         lost = row_lost(t, 1500 if a.quick else 3000)
     finally:
         t.close()
@@ -182,6 +200,7 @@ def main():
          "%.3f" % (ns[("lttng", True)] / ns[("lttng", False)])),
         ("snapshot record, 2 CPUs x 4 x 1 MiB, ms", "%.1f" % lat["ours"], "%.1f" % lat["lttng"]),
         ("ours / LTTng snapshot latency", "%.3f" % (lat["ours"] / lat["lttng"]), ""),
+        ("  bytes written per record", "%d" % lat_bytes["ours"], "%d" % lat_bytes["lttng"]),
         ("events lost by the app during snapshots", str(lost["ours"]["lost"]),
          str(lost["lttng"]["lost"])),
         ("  snapshots taken / events emitted", "%d / %d" % (lost["ours"]["records"],

@@ -326,12 +326,25 @@ def test_two_channels_pid():
     two_channels("pid")
 
 
+def thread_affinities(pid):
+    """tid -> the CPUs it may run on, for every thread of pid."""
+    got = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            got[int(tid)] = os.sched_getaffinity(int(tid))
+        except ProcessLookupError:
+            pass
+    return got
+
+
 def test_shares():
     """A snapshot's buffers are written by the drain threads at once, each
     taking the next (channel, CPU) left: with 1, 2 and 3 threads, two
     channels and an app that wrote on each of two CPUs and exited, every
     CPU's buffer of each channel is in the snapshot once, each app's
-    events the gap-free suffix of what it emitted; nothing discarded."""
+    events the gap-free suffix of what it emitted; nothing discarded.
+    Each share is held on a CPU of its own while it runs: once the record
+    is answered, every thread may run on every CPU again."""
     cpus = sorted(os.sched_getaffinity(0))[:2]
     n = 30000
     for threads in (1, 2, 3):
@@ -349,8 +362,14 @@ def test_shares():
                           exe="/usr/bin/taskset")
                 check(app.wait() == 0, app.err)
             path, text = record(d)
+            allowed = os.sched_getaffinity(d.proc.pid)
+            wait_until(lambda: all(a == allowed for a in thread_affinities(d.proc.pid).values()),
+                       f"every thread allowed on {sorted(allowed)} again: "
+                       f"{thread_affinities(d.proc.pid)}")
             dirs = metadata_dirs(path)
             check(len(dirs) == 1, f"one trace directory expected in {path}: {dirs}")
+            check(not os.path.exists(os.path.join(dirs[0], "index")),
+                  f"a snapshot has no index (as lttng's): {os.listdir(dirs[0])}")
             files = set(os.listdir(dirs[0]))
             for ch in ("chana", "chanb"):
                 for cpu in cpus:
