@@ -393,6 +393,37 @@ def test_shares():
             d.cleanup()
 
 
+def test_shares_one_cpu():
+    """A daemon allowed one CPU (taskset) pins nothing: two drain threads
+    write a snapshot of two CPUs' buffers there, and every thread is
+    still allowed that CPU, and only it, afterwards."""
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    check(len(cpus) == 2, f"two CPUs needed, have {cpus}")
+    d = Daemon(args=("--drain-threads", "2"), prefix=("/usr/bin/taskset", "-c", str(cpus[0])))
+    try:
+        out = tmpdir() + "/out"
+        d.ok("create", "fr", "--snapshot", "-o", out, *GEOM)
+        d.ok("enable-event", "-u", "rtd:seq")
+        d.ok("start")
+        for role, cpu in enumerate(cpus):
+            app = App(d, "-c", str(cpu), TAPP, "--events", "3000", "--role", str(role),
+                      exe="/usr/bin/taskset")
+            check(app.wait() == 0, app.err)
+        path, text = record(d)
+        check(count(text, "discarded events") == 0, text)
+        runs = seq_runs(read_trace(path)[0])
+        check(sorted(k[0] for k in runs) == [0, 1], f"roles {list(runs)}")
+        affinities = thread_affinities(d.proc.pid)
+        check(len(affinities) >= 3 and all(a == {cpus[0]} for a in affinities.values()),
+              f"threads' CPUs: {affinities}")
+        d.ok("destroy")
+    except Exception:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        d.cleanup()
+
+
 def test_overwrite_session():
     """enable-channel --overwrite (lttng's) in a normal
     session whose daemon drains slowly: the writers lap it and reuse the
@@ -434,4 +465,4 @@ def test_overwrite_session():
 if __name__ == "__main__":
     run_tests([test_after_exit_uid, test_live_uid, test_live_pid_cid, test_live_pid_locked,
                test_stop_then_record, test_outputs, test_two_channels_uid, test_two_channels_pid,
-               test_shares, test_overwrite_session])
+               test_shares, test_shares_one_cpu, test_overwrite_session])
