@@ -9,9 +9,10 @@ usage: flightrec.py --build DIR [--out DIR] [--reps N] [--quick]
              session), each tracer; goal: ours overwrite <= 1.05 x ours discard
   latency    `snapshot record` wall time, 2 CPUs x 4 x 1 MiB buffers filled by 2 writer
              threads (then idle) before each record, and the bytes each record wrote;
-             goal: ours <= 0.5 x `lttng snapshot record`. Refilled: LTTng's snapshot
-             flushes an empty packet into an idle buffer, which overwrites its oldest
-             sub-buffer, so records of an idle buffer shrink by one sub-buffer each
+             goal: ours <= 0.5 x `lttng snapshot record` (median of 2 x reps + 1).
+             Refilled: LTTng's snapshot flushes an empty packet into an idle buffer,
+             which overwrites its oldest sub-buffer, so records of an idle buffer
+             shrink by one sub-buffer each
   lost       events the application lost while snapshots were taken every 200 ms during
              3 s of 2 writers flat out in overwrite mode (the tracer's discarded count),
              with the packets overwritten meanwhile (ours: the records' replies; LTTng:
@@ -189,7 +190,7 @@ def main():
     t = Tracers(a.build)
     try:
         ns = row_ns(t, reps, 1000000 if a.quick else 5000000)
-        lat, lat_bytes = row_latency(t, reps)
+        lat, lat_bytes = row_latency(t, 2 * reps + 1)  # a record takes ms: more of them
         lost = row_lost(t, 1500 if a.quick else 3000)
     finally:
         t.close()
