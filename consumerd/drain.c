@@ -179,6 +179,8 @@ static int pin(struct drainer *th, const cpu_set_t *allowed, int cpu, int *last)
 	for (int i = 1; cpu < 0 && i <= CPU_SETSIZE; i++)
 		if (CPU_ISSET((*last + i) % CPU_SETSIZE, allowed))
 			cpu = (*last + i) % CPU_SETSIZE;
+	if (cpu < 0)
+		return -1;
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);

@@ -147,6 +147,17 @@ class Daemon:
                 raise Fail("daemon did not exit on signal %d:\n%s" % (sig, self.log_text()))
         return self.proc.returncode
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        """`with Daemon() as d:` prints the end of its log if the block
+        failed, then cleans up."""
+        if kind is not None:
+            print(self.log_text()[-4000:])
+        self.cleanup()
+        return False
+
     def cleanup(self):
         """Stops the daemon the clean way (so sanitizers report leaks), then
         fails if a sanitizer complained in its log. Kills first the test

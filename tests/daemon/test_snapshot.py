@@ -399,8 +399,8 @@ def test_shares_one_cpu():
     still allowed that CPU, and only it, afterwards."""
     cpus = sorted(os.sched_getaffinity(0))[:2]
     check(len(cpus) == 2, f"two CPUs needed, have {cpus}")
-    d = Daemon(args=("--drain-threads", "2"), prefix=("/usr/bin/taskset", "-c", str(cpus[0])))
-    try:
+    with Daemon(args=("--drain-threads", "2"),
+                prefix=("/usr/bin/taskset", "-c", str(cpus[0]))) as d:
         out = tmpdir() + "/out"
         d.ok("create", "fr", "--snapshot", "-o", out, *GEOM)
         d.ok("enable-event", "-u", "rtd:seq")
@@ -417,11 +417,6 @@ def test_shares_one_cpu():
         check(len(affinities) >= 3 and all(a == {cpus[0]} for a in affinities.values()),
               f"threads' CPUs: {affinities}")
         d.ok("destroy")
-    except Exception:
-        print(d.log_text()[-4000:])
-        raise
-    finally:
-        d.cleanup()
 
 
 def test_overwrite_session():
