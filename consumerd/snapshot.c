@@ -141,6 +141,10 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 		  const struct rt_msg_snapshot *m)
 {
 	char why[RT_PATH_MAX + 128];
+	/* As lttng (LTTNG_ERR_START_SESSION_ONCE); no record number is used. */
+	if (!s->started_once)
+		return send_replyf(c, seq, -EINVAL, "Session needs to be started once: rseqtrace "
+				   "start %s", s->name);
 	const char *path = m->output[0] ? m->output : s->snap_out.path;
 	if (!m->output[0] && !s->snap_out.id)
 		return send_replyf(c, seq, -ENOENT, "session %s has no snapshot output: give a "

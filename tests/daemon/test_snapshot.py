@@ -195,13 +195,22 @@ def test_stop_then_record():
 
 def test_outputs():
     """list-output, add-output (one at most), del-output, record -n/-m/DIR,
-    and the errors: not a snapshot session, no output, max size too small."""
+    and the errors: not a snapshot session, never started (as lttng: no
+    record number used), no output, max size too small."""
     d = Daemon()
     try:
         out = tmpdir() + "/out"
         d.ok("create", "plain", "-o", tmpdir() + "/plain")
         r = d.cli("snapshot", "record", "-s", "plain")
         check(r.returncode == 1 and "not in snapshot mode" in r.stdout + r.stderr, r.stderr)
+        early = tmpdir() + "/early"
+        d.ok("create", "early", "--snapshot", "-o", early)
+        d.ok("enable-event", "-u", "-s", "early", "rtd:seq")
+        r = d.cli("snapshot", "record", "-s", "early")
+        check(r.returncode == 1 and "needs to be started once" in r.stdout + r.stderr,
+              r.stdout + r.stderr)
+        check(not glob.glob(early + "/snapshot-*"), f"{glob.glob(early + '/*')}")
+        d.ok("destroy", "early")
         snapshot_session(d, out)
         lo = d.ok("snapshot", "list-output").stdout
         check(f"[1] snapshot-1: {out}" in lo, lo)
