@@ -31,6 +31,8 @@ void cli_print_reply(int status, const char *text)
 {
 	if (status == 0) {
 		fputs(text, stdout);
+		if (*text && text[strlen(text) - 1] != '\n')
+			fputc('\n', stdout);
 		return;
 	}
 	size_t n = strlen(text);

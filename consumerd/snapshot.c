@@ -48,9 +48,10 @@ void snapshot_session_init(struct session *s)
 	snapshot_output_set(s, NULL, s->output, 0);
 }
 
-static void describe_output(struct text *t, const struct snapshot_output *o)
+/* indent: lttng's, 4 in list-output, 2 in add-output. */
+static void describe_output(struct text *t, const struct snapshot_output *o, int indent)
 {
-	text_add(t, "    [%u] %s: %s", o->id, o->name, o->path);
+	text_add(t, "%*s[%u] %s: %s", indent, "", o->id, o->name, o->path);
 	if (o->max_size)
 		text_add(t, " (max size: %llu bytes)", (unsigned long long)o->max_size);
 	text_add(t, "\n");
@@ -61,7 +62,7 @@ static int list_output(struct conn *c, uint64_t seq, struct session *s)
 	struct text t = { 0 };
 	text_add(&t, "Snapshot output list for session %s\n", s->name);
 	if (s->snap_out.id)
-		describe_output(&t, &s->snap_out);
+		describe_output(&t, &s->snap_out, 4);
 	else
 		text_add(&t, "    (none)\n");
 	int r = send_reply(c, seq, 0, t.oom ? "out of memory" : t.s);
@@ -121,7 +122,7 @@ static int add_output(struct daemon *d, struct conn *c, uint64_t seq, struct ses
 	snapshot_output_set(s, m->name, m->output, m->max_size);
 	struct text t = { 0 };
 	text_add(&t, "Snapshot output successfully added for session %s\n", s->name);
-	describe_output(&t, &s->snap_out);
+	describe_output(&t, &s->snap_out, 2);
 	r = send_reply(c, seq, 0, t.oom ? "added" : t.s);
 	text_free(&t);
 	return r;

@@ -216,13 +216,14 @@ def test_outputs():
         check(f"[1] snapshot-1: {out}" in lo, lo)
         r = d.cli("snapshot", "add-output", tmpdir())
         check(r.returncode == 1 and "already exists" in r.stdout + r.stderr, r.stderr)
-        d.ok("snapshot", "del-output", "1")
+        dl = d.ok("snapshot", "del-output", "1").stdout
+        check(dl == "Snapshot output id 1 successfully deleted for session fr\n", repr(dl))
         check("[1]" not in d.ok("snapshot", "list-output").stdout, "output 1 still listed")
         r = d.cli("snapshot", "record")
         check(r.returncode == 1 and "no snapshot output" in r.stdout + r.stderr, r.stderr)
         other = tmpdir()
         add = d.ok("snapshot", "add-output", "-n", "bug", "-m", "1M", "file://" + other).stdout
-        check(f"[2] bug: {other} (max size: 1048576 bytes)" in add, add)
+        check(f"\n  [2] bug: {other} (max size: 1048576 bytes)\n" in add, add)  # lttng's
         app = App(d, "-c", "0", TAPP,
                   "--events", "20000", exe="/usr/bin/taskset")
         check(app.wait() == 0, app.err)
