@@ -10,20 +10,16 @@
 #include "cli/cli.h"
 #include "common/size.h"
 
-/* A timer period: microseconds, or a number with us, ms or s. */
+/* A timer period (rt_parse_duration_us). */
 static int parse_period(const char *opt, const char *arg, uint32_t *us)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	unsigned long long mul = !*end || !strcmp(end, "us") ? 1 : !strcmp(end, "ms") ? 1000
-				 : !strcmp(end, "s") ? 1000000 : 0;
-	if (!*arg || *arg == '-' || errno || !mul || v > UINT32_MAX / mul) {
-		cli_error("--%s '%s': give a period in microseconds (or with us, ms, s), at most "
-			  "%u us", opt, arg, UINT32_MAX);
+	uint64_t v;
+	if (rt_parse_duration_us(arg, &v) != 0 || v > UINT32_MAX) {
+		cli_error("--%s '%s': give a period in microseconds (or with us, ms, s, m, h), at "
+			  "most %u us", opt, arg, UINT32_MAX);
 		return -1;
 	}
-	*us = (uint32_t)(v * mul);
+	*us = (uint32_t)v;
 	return 0;
 }
 
@@ -114,9 +110,11 @@ int cmd_channel(int argc, char **argv, const char *home, int enable)
 "  --subbuf-size SIZE      sub-buffer size, a power of two, k/M suffixes\n"
 "  --num-subbuf N          sub-buffers per buffer, a power of two\n"
 "  --switch-timer, --read-timer, --monitor-timer US\n"
-"                          lttng's timer periods (us, or ms/s suffix): kept,\n"
-"                          shown and saved; the drain threads wake on their own\n"
-"  --blocking-timeout US|inf  a writer waits that long for room (0: discard)\n"
+"                          lttng's timer periods (us, or with us/ms/s/m/h):\n"
+"                          kept, shown and saved; the drain threads wake on\n"
+"                          their own\n"
+"  --blocking-timeout US|inf  a writer waits that long for room (0: discard;\n"
+"                          us, or with us/ms/s/m/h)\n"
 "  --tracefile-size SIZE   stream files CHANNEL_<cpu>_<n> of at most SIZE bytes\n"
 "  --tracefile-count N     at most N of them per stream, the oldest removed\n"
 "lttng: lttng enable-channel -u [-s NAME] ... CHANNEL\n";

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "common/context.h"
+#include "common/size.h"
 
 int cli_run(const char *home, struct rt_msg_buf *b)
 {
@@ -96,7 +97,8 @@ int cmd_create(int argc, char **argv, const char *home)
 "  -C, --ctrl-url tcp://HOST:PORT, -D, --data-url tcp://HOST:PORT\n"
 "                       the same, the two ports given apart\n"
 "  --live[=USEC]        live session: viewers (babeltrace2 -i lttng-live) see\n"
-"                       events within USEC microseconds (default 1000000);\n"
+"                       events within USEC microseconds (or 500ms, 2s...;\n"
+"                       default 1000000);\n"
 "                       without a URL, streams to net://127.0.0.1\n"
 "  --hostname NAME      the host name the relayd files the trace under\n"
 "                       (default: this host's)\n"
@@ -132,6 +134,12 @@ int cmd_create(int argc, char **argv, const char *home)
 			cr.flags |= RT_CREATE_SNAPSHOT;
 			continue;
 		}
+		uint64_t us;
+		/* lttng takes `--live 2s` as `--live=2s` (its optional argument
+		 * is the next word when that word is a duration). */
+		if (o == OPT_LIVE && !optarg && optind < argc &&
+		    rt_parse_duration_us(argv[optind], &us) == 0)
+			optarg = argv[optind++];
 		int r = parse_buffer_opt(o, optarg, &bo);
 		if (r == 0)
 			r = parse_net_opt(o, optarg, &no);

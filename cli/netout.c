@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/size.h"
 #include "common/url.h"
 
 #define PROBE_TIMEOUT_MS 3000
@@ -55,11 +56,10 @@ int parse_net_opt(int opt, const char *arg, struct net_opts *n)
 	case OPT_LIVE: {
 		n->live_us = DEFAULT_LIVE_US;
 		if (arg) {
-			char *end;
-			errno = 0;
-			unsigned long v = strtoul(arg, &end, 10);
-			if (!*arg || *end || *arg == '-' || errno || v == 0 || v > UINT32_MAX) {
-				cli_error("--live '%s': give the live timer in microseconds (> 0)", arg);
+			uint64_t v;
+			if (rt_parse_duration_us(arg, &v) != 0 || v == 0 || v > UINT32_MAX) {
+				cli_error("--live '%s': give the live timer in microseconds (or with "
+					  "us, ms, s, m, h; > 0)", arg);
 				return -1;
 			}
 			n->live_us = (uint32_t)v;

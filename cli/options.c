@@ -14,19 +14,17 @@
 #include "common/loglevel.h"
 #include "common/size.h"
 
-/* lttng's --blocking-timeout: 0 (discard), inf, or microseconds. */
+/* lttng's --blocking-timeout: 0 (discard), inf, or a duration. */
 static int parse_blocking(const char *arg, uint64_t *us)
 {
-	char *end;
 	if (strcmp(arg, "inf") == 0) {
 		*us = RT_BLOCKING_INF;
 		return 1;
 	}
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (!*arg || *end || *arg == '-' || errno || !rt_blocking_ok(v) || v == RT_BLOCKING_INF) {
-		cli_error("--blocking-timeout '%s': give microseconds (0 to %u; 0 discards, the "
-			  "default) or inf", arg, RT_BLOCKING_MAX_US);
+	uint64_t v;
+	if (rt_parse_duration_us(arg, &v) != 0 || !rt_blocking_ok(v) || v == RT_BLOCKING_INF) {
+		cli_error("--blocking-timeout '%s': give microseconds (or with us, ms, s, m, h; 0 "
+			  "to %u us; 0 discards, the default) or inf", arg, RT_BLOCKING_MAX_US);
 		return -1;
 	}
 	*us = v;

@@ -22,8 +22,9 @@ static const char rotate_help[] =
 
 static const char enable_help[] =
 "Usage: rseqtrace enable-rotation [-s SESSION] [--timer USEC] [--size SIZE]\n"
-"Rotate the session automatically: every USEC microseconds, and/or whenever\n"
-"its current chunk has SIZE bytes (k, M, G) written (checked on the drain timer).\n"
+"Rotate the session automatically: every USEC microseconds (or 10s, 1h...),\n"
+"and/or whenever its current chunk has SIZE bytes (k, M, G) written (checked\n"
+"on the drain timer).\n"
 "lttng: lttng enable-rotation [-s SESSION] [--timer=USEC] [--size=SIZE]\n";
 
 static const char disable_help[] =
@@ -84,11 +85,10 @@ int cmd_rotation(int argc, char **argv, const char *home, int action)
 				break;
 			}
 			uint64_t v;
-			char *end;
 			if (o == 't') {
-				v = strtoull(optarg, &end, 10);
-				if (!*optarg || *end || *optarg == '-' || v == 0) {
-					cli_error("--timer '%s': give a period in microseconds", optarg);
+				if (rt_parse_duration_us(optarg, &v) != 0 || v == 0) {
+					cli_error("--timer '%s': give a period in microseconds (or with "
+						  "us, ms, s, m, h)", optarg);
 					return EXIT_USAGE;
 				}
 			} else if (rt_parse_size(optarg, &v) != 0 || v == 0) {

@@ -130,6 +130,33 @@ def test_rules_and_list():
         d.cleanup()
 
 
+def test_durations():
+    """Durations as lttng takes them: microseconds or a number with us,
+    ms, s, m or h, in every option that takes one (the channel timers and
+    --blocking-timeout, enable-rotation --timer, create --live, also as
+    `--live 2s`); anything else refused with a usage error."""
+    with Daemon() as d:
+        d.ok("create", "t", "-o", os.path.join(d.tmp, "out"))
+        d.ok("enable-channel", "-u", "ch1", "--switch-timer", "1s", "--read-timer", "200ms",
+             "--monitor-timer", "2m", "--blocking-timeout", "5ms")
+        d.ok("enable-rotation", "--timer", "1h")
+        kv = d.ok("list", "--kv", "t").stdout
+        for want in ("switch_timer=1000000 ", "read_timer=200000 ", "monitor_timer=120000000 ",
+                     "blocking_timeout=5000 ", "rotation_timer=3600000000\n"):
+            check(want in kv, f"{want!r} not in:\n{kv}")
+        for bad in (["enable-channel", "-u", "ch2", "--switch-timer", "1x"],
+                    ["enable-channel", "-u", "ch2", "--read-timer", "5000h"],
+                    ["enable-channel", "-u", "ch2", "--blocking-timeout", "-1ms"],
+                    ["enable-rotation", "--timer", "s"]):
+            p = d.cli(*bad)
+            check(p.returncode == 2 and "us, ms, s, m, h" in p.stderr, f"{bad}: {p.stderr}")
+        # Parsed as the live timer, not as a second session name: it fails
+        # only for want of a relayd on a port nobody listens to.
+        p = d.cli("create", "live", "--live", "2s", "-U", "net://127.0.0.1:1:2")
+        check(p.returncode != 0 and "relayd" in p.stderr and "session name" not in p.stderr,
+              p.stderr)
+
+
 def test_help():
     need(CLI)
     for args in (["--help"], ["create", "--help"], ["enable-event", "--help"],
@@ -267,6 +294,7 @@ def test_idle_and_shutdown():
 
 
 if __name__ == "__main__":
-    run_tests([test_missing_daemon, test_errors_leave_nothing, test_rules_and_list, test_help,
+    run_tests([test_missing_daemon, test_errors_leave_nothing, test_rules_and_list,
+               test_durations, test_help,
                test_libxml2_on_demand, test_record_status, test_daemon_guards,
                test_idle_and_shutdown])
