@@ -241,17 +241,21 @@ void rotation_check(struct daemon *d)
 			rotation_end(d, s, NULL);
 }
 
-static int schedule_reply(struct conn *c, uint64_t seq, struct session *s, const char *what)
+/* lttng's lines, one per schedule changed. */
+static int schedule_reply(struct conn *c, uint64_t seq, struct session *s, int enabled,
+			  uint64_t timer_us, uint64_t size)
 {
 	struct text t = { 0 };
-	text_add(&t, "%s rotation schedule of session %s:", what, s->name);
-	if (s->rot_timer_us)
-		text_add(&t, " every %llu us", (unsigned long long)s->rot_timer_us);
-	if (s->rot_size)
-		text_add(&t, "%s when a chunk reaches %llu bytes", s->rot_timer_us ? "," : "",
-			 (unsigned long long)s->rot_size);
-	if (!s->rot_timer_us && !s->rot_size)
-		text_add(&t, " none");
+	if (timer_us && enabled)
+		text_add(&t, "Enabled periodic rotations every %llu us on session %s\n",
+			 (unsigned long long)timer_us, s->name);
+	if (size && enabled)
+		text_add(&t, "Enabled size-based rotations every %llu bytes written on session %s\n",
+			 (unsigned long long)size, s->name);
+	if (timer_us && !enabled)
+		text_add(&t, "Disabled periodic rotation on session %s\n", s->name);
+	if (size && !enabled)
+		text_add(&t, "Disabled size-based rotation on session %s\n", s->name);
 	int r = send_reply(c, seq, 0, t.oom ? "done" : t.s);
 	text_free(&t);
 	return r;
@@ -276,20 +280,30 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 				   "writes local files", s->name, s->output);
 	switch (x->action) {
 	case RT_ROT_ENABLE:
+		/* As lttng: a schedule is set once (disable-rotation first). */
+		if (x->timer_us && s->rot_timer_us)
+			return send_replyf(c, seq, -EEXIST, "A periodic rotation schedule is "
+					   "already set on session %s", s->name);
+		if (x->size && s->rot_size)
+			return send_replyf(c, seq, -EEXIST, "A size-based rotation schedule is "
+					   "already set on session %s", s->name);
 		if (x->timer_us)
 			s->rot_timer_us = x->timer_us;
 		if (x->size)
 			s->rot_size = x->size;
-		return schedule_reply(c, seq, s, "Enabled: the");
+		return schedule_reply(c, seq, s, 1, x->timer_us, x->size);
 	case RT_ROT_DISABLE:
-		if ((x->timer_us && !s->rot_timer_us) || (x->size && !s->rot_size))
-			return send_replyf(c, seq, -ENOENT, "session %s has no such rotation "
-					   "schedule", s->name);
+		if (x->timer_us && !s->rot_timer_us)
+			return send_replyf(c, seq, -ENOENT, "No periodic rotation schedule active "
+					   "on session %s", s->name);
+		if (x->size && !s->rot_size)
+			return send_replyf(c, seq, -ENOENT, "No size-based rotation schedule "
+					   "active on session %s", s->name);
 		if (x->timer_us)
 			s->rot_timer_us = 0;
 		if (x->size)
 			s->rot_size = 0;
-		return schedule_reply(c, seq, s, "Disabled: the");
+		return schedule_reply(c, seq, s, 0, x->timer_us, x->size);
 	}
 	if (!s->started_once)
 		return send_replyf(c, seq, -EINVAL, "session %s was never started: nothing to "

@@ -181,7 +181,11 @@ def test_timer():
     try:
         out = tmpdir() + "/out"
         session(d, out)
-        d.ok("enable-rotation", "--timer", "150000")
+        en = d.ok("enable-rotation", "--timer", "150000").stdout
+        check(en == "Enabled periodic rotations every 150000 us on session rot\n", repr(en))
+        r = d.cli("enable-rotation", "--timer", "1s")
+        check(r.returncode == 1 and "A periodic rotation schedule is already set" in r.stderr,
+              r.stderr)
         n = 20000
         app = live_app(d, 5, n, sleep_us=50)
         check(app.wait() == 0, app.err)
@@ -189,7 +193,7 @@ def test_timer():
                    len(os.listdir(os.path.join(out, "archives"))) >= 2, "two timed rotations")
         when_idle(d, "disable-rotation", "--timer")
         r = not_busy(d, "disable-rotation", "--timer")
-        check(r.returncode == 1 and "no such rotation schedule" in r.stderr + r.stdout, r.stderr)
+        check(r.returncode == 1 and "No periodic rotation schedule active" in r.stderr, r.stderr)
         when_idle(d, "stop")
         d.ok("rotate")
         check(union_exact(out, n, [5]) >= 3, "archives")
