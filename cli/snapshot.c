@@ -12,8 +12,8 @@
 #include "common/url.h"
 
 static const char help[] =
-"Usage: rseqtrace snapshot record [-s SESSION] [-n NAME] [-m SIZE] [DIR]\n"
-"       rseqtrace snapshot add-output [-s SESSION] [-n NAME] [-m SIZE] DIR\n"
+"Usage: rseqtrace snapshot record [-s SESSION] [-n NAME] [-m SIZE] [DIR | -C URL -D URL]\n"
+"       rseqtrace snapshot add-output [-s SESSION] [-n NAME] [-m SIZE] DIR | -C URL -D URL\n"
 "       rseqtrace snapshot del-output [-s SESSION] ID\n"
 "       rseqtrace snapshot list-output [-s SESSION]\n"
 "Flight recorder, for a session made with 'rseqtrace create NAME --snapshot':\n"
@@ -28,7 +28,34 @@ static const char help[] =
 "  DIR                    a directory, or file://DIR, or net://HOST[:CTRL[:DATA]]:\n"
 "                         an lttng-relayd, which files it under\n"
 "                         HOSTNAME/SESSION-DATE/NAME-DATE-N/\n"
+"  -C, --ctrl-url tcp://HOST:PORT, -D, --data-url tcp://HOST:PORT\n"
+"                         the relayd's two ports given apart\n"
 "lttng: lttng snapshot record|add-output|del-output|list-output, same options\n";
+
+/* -C tcp://HOST:PORT -D tcp://HOST:PORT as one net://HOST:CTRL:DATA. */
+static int ctrl_data_url(const char *ctrl_url, const char *data_url, char *out, size_t n)
+{
+	char host[RT_HOST_MAX], other[RT_HOST_MAX];
+	uint16_t c, d, unused;
+	if (!ctrl_url || !data_url) {
+		cli_error("--ctrl-url and --data-url go together");
+		return -1;
+	}
+	if (rt_parse_relayd_url(ctrl_url, host, sizeof host, &c, &unused) != 0 ||
+	    strncmp(ctrl_url, "tcp", 3) != 0 ||
+	    rt_parse_relayd_url(data_url, other, sizeof other, &unused, &d) != 0 ||
+	    strncmp(data_url, "tcp", 3) != 0) {
+		cli_error("bad URL '%s' or '%s': use tcp://HOST:PORT", ctrl_url, data_url);
+		return -1;
+	}
+	if (strcmp(host, other) != 0) {
+		cli_error("%s: the control and data URLs must name one host (%s)", data_url, host);
+		return -1;
+	}
+	int v6 = strchr(host, ':') != NULL;
+	int w = snprintf(out, n, "net://%s%s%s:%u:%u", v6 ? "[" : "", host, v6 ? "]" : "", c, d);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
 
 /* net://HOST[:CTRL[:DATA]] as the daemon takes it: both ports, and the
  * host's address (the daemon resolves no names: a lookup has no timeout). */
@@ -70,6 +97,8 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 		{ "session", required_argument, 0, 's' },
 		{ "name", required_argument, 0, 'n' },
 		{ "max-size", required_argument, 0, 'm' },
+		{ "ctrl-url", required_argument, 0, 'C' },
+		{ "data-url", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -92,10 +121,13 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 	}
 	m.action = a;
 	int o;
+	const char *ctrl_url = NULL, *data_url = NULL;
 	optind = 1;
 	argc--, argv++;
-	while ((o = getopt_long(argc, argv, "s:n:m:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "s:n:m:C:D:h", opts, NULL)) != -1) {
 		switch (o) {
+		case 'C': ctrl_url = optarg; break;
+		case 'D': data_url = optarg; break;
 		case 's':
 			if (copy_name(m.session, sizeof m.session, optarg, "session name") != 0)
 				return EXIT_USAGE;
@@ -114,10 +146,12 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 		default: return usage();
 		}
 	}
-	int nargs = argc - optind;
-	if ((a == RT_SNAP_LIST_OUTPUT && (nargs || m.name[0] || m.max_size)) ||
+	int nargs = argc - optind, urls = ctrl_url || data_url;
+	if ((urls && (nargs || (a != RT_SNAP_RECORD && a != RT_SNAP_ADD_OUTPUT))) ||
+	    (a == RT_SNAP_ADD_OUTPUT && !urls && nargs != 1) ||
+	    (a == RT_SNAP_LIST_OUTPUT && (nargs || m.name[0] || m.max_size)) ||
 	    (a == RT_SNAP_DEL_OUTPUT && (nargs != 1 || m.name[0] || m.max_size)) ||
-	    (a == RT_SNAP_ADD_OUTPUT && nargs != 1) || (a == RT_SNAP_RECORD && nargs > 1)) {
+	    (a == RT_SNAP_RECORD && nargs > 1)) {
 		cli_error("wrong arguments for snapshot %s", actions[a]);
 		return usage();
 	}
@@ -129,6 +163,11 @@ int cmd_snapshot(int argc, char **argv, const char *home)
 			return EXIT_USAGE;
 		}
 		m.id = (uint32_t)id;
+	} else if (urls) {
+		char url[300];
+		if (ctrl_data_url(ctrl_url, data_url, url, sizeof url) != 0 ||
+		    snapshot_net_output(url, m.output, sizeof m.output) != 0)
+			return EXIT_USAGE;
 	} else if (nargs && (strncmp(argv[optind], "net", 3) == 0
 			     ? snapshot_net_output(argv[optind], m.output, sizeof m.output)
 			     : output_arg(argv[optind], m.output, sizeof m.output)) != 0) {

@@ -80,6 +80,15 @@ def test_record_to_relayd():
         path = relayd_trace(relayd, "fr", "net1", 2)
         runs = seq_runs(read_complete(path, int(re.search(r"(\d+) events in", text).group(1)))[0])
         check(any(k[0] == 4 and v[-1] == 999 for k, v in runs.items()), f"{list(runs)}")
+        # lttng's -C/-D, the two ports given apart
+        cd = ("-C", f"tcp://127.0.0.1:{relayd.ctrl}", "-D", f"tcp://127.0.0.1:{relayd.data}")
+        text = d.ok("snapshot", "record", "-n", "cd", *cd).stdout
+        path = relayd_trace(relayd, "fr", "cd", 3)
+        runs = seq_runs(read_complete(path, int(re.search(r"(\d+) events in", text).group(1)))[0])
+        check(any(k[0] == 4 and v[-1] == 999 for k, v in runs.items()), f"{list(runs)}")
+        d.ok("snapshot", "del-output", "2")
+        d.ok("snapshot", "add-output", "-n", "net2", *cd)
+        check(relayd.url() in d.ok("snapshot", "list-output").stdout, "-C/-D list-output")
         d.ok("destroy")
     finally:
         d.cleanup()
