@@ -5,14 +5,21 @@
 
 #include "common/size.h"
 
-int rt_parse_size(const char *s, uint64_t *out)
+/* The decimal number s starts with (no sign, no space), *end after it. */
+static int leading_number(const char *s, unsigned long long *v, char **end)
 {
-	char *end;
 	errno = 0;
 	if (*s < '0' || *s > '9')
 		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
+	*v = strtoull(s, end, 10);
+	return errno ? -1 : 0;
+}
+
+int rt_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	if (leading_number(s, &v, &end) != 0)
 		return -1;
 	unsigned shift = 0;
 	if (*end) {
@@ -43,11 +50,8 @@ int rt_parse_duration_us(const char *s, uint64_t *out)
 		{ "m", 60000000 }, { "h", 3600000000 },
 	};
 	char *end;
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
+	unsigned long long v;
+	if (leading_number(s, &v, &end) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (strcmp(end, units[i].unit) != 0)
