@@ -69,7 +69,7 @@ int cmd_create(int argc, char **argv, const char *home)
 	static const char help[] =
 "Usage: rseqtrace create [NAME] [-o DIR] [--buffers-uid|--buffers-pid]\n"
 "                        [--subbuf-size SIZE] [--num-subbuf N] [--clock monotonic|tsc]\n"
-"                        [--blocking-timeout USEC|inf] [--snapshot]\n"
+"                        [--blocking-timeout USEC|inf] [--snapshot [--no-output]]\n"
 "                        [-U URL | -C URL -D URL] [--live[=USEC]] [--hostname NAME]\n"
 "Create a tracing session (not started yet) and make it the current one.\n"
 "  NAME                 session name (default auto-YYYYMMDD-HHMMSS)\n"
@@ -78,6 +78,9 @@ int cmd_create(int argc, char **argv, const char *home)
 "  --snapshot           flight recorder: buffers in overwrite mode keep the\n"
 "                       latest events, nothing is written until\n"
 "                       'rseqtrace snapshot record' (DIR is its snapshot output)\n"
+"  --no-output          with --snapshot: no directory and no snapshot output;\n"
+"                       records go where 'snapshot record DIR' or\n"
+"                       'snapshot add-output' says\n"
 "  --buffers-uid        one buffer per CPU shared by all your processes (default)\n"
 "  --buffers-pid        buffers of their own for each process\n"
 "  --subbuf-size SIZE   sub-buffer (= packet) size, a power of two, k/M suffixes\n"
@@ -103,7 +106,7 @@ int cmd_create(int argc, char **argv, const char *home)
 "  --hostname NAME      the host name the relayd files the trace under\n"
 "                       (default: this host's)\n"
 "lttng: lttng create NAME -o DIR + lttng enable-channel -u --buffers-uid ...\n";
-	struct option opts[17] = {
+	struct option opts[18] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' },
 		{ "set-url", required_argument, 0, 'U' },
@@ -112,9 +115,10 @@ int cmd_create(int argc, char **argv, const char *home)
 		{ "live", optional_argument, 0, OPT_LIVE },
 		{ "hostname", required_argument, 0, OPT_HOSTNAME },
 		{ "snapshot", no_argument, 0, OPT_SNAPSHOT },
+		{ "no-output", no_argument, 0, OPT_NO_OUTPUT },
 	};
-	_Static_assert(8 + sizeof buffer_options / sizeof buffer_options[0] < 17, "options");
-	memcpy(opts + 8, buffer_options, sizeof buffer_options);
+	_Static_assert(9 + sizeof buffer_options / sizeof buffer_options[0] < 18, "options");
+	memcpy(opts + 9, buffer_options, sizeof buffer_options);
 	struct rt_msg_create cr = { 0 };
 	struct buffer_opts bo = { 0 };
 	struct net_opts no = { 0 };
@@ -130,8 +134,8 @@ int cmd_create(int argc, char **argv, const char *home)
 				return EXIT_USAGE;
 			continue;
 		}
-		if (o == OPT_SNAPSHOT) {
-			cr.flags |= RT_CREATE_SNAPSHOT;
+		if (o == OPT_SNAPSHOT || o == OPT_NO_OUTPUT) {
+			cr.flags |= o == OPT_SNAPSHOT ? RT_CREATE_SNAPSHOT : RT_CREATE_NO_OUTPUT;
 			continue;
 		}
 		uint64_t us;

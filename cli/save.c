@@ -246,12 +246,15 @@ static xmlBufferPtr save_document(const struct m_session *s)
 		}
 		end(w);
 	}
-	start(w, "output");
-	if (s->snapshot)
-		save_snapshot_outputs(w, s);
-	else
-		save_consumer_output(w, s->output);
-	end(w);
+	/* lttng saves no <output> for a snapshot session without one. */
+	if (!s->snapshot || s->snap_path[0]) {
+		start(w, "output");
+		if (s->snapshot)
+			save_snapshot_outputs(w, s);
+		else
+			save_consumer_output(w, s->output);
+		end(w);
+	}
 	end(w);
 	end(w);
 	libxml2.xmlTextWriterEndDocument(w);
@@ -997,10 +1000,10 @@ static int load_session(struct loader *ld, const xmlNode *x, struct m_session *s
 			unsupported(ld, n, s->name, "not supported by rseqtrace");
 		}
 	}
-	/* lttng saves a snapshot session's snapshot outputs, and those only. */
-	if (!ld->failed && s->snap_outputs_seen != s->snapshot)
-		unsupported(ld, x, s->name, s->snapshot ? "snapshot mode without <snapshot_outputs>"
-					     : "<snapshot_outputs> without snapshot mode");
+	/* lttng saves a snapshot session's snapshot outputs, and those only
+	 * (no <output> at all when it has none: create --no-output). */
+	if (!ld->failed && s->snap_outputs_seen && !s->snapshot)
+		unsupported(ld, x, s->name, "<snapshot_outputs> without snapshot mode");
 	int streamed = strncmp(s->output, "net", 3) == 0;
 	if (!ld->failed && s->live_us && !streamed)
 		unsupported(ld, x, s->name, "a live timer without a relayd output (lttng's live "
@@ -1189,10 +1192,13 @@ static int replay_tracker(const char *home, const struct m_session *s, unsigned 
 }
 
 /* create --snapshot made snapshot-1, the session's directory; another
- * output (a name, a size, a relayd) or none replaces it, as a user would
- * with del-output and add-output (lttng numbers it 2 too). */
+ * output (a name, a size, a relayd) replaces it, as a user would with
+ * del-output and add-output (lttng numbers it 2 too). None: the session
+ * was made with --no-output. */
 static int replay_snapshot_output(const char *home, const struct m_session *s)
 {
+	if (!s->snap_path[0])
+		return 0; /* made with --no-output */
 	int local = s->snap_path[0] && strncmp(s->snap_path, "net", 3) != 0;
 	if (local && !strcmp(s->snap_name, "snapshot-1") && !s->snap_max_size)
 		return 0;
@@ -1248,6 +1254,8 @@ static int replay_session(const char *home, const struct m_session *s, int force
 	}
 	if (s->snapshot)
 		cr.flags |= RT_CREATE_SNAPSHOT;
+	if (s->snapshot && !s->snap_path[0])
+		cr.flags |= RT_CREATE_NO_OUTPUT;
 	if (send_body(home, RT_MSG_CREATE, &cr, sizeof cr, NULL, 0) != 0)
 		return -1;
 	int r = s->snapshot ? replay_snapshot_output(home, s) : 0;

@@ -386,7 +386,7 @@ static void list_session(struct daemon *d, const struct session *s, struct text 
 {
 	text_add(t, "Session %s [%s%s]%s\n", s->name, state_name(s->state),
 		 s->snapshot ? " snapshot" : "", d->current_session == s->id ? " (current)" : "");
-	text_add(t, "  Output:   %s\n", s->output);
+	text_add(t, "  Output:   %s\n", s->output[0] ? s->output : "none (--no-output)");
 	if (s->relayd) {
 		char why[256];
 		int up = relayd_link_status(s->relayd, why, sizeof why);

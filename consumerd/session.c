@@ -663,9 +663,17 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	}
 	if (!status && !check_geometry(d, s->subbuf_size, s->num_subbuf, why, sizeof why))
 		status = -EINVAL;
+	int no_output = cr->flags & RT_CREATE_NO_OUTPUT;
+	if (!status && no_output && (!(cr->flags & RT_CREATE_SNAPSHOT) || cr->output[0] ||
+				     cr->relayd_host[0])) {
+		status = -EINVAL;
+		snprintf(why, sizeof why, "--no-output is for a snapshot session without -o or a "
+			 "URL (its records go where snapshot record or add-output says); a "
+			 "normal session's trace must go somewhere");
+	}
 	if (!status && cr->relayd_host[0]) {
 		status = relayd_for(s, cr, why, sizeof why);
-	} else if (!status) {
+	} else if (!status && !no_output) {
 		if (cr->output[0]) {
 			snprintf(s->output, sizeof s->output, "%s", cr->output);
 		} else {
@@ -678,7 +686,7 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 			}
 		}
 	}
-	if (!status && !s->relayd) {
+	if (!status && !s->relayd && !no_output) {
 		size_t len = strlen(s->output);
 		while (len > 1 && s->output[len - 1] == '/')
 			s->output[--len] = '\0';
@@ -725,10 +733,13 @@ static int cmd_create(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	logm(LOG_INFO, "session %s created: output %s, per-%s buffers, %u x %u bytes", s->name,
 	     s->output, s->buffers == RT_BUFFERS_PID ? "PID" : "UID", s->num_subbuf, s->subbuf_size);
 	struct text t = { 0 };
-	if (s->snapshot)
-		text_add(&t, "Snapshot session %s created.\nDefault snapshot output set to %s\n"
-			     "Buffers are in overwrite mode; nothing is written until "
-			     "'rseqtrace snapshot record'.\n", s->name, s->output);
+	if (s->snapshot) {
+		text_add(&t, "Snapshot session %s created.\n", s->name);
+		if (s->snap_out.id)
+			text_add(&t, "Default snapshot output set to %s\n", s->output);
+		text_add(&t, "Buffers are in overwrite mode; nothing is written until "
+			     "'rseqtrace snapshot record'.\n");
+	}
 	else if (s->relayd)
 		text_add(&t, "Session %s created.\nTraces will be streamed to %s%s\n", s->name,
 			 s->output, s->live_us ? " (live)" : "");
@@ -1252,8 +1263,10 @@ static int cmd_destroy(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		text_add(&t, "Tracing stopped for session %s\n", s->name);
 	}
 	send_channel_del(d, s);
-	if (s->started_once)
+	if (s->started_once && s->output[0])
 		text_add(&t, "Session %s destroyed; its trace is in %s\n", s->name, s->output);
+	else if (s->started_once)
+		text_add(&t, "Session %s destroyed\n", s->name);
 	else
 		text_add(&t, "Session %s destroyed (it was never started: no trace)\n", s->name);
 	if (d->current_session == s->id)

@@ -40,12 +40,13 @@ static void snapshot_output_set(struct session *s, const char *name, const char 
 }
 
 /* lttng create --snapshot: the session's output is its default snapshot
- * output, snapshot-1. */
+ * output, snapshot-1 (none with --no-output: no output). */
 void snapshot_session_init(struct session *s)
 {
 	s->snapshot = 1;
 	s->snap_next_id = 1;
-	snapshot_output_set(s, NULL, s->output, 0);
+	if (s->output[0])
+		snapshot_output_set(s, NULL, s->output, 0);
 }
 
 /* indent: lttng's, 4 in list-output, 2 in add-output. */
@@ -64,7 +65,7 @@ static int list_output(struct conn *c, uint64_t seq, struct session *s)
 	if (s->snap_out.id)
 		describe_output(&t, &s->snap_out, 4);
 	else
-		text_add(&t, "    (none)\n");
+		text_add(&t, "    None\n"); /* lttng's */
 	int r = send_reply(c, seq, 0, t.oom ? "out of memory" : t.s);
 	text_free(&t);
 	return r;

@@ -242,7 +242,7 @@ static int check_create(const struct rt_msg_create *c)
 	    inet_pton(AF_INET6, c->relayd_host, a) != 1)
 		return 0;
 	if (c->buffers > RT_BUFFERS_PID || c->clock > RT_MSG_CLOCK_TSC ||
-	    (c->flags & ~RT_CREATE_SNAPSHOT) ||
+	    (c->flags & ~(RT_CREATE_SNAPSHOT | RT_CREATE_NO_OUTPUT)) ||
 	    !rt_blocking_ok(c->blocking_us))
 		return 0;
 	/* Geometry is checked by the daemon (rt_check_geometry), which

@@ -145,6 +145,9 @@ struct rt_msg_create {
  * mode by default and no drain empties them; `snapshot record` writes
  * what they hold. */
 #define RT_CREATE_SNAPSHOT 1u
+/* lttng create --no-output, for a snapshot session: no default snapshot
+ * output (records name one, or go to one added later), no directory. */
+#define RT_CREATE_NO_OUTPUT 2u
 
 enum rt_snapshot_action {
 	RT_SNAP_RECORD = 0,

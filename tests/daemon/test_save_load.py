@@ -371,9 +371,6 @@ def test_lttng_files():
              "<loglevel_type>RANGE</loglevel_type><filter>a == 1\u00e9</filter>", "<filter>"),
             ("<type>VPID</type>", "<type>PRIO</type>", "context PRIO"),
             ("<output_type>MMAP</output_type>", "<output_type>SPLICE</output_type>", "<output_type>"),
-            ("<started>false</started>",
-             "<started>false</started><attributes><snapshot_mode>true</snapshot_mode></attributes>",
-             "snapshot mode without <snapshot_outputs>"),
             ("<process_attr_trackers/>",
              "<process_attr_trackers><pid_process_attr_tracker><process_attr_values>"
              "<pid><id>1</id></pid></process_attr_values></pid_process_attr_tracker>"
@@ -563,8 +560,9 @@ def reload_byte_stable(d, save, names, state, before, first):
 
 def test_snapshot_round_trip():
     """Snapshot sessions (the default output; a named, size-capped one; a
-    relayd's; none) are saved with lttng's <snapshot_mode> and
-    <snapshot_outputs>, validate, load as they were (a loaded one records),
+    relayd's; none, deleted or made with --no-output) are saved with
+    lttng's <snapshot_mode> and <snapshot_outputs> (no <output> at all for
+    none, as lttng), validate, load as they were (a loaded one records),
     and save -> load -> save is byte-stable."""
     d = Daemon()
     try:
@@ -584,7 +582,8 @@ def test_snapshot_round_trip():
         d.ok("create", "s4", "--snapshot", "-o", os.path.join(base, "s4"))
         d.ok("snapshot", "del-output", "-s", "s4", "1")
         d.ok("snapshot", "add-output", "-s", "s4", "net://127.0.0.1:5442:5443")
-        names = ("s1", "s2", "s3", "s4")
+        d.ok("create", "s5", "--snapshot", "--no-output")
+        names = ("s1", "s2", "s3", "s4", "s5")
         before = {n: snap_state(d, n) for n in names}
         check(before["s2"][0]["snapshot_output_name"] == "mine" and
               before["s2"][0]["snapshot_output_max_size"] == str(2 << 20), str(before["s2"]))
@@ -596,7 +595,8 @@ def test_snapshot_round_trip():
                   "<consumer_output>" not in first[n].split("<snapshot_outputs")[0], first[n])
         check("<name>mine</name>" in first["s2"] and "<max_size>2097152</max_size>" in first["s2"],
               first["s2"])
-        check("<snapshot_outputs/>" in first["s3"], first["s3"])
+        for n in ("s3", "s5"):
+            check("<output>" not in first[n], first[n])
         check("<control_uri>tcp4://127.0.0.1:5442/</control_uri>" in first["s4"] and
               "<data_uri>tcp4://127.0.0.1:5443/</data_uri>" in first["s4"], first["s4"])
         reload_byte_stable(d, save, names, snap_state, before, first)
@@ -615,14 +615,15 @@ def test_snapshot_round_trip():
 def test_lttng_snapshot_files():
     """Files `lttng save` wrote for `lttng create --snapshot` sessions load
     here (snapshot mode, the output's path, name and max size, a relayd's
-    URIs), and ours load in lttng with their snapshot output."""
+    URIs, none with --no-output: no <output> at all), and ours load in
+    lttng with their snapshot output."""
     lt = Lttng()
     d = Daemon()
     try:
         base = tmpdir()
         pid = os.getpid()
-        n1, n2, n3 = f"rtsn1-{pid}", f"rtsn2-{pid}", f"rtsn3-{pid}"
-        lt.sessions += [n1, n2, n3]
+        n1, n2, n3, n4 = f"rtsn1-{pid}", f"rtsn2-{pid}", f"rtsn3-{pid}", f"rtsn4-{pid}"
+        lt.sessions += [n1, n2, n3, n4]
         lt.run("create", n1, "--snapshot", "-o", os.path.join(base, "l1"))
         lt.run("enable-channel", "-u", "-s", n1, "ch", "--subbuf-size", "8k", "--num-subbuf", "4")
         lt.run("enable-event", "-u", "-s", n1, "-c", "ch", "a:b")
@@ -662,6 +663,15 @@ def test_lttng_snapshot_files():
         check("mine: " + os.path.join(base, "l2b") in out and "2097152" in out, out)
         out = lt.run("snapshot", "list-output", "-s", n3)
         check("127.0.0.1" in out, out)
+        # --no-output: lttng saves no <output>; loaded here as it was made.
+        lt.run("create", n4, "--snapshot", "--no-output")
+        lt.run("save", "-o", lsave, n4)
+        text = open(os.path.join(lsave, n4 + ".lttng")).read()
+        check("<snapshot_mode>true</snapshot_mode>" in text and "<output>" not in text, text)
+        check(f"Session {n4} loaded" in d.ok("load", "-i", os.path.join(lsave, n4 + ".lttng")).stdout,
+              "load")
+        out = d.ok("snapshot", "list-output", "-s", n4).stdout
+        check(out.endswith("    None\n") and d.kv(n4).get("snapshot") == "1", out)
     finally:
         d.cleanup()
         lt.close()

@@ -211,6 +211,26 @@ def test_outputs():
               r.stdout + r.stderr)
         check(not glob.glob(early + "/snapshot-*"), f"{glob.glob(early + '/*')}")
         d.ok("destroy", "early")
+        # --no-output (lttng's): no output until one is added or named
+        for bad in (["create", "n1", "--no-output"],
+                    ["create", "n1", "--snapshot", "--no-output", "-o", tmpdir()]):
+            r = d.cli(*bad)
+            check(r.returncode == 1 and "--no-output is for a snapshot session" in r.stderr,
+                  f"{bad}: {r.stderr}")
+        made = d.ok("create", "bare", "--snapshot", "--no-output").stdout
+        check("Default snapshot output" not in made, made)
+        check(d.ok("snapshot", "list-output", "-s", "bare").stdout.endswith("    None\n"),
+              "list-output of --no-output")
+        d.ok("enable-event", "-u", "-s", "bare", "rtd:seq")
+        d.ok("start", "bare")
+        r = d.cli("snapshot", "record", "-s", "bare")
+        check(r.returncode == 1 and "no snapshot output" in r.stderr, r.stderr)
+        named = tmpdir()
+        path, _ = record(d, "-s", "bare", named)
+        check(re.fullmatch(re.escape(named) + r"/snapshot-\d{8}-\d{6}-0", path), path)
+        added = d.ok("snapshot", "add-output", "-s", "bare", tmpdir()).stdout
+        check("  [1] snapshot-1: " in added, added)
+        d.ok("destroy", "bare")
         snapshot_session(d, out)
         lo = d.ok("snapshot", "list-output").stdout
         check(f"[1] snapshot-1: {out}" in lo, lo)
