@@ -312,8 +312,8 @@ int cmd_rotate(struct daemon *d, struct conn *c, const struct rt_msg *m)
 		return send_replyf(c, seq, -EBUSY, "session '%s' is busy: a rotation is ongoing "
 				   "(archives/%s); try again", s->name, s->rot_name);
 	if (s->state != S_ACTIVE && s->rot_stopped)
-		return send_replyf(c, seq, -EINVAL, "session %s was rotated since it stopped: "
-				   "nothing new to archive", s->name);
+		return send_replyf(c, seq, -EINVAL, "Session was already rotated once since it "
+				   "became inactive (%s: nothing new to archive)", s->name);
 	return rotate_begin(d, c, seq, s, x->flags & RT_ROTATE_NO_WAIT);
 }
 
