@@ -169,7 +169,8 @@ static int record(struct daemon *d, struct conn *c, uint64_t seq, struct session
 	 * hold a packet at least. */
 	uint64_t budget = max_size && streams ? max_size / streams : 0;
 	if (max_size && streams && budget < s->subbuf_size)
-		return send_replyf(c, seq, -EINVAL, "max size %llu bytes is less than a sub-buffer "
+		return send_replyf(c, seq, -EINVAL, "Invalid snapshot size. Cannot fit at least one "
+				   "packet per stream: max size %llu bytes is less than a sub-buffer "
 				   "(%u bytes) for each of the %u buffers", (unsigned long long)max_size,
 				   s->subbuf_size, streams);
 	char stamp[32];
