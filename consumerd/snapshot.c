@@ -260,8 +260,9 @@ int cmd_snapshot(struct daemon *d, struct conn *c, const struct rt_msg *m)
 	if (!s)
 		return 0;
 	if (!s->snapshot)
-		return send_replyf(c, seq, -EINVAL, "session %s is not in snapshot mode "
-				   "(create it with: rseqtrace create NAME --snapshot)", s->name);
+		return send_replyf(c, seq, -EINVAL, "Snapshot command can't be applied to a "
+				   "non-snapshot session: session %s is not in snapshot mode (create "
+				   "it with: rseqtrace create NAME --snapshot)", s->name);
 	switch (x->action) {
 	case RT_SNAP_RECORD: return record(d, c, seq, s, x);
 	case RT_SNAP_ADD_OUTPUT: return add_output(d, c, seq, s, x);
