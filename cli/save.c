@@ -1199,7 +1199,7 @@ static int replay_snapshot_output(const char *home, const struct m_session *s)
 {
 	if (!s->snap_path[0])
 		return 0; /* made with --no-output */
-	int local = s->snap_path[0] && strncmp(s->snap_path, "net", 3) != 0;
+	int local = strncmp(s->snap_path, "net", 3) != 0;
 	if (local && !strcmp(s->snap_name, "snapshot-1") && !s->snap_max_size)
 		return 0;
 	struct rt_msg_snapshot m = { .action = RT_SNAP_DEL_OUTPUT, .id = 1 };

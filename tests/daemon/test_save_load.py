@@ -96,6 +96,16 @@ class Lttng:
             raise Fail(f"lttng {' '.join(args)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
         return p.stdout
 
+    def load_ours(self, d, names, base):
+        """Each of names saved by d into base/osave, then loaded in lttng in
+        place of lttng's session of that name."""
+        osave = os.path.join(base, "osave")
+        os.mkdir(osave)
+        for n in names:
+            d.ok("save", n, "-o", osave)
+            self.run("destroy", n)
+            self.run("load", "-i", os.path.join(osave, n + ".lttng"))
+
     def make_session(self, name, out):
         self.run("create", name, "-o", out)
         self.sessions.append(name)
@@ -653,12 +663,7 @@ def test_lttng_snapshot_files():
         chans = {c["channel"]: c for c in kv_lines(d, n1, "channel")}
         check(chans["ch"]["overwrite"] == "1" and chans["ch"]["subbuf_size"] == "8192", str(chans))
         # Ours in lttng: its snapshot output as we saved it.
-        osave = os.path.join(base, "osave")
-        os.mkdir(osave)
-        for n in (n1, n2, n3):
-            d.ok("save", n, "-o", osave)
-            lt.run("destroy", n)
-            lt.run("load", "-i", os.path.join(osave, n + ".lttng"))
+        lt.load_ours(d, (n1, n2, n3), base)
         out = lt.run("snapshot", "list-output", "-s", n2)
         check("mine: " + os.path.join(base, "l2b") in out and "2097152" in out, out)
         out = lt.run("snapshot", "list-output", "-s", n3)
@@ -795,12 +800,7 @@ def test_lttng_streamed_and_rotation_files():
                 n3: {"output": os.path.join(base, "l3"), "live_timer": None,
                      "rotation_timer": "5000000", "rotation_size": str(1 << 20)}}
         check(got == want, f"loaded {got}, want {want}")
-        osave = os.path.join(base, "osave")
-        os.mkdir(osave)
-        for n in (n1, n2, n3):
-            d.ok("save", n, "-o", osave)
-            lt.run("destroy", n)
-            lt.run("load", "-i", os.path.join(osave, n + ".lttng"))
+        lt.load_ours(d, (n1, n2, n3), base)
         # What lttng made of ours, as lttng saves it again.
         again = os.path.join(base, "again")
         os.mkdir(again)
